@@ -1,0 +1,21 @@
+/*
+ * clmseg/clmseg.h — umbrella header of libclmseg.
+ *
+ * clmseg is a batch engine for telecom customer-lifecycle analytics: it
+ * reads a quarter's columnar subscriber table from HDF5, segments,
+ * trains trees, estimates survival and lifetime value, and writes results.
+ * Each capability has its own header; this one includes them all.
+ */
+#ifndef CLMSEG_CLMSEG_H
+#define CLMSEG_CLMSEG_H
+
+#include "clmseg/status.h"
+#include "clmseg/table.h"
+#include "clmseg/writer.h"
+#include "clmseg/synth.h"
+#include "clmseg/import.h"
+
+/* Version string of the library, "MAJOR.MINOR.PATCH". */
+const char *clm_version(void);
+
+#endif /* CLMSEG_CLMSEG_H */

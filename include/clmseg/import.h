@@ -1,0 +1,49 @@
+/*
+ * clmseg/import.h — CSV to columnar HDF5.
+ *
+ * clm_import_csv() converts a CSV file with a header row into an HDF5 file
+ * in the input schema of DESIGN §3 (one 1-D dataset per column in one
+ * group).  Quoting follows RFC 4180 (fields in double quotes may hold
+ * commas, doubled quotes and newlines).  Column types are inferred over the
+ * whole file: integer (int64), float (float64) or text; a text column
+ * becomes categorical (int32 codes, attribute `categories` in order of first
+ * appearance).  Empty fields and `NA` are missing: NaN in float columns, -1
+ * in categorical ones; an integer column with missing values becomes float.
+ *
+ * Two streaming passes (infer, then convert) keep memory bounded by the
+ * block size plus the category dictionaries, never by the number of rows.
+ */
+#ifndef CLMSEG_IMPORT_H
+#define CLMSEG_IMPORT_H
+
+#include <stdint.h>
+
+#include "clmseg/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct clm_import_params {
+    const char *group;        /* output group (default "/subscribers")    */
+    char delimiter;           /* field separator (default ',')            */
+    int64_t block_rows;       /* rows per written block (CLM_BLOCK_ROWS)  */
+    clm_progress_fn progress; /* may be NULL                              */
+    void *progress_ctx;
+} clm_import_params;
+
+void clm_import_params_default(clm_import_params *params);
+clm_status clm_import_params_check(const clm_import_params *params);
+
+/* Imports `csv_path` into `h5_path` (atomically).  Errors name the file and
+ * line: CLM_E_OPEN, CLM_E_EMPTY (empty file or header only is fine: zero
+ * rows; an empty file is an error), CLM_E_FORMAT (ragged row, unterminated
+ * quote, duplicate or empty column name, bad delimiter), CLM_E_OVERWRITE
+ * (h5_path is the CSV), CLM_E_IO, CLM_E_NOMEM. */
+clm_status clm_import_csv(const clm_import_params *params,
+                          const char *csv_path, const char *h5_path);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CLMSEG_IMPORT_H */

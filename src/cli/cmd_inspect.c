@@ -1,0 +1,208 @@
+/*
+ * cmd_inspect.c — `clmseg inspect data.h5 [--group G] [--json] [--top K]`:
+ * the schema and one-pass statistics of every column, as a table for people
+ * or as JSON for machines.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clmseg/clmseg.h"
+#include "cli/cli_internal.h"
+#include "core/json_internal.h"
+
+static const char *const usage =
+    "usage: clmseg inspect data.h5 [--group G] [--json] [--top K]\n"
+    "  Prints every column of the table: stored type, kind (numeric or\n"
+    "  categorical), missing values, min / max / mean / std, or the K most\n"
+    "  frequent categories (default 3) with their counts.\n"
+    "  --group G   group holding the columns (default /subscribers)\n"
+    "  --json      one JSON document on stdout instead of the table\n";
+
+typedef struct column_summary {
+    clm_column_stats stats;
+    int64_t *counts;    /* categorical: per-category counts */
+    int *order;         /* categorical: codes by count, descending */
+} column_summary;
+
+static int by_count_desc(const void *a, const void *b, void *ctx);
+
+/* qsort has no context argument in C11: sort through a file-level pointer,
+ * fine in a single-threaded command. */
+static const int64_t *sort_counts;
+static int compare_codes(const void *a, const void *b)
+{
+    return by_count_desc(a, b, (void *)sort_counts);
+}
+static int by_count_desc(const void *a, const void *b, void *ctx)
+{
+    const int64_t *counts = ctx;
+    int x = *(const int *)a, y = *(const int *)b;
+    if (counts[x] != counts[y])
+        return counts[x] > counts[y] ? -1 : 1;
+    return x - y;
+}
+
+static const char *kind_label(clm_column_kind k)
+{
+    return k == CLM_KIND_NUMERIC ? "numeric" : k == CLM_KIND_CATEGORICAL ? "categorical" : "unsupported";
+}
+
+static clm_status summarise(const clm_table *t, int i, column_summary *s)
+{
+    const clm_column_info *info = clm_table_column(t, i);
+    memset(s, 0, sizeof *s);
+    if (info->kind == CLM_KIND_UNSUPPORTED)
+        return CLM_OK;
+    clm_status status = clm_table_column_stats(t, i, &s->stats);
+    if (status != CLM_OK || info->kind != CLM_KIND_CATEGORICAL)
+        return status;
+    size_t n = info->n_categories ? (size_t)info->n_categories : 1;
+    s->counts = calloc(n, sizeof *s->counts);
+    s->order = calloc(n, sizeof *s->order);
+    if (!s->counts || !s->order)
+        return clm_error(CLM_E_NOMEM, "out of memory");
+    int64_t missing;
+    status = clm_table_category_counts(t, i, s->counts, &missing);
+    if (status != CLM_OK)
+        return status;
+    for (int c = 0; c < info->n_categories; c++)
+        s->order[c] = c;
+    sort_counts = s->counts;
+    qsort(s->order, (size_t)info->n_categories, sizeof *s->order, compare_codes);
+    return CLM_OK;
+}
+
+static void print_table(const clm_table *t, const column_summary *sums, int top)
+{
+    int n = clm_table_n_columns(t);
+    printf("%s  group %s  %lld rows  %d columns\n\n", clm_table_path(t), clm_table_group(t),
+           (long long)clm_table_n_rows(t), n);
+    printf("%-24s %-8s %-12s %10s  %s\n", "column", "type", "kind", "missing", "summary");
+    for (int i = 0; i < n; i++) {
+        const clm_column_info *info = clm_table_column(t, i);
+        const column_summary *s = &sums[i];
+        printf("%-24s %-8s %-12s ", info->name, clm_dtype_name(info->dtype), kind_label(info->kind));
+        if (info->kind == CLM_KIND_UNSUPPORTED) {
+            printf("%10s  (not readable as a column)\n", "-");
+            continue;
+        }
+        printf("%10lld  ", (long long)s->stats.missing);
+        if (info->kind == CLM_KIND_NUMERIC) {
+            printf("min %-10.4g max %-10.4g mean %-10.4g std %.4g\n", s->stats.min, s->stats.max,
+                   s->stats.mean, s->stats.std);
+        } else {
+            printf("%d categories:", info->n_categories);
+            int shown = top < info->n_categories ? top : info->n_categories;
+            double total = (double)(s->stats.count + s->stats.missing);
+            for (int k = 0; k < shown; k++) {
+                int c = s->order[k];
+                printf("%s %s %lld (%.1f%%)", k ? "," : "", info->categories[c], (long long)s->counts[c],
+                       total > 0 ? 100.0 * (double)s->counts[c] / total : 0.0);
+            }
+            printf("%s\n", shown < info->n_categories ? ", ..." : "");
+        }
+    }
+}
+
+static void print_json(const clm_table *t, const column_summary *sums)
+{
+    int n = clm_table_n_columns(t);
+    printf("{\"file\": ");
+    clm_json_string(stdout, clm_table_path(t));
+    printf(", \"group\": ");
+    clm_json_string(stdout, clm_table_group(t));
+    printf(", \"rows\": %lld, \"columns\": [", (long long)clm_table_n_rows(t));
+    for (int i = 0; i < n; i++) {
+        const clm_column_info *info = clm_table_column(t, i);
+        const column_summary *s = &sums[i];
+        printf("%s\n  {\"name\": ", i ? "," : "");
+        clm_json_string(stdout, info->name);
+        printf(", \"dtype\": \"%s\", \"kind\": \"%s\", \"length\": %lld", clm_dtype_name(info->dtype),
+               kind_label(info->kind), (long long)info->length);
+        if (info->kind != CLM_KIND_UNSUPPORTED) {
+            printf(", \"count\": %lld, \"missing\": %lld", (long long)s->stats.count, (long long)s->stats.missing);
+            if (info->kind == CLM_KIND_NUMERIC) {
+                const double v[4] = {s->stats.min, s->stats.max, s->stats.mean, s->stats.std};
+                const char *k[4] = {"min", "max", "mean", "std"};
+                for (int j = 0; j < 4; j++) {
+                    printf(", \"%s\": ", k[j]);
+                    clm_json_number(stdout, v[j]);
+                }
+            } else {
+                printf(", \"categories\": [");
+                for (int c = 0; c < info->n_categories; c++) {
+                    printf("%s{\"label\": ", c ? ", " : "");
+                    clm_json_string(stdout, info->categories[c]);
+                    printf(", \"count\": %lld}", (long long)s->counts[c]);
+                }
+                printf("]");
+            }
+        }
+        printf("}");
+    }
+    printf("\n]}\n");
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+    const char *input = NULL, *group = NULL;
+    int json = 0;
+    int64_t top = 3;
+    cli_common common;
+    cli_common_default(&common);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int r = cli_common_parse(&common, argc, argv, &i);
+        if (r < 0)
+            return 1;
+        if (r > 0)
+            continue;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "--group")) {
+            if (!(group = cli_value("inspect", argc, argv, &i)))
+                return 1;
+        } else if (!strcmp(a, "--top")) {
+            const char *v = cli_value("inspect", argc, argv, &i);
+            if (!v || cli_parse_i64("inspect", "--top", v, 0, 1000000, &top))
+                return 1;
+        } else if (a[0] == '-' && a[1]) {
+            return cli_usage_error("inspect", "unknown option '%s'", a);
+        } else if (!input) {
+            input = a;
+        } else {
+            return cli_usage_error("inspect", "more than one input file ('%s', '%s')", input, a);
+        }
+    }
+    if (!input)
+        return cli_usage_error("inspect", "no input file");
+
+    clm_table *t = NULL;
+    clm_status status = clm_table_open(input, group, &t);
+    if (status != CLM_OK)
+        return cli_fail("inspect", status);
+    int n = clm_table_n_columns(t);
+    column_summary *sums = calloc(n ? (size_t)n : 1, sizeof *sums);
+    if (!sums)
+        status = clm_error(CLM_E_NOMEM, "out of memory");
+    for (int i = 0; status == CLM_OK && i < n; i++)
+        status = summarise(t, i, &sums[i]);
+    if (status == CLM_OK) {
+        if (json)
+            print_json(t, sums);
+        else
+            print_table(t, sums, (int)top);
+    }
+    for (int i = 0; sums && i < n; i++) {
+        free(sums[i].counts);
+        free(sums[i].order);
+    }
+    free(sums);
+    clm_table_close(t);
+    return status == CLM_OK ? 0 : cli_fail("inspect", status);
+}

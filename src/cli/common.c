@@ -1,0 +1,174 @@
+/*
+ * common.c — option parsing, error reporting and progress display shared by
+ * every command.  Messages follow one shape so scripts and people can read
+ * them: "clmseg <command>: error: <what>, naming file, column and row".
+ */
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli_internal.h"
+
+void cli_common_default(cli_common *common)
+{
+    common->n_threads = 0;
+    common->quiet = 0;
+    common->seed = 42;
+    common->seed_given = 0;
+}
+
+const char *cli_value(const char *command, int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        cli_usage_error(command, "option %s needs a value", argv[*i]);
+        return NULL;
+    }
+    *i += 1;
+    return argv[*i];
+}
+
+int cli_common_parse(cli_common *common, int argc, char **argv, int *i)
+{
+    const char *arg = argv[*i];
+    const char *command = argv[0];
+    if (!strcmp(arg, "--quiet") || !strcmp(arg, "-q")) {
+        common->quiet = 1;
+        return 1;
+    }
+    if (!strcmp(arg, "--threads")) {
+        const char *v = cli_value(command, argc, argv, i);
+        int64_t t;
+        if (!v || cli_parse_i64(command, "--threads", v, 1, 4096, &t))
+            return -1;
+        common->n_threads = (int)t;
+        return 1;
+    }
+    if (!strcmp(arg, "--seed")) {
+        const char *v = cli_value(command, argc, argv, i);
+        int64_t s;
+        if (!v || cli_parse_i64(command, "--seed", v, 0, INT64_MAX, &s))
+            return -1;
+        common->seed = (uint64_t)s;
+        common->seed_given = 1;
+        return 1;
+    }
+    return 0;
+}
+
+void cli_common_apply(const cli_common *common)
+{
+    if (common->n_threads > 0)
+        omp_set_num_threads(common->n_threads);
+}
+
+int cli_parse_i64(const char *command, const char *option, const char *text,
+                  int64_t min, int64_t max, int64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end == text || *end != '\0') {
+        /* Accept "1e6"-style integers, common for row counts. */
+        double d = strtod(text, &end);
+        if (end == text || *end != '\0' || d != floor(d) || fabs(d) > 9.0e18) {
+            cli_usage_error(command, "%s: '%s' is not an integer", option, text);
+            return -1;
+        }
+        v = (long long)d;
+    }
+    if (v < min || v > max) {
+        cli_usage_error(command, "%s: %lld is out of range [%lld, %lld]", option, v,
+                        (long long)min, (long long)max);
+        return -1;
+    }
+    *out = (int64_t)v;
+    return 0;
+}
+
+int cli_parse_f64(const char *command, const char *option, const char *text,
+                  double min, double max, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end != '\0' || isnan(v)) {
+        cli_usage_error(command, "%s: '%s' is not a number", option, text);
+        return -1;
+    }
+    if (v < min || v > max) {
+        cli_usage_error(command, "%s: %g is out of range [%g, %g]", option, v, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_fail(const char *command, clm_status status)
+{
+    const char *detail = clm_error_detail();
+    if (detail[0])
+        fprintf(stderr, "clmseg %s: error: %s\n", command, detail);
+    else
+        fprintf(stderr, "clmseg %s: error: %s\n", command, clm_strerror(status));
+    return clm_status_exit_code(status);
+}
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+    va_list args;
+    fprintf(stderr, "clmseg %s: error: ", command);
+    va_start(args, fmt);
+    vfprintf(stderr, fmt, args);
+    va_end(args);
+    fprintf(stderr, "\n(see clmseg %s -h)\n", command);
+    return 1;
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void cli_progress_init(cli_progress_state *state, int quiet)
+{
+    memset(state, 0, sizeof *state);
+    state->quiet = quiet;
+    state->is_tty = isatty(STDERR_FILENO);
+    state->last_percent = -1;
+}
+
+void cli_progress(void *ctx, const char *step, int64_t done, int64_t total)
+{
+    cli_progress_state *s = ctx;
+    if (s->quiet)
+        return;
+    if (strncmp(s->step, step, sizeof s->step - 1) != 0) {
+        snprintf(s->step, sizeof s->step, "%s", step);
+        s->started = cli_now();
+        s->last_percent = -1;
+    }
+    int percent = total > 0 ? (int)(100.0 * (double)done / (double)total) : 100;
+    if (s->is_tty) {
+        if (percent == s->last_percent)
+            return;
+        s->last_percent = percent;
+        int filled = percent * 30 / 100;
+        fprintf(stderr, "\r%-18.18s [%.*s%*s] %3d%%", step, filled,
+                "##############################", 30 - filled, "", percent);
+        if (done >= total)
+            fprintf(stderr, "  %.1f s\n", cli_now() - s->started);
+        fflush(stderr);
+    } else if (done >= total) {
+        /* Not a terminal: one line per finished step, no bar noise in logs. */
+        fprintf(stderr, "%s: %lld rows in %.2f s\n", step, (long long)total,
+                cli_now() - s->started);
+    }
+}

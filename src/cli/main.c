@@ -1,0 +1,55 @@
+/*
+ * main.c — the clmseg program: dispatches `clmseg <command> ...` to the
+ * command's function.  Every command is a thin front on libclmseg.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "clmseg/clmseg.h"
+#include "cli/cli_internal.h"
+
+typedef struct command {
+    const char *name;
+    cli_command_fn run;
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"synth",   cmd_synth,   "generate a realistic quarter (HDF5)"},
+    {"import",  cmd_import,  "convert a CSV file to columnar HDF5"},
+    {"inspect", cmd_inspect, "print the schema and statistics of a table"},
+};
+
+static void print_usage(FILE *out)
+{
+    fprintf(out, "clmseg %s — telecom customer-lifecycle analytics\n\n"
+                 "usage: clmseg <command> [options]   (clmseg <command> -h for help)\n\n"
+                 "commands:\n", clm_version());
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\ncommon options: --threads T  --quiet  --seed X  -h\n"
+                 "exit codes: 0 ok, 1 bad input or usage, 2 internal or resource error\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_usage(stderr);
+        return 1;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        print_usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("clmseg %s\n", clm_version());
+        return 0;
+    }
+    clm_install_signal_cleanup();
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "clmseg: unknown command '%s'\n\n", argv[1]);
+    print_usage(stderr);
+    return 1;
+}

@@ -1,0 +1,18 @@
+/*
+ * json_internal.h — the few JSON writing helpers clmseg needs (inspect
+ * --json, run.json, benchmark lines, tree export): strings escaped per
+ * RFC 8259 and numbers that print non-finite values as null.
+ */
+#ifndef CLMSEG_JSON_INTERNAL_H
+#define CLMSEG_JSON_INTERNAL_H
+
+#include <stdio.h>
+
+/* Writes `s` as a quoted JSON string. */
+void clm_json_string(FILE *out, const char *s);
+
+/* Writes a number with 17 significant digits (round-trips), or null for
+ * NaN and infinities. */
+void clm_json_number(FILE *out, double value);
+
+#endif /* CLMSEG_JSON_INTERNAL_H */

@@ -1,0 +1,37 @@
+/*
+ * table_internal.h — the clm_table handle, shared by the files that open,
+ * read and summarise a table.
+ */
+#ifndef CLMSEG_TABLE_INTERNAL_H
+#define CLMSEG_TABLE_INTERNAL_H
+
+#include <hdf5.h>
+
+#include "clmseg/table.h"
+
+typedef struct table_column {
+    clm_column_info info;   /* what callers see; strings point below  */
+    char *name;             /* owned                                  */
+    char **categories;      /* owned, n_categories strings, or NULL   */
+    hid_t dataset;          /* kept open for the table's lifetime     */
+    int is_enum;            /* HDF5 enum: read raw, convert ourselves */
+    int rank;               /* 1 for usable columns                   */
+} table_column;
+
+struct clm_table {
+    char *path;             /* as given to open                       */
+    char *group;            /* group path                             */
+    hid_t file;
+    hid_t group_id;
+    int n_columns;
+    table_column *columns;
+    int64_t n_rows;         /* common length, or -1 (open_any)        */
+};
+
+/* Reads `categories` of a categorical column into a NUL-terminated array
+ * of owned strings.  Returns the count, 0 if the attribute is absent, or a
+ * negative status. */
+int clm_io_read_categories(hid_t dataset, char ***out, const char *path,
+                           const char *column);
+
+#endif /* CLMSEG_TABLE_INTERNAL_H */

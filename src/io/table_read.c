@@ -1,0 +1,204 @@
+/*
+ * table_read.c — hyperslab reads of a row range of one column, converted to
+ * the caller's type.
+ *
+ * HDF5 converts every integer and float type to float/double/int64 on the
+ * way in, so no byte is copied twice.  Two cases need our own conversion:
+ * HDF5 enums (numpy bool as written by h5py), which HDF5 will not convert to
+ * numbers, and the missing code -1 of categorical columns, which becomes NaN
+ * in float reads.  Reads into int32 go through int64 so that a value out of
+ * range is reported with its row instead of being clipped silently.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/io_internal.h"
+#include "io/table_internal.h"
+
+/* Validates column and row range; returns the column or NULL with the
+ * error recorded in *status. */
+static const table_column *check_range(const clm_table *t, int column, int64_t row0, int64_t n_rows,
+                                       clm_status *status)
+{
+    if (column < 0 || column >= t->n_columns) {
+        *status = clm_error(CLM_E_PARAM, "%s: no column with index %d", t->path, column);
+        return NULL;
+    }
+    const table_column *c = &t->columns[column];
+    if (c->info.kind == CLM_KIND_UNSUPPORTED) {
+        *status = clm_error(CLM_E_SCHEMA, "%s: column '%s' has type %s and cannot be read as numbers",
+                            t->path, c->name, clm_dtype_name(c->info.dtype));
+        return NULL;
+    }
+    if (row0 < 0 || n_rows < 0 || row0 > c->info.length || n_rows > c->info.length - row0) {
+        *status = clm_error(CLM_E_PARAM, "%s: column '%s': rows %lld..%lld are outside its %lld rows",
+                            t->path, c->name, (long long)row0, (long long)(row0 + n_rows),
+                            (long long)c->info.length);
+        return NULL;
+    }
+    *status = CLM_OK;
+    return c;
+}
+
+/* One hyperslab read of rows [row0, row0+n) into `out` as `mem_type`. */
+static clm_status read_rows(const clm_table *t, const table_column *c, int64_t row0, int64_t n_rows,
+                            hid_t mem_type, void *out)
+{
+    if (n_rows == 0)
+        return CLM_OK;
+    hsize_t start = (hsize_t)row0, count = (hsize_t)n_rows;
+    hid_t fspace = H5Dget_space(c->dataset);
+    hid_t mspace = H5Screate_simple(1, &count, NULL);
+    herr_t rc = -1;
+    if (fspace >= 0 && mspace >= 0 &&
+        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0)
+        rc = H5Dread(c->dataset, mem_type, mspace, fspace, H5P_DEFAULT, out);
+    if (mspace >= 0) H5Sclose(mspace);
+    if (fspace >= 0) H5Sclose(fspace);
+    if (rc < 0)
+        return clm_error(CLM_E_FORMAT, "%s: column '%s': cannot read rows %lld..%lld (corrupt or truncated file?)",
+                         t->path, c->name, (long long)row0, (long long)(row0 + n_rows - 1));
+    return CLM_OK;
+}
+
+/* Enum columns: read the raw base integers, convert them here. */
+static clm_status read_enum_as_i64(const clm_table *t, const table_column *c, int64_t row0, int64_t n_rows,
+                                   int64_t *out)
+{
+    hid_t ftype = H5Dget_type(c->dataset);
+    hid_t mtype = ftype >= 0 ? H5Tget_native_type(ftype, H5T_DIR_ASCEND) : -1;
+    int size = clm_dtype_size(c->info.dtype);
+    unsigned char *raw = malloc((size_t)(n_rows ? n_rows : 1) * (size_t)size);
+    clm_status status = CLM_OK;
+    if (ftype < 0 || mtype < 0 || !raw)
+        status = clm_error(raw ? CLM_E_HDF5 : CLM_E_NOMEM, "%s: column '%s': cannot read enum values", t->path, c->name);
+    else
+        status = read_rows(t, c, row0, n_rows, mtype, raw);
+    for (int64_t i = 0; status == CLM_OK && i < n_rows; i++) {
+        const unsigned char *p = raw + i * size;
+        switch (c->info.dtype) {
+        case CLM_DT_INT8: out[i] = *(const int8_t *)p; break;
+        case CLM_DT_UINT8: out[i] = *(const uint8_t *)p; break;
+        case CLM_DT_INT16: { int16_t v; memcpy(&v, p, 2); out[i] = v; break; }
+        case CLM_DT_UINT16: { uint16_t v; memcpy(&v, p, 2); out[i] = v; break; }
+        case CLM_DT_INT32: { int32_t v; memcpy(&v, p, 4); out[i] = v; break; }
+        case CLM_DT_UINT32: { uint32_t v; memcpy(&v, p, 4); out[i] = v; break; }
+        default: { int64_t v; memcpy(&v, p, 8); out[i] = v; break; }
+        }
+    }
+    free(raw);
+    if (mtype >= 0) H5Tclose(mtype);
+    if (ftype >= 0) H5Tclose(ftype);
+    return status;
+}
+
+static int is_float(clm_dtype d)
+{
+    return d == CLM_DT_FLOAT32 || d == CLM_DT_FLOAT64;
+}
+
+clm_status clm_table_read_i64(const clm_table *t, int column, int64_t row0, int64_t n_rows, int64_t *out)
+{
+    clm_status status;
+    const table_column *c = check_range(t, column, row0, n_rows, &status);
+    if (!c)
+        return status;
+    if (is_float(c->info.dtype))
+        return clm_error(CLM_E_SCHEMA, "%s: column '%s' holds %s values, expected integers",
+                         t->path, c->name, clm_dtype_name(c->info.dtype));
+    if (c->is_enum)
+        return read_enum_as_i64(t, c, row0, n_rows, out);
+    return read_rows(t, c, row0, n_rows, H5T_NATIVE_INT64, out);
+}
+
+clm_status clm_table_read_i32(const clm_table *t, int column, int64_t row0, int64_t n_rows, int32_t *out)
+{
+    clm_status status;
+    const table_column *c = check_range(t, column, row0, n_rows, &status);
+    if (!c)
+        return status;
+    clm_dtype d = c->info.dtype;
+    if (!c->is_enum && (d == CLM_DT_INT8 || d == CLM_DT_UINT8 || d == CLM_DT_INT16 ||
+                        d == CLM_DT_UINT16 || d == CLM_DT_INT32))
+        return read_rows(t, c, row0, n_rows, H5T_NATIVE_INT32, out);
+    /* Wider types: through int64, checking the range. */
+    int64_t *wide = malloc((size_t)(n_rows ? n_rows : 1) * sizeof *wide);
+    if (!wide)
+        return clm_error(CLM_E_NOMEM, "out of memory reading column '%s'", c->name);
+    status = clm_table_read_i64(t, column, row0, n_rows, wide);
+    for (int64_t i = 0; status == CLM_OK && i < n_rows; i++) {
+        if (wide[i] < INT32_MIN || wide[i] > INT32_MAX)
+            status = clm_error(CLM_E_VALUE, "%s: column '%s', row %lld: value %lld does not fit in 32 bits",
+                               t->path, c->name, (long long)(row0 + i), (long long)wide[i]);
+        else
+            out[i] = (int32_t)wide[i];
+    }
+    free(wide);
+    return status;
+}
+
+clm_status clm_table_read_f64(const clm_table *t, int column, int64_t row0, int64_t n_rows, double *out)
+{
+    clm_status status;
+    const table_column *c = check_range(t, column, row0, n_rows, &status);
+    if (!c)
+        return status;
+    if (c->is_enum) {
+        /* int64 and double have the same size: convert in place. */
+        status = read_enum_as_i64(t, c, row0, n_rows, (int64_t *)(void *)out);
+        for (int64_t i = 0; status == CLM_OK && i < n_rows; i++) {
+            int64_t v;
+            memcpy(&v, &out[i], sizeof v);
+            out[i] = (double)v;
+        }
+    } else {
+        status = read_rows(t, c, row0, n_rows, H5T_NATIVE_DOUBLE, out);
+    }
+    if (status == CLM_OK && c->info.kind == CLM_KIND_CATEGORICAL)
+        for (int64_t i = 0; i < n_rows; i++)
+            if (out[i] < 0)
+                out[i] = NAN;
+    return status;
+}
+
+clm_status clm_table_read_f32(const clm_table *t, int column, int64_t row0, int64_t n_rows, float *out)
+{
+    clm_status status;
+    const table_column *c = check_range(t, column, row0, n_rows, &status);
+    if (!c)
+        return status;
+    if (c->is_enum) {
+        int64_t *wide = malloc((size_t)(n_rows ? n_rows : 1) * sizeof *wide);
+        if (!wide)
+            return clm_error(CLM_E_NOMEM, "out of memory reading column '%s'", c->name);
+        status = read_enum_as_i64(t, c, row0, n_rows, wide);
+        for (int64_t i = 0; status == CLM_OK && i < n_rows; i++)
+            out[i] = (float)wide[i];
+        free(wide);
+    } else {
+        status = read_rows(t, c, row0, n_rows, H5T_NATIVE_FLOAT, out);
+    }
+    if (status == CLM_OK && c->info.kind == CLM_KIND_CATEGORICAL)
+        for (int64_t i = 0; i < n_rows; i++)
+            if (out[i] < 0)
+                out[i] = NAN;
+    return status;
+}
+
+clm_status clm_table_read_block_f32(const clm_table *t, const int *columns, int n_columns,
+                                    int64_t row0, int64_t n_rows, float *out, float *scratch)
+{
+    if (n_columns < 0 || (n_columns > 0 && !columns))
+        return clm_error(CLM_E_PARAM, "%s: bad column list", t->path);
+    for (int j = 0; j < n_columns; j++) {
+        clm_status status = clm_table_read_f32(t, columns[j], row0, n_rows, scratch);
+        if (status != CLM_OK)
+            return status;
+        /* Scatter the column into the row-major block. */
+        float *dst = out + j;
+        for (int64_t i = 0; i < n_rows; i++)
+            dst[i * n_columns] = scratch[i];
+    }
+    return CLM_OK;
+}

@@ -1,0 +1,358 @@
+/*
+ * writer.c — HDF5 outputs: per-row datasets written in blocks, small model
+ * arrays, attributes; the file lives under a temporary name until commit.
+ *
+ * Groups are created with link creation order tracked and indexed, so
+ * readers (clmseg inspect, h5py with track_order) list columns in the order
+ * they were written.  Per-row datasets are chunked by CLM_BLOCK_ROWS rows,
+ * the unit every driver streams, and uncompressed: the engine is bound by
+ * memory bandwidth and compression would cost more than it saves here.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clmseg/writer.h"
+#include "io/io_internal.h"
+
+typedef struct out_column {
+    hid_t dataset;
+    clm_dtype dtype;
+    int64_t length;
+    char *path;
+} out_column;
+
+struct clm_writer {
+    hid_t file;
+    char *path;
+    char temp[4096];
+    out_column *columns;
+    int n_columns, cap_columns;
+};
+
+static hid_t link_plist(void)
+{
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    H5Pset_char_encoding(lcpl, H5T_CSET_UTF8);
+    return lcpl;
+}
+
+static hid_t group_plist(void)
+{
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    return gcpl;
+}
+
+clm_status clm_writer_create(const char *path, const char *const *inputs, clm_writer **out)
+{
+    *out = NULL;
+    clm_io_silence_hdf5();
+    clm_status status = clm_io_check_inputs(path, inputs);
+    if (status != CLM_OK)
+        return status;
+    clm_writer *w = calloc(1, sizeof *w);
+    if (!w || !(w->path = malloc(strlen(path) + 1))) {
+        free(w);
+        return clm_error(CLM_E_NOMEM, "out of memory creating '%s'", path);
+    }
+    strcpy(w->path, path);
+    w->file = H5I_INVALID_HID;
+    status = clm_io_temp_name(path, w->temp, sizeof w->temp);
+    if (status != CLM_OK) {
+        free(w->path);
+        free(w);
+        return status;
+    }
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
+    w->file = H5Fcreate(w->temp, H5F_ACC_EXCL, fcpl, fapl);
+    H5Pclose(fcpl);
+    H5Pclose(fapl);
+    if (w->file < 0) {
+        status = clm_error(CLM_E_OPEN, "cannot create '%s' (folder not writable?)", w->temp);
+        clm_io_temp_release(w->temp);
+        free(w->path);
+        free(w);
+        return status;
+    }
+    *out = w;
+    return CLM_OK;
+}
+
+clm_status clm_writer_group(clm_writer *w, const char *group_path)
+{
+    if (H5Lexists(w->file, group_path, H5P_DEFAULT) > 0)
+        return CLM_OK;
+    /* Create parents one by one so each gets the creation-order property. */
+    char buf[1024];
+    size_t len = strlen(group_path);
+    if (len >= sizeof buf)
+        return clm_error(CLM_E_PARAM, "group path too long: '%.64s...'", group_path);
+    memcpy(buf, group_path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char saved = buf[i];
+        buf[i] = '\0';
+        if (H5Lexists(w->file, buf, H5P_DEFAULT) <= 0) {
+            hid_t gcpl = group_plist();
+            hid_t g = H5Gcreate2(w->file, buf, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+            H5Pclose(gcpl);
+            if (g < 0)
+                return clm_error(CLM_E_HDF5, "%s: cannot create group '%s'", w->path, buf);
+            H5Gclose(g);
+        }
+        buf[i] = saved;
+    }
+    return CLM_OK;
+}
+
+/* Creates the parent group of a dataset path. */
+static clm_status make_parent(clm_writer *w, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path)
+        return CLM_OK;
+    char parent[1024];
+    size_t n = (size_t)(slash - path);
+    if (n >= sizeof parent)
+        return clm_error(CLM_E_PARAM, "dataset path too long: '%.64s...'", path);
+    memcpy(parent, path, n);
+    parent[n] = '\0';
+    return clm_writer_group(w, parent);
+}
+
+clm_status clm_writer_column_create(clm_writer *w, const char *path, clm_dtype dtype, int64_t length,
+                                    int *column)
+{
+    hid_t mtype = clm_io_native_type(dtype);
+    if (mtype < 0 || length < 0)
+        return clm_error(CLM_E_PARAM, "%s: dataset '%s': unsupported type or length", w->path, path);
+    clm_status status = make_parent(w, path);
+    if (status != CLM_OK)
+        return status;
+    if (w->n_columns == w->cap_columns) {
+        int cap = w->cap_columns ? 2 * w->cap_columns : 16;
+        out_column *c = realloc(w->columns, (size_t)cap * sizeof *c);
+        if (!c)
+            return clm_error(CLM_E_NOMEM, "out of memory");
+        w->columns = c;
+        w->cap_columns = cap;
+    }
+    hsize_t dims = (hsize_t)length;
+    hid_t space = H5Screate_simple(1, &dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (length > 0) {
+        hsize_t chunk = length < CLM_BLOCK_ROWS ? (hsize_t)length : CLM_BLOCK_ROWS;
+        H5Pset_chunk(dcpl, 1, &chunk);
+    }
+    hid_t lcpl = link_plist();
+    hid_t ds = H5Dcreate2(w->file, path, mtype, space, lcpl, dcpl, H5P_DEFAULT);
+    H5Pclose(lcpl);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    if (ds < 0)
+        return clm_error(CLM_E_HDF5, "%s: cannot create dataset '%s' (exists already?)", w->path, path);
+    out_column *c = &w->columns[w->n_columns];
+    c->dataset = ds;
+    c->dtype = dtype;
+    c->length = length;
+    c->path = malloc(strlen(path) + 1);
+    if (!c->path) {
+        H5Dclose(ds);
+        return clm_error(CLM_E_NOMEM, "out of memory");
+    }
+    strcpy(c->path, path);
+    *column = w->n_columns++;
+    return CLM_OK;
+}
+
+clm_status clm_writer_column_write(clm_writer *w, int column, int64_t row0, int64_t n_rows, const void *data)
+{
+    if (column < 0 || column >= w->n_columns)
+        return clm_error(CLM_E_PARAM, "%s: no output dataset %d", w->path, column);
+    out_column *c = &w->columns[column];
+    if (row0 < 0 || n_rows < 0 || row0 > c->length || n_rows > c->length - row0)
+        return clm_error(CLM_E_PARAM, "%s: dataset '%s': rows %lld..%lld are outside its %lld rows", w->path,
+                         c->path, (long long)row0, (long long)(row0 + n_rows), (long long)c->length);
+    if (n_rows == 0)
+        return CLM_OK;
+    hsize_t start = (hsize_t)row0, count = (hsize_t)n_rows;
+    hid_t fspace = H5Dget_space(c->dataset);
+    hid_t mspace = H5Screate_simple(1, &count, NULL);
+    herr_t rc = -1;
+    if (fspace >= 0 && mspace >= 0 && H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0)
+        rc = H5Dwrite(c->dataset, clm_io_native_type(c->dtype), mspace, fspace, H5P_DEFAULT, data);
+    if (mspace >= 0) H5Sclose(mspace);
+    if (fspace >= 0) H5Sclose(fspace);
+    if (rc < 0)
+        return clm_error(CLM_E_IO, "%s: cannot write rows %lld..%lld of '%s' (disk full?)", w->path,
+                         (long long)row0, (long long)(row0 + n_rows - 1), c->path);
+    return CLM_OK;
+}
+
+clm_status clm_writer_array(clm_writer *w, const char *path, clm_dtype dtype, int rank, const int64_t *dims,
+                            const void *data)
+{
+    hid_t mtype = clm_io_native_type(dtype);
+    if (mtype < 0 || rank < 1 || rank > 2)
+        return clm_error(CLM_E_PARAM, "%s: dataset '%s': unsupported type or rank", w->path, path);
+    clm_status status = make_parent(w, path);
+    if (status != CLM_OK)
+        return status;
+    hsize_t hdims[2];
+    for (int i = 0; i < rank; i++)
+        hdims[i] = (hsize_t)dims[i];
+    hid_t space = H5Screate_simple(rank, hdims, NULL);
+    hid_t lcpl = link_plist();
+    hid_t ds = H5Dcreate2(w->file, path, mtype, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    H5Pclose(lcpl);
+    herr_t rc = ds >= 0 ? H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : -1;
+    if (ds >= 0) H5Dclose(ds);
+    H5Sclose(space);
+    if (rc < 0)
+        return clm_error(CLM_E_IO, "%s: cannot write dataset '%s'", w->path, path);
+    return CLM_OK;
+}
+
+static hid_t vlen_string_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
+clm_status clm_writer_strings(clm_writer *w, const char *path, const char *const *strings, int64_t count)
+{
+    clm_status status = make_parent(w, path);
+    if (status != CLM_OK)
+        return status;
+    hsize_t dims = (hsize_t)count;
+    hid_t space = H5Screate_simple(1, &dims, NULL);
+    hid_t type = vlen_string_type();
+    hid_t lcpl = link_plist();
+    hid_t ds = H5Dcreate2(w->file, path, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    H5Pclose(lcpl);
+    herr_t rc = ds >= 0 ? (count ? H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, strings) : 0) : -1;
+    if (ds >= 0) H5Dclose(ds);
+    H5Tclose(type);
+    H5Sclose(space);
+    if (rc < 0)
+        return clm_error(CLM_E_IO, "%s: cannot write dataset '%s'", w->path, path);
+    return CLM_OK;
+}
+
+/* Writes an attribute, replacing one of the same name. */
+static clm_status write_attr(clm_writer *w, const char *object_path, const char *name, hid_t type, hid_t space,
+                             const void *data)
+{
+    hid_t obj = H5Oopen(w->file, object_path, H5P_DEFAULT);
+    if (obj < 0)
+        return clm_error(CLM_E_PARAM, "%s: no object '%s' to attach attribute '%s' to", w->path, object_path, name);
+    if (H5Aexists(obj, name) > 0)
+        H5Adelete(obj, name);
+    hid_t attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = attr >= 0 ? H5Awrite(attr, type, data) : -1;
+    if (attr >= 0) H5Aclose(attr);
+    H5Oclose(obj);
+    if (rc < 0)
+        return clm_error(CLM_E_HDF5, "%s: cannot write attribute '%s' of '%s'", w->path, name, object_path);
+    return CLM_OK;
+}
+
+clm_status clm_writer_attr_f64(clm_writer *w, const char *object_path, const char *name, double value)
+{
+    hid_t space = H5Screate(H5S_SCALAR);
+    clm_status s = write_attr(w, object_path, name, H5T_NATIVE_DOUBLE, space, &value);
+    H5Sclose(space);
+    return s;
+}
+
+clm_status clm_writer_attr_i64(clm_writer *w, const char *object_path, const char *name, int64_t value)
+{
+    hid_t space = H5Screate(H5S_SCALAR);
+    clm_status s = write_attr(w, object_path, name, H5T_NATIVE_INT64, space, &value);
+    H5Sclose(space);
+    return s;
+}
+
+clm_status clm_writer_attr_f64_array(clm_writer *w, const char *object_path, const char *name,
+                                     const double *values, int64_t count)
+{
+    hsize_t dims = (hsize_t)count;
+    hid_t space = H5Screate_simple(1, &dims, NULL);
+    clm_status s = write_attr(w, object_path, name, H5T_NATIVE_DOUBLE, space, values);
+    H5Sclose(space);
+    return s;
+}
+
+clm_status clm_writer_attr_string(clm_writer *w, const char *object_path, const char *name, const char *value)
+{
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t type = vlen_string_type();
+    clm_status s = write_attr(w, object_path, name, type, space, &value);
+    H5Tclose(type);
+    H5Sclose(space);
+    return s;
+}
+
+clm_status clm_writer_attr_strings(clm_writer *w, const char *object_path, const char *name,
+                                   const char *const *values, int64_t count)
+{
+    hsize_t dims = (hsize_t)count;
+    hid_t space = H5Screate_simple(1, &dims, NULL);
+    hid_t type = vlen_string_type();
+    clm_status s = write_attr(w, object_path, name, type, space, values);
+    H5Tclose(type);
+    H5Sclose(space);
+    return s;
+}
+
+/* Closes every open dataset and the file; returns nonzero on failure. */
+static int close_all(clm_writer *w)
+{
+    int failed = 0;
+    for (int i = 0; i < w->n_columns; i++) {
+        failed |= H5Dclose(w->columns[i].dataset) < 0;
+        free(w->columns[i].path);
+    }
+    free(w->columns);
+    w->columns = NULL;
+    w->n_columns = 0;
+    if (w->file >= 0) {
+        failed |= H5Fclose(w->file) < 0;
+        w->file = H5I_INVALID_HID;
+    }
+    return failed;
+}
+
+clm_status clm_writer_commit(clm_writer *w)
+{
+    clm_status status;
+    if (close_all(w)) {
+        status = clm_error(CLM_E_IO, "cannot finish writing '%s' (disk full?)", w->path);
+        unlink(w->temp);
+        clm_io_temp_release(w->temp);
+    } else {
+        status = clm_io_temp_commit(w->temp, w->path);
+    }
+    free(w->path);
+    free(w);
+    return status;
+}
+
+void clm_writer_abort(clm_writer *w)
+{
+    if (!w)
+        return;
+    close_all(w);
+    unlink(w->temp);
+    clm_io_temp_release(w->temp);
+    free(w->path);
+    free(w);
+}

@@ -1,0 +1,196 @@
+/*
+ * testutil.c — see testutil.h.
+ */
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static const char *env_or(const char *name, const char *fallback)
+{
+    const char *v = getenv(name);
+    return (v && v[0]) ? v : fallback;
+}
+
+const char *tu_clmseg(void) { return env_or("CLMSEG_BIN", "clmseg"); }
+const char *tu_source_dir(void) { return env_or("CLMSEG_SOURCE_DIR", "."); }
+
+static const char *tool(const char *var)
+{
+    const char *v = getenv(var);
+    if (!v || !v[0] || strstr(v, "NOTFOUND"))
+        return NULL;
+    return v;
+}
+
+const char *tu_python(void) { return tool("CLMSEG_PYTHON"); }
+const char *tu_rscript(void) { return tool("CLMSEG_RSCRIPT"); }
+const char *tu_h5dump(void) { return tool("CLMSEG_H5DUMP"); }
+
+const char *tu_tmpdir(const char *name)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf, "%s/%s.%ld", env_or("CLMSEG_TEST_TMP", "/tmp"), name,
+             (long)getpid());
+    char cmd[8300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", buf, buf);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "cannot create %s\n", buf);
+        abort();
+    }
+    return buf;
+}
+
+const char *tu_path(const char *dir, const char *file)
+{
+    static char bufs[8][4096];
+    static int next = 0;
+    char *b = bufs[next];
+    next = (next + 1) % 8;
+    snprintf(b, 4096, "%s/%s", dir, file);
+    return b;
+}
+
+int tu_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+char *tu_read_file(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (!buf)
+        return NULL;
+    buf[n] = '\0';
+    if (size)
+        *size = n;
+    return buf;
+}
+
+int tu_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    size_t len = strlen(text);
+    int ok = fwrite(text, 1, len, f) == len;
+    return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+int tu_same_bytes(const char *a, const char *b)
+{
+    size_t na, nb;
+    char *x = tu_read_file(a, &na), *y = tu_read_file(b, &nb);
+    int same = x && y && na == nb && memcmp(x, y, na) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+int tu_count_matching(const char *dir, const char *needle)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int count = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strstr(e->d_name, needle))
+            count++;
+    closedir(d);
+    return count;
+}
+
+/* Reads a whole stream into a bounded, NUL-terminated buffer. */
+static char *slurp_fd(FILE *f)
+{
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf)
+        return NULL;
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            /* Drain the rest so the child never blocks on a full pipe. */
+            char sink[4096];
+            while (fread(sink, 1, sizeof sink, f) > 0) {
+            }
+            break;
+        }
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+int tu_run(const char *command, char **out, char **err)
+{
+    /* Redirect stderr to a file so stdout and stderr cannot deadlock on
+     * two pipes; read stdout through popen. */
+    char errpath[] = "/tmp/clmseg-test-err-XXXXXX";
+    int efd = mkstemp(errpath);
+    if (efd < 0)
+        return -1;
+    close(efd);
+    size_t len = strlen(command) + strlen(errpath) + 16;
+    char *full = malloc(len);
+    snprintf(full, len, "( %s ) 2>%s", command, errpath);
+    FILE *p = popen(full, "r");
+    free(full);
+    if (!p) {
+        unlink(errpath);
+        return -1;
+    }
+    char *o = slurp_fd(p);
+    int status = pclose(p);
+    if (out)
+        *out = o;
+    else
+        free(o);
+    if (err)
+        *err = tu_read_file(errpath, NULL);
+    unlink(errpath);
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return -1;
+}
+
+int tu_clmseg_run(char **out, char **err, const char *fmt, ...)
+{
+    char args[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    char cmd[12400];
+    snprintf(cmd, sizeof cmd, "'%.4000s' %s", tu_clmseg(), args);
+    return tu_run(cmd, out, err);
+}

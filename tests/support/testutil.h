@@ -1,0 +1,63 @@
+/*
+ * testutil.h — helpers shared by the cmocka tests: scratch folders, running
+ * the clmseg program and capturing its output, reading files, and finding
+ * the reference tools (Debian python3 with h5py / scikit-learn, Rscript,
+ * h5dump) that the test command installs.
+ *
+ * Include after the cmocka prerequisites (stdarg.h, stddef.h, setjmp.h).
+ */
+#ifndef CLMSEG_TESTUTIL_H
+#define CLMSEG_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A fresh, empty scratch folder for the calling test, under the build
+ * tree: "<build>/test-tmp/<name>.<pid>".  Returns a static buffer. */
+const char *tu_tmpdir(const char *name);
+
+/* Joins folder and file name into a static rotating buffer (8 slots). */
+const char *tu_path(const char *dir, const char *file);
+
+/* Path of the clmseg program and of the source tree (from the environment
+ * ctest sets). */
+const char *tu_clmseg(void);
+const char *tu_source_dir(void);
+
+/* Runs `/bin/sh -c command`, capturing stdout and stderr (each up to 1 MiB,
+ * NUL-terminated, caller frees; pass NULL to discard).  Returns the exit
+ * status, or 128 + signal number if killed by a signal. */
+int tu_run(const char *command, char **out, char **err);
+
+/* Runs clmseg with the given arguments (a printf format), as tu_run. */
+int tu_clmseg_run(char **out, char **err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Path to the reference python3 (Debian's, with h5py), Rscript, h5dump;
+ * NULL if not found.  Tests needing them fail (not skip) when missing: the
+ * test command installs them. */
+const char *tu_python(void);
+const char *tu_rscript(void);
+const char *tu_h5dump(void);
+
+/* 1 if the path exists. */
+int tu_exists(const char *path);
+
+/* Number of entries in a folder whose name contains `needle` (to check
+ * that no temporary file was left behind). */
+int tu_count_matching(const char *dir, const char *needle);
+
+/* Whole file into a NUL-terminated buffer (caller frees); NULL on error.
+ * *size gets the byte count when size is not NULL. */
+char *tu_read_file(const char *path, size_t *size);
+
+/* Writes `text` to `path`; returns 0 on success. */
+int tu_write_file(const char *path, const char *text);
+
+/* 1 if both files exist and hold the same bytes. */
+int tu_same_bytes(const char *a, const char *b);
+
+#endif /* CLMSEG_TESTUTIL_H */
