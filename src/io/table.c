@@ -330,6 +330,7 @@ void clm_table_close(clm_table *t)
         free(c->name);
     }
     free(t->columns);
+    free(t->column_block);
     if (t->group_id >= 0)
         H5Gclose(t->group_id);
     if (t->file >= 0)

@@ -26,6 +26,8 @@ struct clm_table {
     int n_columns;
     table_column *columns;
     int64_t n_rows;         /* common length, or -1 (open_any)        */
+    float *column_block;    /* column-major staging of block reads    */
+    size_t column_block_cap;/* floats allocated in column_block       */
 };
 
 /* Reads `categories` of a categorical column into a NUL-terminated array
