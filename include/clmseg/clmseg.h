@@ -14,6 +14,7 @@
 #include "clmseg/writer.h"
 #include "clmseg/synth.h"
 #include "clmseg/import.h"
+#include "clmseg/survival.h"
 
 /* Version string of the library, "MAJOR.MINOR.PATCH". */
 const char *clm_version(void);

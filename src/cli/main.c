@@ -18,6 +18,7 @@ static const command commands[] = {
     {"synth",   cmd_synth,   "generate a realistic quarter (HDF5)"},
     {"import",  cmd_import,  "convert a CSV file to columnar HDF5"},
     {"inspect", cmd_inspect, "print the schema and statistics of a table"},
+    {"survival", cmd_survival, "Kaplan-Meier, log-rank and lifetime value by stratum"},
 };
 
 static void print_usage(FILE *out)

@@ -1,0 +1,272 @@
+/*
+ * bench_survival.c — Kaplan–Meier curves + LTV by branch on N rows (default
+ * 10,000,000) and B branches (default 300), beside two floors and R.
+ *
+ *   bench_survival [--rows N] [--strata B] [--repeats R] [--dir PATH]
+ *                  [--no-r] [--no-h5]
+ *
+ * Data are generated in memory (integer months 0..72, 26% events, branch
+ * uniform, ARPU 10..110), deterministically.  Measured, each the minimum of
+ * R repeats (default 5), for 1 thread and all threads:
+ *   - survival: clm_survival_create/add (blocks of CLM_BLOCK_ROWS)/finish:
+ *     counting, every curve, bands, medians, RMST, log-rank and LTV;
+ *   - read3: one parallel pass summing the time, event and branch columns
+ *     (the floor the target refers to), and read4 with ARPU as well;
+ *   - h5 (unless --no-h5): the same columns written to PATH/bench_survival.h5
+ *     and clm_survival_fit_table on it, reading included;
+ *   - R (unless --no-r): survfit(Surv(time, event) ~ branch) on the same
+ *     data via bench/survival_r.R (raw files in PATH), survfit alone timed,
+ *     one repeat; its checksum of S is compared with ours.
+ * One JSON object per line on stdout.
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clmseg/clmseg.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void die(clm_status s)
+{
+    fprintf(stderr, "bench_survival: %s: %s\n", clm_strerror(s), clm_error_detail());
+    exit(2);
+}
+
+static int64_t n_rows = 10000000;
+static int32_t n_strata = 300;
+static double *col_time, *col_arpu;
+static uint8_t *col_event;
+static int32_t *col_branch;
+
+static void generate(void)
+{
+    col_time = malloc((size_t)n_rows * sizeof(double));
+    col_arpu = malloc((size_t)n_rows * sizeof(double));
+    col_event = malloc((size_t)n_rows);
+    col_branch = malloc((size_t)n_rows * sizeof(int32_t));
+    if (!col_time || !col_arpu || !col_event || !col_branch)
+        die(CLM_E_NOMEM);
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n_rows; i++) {
+        uint64_t x = (uint64_t)i * 0x9e3779b97f4a7c15ULL + 12345;
+        x ^= x >> 31; x *= 0xbf58476d1ce4e5b9ULL; x ^= x >> 29; x *= 0x94d049bb133111ebULL; x ^= x >> 32;
+        int32_t b = (int32_t)(x % (uint64_t)n_strata);
+        double u = (double)((x >> 20) & 0xFFFFF) / 1048576.0;
+        /* Branch-dependent hazard: tenure ~ geometric, capped at 72. */
+        double hazard = 0.01 + 0.03 * (double)(b % 10) / 10.0;
+        double t = floor(log(1.0 - u) / log(1.0 - hazard));
+        col_time[i] = t > 72 ? 72 : t;
+        col_event[i] = (uint8_t)(t <= 72 && ((x >> 8) & 3) != 0);
+        col_branch[i] = b;
+        col_arpu[i] = 10.0 + (double)((x >> 44) % 10000) / 100.0;
+    }
+}
+
+static double run_survival(int threads, clm_survival **keep)
+{
+    clm_survival_params p;
+    clm_survival_params_default(&p);
+    p.n_threads = threads;
+    clm_survival *s = NULL;
+    double t0 = now();
+    clm_status st = clm_survival_create(&p, n_strata, NULL, &s);
+    for (int64_t r0 = 0; !st && r0 < n_rows; r0 += CLM_BLOCK_ROWS) {
+        int64_t n = n_rows - r0 < CLM_BLOCK_ROWS ? n_rows - r0 : CLM_BLOCK_ROWS;
+        st = clm_survival_add(s, n, col_time + r0, col_event + r0, col_branch + r0, col_arpu + r0);
+    }
+    if (!st)
+        st = clm_survival_finish(s);
+    double dt = now() - t0;
+    if (st)
+        die(st);
+    if (keep)
+        *keep = s;
+    else
+        clm_survival_free(s);
+    return dt;
+}
+
+static volatile double sink;
+
+static double read_columns(int threads, int with_arpu)
+{
+    double t0 = now();
+    double total = 0.0;
+#pragma omp parallel for schedule(static) reduction(+ : total) num_threads(threads)
+    for (int64_t i = 0; i < n_rows; i++)
+        total += col_time[i] + (double)col_event[i] + (double)col_branch[i] +
+                 (with_arpu ? col_arpu[i] : 0.0);
+    sink = total;
+    return now() - t0;
+}
+
+static void write_raw(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/time.f64", dir);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(col_time, sizeof(double), (size_t)n_rows, f) != (size_t)n_rows)
+        die(CLM_E_IO);
+    fclose(f);
+    int32_t *ev = malloc((size_t)n_rows * sizeof(int32_t));
+    for (int64_t i = 0; i < n_rows; i++)
+        ev[i] = col_event[i];
+    snprintf(path, sizeof path, "%s/event.i32", dir);
+    f = fopen(path, "wb");
+    if (!f || fwrite(ev, sizeof(int32_t), (size_t)n_rows, f) != (size_t)n_rows)
+        die(CLM_E_IO);
+    fclose(f);
+    free(ev);
+    snprintf(path, sizeof path, "%s/branch.i32", dir);
+    f = fopen(path, "wb");
+    if (!f || fwrite(col_branch, sizeof(int32_t), (size_t)n_rows, f) != (size_t)n_rows)
+        die(CLM_E_IO);
+    fclose(f);
+}
+
+static void write_h5(const char *path)
+{
+    clm_writer *w = NULL;
+    clm_status st = clm_writer_create(path, NULL, &w);
+    int c_time, c_event, c_branch, c_arpu;
+    if (!st) st = clm_writer_column_create(w, "/subscribers/tenure_months", CLM_DT_FLOAT64, n_rows, &c_time);
+    if (!st) st = clm_writer_column_create(w, "/subscribers/churned", CLM_DT_UINT8, n_rows, &c_event);
+    if (!st) st = clm_writer_column_create(w, "/subscribers/branch", CLM_DT_INT32, n_rows, &c_branch);
+    if (!st) st = clm_writer_column_create(w, "/subscribers/arpu", CLM_DT_FLOAT64, n_rows, &c_arpu);
+    for (int64_t r0 = 0; !st && r0 < n_rows; r0 += CLM_BLOCK_ROWS) {
+        int64_t n = n_rows - r0 < CLM_BLOCK_ROWS ? n_rows - r0 : CLM_BLOCK_ROWS;
+        st = clm_writer_column_write(w, c_time, r0, n, col_time + r0);
+        if (!st) st = clm_writer_column_write(w, c_event, r0, n, col_event + r0);
+        if (!st) st = clm_writer_column_write(w, c_branch, r0, n, col_branch + r0);
+        if (!st) st = clm_writer_column_write(w, c_arpu, r0, n, col_arpu + r0);
+    }
+    if (!st)
+        st = clm_writer_commit(w);
+    if (st)
+        die(st);
+}
+
+static double run_h5(const char *path, int threads)
+{
+    clm_survival_params p;
+    clm_survival_params_default(&p);
+    p.n_threads = threads;
+    clm_survival_columns cols;
+    memset(&cols, 0, sizeof cols);
+    cols.by = "branch";
+    cols.arpu = "arpu";
+    clm_survival *s = NULL;
+    double t0 = now();
+    clm_status st = clm_survival_fit_table(&p, path, &cols, &s);
+    double dt = now() - t0;
+    if (st)
+        die(st);
+    clm_survival_free(s);
+    return dt;
+}
+
+int main(int argc, char **argv)
+{
+    int repeats = 5, with_r = 1, with_h5 = 1;
+    const char *dir = "/tmp";
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--rows") && i + 1 < argc) n_rows = (int64_t)atof(argv[++i]);
+        else if (!strcmp(argv[i], "--strata") && i + 1 < argc) n_strata = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--repeats") && i + 1 < argc) repeats = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
+        else if (!strcmp(argv[i], "--no-r")) with_r = 0;
+        else if (!strcmp(argv[i], "--no-h5")) with_h5 = 0;
+        else {
+            fprintf(stderr, "usage: bench_survival [--rows N] [--strata B] [--repeats R] [--dir PATH] [--no-r] [--no-h5]\n");
+            return 1;
+        }
+    }
+    if (n_rows < 1 || n_strata < 1 || repeats < 1)
+        return 1;
+    generate();
+    int max_threads = omp_get_max_threads();
+    double best_seconds = INFINITY; /* over the thread counts tried */
+    int best_threads = 1;
+    for (int threads = 1; threads <= max_threads; threads = threads == max_threads ? threads + 1 : (threads * 2 > max_threads ? max_threads : threads * 2)) {
+        double t_surv = INFINITY, t_read3 = INFINITY, t_read4 = INFINITY;
+        for (int r = 0; r < repeats; r++) {
+            t_read3 = fmin(t_read3, read_columns(threads, 0));
+            t_read4 = fmin(t_read4, read_columns(threads, 1));
+            t_surv = fmin(t_surv, run_survival(threads, NULL));
+        }
+        printf("{\"bench\":\"survival\",\"what\":\"curves+ltv in memory\",\"rows\":%lld,\"strata\":%d,"
+               "\"threads\":%d,\"seconds\":%.5f,\"rows_per_s\":%.4g,\"read3_seconds\":%.5f,"
+               "\"read4_seconds\":%.5f,\"ratio_to_read3\":%.3f,\"ratio_to_read4\":%.3f}\n",
+               (long long)n_rows, (int)n_strata, threads, t_surv, (double)n_rows / t_surv, t_read3,
+               t_read4, t_surv / t_read3, t_surv / t_read4);
+        fflush(stdout);
+        if (t_surv < best_seconds) {
+            best_seconds = t_surv;
+            best_threads = threads;
+        }
+    }
+    if (with_h5) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/bench_survival.h5", dir);
+        write_h5(path);
+        double t = INFINITY;
+        for (int r = 0; r < (repeats < 3 ? repeats : 3); r++)
+            t = fmin(t, run_h5(path, max_threads));
+        printf("{\"bench\":\"survival\",\"what\":\"clm_survival_fit_table from HDF5 (read included)\","
+               "\"rows\":%lld,\"strata\":%d,\"threads\":%d,\"seconds\":%.5f}\n",
+               (long long)n_rows, (int)n_strata, max_threads, t);
+        fflush(stdout);
+        remove(path);
+    }
+    if (with_r) {
+        clm_survival *s = NULL;
+        run_survival(max_threads, &s);
+        double checksum = 0.0;
+        for (int32_t i = 0; i + 1 < clm_survival_n_curves(s); i++) {
+            const clm_survival_curve *c = clm_survival_curve_at(s, i);
+            for (int64_t j = 0; j < c->n_times; j++)
+                checksum += c->survival[j];
+        }
+        clm_survival_free(s);
+        write_raw(dir);
+        /* The R script sits beside this file (CMake passes absolute paths). */
+        char script[4096], cmd[8192];
+        snprintf(script, sizeof script, "%s", __FILE__);
+        char *slash = strrchr(script, '/');
+        snprintf(slash ? slash + 1 : script, sizeof script - (size_t)(slash ? slash + 1 - script : 0),
+                 "survival_r.R");
+        snprintf(cmd, sizeof cmd, "Rscript '%s' '%s' %lld 1", script, dir, (long long)n_rows);
+        FILE *pipe = popen(cmd, "r");
+        char line[2048] = "";
+        double r_seconds = NAN, r_checksum = NAN;
+        if (pipe && fgets(line, sizeof line, pipe)) {
+            const char *p = strstr(line, "\"seconds\":");
+            if (p) r_seconds = atof(p + 10);
+            p = strstr(line, "\"surv_checksum\":");
+            if (p) r_checksum = atof(p + 16);
+            fputs(line, stdout);
+        }
+        if (pipe)
+            pclose(pipe);
+        printf("{\"bench\":\"survival\",\"what\":\"speedup vs R survfit\",\"rows\":%lld,\"strata\":%d,"
+               "\"threads\":%d,\"clmseg_seconds\":%.5f,\"r_seconds\":%.3f,\"speedup\":%.1f,"
+               "\"checksum\":%.12g,\"r_checksum\":%.12g,\"checksum_rel_diff\":%.3g}\n",
+               (long long)n_rows, (int)n_strata, best_threads, best_seconds, r_seconds,
+               r_seconds / best_seconds, checksum, r_checksum,
+               fabs(checksum - r_checksum) / fabs(r_checksum));
+    }
+    free(col_time);
+    free(col_arpu);
+    free(col_event);
+    free(col_branch);
+    return 0;
+}

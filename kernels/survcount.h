@@ -1,0 +1,81 @@
+/*
+ * survcount.h — the hot loops of survival estimation: checking a chunk of
+ * rows and counting events and censorings per (integer time, stratum) cell.
+ *
+ * The survival driver (src/survival/) reads a block, then splits it into
+ * fixed chunks that threads process; each chunk is first scanned (validity,
+ * largest time, first fractional time) and then counted into the calling
+ * thread's table.  Counts are integers, so merging per-thread tables in any
+ * order gives the same result; sums of ARPU are floating point and are kept
+ * per chunk lane by the driver, in row order here.
+ *
+ * Table layout: counts[(t * n_slots + s) * 2 + e] for integer time t,
+ * stratum slot s and event flag e (0 = censored, 1 = event).  Time-major, so
+ * the table grows in t by appending.
+ *
+ * Kernels: no allocation, no I/O, no OpenMP.  Each has a plain reference
+ * (_ref) and a tuned variant (_tuned, AVX2 when the CPU has it, chosen at run
+ * time), which give identical results.
+ */
+#ifndef CLMSEG_KERNELS_SURVCOUNT_H
+#define CLMSEG_KERNELS_SURVCOUNT_H
+
+#include <stdint.h>
+
+/* Why a row cannot be counted (first one found in row order). */
+enum {
+    CLM_K_SURV_OK = 0,
+    CLM_K_SURV_TIME_NAN = 1,      /* time is NaN or infinite        */
+    CLM_K_SURV_TIME_NEGATIVE = 2, /* time < 0                       */
+    CLM_K_SURV_EVENT = 3,         /* event flag is not 0 or 1       */
+    CLM_K_SURV_STRATUM = 4,       /* stratum slot outside [0, n)    */
+    CLM_K_SURV_ARPU_NAN = 5       /* ARPU is NaN or infinite        */
+};
+
+/* Result of scanning a chunk. */
+typedef struct clm_k_survscan_result {
+    int64_t bad_row;       /* first row (chunk-relative) that is invalid, or -1 */
+    int32_t bad_reason;    /* CLM_K_SURV_* of bad_row                           */
+    int64_t fraction_row;  /* first valid row whose time is not an integer, -1  */
+    double max_time;       /* largest time among valid rows (0 if none)         */
+} clm_k_survscan_result;
+
+/* Scans rows [0, n_rows): time[i] must be finite and >= 0, event[i] 0 or 1,
+ * stratum[i] in [0, n_slots) (stratum may be NULL: every row in slot 0),
+ * arpu[i] finite (arpu may be NULL).  Rows after the first invalid one are
+ * not looked at.  n_rows may be 0. */
+void clm_k_survscan_f64_ref(int64_t n_rows, const double *time,
+                            const uint8_t *event, const int32_t *stratum,
+                            int32_t n_slots, const double *arpu,
+                            clm_k_survscan_result *result);
+void clm_k_survscan_f64_tuned(int64_t n_rows, const double *time,
+                              const uint8_t *event, const int32_t *stratum,
+                              int32_t n_slots, const double *arpu,
+                              clm_k_survscan_result *result);
+
+/* Adds every row to counts[(time * n_slots + slot) * 2 + event].  The rows
+ * must have passed the scan: integer times, time < the table's time count,
+ * valid events and slots (not checked here).  stratum may be NULL. */
+void clm_k_survcount_f64_ref(int64_t n_rows, const double *time,
+                             const uint8_t *event, const int32_t *stratum,
+                             int32_t n_slots, int64_t *counts);
+void clm_k_survcount_f64_tuned(int64_t n_rows, const double *time,
+                               const uint8_t *event, const int32_t *stratum,
+                               int32_t n_slots, int64_t *counts);
+
+/* sums[slot] += arpu[i] for every row, in row order (so every variant gives
+ * the same floating-point result).  stratum may be NULL. */
+void clm_k_stratum_sum_f64_ref(int64_t n_rows, const double *arpu,
+                               const int32_t *stratum, double *sums);
+
+/* The variant the driver uses: the tuned one unless CLMSEG_KERNELS=ref is
+ * set in the environment (tests force the reference path that way). */
+typedef void (*clm_k_survscan_fn)(int64_t, const double *, const uint8_t *,
+                                  const int32_t *, int32_t, const double *,
+                                  clm_k_survscan_result *);
+typedef void (*clm_k_survcount_fn)(int64_t, const double *, const uint8_t *,
+                                   const int32_t *, int32_t, int64_t *);
+clm_k_survscan_fn clm_k_survscan_select(void);
+clm_k_survcount_fn clm_k_survcount_select(void);
+
+#endif /* CLMSEG_KERNELS_SURVCOUNT_H */

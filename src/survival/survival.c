@@ -1,0 +1,594 @@
+/*
+ * survival.c — the estimator: parameters, counting of row blocks and the
+ * finish step that turns counts into curves.
+ *
+ * Counting (clm_survival_add): a block is cut into chunks of
+ * SURV_CHUNK_ROWS rows.  Every chunk is scanned in parallel (validity,
+ * largest time, first fractional time); the scan results are merged in
+ * chunk order so the first bad row of the block is reported exactly.  Then
+ * every chunk is counted into its thread's direct table (integer times:
+ * cell (t, slot, event), no sort of the rows), and its ARPU summed into its
+ * lane.  Counts are integers, so merging the thread tables in any order is
+ * exact; the ARPU lanes are fixed by chunk position, not by thread, so the
+ * sums are the same for any thread count.  A fractional time, or a time
+ * that would make the table larger than params.max_cells, moves every count
+ * to a hash of distinct (slot, time) pairs (main thread; documented as the
+ * slower path).
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "survival/survival_internal.h"
+
+static const double default_at[] = {6, 12, 24, 36};
+
+void clm_survival_params_default(clm_survival_params *params)
+{
+    memset(params, 0, sizeof *params);
+    params->conf_type = CLM_CONF_LOG;
+    params->conf_level = 0.95;
+    params->horizon = 60;
+    params->margin = 1.0;
+    params->discount = 0.10;
+    params->n_at = 4;
+    memcpy(params->at, default_at, sizeof default_at);
+    params->max_cells = (int64_t)1 << 22;
+}
+
+clm_status clm_survival_params_check(const clm_survival_params *p)
+{
+    if (p->conf_type != CLM_CONF_LOG && p->conf_type != CLM_CONF_LOGLOG &&
+        p->conf_type != CLM_CONF_PLAIN)
+        return clm_error(CLM_E_PARAM, "conf-type must be log, log-log or plain");
+    if (!(p->conf_level > 0.0 && p->conf_level < 1.0))
+        return clm_error(CLM_E_PARAM, "conf-level %g must be in (0, 1)", p->conf_level);
+    if (p->horizon < 0 || p->horizon > 100000)
+        return clm_error(CLM_E_PARAM, "horizon %d must be in [0, 100000] months", (int)p->horizon);
+    if (!isfinite(p->margin))
+        return clm_error(CLM_E_PARAM, "margin must be a finite number");
+    if (!(p->discount >= 0.0 && p->discount < 1e6))
+        return clm_error(CLM_E_PARAM, "discount %g must be >= 0", p->discount);
+    if (p->n_at < 0 || p->n_at > CLM_SURVIVAL_MAX_AT)
+        return clm_error(CLM_E_PARAM, "at most %d horizons for --at", CLM_SURVIVAL_MAX_AT);
+    for (int i = 0; i < p->n_at; i++)
+        if (!(p->at[i] >= 0.0 && isfinite(p->at[i])))
+            return clm_error(CLM_E_PARAM, "--at: %g is not a time >= 0", p->at[i]);
+    if (p->n_threads < 0)
+        return clm_error(CLM_E_PARAM, "threads must be >= 0");
+    if (p->max_cells < 2)
+        return clm_error(CLM_E_PARAM, "max_cells must be >= 2");
+    return CLM_OK;
+}
+
+clm_status clm_conf_type_parse(const char *text, clm_conf_type *out)
+{
+    if (!strcmp(text, "log"))
+        *out = CLM_CONF_LOG;
+    else if (!strcmp(text, "log-log") || !strcmp(text, "loglog"))
+        *out = CLM_CONF_LOGLOG;
+    else if (!strcmp(text, "plain"))
+        *out = CLM_CONF_PLAIN;
+    else
+        return clm_error(CLM_E_PARAM, "--conf-type: '%s' is not log, log-log or plain", text);
+    return CLM_OK;
+}
+
+const char *clm_conf_type_name(clm_conf_type type)
+{
+    switch (type) {
+    case CLM_CONF_LOGLOG: return "log-log";
+    case CLM_CONF_PLAIN: return "plain";
+    default: return "log";
+    }
+}
+
+static char *dup_or_null(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+void clm_survival_free(clm_survival *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < 5; i++)
+        free(s->names[i]);
+    if (s->labels)
+        for (int32_t i = 0; i < s->n_strata; i++)
+            free(s->labels[i]);
+    free(s->labels);
+    if (s->tables)
+        for (int i = 0; i < s->n_threads; i++)
+            free(s->tables[i]);
+    free(s->tables);
+    surv_hash_free(&s->hash);
+    free(s->lane_sums);
+    if (s->curves)
+        for (int32_t i = 0; i < s->n_curves; i++)
+            surv_curve_free(&s->curves[i]);
+    free(s->curves);
+    free(s);
+}
+
+clm_status clm_survival_create(const clm_survival_params *params, int32_t n_strata,
+                               const char *const *labels, clm_survival **out)
+{
+    *out = NULL;
+    clm_status st = clm_survival_params_check(params);
+    if (st)
+        return st;
+    if (n_strata < 1 || n_strata > 10000000)
+        return clm_error(CLM_E_PARAM, "number of strata %d must be in [1, 10000000]", (int)n_strata);
+    clm_survival *s = calloc(1, sizeof *s);
+    if (!s)
+        return clm_error(CLM_E_NOMEM, "out of memory creating the survival estimator");
+    s->params = *params;
+    const char *names[5] = {params->source, params->time_column, params->event_column,
+                            params->stratum_column, params->arpu_column};
+    const char *fallback[5] = {"input", "time", "event", "stratum", "arpu"};
+    for (int i = 0; i < 5; i++) {
+        s->names[i] = dup_or_null(names[i] ? names[i] : fallback[i]);
+        if (!s->names[i])
+            goto nomem;
+    }
+    /* The params copy must not point at the caller's strings. */
+    s->params.source = s->names[0];
+    s->params.time_column = s->names[1];
+    s->params.event_column = s->names[2];
+    s->params.stratum_column = s->names[3];
+    s->params.arpu_column = s->names[4];
+    s->n_strata = n_strata;
+    s->n_slots = n_strata + 1;
+    s->labels = calloc((size_t)n_strata, sizeof *s->labels);
+    if (!s->labels)
+        goto nomem;
+    for (int32_t i = 0; i < n_strata; i++) {
+        char buf[32];
+        const char *label = labels ? labels[i] : NULL;
+        if (!label) {
+            snprintf(buf, sizeof buf, "%d", (int)i);
+            label = buf;
+        }
+        s->labels[i] = dup_or_null(label);
+        if (!s->labels[i])
+            goto nomem;
+    }
+    s->n_threads = params->n_threads > 0 ? params->n_threads : omp_get_max_threads();
+    s->has_arpu = -1;
+    s->tables = calloc((size_t)s->n_threads, sizeof *s->tables);
+    s->lane_sums = calloc((size_t)SURV_LANES * (size_t)s->n_slots, sizeof(double));
+    if (!s->tables || !s->lane_sums)
+        goto nomem;
+    if (surv_hash_init(&s->hash))
+        goto nomem;
+    /* Too many strata for even one time per thread table: hash from the start. */
+    s->hashed = (int64_t)s->n_slots * 2 > params->max_cells;
+    s->scan = clm_k_survscan_select();
+    s->count = clm_k_survcount_select();
+    *out = s;
+    return CLM_OK;
+nomem:
+    clm_survival_free(s);
+    return clm_error(CLM_E_NOMEM, "out of memory creating the survival estimator");
+}
+
+/* Moves every count of the direct tables into the hash and frees them. */
+static int move_tables_to_hash(clm_survival *s)
+{
+    int64_t cells = s->n_times * s->n_slots * 2;
+    int64_t *sum = s->tables[0];
+    for (int k = 1; k < s->n_threads; k++) {
+        if (!s->tables[k])
+            continue;
+        for (int64_t c = 0; c < cells; c++)
+            sum[c] += s->tables[k][c];
+    }
+    for (int64_t t = 0; sum && t < s->n_times; t++)
+        for (int32_t slot = 0; slot < s->n_slots; slot++)
+            for (int e = 0; e < 2; e++) {
+                int64_t n = sum[(t * s->n_slots + slot) * 2 + e];
+                if (n && surv_hash_add(&s->hash, slot, (double)t, e, n))
+                    return -1;
+            }
+    for (int k = 0; k < s->n_threads; k++) {
+        free(s->tables[k]);
+        s->tables[k] = NULL;
+    }
+    s->n_times = 0;
+    s->hashed = 1;
+    return 0;
+}
+
+/* Makes the direct tables hold times 0 .. max_time; switches to the hash
+ * when that would exceed max_cells. */
+static int grow_tables(clm_survival *s, double max_time)
+{
+    if (max_time < (double)s->n_times)
+        return 0;
+    double cells_needed = (max_time + 1.0) * (double)s->n_slots * 2.0;
+    if (cells_needed > (double)s->params.max_cells)
+        return move_tables_to_hash(s);
+    int64_t want = (int64_t)max_time + 1;
+    int64_t doubled = s->n_times * 2;
+    if (doubled > want && (double)doubled * s->n_slots * 2.0 <= (double)s->params.max_cells)
+        want = doubled;
+    size_t old_cells = (size_t)(s->n_times * s->n_slots * 2);
+    size_t new_cells = (size_t)(want * s->n_slots * 2);
+    for (int k = 0; k < s->n_threads; k++) {
+        int64_t *grown = realloc(s->tables[k], new_cells * sizeof(int64_t));
+        if (!grown)
+            return -1;
+        memset(grown + old_cells, 0, (new_cells - old_cells) * sizeof(int64_t));
+        s->tables[k] = grown;
+    }
+    s->n_times = want;
+    return 0;
+}
+
+static clm_status bad_row_error(const clm_survival *s, int64_t row, int reason,
+                                const double *time, const uint8_t *event,
+                                const int32_t *stratum, int64_t local)
+{
+    const char *src = s->names[0];
+    long long r = (long long)row;
+    switch (reason) {
+    case CLM_K_SURV_TIME_NAN:
+        return clm_error(CLM_E_VALUE, "%s: column '%s', row %lld: time is missing (NaN) or infinite",
+                         src, s->names[1], r);
+    case CLM_K_SURV_TIME_NEGATIVE:
+        return clm_error(CLM_E_VALUE, "%s: column '%s', row %lld: negative time %g",
+                         src, s->names[1], r, time[local]);
+    case CLM_K_SURV_EVENT:
+        return clm_error(CLM_E_VALUE, "%s: column '%s', row %lld: event flag %d is not 0 or 1",
+                         src, s->names[2], r, (int)event[local]);
+    case CLM_K_SURV_STRATUM:
+        return clm_error(CLM_E_VALUE, "%s: column '%s', row %lld: stratum %d outside [0, %d]",
+                         src, s->names[3], r, (int)stratum[local], (int)s->n_strata);
+    default:
+        return clm_error(CLM_E_VALUE, "%s: column '%s', row %lld: ARPU is missing (NaN) or infinite",
+                         src, s->names[4], r);
+    }
+}
+
+clm_status clm_survival_add(clm_survival *s, int64_t n_rows, const double *time,
+                            const uint8_t *event, const int32_t *stratum,
+                            const double *arpu)
+{
+    if (s->finished || s->failed)
+        return clm_error(CLM_E_PARAM, "survival estimator: add after finish or after an error");
+    if (n_rows < 0 || (n_rows > 0 && (!time || !event)))
+        return clm_error(CLM_E_PARAM, "survival estimator: bad block");
+    if (n_rows == 0)
+        return CLM_OK;
+    int with_arpu = arpu != NULL;
+    if (s->has_arpu >= 0 && s->has_arpu != with_arpu)
+        return clm_error(CLM_E_PARAM, "survival estimator: ARPU given for some blocks only");
+    s->has_arpu = with_arpu;
+
+    int64_t n_chunks = (n_rows + SURV_CHUNK_ROWS - 1) / SURV_CHUNK_ROWS;
+    clm_k_survscan_result *scans = malloc((size_t)n_chunks * sizeof *scans);
+    if (!scans)
+        return clm_error(CLM_E_NOMEM, "out of memory counting survival rows");
+    const int32_t n_slots = s->n_slots;
+    const clm_k_survscan_fn scan = s->scan;
+
+#pragma omp parallel for schedule(static) num_threads(s->n_threads)
+    for (int64_t c = 0; c < n_chunks; c++) {
+        int64_t r0 = c * SURV_CHUNK_ROWS;
+        int64_t len = n_rows - r0 < SURV_CHUNK_ROWS ? n_rows - r0 : SURV_CHUNK_ROWS;
+        scan(len, time + r0, event + r0, stratum ? stratum + r0 : NULL, n_slots,
+             arpu ? arpu + r0 : NULL, &scans[c]);
+    }
+
+    /* Merge in chunk order: the first bad row of the block wins. */
+    double max_time = 0.0;
+    int fractional = 0;
+    for (int64_t c = 0; c < n_chunks; c++) {
+        if (scans[c].bad_row >= 0) {
+            int64_t local = c * SURV_CHUNK_ROWS + scans[c].bad_row;
+            int reason = scans[c].bad_reason;
+            free(scans);
+            s->failed = 1;
+            return bad_row_error(s, s->rows_seen + local, reason, time, event, stratum, local);
+        }
+        if (scans[c].max_time > max_time)
+            max_time = scans[c].max_time;
+        fractional |= scans[c].fraction_row >= 0;
+    }
+    free(scans);
+
+    if (!s->hashed && (fractional || grow_tables(s, max_time))) {
+        if (!s->hashed && move_tables_to_hash(s)) {
+            s->failed = 1;
+            return clm_error(CLM_E_NOMEM, "out of memory counting survival rows");
+        }
+    }
+
+    const int hashed = s->hashed;
+    const clm_k_survcount_fn count = s->count;
+    int64_t **tables = s->tables;
+    double *lane_sums = s->lane_sums;
+#pragma omp parallel num_threads(s->n_threads)
+    {
+        int tid = omp_get_thread_num();
+#pragma omp for schedule(static)
+        for (int lane = 0; lane < SURV_LANES; lane++) {
+            for (int64_t c = lane; c < n_chunks; c += SURV_LANES) {
+                int64_t r0 = c * SURV_CHUNK_ROWS;
+                int64_t len = n_rows - r0 < SURV_CHUNK_ROWS ? n_rows - r0 : SURV_CHUNK_ROWS;
+                const int32_t *st = stratum ? stratum + r0 : NULL;
+                if (!hashed)
+                    count(len, time + r0, event + r0, st, n_slots, tables[tid]);
+                if (arpu)
+                    clm_k_stratum_sum_f64_ref(len, arpu + r0, st,
+                                              lane_sums + (size_t)lane * (size_t)n_slots);
+            }
+        }
+    }
+
+    if (hashed) {
+        /* The slow path: distinct continuous times, one row at a time. */
+        for (int64_t i = 0; i < n_rows; i++) {
+            if (surv_hash_add(&s->hash, stratum ? stratum[i] : 0, time[i], event[i], 1)) {
+                s->failed = 1;
+                return clm_error(CLM_E_NOMEM, "out of memory counting survival rows");
+            }
+        }
+    }
+    s->rows_seen += n_rows;
+    return CLM_OK;
+}
+
+void surv_cells_free(surv_cells *cells)
+{
+    free(cells->first);
+    free(cells->time);
+    free(cells->censored);
+    free(cells->events);
+    memset(cells, 0, sizeof *cells);
+}
+
+static int cells_alloc(surv_cells *cells, int32_t n_slots, int64_t n_entries)
+{
+    cells->n_entries = n_entries;
+    size_t n = (size_t)(n_entries ? n_entries : 1);
+    cells->first = calloc((size_t)n_slots + 2, sizeof(int64_t));
+    cells->time = malloc(n * sizeof(double));
+    cells->censored = malloc(n * sizeof(int64_t));
+    cells->events = malloc(n * sizeof(int64_t));
+    return cells->first && cells->time && cells->censored && cells->events ? 0 : -1;
+}
+
+/* Direct tables -> time-ordered cells per slot (summing the thread tables). */
+static int cells_from_tables(clm_survival *s, surv_cells *cells)
+{
+    int64_t *sum = s->tables[0];
+    int64_t n_cells = s->n_times * s->n_slots * 2;
+    for (int k = 1; k < s->n_threads; k++)
+        if (s->tables[k])
+            for (int64_t c = 0; c < n_cells; c++)
+                sum[c] += s->tables[k][c];
+    int64_t *per_slot = calloc((size_t)s->n_slots, sizeof(int64_t));
+    if (!per_slot)
+        return -1;
+    int64_t n_entries = 0;
+    for (int64_t t = 0; t < s->n_times; t++)
+        for (int32_t slot = 0; slot < s->n_slots; slot++) {
+            const int64_t *cell = sum + (t * s->n_slots + slot) * 2;
+            if (cell[0] || cell[1]) {
+                per_slot[slot]++;
+                n_entries++;
+            }
+        }
+    if (cells_alloc(cells, s->n_slots, n_entries)) {
+        free(per_slot);
+        return -1;
+    }
+    for (int32_t slot = 0; slot < s->n_slots; slot++)
+        cells->first[slot + 1] = cells->first[slot] + per_slot[slot];
+    for (int32_t slot = 0; slot < s->n_slots; slot++)
+        per_slot[slot] = cells->first[slot];
+    for (int64_t t = 0; t < s->n_times; t++)
+        for (int32_t slot = 0; slot < s->n_slots; slot++) {
+            const int64_t *cell = sum + (t * s->n_slots + slot) * 2;
+            if (cell[0] || cell[1]) {
+                int64_t e = per_slot[slot]++;
+                cells->time[e] = (double)t;
+                cells->censored[e] = cell[0];
+                cells->events[e] = cell[1];
+            }
+        }
+    free(per_slot);
+    return 0;
+}
+
+/* A distinct (slot, time) pair with its counts, for sorting. */
+typedef struct surv_pair {
+    double time;
+    int32_t slot;
+    int64_t censored, events;
+} surv_pair;
+
+static int cmp_slot_time(const void *a, const void *b)
+{
+    const surv_pair *x = a, *y = b;
+    if (x->slot != y->slot)
+        return x->slot < y->slot ? -1 : 1;
+    return (x->time > y->time) - (x->time < y->time);
+}
+
+static int cmp_time(const void *a, const void *b)
+{
+    const surv_pair *x = a, *y = b;
+    return (x->time > y->time) - (x->time < y->time);
+}
+
+/* Hash -> time-ordered cells per slot: a sort of the distinct pairs only,
+ * never of the rows. */
+static int cells_from_hash(clm_survival *s, surv_cells *cells)
+{
+    const surv_hash *h = &s->hash;
+    int64_t n = h->n_entries;
+    surv_pair *pairs = malloc((size_t)(n ? n : 1) * sizeof *pairs);
+    if (!pairs || cells_alloc(cells, s->n_slots, n)) {
+        free(pairs);
+        return -1;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        pairs[i].time = h->time[i];
+        pairs[i].slot = h->slot[i];
+        pairs[i].censored = h->counts[2 * i];
+        pairs[i].events = h->counts[2 * i + 1];
+    }
+    qsort(pairs, (size_t)n, sizeof *pairs, cmp_slot_time);
+    for (int64_t k = 0; k < n; k++) {
+        cells->time[k] = pairs[k].time;
+        cells->censored[k] = pairs[k].censored;
+        cells->events[k] = pairs[k].events;
+        cells->first[pairs[k].slot + 1]++;
+    }
+    for (int32_t slot = 0; slot < s->n_slots; slot++)
+        cells->first[slot + 1] += cells->first[slot];
+    free(pairs);
+    return 0;
+}
+
+/* The overall curve's cells: every slot's entries sorted by time and equal
+ * times merged (the entries are distinct pairs, far fewer than rows). */
+static int cells_overall(const surv_cells *in, surv_cells *out)
+{
+    int64_t n = in->n_entries;
+    surv_pair *pairs = malloc((size_t)(n ? n : 1) * sizeof *pairs);
+    if (!pairs || cells_alloc(out, 1, n)) {
+        free(pairs);
+        return -1;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        pairs[i].time = in->time[i];
+        pairs[i].slot = 0;
+        pairs[i].censored = in->censored[i];
+        pairs[i].events = in->events[i];
+    }
+    qsort(pairs, (size_t)n, sizeof *pairs, cmp_time);
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (m > 0 && out->time[m - 1] == pairs[i].time) {
+            out->censored[m - 1] += pairs[i].censored;
+            out->events[m - 1] += pairs[i].events;
+            continue;
+        }
+        out->time[m] = pairs[i].time;
+        out->censored[m] = pairs[i].censored;
+        out->events[m] = pairs[i].events;
+        m++;
+    }
+    out->n_entries = m;
+    out->first[1] = m;
+    free(pairs);
+    return 0;
+}
+
+clm_status clm_survival_finish(clm_survival *s)
+{
+    if (s->failed)
+        return clm_error(CLM_E_PARAM, "survival estimator: finish after an error");
+    if (s->finished)
+        return CLM_OK;
+    if (s->rows_seen == 0)
+        return clm_error(CLM_E_EMPTY, "%s: no rows to estimate survival from", s->names[0]);
+    surv_cells cells = {0}, all = {0};
+    clm_status st = CLM_OK;
+    int bad = s->hashed ? cells_from_hash(s, &cells) : cells_from_tables(s, &cells);
+    if (bad || cells_overall(&cells, &all)) {
+        st = clm_error(CLM_E_NOMEM, "out of memory building survival curves");
+        goto done;
+    }
+    /* Rows and ARPU sums per slot (lanes summed in lane order). */
+    int64_t *rows = calloc((size_t)s->n_slots, sizeof(int64_t));
+    double *arpu_sum = calloc((size_t)s->n_slots + 1, sizeof(double));
+    s->curves = calloc((size_t)s->n_slots, sizeof *s->curves);
+    if (!rows || !arpu_sum || !s->curves) {
+        free(rows);
+        free(arpu_sum);
+        st = clm_error(CLM_E_NOMEM, "out of memory building survival curves");
+        goto done;
+    }
+    for (int32_t slot = 0; slot < s->n_slots; slot++) {
+        for (int64_t e = cells.first[slot]; e < cells.first[slot + 1]; e++)
+            rows[slot] += cells.censored[e] + cells.events[e];
+        for (int lane = 0; lane < SURV_LANES; lane++)
+            arpu_sum[slot] += s->lane_sums[(size_t)lane * (size_t)s->n_slots + (size_t)slot];
+    }
+    /* The overall mean: per-slot sums added in slot order. */
+    for (int32_t slot = 0; slot < s->n_slots; slot++)
+        arpu_sum[s->n_slots] += arpu_sum[slot];
+    s->n_missing = rows[s->n_strata];
+    int with_arpu = s->has_arpu == 1;
+    int32_t n_curves = 0;
+    for (int32_t slot = 0; slot < s->n_strata && !st; slot++) {
+        if (rows[slot] == 0)
+            continue;
+        int64_t f = cells.first[slot];
+        st = surv_curve_build(&s->params, s->labels[slot], cells.first[slot + 1] - f,
+                              cells.time + f, cells.censored + f, cells.events + f,
+                              with_arpu ? arpu_sum[slot] / (double)rows[slot] : NAN,
+                              &s->curves[n_curves]);
+        n_curves++;
+    }
+    if (!st) {
+        st = surv_curve_build(&s->params, "all", all.n_entries, all.time, all.censored,
+                              all.events,
+                              with_arpu ? arpu_sum[s->n_slots] / (double)s->rows_seen : NAN,
+                              &s->curves[n_curves]);
+        n_curves++;
+    }
+    s->n_curves = n_curves;
+    free(rows);
+    free(arpu_sum);
+    if (!st)
+        st = surv_logrank(s->curves, n_curves - 1, &s->curves[n_curves - 1], &s->logrank);
+    if (!st)
+        s->finished = 1;
+done:
+    surv_cells_free(&cells);
+    surv_cells_free(&all);
+    if (st)
+        s->failed = 1;
+    return st;
+}
+
+int32_t clm_survival_n_curves(const clm_survival *s)
+{
+    return s && s->finished ? s->n_curves : 0;
+}
+
+const clm_survival_curve *clm_survival_curve_at(const clm_survival *s, int32_t index)
+{
+    if (!s || !s->finished || index < 0 || index >= s->n_curves)
+        return NULL;
+    return &s->curves[index].view;
+}
+
+const clm_logrank *clm_survival_logrank(const clm_survival *s)
+{
+    return &s->logrank;
+}
+
+int64_t clm_survival_n_missing_stratum(const clm_survival *s)
+{
+    return s->n_missing;
+}
+
+const clm_survival_params *clm_survival_get_params(const clm_survival *s)
+{
+    return &s->params;
+}

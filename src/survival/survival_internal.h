@@ -1,0 +1,111 @@
+/*
+ * survival_internal.h — the estimator's state, shared by the files of
+ * src/survival: counting (survival.c), the hash of continuous times
+ * (survival_hash.c), curve statistics (survival_km.c), the log-rank test
+ * (survival_logrank.c), the table driver (survival_table.c) and the outputs
+ * (survival_write.c, survival_print.c).
+ */
+#ifndef CLMSEG_SURVIVAL_INTERNAL_H
+#define CLMSEG_SURVIVAL_INTERNAL_H
+
+#include <stdint.h>
+
+#include "clmseg/survival.h"
+#include "survcount.h"
+
+/* Rows per chunk handed to a thread; a 64 Ki block has 16 chunks. */
+#define SURV_CHUNK_ROWS 4096
+/* ARPU sums are kept per lane: chunk c of a block goes to lane c % LANES,
+ * lanes are summed in order at the end, so the floating-point sums do not
+ * depend on which thread ran which chunk. */
+#define SURV_LANES 16
+
+/* Hash of distinct (slot, time) pairs, used once a time is not an integer
+ * or the direct table would be too large. */
+typedef struct surv_hash {
+    int64_t capacity;    /* power of two                        */
+    int64_t n_entries;
+    int64_t *index;      /* capacity slots: entry index or -1   */
+    int32_t *slot;       /* per entry                            */
+    double *time;        /* per entry                            */
+    int64_t *counts;     /* per entry: [censored, events]        */
+    int64_t entry_capacity;
+} surv_hash;
+
+int surv_hash_init(surv_hash *hash);
+void surv_hash_free(surv_hash *hash);
+/* Adds `count` rows with event flag `event` at (slot, time); 0 or -1 on
+ * allocation failure. */
+int surv_hash_add(surv_hash *hash, int32_t slot, double time, int event, int64_t count);
+
+/* One curve's storage (the public view points into it). */
+typedef struct surv_curve {
+    clm_survival_curve view;
+    char *label;
+    double *time;
+    int64_t *at_risk, *events, *censored;
+    double *survival, *std_err, *lower, *upper, *cumhaz;
+    double *survival_at;
+    double *ltv;
+} surv_curve;
+
+struct clm_survival {
+    clm_survival_params params;
+    char *names[5];          /* owned copies: source, time, event, stratum, arpu */
+    int32_t n_strata;
+    int32_t n_slots;         /* n_strata + 1 (the last: missing stratum)  */
+    char **labels;           /* n_strata                                   */
+    int n_threads;
+    int failed;              /* a bad row was seen: no more adds           */
+    int finished;
+    int has_arpu;            /* -1 unknown (no block yet), 0, 1            */
+    int64_t rows_seen;
+
+    /* Direct mode: per-thread tables of n_times x n_slots x 2 counts. */
+    int hashed;              /* 0: direct tables, 1: hash                  */
+    int64_t n_times;         /* table capacity in integer times            */
+    int64_t **tables;        /* n_threads                                  */
+    surv_hash hash;
+
+    double *lane_sums;       /* SURV_LANES x n_slots                       */
+    clm_k_survscan_fn scan;
+    clm_k_survcount_fn count;
+
+    /* Results. */
+    int32_t n_curves;
+    surv_curve *curves;
+    clm_logrank logrank;
+    int64_t n_missing;
+};
+
+/* Per-(slot, time) counts in time order within each slot, the input of the
+ * curve statistics: entries [first[s], first[s+1]) belong to slot s. */
+typedef struct surv_cells {
+    int64_t n_entries;
+    int64_t *first;          /* n_slots + 1 */
+    double *time;
+    int64_t *censored, *events;
+} surv_cells;
+
+void surv_cells_free(surv_cells *cells);
+
+/* Fills the statistics of one curve from its time-ordered counts. */
+clm_status surv_curve_build(const clm_survival_params *params, const char *label,
+                            int64_t n_entries, const double *time,
+                            const int64_t *censored, const int64_t *events,
+                            double arpu_mean, surv_curve *curve);
+void surv_curve_free(surv_curve *curve);
+
+/* The R print.survfit median rule on (time, y) pairs; NaN if not reached. */
+double surv_median_rule(int64_t n, const double *time, const double *y);
+
+/* Standard normal quantile, to full double precision. */
+double surv_qnorm(double p);
+/* Upper tail of the chi-square distribution with df degrees of freedom. */
+double surv_chisq_upper(double x, int df);
+
+/* Log-rank test over the strata curves (not the overall one). */
+clm_status surv_logrank(const surv_curve *curves, int32_t n_strata_curves,
+                        const surv_curve *overall, clm_logrank *out);
+
+#endif /* CLMSEG_SURVIVAL_INTERNAL_H */
