@@ -43,7 +43,20 @@ clm_status clm_synth_params_check(const clm_synth_params *params);
 
 /* Generates the quarter into `path` (atomically: temporary name, renamed
  * when complete).  `inputs`: NULL-terminated list of paths not to
- * overwrite, or NULL. */
+ * overwrite, or NULL.
+ *
+ * Rows are generated block by block (params->block_rows) with
+ * params->n_threads OpenMP threads and written from the calling thread;
+ * params->progress, if set, is called from the calling thread after each
+ * block with step "synth".  Memory: one block (about 90 bytes a row) plus
+ * the branch names.
+ *
+ * Returns CLM_OK; CLM_E_PARAM (see clm_synth_params_check, or a NULL or
+ * empty path); CLM_E_OVERWRITE (path names one of `inputs`); CLM_E_OPEN
+ * (folder missing or not writable); CLM_E_NOMEM; CLM_E_IO / CLM_E_HDF5
+ * (disk full, write failure).  On failure no file is left under `path`
+ * and an existing file there is untouched.  Not thread-safe with other
+ * HDF5 users of the process (HDF5 is not thread-safe). */
 clm_status clm_synth_write(const clm_synth_params *params, const char *path,
                            const char *const *inputs);
 

@@ -42,7 +42,17 @@ static hid_t group_plist(void)
 {
     hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
     H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    /* No modification times: the same run gives the same file bytes. */
+    H5Pset_obj_track_times(gcpl, 0);
     return gcpl;
+}
+
+/* Dataset creation properties: untimed, so outputs are byte-reproducible. */
+static hid_t dataset_plist(void)
+{
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_obj_track_times(dcpl, 0);
+    return dcpl;
 }
 
 clm_status clm_writer_create(const char *path, const char *const *inputs, clm_writer **out)
@@ -67,6 +77,7 @@ clm_status clm_writer_create(const char *path, const char *const *inputs, clm_wr
     }
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
     H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    H5Pset_obj_track_times(fcpl, 0);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
     w->file = H5Fcreate(w->temp, H5F_ACC_EXCL, fcpl, fapl);
@@ -145,7 +156,7 @@ clm_status clm_writer_column_create(clm_writer *w, const char *path, clm_dtype d
     }
     hsize_t dims = (hsize_t)length;
     hid_t space = H5Screate_simple(1, &dims, NULL);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t dcpl = dataset_plist();
     if (length > 0) {
         hsize_t chunk = length < CLM_BLOCK_ROWS ? (hsize_t)length : CLM_BLOCK_ROWS;
         H5Pset_chunk(dcpl, 1, &chunk);
@@ -209,7 +220,9 @@ clm_status clm_writer_array(clm_writer *w, const char *path, clm_dtype dtype, in
         hdims[i] = (hsize_t)dims[i];
     hid_t space = H5Screate_simple(rank, hdims, NULL);
     hid_t lcpl = link_plist();
-    hid_t ds = H5Dcreate2(w->file, path, mtype, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t dcpl = dataset_plist();
+    hid_t ds = H5Dcreate2(w->file, path, mtype, space, lcpl, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
     H5Pclose(lcpl);
     herr_t rc = ds >= 0 ? H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : -1;
     if (ds >= 0) H5Dclose(ds);
@@ -236,7 +249,9 @@ clm_status clm_writer_strings(clm_writer *w, const char *path, const char *const
     hid_t space = H5Screate_simple(1, &dims, NULL);
     hid_t type = vlen_string_type();
     hid_t lcpl = link_plist();
-    hid_t ds = H5Dcreate2(w->file, path, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t dcpl = dataset_plist();
+    hid_t ds = H5Dcreate2(w->file, path, type, space, lcpl, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
     H5Pclose(lcpl);
     herr_t rc = ds >= 0 ? (count ? H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, strings) : 0) : -1;
     if (ds >= 0) H5Dclose(ds);
