@@ -77,13 +77,13 @@ extern const char *const clm_stage_names[CLM_N_STAGES];
  *   C  the rest
  * A signal whose column is absent (NULL) or missing (NaN) never fires. */
 typedef struct clm_stage_rules {
-    double new_months;      /* default 6    */
-    double arpu_drop;       /* default 0.20 */
+    double new_months;      /* default 4    */
+    double arpu_drop;       /* default 0.15 */
     double suspensions_min; /* default 1    */
     double downgrades_min;  /* default 1    */
     double contact_drop;    /* default 0.30 */
     double complaints_min;  /* default 2    */
-    double arpu_gain;       /* default 0.10 */
+    double arpu_gain;       /* default 0.05 */
 } clm_stage_rules;
 
 void clm_stage_rules_default(clm_stage_rules *rules);

@@ -12,13 +12,15 @@ const char *const clm_stage_names[CLM_N_STAGES] = {"acquisition", "build-up", "c
 
 void clm_stage_rules_default(clm_stage_rules *r)
 {
-    r->new_months = 6;
-    r->arpu_drop = 0.20;
+    /* The defaults are the rules `clmseg synth` uses for /truth/stage
+     * (docs/synth.md), so a generated quarter is staged as it was built. */
+    r->new_months = 4;
+    r->arpu_drop = 0.15;
     r->suspensions_min = 1;
     r->downgrades_min = 1;
     r->contact_drop = 0.30;
     r->complaints_min = 2;
-    r->arpu_gain = 0.10;
+    r->arpu_gain = 0.05;
 }
 
 clm_status clm_stage_rules_check(const clm_stage_rules *r)

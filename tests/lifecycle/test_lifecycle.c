@@ -110,6 +110,15 @@ static void test_stage_rules(void **state)
     clm_stage_rules r;
     clm_stage_rules_default(&r);
     assert_int_equal(clm_stage_rules_check(&r), CLM_OK);
+    /* The defaults are synth's truth rules (docs/synth.md). */
+    assert_float_equal(r.new_months, 4, 0.0);
+    assert_float_equal(r.arpu_drop, 0.15, 0.0);
+    assert_float_equal(r.arpu_gain, 0.05, 0.0);
+    assert_float_equal(r.contact_drop, 0.30, 0.0);
+    /* The cases below use round thresholds. */
+    r.new_months = 6;
+    r.arpu_drop = 0.20;
+    r.arpu_gain = 0.10;
     /* Row:        0:E  1:A  2:D(arpu) 3:D(susp) 4:D(down) 5:D(contacts) 6:D(compl) 7:B   8:C   9:C(NaN prev) 10:E beats A */
     const float churned[11] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
     const float tenure[11] = {30, 2, 30, 30, 30, 30, 30, 30, 30, 30, 1};
