@@ -14,7 +14,9 @@
 #include "clmseg/writer.h"
 #include "clmseg/synth.h"
 #include "clmseg/import.h"
+#include "clmseg/kmeans.h"
 #include "clmseg/survival.h"
+#include "clmseg/tree.h"
 
 /* Version string of the library, "MAJOR.MINOR.PATCH". */
 const char *clm_version(void);

@@ -76,6 +76,9 @@ double cli_now(void);
 int cmd_synth(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_kmeans(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_tree(int argc, char **argv);
 int cmd_survival(int argc, char **argv);
 
 #endif /* CLMSEG_CLI_INTERNAL_H */

@@ -18,6 +18,9 @@ static const command commands[] = {
     {"synth",   cmd_synth,   "generate a realistic quarter (HDF5)"},
     {"import",  cmd_import,  "convert a CSV file to columnar HDF5"},
     {"inspect", cmd_inspect, "print the schema and statistics of a table"},
+    {"kmeans",  cmd_kmeans,  "segment subscribers with k-means (+ profile)"},
+    {"predict", cmd_predict, "apply saved models to a new quarter"},
+    {"tree",    cmd_tree,    "train a histogram decision tree (churn, stages)"},
     {"survival", cmd_survival, "Kaplan-Meier, log-rank and lifetime value by stratum"},
 };
 

@@ -1,0 +1,30 @@
+/*
+ * sqdist.h — exact squared Euclidean distance, in double, from each row of
+ * a float32 block to one centroid (its assigned one, or a single given
+ * point).  Used where the expanded formula ||x||^2 - 2x.c + ||c||^2 is not
+ * precise enough: inertia, reported distances, k-means++ potentials and
+ * the farthest-point search for empty clusters.
+ *
+ * out[i] = sum_j ((double)x_ij - (double)c_j)^2 with c = centroids +
+ * labels[i] * n_features, or c = centroids when labels is NULL.  A row
+ * with a negative label gets 0.  The tuned variant sums four lanes and
+ * adds them at the end, so it agrees with the reference to a relative
+ * 1e-12, not bit for bit; each variant alone is deterministic.
+ * No allocation, no I/O, no threads.
+ */
+#ifndef CLMSEG_KERNEL_SQDIST_H
+#define CLMSEG_KERNEL_SQDIST_H
+
+#include <stdint.h>
+
+void clm_k_sqdist_f64_ref(const float *rows, int64_t n_rows, int n_features,
+                          const int32_t *labels, const float *centroids, double *out);
+
+void clm_k_sqdist_f64_avx2(const float *rows, int64_t n_rows, int n_features,
+                           const int32_t *labels, const float *centroids, double *out);
+
+/* Dispatches to the AVX2 variant when the CPU supports it. */
+void clm_k_sqdist_f64(const float *rows, int64_t n_rows, int n_features,
+                      const int32_t *labels, const float *centroids, double *out);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * cmd_predict.c — `clmseg predict results.h5 newquarter.h5 -o scored.h5`:
+ * reapplies every model saved in a results file to a new quarter.
+ *
+ * Models plug in through appliers with one signature,
+ *     clm_status clm_<model>_apply_saved(const char *results_path,
+ *         const clm_table *input, clm_writer *output, int n_threads,
+ *         int *applied);
+ * each writes its own groups to the shared output and sets *applied to 0
+ * when results.h5 holds no model of its kind.  To add a model, add one
+ * line to `appliers` below.  No applied model at all is an error.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "clmseg/clmseg.h"
+#include "cli/cli_internal.h"
+
+typedef clm_status (*predict_applier)(const char *results_path, const clm_table *input,
+                                      clm_writer *output, int n_threads, int *applied);
+
+static const struct {
+    const char *group;      /* what the model writes, for messages */
+    predict_applier apply;
+} appliers[] = {
+    {"/segments", clm_kmeans_apply_saved},
+    {"/churn", clm_tree_apply_saved},
+};
+
+static const char *const predict_usage =
+    "usage: clmseg predict results.h5 newquarter.h5 -o scored.h5 [options]\n"
+    "\n"
+    "Applies the models saved in results.h5 (k-means segments, ...) to the\n"
+    "rows of a new quarter, matching feature columns by name and reusing the\n"
+    "saved standardisation.\n"
+    "\n"
+    "  --group G      table group of the new quarter (default /subscribers)\n"
+    "  --threads T  --quiet  -h\n";
+
+int cmd_predict(int argc, char **argv)
+{
+    cli_common common;
+    cli_common_default(&common);
+    const char *results = NULL, *input = NULL, *output = NULL, *group = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int c = cli_common_parse(&common, argc, argv, &i);
+        if (c < 0)
+            return 1;
+        if (c > 0)
+            continue;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(predict_usage, stdout);
+            return 0;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (!(output = cli_value("predict", argc, argv, &i)))
+                return 1;
+        } else if (!strcmp(a, "--group")) {
+            if (!(group = cli_value("predict", argc, argv, &i)))
+                return 1;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return cli_usage_error("predict", "unknown option '%s'", a);
+        } else if (!results) {
+            results = a;
+        } else if (!input) {
+            input = a;
+        } else {
+            return cli_usage_error("predict", "unexpected argument '%s'", a);
+        }
+    }
+    if (!results || !input)
+        return cli_usage_error("predict", "need results.h5 and newquarter.h5");
+    if (!output)
+        return cli_usage_error("predict", "missing -o scored.h5");
+    cli_common_apply(&common);
+
+    clm_table *table = NULL;
+    clm_writer *writer = NULL;
+    const char *inputs[] = {results, input, NULL};
+    clm_status st = clm_table_open(input, group, &table);
+    if (!st)
+        st = clm_writer_create(output, inputs, &writer);
+    int n_applied = 0;
+    for (size_t m = 0; !st && m < sizeof appliers / sizeof appliers[0]; m++) {
+        int applied = 0;
+        st = appliers[m].apply(results, table, writer, common.n_threads, &applied);
+        if (!st && applied && !common.quiet)
+            fprintf(stderr, "predict: applied %s to %lld rows\n", appliers[m].group,
+                    (long long)clm_table_n_rows(table));
+        n_applied += applied;
+    }
+    if (!st && n_applied == 0)
+        st = clm_error(CLM_E_SCHEMA, "%s: no saved model found (expected /segments from clmseg kmeans)",
+                       results);
+    if (!st) {
+        st = clm_writer_commit(writer);
+        writer = NULL;
+    }
+    clm_writer_abort(writer);
+    clm_table_close(table);
+    return st ? cli_fail("predict", st) : 0;
+}

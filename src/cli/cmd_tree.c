@@ -1,0 +1,378 @@
+/*
+ * cmd_tree.c — `clmseg tree data.h5 -o results.h5 --target churned ...`:
+ * the command-line front of clm_tree_fit_table() (see docs/tree.md).
+ *
+ * Writes the model and the per-row probabilities into the results file
+ * (group /churn), and tree_rules.txt and tree.json beside it.  All three
+ * are written under temporary names and committed only when all are
+ * complete; the metrics, importance and rules are printed on stdout.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clmseg/clmseg.h"
+#include "cli/cli_internal.h"
+
+static const char *const usage_text =
+    "usage: clmseg tree data.h5 -o results.h5 [options]\n"
+    "\n"
+    "Trains a histogram CART decision tree (churn or a multi-class target) and\n"
+    "writes it to group /churn of results.h5 with /churn/probability for every\n"
+    "row, plus tree_rules.txt and tree.json beside results.h5.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE      results file (required)\n"
+    "  --group G              input group (default /subscribers)\n"
+    "  --target COL           target column (default churned): 0/1 integer,\n"
+    "                         small class numbers, or categorical\n"
+    "  --target-level LABEL   positive level of a categorical target (binary)\n"
+    "  --criterion C          gini (default) or entropy\n"
+    "  --max-depth D          maximum depth (default 8; 0 = unlimited)\n"
+    "  --min-leaf M           rows per leaf at least (default 1)\n"
+    "  --min-gain G           weighted impurity decrease to split (default 0)\n"
+    "  --max-leaves L         grow best-first up to L leaves (default: unlimited)\n"
+    "  --class-weight W       none (default) or balanced\n"
+    "  --ccp-alpha A          cost-complexity pruning strength (default 0)\n"
+    "  --test-fraction F      stratified holdout share in [0, 1) (default 0.2)\n"
+    "  --bins B               bins per feature incl. missing, 2..256 (default 256)\n"
+    "  --features a,b,...     feature columns (default: all but target and id)\n"
+    "  --seed X               holdout / permutation seed (default 42)\n"
+    "  --threads T            threads (default: all cores)\n"
+    "  --quiet                no progress on stderr\n"
+    "  -h, --help             this help\n";
+
+/* Splits "a,b,c" into a NULL-terminated array of pointers into `text`. */
+static char **split_list(char *text, int *count)
+{
+    int n = 1;
+    for (char *p = text; *p; p++)
+        n += *p == ',';
+    char **items = calloc((size_t)n + 1, sizeof *items);
+    if (!items)
+        return NULL;
+    int k = 0;
+    for (char *tok = strtok(text, ","); tok; tok = strtok(NULL, ","))
+        if (*tok)
+            items[k++] = tok;
+    *count = k;
+    return items;
+}
+
+/* "<dir of path>/<name>" */
+static char *beside(const char *path, const char *name)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dir = slash ? (size_t)(slash - path + 1) : 0;
+    char *out = malloc(dir + strlen(name) + 1);
+    if (out) {
+        memcpy(out, path, dir);
+        strcpy(out + dir, name);
+    }
+    return out;
+}
+
+static void print_summary(const clm_tree *tree, FILE *out)
+{
+    clm_tree_metrics m;
+    clm_tree_get_metrics(tree, &m);
+    const int K = clm_tree_n_classes(tree), F = clm_tree_n_features(tree);
+    fprintf(out, "tree: %d leaves, depth %d, %lld training rows, %lld holdout rows\n",
+            clm_tree_n_leaves(tree), clm_tree_depth(tree), (long long)m.n_train,
+            (long long)m.n_test);
+    fprintf(out, "timing: binning %.3f s, growth %.3f s\n", m.binning_seconds, m.growth_seconds);
+    fprintf(out, "train accuracy: %.4f\n", m.train_accuracy);
+    if (m.n_test > 0) {
+        fprintf(out, "holdout accuracy: %.4f\n", m.accuracy);
+        if (!isnan(m.auc))
+            fprintf(out, "holdout ROC AUC: %.4f\n", m.auc);
+        fprintf(out, "holdout log loss: %.4f\n", m.log_loss);
+        fprintf(out, "confusion matrix (rows: true, columns: predicted):\n%12s", "");
+        for (int b = 0; b < K; b++)
+            fprintf(out, " %12.12s", clm_tree_class_label(tree, b));
+        fputc('\n', out);
+        for (int a = 0; a < K; a++) {
+            fprintf(out, "%12.12s", clm_tree_class_label(tree, a));
+            for (int b = 0; b < K; b++)
+                fprintf(out, " %12lld", (long long)m.confusion[a * K + b]);
+            fputc('\n', out);
+        }
+    }
+    const double *imp = clm_tree_impurity_importance(tree);
+    const double *perm = clm_tree_permutation_importance(tree);
+    fprintf(out, "feature importance (impurity, permutation accuracy drop):\n");
+    /* Largest impurity importance first. */
+    int *order = malloc((size_t)F * sizeof *order);
+    if (order) {
+        for (int f = 0; f < F; f++) {
+            int j = f;
+            while (j > 0 && imp[order[j - 1]] < imp[f]) {
+                order[j] = order[j - 1];
+                j--;
+            }
+            order[j] = f;
+        }
+        for (int j = 0; j < F; j++)
+            fprintf(out, "  %-24s %.4f  %+.4f\n", clm_tree_feature_name(tree, order[j]),
+                    imp[order[j]], perm[order[j]]);
+        free(order);
+    }
+    fprintf(out, "rules:\n");
+    clm_tree_write_rules(tree, out);
+}
+
+static clm_status write_outputs(const clm_tree *tree, const char *input, const char *output,
+                                const char *rules_path, const char *json_path)
+{
+    const char *inputs[2] = {input, NULL};
+    clm_writer *w = NULL;
+    clm_textfile *rules = NULL, *json = NULL;
+    float *probs = NULL;
+    clm_status st;
+    if ((st = clm_writer_create(output, inputs, &w)) ||
+        (st = clm_textfile_open(rules_path, inputs, &rules)) ||
+        (st = clm_textfile_open(json_path, inputs, &json)))
+        goto fail;
+    if ((st = clm_tree_save(tree, w, "/churn")))
+        goto fail;
+    const int64_t n = clm_tree_n_rows(tree);
+    const int K = clm_tree_n_classes(tree);
+    if (K == 2) {
+        int column;
+        probs = malloc((size_t)CLM_BLOCK_ROWS * 2 * sizeof *probs);
+        if (!probs) {
+            st = clm_error(CLM_E_NOMEM, "tree: out of memory");
+            goto fail;
+        }
+        if ((st = clm_writer_column_create(w, "/churn/probability", CLM_DT_FLOAT32, n, &column)))
+            goto fail;
+        for (int64_t row0 = 0; row0 < n; row0 += CLM_BLOCK_ROWS) {
+            int64_t count = n - row0 < CLM_BLOCK_ROWS ? n - row0 : CLM_BLOCK_ROWS;
+            if ((st = clm_tree_predict_training(tree, row0, count, probs)))
+                goto fail;
+            for (int64_t i = 0; i < count; i++)
+                probs[i] = probs[2 * i + 1];
+            if ((st = clm_writer_column_write(w, column, row0, count, probs)))
+                goto fail;
+        }
+    } else {
+        probs = malloc((size_t)(n > 0 ? n : 1) * K * sizeof *probs);
+        if (!probs) {
+            st = clm_error(CLM_E_NOMEM, "tree: out of memory for %lld x %d probabilities",
+                           (long long)n, K);
+            goto fail;
+        }
+        const int64_t dims[2] = {n, K};
+        if ((st = clm_tree_predict_training(tree, 0, n, probs)) ||
+            (st = clm_writer_array(w, "/churn/class_probability", CLM_DT_FLOAT32, 2, dims, probs)))
+            goto fail;
+    }
+    const uint8_t *holdout = clm_tree_holdout_mask(tree);
+    if (holdout) {
+        int column;
+        if ((st = clm_writer_column_create(w, "/churn/holdout", CLM_DT_UINT8, n, &column)))
+            goto fail;
+        for (int64_t row0 = 0; row0 < n; row0 += CLM_BLOCK_ROWS) {
+            int64_t count = n - row0 < CLM_BLOCK_ROWS ? n - row0 : CLM_BLOCK_ROWS;
+            if ((st = clm_writer_column_write(w, column, row0, count, holdout + row0)))
+                goto fail;
+        }
+    }
+    if ((st = clm_tree_write_rules(tree, clm_textfile_stream(rules))) ||
+        (st = clm_tree_write_json(tree, clm_textfile_stream(json))))
+        goto fail;
+    free(probs);
+    probs = NULL;
+    /* Text files first: if one fails, the results file is not committed. */
+    st = clm_textfile_commit(rules);
+    rules = NULL;
+    if (st)
+        goto fail;
+    st = clm_textfile_commit(json);
+    json = NULL;
+    if (st)
+        goto fail;
+    st = clm_writer_commit(w);
+    w = NULL;
+    if (st)
+        goto fail;
+    return CLM_OK;
+fail:
+    free(probs);
+    clm_textfile_abort(rules);
+    clm_textfile_abort(json);
+    clm_writer_abort(w);
+    return st;
+}
+
+int cmd_tree(int argc, char **argv)
+{
+    cli_common common;
+    cli_common_default(&common);
+    clm_tree_params params;
+    clm_tree_params_default(&params);
+    const char *input = NULL, *output = NULL, *group = NULL;
+    char *feature_text = NULL;
+    char **features = NULL;
+    int rc = 1;
+
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        int r = cli_common_parse(&common, argc, argv, &i);
+        if (r < 0)
+            goto out;
+        if (r > 0)
+            continue;
+        int64_t iv;
+        double dv;
+        const char *v;
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+            fputs(usage_text, stdout);
+            rc = 0;
+            goto out;
+        } else if (!strcmp(arg, "-o") || !strcmp(arg, "--output")) {
+            if (!(output = cli_value("tree", argc, argv, &i)))
+                goto out;
+        } else if (!strcmp(arg, "--group")) {
+            if (!(group = cli_value("tree", argc, argv, &i)))
+                goto out;
+        } else if (!strcmp(arg, "--target")) {
+            if (!(params.target = cli_value("tree", argc, argv, &i)))
+                goto out;
+        } else if (!strcmp(arg, "--target-level")) {
+            if (!(params.target_level = cli_value("tree", argc, argv, &i)))
+                goto out;
+        } else if (!strcmp(arg, "--criterion")) {
+            if (!(v = cli_value("tree", argc, argv, &i)))
+                goto out;
+            if (!strcmp(v, "gini"))
+                params.criterion = CLM_TREE_GINI;
+            else if (!strcmp(v, "entropy"))
+                params.criterion = CLM_TREE_ENTROPY;
+            else {
+                rc = cli_usage_error("tree", "--criterion: '%s' is not gini or entropy", v);
+                goto out;
+            }
+        } else if (!strcmp(arg, "--max-depth")) {
+            if (!(v = cli_value("tree", argc, argv, &i)) ||
+                cli_parse_i64("tree", arg, v, 0, 64, &iv))
+                goto out;
+            params.max_depth = (int)iv;
+        } else if (!strcmp(arg, "--min-leaf")) {
+            if (!(v = cli_value("tree", argc, argv, &i)) ||
+                cli_parse_i64("tree", arg, v, 1, INT64_MAX, &iv))
+                goto out;
+            params.min_leaf = iv;
+        } else if (!strcmp(arg, "--min-gain")) {
+            if (!(v = cli_value("tree", argc, argv, &i)) ||
+                cli_parse_f64("tree", arg, v, 0.0, INFINITY, &dv))
+                goto out;
+            params.min_gain = dv;
+        } else if (!strcmp(arg, "--max-leaves")) {
+            if (!(v = cli_value("tree", argc, argv, &i)) ||
+                cli_parse_i64("tree", arg, v, 2, 1 << 30, &iv))
+                goto out;
+            params.max_leaves = (int)iv;
+        } else if (!strcmp(arg, "--class-weight")) {
+            if (!(v = cli_value("tree", argc, argv, &i)))
+                goto out;
+            if (!strcmp(v, "balanced"))
+                params.class_weight_balanced = 1;
+            else if (!strcmp(v, "none"))
+                params.class_weight_balanced = 0;
+            else {
+                rc = cli_usage_error("tree", "--class-weight: '%s' is not balanced or none", v);
+                goto out;
+            }
+        } else if (!strcmp(arg, "--ccp-alpha")) {
+            if (!(v = cli_value("tree", argc, argv, &i)) ||
+                cli_parse_f64("tree", arg, v, 0.0, 1e300, &dv))
+                goto out;
+            params.ccp_alpha = dv;
+        } else if (!strcmp(arg, "--test-fraction")) {
+            if (!(v = cli_value("tree", argc, argv, &i)) ||
+                cli_parse_f64("tree", arg, v, 0.0, 0.999999, &dv))
+                goto out;
+            params.test_fraction = dv;
+        } else if (!strcmp(arg, "--bins")) {
+            if (!(v = cli_value("tree", argc, argv, &i)) ||
+                cli_parse_i64("tree", arg, v, 2, CLM_TREE_MAX_BINS, &iv))
+                goto out;
+            params.n_bins = (int)iv;
+        } else if (!strcmp(arg, "--features")) {
+            if (!(v = cli_value("tree", argc, argv, &i)))
+                goto out;
+            free(feature_text);
+            free(features);
+            feature_text = malloc(strlen(v) + 1);
+            if (!feature_text) {
+                rc = cli_fail("tree", clm_error(CLM_E_NOMEM, "out of memory"));
+                goto out;
+            }
+            strcpy(feature_text, v);
+            features = split_list(feature_text, &params.n_features_given);
+            if (!features || params.n_features_given == 0) {
+                rc = cli_usage_error("tree", "--features: give a comma-separated list of columns");
+                goto out;
+            }
+            params.features = (const char *const *)features;
+        } else if (arg[0] == '-' && arg[1]) {
+            rc = cli_usage_error("tree", "unknown option %s", arg);
+            goto out;
+        } else if (!input) {
+            input = arg;
+        } else {
+            rc = cli_usage_error("tree", "unexpected argument '%s'", arg);
+            goto out;
+        }
+    }
+    if (!input) {
+        rc = cli_usage_error("tree", "no input file given");
+        goto out;
+    }
+    if (!output) {
+        rc = cli_usage_error("tree", "no output file given (-o results.h5)");
+        goto out;
+    }
+    params.seed = common.seed;
+    params.n_threads = common.n_threads;
+    cli_common_apply(&common);
+    clm_status st = clm_tree_params_check(&params);
+    if (st) {
+        rc = cli_fail("tree", st);
+        goto out;
+    }
+    cli_progress_state progress;
+    cli_progress_init(&progress, common.quiet);
+    params.progress = cli_progress;
+    params.progress_ctx = &progress;
+
+    char *rules_path = beside(output, "tree_rules.txt");
+    char *json_path = beside(output, "tree.json");
+    clm_table *table = NULL;
+    clm_tree *tree = NULL;
+    if (!rules_path || !json_path)
+        st = clm_error(CLM_E_NOMEM, "out of memory");
+    if (!st)
+        st = clm_table_open(input, group, &table);
+    if (!st)
+        st = clm_tree_fit_table(&params, table, &tree);
+    clm_table_close(table);
+    if (!st)
+        st = write_outputs(tree, input, output, rules_path, json_path);
+    if (!st) {
+        print_summary(tree, stdout);
+        printf("wrote %s, %s, %s\n", output, rules_path, json_path);
+        rc = 0;
+    } else {
+        rc = cli_fail("tree", st);
+    }
+    clm_tree_free(tree);
+    free(rules_path);
+    free(json_path);
+out:
+    free(features);
+    free(feature_text);
+    return rc;
+}

@@ -1,0 +1,314 @@
+/*
+ * features.c — from a subscriber table to the matrix k-means clusters:
+ * which columns, what to do with missing values, standardisation.
+ *
+ * Default features: every numeric (non-categorical) column except the id,
+ * time, event and sample-weight columns.  The matrix is read block by
+ * block (clm_table_read_block_f32, main thread) straight into one
+ * N x d float32 array, which is the only N-sized buffer besides the labels
+ * (and the weights when asked for).  Missing means NaN or +-Inf:
+ * `fail` stops at the first such row (naming file, column and row),
+ * `drop` compacts the kept rows in place and remembers the dropped ones
+ * in a bitmap, `impute` replaces them by the mean of the column's finite
+ * values.  Means and standard deviations (population, two passes, per-
+ * chunk partials merged in chunk order) are over the kept rows; a feature
+ * with zero variance gets scale 1, so it is centred but never divided by
+ * zero.
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+
+#include "kmeans/kmeans_internal.h"
+
+void km_features_free(km_features *f)
+{
+    if (!f)
+        return;
+    if (f->names)
+        for (int j = 0; j < f->n_features; j++)
+            free(f->names[j]);
+    free(f->names);
+    free(f->columns);
+    free(f->rows);
+    free(f->weights);
+    free(f->dropped);
+    free(f->mean);
+    free(f->std);
+    free(f->center);
+    free(f->scale);
+    memset(f, 0, sizeof *f);
+}
+
+static int is_excluded(const char *name, const clm_kmeans_params *p)
+{
+    const char *skip[] = {p->id_column, p->time_column, p->event_column, p->weight_column};
+    for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
+        if (skip[i] && !strcmp(name, skip[i]))
+            return 1;
+    return 0;
+}
+
+static char *copy_string(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *c = malloc(n);
+    if (c)
+        memcpy(c, s, n);
+    return c;
+}
+
+clm_status km_features_select(const clm_table *table, const clm_kmeans_params *p,
+                              km_features *f)
+{
+    memset(f, 0, sizeof *f);
+    const char *path = clm_table_path(table);
+    int n_cols = clm_table_n_columns(table);
+    int cap = 0;
+    if (p->features)
+        while (p->features[cap])
+            cap++;
+    else
+        cap = n_cols;
+    f->columns = malloc(sizeof(int) * (size_t)(cap + 1));
+    f->names = calloc((size_t)(cap + 1), sizeof(char *));
+    if (!f->columns || !f->names)
+        return clm_error(CLM_E_NOMEM, "k-means: out of memory");
+    if (p->features) {
+        for (int i = 0; i < cap; i++) {
+            const char *name = p->features[i];
+            int col = clm_table_find(table, name);
+            if (col < 0)
+                return clm_error(CLM_E_SCHEMA, "%s: feature column '%s' does not exist in %s",
+                                 path, name, clm_table_group(table));
+            const clm_column_info *info = clm_table_column(table, col);
+            if (info->kind != CLM_KIND_NUMERIC)
+                return clm_error(CLM_E_SCHEMA, "%s: feature column '%s' is %s, k-means needs numeric columns",
+                                 path, name, info->kind == CLM_KIND_CATEGORICAL ? "categorical" : "not numeric");
+            for (int j = 0; j < i; j++)
+                if (f->columns[j] == col)
+                    return clm_error(CLM_E_PARAM, "k-means: feature '%s' is listed twice", name);
+            f->columns[i] = col;
+            f->names[i] = copy_string(info->name);
+            f->n_features = i + 1;
+            if (!f->names[i])
+                return clm_error(CLM_E_NOMEM, "k-means: out of memory");
+        }
+    } else {
+        for (int col = 0; col < n_cols; col++) {
+            const clm_column_info *info = clm_table_column(table, col);
+            if (info->kind != CLM_KIND_NUMERIC || is_excluded(info->name, p))
+                continue;
+            f->columns[f->n_features] = col;
+            f->names[f->n_features] = copy_string(info->name);
+            if (!f->names[f->n_features++])
+                return clm_error(CLM_E_NOMEM, "k-means: out of memory");
+        }
+    }
+    if (f->n_features == 0)
+        return clm_error(CLM_E_EMPTY, "%s: no numeric feature column in %s (see --features)",
+                         path, clm_table_group(table));
+    return CLM_OK;
+}
+
+/* Per-feature sum and count of finite values (mean == NULL), or sum of
+ * squared deviations from `mean` (finite values only); chunk-ordered. */
+static clm_status feature_moment(const km_data *data, const double *mean, double *sum,
+                                 int64_t *count)
+{
+    const int d = data->n_features;
+    double *part = calloc((size_t)(data->n_chunks * d + 1), sizeof(double));
+    int64_t *part_n = calloc((size_t)(data->n_chunks * d + 1), sizeof(int64_t));
+    if (!part || !part_n) {
+        free(part); free(part_n);
+        return clm_error(CLM_E_NOMEM, "k-means: out of memory computing feature statistics");
+    }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(data->n_threads)
+    for (int64_t c = 0; c < data->n_chunks; c++) {
+        int64_t row0, n;
+        km_chunk(data, c, &row0, &n);
+        double *p = part + c * d;
+        int64_t *pn = part_n + c * d;
+        for (int64_t i = row0; i < row0 + n; i++)
+            for (int j = 0; j < d; j++) {
+                float x = data->rows[i * d + j];
+                if (!isfinite(x))
+                    continue;
+                double v = mean ? (double)x - mean[j] : (double)x;
+                p[j] += mean ? v * v : v;
+                pn[j]++;
+            }
+    }
+    for (int j = 0; j < d; j++) {
+        sum[j] = 0.0;
+        count[j] = 0;
+    }
+    for (int64_t c = 0; c < data->n_chunks; c++)
+        for (int j = 0; j < d; j++) {
+            sum[j] += part[c * d + j];
+            count[j] += part_n[c * d + j];
+        }
+    free(part);
+    free(part_n);
+    return CLM_OK;
+}
+
+/* The first non-finite value of the block, as (row, feature); -1 if none. */
+static int64_t first_bad(const float *block, int64_t n, int d, int *feature)
+{
+    for (int64_t i = 0; i < n; i++)
+        for (int j = 0; j < d; j++)
+            if (!isfinite(block[i * d + j])) {
+                *feature = j;
+                return i;
+            }
+    return -1;
+}
+
+clm_status km_features_load(const clm_table *table, const clm_kmeans_params *p,
+                            km_features *f)
+{
+    const char *path = clm_table_path(table);
+    const int d = f->n_features;
+    const int64_t n_input = clm_table_n_rows(table);
+    f->n_input_rows = n_input;
+    if (n_input <= 0)
+        return clm_error(CLM_E_EMPTY, "%s: the table %s has no rows", path, clm_table_group(table));
+    int weight_col = -1;
+    if (p->weight_column) {
+        clm_status st = clm_table_require(table, p->weight_column, CLM_KIND_NUMERIC, &weight_col);
+        if (st)
+            return st;
+    }
+    f->rows = malloc(sizeof(float) * (size_t)n_input * (size_t)d);
+    float *scratch = malloc(sizeof(float) * CLM_BLOCK_ROWS);
+    if (weight_col >= 0)
+        f->weights = malloc(sizeof(float) * (size_t)n_input);
+    if (p->missing == CLM_MISSING_DROP)
+        f->dropped = calloc((size_t)(n_input / 8 + 1), 1);
+    f->mean = malloc(sizeof(double) * (size_t)d);
+    f->std = malloc(sizeof(double) * (size_t)d);
+    f->center = malloc(sizeof(double) * (size_t)d);
+    f->scale = malloc(sizeof(double) * (size_t)d);
+    int64_t *count = malloc(sizeof(int64_t) * (size_t)d);
+    if (!f->rows || !scratch || (weight_col >= 0 && !f->weights) ||
+        (p->missing == CLM_MISSING_DROP && !f->dropped) || !f->mean || !f->std ||
+        !f->center || !f->scale || !count) {
+        free(scratch);
+        free(count);
+        return clm_error(CLM_E_NOMEM, "%s: out of memory for the %lld x %d feature matrix",
+                         path, (long long)n_input, d);
+    }
+
+    clm_status st = CLM_OK;
+    int64_t kept = 0;
+    for (int64_t row0 = 0; !st && row0 < n_input; row0 += CLM_BLOCK_ROWS) {
+        int64_t n = n_input - row0 < CLM_BLOCK_ROWS ? n_input - row0 : CLM_BLOCK_ROWS;
+        float *block = f->rows + kept * d;
+        st = clm_table_read_block_f32(table, f->columns, d, row0, n, block, scratch);
+        if (!st && f->weights)
+            st = clm_table_read_f32(table, weight_col, row0, n, f->weights + kept);
+        if (st)
+            break;
+        if (f->weights)
+            for (int64_t i = 0; i < n; i++) {
+                float w = f->weights[kept + i];
+                if (isnan(w) && p->missing == CLM_MISSING_DROP)
+                    continue; /* the row is dropped below */
+                if (!isfinite(w) || w < 0.0f) {
+                    st = clm_error(CLM_E_VALUE, "%s: column '%s' (sample weight) has %s %g at row %lld; weights must be finite and >= 0",
+                                   path, p->weight_column, isnan(w) ? "a missing value" : "the value",
+                                   (double)w, (long long)(row0 + i));
+                    break;
+                }
+            }
+        if (st)
+            break;
+        if (p->missing == CLM_MISSING_FAIL) {
+            int j = 0;
+            int64_t i = first_bad(block, n, d, &j);
+            if (i >= 0) {
+                float v = block[i * d + j];
+                st = clm_error(CLM_E_VALUE, "%s: column '%s' has %s at row %lld (use --missing drop or --missing impute)",
+                               path, f->names[j], isnan(v) ? "a missing value (NaN)" : "an infinite value",
+                               (long long)(row0 + i));
+                break;
+            }
+            kept += n;
+        } else if (p->missing == CLM_MISSING_DROP) {
+            int64_t out = kept;
+            for (int64_t i = 0; i < n; i++) {
+                const float *x = block + i * d;
+                int bad = f->weights ? isnan(f->weights[kept + i]) : 0;
+                for (int j = 0; j < d && !bad; j++)
+                    bad = !isfinite(x[j]);
+                if (bad) {
+                    f->dropped[(row0 + i) >> 3] |= (uint8_t)(1u << ((row0 + i) & 7));
+                    continue;
+                }
+                /* compact in place: the destination never passes the source */
+                if (out != kept + i) {
+                    memmove(f->rows + out * d, x, sizeof(float) * (size_t)d);
+                    if (f->weights)
+                        f->weights[out] = f->weights[kept + i];
+                }
+                out++;
+            }
+            kept = out;
+        } else {
+            kept += n;
+        }
+        if (p->progress)
+            p->progress(p->progress_ctx, "reading features", row0 + n, n_input);
+    }
+    free(scratch);
+    if (st) {
+        free(count);
+        return st;
+    }
+    f->n_rows = kept;
+    if (kept == 0) {
+        free(count);
+        return clm_error(CLM_E_EMPTY, "%s: no rows left after dropping the rows with missing values", path);
+    }
+
+    km_data data;
+    km_data_init(&data, f->rows, NULL, kept, d, p->n_threads);
+    st = feature_moment(&data, NULL, f->mean, count);
+    for (int j = 0; !st && j < d; j++) {
+        if (count[j] == 0)
+            st = clm_error(CLM_E_VALUE, "%s: column '%s' has no finite value", path, f->names[j]);
+        else
+            f->mean[j] /= (double)count[j];
+    }
+    if (!st)
+        st = feature_moment(&data, f->mean, f->std, count);
+    if (!st)
+        for (int j = 0; j < d; j++)
+            f->std[j] = sqrt(f->std[j] / (double)count[j]);
+    free(count);
+    if (st)
+        return st;
+    for (int j = 0; j < d; j++) {
+        /* zero (or undefined) spread: centre only, never divide by zero */
+        int usable = isfinite(f->std[j]) && f->std[j] > 0.0;
+        f->center[j] = p->scale ? f->mean[j] : 0.0;
+        f->scale[j] = p->scale && usable ? f->std[j] : 1.0;
+    }
+    int impute = p->missing == CLM_MISSING_IMPUTE;
+    int64_t n_imputed = 0;
+    const double *center = f->center, *scale = f->scale, *mean = f->mean;
+    float *rows = f->rows;
+#pragma omp parallel for schedule(static) reduction(+ : n_imputed) num_threads(data.n_threads)
+    for (int64_t i = 0; i < kept; i++)
+        for (int j = 0; j < d; j++) {
+            float x = rows[i * d + j];
+            if (impute && !isfinite(x)) {
+                x = (float)mean[j];
+                n_imputed++;
+            }
+            rows[i * d + j] = (float)(((double)x - center[j]) / scale[j]);
+        }
+    f->n_imputed = n_imputed;
+    return CLM_OK;
+}

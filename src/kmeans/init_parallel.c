@@ -1,0 +1,166 @@
+/*
+ * init_parallel.c — k-means|| seeding (Bahmani et al., "Scalable
+ * K-Means++", VLDB 2012) for large inputs, and uniform random seeding.
+ *
+ * k-means||: one centre drawn by weight; then KM_PAR_ROUNDS rounds in
+ * which every row joins the candidate set independently with probability
+ * min(1, l w D^2 / phi), l = 2k, D^2 its squared distance to the nearest
+ * candidate and phi = sum w D^2.  A round is two passes (the sampling
+ * pass, then the distance update against the new candidates) instead of
+ * the k passes of k-means++.  Each candidate is then weighted by the
+ * weight of the rows nearest to it, and greedy k-means++ on the weighted
+ * candidates gives the k centres.  The coin of row i in round r is a hash
+ * of (seed, r, i): the sample does not depend on the threads.
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+
+#include "kmeans/kmeans_internal.h"
+
+#define KM_PAR_ROUNDS 5
+
+/* 1 if row i joins the candidates in round `round`. */
+static int selected(const km_data *data, const int32_t *store, int64_t i, double factor,
+                    uint64_t seed, int round)
+{
+    double w = data->weights ? (double)data->weights[i] : 1.0;
+    double p = factor * w * (double)km_load_f32(store, i);
+    return km_unit(km_hash3(seed, 0x70617261ull + (uint64_t)round, (uint64_t)i)) < p;
+}
+
+clm_status km_init_parallel(const km_data *data, int k, uint64_t seed,
+                            int32_t *store, float *centroids)
+{
+    const int d = data->n_features;
+    const int64_t n_chunks = data->n_chunks;
+    const double oversampling = 2.0 * k;
+    if (k == 1 || data->n_rows <= (int64_t)(KM_PAR_ROUNDS * oversampling + 1))
+        return km_init_plusplus(data, k, seed, store, centroids);
+
+    double *chunk_pot = malloc(sizeof(double) * (size_t)(n_chunks + 1));
+    int64_t *chunk_count = malloc(sizeof(int64_t) * (size_t)(n_chunks + 1));
+    int64_t capacity = 1 + (int64_t)(KM_PAR_ROUNDS * oversampling * 2);
+    float *cands = malloc(sizeof(float) * (size_t)(capacity * d));
+    if (!chunk_pot || !chunk_count || !cands) {
+        free(chunk_pot); free(chunk_count); free(cands);
+        return clm_error(CLM_E_NOMEM, "k-means||: out of memory");
+    }
+    km_rng rng;
+    km_rng_seed(&rng, seed, 2);
+    for (int64_t c = 0; c < n_chunks; c++) {
+        int64_t row0, count;
+        km_chunk(data, c, &row0, &count);
+        double s = 0.0;
+        for (int64_t i = row0; i < row0 + count; i++)
+            s += data->weights ? (double)data->weights[i] : 1.0;
+        chunk_pot[c] = s;
+    }
+    int64_t first = km_draw_row(data, NULL, chunk_pot, km_sum_in_order(chunk_pot, n_chunks), &rng);
+    memcpy(cands, data->rows + first * d, sizeof(float) * (size_t)d);
+    int64_t m = 1;
+    clm_status st = km_update_closest(data, cands, 1, 1, store, chunk_pot);
+
+    for (int round = 0; !st && round < KM_PAR_ROUNDS; round++) {
+        double phi = km_sum_in_order(chunk_pot, n_chunks);
+        if (!(phi > 0.0))
+            break; /* every row sits on a candidate */
+        double factor = oversampling / phi;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(data->n_threads)
+        for (int64_t c = 0; c < n_chunks; c++) {
+            int64_t row0, count, n = 0;
+            km_chunk(data, c, &row0, &count);
+            for (int64_t i = row0; i < row0 + count; i++)
+                n += selected(data, store, i, factor, seed, round);
+            chunk_count[c] = n;
+        }
+        int64_t added = 0;
+        for (int64_t c = 0; c < n_chunks; c++)
+            added += chunk_count[c];
+        if (added == 0)
+            continue;
+        if (m + added > capacity) {
+            int64_t grown = 2 * (m + added);
+            float *bigger = realloc(cands, sizeof(float) * (size_t)(grown * d));
+            if (!bigger) {
+                st = clm_error(CLM_E_NOMEM, "k-means||: out of memory");
+                break;
+            }
+            cands = bigger;
+            capacity = grown;
+        }
+        /* Copy the chosen rows in row order (chunk offsets from the counts). */
+        int64_t offset = m;
+        for (int64_t c = 0; c < n_chunks; c++) {
+            int64_t n = chunk_count[c];
+            chunk_count[c] = offset;
+            offset += n;
+        }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(data->n_threads)
+        for (int64_t c = 0; c < n_chunks; c++) {
+            int64_t row0, count, at = chunk_count[c];
+            km_chunk(data, c, &row0, &count);
+            for (int64_t i = row0; i < row0 + count; i++)
+                if (selected(data, store, i, factor, seed, round))
+                    memcpy(cands + (at++) * d, data->rows + i * d, sizeof(float) * (size_t)d);
+        }
+        st = km_update_closest(data, cands + m * d, (int)added, 0, store, chunk_pot);
+        m += added;
+    }
+
+    if (!st && m < k) {
+        /* Too few distinct candidates (tiny or duplicated data). */
+        free(chunk_pot); free(chunk_count); free(cands);
+        return km_init_plusplus(data, k, seed, store, centroids);
+    }
+    /* Weight of each candidate: the weight of the rows nearest to it. */
+    double *sums = NULL, *counts = NULL;
+    float *cand_weights = NULL;
+    int32_t *cand_store = NULL;
+    if (!st) {
+        sums = malloc(sizeof(double) * (size_t)(m * d));
+        counts = malloc(sizeof(double) * (size_t)m);
+        cand_weights = malloc(sizeof(float) * (size_t)m);
+        cand_store = malloc(sizeof(int32_t) * (size_t)m);
+        if (!sums || !counts || !cand_weights || !cand_store)
+            st = clm_error(CLM_E_NOMEM, "k-means||: out of memory");
+    }
+    if (!st)
+        st = km_assign(data, cands, (int)m, store, sums, counts, NULL);
+    if (!st) {
+        for (int64_t j = 0; j < m; j++)
+            cand_weights[j] = (float)counts[j];
+        km_data small;
+        km_data_init(&small, cands, cand_weights, m, d, 1);
+        st = km_init_plusplus(&small, k, km_mix(seed ^ 0x6B6D70ull), cand_store, centroids);
+    }
+    free(sums); free(counts); free(cand_weights); free(cand_store);
+    free(chunk_pot); free(chunk_count); free(cands);
+    return st;
+}
+
+clm_status km_init_random(const km_data *data, int k, uint64_t seed, float *centroids)
+{
+    const int d = data->n_features;
+    int64_t *chosen = malloc(sizeof(int64_t) * (size_t)k);
+    if (!chosen)
+        return clm_error(CLM_E_NOMEM, "k-means random init: out of memory");
+    km_rng rng;
+    km_rng_seed(&rng, seed, 3);
+    for (int j = 0; j < k; j++) {
+        int64_t r;
+        int again;
+        do { /* k distinct rows; k <= n_rows was checked by the caller */
+            r = (int64_t)(km_rng_unit(&rng) * (double)data->n_rows);
+            if (r >= data->n_rows)
+                r = data->n_rows - 1;
+            again = 0;
+            for (int i = 0; i < j; i++)
+                again |= chosen[i] == r;
+        } while (again);
+        chosen[j] = r;
+        memcpy(centroids + (int64_t)j * d, data->rows + r * d, sizeof(float) * (size_t)d);
+    }
+    free(chosen);
+    return CLM_OK;
+}

@@ -1,0 +1,217 @@
+/*
+ * init_plusplus.c — greedy k-means++ seeding (Arthur & Vassilvitskii 2007,
+ * with the greedy refinement of scikit-learn: 2 + floor(ln k) candidates
+ * per step, the one that lowers the potential most is kept).
+ *
+ * The closest squared distance of every row to the chosen centres is kept
+ * as a float in the caller's label buffer (no extra N-sized memory).  A
+ * draw "proportional to w D^2" walks per-chunk potentials (summed in chunk
+ * order) to the chunk, then the rows of that chunk in order, so the chosen
+ * row depends on the seed and the data only, never on the threads.
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+
+#include "sqdist.h"
+#include "kmeans/kmeans_internal.h"
+
+#define PP_BLOCK 1024
+
+static double row_weight(const km_data *data, int64_t i)
+{
+    return data->weights ? (double)data->weights[i] : 1.0;
+}
+
+static double row_mass(const km_data *data, const int32_t *store, int64_t i)
+{
+    return row_weight(data, i) * (store ? (double)km_load_f32(store, i) : 1.0);
+}
+
+/* Last row of chunk c with positive mass, or -1. */
+static int64_t last_positive_row(const km_data *data, const int32_t *store, int64_t c)
+{
+    int64_t row0, count;
+    km_chunk(data, c, &row0, &count);
+    for (int64_t i = row0 + count - 1; i >= row0; i--)
+        if (row_mass(data, store, i) > 0.0)
+            return i;
+    return -1;
+}
+
+/* Row drawn with probability w_i * D_i^2 / total (D^2 from `store`, or 1
+ * when store is NULL: a draw by weight alone).  When rounding leaves the
+ * target past the chunk or the end, the last row with positive mass before
+ * it is taken. */
+int64_t km_draw_row(const km_data *data, const int32_t *store, const double *chunk_pot,
+                        double total, km_rng *rng)
+{
+    double u = km_rng_unit(rng) * total;
+    double acc = 0.0;
+    int64_t last_chunk = -1;
+    for (int64_t c = 0; c < data->n_chunks; c++) {
+        if (!(chunk_pot[c] > 0.0))
+            continue;
+        last_chunk = c;
+        if (acc + chunk_pot[c] > u) {
+            int64_t row0, count;
+            km_chunk(data, c, &row0, &count);
+            double run = acc;
+            for (int64_t i = row0; i < row0 + count; i++) {
+                run += row_mass(data, store, i);
+                if (run > u && row_mass(data, store, i) > 0.0)
+                    return i;
+            }
+            return last_positive_row(data, store, c);
+        }
+        acc += chunk_pot[c];
+    }
+    if (last_chunk >= 0) {
+        int64_t r = last_positive_row(data, store, last_chunk);
+        if (r >= 0)
+            return r;
+    }
+    /* No mass at all (every row sits on a centre): uniform draw. */
+    int64_t r = (int64_t)(km_rng_unit(rng) * (double)data->n_rows);
+    return r < data->n_rows ? r : data->n_rows - 1;
+}
+
+/* store[i] = min(store[i] (or +inf when `first`), D^2(x_i, centre_t) for
+ * the n_centres centres); chunk_pot[c] = sum of w D^2 over chunk c. */
+clm_status km_update_closest(const km_data *data, const float *centres, int n_centres,
+                             int first, int32_t *store, double *chunk_pot)
+{
+    const int d = data->n_features;
+    double *tmp = malloc(sizeof(double) * (size_t)(PP_BLOCK * data->n_threads));
+    if (!tmp)
+        return clm_error(CLM_E_NOMEM, "k-means seeding: out of memory");
+#pragma omp parallel num_threads(data->n_threads)
+    {
+        double *my = tmp + (int64_t)omp_get_thread_num() * PP_BLOCK;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t c = 0; c < data->n_chunks; c++) {
+            int64_t row0, count;
+            km_chunk(data, c, &row0, &count);
+            double pot = 0.0;
+            for (int64_t b = 0; b < count; b += PP_BLOCK) {
+                int64_t nb = count - b < PP_BLOCK ? count - b : PP_BLOCK;
+                for (int t = 0; t < n_centres; t++) {
+                    clm_k_sqdist_f64(data->rows + (row0 + b) * d, nb, d, NULL,
+                                     centres + (int64_t)t * d, my);
+                    for (int64_t i = 0; i < nb; i++) {
+                        int64_t r = row0 + b + i;
+                        float v = (float)my[i];
+                        if (!first || t > 0) {
+                            float old = km_load_f32(store, r);
+                            v = old < v ? old : v;
+                        }
+                        km_store_f32(store, r, v);
+                    }
+                }
+                for (int64_t i = 0; i < nb; i++) {
+                    int64_t r = row0 + b + i;
+                    pot += row_weight(data, r) * (double)km_load_f32(store, r);
+                }
+            }
+            chunk_pot[c] = pot;
+        }
+    }
+    free(tmp);
+    return CLM_OK;
+}
+
+/* Potential sum_i w_i min(D_i^2, D^2(x_i, cand_t)) for each candidate,
+ * with the same float rounding as update_closest. */
+static void candidate_potentials(const km_data *data, const float *cands, int n_cands,
+                                 const int32_t *store, double *part, double *tmp, double *pot)
+{
+    const int d = data->n_features;
+#pragma omp parallel num_threads(data->n_threads)
+    {
+        double *my = tmp + (int64_t)omp_get_thread_num() * PP_BLOCK;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t c = 0; c < data->n_chunks; c++) {
+            int64_t row0, count;
+            km_chunk(data, c, &row0, &count);
+            for (int t = 0; t < n_cands; t++) {
+                double s = 0.0;
+                for (int64_t b = 0; b < count; b += PP_BLOCK) {
+                    int64_t nb = count - b < PP_BLOCK ? count - b : PP_BLOCK;
+                    clm_k_sqdist_f64(data->rows + (row0 + b) * d, nb, d, NULL,
+                                     cands + (int64_t)t * d, my);
+                    for (int64_t i = 0; i < nb; i++) {
+                        int64_t r = row0 + b + i;
+                        float v = (float)my[i], old = km_load_f32(store, r);
+                        s += row_weight(data, r) * (double)(old < v ? old : v);
+                    }
+                }
+                part[c * n_cands + t] = s;
+            }
+        }
+    }
+    for (int t = 0; t < n_cands; t++) {
+        double s = 0.0;
+        for (int64_t c = 0; c < data->n_chunks; c++)
+            s += part[c * n_cands + t];
+        pot[t] = s;
+    }
+}
+
+double km_sum_in_order(const double *values, int64_t n)
+{
+    double s = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        s += values[i];
+    return s;
+}
+
+clm_status km_init_plusplus(const km_data *data, int k, uint64_t seed,
+                            int32_t *store, float *centroids)
+{
+    const int d = data->n_features;
+    const int n_cands = 2 + (int)log((double)k);
+    const int64_t n_chunks = data->n_chunks;
+    double *chunk_pot = malloc(sizeof(double) * (size_t)(n_chunks + 1));
+    double *part = malloc(sizeof(double) * (size_t)(n_chunks * n_cands + 1));
+    double *tmp = malloc(sizeof(double) * (size_t)(PP_BLOCK * data->n_threads));
+    float *cands = malloc(sizeof(float) * (size_t)(n_cands * d));
+    int64_t *cand_rows = malloc(sizeof(int64_t) * (size_t)n_cands);
+    double *pot = malloc(sizeof(double) * (size_t)n_cands);
+    if (!chunk_pot || !part || !tmp || !cands || !cand_rows || !pot) {
+        free(chunk_pot); free(part); free(tmp); free(cands); free(cand_rows); free(pot);
+        return clm_error(CLM_E_NOMEM, "k-means++: out of memory");
+    }
+    km_rng rng;
+    km_rng_seed(&rng, seed, 1);
+
+    /* First centre: drawn by weight (uniformly without weights). */
+    for (int64_t c = 0; c < n_chunks; c++) {
+        int64_t row0, count;
+        km_chunk(data, c, &row0, &count);
+        double s = 0.0;
+        for (int64_t i = row0; i < row0 + count; i++)
+            s += row_weight(data, i);
+        chunk_pot[c] = s;
+    }
+    int64_t first = km_draw_row(data, NULL, chunk_pot, km_sum_in_order(chunk_pot, n_chunks), &rng);
+    memcpy(centroids, data->rows + first * d, sizeof(float) * (size_t)d);
+    clm_status st = km_update_closest(data, centroids, 1, 1, store, chunk_pot);
+
+    for (int j = 1; !st && j < k; j++) {
+        double total = km_sum_in_order(chunk_pot, n_chunks);
+        for (int t = 0; t < n_cands; t++) {
+            cand_rows[t] = km_draw_row(data, store, chunk_pot, total, &rng);
+            memcpy(cands + (int64_t)t * d, data->rows + cand_rows[t] * d,
+                   sizeof(float) * (size_t)d);
+        }
+        candidate_potentials(data, cands, n_cands, store, part, tmp, pot);
+        int best = 0;
+        for (int t = 1; t < n_cands; t++)
+            if (pot[t] < pot[best])
+                best = t;
+        memcpy(centroids + (int64_t)j * d, cands + (int64_t)best * d, sizeof(float) * (size_t)d);
+        st = km_update_closest(data, centroids + (int64_t)j * d, 1, 0, store, chunk_pot);
+    }
+    free(chunk_pot); free(part); free(tmp); free(cands); free(cand_rows); free(pot);
+    return st;
+}

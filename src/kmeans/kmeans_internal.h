@@ -1,0 +1,224 @@
+/*
+ * kmeans_internal.h — pieces of the k-means module shared between its
+ * files: the chunked view of the data that every parallel pass walks, the
+ * passes themselves (assignment, inertia, variance), the seeding methods,
+ * Lloyd's loop, k selection, and the table-level helpers of the command.
+ *
+ * Determinism rule used everywhere here: rows are cut into fixed chunks
+ * whose size depends only on the number of rows; a pass computes one
+ * partial result per chunk (in row order inside the chunk), and partials
+ * are merged in chunk order on the calling thread.  Threads only decide
+ * who computes which chunk, never the order of any floating-point sum.
+ */
+#ifndef CLMSEG_KMEANS_INTERNAL_H
+#define CLMSEG_KMEANS_INTERNAL_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "clmseg/kmeans.h"
+
+/* The data a pass walks. */
+typedef struct km_data {
+    const float *rows;      /* n_rows x n_features, row-major            */
+    const float *weights;   /* n_rows weights, or NULL (all 1)           */
+    int64_t n_rows;
+    int n_features;
+    int64_t chunk_rows;     /* rows per reduction chunk (depends on n)   */
+    int64_t n_chunks;
+    int n_threads;          /* OpenMP team size for the passes (>= 1)    */
+} km_data;
+
+/* Fills the chunking of `data` from n_rows; n_threads 0 means all cores. */
+void km_data_init(km_data *data, const float *rows, const float *weights,
+                  int64_t n_rows, int n_features, int n_threads);
+
+/* Rows of chunk c: [*row0, *row0 + *count). */
+static inline void km_chunk(const km_data *data, int64_t c, int64_t *row0, int64_t *count)
+{
+    *row0 = c * data->chunk_rows;
+    int64_t end = *row0 + data->chunk_rows;
+    if (end > data->n_rows)
+        end = data->n_rows;
+    *count = end - *row0;
+}
+
+/* Rows per sgemm block for k centroids of n_features: small enough that
+ * OpenBLAS runs the call on the calling thread (m*n*k below its threading
+ * threshold) and the block x k dot products stay in L1/L2. */
+int64_t km_gemm_block_rows(int k, int n_features);
+
+/* Assignment pass: labels[i] = nearest centroid (sgemm + argmin).  When
+ * `sums` is not NULL, also the per-cluster weighted sums (k x d) and
+ * weights (`counts`, k) of the new assignment, merged in chunk order.
+ * *n_changed (may be NULL) counts rows whose label changed. */
+clm_status km_assign(const km_data *data, const float *centroids, int k,
+                     int32_t *labels, double *sums, double *counts, int64_t *n_changed);
+
+/* Exact sum of w_i ||x_i - c_{label_i}||^2 in double (chunk-ordered). */
+clm_status km_inertia(const km_data *data, const float *centroids, int32_t *labels,
+                      double *inertia);
+
+/* out[i] = Euclidean distance of row i to centroid labels[i] (exact,
+ * rounded to float; NaN for a negative label). */
+clm_status km_distances(const km_data *data, const float *centroids, const int32_t *labels,
+                        float *out);
+
+/* tol x mean over features of the (unweighted, population) variance. */
+clm_status km_tolerance(const km_data *data, double tol, double *out);
+
+/* Lloyd's loop from `centroids` (k x d, replaced by the final ones).
+ * Fills labels (w.r.t. the final centroids), *inertia, *iterations. */
+clm_status km_lloyd(const km_data *data, float *centroids, int k, int max_iter,
+                    double tol_abs, int32_t *labels, double *inertia, int *iterations);
+
+/* Seeding.  `store` is an n_rows int32 buffer used as scratch (closest
+ * squared distances kept as float bit patterns, then labels). */
+clm_status km_init_plusplus(const km_data *data, int k, uint64_t seed,
+                            int32_t *store, float *centroids);
+clm_status km_init_parallel(const km_data *data, int k, uint64_t seed,
+                            int32_t *store, float *centroids);
+clm_status km_init_random(const km_data *data, int k, uint64_t seed, float *centroids);
+
+/* Mean silhouette of `n_sample` rows chosen by `seed`, each assigned to
+ * its nearest of the k centroids (Euclidean, exact). */
+clm_status km_silhouette(const km_data *data, const float *centroids, int k,
+                         int64_t n_sample, uint64_t seed, double *out);
+
+/* ---- random numbers: counter-based, so draws do not depend on threads -- */
+
+static inline uint64_t km_mix(uint64_t x)
+{
+    /* splitmix64 finaliser */
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+static inline uint64_t km_hash3(uint64_t a, uint64_t b, uint64_t c)
+{
+    return km_mix(km_mix(km_mix(a) ^ b) ^ c);
+}
+
+/* Uniform double in [0, 1) from 53 bits. */
+static inline double km_unit(uint64_t bits)
+{
+    return (double)(bits >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Sequential stream for choices made on the calling thread. */
+typedef struct km_rng {
+    uint64_t state;
+} km_rng;
+
+static inline void km_rng_seed(km_rng *rng, uint64_t seed, uint64_t stream)
+{
+    rng->state = km_hash3(seed, stream, 0x6B6D65616E73ull);
+}
+
+static inline uint64_t km_rng_next(km_rng *rng)
+{
+    rng->state += 0x9E3779B97F4A7C15ull;
+    return km_mix(rng->state);
+}
+
+static inline double km_rng_unit(km_rng *rng)
+{
+    return km_unit(km_rng_next(rng));
+}
+
+/* Closest squared distances live in an int32 buffer as float bit patterns
+ * (the labels buffer during seeding); memcpy keeps this free of aliasing
+ * problems and compiles to a plain move. */
+static inline float km_load_f32(const int32_t *store, int64_t i)
+{
+    float f;
+    memcpy(&f, store + i, sizeof f);
+    return f;
+}
+
+static inline void km_store_f32(int32_t *store, int64_t i, float f)
+{
+    memcpy(store + i, &f, sizeof f);
+}
+
+/* Seeding helpers shared by k-means++ and k-means|| (init_plusplus.c). */
+clm_status km_update_closest(const km_data *data, const float *centres, int n_centres,
+                             int first, int32_t *store, double *chunk_pot);
+int64_t km_draw_row(const km_data *data, const int32_t *store, const double *chunk_pot,
+                    double total, km_rng *rng);
+double km_sum_in_order(const double *values, int64_t n);
+
+/* Number of threads to use for n_threads (0 = all). */
+int km_threads(int n_threads);
+
+/* ---- table level (features.c, profile.c, save.c) ----------------------- */
+
+/* The feature matrix of a table, as the command holds it in memory. */
+typedef struct km_features {
+    int n_features;
+    int *columns;             /* table column indices                      */
+    char **names;             /* owned copies of the column names          */
+    int64_t n_input_rows;     /* rows of the table                         */
+    int64_t n_rows;           /* rows kept (== n_input_rows unless drop)   */
+    float *rows;              /* n_rows x n_features, clustering space     */
+    float *weights;           /* n_rows or NULL                            */
+    uint8_t *dropped;         /* bitmap of dropped input rows, or NULL     */
+    int64_t n_imputed;        /* values replaced by the mean               */
+    double *mean;             /* per feature, raw units, over kept rows    */
+    double *std;              /* per feature, population std, raw units    */
+    double *center;           /* transform: x' = (x - center) / scale      */
+    double *scale;
+} km_features;
+
+/* Chooses the feature columns (params->features or the default rule).
+ * Errors name the file and the column. */
+clm_status km_features_select(const clm_table *table, const clm_kmeans_params *params,
+                              km_features *features);
+
+/* Reads the matrix, applies the missing policy, reads weights, computes
+ * mean/std and standardises (when params->scale). */
+clm_status km_features_load(const clm_table *table, const clm_kmeans_params *params,
+                            km_features *features);
+
+void km_features_free(km_features *features);
+
+static inline int km_bit(const uint8_t *bitmap, int64_t i)
+{
+    return (bitmap[i >> 3] >> (i & 7)) & 1;
+}
+
+/* Per-segment profile. */
+typedef struct km_profile {
+    int k, n_features;
+    int64_t *size;            /* rows per segment                          */
+    double *share;            /* size / kept rows                          */
+    double *churn_rate;       /* NaN when there is no event column         */
+    double *mean_arpu;        /* NaN when there is no ARPU column          */
+    float *centroids;         /* k x d, original units                     */
+    float *zscore;            /* k x d, (centroid - mean) / std            */
+    char **distinguishing;    /* k strings: "arpu +1.52 sd; ..."           */
+} km_profile;
+
+clm_status km_profile_alloc(km_profile *profile, int k, int n_features);
+void km_profile_free(km_profile *profile);
+/* Centroids in original units, z-scores and distinguishing features. */
+clm_status km_profile_describe(km_profile *profile, const km_features *features,
+                               const float *centroids);
+void km_profile_print(const km_profile *profile, const km_features *features, FILE *out);
+/* Writes the CSV to a temporary file; the caller commits *file (after the
+ * HDF5 output) or aborts it. */
+clm_status km_profile_csv(const km_profile *profile, const km_features *features,
+                          const char *path, const char *const *inputs, clm_textfile **file);
+
+/* Writes the model and profile datasets and attributes of /segments (the
+ * per-row label and distance columns are written by the caller). */
+clm_status km_save_model(clm_writer *writer, const clm_kmeans *model,
+                         const clm_kmeans_params *params, const km_features *features,
+                         const km_profile *profile);
+
+/* Name of a missing policy ("fail", "drop", "impute"). */
+const char *km_missing_name(clm_missing_policy policy);
+
+#endif /* CLMSEG_KMEANS_INTERNAL_H */

@@ -1,0 +1,318 @@
+/*
+ * fit.c — training orchestration shared by the table and matrix entry
+ * points: holdout split, class weights, growth, pruning, metrics and
+ * importance; plus the in-memory matrix entry point, the getters and free.
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tree/tree_internal.h"
+
+double tree_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+char *tree_strdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
+                         const char *target, double binning_seconds, clm_tree **out)
+{
+    *out = NULL;
+    clm_tree *tree = calloc(1, sizeof *tree);
+    if (!tree) {
+        tree_data_free(data);
+        return clm_error(CLM_E_NOMEM, "tree: out of memory");
+    }
+    tree->params = *params;
+    tree->params.target = NULL;
+    tree->params.target_level = NULL;
+    tree->params.features = NULL;
+    tree->params.n_features_given = 0;
+    tree->data = *data;
+    memset(data, 0, sizeof *data);
+    tree->target = tree_strdup(target);
+    tree->binning_seconds = binning_seconds;
+    tree->accuracy = tree->auc = tree->log_loss = tree->train_accuracy = NAN;
+
+    const int64_t n = tree->data.n_rows;
+    const int K = tree->data.n_classes;
+    clm_status st = CLM_OK;
+    int32_t *rows = NULL;
+    if (!tree->target) {
+        st = clm_error(CLM_E_NOMEM, "tree: out of memory");
+        goto fail;
+    }
+    int64_t class_rows[CLM_TREE_MAX_CLASSES] = {0};
+    for (int64_t i = 0; i < n; i++)
+        class_rows[tree->data.y[i]]++;
+    int present = 0, only = 0;
+    for (int k = 0; k < K; k++)
+        if (class_rows[k] > 0) {
+            present++;
+            only = k;
+        }
+    if (present < 2) {
+        st = clm_error(CLM_E_EMPTY, "tree: target '%s' has the single value '%s' in all %lld rows: nothing to learn",
+                       target, tree->data.class_labels[only], (long long)n);
+        goto fail;
+    }
+
+    rows = malloc((size_t)n * sizeof *rows);
+    if (!rows) {
+        st = clm_error(CLM_E_NOMEM, "tree: out of memory for %lld row indices", (long long)n);
+        goto fail;
+    }
+    if (params->test_fraction > 0.0) {
+        tree->holdout = malloc((size_t)n);
+        if (!tree->holdout) {
+            st = clm_error(CLM_E_NOMEM, "tree: out of memory for the holdout mask");
+            goto fail;
+        }
+        tree_holdout_split(tree->data.y, n, K, params->test_fraction, params->seed,
+                           tree->holdout, NULL, &tree->n_train, NULL, &tree->n_test);
+        int64_t a = 0, b = tree->n_train;
+        for (int64_t i = 0; i < n; i++) {
+            if (tree->holdout[i])
+                rows[b++] = (int32_t)i;
+            else
+                rows[a++] = (int32_t)i;
+        }
+    } else {
+        for (int64_t i = 0; i < n; i++)
+            rows[i] = (int32_t)i;
+        tree->n_train = n;
+        tree->n_test = 0;
+    }
+    if (tree->n_train < 1) {
+        st = clm_error(CLM_E_EMPTY, "tree: no training rows left after the holdout (test fraction %g)",
+                       params->test_fraction);
+        goto fail;
+    }
+
+    /* Class weights: "balanced" = n / (classes present * n_k) over the
+     * training rows, as scikit-learn's compute_class_weight. */
+    int64_t train_rows[CLM_TREE_MAX_CLASSES] = {0};
+    for (int64_t i = 0; i < tree->n_train; i++)
+        train_rows[tree->data.y[rows[i]]]++;
+    int train_present = 0;
+    for (int k = 0; k < K; k++)
+        train_present += train_rows[k] > 0;
+    for (int k = 0; k < K; k++)
+        tree->class_weight[k] = (params->class_weight_balanced && train_rows[k] > 0)
+            ? (double)tree->n_train / ((double)train_present * (double)train_rows[k])
+            : 1.0;
+
+    double t0 = tree_now();
+    if ((st = tree_grow(tree, rows, tree->n_train)))
+        goto fail;
+    if (params->ccp_alpha > 0.0 && (st = tree_prune(tree, params->ccp_alpha)))
+        goto fail;
+    tree->growth_seconds = tree_now() - t0;
+    if (params->progress)
+        params->progress(params->progress_ctx, "tree growth", tree->n_train, tree->n_train);
+    if ((st = tree_finalize(tree)))
+        goto fail;
+    if ((st = tree_compute_metrics(tree, rows, tree->n_train, rows + tree->n_train, tree->n_test)))
+        goto fail;
+    if ((st = tree_compute_importance(tree, rows + tree->n_train, tree->n_test)))
+        goto fail;
+    free(rows);
+    *out = tree;
+    return CLM_OK;
+fail:
+    free(rows);
+    clm_tree_free(tree);
+    return st;
+}
+
+clm_status clm_tree_fit_matrix(const clm_tree_params *params, const float *x,
+                               const int32_t *y, int64_t n_rows, int n_features,
+                               int n_classes, const char *const *feature_names,
+                               clm_tree **out)
+{
+    clm_status st = clm_tree_params_check(params);
+    if (st)
+        return st;
+    *out = NULL;
+    if (n_rows < 1)
+        return clm_error(CLM_E_EMPTY, "tree: no rows to train on");
+    if (n_rows > INT32_MAX)
+        return clm_error(CLM_E_PARAM, "tree: %lld rows exceed the limit of %d",
+                         (long long)n_rows, INT32_MAX);
+    if (n_features < 1 || n_features > 100000)
+        return clm_error(CLM_E_EMPTY, "tree: need at least one feature");
+    if (n_classes < 2 || n_classes > CLM_TREE_MAX_CLASSES)
+        return clm_error(CLM_E_PARAM, "tree: %d classes; between 2 and %d supported",
+                         n_classes, CLM_TREE_MAX_CLASSES);
+    for (int64_t i = 0; i < n_rows; i++)
+        if (y[i] < 0 || y[i] >= n_classes)
+            return clm_error(CLM_E_VALUE, "tree: target row %lld has class %d, outside [0, %d)",
+                             (long long)i, y[i], n_classes);
+    double t0 = tree_now();
+    tree_data data = {0};
+    data.n_rows = n_rows;
+    data.n_features = n_features;
+    data.n_classes = n_classes;
+    data.features = calloc((size_t)n_features, sizeof *data.features);
+    data.class_labels = calloc((size_t)n_classes, sizeof *data.class_labels);
+    data.bins = malloc((size_t)n_rows * n_features);
+    data.y = malloc((size_t)n_rows);
+    if (!data.features || !data.class_labels || !data.bins || !data.y) {
+        tree_data_free(&data);
+        return clm_error(CLM_E_NOMEM, "tree: out of memory for %lld x %d bins",
+                         (long long)n_rows, n_features);
+    }
+    for (int k = 0; k < n_classes; k++) {
+        char label[16];
+        snprintf(label, sizeof label, "%d", k);
+        if (!(data.class_labels[k] = tree_strdup(label))) {
+            tree_data_free(&data);
+            return clm_error(CLM_E_NOMEM, "tree: out of memory");
+        }
+    }
+    for (int64_t i = 0; i < n_rows; i++)
+        data.y[i] = (uint8_t)y[i];
+
+    int64_t ranges[128];
+    int n_ranges = tree_sample_ranges(n_rows, params->sample_rows, ranges);
+    int64_t n_sample = 0;
+    for (int r = 0; r < n_ranges; r++)
+        n_sample += ranges[2 * r + 1];
+    const int full = n_sample == n_rows;
+    int failed = 0;
+    #pragma omp parallel num_threads(params->n_threads > 0 ? params->n_threads : omp_get_max_threads())
+    {
+        float *sample = malloc((size_t)n_sample * sizeof *sample);
+        if (!sample) {
+            #pragma omp atomic write
+            failed = 1;
+        }
+        #pragma omp for schedule(dynamic, 1)
+        for (int f = 0; f < n_features; f++) {
+            tree_feature *feat = &data.features[f];
+            char name[32];
+            if (feature_names && feature_names[f])
+                feat->name = tree_strdup(feature_names[f]);
+            else {
+                snprintf(name, sizeof name, "f%d", f);
+                feat->name = tree_strdup(name);
+            }
+            if (!feat->name || !sample) {
+                #pragma omp atomic write
+                failed = 1;
+                continue;
+            }
+            int64_t m = 0;
+            for (int r = 0; r < n_ranges; r++)
+                for (int64_t i = ranges[2 * r]; i < ranges[2 * r] + ranges[2 * r + 1]; i++)
+                    sample[m++] = x[i * n_features + f];
+            tree_bins_from_sample(feat, sample, m, params->n_bins - 1, full);
+        }
+        free(sample);
+    }
+    if (failed) {
+        tree_data_free(&data);
+        return clm_error(CLM_E_NOMEM, "tree: out of memory while binning");
+    }
+    /* Bins are computed in blocks so the progress callback can run. */
+    for (int64_t row0 = 0; row0 < n_rows; row0 += CLM_BLOCK_ROWS * 16) {
+        int64_t count = n_rows - row0 < CLM_BLOCK_ROWS * 16 ? n_rows - row0 : CLM_BLOCK_ROWS * 16;
+        tree_bin_block(data.features, n_features, x + row0 * n_features, count,
+                       data.bins + row0 * n_features, params->n_threads, NULL);
+        if (params->progress)
+            params->progress(params->progress_ctx, "tree binning", row0 + count, n_rows);
+    }
+    return tree_fit_data(params, &data, "target", tree_now() - t0, out);
+}
+
+void clm_tree_free(clm_tree *tree)
+{
+    if (!tree)
+        return;
+    tree_data_free(&tree->data);
+    free(tree->target);
+    free(tree->nodes);
+    free(tree->class_weighted);
+    free(tree->class_counts);
+    free(tree->pub_feature); free(tree->pub_left); free(tree->pub_right);
+    free(tree->pub_depth); free(tree->pub_threshold); free(tree->pub_value);
+    free(tree->pub_impurity); free(tree->pub_count); free(tree->pub_missing);
+    free(tree->pub_categories);
+    free(tree->holdout);
+    free(tree->confusion);
+    free(tree->impurity_importance);
+    free(tree->permutation_importance);
+    free(tree);
+}
+
+void clm_tree_get_nodes(const clm_tree *tree, clm_tree_nodes *nodes)
+{
+    nodes->n_nodes = tree->n_nodes;
+    nodes->n_classes = tree->data.n_classes;
+    nodes->feature = tree->pub_feature;
+    nodes->threshold = tree->pub_threshold;
+    nodes->left = tree->pub_left;
+    nodes->right = tree->pub_right;
+    nodes->value = tree->pub_value;
+    nodes->count = tree->pub_count;
+    nodes->impurity = tree->pub_impurity;
+    nodes->depth = tree->pub_depth;
+    nodes->missing_left = tree->pub_missing;
+    nodes->category_left = tree->pub_categories;
+}
+
+int clm_tree_n_leaves(const clm_tree *tree)
+{
+    int n = 0;
+    for (int i = 0; i < tree->n_nodes; i++)
+        n += tree->nodes[i].feature < 0;
+    return n;
+}
+
+int clm_tree_depth(const clm_tree *tree)
+{
+    int d = 0;
+    for (int i = 0; i < tree->n_nodes; i++)
+        if (tree->nodes[i].depth > d)
+            d = tree->nodes[i].depth;
+    return d;
+}
+
+int clm_tree_n_features(const clm_tree *tree) { return tree->data.n_features; }
+const char *clm_tree_feature_name(const clm_tree *tree, int f) { return tree->data.features[f].name; }
+int clm_tree_feature_is_categorical(const clm_tree *tree, int f) { return tree->data.features[f].categorical; }
+int clm_tree_n_classes(const clm_tree *tree) { return tree->data.n_classes; }
+const char *clm_tree_class_label(const clm_tree *tree, int k) { return tree->data.class_labels[k]; }
+const double *clm_tree_impurity_importance(const clm_tree *tree) { return tree->impurity_importance; }
+const double *clm_tree_permutation_importance(const clm_tree *tree) { return tree->permutation_importance; }
+const uint8_t *clm_tree_holdout_mask(const clm_tree *tree) { return tree->holdout; }
+int64_t clm_tree_n_rows(const clm_tree *tree) { return tree->data.n_rows; }
+
+void clm_tree_get_metrics(const clm_tree *tree, clm_tree_metrics *m)
+{
+    m->n_train = tree->n_train;
+    m->n_test = tree->n_test;
+    m->train_accuracy = tree->train_accuracy;
+    m->accuracy = tree->accuracy;
+    m->auc = tree->auc;
+    m->log_loss = tree->log_loss;
+    m->confusion = tree->confusion;
+    m->binning_seconds = tree->binning_seconds;
+    m->growth_seconds = tree->growth_seconds;
+}

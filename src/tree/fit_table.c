@@ -1,0 +1,313 @@
+/*
+ * fit_table.c — training from an HDF5 subscriber table: resolves the
+ * target and the features, reads bin edges from a sample of rows, then
+ * streams the rows in blocks (read on this thread, binned in parallel)
+ * into the uint8 matrix.  Memory: N x features bytes plus one block.
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tree/tree_internal.h"
+
+/* Reads the target into data->y and fills the classes. */
+static clm_status read_target(const clm_tree_params *params, const clm_table *table,
+                              int column, tree_data *data)
+{
+    const clm_column_info *info = clm_table_column(table, column);
+    const char *path = clm_table_path(table);
+    const int64_t n = data->n_rows;
+    int positive = -1;          /* binary by level: code / value of class 1 */
+    int n_classes = 0;
+    if (info->kind == CLM_KIND_UNSUPPORTED ||
+        (info->kind == CLM_KIND_NUMERIC &&
+         (info->dtype == CLM_DT_FLOAT32 || info->dtype == CLM_DT_FLOAT64)))
+        return clm_error(CLM_E_SCHEMA, "%s: target column '%s' is %s; it must be an integer (0/1 or class numbers) or categorical column",
+                         path, info->name, clm_dtype_name(info->dtype));
+    if (info->kind == CLM_KIND_CATEGORICAL) {
+        if (params->target_level) {
+            for (int c = 0; c < info->n_categories; c++)
+                if (!strcmp(info->categories[c], params->target_level))
+                    positive = c;
+            if (positive < 0)
+                return clm_error(CLM_E_VALUE, "%s: target column '%s' has no level '%s'",
+                                 path, info->name, params->target_level);
+            n_classes = 2;
+        } else {
+            n_classes = info->n_categories;
+            if (n_classes > CLM_TREE_MAX_CLASSES)
+                return clm_error(CLM_E_SCHEMA, "%s: target column '%s' has %d categories; at most %d classes are supported",
+                                 path, info->name, n_classes, CLM_TREE_MAX_CLASSES);
+        }
+    } else if (params->target_level) {
+        char *end = NULL;
+        long v = strtol(params->target_level, &end, 10);
+        if (!end || *end || end == params->target_level)
+            return clm_error(CLM_E_PARAM, "%s: target column '%s' is numeric; --target-level '%s' must be an integer value",
+                             path, info->name, params->target_level);
+        positive = (int)v;
+        n_classes = 2;
+    }
+    int32_t *block = malloc((size_t)CLM_BLOCK_ROWS * sizeof *block);
+    if (!block)
+        return clm_error(CLM_E_NOMEM, "tree: out of memory");
+    int max_value = 0;
+    clm_status st = CLM_OK;
+    for (int64_t row0 = 0; row0 < n && !st; row0 += CLM_BLOCK_ROWS) {
+        int64_t count = n - row0 < CLM_BLOCK_ROWS ? n - row0 : CLM_BLOCK_ROWS;
+        if ((st = clm_table_read_i32(table, column, row0, count, block)))
+            break;
+        for (int64_t i = 0; i < count; i++) {
+            int32_t v = block[i];
+            if (v < 0) {
+                st = info->kind == CLM_KIND_CATEGORICAL
+                    ? clm_error(CLM_E_VALUE, "%s: target column '%s' is missing at row %lld",
+                                path, info->name, (long long)(row0 + i))
+                    : clm_error(CLM_E_VALUE, "%s: target column '%s' has the negative value %d at row %lld",
+                                path, info->name, v, (long long)(row0 + i));
+                break;
+            }
+            if (positive >= 0) {
+                data->y[row0 + i] = v == positive;
+                continue;
+            }
+            if (v >= CLM_TREE_MAX_CLASSES) {
+                st = clm_error(CLM_E_VALUE, "%s: target column '%s' has the value %d at row %lld; class numbers must be below %d (use --target-level for a binary target)",
+                               path, info->name, v, (long long)(row0 + i), CLM_TREE_MAX_CLASSES);
+                break;
+            }
+            if (info->kind == CLM_KIND_CATEGORICAL && v >= info->n_categories) {
+                st = clm_error(CLM_E_VALUE, "%s: target column '%s' has the code %d at row %lld, outside its %d categories",
+                               path, info->name, v, (long long)(row0 + i), info->n_categories);
+                break;
+            }
+            data->y[row0 + i] = (uint8_t)v;
+            if (v > max_value)
+                max_value = v;
+        }
+    }
+    free(block);
+    if (st)
+        return st;
+    if (n_classes == 0)
+        n_classes = max_value + 1 < 2 ? 2 : max_value + 1;
+    data->n_classes = n_classes;
+    data->class_labels = calloc((size_t)n_classes, sizeof *data->class_labels);
+    if (!data->class_labels)
+        return clm_error(CLM_E_NOMEM, "tree: out of memory");
+    for (int k = 0; k < n_classes; k++) {
+        char label[256];
+        if (positive >= 0 && info->kind == CLM_KIND_CATEGORICAL) {
+            if (k == 1)
+                snprintf(label, sizeof label, "%s", info->categories[positive]);
+            else if (info->n_categories == 2)
+                snprintf(label, sizeof label, "%s", info->categories[1 - positive]);
+            else
+                snprintf(label, sizeof label, "not %s", info->categories[positive]);
+        } else if (positive >= 0) {
+            if (k == 1)
+                snprintf(label, sizeof label, "%d", positive);
+            else
+                snprintf(label, sizeof label, "not %d", positive);
+        } else if (info->kind == CLM_KIND_CATEGORICAL) {
+            snprintf(label, sizeof label, "%s", info->categories[k]);
+        } else {
+            snprintf(label, sizeof label, "%d", k);
+        }
+        if (!(data->class_labels[k] = tree_strdup(label)))
+            return clm_error(CLM_E_NOMEM, "tree: out of memory");
+    }
+    return CLM_OK;
+}
+
+/* Feature columns: the given list, or every usable column but the target
+ * and the subscriber id. */
+static clm_status pick_features(const clm_tree_params *params, const clm_table *table,
+                                int target, int **columns, int *n_columns)
+{
+    const char *path = clm_table_path(table);
+    int n_table = clm_table_n_columns(table);
+    int *cols = malloc((size_t)(n_table + 1) * sizeof *cols);
+    int n = 0;
+    if (!cols)
+        return clm_error(CLM_E_NOMEM, "tree: out of memory");
+    if (params->n_features_given > 0) {
+        for (int i = 0; i < params->n_features_given; i++) {
+            int c = clm_table_find(table, params->features[i]);
+            if (c < 0) {
+                free(cols);
+                return clm_error(CLM_E_SCHEMA, "%s: feature column '%s' not found", path,
+                                 params->features[i]);
+            }
+            const clm_column_info *info = clm_table_column(table, c);
+            if (info->kind == CLM_KIND_UNSUPPORTED) {
+                free(cols);
+                return clm_error(CLM_E_SCHEMA, "%s: feature column '%s' is %s, not numeric or categorical",
+                                 path, info->name, clm_dtype_name(info->dtype));
+            }
+            if (c == target) {
+                free(cols);
+                return clm_error(CLM_E_PARAM, "tree: the target '%s' cannot also be a feature",
+                                 info->name);
+            }
+            for (int j = 0; j < n; j++)
+                if (cols[j] == c) {
+                    free(cols);
+                    return clm_error(CLM_E_PARAM, "tree: feature '%s' is listed twice", info->name);
+                }
+            if (n >= n_table) {
+                free(cols);
+                return clm_error(CLM_E_PARAM, "tree: too many features");
+            }
+            cols[n++] = c;
+        }
+    } else {
+        for (int c = 0; c < n_table; c++) {
+            const clm_column_info *info = clm_table_column(table, c);
+            if (c == target || info->kind == CLM_KIND_UNSUPPORTED ||
+                !strcmp(info->name, "subscriber_id"))
+                continue;
+            cols[n++] = c;
+        }
+    }
+    if (n == 0) {
+        free(cols);
+        return clm_error(CLM_E_EMPTY, "%s: no feature columns to train on", path);
+    }
+    *columns = cols;
+    *n_columns = n;
+    return CLM_OK;
+}
+
+clm_status clm_tree_fit_table(const clm_tree_params *params, const clm_table *table,
+                              clm_tree **out)
+{
+    clm_status st = clm_tree_params_check(params);
+    if (st)
+        return st;
+    *out = NULL;
+    const char *path = clm_table_path(table);
+    const int64_t n = clm_table_n_rows(table);
+    if (n < 1)
+        return clm_error(CLM_E_EMPTY, "%s: the table has no rows", path);
+    if (n > INT32_MAX)
+        return clm_error(CLM_E_PARAM, "%s: %lld rows exceed the tree limit of %d", path,
+                         (long long)n, INT32_MAX);
+    double t0 = tree_now();
+    int target = clm_table_find(table, params->target);
+    if (target < 0)
+        return clm_error(CLM_E_SCHEMA, "%s: target column '%s' not found", path, params->target);
+
+    tree_data data = {0};
+    int *columns = NULL;
+    float *sample = NULL, *block = NULL, *scratch = NULL;
+    data.n_rows = n;
+    data.y = malloc((size_t)n);
+    if (!data.y) {
+        st = clm_error(CLM_E_NOMEM, "tree: out of memory");
+        goto fail;
+    }
+    if ((st = read_target(params, table, target, &data)))
+        goto fail;
+    int F = 0;
+    if ((st = pick_features(params, table, target, &columns, &F)))
+        goto fail;
+    data.n_features = F;
+    data.features = calloc((size_t)F, sizeof *data.features);
+    data.bins = malloc((size_t)n * F);
+    if (!data.features || !data.bins) {
+        st = clm_error(CLM_E_NOMEM, "tree: out of memory for %lld x %d bins", (long long)n, F);
+        goto fail;
+    }
+
+    /* Bin edges from the sample. */
+    int64_t ranges[128];
+    int n_ranges = tree_sample_ranges(n, params->sample_rows, ranges);
+    int64_t n_sample = 0;
+    for (int r = 0; r < n_ranges; r++)
+        n_sample += ranges[2 * r + 1];
+    sample = malloc((size_t)n_sample * sizeof *sample);
+    if (!sample) {
+        st = clm_error(CLM_E_NOMEM, "tree: out of memory for the binning sample");
+        goto fail;
+    }
+    for (int f = 0; f < F; f++) {
+        const clm_column_info *info = clm_table_column(table, columns[f]);
+        tree_feature *feat = &data.features[f];
+        if (!(feat->name = tree_strdup(info->name))) {
+            st = clm_error(CLM_E_NOMEM, "tree: out of memory");
+            goto fail;
+        }
+        if (info->kind == CLM_KIND_CATEGORICAL) {
+            if (info->n_categories > TREE_MAX_VALUE_BINS) {
+                st = clm_error(CLM_E_SCHEMA, "%s: categorical feature '%s' has %d categories; at most %d are supported",
+                               path, info->name, info->n_categories, TREE_MAX_VALUE_BINS);
+                goto fail;
+            }
+            feat->categorical = 1;
+            feat->n_categories = info->n_categories;
+            feat->n_value_bins = info->n_categories > 0 ? info->n_categories : 1;
+            feat->categories = calloc((size_t)info->n_categories + 1, sizeof *feat->categories);
+            if (!feat->categories) {
+                st = clm_error(CLM_E_NOMEM, "tree: out of memory");
+                goto fail;
+            }
+            for (int c = 0; c < info->n_categories; c++)
+                if (!(feat->categories[c] = tree_strdup(info->categories[c]))) {
+                    st = clm_error(CLM_E_NOMEM, "tree: out of memory");
+                    goto fail;
+                }
+            for (int b = 0; b < CLM_TREE_MAX_BINS; b++)
+                feat->values[b] = NAN;
+            continue;
+        }
+        int64_t m = 0;
+        for (int r = 0; r < n_ranges; r++) {
+            if ((st = clm_table_read_f32(table, columns[f], ranges[2 * r], ranges[2 * r + 1],
+                                         sample + m)))
+                goto fail;
+            m += ranges[2 * r + 1];
+        }
+        tree_bins_from_sample(feat, sample, m, params->n_bins - 1, n_sample == n);
+    }
+    free(sample);
+    sample = NULL;
+
+    /* Stream the rows into bins. */
+    block = malloc((size_t)CLM_BLOCK_ROWS * F * sizeof *block);
+    scratch = malloc((size_t)CLM_BLOCK_ROWS * sizeof *scratch);
+    if (!block || !scratch) {
+        st = clm_error(CLM_E_NOMEM, "tree: out of memory for a block");
+        goto fail;
+    }
+    int n_threads = params->n_threads > 0 ? params->n_threads : omp_get_max_threads();
+    for (int64_t row0 = 0; row0 < n; row0 += CLM_BLOCK_ROWS) {
+        int64_t count = n - row0 < CLM_BLOCK_ROWS ? n - row0 : CLM_BLOCK_ROWS;
+        if ((st = clm_table_read_block_f32(table, columns, F, row0, count, block, scratch)))
+            goto fail;
+        int bad_f = -1;
+        int64_t bad = tree_bin_block(data.features, F, block, count,
+                                     data.bins + row0 * F, n_threads, &bad_f);
+        if (bad >= 0) {
+            st = clm_error(CLM_E_VALUE, "%s: categorical column '%s' has the code %g at row %lld, outside its %d categories",
+                           path, data.features[bad_f].name, (double)block[bad * F + bad_f],
+                           (long long)(row0 + bad), data.features[bad_f].n_categories);
+            goto fail;
+        }
+        if (params->progress)
+            params->progress(params->progress_ctx, "tree binning", row0 + count, n);
+    }
+    free(block);
+    free(scratch);
+    free(columns);
+    return tree_fit_data(params, &data, params->target, tree_now() - t0, out);
+fail:
+    free(sample);
+    free(block);
+    free(scratch);
+    free(columns);
+    tree_data_free(&data);
+    return st;
+}

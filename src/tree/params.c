@@ -1,0 +1,72 @@
+/*
+ * params.c — defaults and validation of clm_tree_params (callable alone,
+ * so the command line can reject a bad flag before reading any data).
+ */
+#include <math.h>
+
+#include "tree/tree_internal.h"
+
+void clm_tree_params_default(clm_tree_params *params)
+{
+    params->target = "churned";
+    params->target_level = NULL;
+    params->features = NULL;
+    params->n_features_given = 0;
+    params->criterion = CLM_TREE_GINI;
+    params->max_depth = 8;
+    params->min_leaf = 1;
+    params->min_gain = 0.0;
+    params->max_leaves = 0;
+    params->class_weight_balanced = 0;
+    params->ccp_alpha = 0.0;
+    params->test_fraction = 0.2;
+    params->n_bins = CLM_TREE_MAX_BINS;
+    params->permutation_repeats = 3;
+    params->sample_rows = (int64_t)1 << 18;
+    params->seed = 42;
+    params->n_threads = 0;
+    params->progress = NULL;
+    params->progress_ctx = NULL;
+}
+
+clm_status clm_tree_params_check(const clm_tree_params *params)
+{
+    if (!params)
+        return clm_error(CLM_E_PARAM, "tree: no parameters");
+    if (!params->target || !params->target[0])
+        return clm_error(CLM_E_PARAM, "tree: no target column given");
+    if (params->criterion != CLM_TREE_GINI && params->criterion != CLM_TREE_ENTROPY)
+        return clm_error(CLM_E_PARAM, "tree: criterion must be gini or entropy");
+    if (params->max_depth < 0 || params->max_depth > 64)
+        return clm_error(CLM_E_PARAM, "tree: max-depth %d must be in [0, 64] (0 = unlimited)",
+                         params->max_depth);
+    if (params->min_leaf < 1)
+        return clm_error(CLM_E_PARAM, "tree: min-leaf %lld must be at least 1",
+                         (long long)params->min_leaf);
+    if (!(params->min_gain >= 0.0) || isinf(params->min_gain))
+        return clm_error(CLM_E_PARAM, "tree: min-gain %g must be a finite number >= 0",
+                         params->min_gain);
+    if (params->max_leaves < 0 || params->max_leaves == 1)
+        return clm_error(CLM_E_PARAM, "tree: max-leaves %d must be 0 (unlimited) or at least 2",
+                         params->max_leaves);
+    if (!(params->ccp_alpha >= 0.0) || isinf(params->ccp_alpha))
+        return clm_error(CLM_E_PARAM, "tree: ccp-alpha %g must be a finite number >= 0",
+                         params->ccp_alpha);
+    if (!(params->test_fraction >= 0.0 && params->test_fraction < 1.0))
+        return clm_error(CLM_E_PARAM, "tree: test-fraction %g must be in [0, 1)",
+                         params->test_fraction);
+    if (params->n_bins < 2 || params->n_bins > CLM_TREE_MAX_BINS)
+        return clm_error(CLM_E_PARAM, "tree: bins %d must be in [2, %d] (one bin is kept for missing values)",
+                         params->n_bins, CLM_TREE_MAX_BINS);
+    if (params->permutation_repeats < 0 || params->permutation_repeats > 100)
+        return clm_error(CLM_E_PARAM, "tree: permutation repeats %d must be in [0, 100]",
+                         params->permutation_repeats);
+    if (params->sample_rows < 1)
+        return clm_error(CLM_E_PARAM, "tree: sample rows %lld must be at least 1",
+                         (long long)params->sample_rows);
+    if (params->n_threads < 0)
+        return clm_error(CLM_E_PARAM, "tree: threads %d must be >= 0", params->n_threads);
+    if (params->n_features_given < 0 || (params->n_features_given > 0 && !params->features))
+        return clm_error(CLM_E_PARAM, "tree: bad feature list");
+    return CLM_OK;
+}

@@ -1,0 +1,213 @@
+/*
+ * tree_internal.h — shared structures of the histogram CART module.
+ *
+ * The pieces: binning (features -> uint8 codes), the training data
+ * (binned matrix + class of each row), the holdout split, histogram
+ * building, split search, growth, pruning, metrics, importance, and the
+ * exports.  Each lives in its own file; this header is their contract.
+ *
+ * Bin codes: 0 is the missing bin (NaN, categorical code -1); a numeric
+ * feature's values fall in bins 1..n_value_bins by its edges; a
+ * categorical feature's code c is bin c + 1.
+ */
+#ifndef CLMSEG_TREE_INTERNAL_H
+#define CLMSEG_TREE_INTERNAL_H
+
+#include <stdint.h>
+
+#include "clmseg/tree.h"
+
+#define TREE_MAX_VALUE_BINS (CLM_TREE_MAX_BINS - 1)
+
+/* How one feature is binned. */
+typedef struct tree_feature {
+    char *name;
+    int categorical;
+    int n_value_bins;                 /* value bins 1..n_value_bins          */
+    int exact;                        /* numeric: one bin per distinct value */
+    double edges[TREE_MAX_VALUE_BINS];/* numeric: bin b holds
+                                         edges[b-2] < x <= edges[b-1]        */
+    double values[CLM_TREE_MAX_BINS]; /* exact numeric: the value of bin b   */
+    int n_categories;                 /* categorical only                    */
+    char **categories;                /* categorical: training dictionary    */
+    int64_t n_missing;                /* missing values among training rows  */
+} tree_feature;
+
+/* The binned training set. */
+typedef struct tree_data {
+    int64_t n_rows;
+    int n_features;
+    int n_classes;
+    uint8_t *bins;          /* [n_rows][n_features], row-major            */
+    uint8_t *y;             /* class of each row                          */
+    tree_feature *features; /* [n_features]                               */
+    char **class_labels;    /* [n_classes]                                */
+} tree_data;
+
+/* One node as grown (internal representation, bins rather than values). */
+typedef struct tree_node {
+    int32_t feature;        /* -1: leaf                                    */
+    int32_t left, right;    /* children, -1 for a leaf                     */
+    int32_t depth;
+    int32_t split_bin;      /* numeric: bins 1..split_bin go left          */
+    double threshold;       /* numeric: x <= threshold goes left           */
+    uint64_t left_bins[4];  /* categorical: bins going left (bit b)        */
+    int8_t missing_left;    /* bin 0 (and unseen categories) go left       */
+    int64_t count;          /* training rows                               */
+    double weight;          /* class-weighted training rows                */
+    double impurity;        /* node impurity                               */
+} tree_node;
+
+struct clm_tree {
+    clm_tree_params params;     /* copy; string pointers cleared           */
+    char *target;               /* target column name                      */
+    tree_data data;
+    double class_weight[CLM_TREE_MAX_CLASSES];
+
+    int n_nodes, capacity;
+    tree_node *nodes;
+    double *class_weighted;     /* [n_nodes][K] weighted class sums        */
+    int64_t *class_counts;      /* [n_nodes][K] class rows                 */
+
+    /* Public struct-of-arrays view, built by tree_finalize(). */
+    int32_t *pub_feature, *pub_left, *pub_right, *pub_depth;
+    double *pub_threshold, *pub_value, *pub_impurity;
+    int64_t *pub_count;
+    int8_t *pub_missing;
+    uint64_t *pub_categories;
+
+    /* Holdout and metrics. */
+    uint8_t *holdout;           /* [n_rows] 1 = test row, or NULL          */
+    int64_t n_train, n_test;
+    double train_accuracy, accuracy, auc, log_loss;
+    int64_t *confusion;         /* [K][K]                                  */
+    double *impurity_importance, *permutation_importance;
+    double binning_seconds, growth_seconds;
+};
+
+/* ---- binning.c ---- */
+
+/* Computes a numeric feature's bins from `n` sample values (NaN allowed,
+ * sorted in place): one bin per distinct value when they fit in
+ * max_value_bins (then `exact` = full: the sample holds every row), else
+ * equal-count bins. */
+void tree_bins_from_sample(tree_feature *feature, float *sample, int64_t n,
+                           int max_value_bins, int full);
+
+/* Bin code of a value of `feature` (numeric: by edges; categorical: the
+ * code as float, NaN/negative missing).  Returns -1 for a categorical code
+ * outside the dictionary. */
+int tree_bin_value(const tree_feature *feature, float x);
+
+/* Bins a row-major float block x[n][n_features] into bins (same layout) in
+ * parallel.  Returns the first bad row (categorical code out of range) and
+ * its feature in *bad_feature, or -1. */
+int64_t tree_bin_block(const tree_feature *features, int n_features,
+                       const float *x, int64_t n, uint8_t *bins,
+                       int n_threads, int *bad_feature);
+
+/* Sample rows used for edges: all rows when n_rows <= sample_rows, else 64
+ * evenly spread contiguous ranges.  Fills ranges (pairs row0, count) and
+ * returns the number of ranges (<= 64). */
+int tree_sample_ranges(int64_t n_rows, int64_t sample_rows, int64_t *ranges);
+
+void tree_feature_free(tree_feature *feature);
+void tree_data_free(tree_data *data);
+
+/* ---- holdout.c ---- */
+
+/* Stratified, seeded split: sets holdout[i] = 1 for round(fraction * n_k)
+ * rows of each class k (selection sampling, exact counts).  Writes the row
+ * indices of the train rows into train (ascending) and test rows into test;
+ * returns via *n_train, *n_test. */
+void tree_holdout_split(const uint8_t *y, int64_t n_rows, int n_classes,
+                        double fraction, uint64_t seed, uint8_t *holdout,
+                        int32_t *train, int64_t *n_train, int32_t *test,
+                        int64_t *n_test);
+
+uint64_t tree_mix64(uint64_t x);
+
+/* ---- histogram.c ---- */
+
+/* Size in counters of one node histogram. */
+int64_t tree_hist_size(const tree_data *data);
+
+/* Builds the class histogram of rows[0..n) into hist (int64, cleared
+ * here), in parallel over row blocks with per-thread buffers merged in
+ * thread order.  `scratch` holds n_threads * tree_hist_size() uint32.
+ * rows == NULL means rows 0..n-1. */
+void tree_hist_build(const tree_data *data, const int32_t *rows, int64_t n,
+                     int n_threads, uint32_t *scratch, int64_t *hist);
+
+/* Selects the kernel (1 = reference, for tests; 0 = tuned, default). */
+void tree_hist_use_reference(int on);
+void tree_split_use_reference(int on);
+
+/* ---- split.c ---- */
+
+typedef struct tree_split {
+    int found;
+    int feature;
+    double cost;             /* children cost (weighted impurity sum)      */
+    int32_t split_bin;       /* numeric                                    */
+    double threshold;        /* numeric                                    */
+    uint64_t left_bins[4];   /* categorical                                */
+    int missing_left;        /* 1/0 (decided even without missing rows)    */
+    int64_t n_left, n_right; /* rows                                       */
+} tree_split;
+
+/* Best split of a node from its histogram; class_weight[K]. */
+void tree_find_split(const tree_data *data, const int64_t *hist,
+                     const double *class_weight, int criterion,
+                     int64_t min_leaf, tree_split *split);
+
+/* 1 when a row with these bins goes left at `node`. */
+static inline int tree_goes_left(const tree_node *node, const uint8_t *row)
+{
+    unsigned b = row[node->feature];
+    if (b == 0)
+        return node->missing_left;
+    if (node->split_bin > 0)
+        return (int)b <= node->split_bin;
+    return (int)((node->left_bins[b >> 6] >> (b & 63)) & 1u);
+}
+
+/* ---- grow.c ---- */
+
+clm_status tree_grow(clm_tree *tree, int32_t *rows, int64_t n_rows);
+
+/* Node storage. */
+clm_status tree_add_node(clm_tree *tree, int *index);
+
+/* ---- prune.c ---- */
+
+/* Minimal cost-complexity pruning with alpha (> 0), then compaction. */
+clm_status tree_prune(clm_tree *tree, double alpha);
+
+/* ---- finalize / predict / metrics / importance ---- */
+
+/* Builds the public arrays (values as shares, category bitsets). */
+clm_status tree_finalize(clm_tree *tree);
+
+/* Leaf reached by a binned row; override_feature >= 0 replaces that
+ * feature's bin with override_bin. */
+int tree_leaf_of(const clm_tree *tree, const uint8_t *row,
+                 int override_feature, uint8_t override_bin);
+
+clm_status tree_compute_metrics(clm_tree *tree, const int32_t *train,
+                                int64_t n_train, const int32_t *test,
+                                int64_t n_test);
+clm_status tree_compute_importance(clm_tree *tree, const int32_t *test,
+                                   int64_t n_test);
+
+/* ---- fit.c ---- */
+
+/* Trains on prepared data (owned by the tree from now on). */
+clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
+                         const char *target, double binning_seconds,
+                         clm_tree **out);
+
+double tree_now(void);
+char *tree_strdup(const char *s);
+
+#endif /* CLMSEG_TREE_INTERNAL_H */

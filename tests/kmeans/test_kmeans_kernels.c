@@ -1,0 +1,205 @@
+/*
+ * test_kmeans_kernels.c — the tuned k-means kernels against their scalar
+ * references: argmin and centroid accumulation must agree bit for bit,
+ * the exact squared distance to a relative 1e-12; sizes 0, 1, odd,
+ * unaligned (pointers offset by one element) and large; k from 1 to 17
+ * (k not a multiple of 8), d from 1 to 19.  Also hand-computed values.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "argmin.h"
+#include "centroid_accum.h"
+#include "sqdist.h"
+#include "testutil.h"
+
+static uint64_t rng_state = 12345;
+static float rnd(void)
+{
+    rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+    return (float)((double)(rng_state >> 11) / 9007199254740992.0) * 4.0f - 2.0f;
+}
+
+static const int64_t sizes[] = {0, 1, 7, 8, 9, 33, 1023, 100003};
+static const int ks[] = {1, 2, 3, 8, 9, 16, 17, 40};
+
+static void test_argmin_hand(void **state)
+{
+    (void)state;
+    /* 2 rows x 3 centroids (row-major); dots = -2 x.c, norms chosen by hand */
+    const float dots[6] = {-2.0f, -6.0f, -4.0f, /* row 0 */ 0.0f, -1.0f, -1.0f /* row 1 */};
+    const float cn[3] = {1.0f, 4.0f, 2.0f}, xn[2] = {5.0f, 0.5f};
+    int32_t l[2];
+    float md[2];
+    /* row 0: -1, -2, -2 -> c1 (first of the tie); row 1: 1, 3, 1 -> c0 */
+    clm_k_argmin_f32_ref(dots, 3, 2, 3, cn, xn, l, md);
+    assert_int_equal(l[0], 1);
+    assert_int_equal(l[1], 0);
+    assert_true(md[0] == 3.0f && md[1] == 1.5f);
+    clm_k_argmin_f32_avx2(dots, 3, 2, 3, cn, xn, l, md);
+    assert_int_equal(l[0], 1);
+    assert_int_equal(l[1], 0);
+    assert_true(md[0] == 3.0f && md[1] == 1.5f);
+    /* negative from cancellation is clamped to 0 */
+    const float d1[1] = {-10.0f}, c1[1] = {1.0f}, x1[1] = {8.0f};
+    clm_k_argmin_f32(d1, 1, 1, 1, c1, x1, l, md);
+    assert_true(md[0] == 0.0f);
+    /* a NaN never wins, in either variant, also in the vector part */
+    float nan9[9] = {NAN, 5, 3, NAN, 3, 7, 8, 9, 2.5f};
+    float zero9[9] = {0};
+    for (int v = 0; v < 2; v++) {
+        (v ? clm_k_argmin_f32_avx2 : clm_k_argmin_f32_ref)(nan9, 9, 1, 9, zero9, NULL, l, NULL);
+        assert_int_equal(l[0], 8);
+        (v ? clm_k_argmin_f32_avx2 : clm_k_argmin_f32_ref)(nan9, 9, 1, 8, zero9, NULL, l, NULL);
+        assert_int_equal(l[0], 2);
+    }
+}
+
+static void test_argmin_ref_vs_avx2(void **state)
+{
+    (void)state;
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (size_t q = 0; q < sizeof ks / sizeof ks[0]; q++) {
+            int64_t n = sizes[s];
+            int k = ks[q];
+            int64_t ld = k + 3; /* rows padded: ld > k */
+            /* +1: unaligned starting addresses */
+            float *dots = malloc(sizeof(float) * (size_t)(ld * n + 2));
+            float *cn = malloc(sizeof(float) * (size_t)(k + 2));
+            float *xn = malloc(sizeof(float) * (size_t)(n + 2));
+            int32_t *l1 = malloc(sizeof(int32_t) * (size_t)(n + 2)), *l2 = malloc(sizeof(int32_t) * (size_t)(n + 2));
+            float *m1 = malloc(sizeof(float) * (size_t)(n + 2)), *m2 = malloc(sizeof(float) * (size_t)(n + 2));
+            for (int64_t i = 0; i < ld * n + 2; i++)
+                dots[i] = rnd();
+            for (int j = 0; j < k + 2; j++)
+                cn[j] = fabsf(rnd());
+            /* exact ties between centroids 0 and k-1 on some rows */
+            cn[1 + k - 1] = cn[1];
+            for (int64_t i = 0; i < n; i += 5)
+                dots[1 + i * ld + k - 1] = dots[1 + i * ld];
+            for (int64_t i = 0; i < n + 2; i++)
+                xn[i] = fabsf(rnd()) * 3.0f;
+            clm_k_argmin_f32_ref(dots + 1, ld, n, k, cn + 1, xn + 1, l1 + 1, m1 + 1);
+            clm_k_argmin_f32_avx2(dots + 1, ld, n, k, cn + 1, xn + 1, l2 + 1, m2 + 1);
+            for (int64_t i = 1; i <= n; i++) {
+                assert_int_equal(l1[i], l2[i]);
+                assert_memory_equal(&m1[i], &m2[i], sizeof(float));
+                assert_true(l1[i] >= 0 && l1[i] < k);
+            }
+            /* without distances */
+            clm_k_argmin_f32_avx2(dots + 1, ld, n, k, cn + 1, NULL, l2 + 1, NULL);
+            if (n > 0)
+                assert_memory_equal(l1 + 1, l2 + 1, sizeof(int32_t) * (size_t)n);
+            free(dots); free(cn); free(xn); free(l1); free(l2); free(m1); free(m2);
+        }
+}
+
+static void test_accum_hand(void **state)
+{
+    (void)state;
+    const float rows[6] = {1, 2, 3, 4, 5, 6};
+    const int32_t labels[3] = {1, -1, 1};
+    const float w[3] = {2, 7, 0.5f};
+    double sums[4] = {0}, counts[2] = {0};
+    clm_k_centroid_accum_f32_ref(rows, 3, 2, labels, w, sums, counts);
+    assert_true(sums[2] == 2 * 1 + 0.5 * 5 && sums[3] == 2 * 2 + 0.5 * 6);
+    assert_true(counts[1] == 2.5 && counts[0] == 0.0);
+    double s2[4] = {0}, c2[2] = {0};
+    clm_k_centroid_accum_f32(rows, 3, 2, labels, NULL, s2, c2);
+    assert_true(s2[2] == 6.0 && s2[3] == 8.0 && c2[1] == 2.0);
+}
+
+static void test_accum_ref_vs_avx2(void **state)
+{
+    (void)state;
+    const int ds[] = {1, 3, 4, 5, 8, 9, 16, 19, 24};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (size_t q = 0; q < sizeof ds / sizeof ds[0]; q++)
+            for (int weighted = 0; weighted < 2; weighted++) {
+                int64_t n = sizes[s];
+                int d = ds[q], k = 5;
+                float *rows = malloc(sizeof(float) * (size_t)(n * d + 1));
+                float *w = malloc(sizeof(float) * (size_t)(n + 1));
+                int32_t *lab = malloc(sizeof(int32_t) * (size_t)(n + 1));
+                for (int64_t i = 0; i < n * d + 1; i++)
+                    rows[i] = rnd() * 1000.0f;
+                for (int64_t i = 0; i < n + 1; i++) {
+                    w[i] = fabsf(rnd());
+                    lab[i] = (int32_t)(fabsf(rnd()) * 3.0f) - 1 + (i % 3 == 0 ? 3 : 0);
+                    if (lab[i] >= k)
+                        lab[i] = k - 1;
+                }
+                double *s1 = calloc((size_t)(k * d), sizeof(double)), *s2 = calloc((size_t)(k * d), sizeof(double));
+                double c1[5] = {0}, c2[5] = {0};
+                clm_k_centroid_accum_f32_ref(rows + 1, n, d, lab + 1, weighted ? w + 1 : NULL, s1, c1);
+                clm_k_centroid_accum_f32_avx2(rows + 1, n, d, lab + 1, weighted ? w + 1 : NULL, s2, c2);
+                assert_memory_equal(s1, s2, sizeof(double) * (size_t)(k * d));
+                assert_memory_equal(c1, c2, sizeof c1);
+                /* the AVX-512 variant where the CPU has it (the CI host does) */
+                if (__builtin_cpu_supports("avx512f")) {
+                    memset(s2, 0, sizeof(double) * (size_t)(k * d));
+                    memset(c2, 0, sizeof c2);
+                    clm_k_centroid_accum_f32_avx512(rows + 1, n, d, lab + 1, weighted ? w + 1 : NULL, s2, c2);
+                    assert_memory_equal(s1, s2, sizeof(double) * (size_t)(k * d));
+                    assert_memory_equal(c1, c2, sizeof c1);
+                }
+                /* and the dispatcher */
+                memset(s2, 0, sizeof(double) * (size_t)(k * d));
+                memset(c2, 0, sizeof c2);
+                clm_k_centroid_accum_f32(rows + 1, n, d, lab + 1, weighted ? w + 1 : NULL, s2, c2);
+                assert_memory_equal(s1, s2, sizeof(double) * (size_t)(k * d));
+                free(rows); free(w); free(lab); free(s1); free(s2);
+            }
+}
+
+static void test_sqdist_ref_vs_avx2(void **state)
+{
+    (void)state;
+    const int ds[] = {1, 3, 4, 7, 16, 19};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (size_t q = 0; q < sizeof ds / sizeof ds[0]; q++) {
+            int64_t n = sizes[s];
+            int d = ds[q], k = 4;
+            float *rows = malloc(sizeof(float) * (size_t)(n * d + 1));
+            float *cent = malloc(sizeof(float) * (size_t)(k * d + 1));
+            int32_t *lab = malloc(sizeof(int32_t) * (size_t)(n + 1));
+            double *o1 = malloc(sizeof(double) * (size_t)(n + 1)), *o2 = malloc(sizeof(double) * (size_t)(n + 1));
+            for (int64_t i = 0; i < n * d + 1; i++)
+                rows[i] = rnd() * 10.0f;
+            for (int64_t i = 0; i < k * d + 1; i++)
+                cent[i] = rnd();
+            for (int64_t i = 0; i < n + 1; i++)
+                lab[i] = (int32_t)(i % (k + 1)) - 1;
+            for (int with_labels = 0; with_labels < 2; with_labels++) {
+                const int32_t *L = with_labels ? lab + 1 : NULL;
+                clm_k_sqdist_f64_ref(rows + 1, n, d, L, cent + 1, o1);
+                clm_k_sqdist_f64_avx2(rows + 1, n, d, L, cent + 1, o2);
+                for (int64_t i = 0; i < n; i++)
+                    assert_true(fabs(o1[i] - o2[i]) <= 1e-12 * fabs(o1[i]));
+            }
+            free(rows); free(cent); free(lab); free(o1); free(o2);
+        }
+    /* by hand: (1,2,2) to the origin is 9 */
+    const float x[3] = {1, 2, 2}, c[3] = {0, 0, 0};
+    double out;
+    clm_k_sqdist_f64(x, 1, 3, NULL, c, &out);
+    assert_true(out == 9.0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_argmin_hand),
+        cmocka_unit_test(test_argmin_ref_vs_avx2),
+        cmocka_unit_test(test_accum_hand),
+        cmocka_unit_test(test_accum_ref_vs_avx2),
+        cmocka_unit_test(test_sqdist_ref_vs_avx2),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,209 @@
+/*
+ * test_tree_cli.c — the tree and predict commands end to end: the telco
+ * sample against scikit-learn on the same holdout (live), --threads 1 and
+ * 2 giving identical outputs, a categorical split checked by hand and
+ * reapplied to a quarter with a reordered dictionary and an unseen label,
+ * and bad parameters / a constant target failing cleanly with nothing left
+ * behind.  Fixtures and checks: tree_fixtures.py (h5py, scikit-learn).
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+static const char *python(void)
+{
+    const char *p = tu_python();
+    if (!p)
+        fail_msg("Debian python3 with h5py and scikit-learn is required (installed by .ci/setup)");
+    return p;
+}
+
+/* Runs tree_fixtures.py with arguments; fails the test on a non-zero exit. */
+static void fixture(const char *args)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/tree/tree_fixtures.py' %s", python(),
+             tu_source_dir(), args);
+    char *out = NULL, *err = NULL;
+    int rc = tu_run(cmd, &out, &err);
+    if (rc != 0)
+        fail_msg("%s\n-> exit %d\n%s%s", cmd, rc, out ? out : "", err ? err : "");
+    printf("%s", out ? out : "");
+    free(out);
+    free(err);
+}
+
+static void test_telco_matches_sklearn(void **unused)
+{
+    (void)unused;
+    const char *dir = tu_tmpdir("tree_telco");
+    char *err = NULL;
+    char data[4096], res[4096];
+    snprintf(data, sizeof data, "%s", tu_path(dir, "telco.h5"));
+    snprintf(res, sizeof res, "%s", tu_path(dir, "res.h5"));
+    int rc = tu_clmseg_run(NULL, &err, "import '%s/datasets/telco_churn.csv' -o '%s' --quiet",
+                           tu_source_dir(), data);
+    if (rc)
+        fail_msg("import failed: %s", err);
+    free(err);
+    char *out = NULL;
+    rc = tu_clmseg_run(&out, &err, "tree '%s' -o '%s' --target churn --target-level Yes "
+                       "--max-depth 5 --test-fraction 0.3 --seed 3 --quiet", data, res);
+    if (rc)
+        fail_msg("tree failed: %s", err);
+    /* Metrics and rules are printed; rules and JSON written beside. */
+    assert_non_null(strstr(out, "holdout accuracy"));
+    assert_non_null(strstr(out, "holdout ROC AUC"));
+    assert_non_null(strstr(out, " -> "));
+    assert_true(tu_exists(tu_path(dir, "tree_rules.txt")));
+    assert_true(tu_exists(tu_path(dir, "tree.json")));
+    char *rules = tu_read_file(tu_path(dir, "tree_rules.txt"), NULL);
+    assert_non_null(rules);
+    assert_non_null(strstr(rules, "contract in {"));
+    free(rules);
+    free(out);
+    free(err);
+    char args[9000];
+    snprintf(args, sizeof args, "telco '%s' '%s' 5", data, res);
+    fixture(args);
+}
+
+static void test_threads_identical(void **unused)
+{
+    (void)unused;
+    const char *dir = tu_tmpdir("tree_threads");
+    char data[4096], args[9000];
+    snprintf(data, sizeof data, "%s", tu_path(dir, "random.h5"));
+    snprintf(args, sizeof args, "random '%s' 60000", data);
+    fixture(args);
+    char d1[4096], d2[4096];
+    snprintf(d1, sizeof d1, "%s/t1", dir);
+    snprintf(d2, sizeof d2, "%s/t2", dir);
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s' '%s'", d1, d2);
+    assert_int_equal(tu_run(cmd, NULL, NULL), 0);
+    for (int t = 1; t <= 2; t++) {
+        char *err = NULL;
+        int rc = tu_clmseg_run(NULL, &err, "tree '%s' -o '%s/res.h5' --max-depth 7 --bins 64 "
+                               "--class-weight balanced --threads %d --quiet",
+                               data, t == 1 ? d1 : d2, t);
+        if (rc)
+            fail_msg("tree --threads %d failed: %s", t, err);
+        free(err);
+    }
+    char a[8300], b[8300];
+    snprintf(a, sizeof a, "%s/tree.json", d1);
+    snprintf(b, sizeof b, "%s/tree.json", d2);
+    assert_true(tu_same_bytes(a, b));
+    snprintf(a, sizeof a, "%s/tree_rules.txt", d1);
+    snprintf(b, sizeof b, "%s/tree_rules.txt", d2);
+    assert_true(tu_same_bytes(a, b));
+    snprintf(args, sizeof args, "same '%s/res.h5' '%s/res.h5'", d1, d2);
+    fixture(args);
+}
+
+static void test_categorical_and_predict(void **unused)
+{
+    (void)unused;
+    const char *dir = tu_tmpdir("tree_cat");
+    char data[4096], fresh[4096], res[4096], scored[4096], args[9000];
+    snprintf(data, sizeof data, "%s", tu_path(dir, "cat.h5"));
+    snprintf(fresh, sizeof fresh, "%s", tu_path(dir, "new.h5"));
+    snprintf(res, sizeof res, "%s", tu_path(dir, "res.h5"));
+    snprintf(scored, sizeof scored, "%s", tu_path(dir, "scored.h5"));
+    snprintf(args, sizeof args, "cat '%s'", data);
+    fixture(args);
+    snprintf(args, sizeof args, "newquarter '%s'", fresh);
+    fixture(args);
+    char *err = NULL;
+    int rc = tu_clmseg_run(NULL, &err, "tree '%s' -o '%s' --features plan --max-depth 1 "
+                           "--test-fraction 0 --quiet", data, res);
+    if (rc)
+        fail_msg("tree failed: %s", err);
+    free(err);
+    rc = tu_clmseg_run(NULL, &err, "predict '%s' '%s' -o '%s' --quiet", res, fresh, scored);
+    if (rc)
+        fail_msg("predict failed: %s", err);
+    free(err);
+    /* Rates A .1, B .9, C .5, D .2: ordered A, D, C, B; the cuts cost
+     * 167.3, 135 ({A,D} | {C,B}) and 135.3, so A and D (codes 0 and 3:
+     * bits 9) go left with 30/200 churners, C and B right with 140/200.
+     * No missing rows in training: unseen labels take the larger side,
+     * left on a tie of 200 and 200.  The new file lists D, C, B, A, Z. */
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd,
+             "'%s' -c \"import h5py, numpy as np, sys\n"
+             "r = h5py.File('%s', 'r')['churn']\n"
+             "assert int(r['category_left'][0, 0]) == 9, r['category_left'][0]\n"
+             "assert int(r['missing_left'][0]) == 1\n"
+             "p = h5py.File('%s', 'r')['churn/probability'][()]\n"
+             "want = np.array([0.15, 0.7, 0.7, 0.15, 0.15], np.float32)\n"
+             "assert np.allclose(p, want, atol=1e-6), p\n\"",
+             python(), res, scored);
+    char *out = NULL;
+    err = NULL;
+    rc = tu_run(cmd, &out, &err);
+    if (rc)
+        fail_msg("check failed: %s %s", out, err);
+    free(out);
+    free(err);
+}
+
+/* Runs clmseg tree expecting exit 1 with `needle` in stderr and no output
+ * (final or temporary) left in `dir`. */
+static void expect_failure(const char *dir, const char *data, const char *options,
+                           const char *needle)
+{
+    char *err = NULL;
+    int rc = tu_clmseg_run(NULL, &err, "tree '%s' -o '%s/res.h5' %s --quiet", data, dir, options);
+    if (rc != 1 || !err || !strstr(err, needle))
+        fail_msg("'%s': exit %d, stderr '%s' (wanted '%s')", options, rc, err ? err : "", needle);
+    free(err);
+    assert_false(tu_exists(tu_path(dir, "res.h5")));
+    assert_false(tu_exists(tu_path(dir, "tree_rules.txt")));
+    assert_int_equal(tu_count_matching(dir, ".tmp"), 0);
+}
+
+static void test_bad_input(void **unused)
+{
+    (void)unused;
+    const char *dir = tu_tmpdir("tree_bad");
+    char data[4096], constant[4096], args[9000];
+    snprintf(data, sizeof data, "%s", tu_path(dir, "random.h5"));
+    snprintf(constant, sizeof constant, "%s", tu_path(dir, "constant.h5"));
+    snprintf(args, sizeof args, "random '%s' 500", data);
+    fixture(args);
+    snprintf(args, sizeof args, "constant '%s'", constant);
+    fixture(args);
+    expect_failure(dir, data, "--max-depth -1", "--max-depth");
+    expect_failure(dir, data, "--bins 300", "--bins");
+    expect_failure(dir, data, "--bins 1", "--bins");
+    expect_failure(dir, data, "--test-fraction 1", "--test-fraction");
+    expect_failure(dir, data, "--min-leaf 0", "--min-leaf");
+    expect_failure(dir, data, "--criterion best", "--criterion");
+    expect_failure(dir, data, "--target nope", "column 'nope' not found");
+    expect_failure(dir, data, "--features u0,nope", "'nope' not found");
+    expect_failure(dir, data, "--target u0", "must be an integer");
+    expect_failure(dir, data, "--target plan --target-level P9", "no level 'P9'");
+    expect_failure(dir, constant, "", "single value");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_telco_matches_sklearn),
+        cmocka_unit_test(test_threads_identical),
+        cmocka_unit_test(test_categorical_and_predict),
+        cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
