@@ -17,6 +17,8 @@
 #include "clmseg/kmeans.h"
 #include "clmseg/survival.h"
 #include "clmseg/tree.h"
+#include "clmseg/lifecycle.h"
+#include "clmseg/run.h"
 
 /* Version string of the library, "MAJOR.MINOR.PATCH". */
 const char *clm_version(void);

@@ -105,6 +105,17 @@ clm_status clm_writer_attr_strings(clm_writer *writer, const char *object_path,
                                    const char *name,
                                    const char *const *values, int64_t count);
 
+/* 1 if an object (group or dataset) exists at `object_path`, else 0. */
+int clm_writer_exists(clm_writer *writer, const char *object_path);
+
+/* Copies the object (group with everything under it, or dataset) at
+ * `src_object` of the HDF5 file `src_path` to `dst_object` of the output
+ * (parents created).  Used to assemble one results file from the outputs
+ * of separate steps.  CLM_E_OPEN / CLM_E_FORMAT for the source, CLM_E_IO
+ * when the copy fails. */
+clm_status clm_writer_copy(clm_writer *writer, const char *src_path,
+                           const char *src_object, const char *dst_object);
+
 /* Closes every dataset, flushes, closes the file and renames it over the
  * final path; frees the writer (also on failure, when the temporary file is
  * removed). */

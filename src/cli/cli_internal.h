@@ -80,5 +80,6 @@ int cmd_kmeans(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_tree(int argc, char **argv);
 int cmd_survival(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif /* CLMSEG_CLI_INTERNAL_H */

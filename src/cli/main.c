@@ -22,6 +22,7 @@ static const command commands[] = {
     {"predict", cmd_predict, "apply saved models to a new quarter"},
     {"tree",    cmd_tree,    "train a histogram decision tree (churn, stages)"},
     {"survival", cmd_survival, "Kaplan-Meier, log-rank and lifetime value by stratum"},
+    {"run",     cmd_run,     "the whole quarterly run: segments, tiers, stages, churn, survival, health"},
 };
 
 static void print_usage(FILE *out)

@@ -328,6 +328,49 @@ clm_status clm_writer_attr_strings(clm_writer *w, const char *object_path, const
     return s;
 }
 
+int clm_writer_exists(clm_writer *w, const char *object_path)
+{
+    /* H5Lexists needs every parent to exist: check them from the top. */
+    char buf[1024];
+    size_t len = strlen(object_path);
+    if (len >= sizeof buf)
+        return 0;
+    memcpy(buf, object_path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char saved = buf[i];
+        buf[i] = '\0';
+        if (H5Lexists(w->file, buf, H5P_DEFAULT) <= 0)
+            return 0;
+        buf[i] = saved;
+    }
+    return 1;
+}
+
+clm_status clm_writer_copy(clm_writer *w, const char *src_path, const char *src_object, const char *dst_object)
+{
+    clm_status status = make_parent(w, dst_object);
+    if (status != CLM_OK)
+        return status;
+    if (H5Fis_hdf5(src_path) <= 0)
+        return clm_error(CLM_E_OPEN, "cannot copy from '%s': not a readable HDF5 file", src_path);
+    hid_t src = H5Fopen(src_path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (src < 0)
+        return clm_error(CLM_E_FORMAT, "cannot open '%s' to copy from", src_path);
+    if (H5Lexists(src, src_object, H5P_DEFAULT) <= 0) {
+        H5Fclose(src);
+        return clm_error(CLM_E_FORMAT, "%s: no object '%s' to copy", src_path, src_object);
+    }
+    hid_t lcpl = link_plist();
+    herr_t rc = H5Ocopy(src, src_object, w->file, dst_object, H5P_DEFAULT, lcpl);
+    H5Pclose(lcpl);
+    H5Fclose(src);
+    if (rc < 0)
+        return clm_error(CLM_E_IO, "%s: cannot copy '%s' from '%s'", w->path, src_object, src_path);
+    return CLM_OK;
+}
+
 /* Closes every open dataset and the file; returns nonzero on failure. */
 static int close_all(clm_writer *w)
 {

@@ -107,7 +107,9 @@ clm_status clm_survival_write_h5(const clm_survival *s, clm_writer *w, const cha
         if (!st)
             st = clm_writer_attr_i64(w, group, "n_missing_stratum", s->n_missing);
     }
-    if (!st)
+    /* The overall curve is the same whatever the strata: a second
+     * stratification written to the same file keeps the first copy. */
+    if (!st && !clm_writer_exists(w, "/survival/all"))
         st = write_curve(w, "/survival/all", &s->curves[s->n_curves - 1].view, p);
     return st;
 }

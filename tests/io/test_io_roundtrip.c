@@ -257,6 +257,38 @@ static void test_statistics_hand_computed(void **state)
     clm_table_close(t);
 }
 
+static void test_copy_between_files(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("copy");
+    char src[4096];
+    snprintf(src, sizeof src, "%s", tu_path(dir, "src.h5"));
+    clm_writer *w = NULL;
+    assert_int_equal(clm_writer_create(src, NULL, &w), CLM_OK);
+    const int32_t label[4] = {3, 1, 4, 1};
+    int c;
+    assert_int_equal(clm_writer_column_create(w, "/segments/label", CLM_DT_INT32, 4, &c), CLM_OK);
+    assert_int_equal(clm_writer_column_write(w, c, 0, 4, label), CLM_OK);
+    assert_int_equal(clm_writer_attr_i64(w, "/segments", "k", 5), CLM_OK);
+    assert_int_equal(clm_writer_commit(w), CLM_OK);
+
+    const char *dst = tu_path(dir, "dst.h5");
+    assert_int_equal(clm_writer_create(dst, NULL, &w), CLM_OK);
+    assert_int_equal(clm_writer_exists(w, "/segments"), 0);
+    assert_int_equal(clm_writer_exists(w, "/a/b/c"), 0);
+    assert_int_equal(clm_writer_copy(w, src, "/segments", "/segments"), CLM_OK);
+    assert_int_equal(clm_writer_exists(w, "/segments/label"), 1);
+    assert_int_equal(clm_writer_copy(w, src, "/nope", "/x"), CLM_E_FORMAT);
+    assert_int_equal(clm_writer_commit(w), CLM_OK);
+
+    clm_table *t = NULL;
+    assert_int_equal(clm_table_open(dst, "/segments", &t), CLM_OK);
+    int32_t back[4];
+    assert_int_equal(clm_table_read_i32(t, clm_table_find(t, "label"), 0, 4, back), CLM_OK);
+    assert_memory_equal(back, label, sizeof label);
+    clm_table_close(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_categorical_dictionary),
         cmocka_unit_test(test_block_is_row_major),
         cmocka_unit_test(test_statistics_hand_computed),
+        cmocka_unit_test(test_copy_between_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,23 @@
+#!/bin/sh
+# bench/run.sh BUILD_DIR — every benchmark at the sizes the issues name,
+# JSON lines to stdout and to BUILD_DIR/bench-results.jsonl.  Each driver
+# measures its floor or peer in the same run (see bench/README.md).
+# Takes about 10-15 minutes on 2 cores, most of it in the peers
+# (scikit-learn, R survfit, xgboost).
+set -eu
+build=${1:-build}
+src=$(cd "$(dirname "$0")" && pwd)
+out="$build/bench-results.jsonl"
+: > "$out"
+run() {
+  echo ">> $*" >&2
+  "$@" | tee -a "$out"
+}
+run "$build/bench/bench_io" --rows 1e7
+run "$build/bench/bench_synth" --rows 5e6
+run "$build/bench/bench_import" --rows 3e6
+run "$build/bench/bench_kmeans" --rows 1e7 --features 16 --k 8 --sklearn-script "$src/kmeans_sklearn.py"
+run "$build/bench/bench_tree" --rows 1e7 --features 16 --depth 8 --peers "$src/tree_peers.py" --sklearn-rows 1e6
+run "$build/bench/bench_survival" --rows 1e7 --strata 300
+run "$build/bench/bench_pipeline" --rows 1e7
+echo "results: $out" >&2

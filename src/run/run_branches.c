@@ -1,0 +1,297 @@
+/*
+ * run_branches.c — per-branch figures, health scores and levers, and the
+ * two branch-level reports: branches.csv (one row per branch, ranked by
+ * health) and warning.csv (each branch's highest-risk active subscribers of
+ * the high and medium tiers, with the signals that fired).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clmseg/writer.h"
+#include "run/run_internal.h"
+
+/* S at `t` of a Kaplan-Meier curve, carried flat past its last time. */
+static double survival_at(const clm_survival_curve *c, double t)
+{
+    double s = 1.0;
+    for (int64_t j = 0; j < c->n_times && c->time[j] <= t; j++)
+        s = c->survival[j];
+    return s;
+}
+
+clm_status run_branches(run_ctx *ctx)
+{
+    int nb = ctx->n_branches;
+    int64_t n = ctx->n_rows;
+    ctx->branches = calloc((size_t)nb, sizeof *ctx->branches);
+    double *arpu_sum = calloc((size_t)nb, sizeof *arpu_sum);
+    double *risk_sum = calloc((size_t)nb, sizeof *risk_sum);
+    int64_t *events = calloc((size_t)nb, sizeof *events);
+    int64_t (*stages)[CLM_N_STAGES] = calloc((size_t)nb, sizeof *stages);
+    clm_branch_metrics *metrics = calloc((size_t)nb, sizeof *metrics);
+    clm_branch_health *health = calloc((size_t)nb, sizeof *health);
+    clm_status s = CLM_OK;
+    if (!ctx->branches || !arpu_sum || !risk_sum || !events || !stages || !metrics || !health)
+        s = clm_error(CLM_E_NOMEM, "out of memory for %d branches", nb);
+    /* One sequential pass: sums in row order, so the figures never depend
+     * on the thread count. */
+    for (int64_t i = 0; i < n && !s; i++) {
+        int32_t b = ctx->branch[i];
+        if (b < 0)
+            continue;
+        run_branch *br = &ctx->branches[b];
+        br->metrics.subscribers++;
+        float a = ctx->arpu[i];
+        int churned = ctx->stage[i] == CLM_STAGE_E;
+        events[b] += churned;
+        stages[b][ctx->stage[i]]++;
+        if (!isnan(a)) {
+            arpu_sum[b] += a;
+            if (!churned)
+                risk_sum[b] += (double)ctx->probability[i] * a;
+        }
+    }
+    /* Survival per branch, matched by label. */
+    int n_curves = s ? 0 : clm_survival_n_curves(ctx->surv_branch);
+    for (int b = 0; b < nb && !s; b++) {
+        run_branch *br = &ctx->branches[b];
+        clm_branch_metrics *m = &br->metrics;
+        br->name = ctx->branch_names[b];
+        double count = (double)m->subscribers;
+        m->churn_rate = count > 0 ? events[b] / count : NAN;
+        m->arpu = count > 0 ? arpu_sum[b] / count : NAN;
+        br->arpu_prev = ctx->arpu_prev_n[b] > 0 ? ctx->arpu_prev_sum[b] / (double)ctx->arpu_prev_n[b] : NAN;
+        m->arpu_change = br->arpu_prev > 0 ? m->arpu / br->arpu_prev - 1.0 : NAN;
+        for (int k = 0; k < CLM_N_STAGES; k++)
+            br->stage_share[k] = count > 0 ? stages[b][k] / count : NAN;
+        m->share_ab = br->stage_share[CLM_STAGE_A] + br->stage_share[CLM_STAGE_B];
+        m->share_d = br->stage_share[CLM_STAGE_D];
+        m->revenue_at_risk = arpu_sum[b] > 0 ? risk_sum[b] / arpu_sum[b] : NAN;
+        m->debt_share = stages[b][CLM_STAGE_D] > 0 ? (double)ctx->debt_count[b] / stages[b][CLM_STAGE_D] : 0.0;
+        m->s12 = NAN;
+        m->ltv = NAN;
+        const char *want = ctx->has_branch ? br->name : "all";
+        for (int c = 0; c < n_curves; c++) {
+            const clm_survival_curve *cv = clm_survival_curve_at(ctx->surv_branch, c);
+            if (strcmp(cv->label, want) != 0)
+                continue;
+            m->s12 = survival_at(cv, 12.0);
+            m->ltv = cv->ltv ? cv->ltv[cv->horizon] : NAN;
+            break;
+        }
+        metrics[b] = *m;
+    }
+    if (!s) s = clm_health_score(metrics, nb, &ctx->weights, health);
+    for (int b = 0; b < nb && !s; b++)
+        ctx->branches[b].health = health[b];
+    free(arpu_sum);
+    free(risk_sum);
+    free(events);
+    free(stages);
+    free(metrics);
+    free(health);
+    return s;
+}
+
+/* Branch indices by health, best first (ties by name order of index). */
+static int *health_order(const run_ctx *ctx)
+{
+    int nb = ctx->n_branches;
+    int *order = malloc((size_t)nb * sizeof *order);
+    if (!order)
+        return NULL;
+    for (int b = 0; b < nb; b++)
+        order[b] = b;
+    /* Insertion sort: B is a few hundred, and the order must be stable. */
+    for (int i = 1; i < nb; i++) {
+        int v = order[i], j = i;
+        while (j > 0 && ctx->branches[order[j - 1]].health.total < ctx->branches[v].health.total) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = v;
+    }
+    return order;
+}
+
+/* A CSV field, quoted when it holds a comma, quote or newline. */
+static void csv_field(FILE *f, const char *text)
+{
+    if (!strpbrk(text, ",\"\n\r")) {
+        fputs(text, f);
+        return;
+    }
+    fputc('"', f);
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            fputc('"', f);
+        fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+/* A number with `format`, or NA (as R and pandas read it) when missing. */
+static void csv_number(FILE *f, const char *format, double v)
+{
+    fputc(',', f);
+    if (isnan(v))
+        fputs("NA", f);
+    else
+        fprintf(f, format, v);
+}
+
+clm_status run_write_branches_csv(run_ctx *ctx)
+{
+    char path[4096];
+    run_out_path(ctx, "branches.csv", path, sizeof path);
+    clm_textfile *tf = NULL;
+    clm_status s = clm_textfile_open(path, (const char *const[]){ctx->input, NULL}, &tf);
+    if (s)
+        return s;
+    int *order = health_order(ctx);
+    if (!order) {
+        clm_textfile_abort(tf);
+        return clm_error(CLM_E_NOMEM, "out of memory");
+    }
+    FILE *f = clm_textfile_stream(tf);
+    fprintf(f, "rank,branch,subscribers,churn_rate,s12,arpu,arpu_change,ltv,share_A,share_B,share_C,share_D,"
+               "share_E,revenue_at_risk,retention,value,growth,risk,health,lever\n");
+    for (int r = 0; r < ctx->n_branches; r++) {
+        const run_branch *br = &ctx->branches[order[r]];
+        const clm_branch_metrics *m = &br->metrics;
+        fprintf(f, "%d,", r + 1);
+        csv_field(f, br->name);
+        fprintf(f, ",%lld", (long long)m->subscribers);
+        csv_number(f, "%.6f", m->churn_rate);
+        csv_number(f, "%.6f", m->s12);
+        csv_number(f, "%.4f", m->arpu);
+        csv_number(f, "%.6f", m->arpu_change);
+        csv_number(f, "%.4f", m->ltv);
+        for (int k = 0; k < CLM_N_STAGES; k++)
+            csv_number(f, "%.6f", br->stage_share[k]);
+        csv_number(f, "%.6f", m->revenue_at_risk);
+        for (int k = 0; k < CLM_N_SCORES; k++)
+            csv_number(f, "%.2f", br->health.score[k]);
+        csv_number(f, "%.2f", br->health.total);
+        fprintf(f, ",%s\n", clm_lever_names[br->health.lever]);
+    }
+    free(order);
+    return clm_textfile_commit(tf);
+}
+
+/* ---- warning.csv --------------------------------------------------------- */
+
+typedef struct candidate {
+    float probability;
+    int64_t row;
+} candidate;
+
+/* Higher probability first, then lower row. */
+static int before(candidate a, candidate b)
+{
+    return a.probability > b.probability || (a.probability == b.probability && a.row < b.row);
+}
+
+/* Value of one cell (one HDF5 read: only for the few listed rows). */
+static float cell(const run_ctx *ctx, const char *column, int64_t row)
+{
+    int c = column ? clm_table_find(ctx->table, column) : -1;
+    float v = NAN;
+    if (c < 0 || clm_table_column(ctx->table, c)->kind != CLM_KIND_NUMERIC ||
+        clm_table_read_f32(ctx->table, c, row, 1, &v) != CLM_OK)
+        return NAN;
+    return v;
+}
+
+/* The early-warning signals of a row, in words. */
+static void describe_signals(const run_ctx *ctx, int64_t row, char *out, size_t cap)
+{
+    const clm_stage_rules *r = &ctx->stages;
+    size_t used = 0;
+    out[0] = '\0';
+#define ADD(...) (used += (size_t)snprintf(out + used, used < cap ? cap - used : 0, __VA_ARGS__))
+    float arpu = ctx->arpu[row], prev = cell(ctx, ctx->col_arpu_prev, row);
+    if (prev > 0 && arpu < (1.0 - r->arpu_drop) * prev)
+        ADD("%sARPU %+.0f%%", used ? "; " : "", 100.0 * (arpu / prev - 1.0));
+    float susp = cell(ctx, ctx->col_susp, row);
+    if (susp >= r->suspensions_min)
+        ADD("%s%.0f suspension%s", used ? "; " : "", susp, susp == 1 ? "" : "s");
+    float down = cell(ctx, ctx->col_down, row);
+    if (down >= r->downgrades_min)
+        ADD("%s%.0f plan downgrade%s", used ? "; " : "", down, down == 1 ? "" : "s");
+    float now = cell(ctx, ctx->col_cnow, row), before_q = cell(ctx, ctx->col_cprev, row);
+    if (before_q > 0 && now < (1.0 - r->contact_drop) * before_q)
+        ADD("%scontacts %+.0f%%", used ? "; " : "", 100.0 * (now / before_q - 1.0));
+    float compl = cell(ctx, ctx->col_compl, row);
+    if (compl >= r->complaints_min)
+        ADD("%s%.0f complaints", used ? "; " : "", compl);
+    if (!used)
+        ADD("no rule signal; risk from the churn tree");
+#undef ADD
+}
+
+clm_status run_write_warning_csv(run_ctx *ctx)
+{
+    int nb = ctx->n_branches, per = ctx->warning_per_branch;
+    candidate *top = malloc((size_t)nb * (size_t)(per > 0 ? per : 1) * sizeof *top);
+    int *count = calloc((size_t)nb, sizeof *count);
+    if (!top || !count) {
+        free(top);
+        free(count);
+        return clm_error(CLM_E_NOMEM, "out of memory");
+    }
+    /* Keep the `per` best candidates of each branch, sorted, by insertion. */
+    for (int64_t i = 0; i < ctx->n_rows && per > 0; i++) {
+        int32_t b = ctx->branch[i];
+        if (b < 0 || ctx->stage[i] == CLM_STAGE_E || ctx->tier[i] == CLM_TIER_LOW)
+            continue;
+        candidate c = {ctx->probability[i], i}, *t = top + (size_t)b * per;
+        int m = count[b];
+        if (m == per && !before(c, t[m - 1]))
+            continue;
+        int j = m < per ? m : per - 1;
+        while (j > 0 && before(c, t[j - 1])) {
+            t[j] = t[j - 1];
+            j--;
+        }
+        t[j] = c;
+        if (m < per)
+            count[b]++;
+    }
+    char path[4096];
+    run_out_path(ctx, "warning.csv", path, sizeof path);
+    clm_textfile *tf = NULL;
+    clm_status s = clm_textfile_open(path, (const char *const[]){ctx->input, NULL}, &tf);
+    int id_col = ctx->has_id ? clm_table_find(ctx->table, ctx->col_id) : -1;
+    if (!s) {
+        FILE *f = clm_textfile_stream(tf);
+        fprintf(f, "branch,rank,subscriber_id,churn_probability,tier,stage,segment,arpu,signals\n");
+        for (int b = 0; b < nb && !s; b++)
+            for (int k = 0; k < count[b] && !s; k++) {
+                int64_t row = top[(size_t)b * per + k].row, id = row;
+                if (id_col >= 0)
+                    s = clm_table_read_i64(ctx->table, id_col, row, 1, &id);
+                if (s == CLM_E_SCHEMA) { /* float ids: print the row's value as a number */
+                    clm_error_clear();
+                    id = (int64_t)cell(ctx, ctx->col_id, row);
+                    s = CLM_OK;
+                }
+                char signals[512];
+                describe_signals(ctx, row, signals, sizeof signals);
+                csv_field(f, ctx->branch_names[b]);
+                fprintf(f, ",%d,%lld,%.6f,%s,%s,%d,%.2f,", k + 1, (long long)id, ctx->probability[row],
+                        clm_tier_names[ctx->tier[row]], clm_stage_letters[ctx->stage[row]], ctx->segment[row],
+                        ctx->arpu[row]);
+                csv_field(f, signals);
+                fputc('\n', f);
+            }
+        if (s)
+            clm_textfile_abort(tf);
+        else
+            s = clm_textfile_commit(tf);
+    }
+    free(top);
+    free(count);
+    return s;
+}

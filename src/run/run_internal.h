@@ -1,0 +1,123 @@
+/*
+ * run_internal.h — state shared by the steps of the quarterly run.
+ *
+ * The run holds a few per-row arrays in memory (tier, stage, segment,
+ * churn probability, branch code: 14 bytes a row) and streams everything
+ * else from the table in blocks.  Each step records its wall time and the
+ * peak resident memory so far for run.json and the report.
+ */
+#ifndef CLMSEG_RUN_INTERNAL_H
+#define CLMSEG_RUN_INTERNAL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "clmseg/lifecycle.h"
+#include "clmseg/run.h"
+#include "clmseg/survival.h"
+#include "clmseg/table.h"
+#include "clmseg/tree.h"
+#include "run/config_internal.h"
+
+extern const clm_config_key clm_run_keys[];
+
+#define RUN_MAX_STEPS 16
+
+typedef struct run_step {
+    const char *name;
+    double seconds;
+    double peak_mb;     /* peak resident set size at the end of the step */
+} run_step;
+
+/* Per-branch figures, filled by run_branches.c. */
+typedef struct run_branch {
+    const char *name;             /* label (owned by the run)             */
+    clm_branch_metrics metrics;
+    double arpu_prev;             /* mean previous ARPU                   */
+    double stage_share[CLM_N_STAGES];
+    clm_branch_health health;
+} run_branch;
+
+typedef struct run_ctx {
+    /* Where. */
+    const char *input;
+    const char *outdir;
+    char path_results[4096], path_segments_work[4096];
+    const clm_run_options *options;
+    clm_config *config;
+    FILE *log;
+
+    /* Resolved settings. */
+    const char *group;
+    uint64_t seed;
+    int n_threads;
+    const char *event_level;      /* NULL for a 0/1 event column          */
+    int32_t event_code;           /* code of event_level, or -1           */
+    int has_id;                   /* the id column exists                 */
+    const char *col_id, *col_branch, *col_time, *col_event, *col_arpu, *col_arpu_prev;
+    const char *col_susp, *col_down, *col_cnow, *col_cprev, *col_compl;
+    clm_tier_params tiers;
+    clm_stage_rules stages;
+    clm_health_weights weights;
+    int warning_per_branch;
+    double horizon;
+
+    /* The table and per-row results. */
+    clm_table *table;
+    int64_t n_rows;
+    int has_branch;               /* the branch column exists             */
+    int n_branches;
+    char **branch_names;          /* n_branches labels                    */
+    int32_t *branch;              /* per row, -1 = missing                */
+    int32_t *segment;             /* per row                              */
+    int k;
+    uint8_t *tier, *stage;
+    float *probability;           /* churn probability per row            */
+    float *arpu;                  /* ARPU per row                         */
+    int64_t *debt_count;          /* per branch: D rows with suspensions  */
+    double *arpu_prev_sum;        /* per branch: sum of previous ARPU     */
+    int64_t *arpu_prev_n;         /* per branch: rows with previous ARPU  */
+    double high_min, low_max;     /* tier thresholds                      */
+    int64_t stage_count[CLM_N_STAGES];
+    double truth_agreement;       /* share equal to /truth/stage, or NaN  */
+    int64_t truth_rows;
+
+    /* Models. */
+    clm_tree *tree;
+    clm_survival *surv_segment, *surv_branch;
+    run_branch *branches;
+
+    /* Timing. */
+    run_step steps[RUN_MAX_STEPS];
+    int n_steps;
+    double step_started, run_started;
+} run_ctx;
+
+/* Step bookkeeping: start a named step; end it (records time and memory,
+ * prints one line to the log). */
+void run_step_begin(run_ctx *ctx, const char *name);
+void run_step_end(run_ctx *ctx);
+double run_now(void);
+double run_peak_mb(void);
+
+/* Steps, in the order clm_run calls them. */
+clm_status run_resolve_config(run_ctx *ctx);
+clm_status run_validate(run_ctx *ctx);
+clm_status run_segments(run_ctx *ctx);
+clm_status run_tiers_and_stages(run_ctx *ctx);
+clm_status run_churn_tree(run_ctx *ctx);
+clm_status run_survival(run_ctx *ctx);
+clm_status run_branches(run_ctx *ctx);
+clm_status run_write_results(run_ctx *ctx);
+clm_status run_write_branches_csv(run_ctx *ctx);
+clm_status run_write_warning_csv(run_ctx *ctx);
+clm_status run_write_report(run_ctx *ctx);
+clm_status run_write_json(run_ctx *ctx);
+
+/* Joins outdir and a file name into `out`. */
+void run_out_path(const run_ctx *ctx, const char *name, char *out, size_t cap);
+
+/* NULL for an empty setting (a column the user turned off). */
+const char *run_setting_or_null(const run_ctx *ctx, const char *key);
+
+#endif /* CLMSEG_RUN_INTERNAL_H */

@@ -1,0 +1,104 @@
+/*
+ * run_json.c — run.json: what ran, on what, with which versions, and how
+ * long each step took with how much memory.
+ *
+ * The input fingerprint is the file's size and a 64-bit FNV-1a hash of its
+ * first and last MiB plus the table's row count and column names: cheap on
+ * a 10 GB quarter, and it changes when the data or the schema does.
+ */
+#include <cblas.h>
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "clmseg/writer.h"
+#include "core/json_internal.h"
+#include "run/run_internal.h"
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static uint64_t fingerprint(const run_ctx *ctx, long long *size)
+{
+    uint64_t h = 1469598103934665603ULL;
+    struct stat st;
+    *size = stat(ctx->input, &st) == 0 ? (long long)st.st_size : -1;
+    FILE *f = fopen(ctx->input, "rb");
+    if (f) {
+        enum { MIB = 1 << 20 };
+        unsigned char *buf = malloc(MIB);
+        if (buf) {
+            size_t got = fread(buf, 1, MIB, f);
+            h = fnv1a(h, buf, got);
+            if (*size > 2 * MIB && fseek(f, -(long)MIB, SEEK_END) == 0) {
+                got = fread(buf, 1, MIB, f);
+                h = fnv1a(h, buf, got);
+            }
+            free(buf);
+        }
+        fclose(f);
+    }
+    h = fnv1a(h, &ctx->n_rows, sizeof ctx->n_rows);
+    for (int c = 0; c < clm_table_n_columns(ctx->table); c++) {
+        const char *name = clm_table_column(ctx->table, c)->name;
+        h = fnv1a(h, name, strlen(name) + 1);
+    }
+    return h;
+}
+
+clm_status run_write_json(run_ctx *ctx)
+{
+    char path[4096];
+    run_out_path(ctx, "run.json", path, sizeof path);
+    clm_textfile *tf = NULL;
+    clm_status s = clm_textfile_open(path, (const char *const[]){ctx->input, NULL}, &tf);
+    if (s)
+        return s;
+    FILE *f = clm_textfile_stream(tf);
+    long long size;
+    uint64_t hash = fingerprint(ctx, &size);
+    unsigned major, minor, release;
+    H5get_libversion(&major, &minor, &release);
+    fputs("{\n  \"input\": {\"path\": ", f);
+    clm_json_string(f, ctx->input);
+    fprintf(f, ", \"bytes\": %lld, \"rows\": %lld, \"fingerprint\": \"%016llx\"},\n", size, (long long)ctx->n_rows,
+            (unsigned long long)hash);
+    fputs("  \"versions\": {\"clmseg\": \"" CLMSEG_VERSION "\", ", f);
+    fprintf(f, "\"hdf5\": \"%u.%u.%u\", \"openblas\": ", major, minor, release);
+    clm_json_string(f, openblas_get_config());
+    fputs("},\n  \"parameters\": {", f);
+    for (int i = 0; clm_run_keys[i].name; i++) {
+        fputs(i ? ", " : "", f);
+        clm_json_string(f, clm_run_keys[i].name);
+        fputs(": ", f);
+        clm_json_string(f, clm_config_string(ctx->config, clm_run_keys[i].name));
+    }
+    fprintf(f, "},\n  \"results\": {\"segments\": %d, \"branches\": %d, \"stage_shares\": [", ctx->k, ctx->n_branches);
+    for (int k = 0; k < CLM_N_STAGES; k++) {
+        fputs(k ? ", " : "", f);
+        clm_json_number(f, (double)ctx->stage_count[k] / (double)ctx->n_rows);
+    }
+    fputs("], \"truth_stage_agreement\": ", f);
+    clm_json_number(f, ctx->truth_agreement);
+    fputs("},\n  \"steps\": [", f);
+    double total = 0, peak = 0;
+    for (int i = 0; i < ctx->n_steps; i++) {
+        fprintf(f, "%s\n    {\"step\": ", i ? "," : "");
+        clm_json_string(f, ctx->steps[i].name);
+        fprintf(f, ", \"seconds\": %.4f, \"peak_mb\": %.1f}", ctx->steps[i].seconds, ctx->steps[i].peak_mb);
+        total += ctx->steps[i].seconds;
+        if (ctx->steps[i].peak_mb > peak)
+            peak = ctx->steps[i].peak_mb;
+    }
+    fprintf(f, "\n  ],\n  \"total_seconds\": %.4f,\n  \"peak_mb\": %.1f\n}\n", total, peak);
+    return clm_textfile_commit(tf);
+}

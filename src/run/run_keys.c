@@ -1,0 +1,68 @@
+/*
+ * run_keys.c — every setting of the quarterly run, its default and its
+ * meaning.  This table is the schema of the config file: an unknown key is
+ * an error, and config.used lists them all with where each value came from.
+ */
+#include <stddef.h>
+
+#include "run/run_internal.h"
+
+const clm_config_key clm_run_keys[] = {
+    {"run.group", "/subscribers", "group of the subscriber table"},
+    {"run.seed", "42", "seed of every random choice"},
+    {"run.threads", "0", "worker threads (0: all cores)"},
+
+    {"columns.id", "subscriber_id", "subscriber id column (empty or absent: the row number)"},
+    {"columns.branch", "branch", "branch column (categorical or integer); empty or absent: one branch"},
+    {"columns.time", "tenure_months", "survival time column (months)"},
+    {"columns.event", "churned", "churn flag column (0/1, or categorical with event_level)"},
+    {"columns.event_level", "", "category of a categorical event column that means churned (e.g. Yes)"},
+    {"columns.arpu", "arpu", "monthly revenue column"},
+    {"columns.arpu_prev", "arpu_prev", "last quarter's ARPU column (empty: none)"},
+    {"columns.suspensions", "suspensions", "suspension count column (empty: none)"},
+    {"columns.plan_downgrades", "plan_downgrades", "plan downgrade column (empty: none)"},
+    {"columns.contacts_now", "contacts_now", "distinct contacts this quarter (empty: none)"},
+    {"columns.contacts_prev", "contacts_prev", "distinct contacts last quarter (empty: none)"},
+    {"columns.complaints", "complaints", "complaints column (empty: none)"},
+
+    {"kmeans.k", "8", "segments (k-means clusters)"},
+    {"kmeans.features", "", "comma-separated feature columns (empty: every numeric column but id, time, event)"},
+    {"kmeans.n_init", "1", "k-means restarts; the lowest inertia is kept"},
+    {"kmeans.max_iter", "100", "Lloyd iterations at most"},
+    {"kmeans.tol", "1e-4", "stop when the centroid shift is at most tol x mean feature variance"},
+    {"kmeans.missing", "impute", "missing feature values: fail, drop or impute"},
+
+    {"tiers.high_share", "0.20", "top ARPU share that is high value"},
+    {"tiers.low_share", "0.30", "bottom ARPU share that is low value"},
+    {"tiers.high_min", "", "fixed threshold: ARPU >= high_min is high (with low_max; overrides shares)"},
+    {"tiers.low_max", "", "fixed threshold: ARPU < low_max is low"},
+
+    {"stages.new_months", "4", "stage A: tenure below this many months"},
+    {"stages.arpu_drop", "0.15", "stage D: ARPU below (1 - drop) x last quarter"},
+    {"stages.suspensions_min", "1", "stage D: at least this many suspensions"},
+    {"stages.downgrades_min", "1", "stage D: at least this many plan downgrades"},
+    {"stages.contact_drop", "0.30", "stage D: distinct contacts below (1 - drop) x last quarter"},
+    {"stages.complaints_min", "2", "stage D: at least this many complaints"},
+    {"stages.arpu_gain", "0.05", "stage B: ARPU above (1 + gain) x last quarter"},
+
+    {"tree.features", "", "comma-separated churn-tree features (empty: every column but id, event, time, branch)"},
+    {"tree.max_depth", "6", "churn tree depth at most"},
+    {"tree.min_leaf", "200", "subscribers per leaf at least"},
+    {"tree.bins", "64", "histogram bins per feature (2..256)"},
+    {"tree.test_fraction", "0.2", "stratified holdout share for the tree's metrics"},
+    {"tree.ccp_alpha", "0", "minimal cost-complexity pruning"},
+    {"tree.permutation_repeats", "1", "repeats of the holdout permutation importance (0: skip)"},
+
+    {"survival.horizon", "36", "LTV horizon in months"},
+    {"survival.margin", "1", "share of ARPU that is margin"},
+    {"survival.discount", "0.10", "annual discount rate of LTV"},
+    {"survival.conf_level", "0.95", "confidence level of the survival bands"},
+
+    {"health.w_retention", "0.30", "weight of the retention sub-score"},
+    {"health.w_value", "0.25", "weight of the value sub-score"},
+    {"health.w_growth", "0.20", "weight of the growth sub-score"},
+    {"health.w_risk", "0.25", "weight of the risk sub-score"},
+
+    {"warning.per_branch", "10", "highest-risk active high/medium-value subscribers listed per branch"},
+    {NULL, NULL, NULL},
+};

@@ -1,0 +1,111 @@
+/*
+ * run_results.c — results.h5 of the quarterly run: the segments copied
+ * from the k-means step, then tiers, stages, the churn tree with every
+ * row's probability, survival by segment and by branch, and /branches.
+ * Row i of every per-subscriber dataset is row i of the input.
+ */
+#include <stdlib.h>
+
+#include "clmseg/writer.h"
+#include "run/run_internal.h"
+
+/* Writes a per-row array through the block writer. */
+static clm_status write_rows(clm_writer *w, const char *path, clm_dtype dtype, int64_t n, const void *data)
+{
+    int col;
+    clm_status s = clm_writer_column_create(w, path, dtype, n, &col);
+    size_t size = (size_t)clm_dtype_size(dtype);
+    for (int64_t r0 = 0; r0 < n && !s; r0 += CLM_BLOCK_ROWS) {
+        int64_t m = n - r0 < CLM_BLOCK_ROWS ? n - r0 : CLM_BLOCK_ROWS;
+        s = clm_writer_column_write(w, col, r0, m, (const char *)data + (size_t)r0 * size);
+    }
+    return s;
+}
+
+static clm_status write_branches(run_ctx *ctx, clm_writer *w)
+{
+    int nb = ctx->n_branches;
+    int64_t dims = nb;
+    double *v = malloc((size_t)nb * sizeof *v);
+    int64_t *subs = malloc((size_t)nb * sizeof *subs);
+    const char **names = malloc((size_t)nb * sizeof *names);
+    const char **levers = malloc((size_t)nb * sizeof *levers);
+    if (!v || !subs || !names || !levers) {
+        free(v);
+        free(subs);
+        free(names);
+        free(levers);
+        return clm_error(CLM_E_NOMEM, "out of memory");
+    }
+    for (int b = 0; b < nb; b++) {
+        names[b] = ctx->branches[b].name;
+        levers[b] = clm_lever_names[ctx->branches[b].health.lever];
+        subs[b] = ctx->branches[b].metrics.subscribers;
+    }
+    clm_status s = clm_writer_strings(w, "/branches/name", names, nb);
+    if (!s) s = clm_writer_array(w, "/branches/subscribers", CLM_DT_INT64, 1, &dims, subs);
+    /* Every per-branch figure as one float64 array, read by a getter. */
+    static const char *const fields[] = {
+        "churn_rate", "s12", "arpu", "arpu_change", "ltv", "revenue_at_risk", "share_A", "share_B", "share_C",
+        "share_D", "share_E", "retention", "value", "growth", "risk", "health"};
+    for (size_t f = 0; f < sizeof fields / sizeof fields[0] && !s; f++) {
+        for (int b = 0; b < nb; b++) {
+            const run_branch *br = &ctx->branches[b];
+            const clm_branch_metrics *m = &br->metrics;
+            const double all[] = {m->churn_rate, m->s12, m->arpu, m->arpu_change, m->ltv, m->revenue_at_risk,
+                                  br->stage_share[0], br->stage_share[1], br->stage_share[2], br->stage_share[3],
+                                  br->stage_share[4], br->health.score[0], br->health.score[1],
+                                  br->health.score[2], br->health.score[3], br->health.total};
+            v[b] = all[f];
+        }
+        char path[64];
+        snprintf(path, sizeof path, "/branches/%s", fields[f]);
+        s = clm_writer_array(w, path, CLM_DT_FLOAT64, 1, &dims, v);
+    }
+    if (!s) s = clm_writer_strings(w, "/branches/lever", levers, nb);
+    if (!s) s = clm_writer_attr_f64_array(w, "/branches", "weights", ctx->weights.weight, CLM_N_SCORES);
+    if (!s) s = clm_writer_attr_strings(w, "/branches", "scores", clm_score_names, CLM_N_SCORES);
+    free(v);
+    free(subs);
+    free(names);
+    free(levers);
+    return s;
+}
+
+clm_status run_write_results(run_ctx *ctx)
+{
+    clm_writer *w = NULL;
+    int64_t n = ctx->n_rows;
+    clm_status s = clm_writer_create(ctx->path_results, (const char *const[]){ctx->input, NULL}, &w);
+    if (s)
+        return s;
+    s = clm_writer_copy(w, ctx->path_segments_work, "/segments", "/segments");
+    if (!s) s = write_rows(w, "/value/tier", CLM_DT_UINT8, n, ctx->tier);
+    if (!s) s = clm_writer_attr_strings(w, "/value/tier", "tiers", clm_tier_names, CLM_N_TIERS);
+    if (!s) s = clm_writer_attr_f64(w, "/value", "high_min", ctx->high_min);
+    if (!s) s = clm_writer_attr_f64(w, "/value", "low_max", ctx->low_max);
+    if (!s) s = write_rows(w, "/lifecycle/stage", CLM_DT_UINT8, n, ctx->stage);
+    if (!s) s = clm_writer_attr_strings(w, "/lifecycle/stage", "stages", clm_stage_letters, CLM_N_STAGES);
+    if (!s) s = clm_writer_attr_strings(w, "/lifecycle/stage", "stage_names", clm_stage_names, CLM_N_STAGES);
+    if (!s) {
+        const double rules[] = {ctx->stages.new_months, ctx->stages.arpu_drop, ctx->stages.suspensions_min,
+                                ctx->stages.downgrades_min, ctx->stages.contact_drop, ctx->stages.complaints_min,
+                                ctx->stages.arpu_gain};
+        s = clm_writer_attr_f64_array(w, "/lifecycle", "rules", rules, 7);
+    }
+    if (!s) {
+        static const char *const rule_names[] = {"new_months", "arpu_drop", "suspensions_min", "downgrades_min",
+                                                 "contact_drop", "complaints_min", "arpu_gain"};
+        s = clm_writer_attr_strings(w, "/lifecycle", "rule_names", rule_names, 7);
+    }
+    if (!s) s = clm_tree_save(ctx->tree, w, "/churn");
+    if (!s) s = write_rows(w, "/churn/probability", CLM_DT_FLOAT32, n, ctx->probability);
+    if (!s) s = clm_survival_write_h5(ctx->surv_segment, w, "segment");
+    if (!s) s = clm_survival_write_h5(ctx->surv_branch, w, "branch");
+    if (!s) s = write_branches(ctx, w);
+    if (s) {
+        clm_writer_abort(w);
+        return s;
+    }
+    return clm_writer_commit(w);
+}

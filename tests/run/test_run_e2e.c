@@ -1,0 +1,237 @@
+/*
+ * test_run_e2e.c — `clmseg run` end to end: on a generated quarter every
+ * output is present and consistent (checked independently by
+ * check_run.py with h5py), the same with 1 and 2 threads to the byte, and
+ * the stages match the generator's truth; on the telco sample (no branch
+ * column) as one branch and by a column the user names; bad settings and
+ * missing columns fail cleanly; an interrupted run leaves nothing
+ * half-written; the report renders in headless Chromium and shows the
+ * figures of branches.csv.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static const char *quarter_dir;
+
+static void run_checker(const char *args)
+{
+    char cmd[8192], *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/run/check_run.py' %s", tu_python(), tu_source_dir(), args);
+    int rc = tu_run(cmd, &out, &err);
+    if (rc != 0)
+        fail_msg("check_run.py %s: %s %s", args, out, err);
+    assert_string_equal(out, "ok\n");
+    free(out);
+    free(err);
+}
+
+static int setup_quarter(void **state)
+{
+    (void)state;
+    quarter_dir = strdup(tu_tmpdir("run_quarter"));
+    char *err = NULL;
+    int rc = tu_clmseg_run(NULL, &err, "synth -o '%s' --rows 30000 --branches 40 --seed 11 --quiet",
+                           tu_path(quarter_dir, "q.h5"));
+    if (rc != 0)
+        fprintf(stderr, "synth failed: %s\n", err);
+    free(err);
+    return rc;
+}
+
+static void test_generated_quarter(void **state)
+{
+    (void)state;
+    assert_non_null(tu_python());
+    const char *q = tu_path(quarter_dir, "q.h5");
+    char out1[4096], out2[4096];
+    snprintf(out1, sizeof out1, "%s", tu_path(quarter_dir, "out1"));
+    snprintf(out2, sizeof out2, "%s", tu_path(quarter_dir, "out2"));
+    char *out = NULL, *err = NULL;
+    int rc = tu_clmseg_run(&out, &err, "run '%s' -o '%s' --threads 1", q, out1);
+    if (rc != 0)
+        fail_msg("run failed: %s", err);
+    assert_non_null(strstr(out, "report: "));
+    assert_non_null(strstr(out, "agreement with /truth/stage: 100.00%"));
+    free(out);
+    free(err);
+    char args[8192];
+    snprintf(args, sizeof args, "outputs '%s' '%s' --branches 40 --truth", q, out1);
+    run_checker(args);
+
+    /* Two threads: the same bytes in every data output. */
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "run '%s' -o '%s' --threads 2 --quiet", q, out2), 0);
+    const char *same[] = {"results.h5", "segments.csv", "branches.csv", "warning.csv", "survival_segment.csv",
+                          "survival_branch.csv", "tree_rules.txt"};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        char a[4200], b[4200];
+        snprintf(a, sizeof a, "%s/%s", out1, same[i]);
+        snprintf(b, sizeof b, "%s/%s", out2, same[i]);
+        if (!tu_same_bytes(a, b))
+            fail_msg("%s differs between --threads 1 and 2", same[i]);
+    }
+    /* config.used reproduces the run. */
+    char out3[4096], used[4200], a[4200], b[4200];
+    snprintf(out3, sizeof out3, "%s", tu_path(quarter_dir, "out3"));
+    snprintf(used, sizeof used, "%s/config.used", out1);
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "run '%s' -o '%s' --config '%s' --quiet", q, out3, used), 0);
+    snprintf(a, sizeof a, "%s/branches.csv", out1);
+    snprintf(b, sizeof b, "%s/branches.csv", out3);
+    assert_true(tu_same_bytes(a, b));
+}
+
+static void test_report_renders_in_chromium(void **state)
+{
+    (void)state;
+    const char *chromium = getenv("CLMSEG_CHROMIUM");
+    if (!chromium || !chromium[0] || strstr(chromium, "NOTFOUND"))
+        fail_msg("chromium not found: the test command installs it");
+    char out1[4096], cmd[16384];
+    snprintf(out1, sizeof out1, "%s", tu_path(quarter_dir, "out1"));
+    if (!tu_exists(tu_path(out1, "report.html")))
+        assert_int_equal(tu_clmseg_run(NULL, NULL, "run '%s' -o '%s' --quiet", tu_path(quarter_dir, "q.h5"), out1), 0);
+    const char *flags = "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+                        "--disable-background-networking --disable-component-update --disable-sync";
+    const char *profile = tu_path(quarter_dir, "chromium-profile");
+    const char *dom = tu_path(quarter_dir, "dom.html");
+    snprintf(cmd, sizeof cmd, "timeout 120 '%s' %s --user-data-dir='%s' --dump-dom 'file://%s/report.html' > '%s'",
+             chromium, flags, profile, out1, dom);
+    assert_int_equal(tu_run(cmd, NULL, NULL), 0);
+    const char *png = tu_path(quarter_dir, "report.png");
+    snprintf(cmd, sizeof cmd, "timeout 120 '%s' %s --user-data-dir='%s' --window-size=1200,2400 --screenshot='%s' "
+             "'file://%s/report.html'", chromium, flags, profile, png, out1);
+    assert_int_equal(tu_run(cmd, NULL, NULL), 0);
+    size_t size = 0;
+    char *bytes = tu_read_file(png, &size);
+    assert_non_null(bytes);
+    assert_true(size > 50000); /* a blank 1200x2400 page compresses to a few KB */
+    assert_memory_equal(bytes, "\x89PNG", 4);
+    free(bytes);
+    char args[8192];
+    snprintf(args, sizeof args, "dom '%s' '%s'", out1, dom);
+    run_checker(args);
+}
+
+static void test_telco_sample(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("run_telco");
+    const char *h5 = tu_path(dir, "telco.h5");
+    char csv[4096];
+    snprintf(csv, sizeof csv, "%s/datasets/telco_churn.csv", tu_source_dir());
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "import '%s' -o '%s' --quiet", csv, h5), 0);
+    const char *settings = "--set columns.time=tenure --set columns.event=churn --set columns.event_level=Yes "
+                           "--set columns.arpu=monthly_charges";
+    char out[4096], args[8192];
+    snprintf(out, sizeof out, "%s", tu_path(dir, "one"));
+    char *err = NULL;
+    int rc = tu_clmseg_run(NULL, &err, "run '%s' -o '%s' %s --quiet", h5, out, settings);
+    if (rc != 0)
+        fail_msg("telco run failed: %s", err);
+    free(err);
+    snprintf(args, sizeof args, "outputs '%s' '%s' --branches 1", h5, out);
+    run_checker(args);
+    /* By a column the user names: three contract types. */
+    snprintf(out, sizeof out, "%s", tu_path(dir, "contract"));
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "run '%s' -o '%s' %s --branch contract --quiet", h5, out, settings), 0);
+    snprintf(args, sizeof args, "outputs '%s' '%s' --branches 3", h5, out);
+    run_checker(args);
+    /* A categorical event without its level is refused with a hint. */
+    snprintf(out, sizeof out, "%s", tu_path(dir, "nolevel"));
+    assert_int_equal(tu_clmseg_run(NULL, &err, "run '%s' -o '%s' --set columns.time=tenure --set columns.event=churn "
+                                              "--set columns.arpu=monthly_charges --quiet", h5, out), 1);
+    assert_non_null(strstr(err, "columns.event_level"));
+    free(err);
+}
+
+static void test_bad_settings_leave_nothing(void **state)
+{
+    (void)state;
+    char q[4096];
+    snprintf(q, sizeof q, "%s", tu_path(quarter_dir, "q.h5"));
+    const char *dir = tu_tmpdir("run_bad");
+    const char *ini = tu_path(dir, "bad.ini");
+    assert_int_equal(tu_write_file(ini, "[kmeans]\nk = 5\n[tree]\nmax_dept = 3\n"), 0);
+    struct {
+        const char *args, *message;
+    } cases[] = {
+        {"--config '%s/bad.ini'", "bad.ini:4: unknown key 'max_dept' in [tree]"},
+        {"--set kmeans.k=zero", "kmeans.k (--set): 'zero' is not an integer"},
+        {"--k 0", "kmeans.k (--k): 0 is outside"},
+        {"--set columns.arpu=revenue", "column 'revenue' is missing"},
+        {"--set tiers.high_share=0.8", "exceed 1"},
+        {"--set health.w_risk=-1", "health.w_risk (--set): -1 is outside"},
+        {"--config '%s/absent.ini'", "absent.ini"},
+        {"--set nosuch.key=1", "unknown setting 'nosuch.key'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char extra[8192], *err = NULL;
+        snprintf(extra, sizeof extra, cases[i].args, dir);
+        int rc = tu_clmseg_run(NULL, &err, "run '%s' -o '%s/out' %s --quiet", q, dir, extra);
+        if (rc != 1 || !strstr(err, cases[i].message))
+            fail_msg("case %s: exit %d, message %s", cases[i].args, rc, err);
+        free(err);
+        assert_false(tu_exists(tu_path(dir, "out/results.h5")));
+        assert_int_equal(tu_count_matching(tu_path(dir, "out"), ".tmp."), tu_exists(tu_path(dir, "out")) ? 0 : -1);
+    }
+    /* An input that would be overwritten by results.h5 is refused and kept. */
+    char in_out[8192], *err = NULL;
+    snprintf(in_out, sizeof in_out, "cp '%s' '%s/results.h5'", q, dir);
+    assert_int_equal(tu_run(in_out, NULL, NULL), 0);
+    assert_int_equal(tu_clmseg_run(NULL, &err, "run '%s/results.h5' -o '%s' --quiet", dir, dir), 1);
+    assert_non_null(strstr(err, "it is the input file"));
+    free(err);
+    snprintf(in_out, sizeof in_out, "%s/results.h5", dir);
+    assert_true(tu_same_bytes(in_out, q));
+}
+
+static void test_interrupted_run_leaves_no_partial_output(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("run_interrupt");
+    char q[4096], out[4096], cmd[16384];
+    snprintf(q, sizeof q, "%s", tu_path(dir, "big.h5"));
+    snprintf(out, sizeof out, "%s", tu_path(dir, "out"));
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "synth -o '%s' --rows 600000 --quiet", q), 0);
+    /* Interrupt at several points of the run; every time, nothing under a
+     * final name may be half-written and no temporary file may remain. */
+    const double delays[] = {0.3, 0.8, 1.5};
+    for (size_t i = 0; i < sizeof delays / sizeof delays[0]; i++) {
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'; '%s' run '%s' -o '%s' --quiet & pid=$!; sleep %.1f; kill -INT $pid; "
+                 "wait $pid; echo $?", out, tu_clmseg(), q, out, delays[i]);
+        char *status = NULL;
+        assert_int_equal(tu_run(cmd, &status, NULL), 0);
+        int code = atoi(status);
+        free(status);
+        /* 130 = killed by SIGINT, or 0 if the run finished first. */
+        assert_true(code == 130 || code == 0);
+        assert_true(tu_count_matching(out, ".tmp.") <= 0);
+        if (tu_exists(tu_path(out, "results.h5"))) {
+            char args[8192];
+            snprintf(args, sizeof args, "'%s' -c \"import h5py; h5py.File('%s/results.h5', 'r')['branches/health'][:]\"",
+                     tu_python(), out);
+            assert_int_equal(tu_run(args, NULL, NULL), 0);
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_generated_quarter),
+        cmocka_unit_test(test_report_renders_in_chromium),
+        cmocka_unit_test(test_telco_sample),
+        cmocka_unit_test(test_bad_settings_leave_nothing),
+        cmocka_unit_test(test_interrupted_run_leaves_no_partial_output),
+    };
+    return cmocka_run_group_tests(tests, setup_quarter, NULL);
+}
