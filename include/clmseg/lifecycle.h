@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 #include "clmseg/status.h"
+#include "clmseg/table.h"
+#include "clmseg/writer.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -156,6 +158,18 @@ typedef struct clm_branch_health {
  * CLM_E_NOMEM or CLM_E_PARAM (bad weights, n_branches < 1). */
 clm_status clm_health_score(const clm_branch_metrics *metrics, int n_branches,
                             const clm_health_weights *weights, clm_branch_health *out);
+
+/* ---- reapplying a run's rules ------------------------------------------- */
+
+/* The lifecycle applier of `clmseg predict`: when `results_path` holds a
+ * quarterly run's /value and /lifecycle groups, computes the value tier
+ * (with the saved ARPU thresholds, not new quantiles) and the stage (with
+ * the saved rules and column names) of every row of `input`, writes
+ * /value/tier and /lifecycle/stage to `output`, and sets *applied to 1.
+ * Without them *applied = 0 and CLM_OK.  Errors: CLM_E_FORMAT (unreadable
+ * saved rules), CLM_E_SCHEMA (event, tenure or ARPU column missing), I/O. */
+clm_status clm_lifecycle_apply_saved(const char *results_path, const clm_table *input,
+                                     clm_writer *output, int n_threads, int *applied);
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,7 @@ static const struct {
 } appliers[] = {
     {"/segments", clm_kmeans_apply_saved},
     {"/churn", clm_tree_apply_saved},
+    {"/lifecycle", clm_lifecycle_apply_saved},
 };
 
 static const char *const predict_usage =

@@ -150,12 +150,33 @@ def dom(outdir, dom_path):
             check(shown[i] == r[c], "branch %s: page shows %s=%r, branches.csv %r" % (r["branch"], c, shown[i], r[c]))
 
 
+def predicted(results, nxt, scored):
+    """A next quarter scored with a run's models: every per-row output,
+    stages by the saved rules, tiers by the saved thresholds."""
+    with h5py.File(results, "r") as r, h5py.File(nxt, "r") as q, h5py.File(scored, "r") as s:
+        n = q["subscribers/arpu"].shape[0]
+        for path in ["segments/label", "segments/distance", "churn/probability", "lifecycle/stage", "value/tier"]:
+            check(s[path].shape == (n,), "%s has %s rows, next quarter %d" % (path, s[path].shape, n))
+        k = r["segments/size"].shape[0]
+        label = s["segments/label"][:]
+        check(label.min() >= 0 and label.max() < k, "predicted labels outside 0..k-1")
+        check((s["lifecycle/stage"][:] == q["truth/stage"][:]).mean() > 0.999, "predicted stages != truth")
+        arpu = q["subscribers/arpu"][:].astype(np.float64)
+        hi, lo = r["value"].attrs["high_min"], r["value"].attrs["low_max"]
+        expect = np.where(arpu >= hi, 0, np.where(arpu < lo, 2, 1))
+        check((s["value/tier"][:] == expect).all(), "predicted tiers do not follow the saved thresholds")
+        p = s["churn/probability"][:]
+        check(((p >= 0) & (p <= 1)).all(), "predicted probabilities outside [0, 1]")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "outputs":
         nb = None
         if "--branches" in sys.argv:
             nb = int(sys.argv[sys.argv.index("--branches") + 1])
         outputs(sys.argv[2], sys.argv[3], nb, "--truth" in sys.argv)
+    elif sys.argv[1] == "predict":
+        predicted(sys.argv[2], sys.argv[3], sys.argv[4])
     elif sys.argv[1] == "dom":
         dom(sys.argv[2], sys.argv[3])
     else:

@@ -64,7 +64,7 @@ static void test_generated_quarter(void **state)
     assert_non_null(strstr(out, "agreement with /truth/stage: 100.00%"));
     free(out);
     free(err);
-    char args[8192];
+    char args[16384];
     snprintf(args, sizeof args, "outputs '%s' '%s' --branches 40 --truth", q, out1);
     run_checker(args);
 
@@ -79,6 +79,15 @@ static void test_generated_quarter(void **state)
         if (!tu_same_bytes(a, b))
             fail_msg("%s differs between --threads 1 and 2", same[i]);
     }
+    /* Next quarter: the saved models, thresholds and rules score it. */
+    char next[4096], scored[4096];
+    snprintf(next, sizeof next, "%s", tu_path(quarter_dir, "next.h5"));
+    snprintf(scored, sizeof scored, "%s", tu_path(quarter_dir, "scored.h5"));
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "synth -o '%s' --rows 5000 --branches 40 --seed 12 --quiet", next), 0);
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "predict '%s/results.h5' '%s' -o '%s' --quiet", out1, next, scored), 0);
+    snprintf(args, sizeof args, "predict '%s/results.h5' '%s' '%s'", out1, next, scored);
+    run_checker(args);
+
     /* config.used reproduces the run. */
     char out3[4096], used[4200], a[4200], b[4200];
     snprintf(out3, sizeof out3, "%s", tu_path(quarter_dir, "out3"));
