@@ -81,5 +81,6 @@ int cmd_predict(int argc, char **argv);
 int cmd_tree(int argc, char **argv);
 int cmd_survival(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif /* CLMSEG_CLI_INTERNAL_H */

@@ -233,6 +233,40 @@ static void test_interrupted_run_leaves_no_partial_output(void **state)
     }
 }
 
+static void test_bench_command(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("bench_cmd");
+    char *out = NULL, *err = NULL;
+    int rc = tu_clmseg_run(&out, &err, "bench --rows 20000 --json --quiet --dir '%s'", dir);
+    if (rc != 0)
+        fail_msg("bench failed: %s", err);
+    /* One node line and five workloads, each with a positive time, parsed
+     * independently. */
+    const char *script = tu_path(dir, "check.py");
+    assert_int_equal(tu_write_file(script,
+                                   "import json, sys\n"
+                                   "lines = [json.loads(l) for l in open(sys.argv[1])]\n"
+                                   "node = [l for l in lines if l['bench'] == 'node'][0]\n"
+                                   "assert node['memory_gb_per_s'] > 0 and node['sgemm_gflops'] > 0, node\n"
+                                   "w = {l['workload']: l for l in lines if l['bench'] == 'workload'}\n"
+                                   "assert len(w) == 5, w\n"
+                                   "assert all(v['seconds'] > 0 and v['rows'] == 20000 for v in w.values()), w\n"
+                                   "print('ok')\n"),
+                     0);
+    const char *json = tu_path(dir, "bench.jsonl");
+    assert_int_equal(tu_write_file(json, out), 0);
+    char cmd[16384], *ok = NULL;
+    snprintf(cmd, sizeof cmd, "'%s' '%s' '%s'", tu_python(), script, json);
+    assert_int_equal(tu_run(cmd, &ok, NULL), 0);
+    assert_string_equal(ok, "ok\n");
+    free(ok);
+    free(out);
+    free(err);
+    /* Nothing left behind in the scratch folder but our own files. */
+    assert_int_equal(tu_count_matching(dir, "clmseg-bench"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_telco_sample),
         cmocka_unit_test(test_bad_settings_leave_nothing),
         cmocka_unit_test(test_interrupted_run_leaves_no_partial_output),
+        cmocka_unit_test(test_bench_command),
     };
     return cmocka_run_group_tests(tests, setup_quarter, NULL);
 }
