@@ -167,8 +167,11 @@ void cli_progress(void *ctx, const char *step, int64_t done, int64_t total)
             fprintf(stderr, "  %.1f s\n", cli_now() - s->started);
         fflush(stderr);
     } else if (done >= total) {
-        /* Not a terminal: one line per finished step, no bar noise in logs. */
-        fprintf(stderr, "%s: %lld rows in %.2f s\n", step, (long long)total,
-                cli_now() - s->started);
+        /* Not a terminal: one line per finished step, no bar noise in logs.
+         * A total of 1 is a step without a row count. */
+        if (total > 1)
+            fprintf(stderr, "%s: %lld rows in %.2f s\n", step, (long long)total, cli_now() - s->started);
+        else
+            fprintf(stderr, "%s: done in %.2f s\n", step, cli_now() - s->started);
     }
 }

@@ -48,6 +48,23 @@ static inline void km_chunk(const km_data *data, int64_t c, int64_t *row0, int64
  * threshold) and the block x k dot products stay in L1/L2. */
 int64_t km_gemm_block_rows(int k, int n_features);
 
+/* How the assignment pass asks OpenBLAS for the block's dot products.
+ * KM_GEMM_NT: D = X C^T with the centroids as given (k x d), CblasTrans;
+ * KM_GEMM_NN: D = X Ct with the centroids transposed once per pass (d x k),
+ * no transpose, which OpenBLAS's AVX-512 cores (SkylakeX, Cooperlake)
+ * route to their unpacked "small matrix" kernel.  Both give the same
+ * b x k row-major block; their roundings may differ in the last bit. */
+enum { KM_GEMM_NT = 0, KM_GEMM_NN = 1 };
+
+/* The layout for the OpenBLAS core chosen at load time (same answer for
+ * the whole process, whatever the thread count). */
+int km_gemm_layout(void);
+
+/* dots (nb x k, row-major) = -2 x centroids^T for one block, single call
+ * of cblas_sgemm; `centroids_t` (d x k) is used by KM_GEMM_NN only. */
+void km_block_dots(int layout, const float *x, int64_t nb, int n_features, int k,
+                   const float *centroids, const float *centroids_t, float *dots);
+
 /* Assignment pass: labels[i] = nearest centroid (sgemm + argmin).  When
  * `sums` is not NULL, also the per-cluster weighted sums (k x d) and
  * weights (`counts`, k) of the new assignment, merged in chunk order.

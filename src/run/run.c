@@ -107,6 +107,15 @@ clm_status run_resolve_config(run_ctx *ctx)
     if (s)
         return s;
 
+    const char *model = clm_config_string(c, "stages.model");
+    if (!strcmp(model, "tree")) {
+        ctx->stage_model_tree = 1;
+        if (!run_setting_or_null(ctx, "stages.label_column"))
+            return clm_error(CLM_E_PARAM, "stages.model = tree needs stages.label_column (the labelled stages)");
+    } else if (strcmp(model, "rules") != 0) {
+        return clm_error(CLM_E_PARAM, "stages.model: '%s' is not rules or tree", model);
+    }
+    ctx->stage_tree_accuracy = NAN;
     clm_stage_rules *r = &ctx->stages;
     s = clm_config_double(c, "stages.new_months", 0, 1e6, &r->new_months);
     if (!s) s = clm_config_double(c, "stages.arpu_drop", 0, 1, &r->arpu_drop);
@@ -265,6 +274,11 @@ clm_status clm_run(const char *input_path, const char *outdir, const clm_run_opt
     if (!s) { run_step_begin(&ctx, "validate"); s = run_validate(&ctx); if (!s) run_step_end(&ctx); }
     if (!s) { run_step_begin(&ctx, "segments"); s = run_segments(&ctx); if (!s) run_step_end(&ctx); }
     if (!s) { run_step_begin(&ctx, "tiers+stages"); s = run_tiers_and_stages(&ctx); if (!s) run_step_end(&ctx); }
+    if (!s && ctx.stage_model_tree) {
+        run_step_begin(&ctx, "stage tree");
+        s = run_stage_tree(&ctx);
+        if (!s) run_step_end(&ctx);
+    }
     if (!s) { run_step_begin(&ctx, "churn tree"); s = run_churn_tree(&ctx); if (!s) run_step_end(&ctx); }
     if (!s) { run_step_begin(&ctx, "survival"); s = run_survival(&ctx); if (!s) run_step_end(&ctx); }
     if (!s) { run_step_begin(&ctx, "branch health"); s = run_branches(&ctx); if (!s) run_step_end(&ctx); }

@@ -80,6 +80,8 @@ typedef struct run_ctx {
     double high_min, low_max;     /* tier thresholds                      */
     int64_t stage_count[CLM_N_STAGES];
     double truth_agreement;       /* share equal to /truth/stage, or NaN  */
+    int stage_model_tree;         /* stages from a trained tree           */
+    double stage_tree_accuracy;   /* its holdout accuracy                 */
     int64_t truth_rows;
 
     /* Models. */
@@ -106,6 +108,9 @@ clm_status run_validate(run_ctx *ctx);
 clm_status run_segments(run_ctx *ctx);
 clm_status run_tiers_and_stages(run_ctx *ctx);
 clm_status run_churn_tree(run_ctx *ctx);
+clm_status run_stage_tree(run_ctx *ctx);
+/* Sets truth_agreement from /truth/stage when the input has it. */
+void run_compare_with_truth(run_ctx *ctx);
 clm_status run_survival(run_ctx *ctx);
 clm_status run_branches(run_ctx *ctx);
 clm_status run_write_results(run_ctx *ctx);

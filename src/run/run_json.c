@@ -89,6 +89,8 @@ clm_status run_write_json(run_ctx *ctx)
     }
     fputs("], \"truth_stage_agreement\": ", f);
     clm_json_number(f, ctx->truth_agreement);
+    fprintf(f, ", \"stage_model\": \"%s\", \"stage_tree_accuracy\": ", ctx->stage_model_tree ? "tree" : "rules");
+    clm_json_number(f, ctx->stage_tree_accuracy);
     fputs("},\n  \"steps\": [", f);
     double total = 0, peak = 0;
     for (int i = 0; i < ctx->n_steps; i++) {

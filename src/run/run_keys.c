@@ -37,6 +37,8 @@ const clm_config_key clm_run_keys[] = {
     {"tiers.high_min", "", "fixed threshold: ARPU >= high_min is high (with low_max; overrides shares)"},
     {"tiers.low_max", "", "fixed threshold: ARPU < low_max is low"},
 
+    {"stages.model", "rules", "rules (the thresholds below) or tree (a tree trained on stages.label_column)"},
+    {"stages.label_column", "", "labelled stages for stages.model = tree: a column of the table, or /group/dataset"},
     {"stages.new_months", "4", "stage A: tenure below this many months"},
     {"stages.arpu_drop", "0.15", "stage D: ARPU below (1 - drop) x last quarter"},
     {"stages.suspensions_min", "1", "stage D: at least this many suspensions"},

@@ -281,9 +281,12 @@ clm_status run_write_report(run_ctx *ctx)
                              "branches", "churn tree AUC"};
     const char *values[8] = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
     clm_html_kpis(f, labels, values, 8);
+    fprintf(f, "<p>Lifecycle stages by %s", ctx->stage_model_tree ? "a tree trained on labelled stages" : "rules");
+    if (ctx->stage_model_tree)
+        fprintf(f, " (holdout accuracy %.4f)", ctx->stage_tree_accuracy);
     if (!isnan(ctx->truth_agreement))
-        fprintf(f, "<p>Lifecycle stages agree with the generator's ground truth on %.2f%% of subscribers.</p>\n",
-                100 * ctx->truth_agreement);
+        fprintf(f, "; they agree with the generator's ground truth on %.2f%% of subscribers", 100 * ctx->truth_agreement);
+    fputs(".</p>\n", f);
 
     /* Survival by segment. */
     section(f, "Survival by segment (Kaplan-Meier, 95% band)");

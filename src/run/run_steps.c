@@ -193,7 +193,7 @@ static int optional_column(const run_ctx *ctx, const char *name)
 }
 
 /* Agreement of the stages with /truth/stage when the input has it. */
-static void compare_with_truth(run_ctx *ctx)
+void run_compare_with_truth(run_ctx *ctx)
 {
     clm_table *truth = NULL;
     if (clm_table_open_any(ctx->input, "/truth", &truth) != CLM_OK) {
@@ -285,7 +285,7 @@ clm_status run_tiers_and_stages(run_ctx *ctx)
         return s;
     for (int64_t i = 0; i < n; i++)
         ctx->stage_count[ctx->stage[i]]++;
-    compare_with_truth(ctx);
+    run_compare_with_truth(ctx);
     if (ctx->log) {
         fprintf(ctx->log, "value tiers: high ARPU >= %.2f, low ARPU < %.2f\nstages:", ctx->high_min, ctx->low_max);
         for (int k = 0; k < CLM_N_STAGES; k++)
