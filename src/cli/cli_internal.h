@@ -64,6 +64,7 @@ typedef struct cli_progress_state {
     char step[64];     /* step currently shown                 */
     int last_percent;  /* last percentage drawn (tty only)     */
     double started;    /* wall clock at the start of the step  */
+    double last_end;   /* wall clock when the last step ended  */
 } cli_progress_state;
 
 void cli_progress_init(cli_progress_state *state, int quiet);

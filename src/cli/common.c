@@ -143,6 +143,7 @@ void cli_progress_init(cli_progress_state *state, int quiet)
     state->quiet = quiet;
     state->is_tty = isatty(STDERR_FILENO);
     state->last_percent = -1;
+    state->last_end = cli_now();
 }
 
 void cli_progress(void *ctx, const char *step, int64_t done, int64_t total)
@@ -151,10 +152,14 @@ void cli_progress(void *ctx, const char *step, int64_t done, int64_t total)
     if (s->quiet)
         return;
     if (strncmp(s->step, step, sizeof s->step - 1) != 0) {
+        /* The first report of a step comes after its first unit of work:
+         * the step began when the previous one ended. */
         snprintf(s->step, sizeof s->step, "%s", step);
-        s->started = cli_now();
+        s->started = s->last_end;
         s->last_percent = -1;
     }
+    if (done >= total)
+        s->last_end = cli_now();
     int percent = total > 0 ? (int)(100.0 * (double)done / (double)total) : 100;
     if (s->is_tty) {
         if (percent == s->last_percent)
