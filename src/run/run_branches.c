@@ -193,39 +193,63 @@ static int before(candidate a, candidate b)
     return a.probability > b.probability || (a.probability == b.probability && a.row < b.row);
 }
 
-/* Value of one cell (one HDF5 read: only for the few listed rows). */
-static float cell(const run_ctx *ctx, const char *column, int64_t row)
+/* Values of the listed rows of the signal columns, gathered by streaming
+ * each column once in blocks (a few thousand single-cell HDF5 reads cost
+ * more than one pass).  Columns: id, arpu_prev, suspensions, downgrades,
+ * contacts now, contacts before, complaints. */
+enum { G_ID, G_PREV, G_SUSP, G_DOWN, G_CNOW, G_CPREV, G_COMPL, N_GATHER };
+
+static int by_row(const void *a, const void *b)
 {
-    int c = column ? clm_table_find(ctx->table, column) : -1;
-    float v = NAN;
-    if (c < 0 || clm_table_column(ctx->table, c)->kind != CLM_KIND_NUMERIC ||
-        clm_table_read_f32(ctx->table, c, row, 1, &v) != CLM_OK)
-        return NAN;
-    return v;
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* sorted[k] = (row << 20 | listing index): rows sorted, with their slot. */
+static clm_status gather(const run_ctx *ctx, const int64_t *sorted, int64_t n_listed, double (*values)[N_GATHER])
+{
+    const char *names[N_GATHER] = {ctx->has_id ? ctx->col_id : NULL, ctx->col_arpu_prev, ctx->col_susp,
+                                   ctx->col_down, ctx->col_cnow, ctx->col_cprev, ctx->col_compl};
+    double *block = malloc(CLM_BLOCK_ROWS * sizeof *block);
+    if (!block)
+        return clm_error(CLM_E_NOMEM, "out of memory");
+    clm_status s = CLM_OK;
+    for (int g = 0; g < N_GATHER && !s; g++) {
+        int c = names[g] ? clm_table_find(ctx->table, names[g]) : -1;
+        if (c >= 0 && clm_table_column(ctx->table, c)->kind != CLM_KIND_NUMERIC)
+            c = -1;
+        for (int64_t k = 0; k < n_listed; k++)
+            values[sorted[k] & 0xFFFFF][g] = NAN;
+        int64_t k = 0;
+        while (c >= 0 && k < n_listed && !s) {
+            int64_t row = sorted[k] >> 20, r0 = row / CLM_BLOCK_ROWS * CLM_BLOCK_ROWS;
+            int64_t m = ctx->n_rows - r0 < CLM_BLOCK_ROWS ? ctx->n_rows - r0 : CLM_BLOCK_ROWS;
+            s = clm_table_read_f64(ctx->table, c, r0, m, block);
+            for (; !s && k < n_listed && (sorted[k] >> 20) < r0 + m; k++)
+                values[sorted[k] & 0xFFFFF][g] = block[(sorted[k] >> 20) - r0];
+        }
+    }
+    free(block);
+    return s;
 }
 
 /* The early-warning signals of a row, in words. */
-static void describe_signals(const run_ctx *ctx, int64_t row, char *out, size_t cap)
+static void describe_signals(const run_ctx *ctx, float arpu, const double *v, char *out, size_t cap)
 {
     const clm_stage_rules *r = &ctx->stages;
     size_t used = 0;
     out[0] = '\0';
 #define ADD(...) (used += (size_t)snprintf(out + used, used < cap ? cap - used : 0, __VA_ARGS__))
-    float arpu = ctx->arpu[row], prev = cell(ctx, ctx->col_arpu_prev, row);
-    if (prev > 0 && arpu < (1.0 - r->arpu_drop) * prev)
-        ADD("%sARPU %+.0f%%", used ? "; " : "", 100.0 * (arpu / prev - 1.0));
-    float susp = cell(ctx, ctx->col_susp, row);
-    if (susp >= r->suspensions_min)
-        ADD("%s%.0f suspension%s", used ? "; " : "", susp, susp == 1 ? "" : "s");
-    float down = cell(ctx, ctx->col_down, row);
-    if (down >= r->downgrades_min)
-        ADD("%s%.0f plan downgrade%s", used ? "; " : "", down, down == 1 ? "" : "s");
-    float now = cell(ctx, ctx->col_cnow, row), before_q = cell(ctx, ctx->col_cprev, row);
-    if (before_q > 0 && now < (1.0 - r->contact_drop) * before_q)
-        ADD("%scontacts %+.0f%%", used ? "; " : "", 100.0 * (now / before_q - 1.0));
-    float compl = cell(ctx, ctx->col_compl, row);
-    if (compl >= r->complaints_min)
-        ADD("%s%.0f complaints", used ? "; " : "", compl);
+    if (v[G_PREV] > 0 && arpu < (1.0 - r->arpu_drop) * v[G_PREV])
+        ADD("%sARPU %+.0f%%", used ? "; " : "", 100.0 * (arpu / v[G_PREV] - 1.0));
+    if (v[G_SUSP] >= r->suspensions_min)
+        ADD("%s%.0f suspension%s", used ? "; " : "", v[G_SUSP], v[G_SUSP] == 1 ? "" : "s");
+    if (v[G_DOWN] >= r->downgrades_min)
+        ADD("%s%.0f plan downgrade%s", used ? "; " : "", v[G_DOWN], v[G_DOWN] == 1 ? "" : "s");
+    if (v[G_CPREV] > 0 && v[G_CNOW] < (1.0 - r->contact_drop) * v[G_CPREV])
+        ADD("%scontacts %+.0f%%", used ? "; " : "", 100.0 * (v[G_CNOW] / v[G_CPREV] - 1.0));
+    if (v[G_COMPL] >= r->complaints_min)
+        ADD("%s%.0f complaints", used ? "; " : "", v[G_COMPL]);
     if (!used)
         ADD("no rule signal; risk from the churn tree");
 #undef ADD
@@ -259,38 +283,46 @@ clm_status run_write_warning_csv(run_ctx *ctx)
         if (m < per)
             count[b]++;
     }
+    /* Listed rows in listing order, and sorted by row for the gather. */
+    int64_t n_listed = 0;
+    for (int b = 0; b < nb; b++)
+        n_listed += count[b];
+    int64_t *sorted = malloc((size_t)(n_listed ? n_listed : 1) * sizeof *sorted);
+    double (*values)[N_GATHER] = malloc((size_t)(n_listed ? n_listed : 1) * sizeof *values);
+    clm_status s = CLM_OK;
+    if (!sorted || !values || n_listed >= (1 << 20))
+        s = clm_error(CLM_E_NOMEM, "warning list too long (%lld rows)", (long long)n_listed);
+    for (int b = 0, slot = 0; b < nb && !s; b++)
+        for (int k = 0; k < count[b]; k++, slot++)
+            sorted[slot] = (top[(size_t)b * per + k].row << 20) | slot;
+    if (!s) {
+        qsort(sorted, (size_t)n_listed, sizeof *sorted, by_row);
+        s = gather(ctx, sorted, n_listed, values);
+    }
     char path[4096];
     run_out_path(ctx, "warning.csv", path, sizeof path);
     clm_textfile *tf = NULL;
-    clm_status s = clm_textfile_open(path, (const char *const[]){ctx->input, NULL}, &tf);
-    int id_col = ctx->has_id ? clm_table_find(ctx->table, ctx->col_id) : -1;
+    if (!s) s = clm_textfile_open(path, (const char *const[]){ctx->input, NULL}, &tf);
     if (!s) {
         FILE *f = clm_textfile_stream(tf);
         fprintf(f, "branch,rank,subscriber_id,churn_probability,tier,stage,segment,arpu,signals\n");
-        for (int b = 0; b < nb && !s; b++)
-            for (int k = 0; k < count[b] && !s; k++) {
-                int64_t row = top[(size_t)b * per + k].row, id = row;
-                if (id_col >= 0)
-                    s = clm_table_read_i64(ctx->table, id_col, row, 1, &id);
-                if (s == CLM_E_SCHEMA) { /* float ids: print the row's value as a number */
-                    clm_error_clear();
-                    id = (int64_t)cell(ctx, ctx->col_id, row);
-                    s = CLM_OK;
-                }
+        for (int b = 0, slot = 0; b < nb; b++)
+            for (int k = 0; k < count[b]; k++, slot++) {
+                int64_t row = top[(size_t)b * per + k].row;
+                double id = isnan(values[slot][G_ID]) ? (double)row : values[slot][G_ID];
                 char signals[512];
-                describe_signals(ctx, row, signals, sizeof signals);
+                describe_signals(ctx, ctx->arpu[row], values[slot], signals, sizeof signals);
                 csv_field(f, ctx->branch_names[b]);
-                fprintf(f, ",%d,%lld,%.6f,%s,%s,%d,%.2f,", k + 1, (long long)id, ctx->probability[row],
+                fprintf(f, ",%d,%.0f,%.6f,%s,%s,%d,%.2f,", k + 1, id, ctx->probability[row],
                         clm_tier_names[ctx->tier[row]], clm_stage_letters[ctx->stage[row]], ctx->segment[row],
                         ctx->arpu[row]);
                 csv_field(f, signals);
                 fputc('\n', f);
             }
-        if (s)
-            clm_textfile_abort(tf);
-        else
-            s = clm_textfile_commit(tf);
+        s = clm_textfile_commit(tf);
     }
+    free(sorted);
+    free(values);
     free(top);
     free(count);
     return s;
