@@ -68,6 +68,13 @@ static double sgemm_only(const km_data *data, const float *centroids, int k, flo
 {
     const int d = data->n_features;
     const int64_t block = km_gemm_block_rows(k, d);
+    const int layout = km_gemm_layout();
+    float *centroids_t = malloc(sizeof(float) * (size_t)(k * d));
+    if (!centroids_t)
+        return INFINITY;
+    for (int j = 0; j < k; j++)
+        for (int f = 0; f < d; f++)
+            centroids_t[f * k + j] = centroids[j * d + f];
     double t = now();
 #pragma omp parallel num_threads(data->n_threads)
     {
@@ -78,12 +85,14 @@ static double sgemm_only(const km_data *data, const float *centroids, int k, flo
             km_chunk(data, c, &row0, &count);
             for (int64_t b = 0; b < count; b += block) {
                 int64_t nb = count - b < block ? count - b : block;
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, k, d, -2.0f,
-                            data->rows + (row0 + b) * d, d, centroids, d, 0.0f, my, k);
+                km_block_dots(layout, data->rows + (row0 + b) * d, nb, d, k, centroids,
+                              centroids_t, my);
             }
         }
     }
-    return now() - t;
+    t = now() - t;
+    free(centroids_t);
+    return t;
 }
 
 /* One Lloyd iteration: assignment with sums, then the centroid update. */

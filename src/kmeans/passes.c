@@ -48,13 +48,15 @@ int64_t km_gemm_block_rows(int k, int n_features)
     /* OpenBLAS 0.3.21 runs sgemm on one thread when m*n*k <= 65536 * 4;
      * staying under it keeps every call on the calling thread even when the
      * team has a single thread (where omp_in_parallel() is false).  At
-     * most 256 rows: the block (16 KB for d = 16) and its dot products stay
-     * in L1 for the argmin and the accumulation; an isolated sgemm loop
-     * measured 256-row blocks fastest (7.4 ms per 1M x 16 x 8, vs 8.2-9.5
-     * ms for 512 to 8192 rows). */
+     * most 128 rows: the block (8 KB for d = 16) and its dot products stay
+     * in L1 between the sgemm, the argmin and the accumulation.  Whole
+     * assignment pass, 1 thread, 2M x 16, k = 8, small-matrix sgemm
+     * kernel: 9.2 ms per 1M rows with 64 to 128-row blocks, 10.0-10.2 ms
+     * with 32 or 160 to 1024 rows (an isolated sgemm loop alone prefers
+     * 256: 5.1 vs 5.2 ms). */
     int64_t rows = 262144 / ((int64_t)k * n_features);
-    if (rows > 256)
-        rows = 256;
+    if (rows > 128)
+        rows = 128;
     rows -= rows % 8;
     if (rows < 8)
         rows = 8;

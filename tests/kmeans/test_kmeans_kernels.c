@@ -53,6 +53,20 @@ static void test_argmin_hand(void **state)
     /* a NaN never wins, in either variant, also in the vector part */
     float nan9[9] = {NAN, 5, 3, NAN, 3, 7, 8, 9, 2.5f};
     float zero9[9] = {0};
+    /* sixteen rows of eight with NaNs and a tie (AVX-512 vector path) */
+    float nan16[16 * 8], zero8[8] = {0};
+    for (int i = 0; i < 16 * 8; i++)
+        nan16[i] = (float)((i * 7) % 11);
+    nan16[3 * 8 + 0] = NAN;
+    nan16[5 * 8 + 2] = NAN;
+    nan16[6 * 8 + 5] = nan16[6 * 8 + 1]; /* a tie: the first index wins */
+    for (int j = 0; j < 8; j++)
+        nan16[9 * 8 + j] = NAN; /* row 9: all NaN -> label 0 */
+    int32_t l16[16], r16[16];
+    clm_k_argmin_f32_ref(nan16, 8, 16, 8, zero8, NULL, r16, NULL);
+    clm_k_argmin_f32(nan16, 8, 16, 8, zero8, NULL, l16, NULL);
+    assert_memory_equal(l16, r16, sizeof l16);
+    assert_int_equal(r16[9], 0);
     for (int v = 0; v < 2; v++) {
         (v ? clm_k_argmin_f32_avx2 : clm_k_argmin_f32_ref)(nan9, 9, 1, 9, zero9, NULL, l, NULL);
         assert_int_equal(l[0], 8);
@@ -96,6 +110,62 @@ static void test_argmin_ref_vs_avx2(void **state)
             clm_k_argmin_f32_avx2(dots + 1, ld, n, k, cn + 1, NULL, l2 + 1, NULL);
             if (n > 0)
                 assert_memory_equal(l1 + 1, l2 + 1, sizeof(int32_t) * (size_t)n);
+            /* the AVX-512 variant (sixteen rows at a time when k is a
+             * multiple of 8) and the dispatcher, where the CPU has it */
+            if (__builtin_cpu_supports("avx512f")) {
+                for (int64_t i = 0; i < n + 2; i++)
+                    l2[i] = -7, m2[i] = -1.0f;
+                clm_k_argmin_f32_avx512(dots + 1, ld, n, k, cn + 1, xn + 1, l2 + 1, m2 + 1);
+                for (int64_t i = 1; i <= n; i++) {
+                    assert_int_equal(l1[i], l2[i]);
+                    assert_memory_equal(&m1[i], &m2[i], sizeof(float));
+                }
+                assert_int_equal(l2[n + 1], -7); /* nothing written past the end */
+                clm_k_argmin_f32_avx512(dots + 1, ld, n, k, cn + 1, NULL, l2 + 1, NULL);
+                if (n > 0)
+                    assert_memory_equal(l1 + 1, l2 + 1, sizeof(int32_t) * (size_t)n);
+            }
+            clm_k_argmin_f32(dots + 1, ld, n, k, cn + 1, xn + 1, l2 + 1, m2 + 1);
+            for (int64_t i = 1; i <= n; i++) {
+                assert_int_equal(l1[i], l2[i]);
+                assert_memory_equal(&m1[i], &m2[i], sizeof(float));
+            }
+            free(dots); free(cn); free(xn); free(l1); free(l2); free(m1); free(m2);
+        }
+}
+
+/* Dense rows (ld == k), the layout of the assignment pass: every variant
+ * against the reference, with rows before and after a 16-row boundary. */
+static void test_argmin_dense(void **state)
+{
+    (void)state;
+    const int kd[] = {8, 16, 24, 5};
+    const int64_t nd[] = {15, 16, 17, 256, 259};
+    for (size_t q = 0; q < sizeof kd / sizeof kd[0]; q++)
+        for (size_t s = 0; s < sizeof nd / sizeof nd[0]; s++) {
+            int k = kd[q];
+            int64_t n = nd[s];
+            float *dots = malloc(sizeof(float) * (size_t)(n * k));
+            float *cn = malloc(sizeof(float) * (size_t)k), *xn = malloc(sizeof(float) * (size_t)n);
+            int32_t *l1 = malloc(sizeof(int32_t) * (size_t)n), *l2 = malloc(sizeof(int32_t) * (size_t)n);
+            float *m1 = malloc(sizeof(float) * (size_t)n), *m2 = malloc(sizeof(float) * (size_t)n);
+            for (int64_t i = 0; i < n * k; i++)
+                dots[i] = rnd();
+            for (int j = 0; j < k; j++)
+                cn[j] = fabsf(rnd());
+            for (int64_t i = 0; i < n; i++)
+                xn[i] = fabsf(rnd()) * 3.0f;
+            clm_k_argmin_f32_ref(dots, k, n, k, cn, xn, l1, m1);
+            for (int v = 0; v < 3; v++) {
+                if (v == 1 && !__builtin_cpu_supports("avx2"))
+                    continue;
+                if (v == 2 && !__builtin_cpu_supports("avx512f"))
+                    continue;
+                (v == 0 ? clm_k_argmin_f32 : v == 1 ? clm_k_argmin_f32_avx2
+                                                    : clm_k_argmin_f32_avx512)(dots, k, n, k, cn, xn, l2, m2);
+                assert_memory_equal(l1, l2, sizeof(int32_t) * (size_t)n);
+                assert_memory_equal(m1, m2, sizeof(float) * (size_t)n);
+            }
             free(dots); free(cn); free(xn); free(l1); free(l2); free(m1); free(m2);
         }
 }
@@ -197,6 +267,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_argmin_hand),
         cmocka_unit_test(test_argmin_ref_vs_avx2),
+        cmocka_unit_test(test_argmin_dense),
         cmocka_unit_test(test_accum_hand),
         cmocka_unit_test(test_accum_ref_vs_avx2),
         cmocka_unit_test(test_sqdist_ref_vs_avx2),
