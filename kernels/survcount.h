@@ -3,15 +3,19 @@
  * rows and counting events and censorings per (integer time, stratum) cell.
  *
  * The survival driver (src/survival/) reads a block, then splits it into
- * fixed chunks that threads process; each chunk is first scanned (validity,
- * largest time, first fractional time) and then counted into the calling
- * thread's table.  Counts are integers, so merging per-thread tables in any
- * order gives the same result; sums of ARPU are floating point and are kept
- * per chunk lane by the driver, in row order here.
+ * fixed chunks that threads process; each chunk is scanned (validity,
+ * largest time, first fractional time) and counted into the calling
+ * thread's table in one pass (clm_k_survchunk_f64; the separate scan and
+ * count kernels remain for the chunks that had to wait for the table to
+ * grow).  Counts are integers, so merging per-thread tables in any order
+ * gives the same result; sums of ARPU are floating point and are kept per
+ * chunk lane by the driver, in row order here.
  *
  * Table layout: counts[(t * n_slots + s) * 2 + e] for integer time t,
  * stratum slot s and event flag e (0 = censored, 1 = event).  Time-major, so
- * the table grows in t by appending.
+ * the table grows in t by appending.  Counts are uint32 (half the cache
+ * footprint of int64: the table of 73 months x 301 strata is 176 KB); the
+ * driver adds them into int64 totals before 2^32 rows can reach one cell.
  *
  * Kernels: no allocation, no I/O, no OpenMP.  Each has a plain reference
  * (_ref) and a tuned variant (_tuned, AVX2 when the CPU has it, chosen at run
@@ -58,15 +62,37 @@ void clm_k_survscan_f64_tuned(int64_t n_rows, const double *time,
  * valid events and slots (not checked here).  stratum may be NULL. */
 void clm_k_survcount_f64_ref(int64_t n_rows, const double *time,
                              const uint8_t *event, const int32_t *stratum,
-                             int32_t n_slots, int64_t *counts);
+                             int32_t n_slots, uint32_t *counts);
 void clm_k_survcount_f64_tuned(int64_t n_rows, const double *time,
                                const uint8_t *event, const int32_t *stratum,
-                               int32_t n_slots, int64_t *counts);
+                               int32_t n_slots, uint32_t *counts);
 
 /* sums[slot] += arpu[i] for every row, in row order (so every variant gives
  * the same floating-point result).  stratum may be NULL. */
 void clm_k_stratum_sum_f64_ref(int64_t n_rows, const double *arpu,
                                const int32_t *stratum, double *sums);
+
+/* Scan, count and ARPU sum of one chunk in a single pass over its rows (the
+ * driver's hot path: the rows are read from memory once and counted while
+ * still in L1).  result is exactly clm_k_survscan_f64's.  Then:
+ *   - no bad row, no fractional time and max_time < n_times: every row is
+ *     added to counts (as clm_k_survcount_f64) and 1 is returned;
+ *   - otherwise counts are left unchanged and 0 is returned (the driver
+ *     grows its table or moves to the hash, then counts the chunk again);
+ *   - with arpu and no bad row, sums[slot] += arpu[i] in row order (as
+ *     clm_k_stratum_sum_f64_ref) whether or not the chunk was counted; with
+ *     a bad row the sums are unspecified (the driver fails the estimator).
+ * n_times may be 0 (nothing is counted).  stratum and arpu may be NULL
+ * (sums is then unused when arpu is NULL).  counts must hold
+ * n_times * n_slots * 2 cells, fewer than 2^31. */
+int clm_k_survchunk_f64_ref(int64_t n_rows, const double *time, const uint8_t *event,
+                            const int32_t *stratum, int32_t n_slots, const double *arpu,
+                            int64_t n_times, uint32_t *counts, double *sums,
+                            clm_k_survscan_result *result);
+int clm_k_survchunk_f64_tuned(int64_t n_rows, const double *time, const uint8_t *event,
+                              const int32_t *stratum, int32_t n_slots, const double *arpu,
+                              int64_t n_times, uint32_t *counts, double *sums,
+                              clm_k_survscan_result *result);
 
 /* The variant the driver uses: the tuned one unless CLMSEG_KERNELS=ref is
  * set in the environment (tests force the reference path that way). */
@@ -74,8 +100,12 @@ typedef void (*clm_k_survscan_fn)(int64_t, const double *, const uint8_t *,
                                   const int32_t *, int32_t, const double *,
                                   clm_k_survscan_result *);
 typedef void (*clm_k_survcount_fn)(int64_t, const double *, const uint8_t *,
-                                   const int32_t *, int32_t, int64_t *);
+                                   const int32_t *, int32_t, uint32_t *);
+typedef int (*clm_k_survchunk_fn)(int64_t, const double *, const uint8_t *,
+                                  const int32_t *, int32_t, const double *, int64_t,
+                                  uint32_t *, double *, clm_k_survscan_result *);
 clm_k_survscan_fn clm_k_survscan_select(void);
+clm_k_survchunk_fn clm_k_survchunk_select(void);
 clm_k_survcount_fn clm_k_survcount_select(void);
 
 #endif /* CLMSEG_KERNELS_SURVCOUNT_H */

@@ -170,7 +170,7 @@ typedef struct clm_survival_columns {
     const char *arpu;         /* ARPU column; NULL: no LTV                     */
 } clm_survival_columns;
 
-/* Streams the columns of `path` in blocks of CLM_BLOCK_ROWS (read on the
+/* Streams the columns of `path` in blocks of 16 x CLM_BLOCK_ROWS (read on the
  * calling thread, counted in parallel) and finishes the estimator.  A
  * categorical `by` gives one stratum per category (code -1: missing); an
  * integer-valued column one stratum per distinct value (NaN: missing).

@@ -3,16 +3,20 @@
  * finish step that turns counts into curves.
  *
  * Counting (clm_survival_add): a block is cut into chunks of
- * SURV_CHUNK_ROWS rows.  Every chunk is scanned in parallel (validity,
- * largest time, first fractional time); the scan results are merged in
- * chunk order so the first bad row of the block is reported exactly.  Then
- * every chunk is counted into its thread's direct table (integer times:
- * cell (t, slot, event), no sort of the rows), and its ARPU summed into its
- * lane.  Counts are integers, so merging the thread tables in any order is
- * exact; the ARPU lanes are fixed by chunk position, not by thread, so the
- * sums are the same for any thread count.  A fractional time, or a time
- * that would make the table larger than params.max_cells, moves every count
- * to a hash of distinct (slot, time) pairs (main thread; documented as the
+ * SURV_CHUNK_ROWS rows, and one parallel region runs the fused kernel on
+ * every chunk: scan (validity, largest time, first fractional time), count
+ * into the thread's direct table (integer times: cell (t, slot, event), no
+ * sort of the rows) and ARPU summed into the chunk's lane, reading the rows
+ * once.  The scan results are merged in chunk order so the first bad row of
+ * the block is reported exactly.  A chunk whose times do not fit the table
+ * is left uncounted by the kernel; the table then grows and those chunks
+ * are counted in a second region (first block, new largest time only).
+ * Counts are integers, so merging the thread tables in any order is exact
+ * (uint32 per thread, added into int64 totals before they could overflow);
+ * the ARPU lanes are fixed by chunk position, not by thread, so the sums
+ * are the same for any thread count.  A fractional time, or a time that
+ * would make the table larger than params.max_cells, moves every count to
+ * a hash of distinct (slot, time) pairs (main thread; documented as the
  * slower path).
  */
 #include <math.h>
@@ -110,6 +114,7 @@ void clm_survival_free(clm_survival *s)
         for (int i = 0; i < s->n_threads; i++)
             free(s->tables[i]);
     free(s->tables);
+    free(s->totals);
     surv_hash_free(&s->hash);
     free(s->lane_sums);
     if (s->curves)
@@ -172,7 +177,7 @@ clm_status clm_survival_create(const clm_survival_params *params, int32_t n_stra
         goto nomem;
     /* Too many strata for even one time per thread table: hash from the start. */
     s->hashed = (int64_t)s->n_slots * 2 > params->max_cells;
-    s->scan = clm_k_survscan_select();
+    s->chunk = clm_k_survchunk_select();
     s->count = clm_k_survcount_select();
     *out = s;
     return CLM_OK;
@@ -181,17 +186,27 @@ nomem:
     return clm_error(CLM_E_NOMEM, "out of memory creating the survival estimator");
 }
 
+/* Adds every thread table into the totals and zeroes the tables. */
+static void flush_tables(clm_survival *s)
+{
+    int64_t cells = s->n_times * s->n_slots * 2;
+    for (int k = 0; k < s->n_threads; k++) {
+        uint32_t *table = s->tables[k];
+        if (!table)
+            continue;
+        for (int64_t c = 0; c < cells; c++)
+            s->totals[c] += table[c];
+        memset(table, 0, (size_t)cells * sizeof *table);
+    }
+    s->rows_since_flush = 0;
+}
+
 /* Moves every count of the direct tables into the hash and frees them. */
 static int move_tables_to_hash(clm_survival *s)
 {
-    int64_t cells = s->n_times * s->n_slots * 2;
-    int64_t *sum = s->tables[0];
-    for (int k = 1; k < s->n_threads; k++) {
-        if (!s->tables[k])
-            continue;
-        for (int64_t c = 0; c < cells; c++)
-            sum[c] += s->tables[k][c];
-    }
+    const int64_t *sum = s->totals;
+    if (sum)
+        flush_tables(s);
     for (int64_t t = 0; sum && t < s->n_times; t++)
         for (int32_t slot = 0; slot < s->n_slots; slot++)
             for (int e = 0; e < 2; e++) {
@@ -203,6 +218,8 @@ static int move_tables_to_hash(clm_survival *s)
         free(s->tables[k]);
         s->tables[k] = NULL;
     }
+    free(s->totals);
+    s->totals = NULL;
     s->n_times = 0;
     s->hashed = 1;
     return 0;
@@ -223,11 +240,18 @@ static int grow_tables(clm_survival *s, double max_time)
         want = doubled;
     size_t old_cells = (size_t)(s->n_times * s->n_slots * 2);
     size_t new_cells = (size_t)(want * s->n_slots * 2);
+    /* On a failure part way, the tables grown so far keep their first
+     * old_cells counts, which is all that n_times (unchanged) covers. */
+    int64_t *totals = realloc(s->totals, new_cells * sizeof *totals);
+    if (!totals)
+        return -1;
+    memset(totals + old_cells, 0, (new_cells - old_cells) * sizeof *totals);
+    s->totals = totals;
     for (int k = 0; k < s->n_threads; k++) {
-        int64_t *grown = realloc(s->tables[k], new_cells * sizeof(int64_t));
+        uint32_t *grown = realloc(s->tables[k], new_cells * sizeof *grown);
         if (!grown)
             return -1;
-        memset(grown + old_cells, 0, (new_cells - old_cells) * sizeof(int64_t));
+        memset(grown + old_cells, 0, (new_cells - old_cells) * sizeof *grown);
         s->tables[k] = grown;
     }
     s->n_times = want;
@@ -259,9 +283,30 @@ static clm_status bad_row_error(const clm_survival *s, int64_t row, int reason,
     }
 }
 
+static clm_status add_pass(clm_survival *s, int64_t n_rows, const double *time,
+                           const uint8_t *event, const int32_t *stratum, const double *arpu);
+
 clm_status clm_survival_add(clm_survival *s, int64_t n_rows, const double *time,
                             const uint8_t *event, const int32_t *stratum,
                             const double *arpu)
+{
+    if (s->finished || s->failed)
+        return clm_error(CLM_E_PARAM, "survival estimator: add after finish or after an error");
+    if (n_rows < 0 || (n_rows > 0 && (!time || !event)))
+        return clm_error(CLM_E_PARAM, "survival estimator: bad block");
+    clm_status st = CLM_OK;
+    for (int64_t r0 = 0; r0 < n_rows && !st; r0 += SURV_MAX_PASS_ROWS) {
+        int64_t n = n_rows - r0 < SURV_MAX_PASS_ROWS ? n_rows - r0 : SURV_MAX_PASS_ROWS;
+        st = add_pass(s, n, time + r0, event + r0, stratum ? stratum + r0 : NULL,
+                      arpu ? arpu + r0 : NULL);
+    }
+    return st;
+}
+
+/* One pass of at most SURV_MAX_PASS_ROWS rows (error rows are reported
+ * from s->rows_seen, which counts the rows of the earlier passes). */
+static clm_status add_pass(clm_survival *s, int64_t n_rows, const double *time,
+                           const uint8_t *event, const int32_t *stratum, const double *arpu)
 {
     if (s->finished || s->failed)
         return clm_error(CLM_E_PARAM, "survival estimator: add after finish or after an error");
@@ -276,75 +321,111 @@ clm_status clm_survival_add(clm_survival *s, int64_t n_rows, const double *time,
 
     int64_t n_chunks = (n_rows + SURV_CHUNK_ROWS - 1) / SURV_CHUNK_ROWS;
     clm_k_survscan_result *scans = malloc((size_t)n_chunks * sizeof *scans);
-    if (!scans)
+    uint8_t *counted = malloc((size_t)n_chunks);
+    if (!scans || !counted) {
+        free(scans);
+        free(counted);
         return clm_error(CLM_E_NOMEM, "out of memory counting survival rows");
+    }
+    /* No cell may pass 2^32 - 1 in this pass. */
+    if (!s->hashed && s->totals && s->rows_since_flush + n_rows > (int64_t)UINT32_MAX)
+        flush_tables(s);
     const int32_t n_slots = s->n_slots;
-    const clm_k_survscan_fn scan = s->scan;
+    const clm_k_survchunk_fn chunk = s->chunk;
+    const int64_t n_times = s->hashed ? 0 : s->n_times;
+    uint32_t **tables = s->tables;
+    double *lane_sums = s->lane_sums;
 
-#pragma omp parallel for schedule(static) num_threads(s->n_threads)
-    for (int64_t c = 0; c < n_chunks; c++) {
-        int64_t r0 = c * SURV_CHUNK_ROWS;
-        int64_t len = n_rows - r0 < SURV_CHUNK_ROWS ? n_rows - r0 : SURV_CHUNK_ROWS;
-        scan(len, time + r0, event + r0, stratum ? stratum + r0 : NULL, n_slots,
-             arpu ? arpu + r0 : NULL, &scans[c]);
+    /* One pass: each chunk is scanned, counted into its thread's table
+     * (when its times fit the table) and its ARPU summed into its lane. */
+#pragma omp parallel num_threads(s->n_threads)
+    {
+        uint32_t *table = tables[omp_get_thread_num()];
+#pragma omp for schedule(static)
+        for (int lane = 0; lane < SURV_LANES; lane++) {
+            for (int64_t c = lane; c < n_chunks; c += SURV_LANES) {
+                int64_t r0 = c * SURV_CHUNK_ROWS;
+                int64_t len = n_rows - r0 < SURV_CHUNK_ROWS ? n_rows - r0 : SURV_CHUNK_ROWS;
+                counted[c] = (uint8_t)chunk(len, time + r0, event + r0,
+                                            stratum ? stratum + r0 : NULL, n_slots,
+                                            arpu ? arpu + r0 : NULL, n_times, table,
+                                            lane_sums + (size_t)lane * (size_t)n_slots,
+                                            &scans[c]);
+            }
+        }
     }
 
     /* Merge in chunk order: the first bad row of the block wins. */
     double max_time = 0.0;
     int fractional = 0;
+    int64_t n_uncounted = 0;
     for (int64_t c = 0; c < n_chunks; c++) {
         if (scans[c].bad_row >= 0) {
             int64_t local = c * SURV_CHUNK_ROWS + scans[c].bad_row;
             int reason = scans[c].bad_reason;
             free(scans);
+            free(counted);
             s->failed = 1;
             return bad_row_error(s, s->rows_seen + local, reason, time, event, stratum, local);
         }
         if (scans[c].max_time > max_time)
             max_time = scans[c].max_time;
         fractional |= scans[c].fraction_row >= 0;
+        n_uncounted += !counted[c];
     }
     free(scans);
+    if (n_uncounted == 0) {
+        free(counted);
+        s->rows_seen += n_rows;
+        s->rows_since_flush += n_rows;
+        return CLM_OK;
+    }
 
+    /* Some chunks did not fit the table (first block, a larger time, a
+     * fractional time): grow it or move to the hash, then count them. */
     if (!s->hashed && (fractional || grow_tables(s, max_time))) {
         if (!s->hashed && move_tables_to_hash(s)) {
+            free(counted);
             s->failed = 1;
             return clm_error(CLM_E_NOMEM, "out of memory counting survival rows");
         }
     }
 
-    const int hashed = s->hashed;
-    const clm_k_survcount_fn count = s->count;
-    int64_t **tables = s->tables;
-    double *lane_sums = s->lane_sums;
+    if (!s->hashed) {
+        const clm_k_survcount_fn count = s->count;
+        tables = s->tables;
 #pragma omp parallel num_threads(s->n_threads)
-    {
-        int tid = omp_get_thread_num();
+        {
+            uint32_t *table = tables[omp_get_thread_num()];
 #pragma omp for schedule(static)
-        for (int lane = 0; lane < SURV_LANES; lane++) {
-            for (int64_t c = lane; c < n_chunks; c += SURV_LANES) {
+            for (int64_t c = 0; c < n_chunks; c++) {
+                if (counted[c])
+                    continue;
                 int64_t r0 = c * SURV_CHUNK_ROWS;
                 int64_t len = n_rows - r0 < SURV_CHUNK_ROWS ? n_rows - r0 : SURV_CHUNK_ROWS;
-                const int32_t *st = stratum ? stratum + r0 : NULL;
-                if (!hashed)
-                    count(len, time + r0, event + r0, st, n_slots, tables[tid]);
-                if (arpu)
-                    clm_k_stratum_sum_f64_ref(len, arpu + r0, st,
-                                              lane_sums + (size_t)lane * (size_t)n_slots);
+                count(len, time + r0, event + r0, stratum ? stratum + r0 : NULL, n_slots, table);
+            }
+        }
+    } else {
+        /* The slow path: distinct continuous times, one row at a time (the
+         * chunks counted in the tables were moved to the hash with them). */
+        for (int64_t c = 0; c < n_chunks; c++) {
+            if (counted[c])
+                continue;
+            int64_t r0 = c * SURV_CHUNK_ROWS;
+            int64_t r1 = n_rows - r0 < SURV_CHUNK_ROWS ? n_rows : r0 + SURV_CHUNK_ROWS;
+            for (int64_t i = r0; i < r1; i++) {
+                if (surv_hash_add(&s->hash, stratum ? stratum[i] : 0, time[i], event[i], 1)) {
+                    free(counted);
+                    s->failed = 1;
+                    return clm_error(CLM_E_NOMEM, "out of memory counting survival rows");
+                }
             }
         }
     }
-
-    if (hashed) {
-        /* The slow path: distinct continuous times, one row at a time. */
-        for (int64_t i = 0; i < n_rows; i++) {
-            if (surv_hash_add(&s->hash, stratum ? stratum[i] : 0, time[i], event[i], 1)) {
-                s->failed = 1;
-                return clm_error(CLM_E_NOMEM, "out of memory counting survival rows");
-            }
-        }
-    }
+    free(counted);
     s->rows_seen += n_rows;
+    s->rows_since_flush += n_rows;
     return CLM_OK;
 }
 
@@ -368,15 +449,13 @@ static int cells_alloc(surv_cells *cells, int32_t n_slots, int64_t n_entries)
     return cells->first && cells->time && cells->censored && cells->events ? 0 : -1;
 }
 
-/* Direct tables -> time-ordered cells per slot (summing the thread tables). */
-static int cells_from_tables(clm_survival *s, surv_cells *cells)
+/* Direct tables -> time-ordered cells per slot (summing the thread tables),
+ * and the overall curve's cells: the slots of each time summed (integer
+ * counts: the same as merging the slots' cells). */
+static int cells_from_tables(clm_survival *s, surv_cells *cells, surv_cells *all)
 {
-    int64_t *sum = s->tables[0];
-    int64_t n_cells = s->n_times * s->n_slots * 2;
-    for (int k = 1; k < s->n_threads; k++)
-        if (s->tables[k])
-            for (int64_t c = 0; c < n_cells; c++)
-                sum[c] += s->tables[k][c];
+    flush_tables(s);
+    const int64_t *sum = s->totals;
     int64_t *per_slot = calloc((size_t)s->n_slots, sizeof(int64_t));
     if (!per_slot)
         return -1;
@@ -389,10 +468,34 @@ static int cells_from_tables(clm_survival *s, surv_cells *cells)
                 n_entries++;
             }
         }
-    if (cells_alloc(cells, s->n_slots, n_entries)) {
+    int64_t n_all = 0;
+    for (int64_t t = 0; t < s->n_times; t++) {
+        const int64_t *cell = sum + t * s->n_slots * 2;
+        int64_t any = 0;
+        for (int32_t slot = 0; slot < s->n_slots; slot++)
+            any |= cell[2 * slot] | cell[2 * slot + 1];
+        n_all += any != 0;
+    }
+    if (cells_alloc(cells, s->n_slots, n_entries) || cells_alloc(all, 1, n_all)) {
         free(per_slot);
         return -1;
     }
+    int64_t m = 0;
+    for (int64_t t = 0; t < s->n_times; t++) {
+        const int64_t *cell = sum + t * s->n_slots * 2;
+        int64_t censored = 0, events = 0;
+        for (int32_t slot = 0; slot < s->n_slots; slot++) {
+            censored += cell[2 * slot];
+            events += cell[2 * slot + 1];
+        }
+        if (censored || events) {
+            all->time[m] = (double)t;
+            all->censored[m] = censored;
+            all->events[m] = events;
+            m++;
+        }
+    }
+    all->first[1] = m;
     for (int32_t slot = 0; slot < s->n_slots; slot++)
         cells->first[slot + 1] = cells->first[slot] + per_slot[slot];
     for (int32_t slot = 0; slot < s->n_slots; slot++)
@@ -507,18 +610,22 @@ clm_status clm_survival_finish(clm_survival *s)
         return clm_error(CLM_E_EMPTY, "%s: no rows to estimate survival from", s->names[0]);
     surv_cells cells = {0}, all = {0};
     clm_status st = CLM_OK;
-    int bad = s->hashed ? cells_from_hash(s, &cells) : cells_from_tables(s, &cells);
-    if (bad || cells_overall(&cells, &all)) {
+    int bad = s->hashed ? cells_from_hash(s, &cells) || cells_overall(&cells, &all)
+                        : cells_from_tables(s, &cells, &all);
+    if (bad) {
         st = clm_error(CLM_E_NOMEM, "out of memory building survival curves");
         goto done;
     }
     /* Rows and ARPU sums per slot (lanes summed in lane order). */
     int64_t *rows = calloc((size_t)s->n_slots, sizeof(int64_t));
     double *arpu_sum = calloc((size_t)s->n_slots + 1, sizeof(double));
+    /* The LTV discount of month h, the same for every curve. */
+    double *discount = malloc(((size_t)s->params.horizon + 1) * sizeof(double));
     s->curves = calloc((size_t)s->n_slots, sizeof *s->curves);
-    if (!rows || !arpu_sum || !s->curves) {
+    if (!rows || !arpu_sum || !discount || !s->curves) {
         free(rows);
         free(arpu_sum);
+        free(discount);
         st = clm_error(CLM_E_NOMEM, "out of memory building survival curves");
         goto done;
     }
@@ -531,6 +638,8 @@ clm_status clm_survival_finish(clm_survival *s)
     /* The overall mean: per-slot sums added in slot order. */
     for (int32_t slot = 0; slot < s->n_slots; slot++)
         arpu_sum[s->n_slots] += arpu_sum[slot];
+    for (int32_t h = 0; h <= s->params.horizon; h++)
+        discount[h] = pow(1.0 + s->params.discount, h / 12.0);
     s->n_missing = rows[s->n_strata];
     int with_arpu = s->has_arpu == 1;
     int32_t n_curves = 0;
@@ -541,19 +650,20 @@ clm_status clm_survival_finish(clm_survival *s)
         st = surv_curve_build(&s->params, s->labels[slot], cells.first[slot + 1] - f,
                               cells.time + f, cells.censored + f, cells.events + f,
                               with_arpu ? arpu_sum[slot] / (double)rows[slot] : NAN,
-                              &s->curves[n_curves]);
+                              discount, &s->curves[n_curves]);
         n_curves++;
     }
     if (!st) {
         st = surv_curve_build(&s->params, "all", all.n_entries, all.time, all.censored,
                               all.events,
                               with_arpu ? arpu_sum[s->n_slots] / (double)s->rows_seen : NAN,
-                              &s->curves[n_curves]);
+                              discount, &s->curves[n_curves]);
         n_curves++;
     }
     s->n_curves = n_curves;
     free(rows);
     free(arpu_sum);
+    free(discount);
     if (!st)
         st = surv_logrank(s->curves, n_curves - 1, &s->curves[n_curves - 1], &s->logrank);
     if (!st)

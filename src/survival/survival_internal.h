@@ -15,6 +15,10 @@
 
 /* Rows per chunk handed to a thread; a 64 Ki block has 16 chunks. */
 #define SURV_CHUNK_ROWS 4096
+/* clm_survival_add counts at most this many rows per pass (a multiple of
+ * SURV_LANES chunks, so the lanes see their chunks in the same order), so
+ * that one pass cannot overflow the uint32 tables. */
+#define SURV_MAX_PASS_ROWS ((int64_t)1 << 30)
 /* ARPU sums are kept per lane: chunk c of a block goes to lane c % LANES,
  * lanes are summed in order at the end, so the floating-point sums do not
  * depend on which thread ran which chunk. */
@@ -61,15 +65,19 @@ struct clm_survival {
     int has_arpu;            /* -1 unknown (no block yet), 0, 1            */
     int64_t rows_seen;
 
-    /* Direct mode: per-thread tables of n_times x n_slots x 2 counts. */
+    /* Direct mode: per-thread tables of n_times x n_slots x 2 counts,
+     * uint32 (compact for the cache), added into the int64 totals before
+     * 2^32 rows can have reached one cell. */
     int hashed;              /* 0: direct tables, 1: hash                  */
     int64_t n_times;         /* table capacity in integer times            */
-    int64_t **tables;        /* n_threads                                  */
+    uint32_t **tables;       /* n_threads                                  */
+    int64_t *totals;         /* n_times x n_slots x 2                      */
+    int64_t rows_since_flush;/* rows counted since the tables were added in */
     surv_hash hash;
 
     double *lane_sums;       /* SURV_LANES x n_slots                       */
-    clm_k_survscan_fn scan;
-    clm_k_survcount_fn count;
+    clm_k_survchunk_fn chunk;  /* scan + count + ARPU of a chunk            */
+    clm_k_survcount_fn count;  /* chunks that did not fit the table         */
 
     /* Results. */
     int32_t n_curves;
@@ -89,11 +97,14 @@ typedef struct surv_cells {
 
 void surv_cells_free(surv_cells *cells);
 
-/* Fills the statistics of one curve from its time-ordered counts. */
+/* Fills the statistics of one curve from its time-ordered counts.
+ * discount_factors[h] = pow(1 + discount, h / 12.0) for h = 0..horizon
+ * (computed once for all curves), or NULL to compute them here. */
 clm_status surv_curve_build(const clm_survival_params *params, const char *label,
                             int64_t n_entries, const double *time,
                             const int64_t *censored, const int64_t *events,
-                            double arpu_mean, surv_curve *curve);
+                            double arpu_mean, const double *discount_factors,
+                            surv_curve *curve);
 void surv_curve_free(surv_curve *curve);
 
 /* The R print.survfit median rule on (time, y) pairs; NaN if not reached. */

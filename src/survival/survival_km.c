@@ -88,8 +88,9 @@ static void bands(const clm_survival_params *p, int64_t n, surv_curve *c)
                 lo = up = NAN;
                 break;
             }
-            double se2 = z * se / log(s);
-            double ll = log(-log(s));
+            double ls = log(s);
+            double se2 = z * se / ls;
+            double ll = log(-ls);
             lo = exp(-exp(ll - se2));
             up = exp(-exp(ll + se2));
             break;
@@ -99,8 +100,9 @@ static void bands(const clm_survival_params *p, int64_t n, surv_curve *c)
                 lo = up = NAN;
                 break;
             }
-            lo = exp(log(s) - z * se);
-            up = fmin(exp(log(s) + z * se), 1.0);
+            double ls = log(s);
+            lo = exp(ls - z * se);
+            up = fmin(exp(ls + z * se), 1.0);
             break;
         }
         c->lower[j] = lo;
@@ -122,7 +124,8 @@ static double restricted_mean(const surv_curve *c, int64_t n, double end)
 
 clm_status surv_curve_build(const clm_survival_params *p, const char *label, int64_t n,
                             const double *time, const int64_t *censored,
-                            const int64_t *events, double arpu_mean, surv_curve *c)
+                            const int64_t *events, double arpu_mean,
+                            const double *discount_factors, surv_curve *c)
 {
     memset(c, 0, sizeof *c);
     size_t m = (size_t)(n ? n : 1);
@@ -185,9 +188,14 @@ clm_status surv_curve_build(const clm_survival_params *p, const char *label, int
         /* LTV(h) = sum_{t=1..h} S(t) ARPU margin / (1 + d)^(t/12); S is
          * carried flat past the last observed time. */
         c->ltv[0] = 0.0;
+        int64_t j = 0; /* first index with time > h: S(h) = survival[j - 1] */
         for (int32_t h = 1; h <= p->horizon; h++) {
-            double st = survival_at_time(c, n, (double)h, 1);
-            double value = st * arpu_mean * p->margin / pow(1.0 + p->discount, h / 12.0);
+            while (j < n && c->time[j] <= (double)h)
+                j++;
+            double st = j == 0 ? 1.0 : c->survival[j - 1];
+            double factor = discount_factors ? discount_factors[h]
+                                             : pow(1.0 + p->discount, h / 12.0);
+            double value = st * arpu_mean * p->margin / factor;
             c->ltv[h] = c->ltv[h - 1] + value;
         }
     }
