@@ -34,4 +34,40 @@ void clm_k_hist_u8_tuned(const uint8_t *bins, int n_features, const uint8_t *y,
                          int n_classes, const int32_t *rows, int64_t first_row,
                          int64_t n_rows, uint32_t *hist);
 
+/* Routes a node's rows by a split and counts one side, in one pass (the
+ * row-label form of growth, which keeps a uint8 label per row instead of
+ * an int32 row-index array).  For each row r of first_row .. first_row +
+ * n_rows with labels[r] == slot: the row goes left when
+ * goes_left[bins[r * n_features + feature]] is non-zero, and labels[r]
+ * becomes left_label or right_label; when `hist` is not NULL, the rows
+ * going to side `count_side` (1 left, 0 right) are added to `hist` as by
+ * clm_k_hist_u8_ref.  Rows with another label are not touched.  Returns
+ * the number of rows labelled `slot` and sets *n_left to how many of them
+ * went left.  n_rows may be 0. */
+int64_t clm_k_route_hist_u8_ref(const uint8_t *bins, int n_features, const uint8_t *y,
+                                int n_classes, uint8_t *labels, int64_t first_row,
+                                int64_t n_rows, uint8_t slot, int feature,
+                                const uint8_t *goes_left, uint8_t left_label,
+                                uint8_t right_label, int count_side, uint32_t *hist,
+                                int64_t *n_left);
+
+/* Same contract and result; skips eight labels at a time when none is
+ * `slot` (deep nodes hold few of the rows) and has a two-class path. */
+int64_t clm_k_route_hist_u8_tuned(const uint8_t *bins, int n_features, const uint8_t *y,
+                                  int n_classes, uint8_t *labels, int64_t first_row,
+                                  int64_t n_rows, uint8_t slot, int feature,
+                                  const uint8_t *goes_left, uint8_t left_label,
+                                  uint8_t right_label, int count_side, uint32_t *hist,
+                                  int64_t *n_left);
+
+/* Lists the rows first_row .. first_row + n_rows whose label is `slot`,
+ * in ascending order, into rows[] (which must have room for them).
+ * Returns how many were listed. */
+int64_t clm_k_label_rows_u8_ref(const uint8_t *labels, int64_t first_row, int64_t n_rows,
+                                uint8_t slot, int32_t *rows);
+
+/* Same contract and result; compares sixteen labels at once (SSE2). */
+int64_t clm_k_label_rows_u8_tuned(const uint8_t *labels, int64_t first_row, int64_t n_rows,
+                                  uint8_t slot, int32_t *rows);
+
 #endif /* CLMSEG_KERNEL_HISTOGRAM_H */

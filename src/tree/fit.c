@@ -73,10 +73,16 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
         goto fail;
     }
 
-    rows = malloc((size_t)n * sizeof *rows);
-    if (!rows) {
-        st = clm_error(CLM_E_NOMEM, "tree: out of memory for %lld row indices", (long long)n);
-        goto fail;
+    /* Row indices are needed during growth only in the row-index form
+     * (see grow.c); the row-label form grows on the holdout mask, and the
+     * metrics then need index lists only when there is a holdout. */
+    const int labels = tree_grow_uses_labels(params);
+    if (!labels) {
+        rows = malloc((size_t)n * sizeof *rows);
+        if (!rows) {
+            st = clm_error(CLM_E_NOMEM, "tree: out of memory for %lld row indices", (long long)n);
+            goto fail;
+        }
     }
     if (params->test_fraction > 0.0) {
         tree->holdout = malloc((size_t)n);
@@ -86,16 +92,7 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
         }
         tree_holdout_split(tree->data.y, n, K, params->test_fraction, params->seed,
                            tree->holdout, NULL, &tree->n_train, NULL, &tree->n_test);
-        int64_t a = 0, b = tree->n_train;
-        for (int64_t i = 0; i < n; i++) {
-            if (tree->holdout[i])
-                rows[b++] = (int32_t)i;
-            else
-                rows[a++] = (int32_t)i;
-        }
     } else {
-        for (int64_t i = 0; i < n; i++)
-            rows[i] = (int32_t)i;
         tree->n_train = n;
         tree->n_test = 0;
     }
@@ -104,12 +101,23 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
                        params->test_fraction);
         goto fail;
     }
+    if (rows) {
+        /* Training rows first, then the holdout rows, each ascending. */
+        int64_t a = 0, b = tree->n_train;
+        for (int64_t i = 0; i < n; i++) {
+            if (tree->holdout && tree->holdout[i])
+                rows[b++] = (int32_t)i;
+            else
+                rows[a++] = (int32_t)i;
+        }
+    }
 
     /* Class weights: "balanced" = n / (classes present * n_k) over the
      * training rows, as scikit-learn's compute_class_weight. */
     int64_t train_rows[CLM_TREE_MAX_CLASSES] = {0};
-    for (int64_t i = 0; i < tree->n_train; i++)
-        train_rows[tree->data.y[rows[i]]]++;
+    for (int64_t i = 0; i < n; i++)
+        if (!(tree->holdout && tree->holdout[i]))
+            train_rows[tree->data.y[i]]++;
     int train_present = 0;
     for (int k = 0; k < K; k++)
         train_present += train_rows[k] > 0;
@@ -119,7 +127,7 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
             : 1.0;
 
     double t0 = tree_now();
-    if ((st = tree_grow(tree, rows, tree->n_train)))
+    if ((st = tree_grow(tree, labels ? NULL : rows, tree->n_train)))
         goto fail;
     if (params->ccp_alpha > 0.0 && (st = tree_prune(tree, params->ccp_alpha)))
         goto fail;
@@ -128,9 +136,27 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
         params->progress(params->progress_ctx, "tree growth", tree->n_train, tree->n_train);
     if ((st = tree_finalize(tree)))
         goto fail;
-    if ((st = tree_compute_metrics(tree, rows, tree->n_train, rows + tree->n_train, tree->n_test)))
+    if (labels && tree->n_test > 0) {
+        /* Index lists for the metrics, allocated after growth so that
+         * they and the row labels are never alive together. */
+        rows = malloc((size_t)n * sizeof *rows);
+        if (!rows) {
+            st = clm_error(CLM_E_NOMEM, "tree: out of memory for %lld row indices", (long long)n);
+            goto fail;
+        }
+        int64_t a = 0, b = tree->n_train;
+        for (int64_t i = 0; i < n; i++) {
+            if (tree->holdout[i])
+                rows[b++] = (int32_t)i;
+            else
+                rows[a++] = (int32_t)i;
+        }
+    }
+    /* rows == NULL: every row is a training row, in order. */
+    if ((st = tree_compute_metrics(tree, rows, tree->n_train, rows ? rows + tree->n_train : NULL,
+                                   tree->n_test)))
         goto fail;
-    if ((st = tree_compute_importance(tree, rows + tree->n_train, tree->n_test)))
+    if ((st = tree_compute_importance(tree, rows ? rows + tree->n_train : NULL, tree->n_test)))
         goto fail;
     free(rows);
     *out = tree;

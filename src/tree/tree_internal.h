@@ -139,6 +139,41 @@ int64_t tree_hist_size(const tree_data *data);
 void tree_hist_build(const tree_data *data, const int32_t *rows, int64_t n,
                      int n_threads, uint32_t *scratch, int64_t *hist);
 
+/* One route pass of the row-label form of growth (see grow.c). */
+typedef struct tree_route {
+    int64_t begin, end;       /* span of rows scanned                       */
+    int64_t n_rows;           /* rows labelled `slot` (to pick serial runs) */
+    uint8_t slot;             /* label of the node's rows                   */
+    int feature;              /* split feature                              */
+    const uint8_t *goes_left; /* [256]: 1 when a bin of `feature` goes left */
+    uint8_t left_label, right_label;
+    int count_side;           /* 1: count the left rows, 0: the right rows  */
+} tree_route;
+
+typedef struct tree_route_result {
+    int64_t n_rows, n_left;   /* rows labelled slot, of which went left     */
+    int64_t left_begin, left_end;   /* spans holding each side's rows      */
+    int64_t right_begin, right_end; /* (empty: begin >= end)               */
+} tree_route_result;
+
+/* Relabels the node's rows in labels[begin..end) by the split and builds
+ * the histogram of side count_side into hist (int64, cleared here; NULL:
+ * route only), in parallel over fixed blocks with per-thread buffers
+ * merged in thread order, as tree_hist_build.  `scratch` holds
+ * n_threads * tree_hist_size() uint32. */
+void tree_route_build(const tree_data *data, uint8_t *labels, const tree_route *route,
+                      int n_threads, uint32_t *scratch, int64_t *hist,
+                      tree_route_result *out);
+
+/* Lists the rows of labels[begin..end) labelled `slot`, ascending, into
+ * rows (room for all of them); returns their number.  On this thread. */
+int64_t tree_label_rows(const uint8_t *labels, int64_t begin, int64_t end, uint8_t slot,
+                        int32_t *rows);
+
+/* Rows below which histogram and route passes run on the calling thread
+ * (negative: the default; 0: always in parallel, for tests). */
+void tree_hist_set_serial_rows(int64_t rows);
+
 /* Selects the kernel (1 = reference, for tests; 0 = tuned, default). */
 void tree_hist_use_reference(int on);
 void tree_split_use_reference(int on);
@@ -174,7 +209,23 @@ static inline int tree_goes_left(const tree_node *node, const uint8_t *row)
 
 /* ---- grow.c ---- */
 
+/* Grows the tree on the training rows.  With rows != NULL, rows[0..n_rows)
+ * are the training row indices (reordered in place); with rows == NULL the
+ * training rows are those with tree->holdout[i] == 0 (all rows when
+ * holdout is NULL), tracked by a uint8 label per row instead of an index
+ * array: possible when tree_grow_uses_labels(). */
 clm_status tree_grow(clm_tree *tree, int32_t *rows, int64_t n_rows);
+
+/* 1 when the open nodes of a tree grown with these parameters fit in
+ * uint8 row labels (bounded depth or leaf budget), else 0. */
+int tree_grow_uses_labels(const clm_tree_params *params);
+
+/* Forces the row-index form of growth even where labels fit (tests). */
+void tree_grow_force_rows(int on);
+
+/* Row-label form: nodes of at most 1/share of the training rows are grown
+ * from a list of their rows (0: never; negative: the default).  Tests. */
+void tree_grow_set_list_share(int share);
 
 /* Node storage. */
 clm_status tree_add_node(clm_tree *tree, int *index);

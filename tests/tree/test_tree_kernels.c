@@ -1,5 +1,5 @@
 /*
- * test_tree_kernels.c — the histogram and split-scan kernels: tuned
+ * test_tree_kernels.c — the histogram, route and split-scan kernels: tuned
  * against reference on sizes 0, 1, odd, unaligned and large, and the
  * reference against hand-computed values.
  */
@@ -181,11 +181,126 @@ static void test_scan_hand(void **unused)
     assert_close(t.cost, 1.6, 1e-12);
 }
 
+/* Route kernel: tuned against reference on the same labels; labels are
+ * 0..4 so that the node (slot 2) holds about a fifth of the rows, or all
+ * of them when `dense`. */
+static void compare_route(int64_t n_rows, int n_features, int n_classes, int offset,
+                          int count_side, int with_hist, int dense)
+{
+    int64_t total_rows = n_rows + 9;
+    uint8_t *raw = malloc((size_t)(total_rows * n_features + offset + 1));
+    uint8_t *bins = raw + offset;
+    uint8_t *y = malloc((size_t)total_rows + 1);
+    uint8_t *la = malloc((size_t)total_rows + 1), *lb = malloc((size_t)total_rows + 1);
+    size_t hsize = (size_t)n_features * CLM_K_HIST_BINS * n_classes;
+    uint32_t *a = calloc(hsize, sizeof *a), *b = calloc(hsize, sizeof *b);
+    uint8_t goes_left[CLM_K_HIST_BINS];
+    assert_non_null(raw);
+    assert_non_null(a);
+    for (int64_t i = 0; i < total_rows * n_features; i++)
+        bins[i] = (uint8_t)(next_u32() & 255);
+    for (int64_t i = 0; i < total_rows; i++) {
+        y[i] = (uint8_t)(next_u32() % (uint32_t)n_classes);
+        la[i] = lb[i] = dense ? 2 : (uint8_t)(next_u32() % 5);
+    }
+    for (int j = 0; j < CLM_K_HIST_BINS; j++)
+        goes_left[j] = (uint8_t)(next_u32() & 1);
+    const int feature = n_features - 1;
+    int64_t left_a = -1, left_b = -2;
+    int64_t ma = clm_k_route_hist_u8_ref(bins, n_features, y, n_classes, la, 3, n_rows, 2,
+                                         feature, goes_left, 2, 7, count_side,
+                                         with_hist ? a : NULL, &left_a);
+    int64_t mb = clm_k_route_hist_u8_tuned(bins, n_features, y, n_classes, lb, 3, n_rows, 2,
+                                           feature, goes_left, 2, 7, count_side,
+                                           with_hist ? b : NULL, &left_b);
+    assert_int_equal(ma, mb);
+    assert_int_equal(left_a, left_b);
+    assert_memory_equal(la, lb, (size_t)total_rows);
+    assert_memory_equal(a, b, hsize * sizeof *a);
+    /* The counted side is in feature 0's bins once per row; no row is
+     * left labelled 2 but those that went left. */
+    uint64_t s = 0;
+    for (size_t j = 0; j < (size_t)CLM_K_HIST_BINS * n_classes; j++)
+        s += a[j];
+    assert_int_equal(s, with_hist ? (uint64_t)(count_side ? left_a : ma - left_a) : 0);
+    int64_t twos = 0, sevens = 0;
+    for (int64_t i = 3; i < 3 + n_rows; i++) {
+        twos += la[i] == 2;
+        sevens += la[i] == 7;
+    }
+    assert_int_equal(twos, left_a);
+    assert_int_equal(sevens, ma - left_a);
+    if (dense)
+        assert_int_equal(ma, n_rows);
+    /* Label listing, tuned against reference. */
+    int32_t *ra = malloc((size_t)(n_rows + 1) * sizeof *ra);
+    int32_t *rb = malloc((size_t)(n_rows + 1) * sizeof *rb);
+    int64_t na = clm_k_label_rows_u8_ref(la, 3, n_rows, 7, ra);
+    int64_t nb = clm_k_label_rows_u8_tuned(lb, 3, n_rows, 7, rb);
+    assert_int_equal(na, ma - left_a);
+    assert_int_equal(na, nb);
+    assert_memory_equal(ra, rb, (size_t)na * sizeof *ra);
+    for (int64_t i = 1; i < na; i++)
+        assert_true(ra[i] > ra[i - 1]);
+    free(raw); free(y); free(la); free(lb); free(a); free(b); free(ra); free(rb);
+}
+
+static void test_route_sizes(void **unused)
+{
+    (void)unused;
+    const int64_t sizes[] = {0, 1, 7, 15, 16, 17, 63, 1000, 16385, 70001};
+    const int features[] = {1, 3, 16};
+    const int classes[] = {2, 3};
+    for (int s = 0; s < 10; s++)
+        for (int f = 0; f < 3; f++)
+            for (int k = 0; k < 2; k++)
+                for (int side = 0; side < 2; side++) {
+                    compare_route(sizes[s], features[f], classes[k], (int)(s % 3), side, 1,
+                                  s % 2);
+                    compare_route(sizes[s], features[f], classes[k], 1, side, 0, 0);
+                }
+}
+
+static void test_route_hand(void **unused)
+{
+    (void)unused;
+    /* Rows (2 features): (1,4) (2,5) (3,6) (1,7), labels 1 0 1 1; bins
+     * 1 and 2 of feature 0 go left.  Rows 0 and 3 go left (label 5),
+     * row 2 right (label 6), row 1 is another node's. */
+    const uint8_t bins[] = {1, 4, 2, 5, 3, 6, 1, 7};
+    const uint8_t y[] = {0, 1, 1, 0};
+    uint8_t labels[] = {1, 0, 1, 1};
+    uint8_t goes_left[CLM_K_HIST_BINS] = {0};
+    goes_left[1] = goes_left[2] = 1;
+    uint32_t h[2 * CLM_K_HIST_BINS * 2] = {0};
+    int64_t left = 0;
+    assert_int_equal(clm_k_route_hist_u8_tuned(bins, 2, y, 2, labels, 0, 4, 1, 0, goes_left,
+                                               5, 6, 0, h, &left), 3);
+    assert_int_equal(left, 2);
+    assert_int_equal(labels[0], 5);
+    assert_int_equal(labels[1], 0);
+    assert_int_equal(labels[2], 6);
+    assert_int_equal(labels[3], 5);
+    /* Only the right row (bins 3, 6; class 1) is counted. */
+    assert_int_equal(h[3 * 2 + 1], 1);
+    assert_int_equal(h[(CLM_K_HIST_BINS + 6) * 2 + 1], 1);
+    uint32_t total = 0;
+    for (size_t i = 0; i < sizeof h / sizeof *h; i++)
+        total += h[i];
+    assert_int_equal(total, 2);
+    int32_t rows[4];
+    assert_int_equal(clm_k_label_rows_u8_tuned(labels, 0, 4, 5, rows), 2);
+    assert_int_equal(rows[0], 0);
+    assert_int_equal(rows[1], 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hist_hand),
         cmocka_unit_test(test_hist_sizes),
+        cmocka_unit_test(test_route_hand),
+        cmocka_unit_test(test_route_sizes),
         cmocka_unit_test(test_scan_hand),
         cmocka_unit_test(test_scan_variants),
     };

@@ -231,6 +231,13 @@ static void test_threads_and_kernels_identical(void **unused)
     tree_hist_use_reference(0);
     tree_split_use_reference(0);
     assert_same_tree(one, ref);
+    /* Every node's passes in parallel (by default small ones are not). */
+    p.n_threads = 2;
+    tree_hist_set_serial_rows(0);
+    clm_tree *par = fit(&p, x, y, N, F, 2);
+    tree_hist_set_serial_rows(-1);
+    assert_same_tree(one, par);
+    clm_tree_free(par);
     clm_tree_metrics m;
     clm_tree_get_metrics(one, &m);
     assert_int_equal(m.n_test, 30000);
@@ -311,6 +318,109 @@ static void test_pruning_collapses(void **unused)
     clm_tree_free(root);
 }
 
+/* Same nodes, including the class values of K classes. */
+static void assert_same_nodes(const clm_tree *a, const clm_tree *b)
+{
+    clm_tree_nodes x, y;
+    clm_tree_get_nodes(a, &x);
+    clm_tree_get_nodes(b, &y);
+    assert_int_equal(x.n_nodes, y.n_nodes);
+    assert_int_equal(x.n_classes, y.n_classes);
+    size_t n = (size_t)x.n_nodes;
+    assert_memory_equal(x.feature, y.feature, n * sizeof *x.feature);
+    assert_memory_equal(x.threshold, y.threshold, n * sizeof *x.threshold);
+    assert_memory_equal(x.left, y.left, n * sizeof *x.left);
+    assert_memory_equal(x.right, y.right, n * sizeof *x.right);
+    assert_memory_equal(x.value, y.value, n * (size_t)x.n_classes * sizeof *x.value);
+    assert_memory_equal(x.count, y.count, n * sizeof *x.count);
+    assert_memory_equal(x.impurity, y.impurity, n * sizeof *x.impurity);
+    assert_memory_equal(x.missing_left, y.missing_left, n);
+    clm_tree_metrics ma, mb;
+    clm_tree_get_metrics(a, &ma);
+    clm_tree_get_metrics(b, &mb);
+    assert_memory_equal(&ma.train_accuracy, &mb.train_accuracy, sizeof(double));
+    if (ma.n_test > 0) {
+        assert_memory_equal(&ma.accuracy, &mb.accuracy, sizeof(double));
+        assert_memory_equal(&ma.log_loss, &mb.log_loss, sizeof(double));
+    }
+}
+
+/* Fits with the row-label form (default, then with and without row lists
+ * for small nodes, threads 1 and 2, reference kernels) and with the
+ * row-index form; all must give the same tree. */
+static void check_forms(clm_tree_params p, const float *x, const int32_t *y, int64_t n, int f,
+                        int k)
+{
+    assert_true(tree_grow_uses_labels(&p));
+    clm_tree *labels = fit(&p, x, y, n, f, k);
+    tree_grow_force_rows(1);
+    clm_tree *rows = fit(&p, x, y, n, f, k);
+    tree_grow_force_rows(0);
+    assert_same_nodes(labels, rows);
+    assert_true(clm_tree_n_leaves(labels) > 2);
+    const int shares[] = {0, 2, 64};
+    for (int i = 0; i < 3; i++) {
+        tree_grow_set_list_share(shares[i]);
+        for (int threads = 1; threads <= 3; threads++) {
+            p.n_threads = threads;
+            /* Every pass in parallel, however small the node. */
+            tree_hist_set_serial_rows(threads > 1 ? 0 : -1);
+            clm_tree *t = fit(&p, x, y, n, f, k);
+            tree_hist_set_serial_rows(-1);
+            assert_same_nodes(labels, t);
+            clm_tree_free(t);
+        }
+        p.n_threads = 1;
+        tree_hist_use_reference(1);
+        clm_tree *t = fit(&p, x, y, n, f, k);
+        tree_hist_use_reference(0);
+        assert_same_nodes(labels, t);
+        clm_tree_free(t);
+    }
+    tree_grow_set_list_share(-1);
+    clm_tree_free(labels);
+    clm_tree_free(rows);
+}
+
+static void test_label_and_index_forms_identical(void **unused)
+{
+    (void)unused;
+    enum { N = 80000, F = 5 };
+    float *x = malloc(sizeof(float) * N * F);
+    int32_t *y = malloc(sizeof(int32_t) * N);
+    make_random(N, F, x, y);
+    clm_tree_params p = base_params();
+    p.permutation_repeats = 1;
+    /* Depth-first, with a holdout (its rows carry no label). */
+    p.max_depth = 7;
+    p.test_fraction = 0.25;
+    p.n_bins = 64;
+    check_forms(p, x, y, N, F, 2);
+    /* Best-first with a leaf budget, min_leaf and entropy. */
+    p.max_depth = 0;
+    p.max_leaves = 40;
+    p.min_leaf = 50;
+    p.criterion = CLM_TREE_ENTROPY;
+    check_forms(p, x, y, N, F, 2);
+    /* Deep and narrow: hundreds of splits, many nodes that end as leaves
+     * only after their histogram (stale slots, clean-up passes). */
+    p = base_params();
+    p.permutation_repeats = 1;
+    p.max_depth = 30;
+    p.n_bins = 256;
+    check_forms(p, x, y, 20000, F, 2);
+    /* Three classes. */
+    for (int64_t i = 0; i < N; i++)
+        y[i] = (int32_t)((y[i] + (x[i * F + 3] > 60.0f)) % 3);
+    p = base_params();
+    p.permutation_repeats = 1;
+    p.max_depth = 6;
+    p.test_fraction = 0.2;
+    check_forms(p, x, y, N, F, 3);
+    free(x);
+    free(y);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_ties),
         cmocka_unit_test(test_holdout_stratified),
         cmocka_unit_test(test_threads_and_kernels_identical),
+        cmocka_unit_test(test_label_and_index_forms_identical),
         cmocka_unit_test(test_bad_params),
         cmocka_unit_test(test_constant_target),
         cmocka_unit_test(test_pruning_collapses),
