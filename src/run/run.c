@@ -220,6 +220,7 @@ static void free_ctx(run_ctx *ctx)
     free(ctx->segment);
     free(ctx->tier);
     free(ctx->stage);
+    free(ctx->churned);
     free(ctx->probability);
     free(ctx->arpu);
     free(ctx->debt_count);

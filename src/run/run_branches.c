@@ -43,7 +43,7 @@ clm_status run_branches(run_ctx *ctx)
         run_branch *br = &ctx->branches[b];
         br->metrics.subscribers++;
         float a = ctx->arpu[i];
-        int churned = ctx->stage[i] == CLM_STAGE_E;
+        int churned = ctx->churned[i]; /* the event, whatever staged the row */
         events[b] += churned;
         stages[b][ctx->stage[i]]++;
         if (!isnan(a)) {
@@ -268,7 +268,7 @@ clm_status run_write_warning_csv(run_ctx *ctx)
     /* Keep the `per` best candidates of each branch, sorted, by insertion. */
     for (int64_t i = 0; i < ctx->n_rows && per > 0; i++) {
         int32_t b = ctx->branch[i];
-        if (b < 0 || ctx->stage[i] == CLM_STAGE_E || ctx->tier[i] == CLM_TIER_LOW)
+        if (b < 0 || ctx->churned[i] || ctx->tier[i] == CLM_TIER_LOW)
             continue;
         candidate c = {ctx->probability[i], i}, *t = top + (size_t)b * per;
         int m = count[b];

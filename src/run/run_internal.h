@@ -72,6 +72,7 @@ typedef struct run_ctx {
     int32_t *segment;             /* per row                              */
     int k;
     uint8_t *tier, *stage;
+    uint8_t *churned;             /* per row: the event flag (0/1)        */
     float *probability;           /* churn probability per row            */
     float *arpu;                  /* ARPU per row                         */
     int64_t *debt_count;          /* per branch: D rows with suspensions  */

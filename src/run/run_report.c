@@ -270,7 +270,10 @@ clm_status run_write_report(run_ctx *ctx)
     clm_tree_get_metrics(ctx->tree, &tm);
     char v[8][64];
     snprintf(v[0], 64, "%lld", (long long)ctx->n_rows);
-    snprintf(v[1], 64, "%.1f%%", 100.0 * ctx->stage_count[CLM_STAGE_E] / (double)ctx->n_rows);
+    int64_t n_churned = 0;
+    for (int64_t i = 0; i < ctx->n_rows; i++)
+        n_churned += ctx->churned[i];
+    snprintf(v[1], 64, "%.1f%%", 100.0 * (double)n_churned / (double)ctx->n_rows);
     snprintf(v[2], 64, "%.3f", s12);
     snprintf(v[3], 64, "%.2f", arpu / (double)ctx->n_rows);
     snprintf(v[4], 64, "%.0f", ltv);

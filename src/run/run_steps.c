@@ -229,11 +229,12 @@ clm_status run_tiers_and_stages(run_ctx *ctx)
     float *arpu = ctx->arpu = malloc((size_t)n * sizeof *arpu);
     ctx->tier = malloc((size_t)n);
     ctx->stage = malloc((size_t)n);
+    ctx->churned = malloc((size_t)n);
     size_t nb = (size_t)ctx->n_branches;
     ctx->debt_count = calloc(nb, sizeof *ctx->debt_count);
     ctx->arpu_prev_sum = calloc(nb, sizeof *ctx->arpu_prev_sum);
     ctx->arpu_prev_n = calloc(nb, sizeof *ctx->arpu_prev_n);
-    if (!arpu || !ctx->tier || !ctx->stage || !ctx->debt_count || !ctx->arpu_prev_sum || !ctx->arpu_prev_n)
+    if (!arpu || !ctx->tier || !ctx->stage || !ctx->churned || !ctx->debt_count || !ctx->arpu_prev_sum || !ctx->arpu_prev_n)
         return clm_error(CLM_E_NOMEM, "out of memory for tiers and stages");
     s = clm_table_read_f32(ctx->table, clm_table_find(ctx->table, ctx->col_arpu), 0, n, arpu);
     if (!s) s = clm_tier_thresholds(&ctx->tiers, arpu, n, &ctx->high_min, &ctx->low_max);
@@ -266,6 +267,8 @@ clm_status run_tiers_and_stages(run_ctx *ctx)
                 buf[0][i] = buf[0][i] == (float)ctx->event_code ? 1.0f : 0.0f;
         clm_stage_inputs in = {buf[0], buf[1], buf[2], buf[3], buf[4], buf[5], buf[6], buf[7], buf[8]};
         clm_stage_assign(&ctx->stages, &in, m, ctx->stage + r0);
+        for (int64_t i = 0; i < m; i++)
+            ctx->churned[r0 + i] = buf[0][i] >= 0.5f;
         /* Per-branch figures that need the signal columns of this block. */
         for (int64_t i = 0; i < m; i++) {
             int32_t b = ctx->branch[r0 + i];

@@ -69,6 +69,17 @@ def outputs(inp, outdir, n_branches, truth):
             check(agree > 0.999, "stages agree with /truth/stage on only %.4f" % agree)
     rows = read_branches(outdir)
     check(n_branches is None or len(rows) == n_branches, "branches.csv has %d rows" % len(rows))
+    with h5py.File(inp, "r") as fi:
+        sub = fi["subscribers"]
+        if churned is not None and "branch" in sub and "categories" in sub["branch"].attrs:
+            # Churn rate per branch is the event's, whatever model staged the rows.
+            codes = sub["branch"][:]
+            names = [c.decode() if isinstance(c, bytes) else c for c in sub["branch"].attrs["categories"]]
+            rate = {r["branch"]: float(r["churn_rate"]) for r in rows}
+            for code in np.unique(codes):
+                expect = float(churned[codes == code].mean())
+                check(abs(rate[names[code]] - expect) < 1e-6,
+                      "churn rate of %s: %s, input says %.6f" % (names[code], rate[names[code]], expect))
     check(len({r["branch"] for r in rows}) == len(rows), "a branch appears twice in branches.csv")
     check([int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1)), "ranks are not 1..B")
     totals = [float(r["health"]) for r in rows]

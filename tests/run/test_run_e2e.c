@@ -260,6 +260,9 @@ static void test_stage_tree(void **state)
     assert_int_equal(tu_run(cmd, &ok, NULL), 0);
     assert_string_equal(ok, "ok\n");
     free(ok);
+    char args[16384];
+    snprintf(args, sizeof args, "outputs '%s' '%s' --branches 40", q, out);
+    run_checker(args);
     /* Misconfigurations. */
     assert_int_equal(tu_clmseg_run(NULL, &err, "run '%s' -o '%s' --set stages.model=tree --quiet", q, out), 1);
     assert_non_null(strstr(err, "stages.label_column"));
