@@ -26,21 +26,16 @@ typedef struct column_summary {
     int *order;         /* categorical: codes by count, descending */
 } column_summary;
 
-static int by_count_desc(const void *a, const void *b, void *ctx);
-
-/* qsort has no context argument in C11: sort through a file-level pointer,
- * fine in a single-threaded command. */
+/* qsort has no context argument in C11: the counts being sorted by are
+ * reached through a file-level pointer, fine in a single-threaded command.
+ * Most frequent first; equal counts in code order. */
 static const int64_t *sort_counts;
+
 static int compare_codes(const void *a, const void *b)
 {
-    return by_count_desc(a, b, (void *)sort_counts);
-}
-static int by_count_desc(const void *a, const void *b, void *ctx)
-{
-    const int64_t *counts = ctx;
     int x = *(const int *)a, y = *(const int *)b;
-    if (counts[x] != counts[y])
-        return counts[x] > counts[y] ? -1 : 1;
+    if (sort_counts[x] != sort_counts[y])
+        return sort_counts[x] > sort_counts[y] ? -1 : 1;
     return x - y;
 }
 

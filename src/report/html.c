@@ -106,15 +106,12 @@ static double step_at(const double *time, const double *value, int n, double t)
 
 static void step_path(FILE *out, const double *time, const double *value, int n, double max_time, int start_at_one)
 {
-    double prev = 1.0;
     fprintf(out, "M%.1f %.1f", sx(0, max_time), sy(start_at_one ? 1.0 : (n ? value[0] : 1.0)));
     for (int i = 0; i < n && time[i] <= max_time; i++) {
         if (!isfinite(value[i]))
             continue;
         fprintf(out, "H%.1fV%.1f", sx(time[i], max_time), sy(value[i]));
-        prev = value[i];
     }
-    (void)prev;
     fprintf(out, "H%.1f", sx(max_time, max_time));
 }
 
