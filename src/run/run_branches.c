@@ -94,8 +94,7 @@ clm_status run_branches(run_ctx *ctx)
     return s;
 }
 
-/* Branch indices by health, best first (ties by name order of index). */
-static int *health_order(const run_ctx *ctx)
+int *run_health_order(const run_ctx *ctx)
 {
     int nb = ctx->n_branches;
     int *order = malloc((size_t)nb * sizeof *order);
@@ -149,7 +148,7 @@ clm_status run_write_branches_csv(run_ctx *ctx)
     clm_status s = clm_textfile_open(path, (const char *const[]){ctx->input, NULL}, &tf);
     if (s)
         return s;
-    int *order = health_order(ctx);
+    int *order = run_health_order(ctx);
     if (!order) {
         clm_textfile_abort(tf);
         return clm_error(CLM_E_NOMEM, "out of memory");

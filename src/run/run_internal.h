@@ -120,6 +120,11 @@ clm_status run_write_warning_csv(run_ctx *ctx);
 clm_status run_write_report(run_ctx *ctx);
 clm_status run_write_json(run_ctx *ctx);
 
+/* Branch indices by health score, best first, ties in branch order (a
+ * stable sort): the order of branches.csv and of the report's table.
+ * Caller frees; NULL when out of memory. */
+int *run_health_order(const run_ctx *ctx);
+
 /* Joins outdir and a file name into `out`. */
 void run_out_path(const run_ctx *ctx, const char *name, char *out, size_t cap);
 

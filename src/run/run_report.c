@@ -57,10 +57,10 @@ static int read_heat(const char *path, heat *h)
                 H5Dread(sz, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, h->size) >= 0) {
                 char **names = NULL;
                 /* The feature names are a string attribute like a dictionary. */
-                hid_t attr_owner = ds;
-                if (H5Aexists(attr_owner, "features") > 0) {
-                    /* Reuse the categories reader by its attribute name. */
-                    hid_t attr = H5Aopen(attr_owner, "features", H5P_DEFAULT);
+                /* Feature names: a variable-length UTF-8 string attribute,
+                 * as clm_writer_attr_strings writes it. */
+                if (H5Aexists(ds, "features") > 0) {
+                    hid_t attr = H5Aopen(ds, "features", H5P_DEFAULT);
                     hid_t type = H5Tcopy(H5T_C_S1);
                     H5Tset_size(type, H5T_VARIABLE);
                     H5Tset_cset(type, H5T_CSET_UTF8);
@@ -98,12 +98,6 @@ static int read_heat(const char *path, heat *h)
         return -1;
     }
     return 0;
-}
-
-static int by_health_desc(const run_ctx *ctx, int a, int b)
-{
-    double x = ctx->branches[a].health.total, y = ctx->branches[b].health.total;
-    return x < y;
 }
 
 static void section(FILE *f, const char *title)
@@ -232,20 +226,10 @@ clm_status run_write_report(run_ctx *ctx)
         return s;
     FILE *f = clm_textfile_stream(tf);
     int nb = ctx->n_branches;
-    int *order = malloc((size_t)nb * sizeof *order);
+    int *order = run_health_order(ctx);
     if (!order) {
         clm_textfile_abort(tf);
         return clm_error(CLM_E_NOMEM, "out of memory");
-    }
-    for (int b = 0; b < nb; b++)
-        order[b] = b;
-    for (int i = 1; i < nb; i++) {
-        int v = order[i], j = i;
-        while (j > 0 && by_health_desc(ctx, order[j - 1], v)) {
-            order[j] = order[j - 1];
-            j--;
-        }
-        order[j] = v;
     }
 
     clm_html_begin(f, "clmseg quarterly report");
