@@ -15,6 +15,7 @@
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kmeans/kmeans_internal.h"
 
@@ -125,8 +126,14 @@ clm_status km_init_parallel(const km_data *data, int k, uint64_t seed,
         if (!sums || !counts || !cand_weights || !cand_store)
             st = clm_error(CLM_E_NOMEM, "k-means||: out of memory");
     }
-    if (!st)
+    if (!st) {
+        /* from no labels and zero sums: every row moves in */
+        for (int64_t i = 0; i < data->n_rows; i++)
+            store[i] = -1;
+        memset(sums, 0, sizeof(double) * (size_t)(m * d));
+        memset(counts, 0, sizeof(double) * (size_t)m);
         st = km_assign(data, cands, (int)m, store, sums, counts, NULL);
+    }
     if (!st) {
         for (int64_t j = 0; j < m; j++)
             cand_weights[j] = (float)counts[j];

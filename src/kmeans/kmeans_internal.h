@@ -66,9 +66,12 @@ void km_block_dots(int layout, const float *x, int64_t nb, int n_features, int k
                    const float *centroids, const float *centroids_t, float *dots);
 
 /* Assignment pass: labels[i] = nearest centroid (sgemm + argmin).  When
- * `sums` is not NULL, also the per-cluster weighted sums (k x d) and
- * weights (`counts`, k) of the new assignment, merged in chunk order.
- * *n_changed (may be NULL) counts rows whose label changed. */
+ * `sums` is not NULL it must hold, on entry, the per-cluster weighted sums
+ * (k x d) and weights (`counts`, k) of the labels on entry (all zero when
+ * every label is -1); they are updated to those of the new labels by
+ * moving only the rows that changed cluster, the changes of each chunk
+ * merged in chunk order.  *n_changed (may be NULL) counts rows whose label
+ * changed. */
 clm_status km_assign(const km_data *data, const float *centroids, int k,
                      int32_t *labels, double *sums, double *counts, int64_t *n_changed);
 

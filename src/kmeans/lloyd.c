@@ -1,9 +1,10 @@
 /*
  * lloyd.c — Lloyd's iterations from given initial centroids.
  *
- * Each iteration is one assignment pass (sgemm + argmin per block, with
- * the per-cluster sums of the new labels), then the new centroids are the
- * weighted means.  The loop stops, as scikit-learn's Lloyd does, when no
+ * Each iteration is one assignment pass (sgemm + argmin per block; the
+ * per-cluster sums follow the rows that changed cluster, so they are kept
+ * across iterations rather than recomputed), then the new centroids are
+ * the weighted means.  The loop stops, as scikit-learn's Lloyd does, when no
  * label changed (strict convergence), when the total squared centroid
  * shift is at most tol_abs (tol x mean feature variance), or at max_iter.
  * Unless it stopped on unchanged labels, a last assignment pass makes the
@@ -20,6 +21,7 @@
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sqdist.h"
 #include "kmeans/kmeans_internal.h"
@@ -103,7 +105,7 @@ static clm_status farthest_rows(const km_data *data, const float *centroids,
 
 /* Moves far points into the empty clusters (see the file comment). */
 static clm_status relocate_empty(const km_data *data, const float *old_centroids, int k,
-                                 const int32_t *labels, double *sums, double *counts)
+                                 int32_t *labels, double *sums, double *counts)
 {
     int n_empty = 0;
     for (int j = 0; j < k; j++)
@@ -138,6 +140,7 @@ static clm_status relocate_empty(const km_data *data, const float *old_centroids
             }
             counts[old] -= w;
             counts[j] = w;
+            labels[row] = j; /* sums and counts stay those of the labels */
             next++;
             break;
         }
@@ -158,9 +161,11 @@ clm_status km_lloyd(const km_data *data, float *centroids, int k, int max_iter,
         free(sums); free(counts); free(old);
         return clm_error(CLM_E_NOMEM, "k-means: out of memory in Lloyd's loop");
     }
-    /* -1 everywhere: the first pass counts every row as changed. */
+    /* -1 everywhere and zero sums: the first pass moves every row in. */
     for (int64_t i = 0; i < data->n_rows; i++)
         labels[i] = -1;
+    memset(sums, 0, sizeof(double) * (size_t)kd);
+    memset(counts, 0, sizeof(double) * (size_t)k);
 
     clm_status st = CLM_OK;
     int strict = 0, it = 0;

@@ -1,8 +1,9 @@
 /*
  * passes.c — the parallel passes over the in-memory feature matrix that
  * Lloyd's loop, the seeding and prediction share: assignment (one sgemm
- * per row block + vectorised argmin, with the centroid sums of the new
- * assignment), exact inertia, and the variance behind the tolerance.
+ * per row block + vectorised argmin, keeping the centroid sums current
+ * by moving the rows that changed cluster), exact inertia, and the
+ * variance behind the tolerance.
  *
  * Each pass computes one partial per fixed chunk and merges the partials
  * in chunk order after the parallel region, so the results do not depend
@@ -15,7 +16,7 @@
 #include <stdlib.h>
 
 #include "argmin.h"
-#include "centroid_accum.h"
+#include "centroid_update.h"
 #include "sqdist.h"
 #include "kmeans/kmeans_internal.h"
 
@@ -104,7 +105,7 @@ clm_status km_assign(const km_data *data, const float *centroids, int k,
     int32_t *scratch = malloc(sizeof(int32_t) * (size_t)(block * threads));
     int64_t *changed = calloc((size_t)(n_chunks + 1), sizeof(int64_t));
     double *part = sums ? calloc((size_t)(n_chunks * part_len + 1), sizeof(double)) : NULL;
-    /* Each thread sums a chunk into its own buffer (padded to whole cache
+    /* Each thread sums a chunk's changes into its own buffer (padded to whole cache
      * lines) and copies it out at the end of the chunk: accumulating in
      * place would make neighbouring chunks on two cores share a line. */
     const int64_t acc_stride = (part_len + 7) / 8 * 8;
@@ -143,14 +144,15 @@ clm_status km_assign(const km_data *data, const float *centroids, int k,
                 km_block_dots(layout, x, nb, d, k, centroids, centroids_t, my_dots);
                 clm_k_argmin_f32(my_dots, k, nb, k, norms, NULL, my_labels, NULL);
                 int32_t *out = labels + row0 + b;
-                if (n_changed)
+                if (psum)
+                    n_diff += clm_k_centroid_update_f32(
+                        x, nb, d, out, my_labels,
+                        data->weights ? data->weights + row0 + b : NULL, psum,
+                        psum + (int64_t)k * d);
+                else if (n_changed)
                     for (int64_t i = 0; i < nb; i++)
                         n_diff += out[i] != my_labels[i];
                 memcpy(out, my_labels, sizeof(int32_t) * (size_t)nb);
-                if (psum)
-                    clm_k_centroid_accum_f32(x, nb, d, out,
-                                             data->weights ? data->weights + row0 + b : NULL,
-                                             psum, psum + (int64_t)k * d);
             }
             changed[c] = n_diff;
             if (psum)
@@ -164,10 +166,6 @@ clm_status km_assign(const km_data *data, const float *centroids, int k,
     if (n_changed)
         *n_changed = total;
     if (sums) {
-        for (int64_t i = 0; i < (int64_t)k * d; i++)
-            sums[i] = 0.0;
-        for (int j = 0; j < k; j++)
-            counts[j] = 0.0;
         for (int64_t c = 0; c < n_chunks; c++) {
             const double *p = part + c * part_len;
             for (int64_t i = 0; i < (int64_t)k * d; i++)

@@ -1,7 +1,9 @@
 /*
  * test_kmeans_kernels.c — the tuned k-means kernels against their scalar
  * references: argmin and centroid accumulation must agree bit for bit,
- * the exact squared distance to a relative 1e-12; sizes 0, 1, odd,
+ * the exact squared distance to a relative 1e-12; the incremental centroid
+ * update bit for bit, and equal to recomputing the sums from scratch within
+ * rounding; sizes 0, 1, odd,
  * unaligned (pointers offset by one element) and large; k from 1 to 17
  * (k not a multiple of 8), d from 1 to 19.  Also hand-computed values.
  */
@@ -15,7 +17,7 @@
 #include <string.h>
 
 #include "argmin.h"
-#include "centroid_accum.h"
+#include "centroid_update.h"
 #include "sqdist.h"
 #include "testutil.h"
 
@@ -170,22 +172,42 @@ static void test_argmin_dense(void **state)
         }
 }
 
-static void test_accum_hand(void **state)
+static void test_update_hand(void **state)
 {
     (void)state;
     const float rows[6] = {1, 2, 3, 4, 5, 6};
-    const int32_t labels[3] = {1, -1, 1};
     const float w[3] = {2, 7, 0.5f};
+    /* from nothing: rows 0 and 2 join cluster 1, row 1 stays out */
+    const int32_t none[3] = {-1, -1, -1}, first[3] = {1, -1, 1};
     double sums[4] = {0}, counts[2] = {0};
-    clm_k_centroid_accum_f32_ref(rows, 3, 2, labels, w, sums, counts);
+    assert_int_equal(clm_k_centroid_update_f32_ref(rows, 3, 2, none, first, w, sums, counts), 2);
+    assert_true(sums[0] == 0.0 && sums[1] == 0.0);
     assert_true(sums[2] == 2 * 1 + 0.5 * 5 && sums[3] == 2 * 2 + 0.5 * 6);
     assert_true(counts[1] == 2.5 && counts[0] == 0.0);
+    /* row 2 moves to cluster 0, row 1 joins 0, row 0 stays */
+    const int32_t second[3] = {1, 0, 0};
+    assert_int_equal(clm_k_centroid_update_f32_ref(rows, 3, 2, first, second, w, sums, counts), 2);
+    assert_true(sums[0] == 7 * 3 + 0.5 * 5 && sums[1] == 7 * 4 + 0.5 * 6);
+    assert_true(sums[2] == 2.0 && sums[3] == 4.0);
+    assert_true(counts[0] == 7.5 && counts[1] == 2.0);
+    /* unweighted, through the dispatcher; unchanged labels move nothing */
     double s2[4] = {0}, c2[2] = {0};
-    clm_k_centroid_accum_f32(rows, 3, 2, labels, NULL, s2, c2);
+    assert_int_equal(clm_k_centroid_update_f32(rows, 3, 2, none, first, NULL, s2, c2), 2);
+    assert_true(s2[2] == 6.0 && s2[3] == 8.0 && c2[1] == 2.0);
+    assert_int_equal(clm_k_centroid_update_f32(rows, 3, 2, first, first, NULL, s2, c2), 0);
     assert_true(s2[2] == 6.0 && s2[3] == 8.0 && c2[1] == 2.0);
 }
 
-static void test_accum_ref_vs_avx2(void **state)
+/* A label in [-1, k), about a quarter of them equal to `prev` when given. */
+static int32_t rnd_label(int k, const int32_t *prev)
+{
+    if (prev && fabsf(rnd()) < 1.0f)
+        return *prev;
+    int32_t l = (int32_t)(fabsf(rnd()) * 0.5f * (float)(k + 1)) - 1;
+    return l >= k ? k - 1 : l;
+}
+
+static void test_update_ref_vs_tuned(void **state)
 {
     (void)state;
     const int ds[] = {1, 3, 4, 5, 8, 9, 16, 19, 24};
@@ -196,35 +218,63 @@ static void test_accum_ref_vs_avx2(void **state)
                 int d = ds[q], k = 5;
                 float *rows = malloc(sizeof(float) * (size_t)(n * d + 1));
                 float *w = malloc(sizeof(float) * (size_t)(n + 1));
-                int32_t *lab = malloc(sizeof(int32_t) * (size_t)(n + 1));
+                int32_t *l0 = malloc(sizeof(int32_t) * (size_t)(n + 1));
+                int32_t *l1 = malloc(sizeof(int32_t) * (size_t)(n + 1));
                 for (int64_t i = 0; i < n * d + 1; i++)
                     rows[i] = rnd() * 1000.0f;
                 for (int64_t i = 0; i < n + 1; i++) {
                     w[i] = fabsf(rnd());
-                    lab[i] = (int32_t)(fabsf(rnd()) * 3.0f) - 1 + (i % 3 == 0 ? 3 : 0);
-                    if (lab[i] >= k)
-                        lab[i] = k - 1;
+                    l0[i] = rnd_label(k, NULL);
+                    l1[i] = rnd_label(k, &l0[i]);
                 }
-                double *s1 = calloc((size_t)(k * d), sizeof(double)), *s2 = calloc((size_t)(k * d), sizeof(double));
-                double c1[5] = {0}, c2[5] = {0};
-                clm_k_centroid_accum_f32_ref(rows + 1, n, d, lab + 1, weighted ? w + 1 : NULL, s1, c1);
-                clm_k_centroid_accum_f32_avx2(rows + 1, n, d, lab + 1, weighted ? w + 1 : NULL, s2, c2);
-                assert_memory_equal(s1, s2, sizeof(double) * (size_t)(k * d));
-                assert_memory_equal(c1, c2, sizeof c1);
-                /* the AVX-512 variant where the CPU has it (the CI host does) */
-                if (__builtin_cpu_supports("avx512f")) {
-                    memset(s2, 0, sizeof(double) * (size_t)(k * d));
-                    memset(c2, 0, sizeof c2);
-                    clm_k_centroid_accum_f32_avx512(rows + 1, n, d, lab + 1, weighted ? w + 1 : NULL, s2, c2);
-                    assert_memory_equal(s1, s2, sizeof(double) * (size_t)(k * d));
+                const float *wp = weighted ? w + 1 : NULL;
+                /* the same starting sums for every variant: those of l0 */
+                double *start = calloc((size_t)(k * d), sizeof(double));
+                double cstart[5] = {0};
+                for (int64_t i = 0; i < n; i++)
+                    if (l0[i + 1] >= 0) {
+                        for (int f = 0; f < d; f++)
+                            start[l0[i + 1] * d + f] += (wp ? wp[i] : 1.0) * rows[1 + i * d + f];
+                        cstart[l0[i + 1]] += wp ? wp[i] : 1.0;
+                    }
+                size_t bytes = sizeof(double) * (size_t)(k * d);
+                double *s1 = malloc(bytes), *s2 = malloc(bytes), c1[5], c2[5];
+                memcpy(s1, start, bytes);
+                memcpy(c1, cstart, sizeof c1);
+                int64_t moved = clm_k_centroid_update_f32_ref(rows + 1, n, d, l0 + 1, l1 + 1, wp, s1, c1);
+                int64_t expect = 0;
+                for (int64_t i = 0; i < n; i++)
+                    expect += l0[i + 1] != l1[i + 1];
+                assert_int_equal(moved, expect);
+                int64_t (*const variants[3])(const float *, int64_t, int, const int32_t *,
+                                             const int32_t *, const float *, double *, double *) = {
+                    clm_k_centroid_update_f32_avx2, clm_k_centroid_update_f32_avx512,
+                    clm_k_centroid_update_f32};
+                for (int v = 0; v < 3; v++) {
+                    /* the AVX-512 variant where the CPU has it (the CI host does) */
+                    if (v == 1 && !__builtin_cpu_supports("avx512f"))
+                        continue;
+                    memcpy(s2, start, bytes);
+                    memcpy(c2, cstart, sizeof c2);
+                    assert_int_equal(variants[v](rows + 1, n, d, l0 + 1, l1 + 1, wp, s2, c2), expect);
+                    assert_memory_equal(s1, s2, bytes);
                     assert_memory_equal(c1, c2, sizeof c1);
                 }
-                /* and the dispatcher */
-                memset(s2, 0, sizeof(double) * (size_t)(k * d));
+                /* and the moved sums are the sums of the new labels, up to
+                 * the rounding of the additions */
+                memset(s2, 0, bytes);
                 memset(c2, 0, sizeof c2);
-                clm_k_centroid_accum_f32(rows + 1, n, d, lab + 1, weighted ? w + 1 : NULL, s2, c2);
-                assert_memory_equal(s1, s2, sizeof(double) * (size_t)(k * d));
-                free(rows); free(w); free(lab); free(s1); free(s2);
+                for (int64_t i = 0; i < n; i++)
+                    if (l1[i + 1] >= 0) {
+                        for (int f = 0; f < d; f++)
+                            s2[l1[i + 1] * d + f] += (wp ? wp[i] : 1.0) * rows[1 + i * d + f];
+                        c2[l1[i + 1]] += wp ? wp[i] : 1.0;
+                    }
+                for (int j = 0; j < k * d; j++)
+                    assert_true(fabs(s1[j] - s2[j]) <= 1e-9 * (1000.0 * (double)n + 1.0));
+                for (int j = 0; j < k; j++)
+                    assert_true(fabs(c1[j] - c2[j]) <= 1e-12 * ((double)n + 1.0));
+                free(rows); free(w); free(l0); free(l1); free(start); free(s1); free(s2);
             }
 }
 
@@ -268,8 +318,8 @@ int main(void)
         cmocka_unit_test(test_argmin_hand),
         cmocka_unit_test(test_argmin_ref_vs_avx2),
         cmocka_unit_test(test_argmin_dense),
-        cmocka_unit_test(test_accum_hand),
-        cmocka_unit_test(test_accum_ref_vs_avx2),
+        cmocka_unit_test(test_update_hand),
+        cmocka_unit_test(test_update_ref_vs_tuned),
         cmocka_unit_test(test_sqdist_ref_vs_avx2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
