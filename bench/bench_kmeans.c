@@ -67,36 +67,38 @@ static uint32_t stream_once(const float *x, int64_t count)
     return s;
 }
 
-/* Only the per-block sgemm calls of an assignment pass (same blocks, same
- * threads): how much of an iteration BLAS alone takes. */
-static double sgemm_only(const km_data *data, const float *centroids, int k, float *dots)
+/* Only the per-block products of an assignment pass (same blocks, same
+ * threads, the given method): how much of an iteration the product alone
+ * takes. */
+static double product_only(const km_data *data, int method, const float *centroids, int k)
 {
     const int d = data->n_features;
     const int64_t block = km_gemm_block_rows(k, d);
-    const int layout = km_gemm_layout();
-    float *centroids_t = malloc(sizeof(float) * (size_t)(k * d));
-    if (!centroids_t)
+    km_product prod;
+    if (km_product_init(&prod, method, centroids, k, d))
         return INFINITY;
-    for (int j = 0; j < k; j++)
-        for (int f = 0; f < d; f++)
-            centroids_t[f * k + j] = centroids[j * d + f];
+    float *dots = malloc(sizeof(float) * (size_t)(block * prod.ld * data->n_threads));
+    if (!dots) {
+        km_product_free(&prod);
+        return INFINITY;
+    }
     double t = now();
 #pragma omp parallel num_threads(data->n_threads)
     {
-        float *my = dots + (int64_t)omp_get_thread_num() * block * k;
+        float *my = dots + (int64_t)omp_get_thread_num() * block * prod.ld;
 #pragma omp for schedule(dynamic, 1)
         for (int64_t c = 0; c < data->n_chunks; c++) {
             int64_t row0, count;
             km_chunk(data, c, &row0, &count);
             for (int64_t b = 0; b < count; b += block) {
                 int64_t nb = count - b < block ? count - b : block;
-                km_block_dots(layout, data->rows + (row0 + b) * d, nb, d, k, centroids,
-                              centroids_t, my);
+                km_product_block(&prod, data->rows + (row0 + b) * d, nb, my);
             }
         }
     }
     t = now() - t;
-    free(centroids_t);
+    free(dots);
+    km_product_free(&prod);
     return t;
 }
 
@@ -167,13 +169,20 @@ int main(int argc, char **argv)
 
     /* Timed: iterations 3 to 2 + 2 iters from the same initial centroids,
      * the iterations kmeans_sklearn.py times.  The first iteration, where
-     * every row moves into the sums, is reported on its own. */
-    double per_iter[2] = {INFINITY, INFINITY}, first_iter[2] = {INFINITY, INFINITY};
-    double moved_share = 0.0;
-    int thread_counts[2] = {1, max_threads};
-    for (int q = 0; q < 2; q++) {
+     * every row moves into the sums, is reported on its own.  Runs: the
+     * product AUTO picks on 1 and on all threads, then BLAS forced (when
+     * AUTO did not pick it) on all threads, for comparison. */
+    const int auto_method = km_product_choose(KM_PRODUCT_AUTO, k, d);
+    double per_iter[3] = {INFINITY, INFINITY, INFINITY};
+    double first_iter[3] = {INFINITY, INFINITY, INFINITY};
+    int thread_counts[3] = {1, max_threads, max_threads};
+    int methods[3] = {auto_method, auto_method, KM_PRODUCT_BLAS};
+    const int runs = auto_method == KM_PRODUCT_BLAS ? 2 : 3;
+    for (int q = 0; q < runs; q++) {
         km_data data;
         km_data_init(&data, x, NULL, n, d, thread_counts[q]);
+        data.product = methods[q];
+        double moved_share = 0.0;
         for (int r = 0; r < repeats; r++) {
             memcpy(cent, init, sizeof(float) * (size_t)(k * d));
             for (int64_t i = 0; i < n; i++)
@@ -195,24 +204,27 @@ int main(int argc, char **argv)
                 per_iter[q] = t;
             moved_share = (double)moved / (2.0 * iters * (double)n);
         }
-        float *dots = malloc(sizeof(float) * (size_t)(km_gemm_block_rows(k, d) * k * thread_counts[q]));
-        double gemm = INFINITY;
-        for (int r = 0; dots && r < repeats; r++) {
-            double t = sgemm_only(&data, init, k, dots);
-            if (t < gemm)
-                gemm = t;
+        double prod_s = INFINITY;
+        for (int r = 0; r < repeats; r++) {
+            double t = product_only(&data, methods[q], init, k);
+            if (t < prod_s)
+                prod_s = t;
         }
-        free(dots);
         printf("{\"bench\":\"kmeans\",\"what\":\"lloyd_iteration\",\"rows\":%lld,\"features\":%d,"
-               "\"k\":%d,\"threads\":%d,\"seconds\":%.6f,\"gb_per_s\":%.2f,\"ratio_to_floor\":%.2f",
-               (long long)n, d, k, thread_counts[q], per_iter[q], matrix_bytes / per_iter[q] / 1e9,
-               per_iter[q] / floor_s);
+               "\"k\":%d,\"threads\":%d,\"product\":\"%s\",\"seconds\":%.6f,\"gb_per_s\":%.2f,"
+               "\"ratio_to_floor\":%.2f",
+               (long long)n, d, k, thread_counts[q],
+               methods[q] == KM_PRODUCT_FUSED ? "fused" : "sgemm", per_iter[q],
+               matrix_bytes / per_iter[q] / 1e9, per_iter[q] / floor_s);
         printf(",\"rows_moved_share\":%.4f,\"first_iteration_seconds\":%.6f,"
                "\"first_iteration_ratio_to_floor\":%.2f",
                moved_share, first_iter[q], first_iter[q] / floor_s);
-        printf(",\"sgemm_only_seconds\":%.6f,\"sgemm_share\":%.2f", gemm, gemm / per_iter[q]);
+        printf(",\"product_only_seconds\":%.6f,\"product_share\":%.2f", prod_s,
+               prod_s / per_iter[q]);
         if (q == 1)
             printf(",\"speedup_vs_1_thread\":%.2f", per_iter[0] / per_iter[1]);
+        if (q == 2)
+            printf(",\"vs_auto\":%.2f", per_iter[2] / per_iter[1]);
         printf("}\n");
         fflush(stdout);
     }

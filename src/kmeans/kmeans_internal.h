@@ -27,6 +27,7 @@ typedef struct km_data {
     int64_t chunk_rows;     /* rows per reduction chunk (depends on n)   */
     int64_t n_chunks;
     int n_threads;          /* OpenMP team size for the passes (>= 1)    */
+    int product;            /* KM_PRODUCT_*, AUTO unless forced          */
 } km_data;
 
 /* Fills the chunking of `data` from n_rows; n_threads 0 means all cores. */
@@ -48,24 +49,35 @@ static inline void km_chunk(const km_data *data, int64_t c, int64_t *row0, int64
  * threshold) and the block x k dot products stay in L1/L2. */
 int64_t km_gemm_block_rows(int k, int n_features);
 
-/* How the assignment pass asks OpenBLAS for the block's dot products.
- * KM_GEMM_NT: D = X C^T with the centroids as given (k x d), CblasTrans;
- * KM_GEMM_NN: D = X Ct with the centroids transposed once per pass (d x k),
- * no transpose, which OpenBLAS's AVX-512 cores (SkylakeX, Cooperlake)
- * route to their unpacked "small matrix" kernel.  Both give the same
- * b x k row-major block; their roundings may differ in the last bit. */
-enum { KM_GEMM_NT = 0, KM_GEMM_NN = 1 };
+/* The block product -2 X C^T of the assignment pass (product.c):
+ * KM_PRODUCT_BLAS, one cblas_sgemm per block; KM_PRODUCT_FUSED, the
+ * register-blocked kernel of kernels/dots.c (k <= 8); AUTO picks by (k, d)
+ * as measured in product.c. */
+enum { KM_PRODUCT_AUTO = 0, KM_PRODUCT_BLAS = 1, KM_PRODUCT_FUSED = 2 };
 
-/* The layout for the OpenBLAS core chosen at load time (same answer for
- * the whole process, whatever the thread count). */
-int km_gemm_layout(void);
+typedef struct km_product {
+    int method;             /* KM_PRODUCT_BLAS or KM_PRODUCT_FUSED       */
+    int blas_nn;            /* BLAS with the centroids transposed (NN),
+                             * which OpenBLAS's AVX-512 cores route to
+                             * their unpacked small-matrix kernel        */
+    int k, d;
+    int ld;                 /* row stride of the dots block (>= k)       */
+    const float *centroids; /* k x d, borrowed                           */
+    float *prepared;        /* NN: C^T (d x k); fused: -2 C^T (d x ld)   */
+} km_product;
 
-/* dots (nb x k, row-major) = -2 x centroids^T for one block, single call
- * of cblas_sgemm; `centroids_t` (d x k) is used by KM_GEMM_NN only. */
-void km_block_dots(int layout, const float *x, int64_t nb, int n_features, int k,
-                   const float *centroids, const float *centroids_t, float *dots);
+/* The method AUTO resolves to for k centroids of n_features. */
+int km_product_choose(int method, int k, int n_features);
 
-/* Assignment pass: labels[i] = nearest centroid (sgemm + argmin).  When
+clm_status km_product_init(km_product *p, int method, const float *centroids, int k,
+                           int n_features);
+
+/* dots (nb x p->ld, row-major): columns j < k hold -2 x_i . c_j. */
+void km_product_block(const km_product *p, const float *x, int64_t nb, float *dots);
+
+void km_product_free(km_product *p);
+
+/* Assignment pass: labels[i] = nearest centroid (block product + argmin).  When
  * `sums` is not NULL it must hold, on entry, the per-cluster weighted sums
  * (k x d) and weights (`counts`, k) of the labels on entry (all zero when
  * every label is -1); they are updated to those of the new labels by

@@ -1,7 +1,7 @@
 /*
  * passes.c — the parallel passes over the in-memory feature matrix that
- * Lloyd's loop, the seeding and prediction share: assignment (one sgemm
- * per row block + vectorised argmin, keeping the centroid sums current
+ * Lloyd's loop, the seeding and prediction share: assignment (one block
+ * product per row block, see product.c, + vectorised argmin, keeping the centroid sums current
  * by moving the rows that changed cluster), exact inertia, and the
  * variance behind the tolerance.
  *
@@ -10,7 +10,6 @@
  * on the number of threads (see kmeans_internal.h).  No N x k matrix is
  * ever formed: a thread holds block x k dot products at a time.
  */
-#include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -42,6 +41,7 @@ void km_data_init(km_data *data, const float *rows, const float *weights,
     data->chunk_rows = chunk;
     data->n_chunks = n_rows > 0 ? (n_rows + chunk - 1) / chunk : 0;
     data->n_threads = km_threads(n_threads);
+    data->product = KM_PRODUCT_AUTO;
 }
 
 int64_t km_gemm_block_rows(int k, int n_features)
@@ -64,31 +64,6 @@ int64_t km_gemm_block_rows(int k, int n_features)
     return rows;
 }
 
-int km_gemm_layout(void)
-{
-    /* Measured on this node (1 thread, 1M x 16 rows, k = 8, 256-row
-     * blocks): Cooperlake core NT 7.0 ms, NN 5.1 ms (the small-matrix
-     * kernel, no packing); forcing the Haswell core: NT 5.3 ms, NN 8.0 ms
-     * (NN packs like NT and its kernel shape fits worse).  The small-matrix
-     * kernels of OpenBLAS 0.3.21 take "NN" only on its AVX-512 cores. */
-    const char *core = openblas_get_corename();
-    if (core && (strstr(core, "SkylakeX") || strstr(core, "Cooperlake") ||
-                 strstr(core, "SapphireRapids")))
-        return KM_GEMM_NN;
-    return KM_GEMM_NT;
-}
-
-void km_block_dots(int layout, const float *x, int64_t nb, int n_features, int k,
-                   const float *centroids, const float *centroids_t, float *dots)
-{
-    if (layout == KM_GEMM_NN)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, k, n_features, -2.0f,
-                    x, n_features, centroids_t, k, 0.0f, dots, k);
-    else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, k, n_features, -2.0f,
-                    x, n_features, centroids, n_features, 0.0f, dots, k);
-}
-
 clm_status km_assign(const km_data *data, const float *centroids, int k,
                      int32_t *labels, double *sums, double *counts, int64_t *n_changed)
 {
@@ -98,20 +73,25 @@ clm_status km_assign(const km_data *data, const float *centroids, int k,
     const int64_t n_chunks = data->n_chunks;
     const int64_t part_len = (int64_t)k * d + k;
 
-    const int layout = km_gemm_layout();
+    km_product prod;
+    clm_status st = km_product_init(&prod, data->product, centroids, k, d);
+    if (st)
+        return st;
+    const int64_t ld = prod.ld;
     float *norms = malloc(sizeof(float) * (size_t)k);
-    float *centroids_t = malloc(sizeof(float) * (size_t)k * (size_t)d);
-    float *dots = malloc(sizeof(float) * (size_t)(block * k * threads));
+    float *dots = malloc(sizeof(float) * (size_t)(block * ld * threads));
     int32_t *scratch = malloc(sizeof(int32_t) * (size_t)(block * threads));
     int64_t *changed = calloc((size_t)(n_chunks + 1), sizeof(int64_t));
     double *part = sums ? calloc((size_t)(n_chunks * part_len + 1), sizeof(double)) : NULL;
-    /* Each thread sums a chunk's changes into its own buffer (padded to whole cache
-     * lines) and copies it out at the end of the chunk: accumulating in
-     * place would make neighbouring chunks on two cores share a line. */
+    /* Each thread sums a chunk's changes into its own buffer (padded to
+     * whole cache lines) and copies it out at the end of the chunk:
+     * accumulating in place would make neighbouring chunks on two cores
+     * share a line. */
     const int64_t acc_stride = (part_len + 7) / 8 * 8;
     double *acc = sums ? aligned_alloc(64, sizeof(double) * (size_t)(acc_stride * threads)) : NULL;
-    if (!norms || !centroids_t || !dots || !scratch || !changed || (sums && (!part || !acc))) {
-        free(norms); free(centroids_t); free(dots); free(scratch); free(changed); free(part); free(acc);
+    if (!norms || !dots || !scratch || !changed || (sums && (!part || !acc))) {
+        free(norms); free(dots); free(scratch); free(changed); free(part); free(acc);
+        km_product_free(&prod);
         return clm_error(CLM_E_NOMEM, "k-means: out of memory in the assignment pass");
     }
     for (int j = 0; j < k; j++) {
@@ -121,14 +101,12 @@ clm_status km_assign(const km_data *data, const float *centroids, int k,
             s += v * v;
         }
         norms[j] = (float)s;
-        for (int f = 0; f < d; f++)
-            centroids_t[(int64_t)f * k + j] = centroids[(int64_t)j * d + f];
     }
 
 #pragma omp parallel num_threads(threads)
     {
         int t = omp_get_thread_num();
-        float *my_dots = dots + (int64_t)t * block * k;
+        float *my_dots = dots + (int64_t)t * block * ld;
         int32_t *my_labels = scratch + (int64_t)t * block;
 #pragma omp for schedule(dynamic, 1)
         for (int64_t c = 0; c < n_chunks; c++) {
@@ -140,9 +118,9 @@ clm_status km_assign(const km_data *data, const float *centroids, int k,
             for (int64_t b = 0; b < count; b += block) {
                 int64_t nb = count - b < block ? count - b : block;
                 const float *x = data->rows + (row0 + b) * d;
-                /* dots (nb x k) = -2 X C^T: one single-threaded sgemm per block */
-                km_block_dots(layout, x, nb, d, k, centroids, centroids_t, my_dots);
-                clm_k_argmin_f32(my_dots, k, nb, k, norms, NULL, my_labels, NULL);
+                /* dots (nb x ld) = -2 X C^T, on this thread */
+                km_product_block(&prod, x, nb, my_dots);
+                clm_k_argmin_f32(my_dots, ld, nb, k, norms, NULL, my_labels, NULL);
                 int32_t *out = labels + row0 + b;
                 if (psum)
                     n_diff += clm_k_centroid_update_f32(
@@ -174,7 +152,8 @@ clm_status km_assign(const km_data *data, const float *centroids, int k,
                 counts[j] += p[(int64_t)k * d + j];
         }
     }
-    free(norms); free(centroids_t); free(dots); free(scratch); free(changed); free(part); free(acc);
+    free(norms); free(dots); free(scratch); free(changed); free(part); free(acc);
+    km_product_free(&prod);
     return CLM_OK;
 }
 

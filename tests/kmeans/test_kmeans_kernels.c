@@ -3,7 +3,8 @@
  * references: argmin and centroid accumulation must agree bit for bit,
  * the exact squared distance to a relative 1e-12; the incremental centroid
  * update bit for bit, and equal to recomputing the sums from scratch within
- * rounding; sizes 0, 1, odd,
+ * rounding; the small-k block product bit for bit, and within float
+ * rounding of a product in double; sizes 0, 1, odd,
  * unaligned (pointers offset by one element) and large; k from 1 to 17
  * (k not a multiple of 8), d from 1 to 19.  Also hand-computed values.
  */
@@ -18,6 +19,7 @@
 
 #include "argmin.h"
 #include "centroid_update.h"
+#include "dots.h"
 #include "sqdist.h"
 #include "testutil.h"
 
@@ -278,6 +280,68 @@ static void test_update_ref_vs_tuned(void **state)
             }
 }
 
+static void test_dots_hand(void **state)
+{
+    (void)state;
+    /* two rows of d = 3 against k = 2 centroids, ct = -2 C^T padded to 8 */
+    const float x[6] = {1, 2, 3, -1, 0, 0.5f};
+    const float c[2][3] = {{1, 0, 2}, {0.5f, -1, 0}};
+    float ct[3 * 8] = {0};
+    for (int j = 0; j < 2; j++)
+        for (int f = 0; f < 3; f++)
+            ct[f * 8 + j] = -2.0f * c[j][f];
+    float ref[16], got[16];
+    clm_k_dots_f32_ref(x, 2, 3, ct, 8, ref);
+    clm_k_dots_f32(x, 2, 3, ct, 8, got);
+    assert_true(ref[0] == -14.0f && ref[1] == 3.0f);   /* -2 (1+6), -2 (0.5-2) */
+    assert_true(ref[8] == 0.0f && ref[9] == 1.0f);     /* -2 (-1+1), -2 (-0.5) */
+    for (int j = 2; j < 8; j++)
+        assert_true(ref[j] == 0.0f && ref[8 + j] == 0.0f); /* padding columns */
+    assert_memory_equal(ref, got, sizeof ref);
+}
+
+static void test_dots_ref_vs_avx2(void **state)
+{
+    (void)state;
+    const int ds[] = {1, 2, 3, 8, 16, 19, 22, 64};
+    const int lds[] = {8, 16, 24};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (size_t q = 0; q < sizeof ds / sizeof ds[0]; q++)
+            for (size_t e = 0; e < sizeof lds / sizeof lds[0]; e++) {
+                int64_t n = sizes[s] > 5000 ? 5003 : sizes[s];
+                int d = ds[q], ld = lds[e], k = ld - 3; /* padding columns zero */
+                float *x = malloc(sizeof(float) * (size_t)(n * d + 1));
+                float *ct = calloc((size_t)(d * ld + 1), sizeof(float));
+                float *o1 = malloc(sizeof(float) * (size_t)(n * ld + 1));
+                float *o2 = malloc(sizeof(float) * (size_t)(n * ld + 1));
+                for (int64_t i = 0; i < n * d + 1; i++)
+                    x[i] = rnd();
+                for (int f = 0; f < d; f++)
+                    for (int j = 0; j < k; j++)
+                        ct[1 + f * ld + j] = -2.0f * rnd();
+                /* unaligned: everything offset by one element */
+                clm_k_dots_f32_ref(x + 1, n, d, ct + 1, ld, o1 + 1);
+                if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+                    clm_k_dots_f32_avx2(x + 1, n, d, ct + 1, ld, o2 + 1);
+                    assert_memory_equal(o1 + 1, o2 + 1, sizeof(float) * (size_t)(n * ld));
+                }
+                clm_k_dots_f32(x + 1, n, d, ct + 1, ld, o2 + 1);
+                assert_memory_equal(o1 + 1, o2 + 1, sizeof(float) * (size_t)(n * ld));
+                /* against the product in double: d roundings of terms of
+                 * size <= 8 at most */
+                for (int64_t i = 0; i < n; i++)
+                    for (int j = 0; j < ld; j++) {
+                        double exact = 0.0;
+                        for (int f = 0; f < d; f++)
+                            exact += (double)x[1 + i * d + f] * (double)ct[1 + f * ld + j];
+                        assert_true(fabs(exact - (double)o1[1 + i * ld + j]) <= 8.0 * d * 6e-8 * d);
+                        if (j >= k)
+                            assert_true(o1[1 + i * ld + j] == 0.0f);
+                    }
+                free(x); free(ct); free(o1); free(o2);
+            }
+}
+
 static void test_sqdist_ref_vs_avx2(void **state)
 {
     (void)state;
@@ -320,6 +384,8 @@ int main(void)
         cmocka_unit_test(test_argmin_dense),
         cmocka_unit_test(test_update_hand),
         cmocka_unit_test(test_update_ref_vs_tuned),
+        cmocka_unit_test(test_dots_hand),
+        cmocka_unit_test(test_dots_ref_vs_avx2),
         cmocka_unit_test(test_sqdist_ref_vs_avx2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
