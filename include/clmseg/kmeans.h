@@ -39,6 +39,16 @@ typedef enum clm_kmeans_init {
     CLM_KMEANS_INIT_RANDOM = 3    /* k distinct rows drawn uniformly                  */
 } clm_kmeans_init;
 
+/* How the assignment pass computes the block of dot products -2 X C^T
+ * (docs/kmeans.md §3).  Only the last bit of a few near-tie distances can
+ * differ between the two; the choice never depends on the thread count. */
+typedef enum clm_kmeans_product {
+    CLM_KMEANS_PRODUCT_AUTO = 0,  /* fused for k <= 8 (unless k < 4 and more
+                                     than 32 features), else sgemm        */
+    CLM_KMEANS_PRODUCT_SGEMM = 1, /* one cblas_sgemm per row block         */
+    CLM_KMEANS_PRODUCT_FUSED = 2  /* register-blocked kernel, k <= 8 best  */
+} clm_kmeans_product;
+
 /* What to do with a row holding a missing (NaN) or infinite feature. */
 typedef enum clm_missing_policy {
     CLM_MISSING_FAIL = 0,   /* error naming the file, the column and the first row */
@@ -57,6 +67,7 @@ typedef struct clm_kmeans_params {
                               tol x mean feature variance (default 1e-4)        */
     uint64_t seed;         /* default 42                                         */
     int32_t n_threads;     /* 0: all cores (omp_get_max_threads)                 */
+    clm_kmeans_product product; /* default CLM_KMEANS_PRODUCT_AUTO               */
     int64_t select_sample; /* rows of the seeded sample on which the k criterion
                               (mean silhouette) is computed (default 4000)      */
     const float *initial_centroids; /* k x n_features in the clustering space, or

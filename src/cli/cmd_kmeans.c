@@ -25,6 +25,8 @@ static const char *const kmeans_usage =
     "  --n-init R                  restarts, lowest inertia kept (default 1)\n"
     "  --max-iter I                (default 300)\n"
     "  --tol T                     shift tolerance x mean variance (default 1e-4)\n"
+    "  --product auto|sgemm|fused  how the distances are computed (default auto:\n"
+    "                              fused kernel for k <= 8, else cblas_sgemm)\n"
     "  --sample-weight COLUMN      weight of each row\n"
     "  --sample N                  rows of the k-selection sample (default 4000)\n"
     "  --group G                   table group (default /subscribers)\n"
@@ -132,6 +134,17 @@ int cmd_kmeans(int argc, char **argv)
                 p.init = CLM_KMEANS_INIT_RANDOM;
             else
                 rc = cli_usage_error("kmeans", "--init: '%s' is not auto, k-means++, k-means|| (or parallel) or random", v);
+        } else if (!strcmp(a, "--product")) {
+            if (!(v = cli_value("kmeans", argc, argv, &i)))
+                rc = 1;
+            else if (!strcmp(v, "auto"))
+                p.product = CLM_KMEANS_PRODUCT_AUTO;
+            else if (!strcmp(v, "sgemm") || !strcmp(v, "blas"))
+                p.product = CLM_KMEANS_PRODUCT_SGEMM;
+            else if (!strcmp(v, "fused"))
+                p.product = CLM_KMEANS_PRODUCT_FUSED;
+            else
+                rc = cli_usage_error("kmeans", "--product: '%s' is not auto, sgemm or fused", v);
         } else if (!strcmp(a, "--n-init")) {
             rc = !(v = cli_value("kmeans", argc, argv, &i)) || cli_parse_i64("kmeans", a, v, 1, 1000, &n);
             if (!rc) p.n_init = (int32_t)n;

@@ -21,6 +21,7 @@ typedef struct saved_model {
     float *centroids;   /* k x d, clustering space */
     double *center, *scale, *mean;
     clm_missing_policy missing;
+    int product;        /* KM_PRODUCT_*: the one the fit used     */
 } saved_model;
 
 static void saved_free(saved_model *m)
@@ -112,6 +113,22 @@ static clm_missing_policy read_missing(hid_t obj)
     return policy;
 }
 
+/* The product the fit used (attribute "product"; files written before it
+ * existed: AUTO, which is what those fits used). */
+static int read_product(hid_t obj)
+{
+    char *name[1] = {NULL};
+    int product = KM_PRODUCT_AUTO;
+    if (read_names(obj, "product", 1, name) == 0) {
+        if (!strcmp(name[0], "sgemm"))
+            product = KM_PRODUCT_BLAS;
+        else if (!strcmp(name[0], "fused"))
+            product = KM_PRODUCT_FUSED;
+    }
+    free(name[0]);
+    return product;
+}
+
 /* Loads the model; *found = 0 when the file has no /segments model. */
 static clm_status load_model(const char *path, saved_model *m, int *found)
 {
@@ -154,8 +171,10 @@ static clm_status load_model(const char *path, saved_model *m, int *found)
                  read_f64_attr(group, "scale_scale", m->d, m->scale) ||
                  read_f64_attr(group, "feature_mean", m->d, m->mean))
             st = clm_error(CLM_E_FORMAT, "%s: /segments lacks the standardisation attributes (scale_center, scale_scale, feature_mean)", path);
-        else
+        else {
             m->missing = read_missing(group);
+            m->product = read_product(group);
+        }
         for (int j = 0; !st && j < m->d; j++)
             if (!(m->scale[j] > 0.0) || !isfinite(m->center[j]))
                 st = clm_error(CLM_E_FORMAT, "%s: saved standardisation of '%s' is invalid", path, m->names[j]);
@@ -233,6 +252,7 @@ clm_status clm_kmeans_apply_saved(const char *results_path, const clm_table *inp
         if (!st && kept > 0) {
             km_data data;
             km_data_init(&data, block, NULL, kept, d, n_threads);
+            data.product = m.product;
             st = km_assign(&data, m.centroids, k, labels, NULL, NULL, NULL);
             if (!st)
                 st = km_distances(&data, m.centroids, labels, dist);

@@ -53,7 +53,11 @@ int64_t km_gemm_block_rows(int k, int n_features);
  * KM_PRODUCT_BLAS, one cblas_sgemm per block; KM_PRODUCT_FUSED, the
  * register-blocked kernel of kernels/dots.c (k <= 8); AUTO picks by (k, d)
  * as measured in product.c. */
-enum { KM_PRODUCT_AUTO = 0, KM_PRODUCT_BLAS = 1, KM_PRODUCT_FUSED = 2 };
+enum {
+    KM_PRODUCT_AUTO = CLM_KMEANS_PRODUCT_AUTO,
+    KM_PRODUCT_BLAS = CLM_KMEANS_PRODUCT_SGEMM,
+    KM_PRODUCT_FUSED = CLM_KMEANS_PRODUCT_FUSED
+};
 
 typedef struct km_product {
     int method;             /* KM_PRODUCT_BLAS or KM_PRODUCT_FUSED       */

@@ -35,6 +35,7 @@ void clm_kmeans_params_default(clm_kmeans_params *p)
     p->k_min = 2;
     p->k_max = 10;
     p->init = CLM_KMEANS_INIT_AUTO;
+    p->product = CLM_KMEANS_PRODUCT_AUTO;
     p->n_init = 1;
     p->max_iter = 300;
     p->tol = 1e-4;
@@ -76,6 +77,8 @@ clm_status clm_kmeans_params_check(const clm_kmeans_params *p)
                          (long long)p->select_sample);
     if ((int)p->init < 0 || (int)p->init > CLM_KMEANS_INIT_RANDOM)
         return clm_error(CLM_E_PARAM, "k-means: unknown init method %d", (int)p->init);
+    if ((int)p->product < 0 || (int)p->product > CLM_KMEANS_PRODUCT_FUSED)
+        return clm_error(CLM_E_PARAM, "k-means: unknown product method %d", (int)p->product);
     if ((int)p->missing < 0 || (int)p->missing > CLM_MISSING_IMPUTE)
         return clm_error(CLM_E_PARAM, "k-means: unknown missing-value policy %d", (int)p->missing);
     if (p->initial_centroids && (p->k == 0 || p->n_init != 1))
@@ -243,6 +246,7 @@ clm_status clm_kmeans_fit(clm_kmeans *m, const float *rows, int64_t n_rows,
 
     km_data data;
     km_data_init(&data, rows, weights, n_rows, n_features, p->n_threads);
+    data.product = p->product;
     double tol_abs = 0.0;
     st = km_tolerance(&data, p->tol, &tol_abs);
     if (st)
@@ -308,6 +312,7 @@ clm_status clm_kmeans_predict(const clm_kmeans *m, const float *rows, int64_t n_
         return CLM_OK;
     km_data data;
     km_data_init(&data, rows, NULL, n_rows, n_features, m->params.n_threads);
+    data.product = m->params.product;
     clm_status st = km_assign(&data, m->centroids, m->k, labels, NULL, NULL, NULL);
     if (!st && distances)
         st = km_distances(&data, m->centroids, labels, distances);

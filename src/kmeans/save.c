@@ -3,7 +3,7 @@
  * original units, attribute `features`), the centroids in the clustering
  * space and the standardisation (so `clmseg predict` can reapply the model
  * exactly), sizes, the profile, the --k auto table, and the attributes k,
- * inertia, iterations, seed.  The per-row label and distance columns are
+ * inertia, iterations, seed, product.  The per-row label and distance columns are
  * streamed by run.c.  docs/kmeans.md lists the schema.
  */
 #include <stdlib.h>
@@ -55,6 +55,10 @@ clm_status km_save_model(clm_writer *w, const clm_kmeans *model, const clm_kmean
     if (!st) st = clm_writer_attr_i64(w, g, "max_iter", p->max_iter);
     if (!st) st = clm_writer_attr_f64(w, g, "tol", p->tol);
     if (!st) st = clm_writer_attr_string(w, g, "init", init_name(p));
+    /* the product actually used, so predict assigns with the same one */
+    const char *product[1] = {km_product_choose(p->product, k, d) == KM_PRODUCT_FUSED ? "fused"
+                                                                                    : "sgemm"};
+    if (!st) st = clm_writer_attr_strings(w, g, "product", product, 1);
     if (!st) st = clm_writer_attr_strings(w, g, "features", names, d);
     if (!st) st = clm_writer_attr_i64(w, g, "scaled", p->scale ? 1 : 0);
     /* x' = (x - scale_center) / scale_scale, the exact transform the model uses */

@@ -3,7 +3,8 @@
  * recovery of the generator's latent segments (adjusted Rand index against
  * /truth/segment), identical output bytes for --threads 1 and 2, predict
  * giving back the training labels, missing-value policies, a zero-variance
- * feature, --k auto, the segments.csv profile, and bad inputs (exit 1,
+ * feature, --k auto, the segments.csv profile, --product sgemm against
+ * fused, and bad inputs (exit 1,
  * message naming file / column / row, nothing left behind).
  */
 #include <stdarg.h>
@@ -188,6 +189,77 @@ static void test_truth_recovery_and_threads(void **state)
     assert_int_equal(tu_count_matching(dir, ".tmp"), 0);
 }
 
+/* Attribute `name` of /segments: a double, or a one-string array. */
+static double segments_attr_f64(const char *path, const char *name)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    hid_t a = H5Aopen_by_name(f, "/segments", name, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(a >= 0);
+    double v = NAN;
+    assert_true(H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0);
+    H5Aclose(a);
+    H5Fclose(f);
+    return v;
+}
+
+/* --product sgemm and fused: the same clustering up to near ties, the
+ * product recorded in /segments, predict reusing it (every label back),
+ * and a bad value refused. */
+static void test_product_choice(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("kmeans_product");
+    const char *q = synth_quarter(dir, 30000);
+    char rs[4200], rf[4200], cmd[9000];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/s %s/f", dir, dir);
+    assert_int_equal(tu_run(cmd, NULL, NULL), 0);
+    snprintf(rs, sizeof rs, "%s/s/r.h5", dir);
+    snprintf(rf, sizeof rf, "%s/f/r.h5", dir);
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "kmeans %s -o %s --k 8 --product sgemm --quiet", q, rs), 0);
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "kmeans %s -o %s --k 8 --product fused --quiet", q, rf), 0);
+    int64_t n = 0;
+    int32_t *ls = read_labels(rs, "/segments", "label", &n);
+    int32_t *lf = read_labels(rf, "/segments", "label", &n);
+    int64_t differ = 0;
+    for (int64_t i = 0; i < n; i++)
+        differ += ls[i] != lf[i];
+    printf("labels differing between sgemm and fused: %lld of %lld\n", (long long)differ, (long long)n);
+    /* the two products differ in the rounding of a few dot products: only
+     * near-tie rows can change, and Lloyd converges to the same partition */
+    assert_true(differ <= n / 1000);
+    double is = segments_attr_f64(rs, "inertia"), inf = segments_attr_f64(rf, "inertia");
+    assert_true(fabs(is - inf) <= 1e-5 * is);
+
+    const char *h5dump = tu_h5dump();
+    assert_non_null(h5dump);
+    char *out = NULL;
+    snprintf(cmd, sizeof cmd, "%s -a /segments/product %s", h5dump, rs);
+    assert_int_equal(tu_run(cmd, &out, NULL), 0);
+    assert_non_null(strstr(out, "\"sgemm\""));
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s -a /segments/product %s", h5dump, rf);
+    assert_int_equal(tu_run(cmd, &out, NULL), 0);
+    assert_non_null(strstr(out, "\"fused\""));
+    free(out);
+
+    /* predict with the sgemm model gives back the sgemm labels exactly */
+    char sc[4200];
+    snprintf(sc, sizeof sc, "%s/scored.h5", dir);
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "predict %s %s -o %s --quiet", rs, q, sc), 0);
+    int32_t *lp = read_labels(sc, "/segments", "label", &n);
+    assert_memory_equal(lp, ls, sizeof(int32_t) * (size_t)n);
+
+    char *err = NULL;
+    char bad[4200];
+    snprintf(bad, sizeof bad, "%s/bad.h5", dir);
+    assert_int_equal(tu_clmseg_run(NULL, &err, "kmeans %s -o %s --product gpu", q, bad), 1);
+    assert_non_null(strstr(err, "--product: 'gpu' is not auto, sgemm or fused"));
+    free(err);
+    assert_false(tu_exists(bad));
+    free(ls); free(lf); free(lp);
+}
+
 /* A small table: columns a, b (with NaN at row 3), c (constant), w, cat. */
 static const char *small_input(const char *dir, int with_nan)
 {
@@ -354,6 +426,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_truth_recovery_and_threads),
+        cmocka_unit_test(test_product_choice),
         cmocka_unit_test(test_missing_policies),
         cmocka_unit_test(test_defaults_auto_zero_variance),
         cmocka_unit_test(test_bad_input),
