@@ -7,16 +7,18 @@
  * Default: 10M rows x 16 float32 features (640 MB), k = 8.  Lines:
  *   stream_floor      one parallel pass summing the whole matrix (the
  *                     memory-bandwidth floor of one Lloyd iteration);
- *   lloyd_iteration   seconds per Lloyd iteration (assignment pass: sgemm +
- *                     argmin per block, the centroid sums moved for the rows
- *                     that changed cluster, merged in chunk order, and the
- *                     centroid update) over iterations 3 to 2 + 2I, the ones
- *                     the scikit-learn script times, for 1 and for all
- *                     threads; ratio_to_floor, the speedup of 2 vs 1
- *                     thread, the share of rows that moved per timed
- *                     iteration, the first iteration (every row moves) on
- *                     its own, and the time of the pass's sgemm calls alone
- *                     (sgemm_only);
+ *   lloyd_iteration   seconds per Lloyd iteration (assignment pass: block
+ *                     product + argmin per block, the centroid sums moved
+ *                     for the rows that changed cluster, merged in chunk
+ *                     order, and the centroid update) over iterations 3 to
+ *                     2 + 2I, the ones the scikit-learn script times: the
+ *                     product --product auto picks ("product"), on 1 and
+ *                     on all threads, then sgemm forced on all threads when
+ *                     auto picked the fused kernel; ratio_to_floor, the
+ *                     speedup of 2 vs 1 thread, the share of rows that
+ *                     moved per timed iteration, the first iteration (every
+ *                     row moves) on its own, and the time of the pass's
+ *                     block products alone (product_only);
  *   seeding           greedy k-means++ and k-means|| on the whole matrix;
  *   sklearn_lloyd     scikit-learn's seconds per Lloyd iteration on the
  *                     same matrix and initial centroids (bench/kmeans_sklearn.py
