@@ -204,6 +204,34 @@ static int by_row(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The listed rows' ids, read as 64-bit integers (a double holds them
+ * exactly only up to 2^53); *have = 0 when the id column is absent or not
+ * an integer column. */
+static clm_status gather_ids(const run_ctx *ctx, const int64_t *sorted, int64_t n_listed,
+                             int64_t *ids, int *have)
+{
+    *have = 0;
+    int c = ctx->has_id ? clm_table_find(ctx->table, ctx->col_id) : -1;
+    if (c < 0 || clm_table_column(ctx->table, c)->kind != CLM_KIND_NUMERIC ||
+        clm_table_column(ctx->table, c)->dtype > CLM_DT_INT64)
+        return CLM_OK;
+    int64_t *block = malloc(CLM_BLOCK_ROWS * sizeof *block);
+    if (!block)
+        return clm_error(CLM_E_NOMEM, "out of memory");
+    clm_status s = CLM_OK;
+    int64_t k = 0;
+    while (k < n_listed && !s) {
+        int64_t row = sorted[k] >> 20, r0 = row / CLM_BLOCK_ROWS * CLM_BLOCK_ROWS;
+        int64_t m = ctx->n_rows - r0 < CLM_BLOCK_ROWS ? ctx->n_rows - r0 : CLM_BLOCK_ROWS;
+        s = clm_table_read_i64(ctx->table, c, r0, m, block);
+        for (; !s && k < n_listed && (sorted[k] >> 20) < r0 + m; k++)
+            ids[sorted[k] & 0xFFFFF] = block[(sorted[k] >> 20) - r0];
+    }
+    free(block);
+    *have = !s;
+    return s;
+}
+
 /* sorted[k] = (row << 20 | listing index): rows sorted, with their slot. */
 static clm_status gather(const run_ctx *ctx, const int64_t *sorted, int64_t n_listed, double (*values)[N_GATHER])
 {
@@ -288,8 +316,10 @@ clm_status run_write_warning_csv(run_ctx *ctx)
         n_listed += count[b];
     int64_t *sorted = malloc((size_t)(n_listed ? n_listed : 1) * sizeof *sorted);
     double (*values)[N_GATHER] = malloc((size_t)(n_listed ? n_listed : 1) * sizeof *values);
+    int64_t *ids = malloc((size_t)(n_listed ? n_listed : 1) * sizeof *ids);
+    int have_ids = 0;
     clm_status s = CLM_OK;
-    if (!sorted || !values || n_listed >= (1 << 20))
+    if (!sorted || !values || !ids || n_listed >= (1 << 20))
         s = clm_error(CLM_E_NOMEM, "warning list too long (%lld rows)", (long long)n_listed);
     for (int b = 0, slot = 0; b < nb && !s; b++)
         for (int k = 0; k < count[b]; k++, slot++)
@@ -298,6 +328,8 @@ clm_status run_write_warning_csv(run_ctx *ctx)
         qsort(sorted, (size_t)n_listed, sizeof *sorted, by_row);
         s = gather(ctx, sorted, n_listed, values);
     }
+    if (!s)
+        s = gather_ids(ctx, sorted, n_listed, ids, &have_ids);
     char path[4096];
     run_out_path(ctx, "warning.csv", path, sizeof path);
     clm_textfile *tf = NULL;
@@ -308,11 +340,16 @@ clm_status run_write_warning_csv(run_ctx *ctx)
         for (int b = 0, slot = 0; b < nb; b++)
             for (int k = 0; k < count[b]; k++, slot++) {
                 int64_t row = top[(size_t)b * per + k].row;
-                double id = isnan(values[slot][G_ID]) ? (double)row : values[slot][G_ID];
                 char signals[512];
                 describe_signals(ctx, ctx->arpu[row], values[slot], signals, sizeof signals);
                 csv_field(f, ctx->branch_names[b]);
-                fprintf(f, ",%d,%.0f,%.6f,%s,%s,%d,%.2f,", k + 1, id, ctx->probability[row],
+                if (have_ids)
+                    fprintf(f, ",%d,%lld", k + 1, (long long)ids[slot]);
+                else if (isnan(values[slot][G_ID]))
+                    fprintf(f, ",%d,%lld", k + 1, (long long)row); /* no id column: the row */
+                else
+                    fprintf(f, ",%d,%.0f", k + 1, values[slot][G_ID]);
+                fprintf(f, ",%.6f,%s,%s,%d,%.2f,", ctx->probability[row],
                         clm_tier_names[ctx->tier[row]], clm_stage_letters[ctx->stage[row]], ctx->segment[row],
                         ctx->arpu[row]);
                 csv_field(f, signals);
@@ -322,6 +359,7 @@ clm_status run_write_warning_csv(run_ctx *ctx)
     }
     free(sorted);
     free(values);
+    free(ids);
     free(top);
     free(count);
     return s;

@@ -38,6 +38,7 @@ def outputs(inp, outdir, n_branches, truth):
         n = len(next(iter(fi["subscribers"].values())))
         churned = fi["subscribers/churned"][:] if "churned" in fi["subscribers"] else None
         truth_stage = fi["truth/stage"][:] if truth else None
+        ids = fi["subscribers/subscriber_id"][:] if "subscriber_id" in fi["subscribers"] else None
     with h5py.File(os.path.join(outdir, "results.h5"), "r") as r:
         for path in ["segments/label", "segments/distance", "value/tier", "lifecycle/stage", "churn/probability"]:
             check(r[path].shape == (n,), "%s has %s rows, input %d" % (path, r[path].shape, n))
@@ -95,9 +96,13 @@ def outputs(inp, outdir, n_branches, truth):
         warn = list(csv.DictReader(f))
     check(len(warn) > 0, "warning.csv is empty")
     last = {}
+    id_set = set(int(v) for v in ids) if ids is not None else None
     for w in warn:
         check(w["tier"] in ("high", "medium"), "warning lists a %s-tier subscriber" % w["tier"])
         check(w["stage"] != "E", "warning lists a churned subscriber")
+        if ids is not None:
+            # exact integers: ids above 2^53 must not pass through a double
+            check(int(w["subscriber_id"]) in id_set, "warning id %s is not an input id" % w["subscriber_id"])
         p = float(w["churn_probability"])
         check(p <= last.get(w["branch"], 2.0), "warning.csv not sorted by probability within a branch")
         last[w["branch"]] = p

@@ -233,6 +233,32 @@ static void test_interrupted_run_leaves_no_partial_output(void **state)
     }
 }
 
+/* Subscriber ids above 2^53 (a double cannot hold them) come out exact in
+ * warning.csv: the quarter's ids are shifted by 2^60 + 1 with h5py. */
+static void test_large_ids(void **state)
+{
+    (void)state;
+    char q[4096], big[4096], out[4096], cmd[16384];
+    snprintf(q, sizeof q, "%s", tu_path(quarter_dir, "q.h5"));
+    snprintf(big, sizeof big, "%s", tu_path(quarter_dir, "big_ids.h5"));
+    snprintf(out, sizeof out, "%s", tu_path(quarter_dir, "big_ids"));
+    snprintf(cmd, sizeof cmd,
+             "cp '%s' '%s' && '%s' -c \"import h5py, numpy as np; "
+             "f = h5py.File('%s', 'r+'); v = f['subscribers/subscriber_id'][:].astype(np.int64); "
+             "del f['subscribers/subscriber_id']; "
+             "f['subscribers/subscriber_id'] = v + (2**60 + 1); f.close()\"",
+             q, big, tu_python(), big);
+    assert_int_equal(tu_run(cmd, NULL, NULL), 0);
+    char *err = NULL;
+    int rc = tu_clmseg_run(NULL, &err, "run '%s' -o '%s' --quiet", big, out);
+    if (rc != 0)
+        fail_msg("run on large ids failed: %s", err);
+    free(err);
+    char args[8400];
+    snprintf(args, sizeof args, "outputs '%s' '%s'", big, out);
+    run_checker(args);
+}
+
 static void test_stage_tree(void **state)
 {
     (void)state;
@@ -319,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_bad_settings_leave_nothing),
         cmocka_unit_test(test_interrupted_run_leaves_no_partial_output),
         cmocka_unit_test(test_stage_tree),
+        cmocka_unit_test(test_large_ids),
         cmocka_unit_test(test_bench_command),
     };
     return cmocka_run_group_tests(tests, setup_quarter, NULL);
