@@ -5,7 +5,7 @@
  *                [--no-sklearn] [--sklearn-script PATH]
  *
  * Default: 10M rows x 16 float32 features (640 MB), k = 8.  Lines:
- *   stream_floor      one parallel pass summing the whole matrix (the
+ *   stream_floor      one parallel read of the whole matrix (the
  *                     memory-bandwidth floor of one Lloyd iteration);
  *   lloyd_iteration   seconds per Lloyd iteration (assignment pass: block
  *                     product + argmin per block, the centroid sums moved
@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "clmseg/clmseg.h"
+#include "core/stream.h"
 #include "kmeans/kmeans_internal.h"
 
 static double now(void) { return omp_get_wtime(); }
@@ -55,18 +56,6 @@ static void make_data(float *x, int64_t n, int d, int k)
             x[i * d + j] = (float)(4.0 * km_unit(h) - 2.0 + 0.5 * (double)((c * 5 + j * 3) % 7));
         }
     }
-}
-
-/* Reads every word of the matrix once; an integer xor vectorises without
- * reassociation flags, so this runs at the memory system's speed. */
-static uint32_t stream_once(const float *x, int64_t count)
-{
-    const uint32_t *w = (const uint32_t *)(const void *)x;
-    uint32_t s = 0;
-#pragma omp parallel for schedule(static) reduction(^ : s)
-    for (int64_t i = 0; i < count; i++)
-        s ^= w[i];
-    return s;
 }
 
 /* Only the per-block products of an assignment pass (same blocks, same
@@ -159,7 +148,7 @@ int main(int argc, char **argv)
      * machine's real bandwidth even when it is shared */
     for (int r = 0; r < 3 * repeats + 1; r++) {
         double t = now();
-        sink += stream_once(x, n * d);
+        sink += (uint32_t)clm_stream_read(x, (size_t)matrix_bytes);
         t = now() - t;
         if (r > 0 && t < floor_s) /* first pass warms the pages */
             floor_s = t;
