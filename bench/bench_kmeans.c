@@ -205,7 +205,7 @@ int main(int argc, char **argv)
                "\"k\":%d,\"threads\":%d,\"product\":\"%s\",\"seconds\":%.6f,\"gb_per_s\":%.2f,"
                "\"ratio_to_floor\":%.2f",
                (long long)n, d, k, thread_counts[q],
-               methods[q] == KM_PRODUCT_FUSED ? "fused" : "sgemm", per_iter[q],
+               km_product_names[methods[q]], per_iter[q],
                matrix_bytes / per_iter[q] / 1e9, per_iter[q] / floor_s);
         printf(",\"rows_moved_share\":%.4f,\"first_iteration_seconds\":%.6f,"
                "\"first_iteration_ratio_to_floor\":%.2f",

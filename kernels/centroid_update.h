@@ -9,7 +9,7 @@
  * (w_i = 1 when weights is NULL; a negative label is "no cluster": the
  * first pass starts from all -1, and rows dropped for missing values stay
  * -1).  Rows whose label did not change cost one vector compare per
- * sixteen, so after the first iterations, when few rows move, the update
+ * eight, so after the first iterations, when few rows move, the update
  * step is nearly free; the first pass, where every row moves from -1, is
  * the plain accumulation.
  *
@@ -34,12 +34,7 @@ int64_t clm_k_centroid_update_f32_avx2(const float *rows, int64_t n_rows, int n_
                                        const int32_t *old_labels, const int32_t *new_labels,
                                        const float *weights, double *sums, double *counts);
 
-/* AVX-512F variant; call only when the CPU has AVX-512F. */
-int64_t clm_k_centroid_update_f32_avx512(const float *rows, int64_t n_rows, int n_features,
-                                         const int32_t *old_labels, const int32_t *new_labels,
-                                         const float *weights, double *sums, double *counts);
-
-/* Dispatches: AVX-512F, else AVX2, else the reference. */
+/* Dispatches: AVX2, else the reference. */
 int64_t clm_k_centroid_update_f32(const float *rows, int64_t n_rows, int n_features,
                                   const int32_t *old_labels, const int32_t *new_labels,
                                   const float *weights, double *sums, double *counts);

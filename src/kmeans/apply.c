@@ -99,34 +99,19 @@ static int read_f64_attr(hid_t obj, const char *name, int expected, double *out)
     return ok ? 0 : -1;
 }
 
-static clm_missing_policy read_missing(hid_t obj)
+/* The index in names[0..n) of the one-string attribute `attr` of obj, or
+ * `fallback` when it is absent or names nothing known (files written
+ * before the attribute existed). */
+static int read_choice(hid_t obj, const char *attr, const char *const *names, int n, int fallback)
 {
-    char *name[1] = {NULL};
-    clm_missing_policy policy = CLM_MISSING_FAIL;
-    if (read_names(obj, "missing", 1, name) == 0) {
-        if (!strcmp(name[0], "drop"))
-            policy = CLM_MISSING_DROP;
-        else if (!strcmp(name[0], "impute"))
-            policy = CLM_MISSING_IMPUTE;
-    }
-    free(name[0]);
-    return policy;
-}
-
-/* The product the fit used (attribute "product"; files written before it
- * existed: AUTO, which is what those fits used). */
-static int read_product(hid_t obj)
-{
-    char *name[1] = {NULL};
-    int product = KM_PRODUCT_AUTO;
-    if (read_names(obj, "product", 1, name) == 0) {
-        if (!strcmp(name[0], "sgemm"))
-            product = KM_PRODUCT_BLAS;
-        else if (!strcmp(name[0], "fused"))
-            product = KM_PRODUCT_FUSED;
-    }
-    free(name[0]);
-    return product;
+    char *value[1] = {NULL};
+    int choice = fallback;
+    if (read_names(obj, attr, 1, value) == 0)
+        for (int i = 0; i < n; i++)
+            if (!strcmp(value[0], names[i]))
+                choice = i;
+    free(value[0]);
+    return choice;
 }
 
 /* Loads the model; *found = 0 when the file has no /segments model. */
@@ -172,8 +157,11 @@ static clm_status load_model(const char *path, saved_model *m, int *found)
                  read_f64_attr(group, "feature_mean", m->d, m->mean))
             st = clm_error(CLM_E_FORMAT, "%s: /segments lacks the standardisation attributes (scale_center, scale_scale, feature_mean)", path);
         else {
-            m->missing = read_missing(group);
-            m->product = read_product(group);
+            m->missing = (clm_missing_policy)read_choice(group, "missing", km_missing_names, 3,
+                                                         CLM_MISSING_FAIL);
+            /* the product the fit used; AUTO for files older than the
+             * attribute, which is what those fits used */
+            m->product = read_choice(group, "product", km_product_names, 3, KM_PRODUCT_AUTO);
         }
         for (int j = 0; !st && j < m->d; j++)
             if (!(m->scale[j] > 0.0) || !isfinite(m->center[j]))

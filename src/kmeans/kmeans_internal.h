@@ -70,6 +70,10 @@ typedef struct km_product {
     float *prepared;        /* NN: C^T (d x k); fused: -2 C^T (d x ld)   */
 } km_product;
 
+/* Names of the KM_PRODUCT_* values, by value (the --product words and the
+ * /segments attribute "product"). */
+extern const char *const km_product_names[3];
+
 /* The method AUTO resolves to for k centroids of n_features. */
 int km_product_choose(int method, int k, int n_features);
 
@@ -255,6 +259,8 @@ clm_status km_save_model(clm_writer *writer, const clm_kmeans *model,
                          const km_profile *profile);
 
 /* Name of a missing policy ("fail", "drop", "impute"). */
+/* Names of the missing-value policies, by value, as saved in /segments. */
+extern const char *const km_missing_names[3];
 const char *km_missing_name(clm_missing_policy policy);
 
 #endif /* CLMSEG_KMEANS_INTERNAL_H */

@@ -21,6 +21,8 @@
 #include "dots.h"
 #include "kmeans/kmeans_internal.h"
 
+const char *const km_product_names[3] = {"auto", "sgemm", "fused"};
+
 int km_product_choose(int method, int k, int n_features)
 {
     if (method != KM_PRODUCT_AUTO)

@@ -10,13 +10,12 @@
 
 #include "kmeans/kmeans_internal.h"
 
+const char *const km_missing_names[3] = {"fail", "drop", "impute"};
+
 const char *km_missing_name(clm_missing_policy policy)
 {
-    switch (policy) {
-    case CLM_MISSING_DROP: return "drop";
-    case CLM_MISSING_IMPUTE: return "impute";
-    default: return "fail";
-    }
+    return policy == CLM_MISSING_DROP || policy == CLM_MISSING_IMPUTE ? km_missing_names[policy]
+                                                                      : km_missing_names[0];
 }
 
 static const char *init_name(const clm_kmeans_params *p)
@@ -56,9 +55,8 @@ clm_status km_save_model(clm_writer *w, const clm_kmeans *model, const clm_kmean
     if (!st) st = clm_writer_attr_f64(w, g, "tol", p->tol);
     if (!st) st = clm_writer_attr_string(w, g, "init", init_name(p));
     /* the product actually used, so predict assigns with the same one */
-    const char *product[1] = {km_product_choose(p->product, k, d) == KM_PRODUCT_FUSED ? "fused"
-                                                                                    : "sgemm"};
-    if (!st) st = clm_writer_attr_strings(w, g, "product", product, 1);
+    if (!st) st = clm_writer_attr_string(w, g, "product",
+                                         km_product_names[km_product_choose(p->product, k, d)]);
     if (!st) st = clm_writer_attr_strings(w, g, "features", names, d);
     if (!st) st = clm_writer_attr_i64(w, g, "scaled", p->scale ? 1 : 0);
     /* x' = (x - scale_center) / scale_scale, the exact transform the model uses */

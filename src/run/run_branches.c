@@ -204,57 +204,44 @@ static int by_row(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The listed rows' ids, read as 64-bit integers (a double holds them
- * exactly only up to 2^53); *have = 0 when the id column is absent or not
- * an integer column. */
-static clm_status gather_ids(const run_ctx *ctx, const int64_t *sorted, int64_t n_listed,
-                             int64_t *ids, int *have)
-{
-    *have = 0;
-    int c = ctx->has_id ? clm_table_find(ctx->table, ctx->col_id) : -1;
-    if (c < 0 || clm_table_column(ctx->table, c)->kind != CLM_KIND_NUMERIC ||
-        clm_table_column(ctx->table, c)->dtype > CLM_DT_INT64)
-        return CLM_OK;
-    int64_t *block = malloc(CLM_BLOCK_ROWS * sizeof *block);
-    if (!block)
-        return clm_error(CLM_E_NOMEM, "out of memory");
-    clm_status s = CLM_OK;
-    int64_t k = 0;
-    while (k < n_listed && !s) {
-        int64_t row = sorted[k] >> 20, r0 = row / CLM_BLOCK_ROWS * CLM_BLOCK_ROWS;
-        int64_t m = ctx->n_rows - r0 < CLM_BLOCK_ROWS ? ctx->n_rows - r0 : CLM_BLOCK_ROWS;
-        s = clm_table_read_i64(ctx->table, c, r0, m, block);
-        for (; !s && k < n_listed && (sorted[k] >> 20) < r0 + m; k++)
-            ids[sorted[k] & 0xFFFFF] = block[(sorted[k] >> 20) - r0];
-    }
-    free(block);
-    *have = !s;
-    return s;
-}
-
-/* sorted[k] = (row << 20 | listing index): rows sorted, with their slot. */
-static clm_status gather(const run_ctx *ctx, const int64_t *sorted, int64_t n_listed, double (*values)[N_GATHER])
+/* sorted[k] = (row << 20 | listing index): rows sorted, with their slot.
+ * An integer id column is read as int64 into ids[slot] (*have_ids = 1): a
+ * double holds ids exactly only up to 2^53.  Every other column, and a
+ * float id column, goes to values[slot][g]. */
+static clm_status gather(const run_ctx *ctx, const int64_t *sorted, int64_t n_listed,
+                         double (*values)[N_GATHER], int64_t *ids, int *have_ids)
 {
     const char *names[N_GATHER] = {ctx->has_id ? ctx->col_id : NULL, ctx->col_arpu_prev, ctx->col_susp,
                                    ctx->col_down, ctx->col_cnow, ctx->col_cprev, ctx->col_compl};
-    double *block = malloc(CLM_BLOCK_ROWS * sizeof *block);
+    /* one buffer for either type: both are 8 bytes */
+    union { double f; int64_t i; } *block = malloc(CLM_BLOCK_ROWS * sizeof *block);
     if (!block)
         return clm_error(CLM_E_NOMEM, "out of memory");
+    *have_ids = 0;
     clm_status s = CLM_OK;
     for (int g = 0; g < N_GATHER && !s; g++) {
         int c = names[g] ? clm_table_find(ctx->table, names[g]) : -1;
         if (c >= 0 && clm_table_column(ctx->table, c)->kind != CLM_KIND_NUMERIC)
             c = -1;
+        const int as_int = g == G_ID && c >= 0 && clm_table_column(ctx->table, c)->dtype <= CLM_DT_INT64;
         for (int64_t k = 0; k < n_listed; k++)
             values[sorted[k] & 0xFFFFF][g] = NAN;
         int64_t k = 0;
         while (c >= 0 && k < n_listed && !s) {
             int64_t row = sorted[k] >> 20, r0 = row / CLM_BLOCK_ROWS * CLM_BLOCK_ROWS;
             int64_t m = ctx->n_rows - r0 < CLM_BLOCK_ROWS ? ctx->n_rows - r0 : CLM_BLOCK_ROWS;
-            s = clm_table_read_f64(ctx->table, c, r0, m, block);
-            for (; !s && k < n_listed && (sorted[k] >> 20) < r0 + m; k++)
-                values[sorted[k] & 0xFFFFF][g] = block[(sorted[k] >> 20) - r0];
+            s = as_int ? clm_table_read_i64(ctx->table, c, r0, m, &block[0].i)
+                       : clm_table_read_f64(ctx->table, c, r0, m, &block[0].f);
+            for (; !s && k < n_listed && (sorted[k] >> 20) < r0 + m; k++) {
+                int64_t slot = sorted[k] & 0xFFFFF, at = (sorted[k] >> 20) - r0;
+                if (as_int)
+                    ids[slot] = block[at].i;
+                else
+                    values[slot][g] = block[at].f;
+            }
         }
+        if (as_int && !s)
+            *have_ids = 1;
     }
     free(block);
     return s;
@@ -326,10 +313,8 @@ clm_status run_write_warning_csv(run_ctx *ctx)
             sorted[slot] = (top[(size_t)b * per + k].row << 20) | slot;
     if (!s) {
         qsort(sorted, (size_t)n_listed, sizeof *sorted, by_row);
-        s = gather(ctx, sorted, n_listed, values);
+        s = gather(ctx, sorted, n_listed, values, ids, &have_ids);
     }
-    if (!s)
-        s = gather_ids(ctx, sorted, n_listed, ids, &have_ids);
     char path[4096];
     run_out_path(ctx, "warning.csv", path, sizeof path);
     clm_textfile *tf = NULL;
