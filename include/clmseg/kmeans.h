@@ -1,16 +1,20 @@
 /*
  * clmseg/kmeans.h — k-means segmentation of subscribers.
  *
- * Two levels of use:
+ * The estimator shape of docs/design.md §10:
  *
- *   - the model on an in-memory float32 matrix (rows x features,
- *     row-major): clm_kmeans_params_default / _check / clm_kmeans_create /
- *     clm_kmeans_fit / getters / clm_kmeans_predict / clm_kmeans_free;
- *   - the whole command on a subscriber table: clm_kmeans_run() selects
- *     and standardises the features, fits, and writes /segments of a
- *     results file plus segments.csv and a printed profile;
- *     clm_kmeans_apply_saved() reapplies a saved model to a new quarter
- *     (`clmseg predict`).
+ *   clm_kmeans_params     algorithm parameters (no column names, no paths);
+ *   clm_kmeans_columns    which columns of a table to use;
+ *   clm_kmeans_fit_table  selects and standardises the features of an open
+ *                         clm_table, fits, and keeps in the model what a
+ *                         run needs afterwards: every row's label and
+ *                         distance, and the segment profile;
+ *   clm_kmeans_create + clm_kmeans_fit   the same on rows in memory;
+ *   clm_kmeans_save       writes the model (and the per-row labels of a
+ *                         table fit) into a group of a results file;
+ *   clm_kmeans_load       reads a saved model back (for predict);
+ *   clm_kmeans_predict    assigns rows in memory (raw feature units);
+ *   getters, clm_kmeans_write_csv / clm_kmeans_print, clm_kmeans_free.
  *
  * Properties (docs/kmeans.md): distances are one sgemm per row block plus
  * a vectorised argmin; centroid sums are per-chunk partial sums merged in
@@ -74,19 +78,9 @@ typedef struct clm_kmeans_params {
                               NULL; replaces `init` (needs k > 0, n_init == 1).
                               Borrowed: must stay valid during fit.            */
 
-    /* --- table level (clm_kmeans_run, clm_kmeans_apply_saved) --- */
-    const char *group;               /* NULL: "/subscribers"                  */
-    const char *const *features;     /* NULL-terminated names, or NULL for every
-                                        numeric column but id/time/event/weight */
-    const char *id_column;           /* default "subscriber_id"               */
-    const char *time_column;         /* default "tenure_months"               */
-    const char *event_column;        /* default "churned" (churn rate)        */
-    const char *arpu_column;         /* default "arpu" (profile mean ARPU)    */
-    const char *weight_column;       /* sample weights, or NULL               */
-    int scale;                       /* z-score features (default 1)          */
-    clm_missing_policy missing;      /* default CLM_MISSING_FAIL              */
-    const char *segments_csv;        /* profile CSV path; NULL: "segments.csv"
-                                        in the folder of the output           */
+    int scale;             /* z-score features (default 1); a fit on rows in
+                              memory never scales (the rows are the space)   */
+    clm_missing_policy missing; /* table fits and predict (default FAIL)       */
 
     clm_progress_fn progress;        /* may be NULL                           */
     void *progress_ctx;
@@ -137,37 +131,117 @@ double clm_kmeans_seeding_seconds(const clm_kmeans *model); /* of the kept run *
 /* The --k auto table (count 0 when k was given). */
 const clm_kmeans_k_score *clm_kmeans_k_scores(const clm_kmeans *model, int *count);
 
-/* Assigns rows to the nearest fitted centroid; `distances` (may be NULL)
- * gets the Euclidean distance to it, computed exactly.  Errors:
- * CLM_E_PARAM (not fitted, wrong n_features), CLM_E_NOMEM. */
-clm_status clm_kmeans_predict(const clm_kmeans *model, const float *rows, int64_t n_rows,
-                              int32_t n_features, int32_t *labels, float *distances);
-
 /* Frees the model; NULL is fine. */
 void clm_kmeans_free(clm_kmeans *model);
 
-/* The `clmseg kmeans` command: reads the features of `input_path` (group
- * params->group), handles missing values, standardises, fits, and writes
- * `output_path` (/segments: label, distance, centroids, size, profile,
- * model attributes) and the segments CSV; prints the segment profile (and
- * the --k auto table) to `report` when it is not NULL.  Every output is
- * atomic; on error nothing is left under the final names.  Errors: those
- * of table.h / writer.h, CLM_E_SCHEMA (unknown or non-numeric feature),
- * CLM_E_VALUE (missing value under CLM_MISSING_FAIL, bad weight: the
- * detail names the file, column and row), CLM_E_EMPTY (no rows left). */
-clm_status clm_kmeans_run(const clm_kmeans_params *params, const char *input_path,
-                          const char *output_path, FILE *report);
+/* ---- fitting on a table ---------------------------------------------- */
 
-/* The k-means applier of `clmseg predict`: if `results_path` holds a
- * /segments model, assigns every row of `input` to the saved centroids
- * (columns matched by name, saved standardisation and missing policy
- * reused) and writes /segments/label and /segments/distance to `output`;
- * sets *applied to 1.  Without a /segments model, *applied = 0 and
- * CLM_OK.  Errors: CLM_E_FORMAT (unreadable model), CLM_E_SCHEMA (a
- * feature missing from the input), CLM_E_VALUE (missing value under the
- * fail policy), I/O errors.  Call from the main thread. */
-clm_status clm_kmeans_apply_saved(const char *results_path, const clm_table *input,
-                                  clm_writer *output, int n_threads, int *applied);
+/* Which columns of a table k-means uses.  NULL fields mean "none". */
+typedef struct clm_kmeans_columns {
+    const char *const *features; /* NULL-terminated names, or NULL for every
+                                    numeric column but id/time/event/weight */
+    const char *id;              /* excluded from the default features
+                                    (default "subscriber_id")              */
+    const char *time;            /* excluded (default "tenure_months")     */
+    const char *event;           /* excluded; the profile's churn rate
+                                    (default "churned")                    */
+    const char *arpu;            /* the profile's mean ARPU (default "arpu") */
+    const char *weight;          /* sample weights, or NULL (default)      */
+} clm_kmeans_columns;
+
+/* Fills the defaults above. */
+void clm_kmeans_columns_default(clm_kmeans_columns *columns);
+
+/* Fits on the rows of an open table: chooses the feature columns, reads
+ * them (on the calling thread), applies params->missing, standardises
+ * (params->scale), fits, and computes every row's label (-1 for a row
+ * dropped by CLM_MISSING_DROP) and distance, and the profile of each
+ * segment (size, churn rate, mean ARPU, centroids in original units,
+ * z-scores, the features that set it apart).  The N x d matrix is freed
+ * before returning; the model keeps 8 bytes a row.  Errors: those of
+ * table.h, CLM_E_PARAM, CLM_E_SCHEMA (unknown or non-numeric feature),
+ * CLM_E_VALUE (missing value under CLM_MISSING_FAIL, bad weight: the
+ * detail names the file, column and row), CLM_E_EMPTY (no rows left),
+ * CLM_E_NOMEM.  On success *out owns the model. */
+clm_status clm_kmeans_fit_table(const clm_kmeans_params *params,
+                                const clm_kmeans_columns *columns,
+                                const clm_table *table, clm_kmeans **out);
+
+/* Rows of the table the model was fitted on (0 after an in-memory fit),
+ * and per-row results: label (-1 = dropped) and Euclidean distance to the
+ * assigned centroid in the clustering space (NaN when dropped).  NULL
+ * after an in-memory fit. */
+int64_t clm_kmeans_n_rows(const clm_kmeans *model);
+const int32_t *clm_kmeans_labels(const clm_kmeans *model);
+const float *clm_kmeans_distances(const clm_kmeans *model);
+
+/* Name of feature j (NULL after an in-memory fit). */
+const char *clm_kmeans_feature_name(const clm_kmeans *model, int32_t feature);
+
+/* The profile of a table fit (NULL after an in-memory fit): rows per
+ * segment (k), churn rate and mean ARPU (k; NaN without those columns),
+ * centroids in original units and their z-scores against all rows
+ * (k x n_features), and one "sets it apart" text per segment. */
+typedef struct clm_kmeans_profile {
+    int32_t k, n_features;
+    const int64_t *size;
+    const double *share;
+    const double *churn_rate;
+    const double *mean_arpu;
+    const float *centroids;
+    const float *zscore;
+    const char *const *distinguishing;
+} clm_kmeans_profile;
+
+/* Fills *profile; returns CLM_E_PARAM when the model has no profile. */
+clm_status clm_kmeans_get_profile(const clm_kmeans *model, clm_kmeans_profile *profile);
+
+/* Writes the model into `group` of `writer` ("/segments"): centroids in
+ * original and clustering units, the standardisation, sizes, profile,
+ * the --k auto table, the parameters as attributes, and for a table fit
+ * the per-row `label` and `distance` columns (docs/kmeans.md). */
+clm_status clm_kmeans_save(const clm_kmeans *model, clm_writer *writer, const char *group);
+
+/* The profile as CSV (segments.csv: one row per segment) and as the
+ * printed summary (the --k auto table, the fit line, the profile).
+ * CLM_E_PARAM without a profile; CLM_E_IO when writing fails. */
+clm_status clm_kmeans_write_csv(const clm_kmeans *model, FILE *out);
+void clm_kmeans_print(const clm_kmeans *model, FILE *out);
+
+/* ---- reapplying a saved model ---------------------------------------- */
+
+/* Loads the model saved in `group` of the results file `path` (feature
+ * names, standardisation, missing policy, centroids, product), ready for
+ * clm_kmeans_predict and clm_kmeans_predict_table.  `n_threads` as in the
+ * params.  Errors: CLM_E_OPEN (no such file), CLM_E_FORMAT (not a saved
+ * model; the detail says what is missing), CLM_E_NOMEM.  Use
+ * clm_kmeans_saved_in() first to tell "no model" from "bad model". */
+clm_status clm_kmeans_load(const char *path, const char *group, int32_t n_threads,
+                           clm_kmeans **out);
+
+/* 1 when `group` of the results file `path` holds a saved k-means model,
+ * 0 when it does not (or the file cannot be read). */
+int clm_kmeans_saved_in(const char *path, const char *group);
+
+/* Assigns rows to the nearest fitted centroid.  `rows` (n_rows x
+ * n_features, row-major) are in the units the model was fitted on: raw
+ * feature values for a table fit (the saved standardisation and missing
+ * policy are applied here: a missing value fails with CLM_E_VALUE naming
+ * the feature and the row, is dropped (label -1, distance NaN) or
+ * imputed), the clustering space for an in-memory fit.  `distances` (may
+ * be NULL) gets the exact Euclidean distance in the clustering space.
+ * Errors: CLM_E_PARAM (not fitted, wrong n_features), CLM_E_VALUE,
+ * CLM_E_NOMEM. */
+clm_status clm_kmeans_predict(const clm_kmeans *model, const float *rows, int64_t n_rows,
+                              int32_t n_features, int32_t *labels, float *distances);
+
+/* Assigns every row of an open table (feature columns matched by name,
+ * read in blocks on the calling thread): labels and distances hold
+ * clm_table_n_rows(table) values each.  Errors: CLM_E_SCHEMA (a feature
+ * missing or not numeric), those of clm_kmeans_predict with the file,
+ * column and row named. */
+clm_status clm_kmeans_predict_table(const clm_kmeans *model, const clm_table *table,
+                                    int32_t *labels, float *distances);
 
 #ifdef __cplusplus
 }

@@ -15,8 +15,8 @@
  * Two ways in:
  *   - in memory: clm_survival_create, clm_survival_add (any number of row
  *     blocks, counted in parallel), clm_survival_finish, then the getters;
- *   - from a table: clm_survival_fit_table streams the columns of an HDF5
- *     input (and, for segments, a results file) through the same path.
+ *   - from an open table: clm_survival_fit_table streams the columns
+ *     through the same path (strata from a column or from memory).
  * Counting is one pass: events and censorings per (stratum, integer time)
  * cell, directly indexed, per-thread tables; times that are not integers
  * switch to a hash of distinct (stratum, time) pairs, sorted at the end.
@@ -157,30 +157,35 @@ void clm_survival_free(clm_survival *surv);
 
 /* Which columns to use.  NULL fields take the defaults shown. */
 typedef struct clm_survival_columns {
-    const char *group;        /* input group; "/subscribers"                   */
     const char *time;         /* "tenure_months"                               */
     const char *event;        /* "churned": 0/1 numeric or boolean, or a
                                  categorical with event_level                 */
     const char *event_level;  /* category meaning "event" (e.g. "Yes"); NULL:
                                  a two-level categorical needs it, numeric
                                  columns must be 0/1                          */
-    const char *by;           /* stratum column; NULL: overall curve only;
-                                 "segment" with `results`: /segments/label    */
-    const char *results;      /* results file holding /segments/label         */
+    const char *by;           /* stratum column of the table; NULL: overall
+                                 curve only (or the strata below)             */
     const char *arpu;         /* ARPU column; NULL: no LTV                     */
+    /* Strata already in memory (e.g. the segment labels of a k-means fit),
+     * used when `strata` is not NULL and `by` is NULL: strata[i] in
+     * [0, n_strata) for row i, or -1 for a row without a stratum.  Borrowed
+     * for the duration of the fit. */
+    const int32_t *strata;
+    int32_t n_strata;
+    const char *const *stratum_labels; /* n_strata names, or NULL: "0", "1", ... */
+    const char *strata_name;  /* name of the strata in messages ("segment")    */
 } clm_survival_columns;
 
-/* Streams the columns of `path` in blocks of 16 x CLM_BLOCK_ROWS (read on the
- * calling thread, counted in parallel) and finishes the estimator.  A
- * categorical `by` gives one stratum per category (code -1: missing); an
- * integer-valued column one stratum per distinct value (NaN: missing).
- * Errors: those of clm_table_open / clm_survival_add, CLM_E_SCHEMA for a
- * missing or unusable column or a segment label column whose length is
- * not the table's, CLM_E_VALUE for bad values (file, column and row). */
+/* Streams the columns of an open table in blocks of 16 x CLM_BLOCK_ROWS
+ * (read on the calling thread, counted in parallel) and finishes the
+ * estimator.  A categorical `by` gives one stratum per category (code -1:
+ * missing); an integer-valued column one stratum per distinct value (NaN:
+ * missing).  Errors: those of clm_table.h / clm_survival_add, CLM_E_SCHEMA
+ * for a missing or unusable column, CLM_E_PARAM for in-memory strata out
+ * of range, CLM_E_VALUE for bad values (file, column and row). */
 clm_status clm_survival_fit_table(const clm_survival_params *params,
-                                  const char *path,
                                   const clm_survival_columns *columns,
-                                  clm_survival **out);
+                                  const clm_table *table, clm_survival **out);
 
 /* ---- outputs ------------------------------------------------------------ */
 

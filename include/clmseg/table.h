@@ -80,6 +80,19 @@ clm_status clm_table_open(const char *path, const char *group, clm_table **out);
  * Callers check the length of the columns they use. */
 clm_status clm_table_open_any(const char *path, const char *group, clm_table **out);
 
+/* Opens another group (e.g. "/truth") of the file `table` has open,
+ * without opening the file again, with the rules of clm_table_open_any.
+ * The new handle borrows the file: close it before `table`. */
+clm_status clm_table_open_group(const clm_table *table, const char *group, clm_table **out);
+
+/* Turns the column cache on (1) or off (0, freeing it).  With the cache
+ * on, the first read of a column loads the whole column once, in its
+ * stored type, and every later read of it is served from memory with the
+ * same values a file read gives.  For callers that read the same columns
+ * several times (the quarterly run); costs the stored size of each column
+ * read.  CLM_E_PARAM for a NULL table. */
+clm_status clm_table_set_cache(clm_table *table, int on);
+
 /* Closes the file and frees the handle.  NULL is fine. */
 void clm_table_close(clm_table *table);
 

@@ -8,7 +8,8 @@
  * search scans the bins.  Histograms hold integer class counts, so the tree
  * is bit-identical for any thread count.  docs/tree.md gives the formulas.
  *
- * Usage: clm_tree_params_default(&p); set p.target ...; clm_tree_fit_table()
+ * Usage: clm_tree_params_default(&p), clm_tree_columns_default(&c); set
+ * c.target ...; clm_tree_fit_table()
  * (or clm_tree_fit_matrix() for an in-memory float matrix); read the model
  * with the getters; clm_tree_save() / clm_tree_write_rules() /
  * clm_tree_write_json(); clm_tree_free().
@@ -42,14 +43,6 @@ typedef enum clm_tree_criterion {
 } clm_tree_criterion;
 
 typedef struct clm_tree_params {
-    const char *target;        /* target column (default "churned")           */
-    const char *target_level;  /* categorical target: the positive label, or
-                                  NULL (multi-class over all categories, or
-                                  binary when the column has two levels)    */
-    const char *const *features;/* feature columns, or NULL: every numeric or
-                                  categorical column except the target and
-                                  "subscriber_id"                           */
-    int n_features_given;      /* length of `features` (0 when NULL)          */
     clm_tree_criterion criterion;
     int max_depth;             /* default 8; 0 = unlimited                    */
     int64_t min_leaf;          /* rows per leaf at least (default 1)          */
@@ -74,8 +67,23 @@ void clm_tree_params_default(clm_tree_params *params);
 /* Checks the parameters alone; CLM_E_PARAM with a detail naming the wrong
  * one (max_depth < 0, min_leaf < 1, min_gain < 0, max_leaves == 1 or < 0,
  * ccp_alpha < 0, test_fraction outside [0, 1), n_bins outside [2, 256],
- * n_threads < 0, no target). */
+ * n_threads < 0). */
 clm_status clm_tree_params_check(const clm_tree_params *params);
+
+/* Which columns of a table the tree uses. */
+typedef struct clm_tree_columns {
+    const char *target;         /* target column (default "churned")          */
+    const char *target_level;   /* categorical target: the positive label, or
+                                   NULL (multi-class over all categories, or
+                                   binary when the column has two levels)    */
+    const char *const *features;/* feature columns, or NULL: every numeric or
+                                   categorical column except the target and
+                                   "subscriber_id"                           */
+    int n_features;             /* length of `features` (0 when NULL)         */
+} clm_tree_columns;
+
+/* Fills the defaults above. */
+void clm_tree_columns_default(clm_tree_columns *columns);
 
 typedef struct clm_tree clm_tree;
 
@@ -88,6 +96,7 @@ typedef struct clm_tree clm_tree;
  * to learn), CLM_E_NOMEM.  On success *out owns the model and a copy of
  * the binned training matrix (used by clm_tree_predict_training). */
 clm_status clm_tree_fit_table(const clm_tree_params *params,
+                              const clm_tree_columns *columns,
                               const clm_table *table, clm_tree **out);
 
 /* Trains on an in-memory row-major float matrix x[n_rows][n_features]

@@ -217,10 +217,13 @@ int cmd_bench(int argc, char **argv)
     t = NULL;
     clm_survival_params svp;
     clm_survival_params_default(&svp);
-    clm_survival_columns sc = {NULL, NULL, NULL, NULL, "branch", NULL, "arpu"};
+    clm_survival_columns sc;
+    memset(&sc, 0, sizeof sc);
+    sc.by = "branch";
+    sc.arpu = "arpu";
     clm_survival *surv = NULL;
     t0 = cli_now();
-    if (clm_survival_fit_table(&svp, quarter, &sc, &surv)) {
+    if (clm_table_open(quarter, NULL, &t) || clm_survival_fit_table(&svp, &sc, t, &surv)) {
         rc = fail_bench("survival");
         goto done;
     }

@@ -8,6 +8,7 @@
 
 #include "clmseg/clmseg.h"
 #include "cli/cli_internal.h"
+#include "core/util_internal.h"
 
 static const char *const kmeans_usage =
     "usage: clmseg kmeans data.h5 -o results.h5 [options]\n"
@@ -73,12 +74,54 @@ static int parse_k(const char *text, clm_kmeans_params *p)
     return 0;
 }
 
+/* The command as a composition of the estimator: open, fit, save the
+ * model and the profile CSV (both atomic: the CSV is committed after
+ * results.h5), print. */
+static clm_status run_kmeans(const clm_kmeans_params *p, const clm_kmeans_columns *cols,
+                             const char *group, const char *input, const char *output,
+                             const char *csv_path, FILE *report)
+{
+    const char *inputs[] = {input, NULL};
+    char *beside = csv_path ? NULL : util_path_beside(output, "segments.csv");
+    if (!csv_path && !beside)
+        return clm_error(CLM_E_NOMEM, "k-means: out of memory");
+    clm_table *table = NULL;
+    clm_kmeans *model = NULL;
+    clm_writer *w = NULL;
+    clm_textfile *csv = NULL;
+    clm_status st = clm_table_open(input, group, &table);
+    if (!st) st = clm_kmeans_fit_table(p, cols, table, &model);
+    clm_table_close(table);
+    if (!st) st = clm_writer_create(output, inputs, &w);
+    if (!st) st = clm_kmeans_save(model, w, "/segments");
+    if (!st) st = clm_textfile_open(csv_path ? csv_path : beside, inputs, &csv);
+    if (!st) st = clm_kmeans_write_csv(model, clm_textfile_stream(csv));
+    if (!st) {
+        st = clm_writer_commit(w);
+        w = NULL;
+    }
+    if (!st) {
+        st = clm_textfile_commit(csv);
+        csv = NULL;
+    }
+    if (!st && report)
+        clm_kmeans_print(model, report);
+    clm_writer_abort(w);
+    clm_textfile_abort(csv);
+    clm_kmeans_free(model);
+    free(beside);
+    return st;
+}
+
 int cmd_kmeans(int argc, char **argv)
 {
     cli_common common;
     cli_common_default(&common);
     clm_kmeans_params p;
     clm_kmeans_params_default(&p);
+    clm_kmeans_columns cols;
+    clm_kmeans_columns_default(&cols);
+    const char *group = NULL, *csv_path = NULL;
     const char *input = NULL, *output = NULL;
     char *features_text = NULL;
     const char **features = NULL;
@@ -158,19 +201,19 @@ int cmd_kmeans(int argc, char **argv)
             rc = !(v = cli_value("kmeans", argc, argv, &i)) || cli_parse_f64("kmeans", a, v, 0.0, 1e300, &x);
             if (!rc) p.tol = x;
         } else if (!strcmp(a, "--sample-weight")) {
-            rc = !(p.weight_column = cli_value("kmeans", argc, argv, &i));
+            rc = !(cols.weight = cli_value("kmeans", argc, argv, &i));
         } else if (!strcmp(a, "--group")) {
-            rc = !(p.group = cli_value("kmeans", argc, argv, &i));
+            rc = !(group = cli_value("kmeans", argc, argv, &i));
         } else if (!strcmp(a, "--id")) {
-            rc = !(p.id_column = cli_value("kmeans", argc, argv, &i));
+            rc = !(cols.id = cli_value("kmeans", argc, argv, &i));
         } else if (!strcmp(a, "--time")) {
-            rc = !(p.time_column = cli_value("kmeans", argc, argv, &i));
+            rc = !(cols.time = cli_value("kmeans", argc, argv, &i));
         } else if (!strcmp(a, "--event")) {
-            rc = !(p.event_column = cli_value("kmeans", argc, argv, &i));
+            rc = !(cols.event = cli_value("kmeans", argc, argv, &i));
         } else if (!strcmp(a, "--arpu")) {
-            rc = !(p.arpu_column = cli_value("kmeans", argc, argv, &i));
+            rc = !(cols.arpu = cli_value("kmeans", argc, argv, &i));
         } else if (!strcmp(a, "--csv")) {
-            rc = !(p.segments_csv = cli_value("kmeans", argc, argv, &i));
+            rc = !(csv_path = cli_value("kmeans", argc, argv, &i));
         } else if (a[0] == '-' && a[1] != '\0') {
             rc = cli_usage_error("kmeans", "unknown option '%s'", a);
         } else if (!input) {
@@ -187,7 +230,7 @@ int cmd_kmeans(int argc, char **argv)
         features = split_names(features_text);
         if (!features || !features[0])
             rc = cli_usage_error("kmeans", "--features: no column names given");
-        p.features = features;
+        cols.features = features;
     }
     if (rc != 0) {
         free(features);
@@ -201,7 +244,7 @@ int cmd_kmeans(int argc, char **argv)
     cli_progress_init(&progress, common.quiet);
     p.progress = cli_progress;
     p.progress_ctx = &progress;
-    clm_status st = clm_kmeans_run(&p, input, output, common.quiet ? NULL : stdout);
+    clm_status st = run_kmeans(&p, &cols, group, input, output, csv_path, common.quiet ? NULL : stdout);
     free(features);
     free(features_text);
     return st ? cli_fail("kmeans", st) : 0;

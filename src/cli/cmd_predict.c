@@ -11,6 +11,7 @@
  * line to `appliers` below.  No applied model at all is an error.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clmseg/clmseg.h"
@@ -19,11 +20,60 @@
 typedef clm_status (*predict_applier)(const char *results_path, const clm_table *input,
                                       clm_writer *output, int n_threads, int *applied);
 
+/* The k-means applier: the saved model loaded, every row assigned, the
+ * labels, distances and sizes written. */
+static clm_status apply_kmeans(const char *results_path, const clm_table *input, clm_writer *output,
+                               int n_threads, int *applied)
+{
+    *applied = 0;
+    if (!clm_kmeans_saved_in(results_path, "/segments"))
+        return CLM_OK;
+    clm_kmeans *model = NULL;
+    clm_status st = clm_kmeans_load(results_path, "/segments", n_threads, &model);
+    if (st)
+        return st;
+    const int64_t n = clm_table_n_rows(input);
+    const int k = clm_kmeans_k(model), d = clm_kmeans_n_features(model);
+    int32_t *labels = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+    float *dist = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
+    int64_t *size = calloc((size_t)k, sizeof(int64_t));
+    const char **names = malloc(sizeof(char *) * (size_t)d);
+    if (!labels || !dist || !size || !names)
+        st = clm_error(CLM_E_NOMEM, "predict: out of memory");
+    if (!st) st = clm_kmeans_predict_table(model, input, labels, dist);
+    for (int64_t i = 0; !st && i < n; i++)
+        if (labels[i] >= 0)
+            size[labels[i]]++;
+    int label_ds = -1, dist_ds = -1;
+    if (!st) st = clm_writer_column_create(output, "/segments/label", CLM_DT_INT32, n, &label_ds);
+    if (!st) st = clm_writer_column_create(output, "/segments/distance", CLM_DT_FLOAT32, n, &dist_ds);
+    for (int64_t row0 = 0; !st && row0 < n; row0 += CLM_BLOCK_ROWS) {
+        int64_t nb = n - row0 < CLM_BLOCK_ROWS ? n - row0 : CLM_BLOCK_ROWS;
+        st = clm_writer_column_write(output, label_ds, row0, nb, labels + row0);
+        if (!st) st = clm_writer_column_write(output, dist_ds, row0, nb, dist + row0);
+    }
+    const int64_t kdim[1] = {k};
+    for (int j = 0; names && j < d; j++)
+        names[j] = clm_kmeans_feature_name(model, j);
+    if (!st) st = clm_writer_array(output, "/segments/size", CLM_DT_INT64, 1, kdim, size);
+    if (!st) st = clm_writer_attr_i64(output, "/segments", "k", k);
+    if (!st) st = clm_writer_attr_string(output, "/segments", "model", results_path);
+    if (!st) st = clm_writer_attr_strings(output, "/segments", "features", names, d);
+    if (!st)
+        *applied = 1;
+    free(labels);
+    free(dist);
+    free(size);
+    free(names);
+    clm_kmeans_free(model);
+    return st;
+}
+
 static const struct {
     const char *group;      /* what the model writes, for messages */
     predict_applier apply;
 } appliers[] = {
-    {"/segments", clm_kmeans_apply_saved},
+    {"/segments", apply_kmeans},
     {"/churn", clm_tree_apply_saved},
     {"/lifecycle", clm_lifecycle_apply_saved},
 };

@@ -61,6 +61,38 @@ static void default_csv(const char *output, char *out, size_t size)
         snprintf(out, size, "%.*s/survival.csv", (int)(slash - output), output);
 }
 
+/* The /segments/label column of a results file, with k = largest + 1. */
+static clm_status read_segment_labels(const char *results, int64_t n_rows, int32_t **out, int32_t *k)
+{
+    clm_table *seg = NULL;
+    *out = NULL;
+    clm_status st = clm_table_open_any(results, "/segments", &seg);
+    int col = -1;
+    if (!st) st = clm_table_require(seg, "label", CLM_KIND_UNSUPPORTED, &col);
+    if (!st && clm_table_column(seg, col)->length != n_rows)
+        st = clm_error(CLM_E_SCHEMA, "%s: /segments/label has %lld rows but the input has %lld", results,
+                       (long long)clm_table_column(seg, col)->length, (long long)n_rows);
+    int32_t *labels = st ? NULL : malloc(sizeof(int32_t) * (size_t)(n_rows > 0 ? n_rows : 1));
+    if (!st && !labels)
+        st = clm_error(CLM_E_NOMEM, "out of memory");
+    if (!st) st = clm_table_read_i32(seg, col, 0, n_rows, labels);
+    int32_t hi = -1;
+    for (int64_t i = 0; !st && i < n_rows; i++) {
+        if (labels[i] < -1)
+            st = clm_error(CLM_E_VALUE, "%s: /segments/label, row %lld: %d is not a segment", results,
+                           (long long)i, (int)labels[i]);
+        hi = labels[i] > hi ? labels[i] : hi;
+    }
+    clm_table_close(seg);
+    if (st) {
+        free(labels);
+        return st;
+    }
+    *out = labels;
+    *k = hi + 1 > 0 ? hi + 1 : 1;
+    return CLM_OK;
+}
+
 int cmd_survival(int argc, char **argv)
 {
     const char *cmd = "survival";
@@ -71,6 +103,7 @@ int cmd_survival(int argc, char **argv)
     clm_survival_columns cols;
     memset(&cols, 0, sizeof cols);
     const char *input = NULL, *output = NULL, *csv = NULL, *arpu = NULL;
+    const char *group = NULL, *results = NULL;
     int64_t horizon;
 
     for (int i = 1; i < argc; i++) {
@@ -88,12 +121,12 @@ int cmd_survival(int argc, char **argv)
 #define VALUE() do { if (!(v = cli_value(cmd, argc, argv, &i))) return 1; } while (0)
         if (!strcmp(a, "-o") || !strcmp(a, "--output")) { VALUE(); output = v; }
         else if (!strcmp(a, "--csv")) { VALUE(); csv = v; }
-        else if (!strcmp(a, "--group")) { VALUE(); cols.group = v; }
+        else if (!strcmp(a, "--group")) { VALUE(); group = v; }
         else if (!strcmp(a, "--time")) { VALUE(); cols.time = v; }
         else if (!strcmp(a, "--event")) { VALUE(); cols.event = v; }
         else if (!strcmp(a, "--event-level")) { VALUE(); cols.event_level = v; }
         else if (!strcmp(a, "--by")) { VALUE(); cols.by = v; }
-        else if (!strcmp(a, "--results")) { VALUE(); cols.results = v; }
+        else if (!strcmp(a, "--results")) { VALUE(); results = v; }
         else if (!strcmp(a, "--arpu")) { VALUE(); arpu = v; }
         else if (!strcmp(a, "--conf-type")) {
             VALUE();
@@ -134,22 +167,25 @@ int cmd_survival(int argc, char **argv)
         return cli_usage_error(cmd, "no input file (clmseg survival data.h5 -o results.h5)");
     if (!output)
         return cli_usage_error(cmd, "no output file: give -o results.h5");
-    if (cols.results && (!cols.by || strcmp(cols.by, "segment")))
+    if (results && (!cols.by || strcmp(cols.by, "segment")))
         return cli_usage_error(cmd, "--results goes with --by segment");
     cli_common_apply(&common);
     params.n_threads = common.n_threads;
 
+    clm_table *table = NULL;
+    int32_t *segments = NULL;
+    clm_status st = clm_table_open(input, group, &table);
     /* ARPU: the named column, or "arpu" when the table has one. */
     if (arpu && strcmp(arpu, "none"))
         cols.arpu = arpu;
-    if (!arpu) {
-        clm_table *probe = NULL;
-        clm_status st = clm_table_open(input, cols.group, &probe);
-        if (st)
-            return cli_fail(cmd, st);
-        if (clm_table_find(probe, "arpu") >= 0)
-            cols.arpu = "arpu";
-        clm_table_close(probe);
+    if (!st && !arpu && clm_table_find(table, "arpu") >= 0)
+        cols.arpu = "arpu";
+    /* --by segment --results r.h5: the saved labels are the strata. */
+    if (!st && results) {
+        st = read_segment_labels(results, clm_table_n_rows(table), &segments, &cols.n_strata);
+        cols.strata = segments;
+        cols.strata_name = "segment";
+        cols.by = NULL;
     }
 
     cli_progress_state progress;
@@ -158,11 +194,15 @@ int cmd_survival(int argc, char **argv)
     params.progress_ctx = &progress;
 
     clm_survival *surv = NULL;
-    clm_status st = clm_survival_fit_table(&params, input, &cols, &surv);
+    if (!st)
+        st = clm_survival_fit_table(&params, &cols, table, &surv);
+    clm_table_close(table);
+    free(segments);
     if (st)
         return cli_fail(cmd, st);
+    cols.by = results ? "segment" : cols.by;
 
-    const char *inputs[3] = {input, cols.results, NULL};
+    const char *inputs[3] = {input, results, NULL};
     char csv_default[4096];
     if (!csv) {
         default_csv(output, csv_default, sizeof csv_default);

@@ -212,6 +212,8 @@ int cmd_tree(int argc, char **argv)
     cli_common_default(&common);
     clm_tree_params params;
     clm_tree_params_default(&params);
+    clm_tree_columns tcols;
+    clm_tree_columns_default(&tcols);
     const char *input = NULL, *output = NULL, *group = NULL;
     char *feature_text = NULL;
     char **features = NULL;
@@ -238,10 +240,10 @@ int cmd_tree(int argc, char **argv)
             if (!(group = cli_value("tree", argc, argv, &i)))
                 goto out;
         } else if (!strcmp(arg, "--target")) {
-            if (!(params.target = cli_value("tree", argc, argv, &i)))
+            if (!(tcols.target = cli_value("tree", argc, argv, &i)))
                 goto out;
         } else if (!strcmp(arg, "--target-level")) {
-            if (!(params.target_level = cli_value("tree", argc, argv, &i)))
+            if (!(tcols.target_level = cli_value("tree", argc, argv, &i)))
                 goto out;
         } else if (!strcmp(arg, "--criterion")) {
             if (!(v = cli_value("tree", argc, argv, &i)))
@@ -311,12 +313,12 @@ int cmd_tree(int argc, char **argv)
                 goto out;
             }
             strcpy(feature_text, v);
-            features = split_list(feature_text, &params.n_features_given);
-            if (!features || params.n_features_given == 0) {
+            features = split_list(feature_text, &tcols.n_features);
+            if (!features || tcols.n_features == 0) {
                 rc = cli_usage_error("tree", "--features: give a comma-separated list of columns");
                 goto out;
             }
-            params.features = (const char *const *)features;
+            tcols.features = (const char *const *)features;
         } else if (arg[0] == '-' && arg[1]) {
             rc = cli_usage_error("tree", "unknown option %s", arg);
             goto out;
@@ -357,7 +359,7 @@ int cmd_tree(int argc, char **argv)
     if (!st)
         st = clm_table_open(input, group, &table);
     if (!st)
-        st = clm_tree_fit_table(&params, table, &tree);
+        st = clm_tree_fit_table(&params, &tcols, table, &tree);
     clm_table_close(table);
     if (!st)
         st = write_outputs(tree, input, output, rules_path, json_path);

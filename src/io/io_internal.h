@@ -18,6 +18,10 @@ void clm_io_silence_hdf5(void);
  * H5I_INVALID_HID for string/other. */
 hid_t clm_io_native_type(clm_dtype dtype);
 
+/* The file descriptor under an open table (sec2 driver), or -1: lets a
+ * caller read the file's bytes without opening it again. */
+int io_table_fd(const clm_table *table);
+
 /* dtype of an HDF5 datatype as stored.  Enumerations with an integer base
  * (h5py stores numpy bool this way) map to their base type, and *is_enum is
  * set so readers know HDF5 will not convert them for us. */

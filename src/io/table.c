@@ -205,7 +205,8 @@ static clm_status describe_column(clm_table *t, table_column *c, int strict)
     return CLM_OK;
 }
 
-static clm_status open_table(const char *path, const char *group, int strict, clm_table **out)
+static clm_status open_table(const char *path, const char *group, int strict, hid_t shared_file,
+                             clm_table **out)
 {
     *out = NULL;
     if (!path)
@@ -215,11 +216,13 @@ static clm_status open_table(const char *path, const char *group, int strict, cl
     clm_io_silence_hdf5();
 
     struct stat st;
-    if (stat(path, &st) != 0)
+    if (shared_file >= 0) {
+        /* another group of an open file: no new open of the file */
+    } else if (stat(path, &st) != 0)
         return clm_error(CLM_E_OPEN, "cannot open '%s': %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode))
+    else if (S_ISDIR(st.st_mode))
         return clm_error(CLM_E_OPEN, "cannot open '%s': it is a folder", path);
-    if (H5Fis_hdf5(path) <= 0)
+    else if (H5Fis_hdf5(path) <= 0)
         return clm_error(CLM_E_FORMAT, "%s: not an HDF5 file (CSV? use clmseg import)", path);
 
     clm_table *t = calloc(1, sizeof *t);
@@ -234,7 +237,8 @@ static clm_status open_table(const char *path, const char *group, int strict, cl
         status = clm_error(CLM_E_NOMEM, "out of memory opening '%s'", path);
         goto fail;
     }
-    t->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    t->shares_file = shared_file >= 0;
+    t->file = t->shares_file ? shared_file : H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (t->file < 0) {
         status = clm_error(CLM_E_FORMAT, "%s: cannot open as HDF5 (corrupt or truncated file?)", path);
         goto fail;
@@ -306,12 +310,28 @@ fail:
 
 clm_status clm_table_open(const char *path, const char *group, clm_table **out)
 {
-    return open_table(path, group, 1, out);
+    return open_table(path, group, 1, H5I_INVALID_HID, out);
 }
 
 clm_status clm_table_open_any(const char *path, const char *group, clm_table **out)
 {
-    return open_table(path, group, 0, out);
+    return open_table(path, group, 0, H5I_INVALID_HID, out);
+}
+
+clm_status clm_table_open_group(const clm_table *table, const char *group, clm_table **out)
+{
+    *out = NULL;
+    if (!table || !group)
+        return clm_error(CLM_E_PARAM, "open_group: no table or group");
+    return open_table(table->path, group, 0, table->file, out);
+}
+
+int io_table_fd(const clm_table *t)
+{
+    void *handle = NULL;
+    if (!t || H5Fget_vfd_handle(t->file, H5P_DEFAULT, &handle) < 0 || !handle)
+        return -1;
+    return *(int *)handle; /* the sec2 driver's handle is its descriptor */
 }
 
 void clm_table_close(clm_table *t)
@@ -328,12 +348,13 @@ void clm_table_close(clm_table *t)
             free(c->categories);
         }
         free(c->name);
+        free(c->cache);
     }
     free(t->columns);
     free(t->column_block);
     if (t->group_id >= 0)
         H5Gclose(t->group_id);
-    if (t->file >= 0)
+    if (t->file >= 0 && !t->shares_file)
         H5Fclose(t->file);
     free(t->path);
     free(t->group);

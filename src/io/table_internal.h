@@ -16,6 +16,8 @@ typedef struct table_column {
     hid_t dataset;          /* kept open for the table's lifetime     */
     int is_enum;            /* HDF5 enum: read raw, convert ourselves */
     int rank;               /* 1 for usable columns                   */
+    void *cache;            /* whole column in its stored type, or NULL */
+    int caching;            /* set while the cache is being filled    */
 } table_column;
 
 struct clm_table {
@@ -28,7 +30,20 @@ struct clm_table {
     int64_t n_rows;         /* common length, or -1 (open_any)        */
     float *column_block;    /* column-major staging of block reads    */
     size_t column_block_cap;/* floats allocated in column_block       */
+    int cache_on;           /* clm_table_set_cache                    */
+    int shares_file;        /* opened with clm_table_open_group: the
+                               file id belongs to the parent            */
 };
+
+/* One hyperslab read of rows [row0, row0 + n) of a column as `mem_type`
+ * (served from the cache when it is on). */
+clm_status io_read_rows(const clm_table *t, const table_column *c, int64_t row0, int64_t n_rows,
+                        hid_t mem_type, void *out);
+
+/* Serves a read from the column cache: returns 1 when it did (the result
+ * in *status), 0 when the read must go to the file. */
+int io_cache_read(const clm_table *t, const table_column *c, int64_t row0, int64_t n_rows,
+                  hid_t mem_type, void *out, clm_status *status);
 
 /* Reads `categories` of a categorical column into a NUL-terminated array
  * of owned strings.  Returns the count, 0 if the attribute is absent, or a

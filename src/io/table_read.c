@@ -42,11 +42,14 @@ static const table_column *check_range(const clm_table *t, int column, int64_t r
 }
 
 /* One hyperslab read of rows [row0, row0+n) into `out` as `mem_type`. */
-static clm_status read_rows(const clm_table *t, const table_column *c, int64_t row0, int64_t n_rows,
-                            hid_t mem_type, void *out)
+clm_status io_read_rows(const clm_table *t, const table_column *c, int64_t row0, int64_t n_rows,
+                        hid_t mem_type, void *out)
 {
     if (n_rows == 0)
         return CLM_OK;
+    clm_status cached;
+    if (io_cache_read(t, c, row0, n_rows, mem_type, out, &cached))
+        return cached;
     hsize_t start = (hsize_t)row0, count = (hsize_t)n_rows;
     hid_t fspace = H5Dget_space(c->dataset);
     hid_t mspace = H5Screate_simple(1, &count, NULL);
@@ -74,7 +77,7 @@ static clm_status read_enum_as_i64(const clm_table *t, const table_column *c, in
     if (ftype < 0 || mtype < 0 || !raw)
         status = clm_error(raw ? CLM_E_HDF5 : CLM_E_NOMEM, "%s: column '%s': cannot read enum values", t->path, c->name);
     else
-        status = read_rows(t, c, row0, n_rows, mtype, raw);
+        status = io_read_rows(t, c, row0, n_rows, mtype, raw);
     for (int64_t i = 0; status == CLM_OK && i < n_rows; i++) {
         const unsigned char *p = raw + i * size;
         switch (c->info.dtype) {
@@ -109,7 +112,7 @@ clm_status clm_table_read_i64(const clm_table *t, int column, int64_t row0, int6
                          t->path, c->name, clm_dtype_name(c->info.dtype));
     if (c->is_enum)
         return read_enum_as_i64(t, c, row0, n_rows, out);
-    return read_rows(t, c, row0, n_rows, H5T_NATIVE_INT64, out);
+    return io_read_rows(t, c, row0, n_rows, H5T_NATIVE_INT64, out);
 }
 
 clm_status clm_table_read_i32(const clm_table *t, int column, int64_t row0, int64_t n_rows, int32_t *out)
@@ -121,7 +124,7 @@ clm_status clm_table_read_i32(const clm_table *t, int column, int64_t row0, int6
     clm_dtype d = c->info.dtype;
     if (!c->is_enum && (d == CLM_DT_INT8 || d == CLM_DT_UINT8 || d == CLM_DT_INT16 ||
                         d == CLM_DT_UINT16 || d == CLM_DT_INT32))
-        return read_rows(t, c, row0, n_rows, H5T_NATIVE_INT32, out);
+        return io_read_rows(t, c, row0, n_rows, H5T_NATIVE_INT32, out);
     /* Wider types: through int64, checking the range. */
     int64_t *wide = malloc((size_t)(n_rows ? n_rows : 1) * sizeof *wide);
     if (!wide)
@@ -153,7 +156,7 @@ clm_status clm_table_read_f64(const clm_table *t, int column, int64_t row0, int6
             out[i] = (double)v;
         }
     } else {
-        status = read_rows(t, c, row0, n_rows, H5T_NATIVE_DOUBLE, out);
+        status = io_read_rows(t, c, row0, n_rows, H5T_NATIVE_DOUBLE, out);
     }
     if (status == CLM_OK && c->info.kind == CLM_KIND_CATEGORICAL)
         for (int64_t i = 0; i < n_rows; i++)
@@ -177,7 +180,7 @@ clm_status clm_table_read_f32(const clm_table *t, int column, int64_t row0, int6
             out[i] = (float)wide[i];
         free(wide);
     } else {
-        status = read_rows(t, c, row0, n_rows, H5T_NATIVE_FLOAT, out);
+        status = io_read_rows(t, c, row0, n_rows, H5T_NATIVE_FLOAT, out);
     }
     if (status == CLM_OK && c->info.kind == CLM_KIND_CATEGORICAL)
         for (int64_t i = 0; i < n_rows; i++)

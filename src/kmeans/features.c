@@ -40,9 +40,9 @@ void km_features_free(km_features *f)
     memset(f, 0, sizeof *f);
 }
 
-static int is_excluded(const char *name, const clm_kmeans_params *p)
+static int is_excluded(const char *name, const clm_kmeans_columns *c)
 {
-    const char *skip[] = {p->id_column, p->time_column, p->event_column, p->weight_column};
+    const char *skip[] = {c->id, c->time, c->event, c->weight};
     for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
         if (skip[i] && !strcmp(name, skip[i]))
             return 1;
@@ -58,7 +58,7 @@ static char *copy_string(const char *s)
     return c;
 }
 
-clm_status km_features_select(const clm_table *table, const clm_kmeans_params *p,
+clm_status km_features_select(const clm_table *table, const clm_kmeans_columns *p,
                               km_features *f)
 {
     memset(f, 0, sizeof *f);
@@ -166,7 +166,7 @@ static int64_t first_bad(const float *block, int64_t n, int d, int *feature)
 }
 
 clm_status km_features_load(const clm_table *table, const clm_kmeans_params *p,
-                            km_features *f)
+                            const clm_kmeans_columns *c, km_features *f)
 {
     const char *path = clm_table_path(table);
     const int d = f->n_features;
@@ -175,8 +175,8 @@ clm_status km_features_load(const clm_table *table, const clm_kmeans_params *p,
     if (n_input <= 0)
         return clm_error(CLM_E_EMPTY, "%s: the table %s has no rows", path, clm_table_group(table));
     int weight_col = -1;
-    if (p->weight_column) {
-        clm_status st = clm_table_require(table, p->weight_column, CLM_KIND_NUMERIC, &weight_col);
+    if (c->weight) {
+        clm_status st = clm_table_require(table, c->weight, CLM_KIND_NUMERIC, &weight_col);
         if (st)
             return st;
     }
@@ -217,7 +217,7 @@ clm_status km_features_load(const clm_table *table, const clm_kmeans_params *p,
                     continue; /* the row is dropped below */
                 if (!isfinite(w) || w < 0.0f) {
                     st = clm_error(CLM_E_VALUE, "%s: column '%s' (sample weight) has %s %g at row %lld; weights must be finite and >= 0",
-                                   path, p->weight_column, isnan(w) ? "a missing value" : "the value",
+                                   path, c->weight, isnan(w) ? "a missing value" : "the value",
                                    (double)w, (long long)(row0 + i));
                     break;
                 }

@@ -214,13 +214,13 @@ typedef struct km_features {
 
 /* Chooses the feature columns (params->features or the default rule).
  * Errors name the file and the column. */
-clm_status km_features_select(const clm_table *table, const clm_kmeans_params *params,
+clm_status km_features_select(const clm_table *table, const clm_kmeans_columns *columns,
                               km_features *features);
 
 /* Reads the matrix, applies the missing policy, reads weights, computes
  * mean/std and standardises (when params->scale). */
 clm_status km_features_load(const clm_table *table, const clm_kmeans_params *params,
-                            km_features *features);
+                            const clm_kmeans_columns *columns, km_features *features);
 
 void km_features_free(km_features *features);
 
@@ -247,16 +247,40 @@ void km_profile_free(km_profile *profile);
 clm_status km_profile_describe(km_profile *profile, const km_features *features,
                                const float *centroids);
 void km_profile_print(const km_profile *profile, const km_features *features, FILE *out);
-/* Writes the CSV to a temporary file; the caller commits *file (after the
- * HDF5 output) or aborts it. */
-clm_status km_profile_csv(const km_profile *profile, const km_features *features,
-                          const char *path, const char *const *inputs, clm_textfile **file);
+void km_profile_write_csv(const km_profile *profile, const km_features *features, FILE *out);
+/* Writes the model and profile datasets and attributes of `group`. */
+clm_status km_save_model(clm_writer *writer, const clm_kmeans *model, const char *group);
 
-/* Writes the model and profile datasets and attributes of /segments (the
- * per-row label and distance columns are written by the caller). */
-clm_status km_save_model(clm_writer *writer, const clm_kmeans *model,
-                         const clm_kmeans_params *params, const km_features *features,
-                         const km_profile *profile);
+/* ---- the model object ----------------------------------------------- */
+
+struct clm_kmeans {
+    clm_kmeans_params params;   /* copy; pointer fields borrowed           */
+    int32_t k;                  /* fitted k (0 before fit)                 */
+    int32_t n_features;
+    float *centroids;           /* k x n_features, clustering space        */
+    double inertia;
+    int32_t iterations;
+    double seeding_seconds;
+    clm_kmeans_k_score *scores; /* --k auto table                          */
+    int n_scores;
+    int product;                /* KM_PRODUCT_* of the assignment pass     */
+
+    /* Table fits and loaded models (all zero after an in-memory fit). */
+    km_features features;       /* names and standardisation; rows freed   */
+    km_profile profile;         /* table fits only                         */
+    int64_t n_rows;             /* input rows of a table fit               */
+    int32_t *labels;            /* n_rows, -1 = dropped                    */
+    float *distances;           /* n_rows, NaN = dropped                   */
+    char *event_column, *arpu_column, *weight_column; /* "" = none         */
+};
+
+/* Assigns rows already in the clustering space. */
+clm_status km_predict_scaled(const clm_kmeans *model, const float *rows, int64_t n_rows,
+                             int32_t *labels, float *distances);
+/* Assigns rows in the model's input units (standardisation and missing
+ * policy applied); `source` and `row0` name the rows in error messages. */
+clm_status km_predict_rows(const clm_kmeans *model, const float *rows, int64_t n_rows,
+                           const char *source, int64_t row0, int32_t *labels, float *distances);
 
 /* Name of a missing policy ("fail", "drop", "impute"). */
 /* Names of the missing-value policies, by value, as saved in /segments. */

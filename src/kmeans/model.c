@@ -16,17 +16,6 @@
 
 #include "kmeans/kmeans_internal.h"
 
-struct clm_kmeans {
-    clm_kmeans_params params;   /* copy; pointer fields borrowed           */
-    int32_t k;                  /* fitted k (0 before fit)                 */
-    int32_t n_features;
-    float *centroids;           /* k x n_features, clustering space        */
-    double inertia;
-    int32_t iterations;
-    double seeding_seconds;
-    clm_kmeans_k_score *scores; /* --k auto table                          */
-    int n_scores;
-};
 
 void clm_kmeans_params_default(clm_kmeans_params *p)
 {
@@ -43,16 +32,8 @@ void clm_kmeans_params_default(clm_kmeans_params *p)
     p->n_threads = 0;
     p->select_sample = 4000;
     p->initial_centroids = NULL;
-    p->group = NULL;
-    p->features = NULL;
-    p->id_column = "subscriber_id";
-    p->time_column = "tenure_months";
-    p->event_column = "churned";
-    p->arpu_column = "arpu";
-    p->weight_column = NULL;
     p->scale = 1;
     p->missing = CLM_MISSING_FAIL;
-    p->segments_csv = NULL;
 }
 
 clm_status clm_kmeans_params_check(const clm_kmeans_params *p)
@@ -106,7 +87,37 @@ void clm_kmeans_free(clm_kmeans *model)
         return;
     free(model->centroids);
     free(model->scores);
+    km_features_free(&model->features);
+    km_profile_free(&model->profile);
+    free(model->labels);
+    free(model->distances);
+    free(model->event_column);
+    free(model->arpu_column);
+    free(model->weight_column);
     free(model);
+}
+
+int64_t clm_kmeans_n_rows(const clm_kmeans *m) { return m ? m->n_rows : 0; }
+const int32_t *clm_kmeans_labels(const clm_kmeans *m) { return m ? m->labels : NULL; }
+const float *clm_kmeans_distances(const clm_kmeans *m) { return m ? m->distances : NULL; }
+
+const char *clm_kmeans_feature_name(const clm_kmeans *m, int32_t j)
+{
+    if (!m || !m->features.names || j < 0 || j >= m->features.n_features)
+        return NULL;
+    return m->features.names[j];
+}
+
+clm_status clm_kmeans_get_profile(const clm_kmeans *m, clm_kmeans_profile *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!m || !m->profile.size)
+        return clm_error(CLM_E_PARAM, "k-means: the model has no profile (fitted on rows in memory)");
+    const km_profile *pr = &m->profile;
+    *out = (clm_kmeans_profile){pr->k, pr->n_features, pr->size, pr->share, pr->churn_rate,
+                                pr->mean_arpu, pr->centroids, pr->zscore,
+                                (const char *const *)pr->distinguishing};
+    return CLM_OK;
 }
 
 int32_t clm_kmeans_k(const clm_kmeans *m) { return m ? m->k : 0; }
@@ -243,6 +254,7 @@ clm_status clm_kmeans_fit(clm_kmeans *m, const float *rows, int64_t n_rows,
     m->k = 0;
     m->n_scores = 0;
     m->n_features = n_features;
+    m->product = p->product;
 
     km_data data;
     km_data_init(&data, rows, weights, n_rows, n_features, p->n_threads);
@@ -300,6 +312,78 @@ clm_status clm_kmeans_fit(clm_kmeans *m, const float *rows, int64_t n_rows,
     return st;
 }
 
+/* Assigns rows already in the clustering space (no missing values). */
+clm_status km_predict_scaled(const clm_kmeans *m, const float *rows, int64_t n_rows,
+                             int32_t *labels, float *distances)
+{
+    if (n_rows == 0)
+        return CLM_OK;
+    km_data data;
+    km_data_init(&data, rows, NULL, n_rows, m->n_features, m->params.n_threads);
+    data.product = m->product;
+    clm_status st = km_assign(&data, m->centroids, m->k, labels, NULL, NULL, NULL);
+    if (!st && distances)
+        st = km_distances(&data, m->centroids, labels, distances);
+    return st;
+}
+
+clm_status km_predict_rows(const clm_kmeans *m, const float *rows, int64_t n_rows,
+                           const char *source, int64_t row0, int32_t *labels, float *distances)
+{
+    const int d = m->n_features;
+    const km_features *f = &m->features;
+    if (!f->center) /* fitted in memory: the rows are the clustering space */
+        return km_predict_scaled(m, rows, n_rows, labels, distances);
+    float *block = malloc(sizeof(float) * (size_t)(n_rows > 0 ? n_rows : 1) * (size_t)d);
+    int32_t *kept_labels = malloc(sizeof(int32_t) * (size_t)(n_rows > 0 ? n_rows : 1));
+    float *kept_dist = malloc(sizeof(float) * (size_t)(n_rows > 0 ? n_rows : 1));
+    uint8_t *dropped = malloc((size_t)(n_rows > 0 ? n_rows : 1));
+    clm_status st = CLM_OK;
+    if (!block || !kept_labels || !kept_dist || !dropped)
+        st = clm_error(CLM_E_NOMEM, "k-means: out of memory assigning %lld rows", (long long)n_rows);
+    int64_t kept = 0;
+    for (int64_t i = 0; !st && i < n_rows; i++) {
+        const float *x = rows + i * d;
+        float *dst = block + kept * d;
+        dropped[i] = 0;
+        for (int j = 0; j < d && !st && !dropped[i]; j++) {
+            float v = x[j];
+            if (!isfinite(v)) {
+                if (m->params.missing == CLM_MISSING_IMPUTE)
+                    v = (float)f->mean[j];
+                else if (m->params.missing == CLM_MISSING_DROP)
+                    dropped[i] = 1;
+                else
+                    st = clm_error(CLM_E_VALUE, "%s%scolumn '%s' has %s at row %lld (the model was fitted with --missing fail)",
+                                   source ? source : "", source ? ": " : "", f->names[j],
+                                   isnan(v) ? "a missing value (NaN)" : "an infinite value",
+                                   (long long)(row0 + i));
+            }
+            dst[j] = (float)(((double)v - f->center[j]) / f->scale[j]);
+        }
+        kept += !dropped[i];
+    }
+    if (!st)
+        st = km_predict_scaled(m, block, kept, kept_labels, kept_dist);
+    for (int64_t i = 0, q = 0; !st && i < n_rows; i++) {
+        if (dropped[i]) {
+            labels[i] = -1;
+            if (distances)
+                distances[i] = NAN;
+        } else {
+            labels[i] = kept_labels[q];
+            if (distances)
+                distances[i] = kept_dist[q];
+            q++;
+        }
+    }
+    free(block);
+    free(kept_labels);
+    free(kept_dist);
+    free(dropped);
+    return st;
+}
+
 clm_status clm_kmeans_predict(const clm_kmeans *m, const float *rows, int64_t n_rows,
                               int32_t n_features, int32_t *labels, float *distances)
 {
@@ -308,13 +392,7 @@ clm_status clm_kmeans_predict(const clm_kmeans *m, const float *rows, int64_t n_
     if (n_features != m->n_features)
         return clm_error(CLM_E_PARAM, "k-means: %d features given, the model has %d",
                          (int)n_features, (int)m->n_features);
-    if (n_rows == 0)
-        return CLM_OK;
-    km_data data;
-    km_data_init(&data, rows, NULL, n_rows, n_features, m->params.n_threads);
-    data.product = m->params.product;
-    clm_status st = km_assign(&data, m->centroids, m->k, labels, NULL, NULL, NULL);
-    if (!st && distances)
-        st = km_distances(&data, m->centroids, labels, distances);
-    return st;
+    if (n_rows < 0 || (n_rows > 0 && (!rows || !labels)))
+        return clm_error(CLM_E_PARAM, "k-means: NULL rows or labels");
+    return km_predict_rows(m, rows, n_rows, NULL, 0, labels, distances);
 }

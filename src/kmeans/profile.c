@@ -151,14 +151,8 @@ static void csv_number(FILE *out, double v)
     fprintf(out, "%.9g", v);
 }
 
-clm_status km_profile_csv(const km_profile *pr, const km_features *f, const char *path,
-                          const char *const *inputs, clm_textfile **out_file)
+void km_profile_write_csv(const km_profile *pr, const km_features *f, FILE *out)
 {
-    clm_textfile *file = NULL;
-    clm_status st = clm_textfile_open(path, inputs, &file);
-    if (st)
-        return st;
-    FILE *out = clm_textfile_stream(file);
     const int k = pr->k, d = pr->n_features;
     fputs("segment,size,share,churn_rate,mean_arpu,distinguishing", out);
     for (int j = 0; j < d; j++) {
@@ -181,6 +175,4 @@ clm_status km_profile_csv(const km_profile *pr, const km_features *f, const char
         }
         fputc('\n', out);
     }
-    *out_file = file;
-    return CLM_OK;
 }

@@ -2,12 +2,15 @@
  * save.c — the model part of /segments in a results file: centroids (in
  * original units, attribute `features`), the centroids in the clustering
  * space and the standardisation (so `clmseg predict` can reapply the model
- * exactly), sizes, the profile, the --k auto table, and the attributes k,
- * inertia, iterations, seed, product.  The per-row label and distance columns are
- * streamed by run.c.  docs/kmeans.md lists the schema.
+ * exactly), sizes, the profile, the --k auto table, the attributes k,
+ * inertia, iterations, seed, product, and for a table fit the per-row
+ * label and distance columns.  docs/kmeans.md lists the schema.
  */
 #include <stdlib.h>
 
+#include <stdio.h>
+
+#include "core/util_internal.h"
 #include "kmeans/kmeans_internal.h"
 
 const char *const km_missing_names[3] = {"fail", "drop", "impute"};
@@ -30,21 +33,30 @@ static const char *init_name(const clm_kmeans_params *p)
     }
 }
 
-clm_status km_save_model(clm_writer *w, const clm_kmeans *model, const clm_kmeans_params *p,
-                         const km_features *f, const km_profile *pr)
+/* "<group>/<name>" in a fixed buffer (HDF5 paths here are short). */
+static const char *at(char *buf, size_t cap, const char *group, const char *name)
 {
+    snprintf(buf, cap, "%s/%s", strcmp(group, "/") ? group : "", name);
+    return buf;
+}
+
+clm_status km_save_model(clm_writer *w, const clm_kmeans *model, const char *g)
+{
+    const clm_kmeans_params *p = &model->params;
+    const km_features *f = &model->features;
+    const km_profile *pr = &model->profile;
     const int k = clm_kmeans_k(model), d = f->n_features;
     const int64_t dims[2] = {k, d};
     const char *const *names = (const char *const *)f->names;
-    const char *g = "/segments";
+    char b[512];
     clm_status st = clm_writer_group(w, g);
-    if (!st) st = clm_writer_array(w, "/segments/centroids", CLM_DT_FLOAT32, 2, dims, pr->centroids);
-    if (!st) st = clm_writer_attr_strings(w, "/segments/centroids", "features", names, d);
-    if (!st) st = clm_writer_array(w, "/segments/centroids_scaled", CLM_DT_FLOAT32, 2, dims,
+    if (!st) st = clm_writer_array(w, at(b, sizeof b, g, "centroids"), CLM_DT_FLOAT32, 2, dims, pr->centroids);
+    if (!st) st = clm_writer_attr_strings(w, at(b, sizeof b, g, "centroids"), "features", names, d);
+    if (!st) st = clm_writer_array(w, at(b, sizeof b, g, "centroids_scaled"), CLM_DT_FLOAT32, 2, dims,
                                    clm_kmeans_centroids(model));
-    if (!st) st = clm_writer_attr_strings(w, "/segments/centroids_scaled", "features", names, d);
-    if (!st) st = clm_writer_strings(w, "/segments/features", names, d);
-    if (!st) st = clm_writer_array(w, "/segments/size", CLM_DT_INT64, 1, dims, pr->size);
+    if (!st) st = clm_writer_attr_strings(w, at(b, sizeof b, g, "centroids_scaled"), "features", names, d);
+    if (!st) st = clm_writer_strings(w, at(b, sizeof b, g, "features"), names, d);
+    if (!st) st = clm_writer_array(w, at(b, sizeof b, g, "size"), CLM_DT_INT64, 1, dims, pr->size);
 
     if (!st) st = clm_writer_attr_i64(w, g, "k", k);
     if (!st) st = clm_writer_attr_f64(w, g, "inertia", clm_kmeans_inertia(model));
@@ -56,7 +68,7 @@ clm_status km_save_model(clm_writer *w, const clm_kmeans *model, const clm_kmean
     if (!st) st = clm_writer_attr_string(w, g, "init", init_name(p));
     /* the product actually used, so predict assigns with the same one */
     if (!st) st = clm_writer_attr_string(w, g, "product",
-                                         km_product_names[km_product_choose(p->product, k, d)]);
+                                         km_product_names[km_product_choose(model->product, k, d)]);
     if (!st) st = clm_writer_attr_strings(w, g, "features", names, d);
     if (!st) st = clm_writer_attr_i64(w, g, "scaled", p->scale ? 1 : 0);
     /* x' = (x - scale_center) / scale_scale, the exact transform the model uses */
@@ -68,27 +80,27 @@ clm_status km_save_model(clm_writer *w, const clm_kmeans *model, const clm_kmean
     if (!st) st = clm_writer_attr_i64(w, g, "n_rows_clustered", f->n_rows);
     if (!st) st = clm_writer_attr_i64(w, g, "n_rows_dropped", f->n_input_rows - f->n_rows);
     if (!st) st = clm_writer_attr_i64(w, g, "n_values_imputed", f->n_imputed);
-    if (!st) st = clm_writer_attr_string(w, g, "sample_weight", p->weight_column ? p->weight_column : "");
+    if (!st) st = clm_writer_attr_string(w, g, "sample_weight", model->weight_column);
     if (!st) st = clm_writer_attr_string(w, g, "distance",
                                          "Euclidean distance to the assigned centroid in the clustering (standardised) space");
 
     /* profile */
     const int64_t kdim[1] = {k};
-    if (!st) st = clm_writer_group(w, "/segments/profile");
-    if (!st) st = clm_writer_array(w, "/segments/profile/size", CLM_DT_INT64, 1, kdim, pr->size);
-    if (!st) st = clm_writer_array(w, "/segments/profile/share", CLM_DT_FLOAT64, 1, kdim, pr->share);
-    if (!st) st = clm_writer_array(w, "/segments/profile/churn_rate", CLM_DT_FLOAT64, 1, kdim, pr->churn_rate);
-    if (!st) st = clm_writer_array(w, "/segments/profile/mean_arpu", CLM_DT_FLOAT64, 1, kdim, pr->mean_arpu);
-    if (!st) st = clm_writer_array(w, "/segments/profile/centroid", CLM_DT_FLOAT32, 2, dims, pr->centroids);
-    if (!st) st = clm_writer_attr_strings(w, "/segments/profile/centroid", "features", names, d);
-    if (!st) st = clm_writer_array(w, "/segments/profile/zscore", CLM_DT_FLOAT32, 2, dims, pr->zscore);
-    if (!st) st = clm_writer_attr_strings(w, "/segments/profile/zscore", "features", names, d);
-    if (!st) st = clm_writer_strings(w, "/segments/profile/distinguishing",
+    if (!st) st = clm_writer_group(w, at(b, sizeof b, g, "profile"));
+    if (!st) st = clm_writer_array(w, at(b, sizeof b, g, "profile/size"), CLM_DT_INT64, 1, kdim, pr->size);
+    if (!st) st = clm_writer_array(w, at(b, sizeof b, g, "profile/share"), CLM_DT_FLOAT64, 1, kdim, pr->share);
+    if (!st) st = clm_writer_array(w, at(b, sizeof b, g, "profile/churn_rate"), CLM_DT_FLOAT64, 1, kdim, pr->churn_rate);
+    if (!st) st = clm_writer_array(w, at(b, sizeof b, g, "profile/mean_arpu"), CLM_DT_FLOAT64, 1, kdim, pr->mean_arpu);
+    if (!st) st = clm_writer_array(w, at(b, sizeof b, g, "profile/centroid"), CLM_DT_FLOAT32, 2, dims, pr->centroids);
+    if (!st) st = clm_writer_attr_strings(w, at(b, sizeof b, g, "profile/centroid"), "features", names, d);
+    if (!st) st = clm_writer_array(w, at(b, sizeof b, g, "profile/zscore"), CLM_DT_FLOAT32, 2, dims, pr->zscore);
+    if (!st) st = clm_writer_attr_strings(w, at(b, sizeof b, g, "profile/zscore"), "features", names, d);
+    if (!st) st = clm_writer_strings(w, at(b, sizeof b, g, "profile/distinguishing"),
                                      (const char *const *)pr->distinguishing, k);
-    if (!st) st = clm_writer_attr_string(w, "/segments/profile", "churn_column",
-                                         p->event_column ? p->event_column : "");
-    if (!st) st = clm_writer_attr_string(w, "/segments/profile", "arpu_column",
-                                         p->arpu_column ? p->arpu_column : "");
+    if (!st) st = clm_writer_attr_string(w, at(b, sizeof b, g, "profile"), "churn_column",
+                                         model->event_column);
+    if (!st) st = clm_writer_attr_string(w, at(b, sizeof b, g, "profile"), "arpu_column",
+                                         model->arpu_column);
 
     /* --k auto: the table the choice was made from */
     int n_scores = 0;
@@ -105,14 +117,46 @@ clm_status km_save_model(clm_writer *w, const clm_kmeans *model, const clm_kmean
             inertia[i] = scores[i].inertia;
             sil[i] = scores[i].silhouette;
         }
-        if (!st) st = clm_writer_group(w, "/segments/k_selection");
-        if (!st) st = clm_writer_array(w, "/segments/k_selection/k", CLM_DT_INT64, 1, sdim, ks);
-        if (!st) st = clm_writer_array(w, "/segments/k_selection/inertia", CLM_DT_FLOAT64, 1, sdim, inertia);
-        if (!st) st = clm_writer_array(w, "/segments/k_selection/silhouette", CLM_DT_FLOAT64, 1, sdim, sil);
-        if (!st) st = clm_writer_attr_string(w, "/segments/k_selection", "criterion",
+        if (!st) st = clm_writer_group(w, at(b, sizeof b, g, "k_selection"));
+        if (!st) st = clm_writer_array(w, at(b, sizeof b, g, "k_selection/k"), CLM_DT_INT64, 1, sdim, ks);
+        if (!st) st = clm_writer_array(w, at(b, sizeof b, g, "k_selection/inertia"), CLM_DT_FLOAT64, 1, sdim, inertia);
+        if (!st) st = clm_writer_array(w, at(b, sizeof b, g, "k_selection/silhouette"), CLM_DT_FLOAT64, 1, sdim, sil);
+        if (!st) st = clm_writer_attr_string(w, at(b, sizeof b, g, "k_selection"), "criterion",
                                              "highest mean silhouette on a seeded sample (smaller k on ties)");
-        if (!st) st = clm_writer_attr_i64(w, "/segments/k_selection", "sample_rows", p->select_sample);
+        if (!st) st = clm_writer_attr_i64(w, at(b, sizeof b, g, "k_selection"), "sample_rows", p->select_sample);
         free(ks); free(inertia); free(sil);
     }
+    return st;
+}
+
+/* Per-row columns of a table fit, streamed in blocks. */
+static clm_status save_rows(const clm_kmeans *m, clm_writer *w, const char *g)
+{
+    char b[512];
+    int label_ds = -1, dist_ds = -1;
+    clm_status st = clm_writer_column_create(w, at(b, sizeof b, g, "label"), CLM_DT_INT32, m->n_rows, &label_ds);
+    if (!st)
+        st = clm_writer_column_create(w, at(b, sizeof b, g, "distance"), CLM_DT_FLOAT32, m->n_rows, &dist_ds);
+    for (int64_t row0 = 0; !st && row0 < m->n_rows; row0 += CLM_BLOCK_ROWS) {
+        int64_t nb = util_block_len(m->n_rows, row0, CLM_BLOCK_ROWS);
+        st = clm_writer_column_write(w, label_ds, row0, nb, m->labels + row0);
+        if (!st)
+            st = clm_writer_column_write(w, dist_ds, row0, nb, m->distances + row0);
+    }
+    return st;
+}
+
+clm_status clm_kmeans_save(const clm_kmeans *model, clm_writer *writer, const char *group)
+{
+    if (!model || model->k == 0)
+        return clm_error(CLM_E_PARAM, "k-means: the model is not fitted");
+    if (!model->features.names || !model->profile.size)
+        return clm_error(CLM_E_PARAM, "k-means: only a model fitted on a table can be saved");
+    if (!group || group[0] != '/')
+        return clm_error(CLM_E_PARAM, "k-means: save needs an absolute group path, not '%s'",
+                         group ? group : "(null)");
+    clm_status st = model->labels ? save_rows(model, writer, group) : CLM_OK;
+    if (!st)
+        st = km_save_model(writer, model, group);
     return st;
 }

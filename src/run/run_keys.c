@@ -5,7 +5,7 @@
  */
 #include <stddef.h>
 
-#include "run/run_internal.h"
+#include "run/run_ctx.h"
 
 const clm_config_key clm_run_keys[] = {
     {"run.group", "/subscribers", "group of the subscriber table"},

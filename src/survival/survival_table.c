@@ -1,6 +1,6 @@
 /*
- * survival_table.c — survival from an HDF5 table: opens the input (and the
- * results file for --by segment), checks the columns, then streams blocks
+ * survival_table.c — survival from an open table: checks the columns
+ * (strata from a column, or from memory), then streams blocks
  * of SURV_TABLE_BLOCK rows (16 x CLM_BLOCK_ROWS, about 37 MB of buffers):
  * read on this thread (HDF5 is not thread-safe), event and stratum
  * converted to flags and slots with row-exact errors (vectorised loops, on
@@ -23,11 +23,12 @@
 #define SURV_TABLE_BLOCK ((int64_t)16 * CLM_BLOCK_ROWS)
 
 /* How the stratum of a row is found. */
-typedef enum { BY_NONE, BY_CODES, BY_VALUES } by_kind;
+typedef enum { BY_NONE, BY_CODES, BY_VALUES, BY_MEMORY } by_kind;
 
 typedef struct table_source {
-    clm_table *input;
-    clm_table *by_table;   /* the input, or the results file          */
+    const clm_table *input;
+    const clm_table *by_table; /* the input                           */
+    const int32_t *strata; /* BY_MEMORY                                */
     int time_col, event_col, by_col, arpu_col;
     int event_categorical;
     double event_value;    /* the value or code that means "event"    */
@@ -44,9 +45,6 @@ static void source_free(table_source *src)
         for (int32_t i = 0; i < src->n_strata; i++)
             free(src->labels[i]);
     free(src->labels);
-    if (src->by_table && src->by_table != src->input)
-        clm_table_close(src->by_table);
-    clm_table_close(src->input);
 }
 
 static clm_status setup_event(table_source *src, const char *path, const char *name,
@@ -114,6 +112,28 @@ static clm_status setup_by(table_source *src, const char *path, const clm_surviv
 {
     const char *by = cols->by;
     const char *by_path = path;
+    if (!by && cols->strata) {
+        if (cols->n_strata < 1)
+            return clm_error(CLM_E_PARAM, "survival: %d strata given", (int)cols->n_strata);
+        src->by = BY_MEMORY;
+        src->strata = cols->strata;
+        src->n_strata = cols->n_strata;
+        src->labels = calloc((size_t)src->n_strata, sizeof *src->labels);
+        if (!src->labels)
+            return clm_error(CLM_E_NOMEM, "out of memory");
+        for (int32_t c = 0; c < src->n_strata; c++) {
+            char buf[32];
+            snprintf(buf, sizeof buf, "%d", (int)c);
+            const char *name = cols->stratum_labels ? cols->stratum_labels[c] : buf;
+            if (!(src->labels[c] = strdup(name)))
+                return clm_error(CLM_E_NOMEM, "out of memory");
+        }
+        for (int64_t i = 0; i < n_rows; i++)
+            if (cols->strata[i] < -1 || cols->strata[i] >= cols->n_strata)
+                return clm_error(CLM_E_PARAM, "survival: row %lld: stratum %d is outside [-1, %d)",
+                                 (long long)i, (int)cols->strata[i], (int)cols->n_strata);
+        return CLM_OK;
+    }
     if (!by) {
         src->by = BY_NONE;
         src->n_strata = 1;
@@ -123,15 +143,7 @@ static clm_status setup_by(table_source *src, const char *path, const clm_surviv
         return CLM_OK;
     }
     const char *column = by;
-    if (!strcmp(by, "segment") && cols->results) {
-        clm_status st = clm_table_open_any(cols->results, "/segments", &src->by_table);
-        if (st)
-            return st;
-        by_path = cols->results;
-        column = "label";
-    } else {
-        src->by_table = src->input;
-    }
+    src->by_table = src->input;
     clm_status st = clm_table_require(src->by_table, column, CLM_KIND_UNSUPPORTED, &src->by_col);
     if (st)
         return st;
@@ -317,8 +329,9 @@ static clm_status by_error(const table_source *src, const char *path, const char
                      (long long)row, v, k != floor(k) ? "not an integer" : "not a valid code");
 }
 
-clm_status clm_survival_fit_table(const clm_survival_params *params, const char *path,
-                                  const clm_survival_columns *columns, clm_survival **out)
+clm_status clm_survival_fit_table(const clm_survival_params *params,
+                                  const clm_survival_columns *columns,
+                                  const clm_table *table, clm_survival **out)
 {
     *out = NULL;
     clm_survival_columns cols = *columns;
@@ -336,8 +349,8 @@ clm_status clm_survival_fit_table(const clm_survival_params *params, const char 
     int64_t *bad_event = NULL, *bad_by = NULL; /* per chunk: first refused row or -1 */
 
     clm_status st = clm_survival_params_check(params);
-    if (!st)
-        st = clm_table_open(path, cols.group, &src.input);
+    const char *path = clm_table_path(table);
+    src.input = table;
     if (!st)
         st = clm_table_require(src.input, cols.time, CLM_KIND_NUMERIC, &src.time_col);
     if (!st)
@@ -356,8 +369,8 @@ clm_status clm_survival_fit_table(const clm_survival_params *params, const char 
         st = setup_by(&src, path, &cols, n_rows);
     if (st)
         goto done;
-    const char *by_path = src.by_table && src.by_table != src.input ? cols.results : path;
-    const char *by_name = src.by_table && src.by_table != src.input ? "label" : cols.by;
+    const char *by_path = path;
+    const char *by_name = src.by == BY_MEMORY ? (cols.strata_name ? cols.strata_name : "stratum") : cols.by;
 
     clm_survival_params p = *params;
     p.source = path;
@@ -371,7 +384,7 @@ clm_status clm_survival_fit_table(const clm_survival_params *params, const char 
 
     const int64_t block = n_rows < SURV_TABLE_BLOCK ? n_rows : SURV_TABLE_BLOCK;
     const int event_i32 = narrow_integer(clm_table_column(src.input, src.event_col));
-    const int by_i32 = src.by != BY_NONE && narrow_integer(clm_table_column(src.by_table, src.by_col));
+    const int by_i32 = (src.by == BY_CODES || src.by == BY_VALUES) && narrow_integer(clm_table_column(src.by_table, src.by_col));
     const int64_t n_chunks_max = (block + SURV_CHUNK_ROWS - 1) / SURV_CHUNK_ROWS;
     time = malloc((size_t)block * sizeof *time);
     /* Raw event and stratum values: double or int32 (same buffers). */
@@ -398,7 +411,7 @@ clm_status clm_survival_fit_table(const clm_survival_params *params, const char 
         if (!st)
             st = event_i32 ? clm_table_read_i32(src.input, src.event_col, row0, n, event_codes)
                            : clm_table_read_f64(src.input, src.event_col, row0, n, event_raw);
-        if (!st && src.by != BY_NONE)
+        if (!st && (src.by == BY_CODES || src.by == BY_VALUES))
             st = by_i32 ? clm_table_read_i32(src.by_table, src.by_col, row0, n, by_codes)
                         : clm_table_read_f64(src.by_table, src.by_col, row0, n, by_raw);
         if (!st && arpu)
@@ -418,7 +431,12 @@ clm_status clm_survival_fit_table(const clm_survival_params *params, const char 
             bad_event[c] = event_i32 ? event_from_i32(&src, len, event_codes + r0, event + r0, bad)
                                      : event_from_f64(&src, len, event_raw + r0, event + r0);
             bad_by[c] = -1;
-            if (src.by != BY_NONE)
+            if (src.by == BY_MEMORY)
+                for (int64_t i = 0; i < len; i++) {
+                    int32_t v = src.strata[row0 + r0 + i];
+                    slot[r0 + i] = v < 0 ? src.n_strata : v;
+                }
+            else if (src.by != BY_NONE)
                 bad_by[c] = by_i32 ? slot_from_i32(&src, len, by_codes + r0, slot + r0, bad)
                                    : slot_from_f64(&src, len, by_raw + r0, slot + r0);
         }

@@ -40,10 +40,6 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
         return clm_error(CLM_E_NOMEM, "tree: out of memory");
     }
     tree->params = *params;
-    tree->params.target = NULL;
-    tree->params.target_level = NULL;
-    tree->params.features = NULL;
-    tree->params.n_features_given = 0;
     tree->data = *data;
     memset(data, 0, sizeof *data);
     tree->target = tree_strdup(target);

@@ -13,7 +13,7 @@
 #include "tree/tree_internal.h"
 
 /* Reads the target into data->y and fills the classes. */
-static clm_status read_target(const clm_tree_params *params, const clm_table *table,
+static clm_status read_target(const clm_tree_columns *params, const clm_table *table,
                               int column, tree_data *data)
 {
     const clm_column_info *info = clm_table_column(table, column);
@@ -124,7 +124,7 @@ static clm_status read_target(const clm_tree_params *params, const clm_table *ta
 
 /* Feature columns: the given list, or every usable column but the target
  * and the subscriber id. */
-static clm_status pick_features(const clm_tree_params *params, const clm_table *table,
+static clm_status pick_features(const clm_tree_columns *params, const clm_table *table,
                                 int target, int **columns, int *n_columns)
 {
     const char *path = clm_table_path(table);
@@ -133,8 +133,8 @@ static clm_status pick_features(const clm_tree_params *params, const clm_table *
     int n = 0;
     if (!cols)
         return clm_error(CLM_E_NOMEM, "tree: out of memory");
-    if (params->n_features_given > 0) {
-        for (int i = 0; i < params->n_features_given; i++) {
+    if (params->n_features > 0) {
+        for (int i = 0; i < params->n_features; i++) {
             int c = clm_table_find(table, params->features[i]);
             if (c < 0) {
                 free(cols);
@@ -181,12 +181,19 @@ static clm_status pick_features(const clm_tree_params *params, const clm_table *
     return CLM_OK;
 }
 
-clm_status clm_tree_fit_table(const clm_tree_params *params, const clm_table *table,
-                              clm_tree **out)
+clm_status clm_tree_fit_table(const clm_tree_params *params, const clm_tree_columns *given,
+                              const clm_table *table, clm_tree **out)
 {
     clm_status st = clm_tree_params_check(params);
     if (st)
         return st;
+    clm_tree_columns defaults;
+    clm_tree_columns_default(&defaults);
+    const clm_tree_columns *tc = given ? given : &defaults;
+    if (!tc->target || !tc->target[0])
+        return clm_error(CLM_E_PARAM, "tree: no target column given");
+    if (tc->n_features < 0 || (tc->n_features > 0 && !tc->features))
+        return clm_error(CLM_E_PARAM, "tree: bad feature list");
     *out = NULL;
     const char *path = clm_table_path(table);
     const int64_t n = clm_table_n_rows(table);
@@ -196,9 +203,9 @@ clm_status clm_tree_fit_table(const clm_tree_params *params, const clm_table *ta
         return clm_error(CLM_E_PARAM, "%s: %lld rows exceed the tree limit of %d", path,
                          (long long)n, INT32_MAX);
     double t0 = tree_now();
-    int target = clm_table_find(table, params->target);
+    int target = clm_table_find(table, tc->target);
     if (target < 0)
-        return clm_error(CLM_E_SCHEMA, "%s: target column '%s' not found", path, params->target);
+        return clm_error(CLM_E_SCHEMA, "%s: target column '%s' not found", path, tc->target);
 
     tree_data data = {0};
     int *columns = NULL;
@@ -209,10 +216,10 @@ clm_status clm_tree_fit_table(const clm_tree_params *params, const clm_table *ta
         st = clm_error(CLM_E_NOMEM, "tree: out of memory");
         goto fail;
     }
-    if ((st = read_target(params, table, target, &data)))
+    if ((st = read_target(tc, table, target, &data)))
         goto fail;
     int F = 0;
-    if ((st = pick_features(params, table, target, &columns, &F)))
+    if ((st = pick_features(tc, table, target, &columns, &F)))
         goto fail;
     data.n_features = F;
     data.features = calloc((size_t)F, sizeof *data.features);
@@ -302,7 +309,7 @@ clm_status clm_tree_fit_table(const clm_tree_params *params, const clm_table *ta
     free(block);
     free(scratch);
     free(columns);
-    return tree_fit_data(params, &data, params->target, tree_now() - t0, out);
+    return tree_fit_data(params, &data, tc->target, tree_now() - t0, out);
 fail:
     free(sample);
     free(block);

@@ -2,16 +2,14 @@
  * params.c — defaults and validation of clm_tree_params (callable alone,
  * so the command line can reject a bad flag before reading any data).
  */
+#include <string.h>
 #include <math.h>
 
 #include "tree/tree_internal.h"
 
 void clm_tree_params_default(clm_tree_params *params)
 {
-    params->target = "churned";
-    params->target_level = NULL;
-    params->features = NULL;
-    params->n_features_given = 0;
+    memset(params, 0, sizeof *params);
     params->criterion = CLM_TREE_GINI;
     params->max_depth = 8;
     params->min_leaf = 1;
@@ -33,8 +31,6 @@ clm_status clm_tree_params_check(const clm_tree_params *params)
 {
     if (!params)
         return clm_error(CLM_E_PARAM, "tree: no parameters");
-    if (!params->target || !params->target[0])
-        return clm_error(CLM_E_PARAM, "tree: no target column given");
     if (params->criterion != CLM_TREE_GINI && params->criterion != CLM_TREE_ENTROPY)
         return clm_error(CLM_E_PARAM, "tree: criterion must be gini or entropy");
     if (params->max_depth < 0 || params->max_depth > 64)
@@ -66,7 +62,11 @@ clm_status clm_tree_params_check(const clm_tree_params *params)
                          (long long)params->sample_rows);
     if (params->n_threads < 0)
         return clm_error(CLM_E_PARAM, "tree: threads %d must be >= 0", params->n_threads);
-    if (params->n_features_given < 0 || (params->n_features_given > 0 && !params->features))
-        return clm_error(CLM_E_PARAM, "tree: bad feature list");
     return CLM_OK;
+}
+
+void clm_tree_columns_default(clm_tree_columns *columns)
+{
+    memset(columns, 0, sizeof *columns);
+    columns->target = "churned";
 }

@@ -283,7 +283,6 @@ static void test_bad_params(void **unused)
     q = p; q.ccp_alpha = -0.1; expect_param_error(q, "ccp-alpha");
     q = p; q.min_gain = NAN; expect_param_error(q, "min-gain");
     q = p; q.max_leaves = 1; expect_param_error(q, "max-leaves");
-    q = p; q.target = ""; expect_param_error(q, "target");
 }
 
 static void test_constant_target(void **unused)

@@ -1,13 +1,13 @@
 /*
- * run_results.c — results.h5 of the quarterly run: the segments copied
- * from the k-means step, then tiers, stages, the churn tree with every
+ * step_results.c — the results.h5 step: the k-means model with every
+ * row's label, then tiers, stages, the churn tree with every
  * row's probability, survival by segment and by branch, and /branches.
  * Row i of every per-subscriber dataset is row i of the input.
  */
 #include <stdlib.h>
 
 #include "clmseg/writer.h"
-#include "run/run_internal.h"
+#include "run/run_ctx.h"
 
 /* Writes a per-row array through the block writer. */
 static clm_status write_rows(clm_writer *w, const char *path, clm_dtype dtype, int64_t n, const void *data)
@@ -79,7 +79,7 @@ clm_status run_write_results(run_ctx *ctx)
     clm_status s = clm_writer_create(ctx->path_results, (const char *const[]){ctx->input, NULL}, &w);
     if (s)
         return s;
-    s = clm_writer_copy(w, ctx->path_segments_work, "/segments", "/segments");
+    s = clm_kmeans_save(ctx->kmeans, w, "/segments");
     if (!s) s = write_rows(w, "/value/tier", CLM_DT_UINT8, n, ctx->tier);
     if (!s) s = clm_writer_attr_strings(w, "/value/tier", "tiers", clm_tier_names, CLM_N_TIERS);
     if (!s) s = clm_writer_attr_f64(w, "/value", "high_min", ctx->high_min);

@@ -1,12 +1,11 @@
 /*
- * run_report.c — the files a strategy team reads: report.html (one
- * self-contained page), tree_rules.txt and the survival CSVs.
+ * step_report.c — report.html: one self-contained page, drawn from the
+ * models and figures in memory (nothing is read back from a file).
  *
  * The page shows the figures of the run as written elsewhere: the branch
  * table prints the same rounded values as branches.csv, so a reader (or a
  * test) can match them one for one.
  */
-#include <hdf5.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,91 +13,7 @@
 #include "clmseg/writer.h"
 #include "io/io_internal.h"
 #include "report/html_internal.h"
-#include "run/run_internal.h"
-
-/* The standardised centroids (k x d) and feature names of the k-means step,
- * read from its results with the HDF5 API (small arrays only). */
-typedef struct heat {
-    int k, d;
-    double *z;          /* k x d */
-    char **features;    /* d names */
-    int64_t *size;      /* k sizes */
-} heat;
-
-static void heat_free(heat *h)
-{
-    for (int j = 0; h->features && j < h->d; j++)
-        free(h->features[j]);
-    free(h->features);
-    free(h->z);
-    free(h->size);
-}
-
-static int read_heat(const char *path, heat *h)
-{
-    memset(h, 0, sizeof *h);
-    clm_io_silence_hdf5();
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0)
-        return -1;
-    int ok = 0;
-    hid_t ds = H5Dopen2(f, "/segments/profile/zscore", H5P_DEFAULT);
-    hid_t sz = H5Dopen2(f, "/segments/size", H5P_DEFAULT);
-    if (ds >= 0 && sz >= 0) {
-        hid_t space = H5Dget_space(ds);
-        hsize_t dims[2] = {0, 0};
-        if (H5Sget_simple_extent_ndims(space) == 2) {
-            H5Sget_simple_extent_dims(space, dims, NULL);
-            h->k = (int)dims[0];
-            h->d = (int)dims[1];
-            h->z = malloc((size_t)h->k * h->d * sizeof *h->z);
-            h->size = malloc((size_t)h->k * sizeof *h->size);
-            if (h->z && h->size && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, h->z) >= 0 &&
-                H5Dread(sz, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, h->size) >= 0) {
-                char **names = NULL;
-                /* The feature names are a string attribute like a dictionary. */
-                /* Feature names: a variable-length UTF-8 string attribute,
-                 * as clm_writer_attr_strings writes it. */
-                if (H5Aexists(ds, "features") > 0) {
-                    hid_t attr = H5Aopen(ds, "features", H5P_DEFAULT);
-                    hid_t type = H5Tcopy(H5T_C_S1);
-                    H5Tset_size(type, H5T_VARIABLE);
-                    H5Tset_cset(type, H5T_CSET_UTF8);
-                    char **raw = calloc((size_t)h->d, sizeof *raw);
-                    names = calloc((size_t)h->d, sizeof *names);
-                    if (raw && names && H5Aread(attr, type, raw) >= 0) {
-                        ok = 1;
-                        for (int j = 0; j < h->d; j++) {
-                            names[j] = malloc(strlen(raw[j] ? raw[j] : "") + 1);
-                            if (!names[j])
-                                ok = 0;
-                            else
-                                strcpy(names[j], raw[j] ? raw[j] : "");
-                        }
-                        hsize_t n = (hsize_t)h->d;
-                        hid_t mspace = H5Screate_simple(1, &n, NULL);
-                        H5Dvlen_reclaim(type, mspace, H5P_DEFAULT, raw);
-                        H5Sclose(mspace);
-                    }
-                    free(raw);
-                    H5Tclose(type);
-                    H5Aclose(attr);
-                }
-                h->features = names;
-            }
-        }
-        H5Sclose(space);
-    }
-    if (ds >= 0) H5Dclose(ds);
-    if (sz >= 0) H5Dclose(sz);
-    H5Fclose(f);
-    if (!ok) {
-        heat_free(h);
-        memset(h, 0, sizeof *h);
-        return -1;
-    }
-    return 0;
-}
+#include "run/run_ctx.h"
 
 static void section(FILE *f, const char *title)
 {
@@ -189,37 +104,11 @@ static void strongest_rules(FILE *f, const run_ctx *ctx)
     free(text);
 }
 
-static clm_status write_text_outputs(run_ctx *ctx)
-{
-    const char *const inputs[] = {ctx->input, NULL};
-    char path[4096];
-    clm_textfile *tf = NULL;
-    run_out_path(ctx, "tree_rules.txt", path, sizeof path);
-    clm_status s = clm_textfile_open(path, inputs, &tf);
-    if (!s) {
-        s = clm_tree_write_rules(ctx->tree, clm_textfile_stream(tf));
-        if (s) clm_textfile_abort(tf); else s = clm_textfile_commit(tf);
-    }
-    const char *names[2] = {"survival_segment.csv", "survival_branch.csv"};
-    clm_survival *surv[2] = {ctx->surv_segment, ctx->surv_branch};
-    for (int i = 0; i < 2 && !s; i++) {
-        run_out_path(ctx, names[i], path, sizeof path);
-        s = clm_textfile_open(path, inputs, &tf);
-        if (!s) {
-            s = clm_survival_write_csv(surv[i], clm_textfile_stream(tf));
-            if (s) clm_textfile_abort(tf); else s = clm_textfile_commit(tf);
-        }
-    }
-    return s;
-}
-
 clm_status run_write_report(run_ctx *ctx)
 {
-    clm_status s = write_text_outputs(ctx);
-    if (s)
-        return s;
+    clm_status s;
     char path[4096];
-    run_out_path(ctx, "report.html", path, sizeof path);
+    run_out_path(ctx->outdir, "report.html", path, sizeof path);
     clm_textfile *tf = NULL;
     s = clm_textfile_open(path, (const char *const[]){ctx->input, NULL}, &tf);
     if (s)
@@ -306,27 +195,35 @@ clm_status run_write_report(run_ctx *ctx)
     free(seg_ltv);
     free(seg_names);
 
-    /* Segment profiles. */
-    heat h;
-    if (read_heat(ctx->path_segments_work, &h) == 0) {
+    /* Segment profiles: the standardised centroids of the k-means model. */
+    clm_kmeans_profile prof;
+    if (clm_kmeans_get_profile(ctx->kmeans, &prof) == CLM_OK) {
+        const int k = prof.k, d = prof.n_features;
         section(f, "Segment profiles (standardised centroids)");
-        char (*rl)[32] = calloc((size_t)h.k, sizeof *rl), (*notes)[48] = calloc((size_t)h.k, sizeof *notes);
-        const char **rowp = calloc((size_t)h.k, sizeof *rowp), **notep = calloc((size_t)h.k, sizeof *notep);
-        if (rl && notes && rowp && notep) {
-            for (int i = 0; i < h.k; i++) {
+        char (*rl)[32] = calloc((size_t)k, sizeof *rl), (*notes)[48] = calloc((size_t)k, sizeof *notes);
+        const char **rowp = calloc((size_t)k, sizeof *rowp), **notep = calloc((size_t)k, sizeof *notep);
+        const char **features = calloc((size_t)d, sizeof *features);
+        double *z = malloc((size_t)k * (size_t)d * sizeof *z);
+        if (rl && notes && rowp && notep && features && z) {
+            for (int i = 0; i < k; i++) {
                 snprintf(rl[i], 32, "segment %d", i);
-                snprintf(notes[i], 48, "n=%lld (%.1f%%)", (long long)h.size[i],
-                         100.0 * (double)h.size[i] / (double)ctx->n_rows);
+                snprintf(notes[i], 48, "n=%lld (%.1f%%)", (long long)prof.size[i],
+                         100.0 * (double)prof.size[i] / (double)ctx->n_rows);
                 rowp[i] = rl[i];
                 notep[i] = notes[i];
             }
-            clm_svg_heatmap(f, rowp, (const char *const *)h.features, h.z, h.k, h.d, 2.0, notep);
+            for (int j = 0; j < d; j++)
+                features[j] = clm_kmeans_feature_name(ctx->kmeans, j);
+            for (int64_t q = 0; q < (int64_t)k * d; q++)
+                z[q] = prof.zscore[q];
+            clm_svg_heatmap(f, rowp, features, z, k, d, 2.0, notep);
         }
         free(rl);
         free(notes);
         free(rowp);
         free(notep);
-        heat_free(&h);
+        free(features);
+        free(z);
     }
 
     section(f, "Branch ranking by health score");
@@ -356,10 +253,10 @@ clm_status run_write_report(run_ctx *ctx)
 
     section(f, "Run");
     fputs("<table><thead><tr><th>step</th><th>seconds</th><th>peak memory (MB)</th></tr></thead><tbody>\n", f);
-    for (int i = 0; i < ctx->n_steps; i++) {
+    for (int i = 0; i < ctx->clock.n_steps; i++) {
         fputs("<tr><td>", f);
-        clm_html_escape(f, ctx->steps[i].name);
-        fprintf(f, "</td><td>%.3f</td><td>%.0f</td></tr>\n", ctx->steps[i].seconds, ctx->steps[i].peak_mb);
+        clm_html_escape(f, ctx->clock.steps[i].name);
+        fprintf(f, "</td><td>%.3f</td><td>%.0f</td></tr>\n", ctx->clock.steps[i].seconds, ctx->clock.steps[i].peak_mb);
     }
     fputs("</tbody></table>\n<p>Settings (config.used):</p><pre>", f);
     char *text = NULL;

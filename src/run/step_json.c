@@ -1,5 +1,5 @@
 /*
- * run_json.c — run.json: what ran, on what, with which versions, and how
+ * step_json.c — run.json: what ran, on what, with which versions, and how
  * long each step took with how much memory.
  *
  * The input fingerprint is the file's size and a 64-bit FNV-1a hash of its
@@ -10,12 +10,14 @@
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "clmseg/writer.h"
 #include "core/json_internal.h"
-#include "run/run_internal.h"
+#include "io/io_internal.h"
+#include "run/run_ctx.h"
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
 {
@@ -32,20 +34,20 @@ static uint64_t fingerprint(const run_ctx *ctx, long long *size)
     uint64_t h = 1469598103934665603ULL;
     struct stat st;
     *size = stat(ctx->input, &st) == 0 ? (long long)st.st_size : -1;
-    FILE *f = fopen(ctx->input, "rb");
-    if (f) {
+    /* The first and last MiB, read through the descriptor the table
+     * already holds: the run opens its input once. */
+    int fd = io_table_fd(ctx->table);
+    if (fd >= 0) {
         enum { MIB = 1 << 20 };
         unsigned char *buf = malloc(MIB);
         if (buf) {
-            size_t got = fread(buf, 1, MIB, f);
-            h = fnv1a(h, buf, got);
-            if (*size > 2 * MIB && fseek(f, -(long)MIB, SEEK_END) == 0) {
-                got = fread(buf, 1, MIB, f);
-                h = fnv1a(h, buf, got);
-            }
+            ssize_t got = pread(fd, buf, MIB, 0);
+            if (got > 0)
+                h = fnv1a(h, buf, (size_t)got);
+            if (*size > 2 * MIB && (got = pread(fd, buf, MIB, (off_t)(*size - MIB))) > 0)
+                h = fnv1a(h, buf, (size_t)got);
             free(buf);
         }
-        fclose(f);
     }
     h = fnv1a(h, &ctx->n_rows, sizeof ctx->n_rows);
     for (int c = 0; c < clm_table_n_columns(ctx->table); c++) {
@@ -58,7 +60,7 @@ static uint64_t fingerprint(const run_ctx *ctx, long long *size)
 clm_status run_write_json(run_ctx *ctx)
 {
     char path[4096];
-    run_out_path(ctx, "run.json", path, sizeof path);
+    run_out_path(ctx->outdir, "run.json", path, sizeof path);
     clm_textfile *tf = NULL;
     clm_status s = clm_textfile_open(path, (const char *const[]){ctx->input, NULL}, &tf);
     if (s)
@@ -93,13 +95,13 @@ clm_status run_write_json(run_ctx *ctx)
     clm_json_number(f, ctx->stage_tree_accuracy);
     fputs("},\n  \"steps\": [", f);
     double total = 0, peak = 0;
-    for (int i = 0; i < ctx->n_steps; i++) {
+    for (int i = 0; i < ctx->clock.n_steps; i++) {
         fprintf(f, "%s\n    {\"step\": ", i ? "," : "");
-        clm_json_string(f, ctx->steps[i].name);
-        fprintf(f, ", \"seconds\": %.4f, \"peak_mb\": %.1f}", ctx->steps[i].seconds, ctx->steps[i].peak_mb);
-        total += ctx->steps[i].seconds;
-        if (ctx->steps[i].peak_mb > peak)
-            peak = ctx->steps[i].peak_mb;
+        clm_json_string(f, ctx->clock.steps[i].name);
+        fprintf(f, ", \"seconds\": %.4f, \"peak_mb\": %.1f}", ctx->clock.steps[i].seconds, ctx->clock.steps[i].peak_mb);
+        total += ctx->clock.steps[i].seconds;
+        if (ctx->clock.steps[i].peak_mb > peak)
+            peak = ctx->clock.steps[i].peak_mb;
     }
     fprintf(f, "\n  ],\n  \"total_seconds\": %.4f,\n  \"peak_mb\": %.1f\n}\n", total, peak);
     return clm_textfile_commit(tf);

@@ -1,33 +1,30 @@
 /*
- * run_internal.h — state shared by the steps of the quarterly run.
+ * run_ctx.h — the state of one quarterly run, shared by its steps.
  *
- * The run holds a few per-row arrays in memory (tier, stage, segment,
- * churn probability, branch code: 14 bytes a row) and streams everything
- * else from the table in blocks.  Each step records its wall time and the
- * peak resident memory so far for run.json and the report.
+ * The input table is opened once, with its column cache on, so each
+ * column is read from the file once whichever steps use it.  The models
+ * stay in memory (k-means with every row's label and distance, the churn
+ * tree, the survival estimators) and so do the per-row results (tier,
+ * stage, churn probability, branch code); every output is written once,
+ * from memory, at the end (docs/design.md §11).  Include order: run_base.h
+ * and config_internal.h below this header, the step files above it.
  */
-#ifndef CLMSEG_RUN_INTERNAL_H
-#define CLMSEG_RUN_INTERNAL_H
+#ifndef CLMSEG_RUN_CTX_H
+#define CLMSEG_RUN_CTX_H
 
 #include <stdint.h>
 #include <stdio.h>
 
+#include "clmseg/kmeans.h"
 #include "clmseg/lifecycle.h"
 #include "clmseg/run.h"
 #include "clmseg/survival.h"
 #include "clmseg/table.h"
 #include "clmseg/tree.h"
 #include "run/config_internal.h"
+#include "run/run_base.h"
 
 extern const clm_config_key clm_run_keys[];
-
-#define RUN_MAX_STEPS 16
-
-typedef struct run_step {
-    const char *name;
-    double seconds;
-    double peak_mb;     /* peak resident set size at the end of the step */
-} run_step;
 
 /* Per-branch figures, filled by run_branches.c. */
 typedef struct run_branch {
@@ -42,7 +39,7 @@ typedef struct run_ctx {
     /* Where. */
     const char *input;
     const char *outdir;
-    char path_results[4096], path_segments_work[4096];
+    char path_results[4096];
     const clm_run_options *options;
     clm_config *config;
     FILE *log;
@@ -61,6 +58,12 @@ typedef struct run_ctx {
     clm_health_weights weights;
     int warning_per_branch;
     double horizon;
+    clm_kmeans_params kmeans_params;
+    char **kmeans_features;       /* NULL-terminated, or NULL: default    */
+    clm_tree_params tree_params;
+    char **tree_features;         /* NULL-terminated, or NULL: default    */
+    int n_tree_features;
+    clm_survival_params survival_params;
 
     /* The table and per-row results. */
     clm_table *table;
@@ -69,7 +72,7 @@ typedef struct run_ctx {
     int n_branches;
     char **branch_names;          /* n_branches labels                    */
     int32_t *branch;              /* per row, -1 = missing                */
-    int32_t *segment;             /* per row                              */
+    const int32_t *segment;       /* per row: the k-means model's labels  */
     int k;
     uint8_t *tier, *stage;
     uint8_t *churned;             /* per row: the event flag (0/1)        */
@@ -86,25 +89,21 @@ typedef struct run_ctx {
     int64_t truth_rows;
 
     /* Models. */
+    clm_kmeans *kmeans;
     clm_tree *tree;
     clm_survival *surv_segment, *surv_branch;
     run_branch *branches;
 
     /* Timing. */
-    run_step steps[RUN_MAX_STEPS];
-    int n_steps;
-    double step_started, run_started;
+    run_clock clock;
 } run_ctx;
 
-/* Step bookkeeping: start a named step; end it (records time and memory,
- * prints one line to the log). */
-void run_step_begin(run_ctx *ctx, const char *name);
-void run_step_end(run_ctx *ctx);
-double run_now(void);
-double run_peak_mb(void);
-
-/* Steps, in the order clm_run calls them. */
+/* Settings: every key of the configuration resolved and checked, the
+ * estimators' parameters included, before the input is opened
+ * (run_settings.c). */
 clm_status run_resolve_config(run_ctx *ctx);
+
+/* Steps, in the order of the table in run.c; one file each. */
 clm_status run_validate(run_ctx *ctx);
 clm_status run_segments(run_ctx *ctx);
 clm_status run_tiers_and_stages(run_ctx *ctx);
@@ -117,18 +116,20 @@ clm_status run_branches(run_ctx *ctx);
 clm_status run_write_results(run_ctx *ctx);
 clm_status run_write_branches_csv(run_ctx *ctx);
 clm_status run_write_warning_csv(run_ctx *ctx);
+clm_status run_write_segments_csv(run_ctx *ctx);
+/* The reports step: every CSV and text output above, in one go. */
+clm_status run_write_reports(run_ctx *ctx);
+clm_status run_write_text_outputs(run_ctx *ctx);
 clm_status run_write_report(run_ctx *ctx);
 clm_status run_write_json(run_ctx *ctx);
+clm_status run_write_config_used(run_ctx *ctx);
 
 /* Branch indices by health score, best first, ties in branch order (a
  * stable sort): the order of branches.csv and of the report's table.
  * Caller frees; NULL when out of memory. */
 int *run_health_order(const run_ctx *ctx);
 
-/* Joins outdir and a file name into `out`. */
-void run_out_path(const run_ctx *ctx, const char *name, char *out, size_t cap);
-
 /* NULL for an empty setting (a column the user turned off). */
 const char *run_setting_or_null(const run_ctx *ctx, const char *key);
 
-#endif /* CLMSEG_RUN_INTERNAL_H */
+#endif /* CLMSEG_RUN_CTX_H */

@@ -1,106 +1,14 @@
 /*
- * run_steps.c — the modelling steps of the quarterly run: segments
- * (k-means), value tiers and lifecycle stages, the churn tree, and survival
- * by segment and by branch.  Each step configures a capability from the
- * run's settings and keeps the per-row results the later steps need.
+ * step_lifecycle.c — the tiers+stages step: branch codes, value tiers
+ * (ARPU quantiles), lifecycle stages A–E by the rules, the per-branch
+ * figures the signal columns give, and the agreement with /truth/stage
+ * when the input carries the generator's truth.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "clmseg/kmeans.h"
-#include "run/run_internal.h"
-
-/* Splits a comma-separated list into a NULL-terminated array of trimmed
- * names (one allocation; free the returned pointer).  NULL for "". */
-static char **split_list(const char *text, int *count)
-{
-    *count = 0;
-    if (!text || !text[0])
-        return NULL;
-    size_t len = strlen(text);
-    int n = 1;
-    for (const char *p = text; *p; p++)
-        n += *p == ',';
-    char **list = malloc((size_t)(n + 1) * sizeof *list + len + 1);
-    if (!list)
-        return NULL;
-    char *copy = (char *)(list + n + 1);
-    memcpy(copy, text, len + 1);
-    int k = 0;
-    for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
-        while (*tok == ' ')
-            tok++;
-        char *end = tok + strlen(tok);
-        while (end > tok && end[-1] == ' ')
-            *--end = '\0';
-        if (*tok)
-            list[k++] = tok;
-    }
-    list[k] = NULL;
-    *count = k;
-    return list;
-}
-
-clm_status run_segments(run_ctx *ctx)
-{
-    clm_kmeans_params kp;
-    clm_kmeans_params_default(&kp);
-    long long k, n_init, max_iter;
-    clm_status s = clm_config_int(ctx->config, "kmeans.k", 1, 1000, &k);
-    if (!s) s = clm_config_int(ctx->config, "kmeans.n_init", 1, 1000, &n_init);
-    if (!s) s = clm_config_int(ctx->config, "kmeans.max_iter", 1, 100000, &max_iter);
-    if (!s) s = clm_config_double(ctx->config, "kmeans.tol", 0, 1e6, &kp.tol);
-    if (s)
-        return s;
-    const char *missing = clm_config_string(ctx->config, "kmeans.missing");
-    if (!strcmp(missing, "fail"))
-        kp.missing = CLM_MISSING_FAIL;
-    else if (!strcmp(missing, "drop"))
-        kp.missing = CLM_MISSING_DROP;
-    else if (!strcmp(missing, "impute"))
-        kp.missing = CLM_MISSING_IMPUTE;
-    else
-        return clm_error(CLM_E_PARAM, "kmeans.missing: '%s' is not fail, drop or impute", missing);
-    kp.k = (int32_t)k;
-    kp.n_init = (int32_t)n_init;
-    kp.max_iter = (int32_t)max_iter;
-    kp.seed = ctx->seed;
-    kp.n_threads = ctx->n_threads;
-    kp.group = ctx->group;
-    kp.id_column = ctx->col_id ? ctx->col_id : "subscriber_id";
-    kp.time_column = ctx->col_time;
-    kp.event_column = ctx->col_event;
-    kp.arpu_column = ctx->col_arpu;
-    int n_features;
-    char **features = split_list(clm_config_string(ctx->config, "kmeans.features"), &n_features);
-    kp.features = (const char *const *)features;
-    char csv[4096];
-    run_out_path(ctx, "segments.csv", csv, sizeof csv);
-    kp.segments_csv = csv;
-    s = clm_kmeans_run(&kp, ctx->input, ctx->path_segments_work, ctx->log);
-    free(features);
-    if (s)
-        return s;
-
-    clm_table *seg = NULL;
-    s = clm_table_open_any(ctx->path_segments_work, "/segments", &seg);
-    if (s)
-        return s;
-    int label = clm_table_find(seg, "label"), size = clm_table_find(seg, "size");
-    if (label < 0 || size < 0 || clm_table_column(seg, label)->length != ctx->n_rows) {
-        clm_table_close(seg);
-        return clm_error(CLM_E_INTERNAL, "k-means results lack /segments/label or /segments/size");
-    }
-    ctx->k = (int)clm_table_column(seg, size)->length;
-    ctx->segment = malloc((size_t)ctx->n_rows * sizeof *ctx->segment);
-    if (!ctx->segment)
-        s = clm_error(CLM_E_NOMEM, "out of memory for the segment labels");
-    else
-        s = clm_table_read_i32(seg, label, 0, ctx->n_rows, ctx->segment);
-    clm_table_close(seg);
-    return s;
-}
+#include "run/run_ctx.h"
 
 /* Reads the branch of every row: categorical codes with their labels, or
  * an integer column's distinct values; without a branch column the whole
@@ -196,7 +104,7 @@ static int optional_column(const run_ctx *ctx, const char *name)
 void run_compare_with_truth(run_ctx *ctx)
 {
     clm_table *truth = NULL;
-    if (clm_table_open_any(ctx->input, "/truth", &truth) != CLM_OK) {
+    if (clm_table_open_group(ctx->table, "/truth", &truth) != CLM_OK) {
         clm_error_clear();
         return;
     }
@@ -298,121 +206,4 @@ clm_status run_tiers_and_stages(run_ctx *ctx)
         fprintf(ctx->log, "\n");
     }
     return CLM_OK;
-}
-
-clm_status run_churn_tree(run_ctx *ctx)
-{
-    clm_tree_params tp;
-    clm_tree_params_default(&tp);
-    long long depth, min_leaf, bins, repeats;
-    clm_status s = clm_config_int(ctx->config, "tree.max_depth", 1, 64, &depth);
-    if (!s) s = clm_config_int(ctx->config, "tree.permutation_repeats", 0, 100, &repeats);
-    if (!s) s = clm_config_int(ctx->config, "tree.min_leaf", 1, INT64_MAX, &min_leaf);
-    if (!s) s = clm_config_int(ctx->config, "tree.bins", 2, 256, &bins);
-    if (!s) s = clm_config_double(ctx->config, "tree.test_fraction", 0, 0.99, &tp.test_fraction);
-    if (!s) s = clm_config_double(ctx->config, "tree.ccp_alpha", 0, 1e9, &tp.ccp_alpha);
-    if (s)
-        return s;
-    tp.target = ctx->col_event;
-    tp.target_level = ctx->event_level;
-    tp.max_depth = (int)depth;
-    tp.min_leaf = min_leaf;
-    tp.n_bins = (int)bins;
-    tp.permutation_repeats = (int)repeats;
-    tp.seed = ctx->seed;
-    tp.n_threads = ctx->n_threads;
-
-    /* Default features: every usable column but id, event, time and branch
-     * (tenure is the survival time, decided by the churn itself; the
-     * branch is where the lever is pulled, not a behaviour). */
-    int n_given;
-    char **given = split_list(clm_config_string(ctx->config, "tree.features"), &n_given);
-    const char **features = NULL;
-    int n_features = 0;
-    if (given) {
-        features = (const char **)given;
-        n_features = n_given;
-    } else {
-        int nc = clm_table_n_columns(ctx->table);
-        features = malloc((size_t)(nc + 1) * sizeof *features);
-        if (!features)
-            return clm_error(CLM_E_NOMEM, "out of memory");
-        for (int c = 0; c < nc; c++) {
-            const clm_column_info *info = clm_table_column(ctx->table, c);
-            if (info->kind == CLM_KIND_UNSUPPORTED || (ctx->col_id && !strcmp(info->name, ctx->col_id)) ||
-                !strcmp(info->name, ctx->col_event) || !strcmp(info->name, ctx->col_time) ||
-                (ctx->col_branch && !strcmp(info->name, ctx->col_branch)))
-                continue;
-            features[n_features++] = info->name;
-        }
-        features[n_features] = NULL;
-    }
-    tp.features = features;
-    tp.n_features_given = n_features;
-    s = clm_tree_fit_table(&tp, ctx->table, &ctx->tree);
-    free(features);
-    if (s)
-        return s;
-
-    int64_t n = ctx->n_rows;
-    int n_classes = clm_tree_n_classes(ctx->tree);
-    ctx->probability = malloc((size_t)n * sizeof *ctx->probability);
-    float *block = malloc((size_t)CLM_BLOCK_ROWS * (size_t)n_classes * sizeof *block);
-    if (!ctx->probability || !block) {
-        free(block);
-        return clm_error(CLM_E_NOMEM, "out of memory for churn probabilities");
-    }
-    for (int64_t r0 = 0; r0 < n && !s; r0 += CLM_BLOCK_ROWS) {
-        int64_t m = n - r0 < CLM_BLOCK_ROWS ? n - r0 : CLM_BLOCK_ROWS;
-        s = clm_tree_predict_training(ctx->tree, r0, m, block);
-        for (int64_t i = 0; i < m && !s; i++)
-            ctx->probability[r0 + i] = block[i * n_classes + (n_classes > 1 ? 1 : 0)];
-    }
-    free(block);
-    if (!s && ctx->log) {
-        clm_tree_metrics m;
-        clm_tree_get_metrics(ctx->tree, &m);
-        fprintf(ctx->log, "churn tree: %d leaves, depth %d, holdout accuracy %.4f, AUC %.4f\n",
-                clm_tree_n_leaves(ctx->tree), clm_tree_depth(ctx->tree), m.accuracy, m.auc);
-    }
-    return s;
-}
-
-static clm_status survival_params(run_ctx *ctx, clm_survival_params *p)
-{
-    clm_survival_params_default(p);
-    double margin, discount, level;
-    clm_status s = clm_config_double(ctx->config, "survival.margin", 0, 1e6, &margin);
-    if (!s) s = clm_config_double(ctx->config, "survival.discount", 0, 100, &discount);
-    if (!s) s = clm_config_double(ctx->config, "survival.conf_level", 1e-6, 1 - 1e-9, &level);
-    if (s)
-        return s;
-    p->margin = margin;
-    p->discount = discount;
-    p->conf_level = level;
-    p->horizon = (int32_t)ctx->horizon;
-    p->n_threads = ctx->n_threads;
-    return clm_survival_params_check(p);
-}
-
-clm_status run_survival(run_ctx *ctx)
-{
-    clm_survival_params p;
-    clm_status s = survival_params(ctx, &p);
-    if (s)
-        return s;
-    clm_survival_columns cols = {ctx->group, ctx->col_time, ctx->col_event, ctx->event_level, "segment",
-                                 ctx->path_segments_work, ctx->col_arpu};
-    s = clm_survival_fit_table(&p, ctx->input, &cols, &ctx->surv_segment);
-    if (s)
-        return s;
-    cols.by = ctx->has_branch ? ctx->col_branch : NULL;
-    cols.results = NULL;
-    s = clm_survival_fit_table(&p, ctx->input, &cols, &ctx->surv_branch);
-    if (!s && ctx->log) {
-        clm_survival_print(ctx->surv_segment, ctx->log, "segment");
-        if (ctx->n_branches <= 20)
-            clm_survival_print(ctx->surv_branch, ctx->log, ctx->has_branch ? ctx->col_branch : "all");
-    }
-    return s;
 }

@@ -1,5 +1,5 @@
 /*
- * run_stage_tree.c — lifecycle stages from a tree instead of rules
+ * step_stage_tree.c — lifecycle stages from a tree instead of rules
  * (stages.model = tree): a multi-class tree is trained on a labelled stage
  * column (stages.label_column: a column of the table, or "/group/dataset"
  * such as the generator's /truth/stage) and every subscriber gets the most
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run/run_internal.h"
+#include "run/run_ctx.h"
 
 /* Stage code of a label: "A".."E", a stage name, or an integer 0..4. */
 static int stage_of_label(const char *label)
@@ -34,7 +34,7 @@ static clm_status read_labels(run_ctx *ctx, const char *label, int32_t *y)
         const char *slash = strrchr(label, '/');
         snprintf(group, sizeof group, "%.*s", (int)(slash - label), label);
         name = slash + 1;
-        s = clm_table_open_any(ctx->input, group[0] ? group : "/", &other);
+        s = clm_table_open_group(ctx->table, group[0] ? group : "/", &other);
         if (s)
             return s;
         src = other;

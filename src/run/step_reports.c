@@ -1,120 +1,18 @@
 /*
- * run_branches.c — per-branch figures, health scores and levers, and the
- * two branch-level reports: branches.csv (one row per branch, ranked by
- * health) and warning.csv (each branch's highest-risk active subscribers of
- * the high and medium tiers, with the signals that fired).
+ * step_reports.c — the reports step: the CSV and text outputs of the run,
+ * each written once from memory: branches.csv (health order),
+ * warning.csv (the early-warning list), segments.csv (the k-means
+ * profile), tree_rules.txt, survival_segment.csv, survival_branch.csv; and
+ * config.used, the settings of the run.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clmseg/writer.h"
-#include "run/run_internal.h"
+#include "run/run_ctx.h"
 
-/* S at `t` of a Kaplan-Meier curve, carried flat past its last time. */
-static double survival_at(const clm_survival_curve *c, double t)
-{
-    double s = 1.0;
-    for (int64_t j = 0; j < c->n_times && c->time[j] <= t; j++)
-        s = c->survival[j];
-    return s;
-}
-
-clm_status run_branches(run_ctx *ctx)
-{
-    int nb = ctx->n_branches;
-    int64_t n = ctx->n_rows;
-    ctx->branches = calloc((size_t)nb, sizeof *ctx->branches);
-    double *arpu_sum = calloc((size_t)nb, sizeof *arpu_sum);
-    double *risk_sum = calloc((size_t)nb, sizeof *risk_sum);
-    int64_t *events = calloc((size_t)nb, sizeof *events);
-    int64_t (*stages)[CLM_N_STAGES] = calloc((size_t)nb, sizeof *stages);
-    clm_branch_metrics *metrics = calloc((size_t)nb, sizeof *metrics);
-    clm_branch_health *health = calloc((size_t)nb, sizeof *health);
-    clm_status s = CLM_OK;
-    if (!ctx->branches || !arpu_sum || !risk_sum || !events || !stages || !metrics || !health)
-        s = clm_error(CLM_E_NOMEM, "out of memory for %d branches", nb);
-    /* One sequential pass: sums in row order, so the figures never depend
-     * on the thread count. */
-    for (int64_t i = 0; i < n && !s; i++) {
-        int32_t b = ctx->branch[i];
-        if (b < 0)
-            continue;
-        run_branch *br = &ctx->branches[b];
-        br->metrics.subscribers++;
-        float a = ctx->arpu[i];
-        int churned = ctx->churned[i]; /* the event, whatever staged the row */
-        events[b] += churned;
-        stages[b][ctx->stage[i]]++;
-        if (!isnan(a)) {
-            arpu_sum[b] += a;
-            if (!churned)
-                risk_sum[b] += (double)ctx->probability[i] * a;
-        }
-    }
-    /* Survival per branch, matched by label. */
-    int n_curves = s ? 0 : clm_survival_n_curves(ctx->surv_branch);
-    for (int b = 0; b < nb && !s; b++) {
-        run_branch *br = &ctx->branches[b];
-        clm_branch_metrics *m = &br->metrics;
-        br->name = ctx->branch_names[b];
-        double count = (double)m->subscribers;
-        m->churn_rate = count > 0 ? events[b] / count : NAN;
-        m->arpu = count > 0 ? arpu_sum[b] / count : NAN;
-        br->arpu_prev = ctx->arpu_prev_n[b] > 0 ? ctx->arpu_prev_sum[b] / (double)ctx->arpu_prev_n[b] : NAN;
-        m->arpu_change = br->arpu_prev > 0 ? m->arpu / br->arpu_prev - 1.0 : NAN;
-        for (int k = 0; k < CLM_N_STAGES; k++)
-            br->stage_share[k] = count > 0 ? stages[b][k] / count : NAN;
-        m->share_ab = br->stage_share[CLM_STAGE_A] + br->stage_share[CLM_STAGE_B];
-        m->share_d = br->stage_share[CLM_STAGE_D];
-        m->revenue_at_risk = arpu_sum[b] > 0 ? risk_sum[b] / arpu_sum[b] : NAN;
-        m->debt_share = stages[b][CLM_STAGE_D] > 0 ? (double)ctx->debt_count[b] / stages[b][CLM_STAGE_D] : 0.0;
-        m->s12 = NAN;
-        m->ltv = NAN;
-        const char *want = ctx->has_branch ? br->name : "all";
-        for (int c = 0; c < n_curves; c++) {
-            const clm_survival_curve *cv = clm_survival_curve_at(ctx->surv_branch, c);
-            if (strcmp(cv->label, want) != 0)
-                continue;
-            m->s12 = survival_at(cv, 12.0);
-            m->ltv = cv->ltv ? cv->ltv[cv->horizon] : NAN;
-            break;
-        }
-        metrics[b] = *m;
-    }
-    if (!s) s = clm_health_score(metrics, nb, &ctx->weights, health);
-    for (int b = 0; b < nb && !s; b++)
-        ctx->branches[b].health = health[b];
-    free(arpu_sum);
-    free(risk_sum);
-    free(events);
-    free(stages);
-    free(metrics);
-    free(health);
-    return s;
-}
-
-int *run_health_order(const run_ctx *ctx)
-{
-    int nb = ctx->n_branches;
-    int *order = malloc((size_t)nb * sizeof *order);
-    if (!order)
-        return NULL;
-    for (int b = 0; b < nb; b++)
-        order[b] = b;
-    /* Insertion sort: B is a few hundred, and the order must be stable. */
-    for (int i = 1; i < nb; i++) {
-        int v = order[i], j = i;
-        while (j > 0 && ctx->branches[order[j - 1]].health.total < ctx->branches[v].health.total) {
-            order[j] = order[j - 1];
-            j--;
-        }
-        order[j] = v;
-    }
-    return order;
-}
-
-/* A CSV field, quoted when it holds a comma, quote or newline. */
 static void csv_field(FILE *f, const char *text)
 {
     if (!strpbrk(text, ",\"\n\r")) {
@@ -143,7 +41,7 @@ static void csv_number(FILE *f, const char *format, double v)
 clm_status run_write_branches_csv(run_ctx *ctx)
 {
     char path[4096];
-    run_out_path(ctx, "branches.csv", path, sizeof path);
+    run_out_path(ctx->outdir, "branches.csv", path, sizeof path);
     clm_textfile *tf = NULL;
     clm_status s = clm_textfile_open(path, (const char *const[]){ctx->input, NULL}, &tf);
     if (s)
@@ -316,7 +214,7 @@ clm_status run_write_warning_csv(run_ctx *ctx)
         s = gather(ctx, sorted, n_listed, values, ids, &have_ids);
     }
     char path[4096];
-    run_out_path(ctx, "warning.csv", path, sizeof path);
+    run_out_path(ctx->outdir, "warning.csv", path, sizeof path);
     clm_textfile *tf = NULL;
     if (!s) s = clm_textfile_open(path, (const char *const[]){ctx->input, NULL}, &tf);
     if (!s) {
@@ -347,5 +245,66 @@ clm_status run_write_warning_csv(run_ctx *ctx)
     free(ids);
     free(top);
     free(count);
+    return s;
+}
+
+clm_status run_write_text_outputs(run_ctx *ctx)
+{
+    const char *const inputs[] = {ctx->input, NULL};
+    char path[4096];
+    clm_textfile *tf = NULL;
+    run_out_path(ctx->outdir, "tree_rules.txt", path, sizeof path);
+    clm_status s = clm_textfile_open(path, inputs, &tf);
+    if (!s) {
+        s = clm_tree_write_rules(ctx->tree, clm_textfile_stream(tf));
+        if (s) clm_textfile_abort(tf); else s = clm_textfile_commit(tf);
+    }
+    const char *names[2] = {"survival_segment.csv", "survival_branch.csv"};
+    clm_survival *surv[2] = {ctx->surv_segment, ctx->surv_branch};
+    for (int i = 0; i < 2 && !s; i++) {
+        run_out_path(ctx->outdir, names[i], path, sizeof path);
+        s = clm_textfile_open(path, inputs, &tf);
+        if (!s) {
+            s = clm_survival_write_csv(surv[i], clm_textfile_stream(tf));
+            if (s) clm_textfile_abort(tf); else s = clm_textfile_commit(tf);
+        }
+    }
+    return s;
+}
+
+
+clm_status run_write_segments_csv(run_ctx *ctx)
+{
+    char path[4096];
+    run_out_path(ctx->outdir, "segments.csv", path, sizeof path);
+    clm_textfile *tf = NULL;
+    clm_status s = clm_textfile_open(path, (const char *const[]){ctx->input, NULL}, &tf);
+    if (!s) {
+        s = clm_kmeans_write_csv(ctx->kmeans, clm_textfile_stream(tf));
+        if (s) clm_textfile_abort(tf); else s = clm_textfile_commit(tf);
+    }
+    return s;
+}
+
+clm_status run_write_reports(run_ctx *ctx)
+{
+    clm_status s = run_write_segments_csv(ctx);
+    if (!s) s = run_write_branches_csv(ctx);
+    if (!s) s = run_write_warning_csv(ctx);
+    if (!s) s = run_write_text_outputs(ctx);
+    return s;
+}
+
+clm_status run_write_config_used(run_ctx *ctx)
+{
+    char path[4096];
+    run_out_path(ctx->outdir, "config.used", path, sizeof path);
+    clm_textfile *f = NULL;
+    clm_status s = clm_textfile_open(path, (const char *const[]){ctx->input, NULL}, &f);
+    if (!s) {
+        fprintf(clm_textfile_stream(f), "# clmseg %s: settings of the run of %s\n\n", CLMSEG_VERSION, ctx->input);
+        clm_config_write(ctx->config, clm_textfile_stream(f));
+        s = clm_textfile_commit(f);
+    }
     return s;
 }

@@ -1,0 +1,223 @@
+/*
+ * load.c — a saved segmentation back in memory (`clmseg predict`).  Reads
+ * the model of a /segments group with the HDF5 C API (small arrays and
+ * attributes only): the clustering-space centroids (centroids_scaled),
+ * the feature names, the standardisation (x - scale_center) / scale_scale,
+ * the missing-value policy and the product the fit used, so the rows of
+ * the training quarter get back their own labels.  clm_kmeans_predict_table
+ * matches the feature columns by name in a new table and assigns it in
+ * blocks.
+ */
+#include <hdf5.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "io/io_internal.h"
+#include "kmeans/kmeans_internal.h"
+
+/* Reads a 1-D string attribute (variable or fixed length) into names. */
+static int read_names(hid_t obj, const char *attr_name, int expected, char **names)
+{
+    hid_t attr = H5Aopen(obj, attr_name, H5P_DEFAULT);
+    if (attr < 0)
+        return -1;
+    hid_t ftype = H5Aget_type(attr), space = H5Aget_space(attr);
+    hssize_t count = H5Sget_simple_extent_npoints(space);
+    int ok = count == expected && H5Tget_class(ftype) == H5T_STRING;
+    if (ok && H5Tis_variable_str(ftype) > 0) {
+        char **tmp = calloc((size_t)count, sizeof(char *));
+        hid_t mtype = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mtype, H5T_VARIABLE);
+        H5Tset_cset(mtype, H5Tget_cset(ftype)); /* HDF5 does not convert ASCII <-> UTF-8 */
+        ok = tmp && H5Aread(attr, mtype, tmp) >= 0;
+        for (int j = 0; ok && j < expected; j++) {
+            size_t n = strlen(tmp[j]) + 1;
+            names[j] = malloc(n);
+            if (names[j])
+                memcpy(names[j], tmp[j], n);
+            ok = names[j] != NULL;
+        }
+        if (tmp && ok)
+            H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, tmp);
+        free(tmp);
+        H5Tclose(mtype);
+    } else if (ok) {
+        size_t size = H5Tget_size(ftype);
+        char *buf = calloc((size_t)count, size + 1);
+        hid_t mtype = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mtype, size + 1);
+        H5Tset_cset(mtype, H5Tget_cset(ftype));
+        ok = buf && H5Aread(attr, mtype, buf) >= 0;
+        for (int j = 0; ok && j < expected; j++) {
+            names[j] = malloc(size + 1);
+            if (names[j]) {
+                memcpy(names[j], buf + (size + 1) * (size_t)j, size + 1);
+                names[j][size] = '\0';
+            }
+            ok = names[j] != NULL;
+        }
+        free(buf);
+        H5Tclose(mtype);
+    }
+    H5Sclose(space);
+    H5Tclose(ftype);
+    H5Aclose(attr);
+    return ok ? 0 : -1;
+}
+
+static int read_f64_attr(hid_t obj, const char *name, int expected, double *out)
+{
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+    if (attr < 0)
+        return -1;
+    hid_t space = H5Aget_space(attr);
+    int ok = H5Sget_simple_extent_npoints(space) == expected &&
+             H5Aread(attr, H5T_NATIVE_DOUBLE, out) >= 0;
+    H5Sclose(space);
+    H5Aclose(attr);
+    return ok ? 0 : -1;
+}
+
+/* The index in names[0..n) of the one-string attribute `attr` of obj, or
+ * `fallback` when it is absent or names nothing known (files written
+ * before the attribute existed). */
+static int read_choice(hid_t obj, const char *attr, const char *const *names, int n, int fallback)
+{
+    char *value[1] = {NULL};
+    int choice = fallback;
+    if (read_names(obj, attr, 1, value) == 0)
+        for (int i = 0; i < n; i++)
+            if (!strcmp(value[0], names[i]))
+                choice = i;
+    free(value[0]);
+    return choice;
+}
+
+int clm_kmeans_saved_in(const char *path, const char *group)
+{
+    clm_io_silence_hdf5();
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        return 0;
+    char name[512];
+    snprintf(name, sizeof name, "%s/centroids_scaled", group);
+    int found = H5Lexists(file, group, H5P_DEFAULT) > 0 && H5Lexists(file, name, H5P_DEFAULT) > 0;
+    H5Fclose(file);
+    return found;
+}
+
+/* Allocates the feature arrays of a loaded model of d features. */
+static clm_status alloc_features(km_features *f, int d)
+{
+    f->n_features = d;
+    f->names = calloc((size_t)d, sizeof(char *));
+    f->center = malloc(sizeof(double) * (size_t)d);
+    f->scale = malloc(sizeof(double) * (size_t)d);
+    f->mean = malloc(sizeof(double) * (size_t)d);
+    f->std = calloc((size_t)d, sizeof(double));
+    if (!f->names || !f->center || !f->scale || !f->mean || !f->std)
+        return clm_error(CLM_E_NOMEM, "predict: out of memory");
+    return CLM_OK;
+}
+
+clm_status clm_kmeans_load(const char *path, const char *group, int32_t n_threads, clm_kmeans **out)
+{
+    *out = NULL;
+    clm_kmeans_params params;
+    clm_kmeans_params_default(&params);
+    params.n_threads = n_threads;
+    clm_kmeans *m = NULL;
+    clm_status st = clm_kmeans_create(&params, &m);
+    if (st)
+        return st;
+    clm_io_silence_hdf5();
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0) {
+        clm_kmeans_free(m);
+        return clm_error(CLM_E_OPEN, "%s: cannot open the results file (missing or not HDF5)", path);
+    }
+    char name[512];
+    snprintf(name, sizeof name, "%s/centroids_scaled", group);
+    hid_t grp = H5Lexists(file, group, H5P_DEFAULT) > 0 ? H5Gopen2(file, group, H5P_DEFAULT) : -1;
+    hid_t ds = grp >= 0 && H5Lexists(file, name, H5P_DEFAULT) > 0 ? H5Dopen2(file, name, H5P_DEFAULT) : -1;
+    hid_t space = ds >= 0 ? H5Dget_space(ds) : -1;
+    hsize_t dims[2] = {0, 0};
+    km_features *f = &m->features;
+    if (grp < 0 || ds < 0) {
+        st = clm_error(CLM_E_FORMAT, "%s: no saved k-means model in %s (expected %s)", path, group, name);
+    } else if (space < 0 || H5Sget_simple_extent_ndims(space) != 2 ||
+               H5Sget_simple_extent_dims(space, dims, NULL) != 2 || dims[0] < 1 || dims[1] < 1 ||
+               dims[0] > 100000 || dims[1] > 100000) {
+        st = clm_error(CLM_E_FORMAT, "%s: %s is not a k x d array", path, name);
+    } else {
+        m->k = (int)dims[0];
+        m->n_features = (int)dims[1];
+        m->centroids = malloc(sizeof(float) * (size_t)m->k * (size_t)m->n_features);
+        st = alloc_features(f, m->n_features);
+        if (!st && !m->centroids)
+            st = clm_error(CLM_E_NOMEM, "predict: out of memory");
+        else if (!st && H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, m->centroids) < 0)
+            st = clm_error(CLM_E_FORMAT, "%s: cannot read %s", path, name);
+        else if (!st && read_names(ds, "features", m->n_features, f->names) != 0)
+            st = clm_error(CLM_E_FORMAT, "%s: %s lacks its 'features' attribute", path, name);
+        else if (!st && (read_f64_attr(grp, "scale_center", m->n_features, f->center) ||
+                         read_f64_attr(grp, "scale_scale", m->n_features, f->scale) ||
+                         read_f64_attr(grp, "feature_mean", m->n_features, f->mean)))
+            st = clm_error(CLM_E_FORMAT, "%s: %s lacks the standardisation attributes (scale_center, scale_scale, feature_mean)",
+                           path, group);
+        else if (!st) {
+            m->params.missing = (clm_missing_policy)read_choice(grp, "missing", km_missing_names, 3,
+                                                                CLM_MISSING_FAIL);
+            /* the product the fit used; AUTO for files older than the
+             * attribute, which is what those fits used */
+            m->product = read_choice(grp, "product", km_product_names, 3, KM_PRODUCT_AUTO);
+        }
+        for (int j = 0; !st && j < m->n_features; j++)
+            if (!(f->scale[j] > 0.0) || !isfinite(f->center[j]))
+                st = clm_error(CLM_E_FORMAT, "%s: saved standardisation of '%s' is invalid", path, f->names[j]);
+    }
+    if (space >= 0) H5Sclose(space);
+    if (ds >= 0) H5Dclose(ds);
+    if (grp >= 0) H5Gclose(grp);
+    H5Fclose(file);
+    if (st) {
+        clm_kmeans_free(m);
+        return st;
+    }
+    *out = m;
+    return CLM_OK;
+}
+
+clm_status clm_kmeans_predict_table(const clm_kmeans *m, const clm_table *input,
+                                    int32_t *labels, float *distances)
+{
+    if (!m || m->k == 0 || !m->features.names)
+        return clm_error(CLM_E_PARAM, "k-means: predict_table needs a model fitted on a table or loaded");
+    const int d = m->n_features;
+    const int64_t n = clm_table_n_rows(input);
+    const char *path = clm_table_path(input);
+    int *columns = malloc(sizeof(int) * (size_t)d);
+    float *block = malloc(sizeof(float) * CLM_BLOCK_ROWS * (size_t)d);
+    float *scratch = malloc(sizeof(float) * CLM_BLOCK_ROWS);
+    clm_status st = CLM_OK;
+    if (!columns || !block || !scratch)
+        st = clm_error(CLM_E_NOMEM, "predict: out of memory");
+    for (int j = 0; !st && j < d; j++) {
+        const char *name = m->features.names[j];
+        columns[j] = clm_table_find(input, name);
+        if (columns[j] < 0)
+            st = clm_error(CLM_E_SCHEMA, "%s: column '%s' (a feature of the saved segments) is missing", path, name);
+        else if (clm_table_column(input, columns[j])->kind != CLM_KIND_NUMERIC)
+            st = clm_error(CLM_E_SCHEMA, "%s: column '%s' must be numeric (a k-means feature)", path, name);
+    }
+    for (int64_t row0 = 0; !st && row0 < n; row0 += CLM_BLOCK_ROWS) {
+        int64_t nb = n - row0 < CLM_BLOCK_ROWS ? n - row0 : CLM_BLOCK_ROWS;
+        st = clm_table_read_block_f32(input, columns, d, row0, nb, block, scratch);
+        if (!st)
+            st = km_predict_rows(m, block, nb, path, row0, labels + row0, distances ? distances + row0 : NULL);
+    }
+    free(columns);
+    free(block);
+    free(scratch);
+    return st;
+}

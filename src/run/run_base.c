@@ -1,0 +1,49 @@
+/*
+ * run_base.c — timing, peak memory and output paths of the quarterly run.
+ */
+#include <stdio.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "run/run_base.h"
+
+double run_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+double run_peak_mb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss / 1024.0; /* Linux: kilobytes */
+}
+
+void run_clock_start(run_clock *clock)
+{
+    clock->n_steps = 0;
+    clock->run_started = clock->step_started = run_now();
+}
+
+void run_clock_begin(run_clock *clock, const char *name)
+{
+    if (clock->n_steps < RUN_MAX_STEPS)
+        clock->steps[clock->n_steps].name = name;
+    clock->step_started = run_now();
+}
+
+void run_clock_end(run_clock *clock)
+{
+    if (clock->n_steps >= RUN_MAX_STEPS)
+        return;
+    run_step_record *s = &clock->steps[clock->n_steps++];
+    s->seconds = run_now() - clock->step_started;
+    s->peak_mb = run_peak_mb();
+}
+
+void run_out_path(const char *outdir, const char *name, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/%s", outdir, name);
+}

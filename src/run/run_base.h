@@ -1,0 +1,37 @@
+/*
+ * run_base.h — the helpers every step of the quarterly run stands on:
+ * wall-clock and peak-memory bookkeeping per step, and output paths in
+ * OUTDIR.  Nothing here knows about the steps (docs/design.md §11).
+ */
+#ifndef CLMSEG_RUN_BASE_H
+#define CLMSEG_RUN_BASE_H
+
+#include <stddef.h>
+
+#define RUN_MAX_STEPS 16
+
+typedef struct run_step_record {
+    const char *name;
+    double seconds;
+    double peak_mb;     /* peak resident set size at the end of the step */
+} run_step_record;
+
+/* The time line of a run: one record per finished step. */
+typedef struct run_clock {
+    run_step_record steps[RUN_MAX_STEPS];
+    int n_steps;
+    double step_started, run_started;
+} run_clock;
+
+double run_now(void);
+double run_peak_mb(void);
+
+/* Starts the clock of a run, begins and ends a named step. */
+void run_clock_start(run_clock *clock);
+void run_clock_begin(run_clock *clock, const char *name);
+void run_clock_end(run_clock *clock);
+
+/* "<outdir>/<name>" into out (cap bytes). */
+void run_out_path(const char *outdir, const char *name, char *out, size_t cap);
+
+#endif /* CLMSEG_RUN_BASE_H */

@@ -1,0 +1,116 @@
+/*
+ * step_branches.c — the branch health step: per-branch figures, health
+ * scores and levers, and the health order shared by branches.csv and the
+ * report.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clmseg/writer.h"
+#include "run/run_ctx.h"
+
+/* S at `t` of a Kaplan-Meier curve, carried flat past its last time. */
+static double survival_at(const clm_survival_curve *c, double t)
+{
+    double s = 1.0;
+    for (int64_t j = 0; j < c->n_times && c->time[j] <= t; j++)
+        s = c->survival[j];
+    return s;
+}
+
+clm_status run_branches(run_ctx *ctx)
+{
+    int nb = ctx->n_branches;
+    int64_t n = ctx->n_rows;
+    ctx->branches = calloc((size_t)nb, sizeof *ctx->branches);
+    double *arpu_sum = calloc((size_t)nb, sizeof *arpu_sum);
+    double *risk_sum = calloc((size_t)nb, sizeof *risk_sum);
+    int64_t *events = calloc((size_t)nb, sizeof *events);
+    int64_t (*stages)[CLM_N_STAGES] = calloc((size_t)nb, sizeof *stages);
+    clm_branch_metrics *metrics = calloc((size_t)nb, sizeof *metrics);
+    clm_branch_health *health = calloc((size_t)nb, sizeof *health);
+    clm_status s = CLM_OK;
+    if (!ctx->branches || !arpu_sum || !risk_sum || !events || !stages || !metrics || !health)
+        s = clm_error(CLM_E_NOMEM, "out of memory for %d branches", nb);
+    /* One sequential pass: sums in row order, so the figures never depend
+     * on the thread count. */
+    for (int64_t i = 0; i < n && !s; i++) {
+        int32_t b = ctx->branch[i];
+        if (b < 0)
+            continue;
+        run_branch *br = &ctx->branches[b];
+        br->metrics.subscribers++;
+        float a = ctx->arpu[i];
+        int churned = ctx->churned[i]; /* the event, whatever staged the row */
+        events[b] += churned;
+        stages[b][ctx->stage[i]]++;
+        if (!isnan(a)) {
+            arpu_sum[b] += a;
+            if (!churned)
+                risk_sum[b] += (double)ctx->probability[i] * a;
+        }
+    }
+    /* Survival per branch, matched by label. */
+    int n_curves = s ? 0 : clm_survival_n_curves(ctx->surv_branch);
+    for (int b = 0; b < nb && !s; b++) {
+        run_branch *br = &ctx->branches[b];
+        clm_branch_metrics *m = &br->metrics;
+        br->name = ctx->branch_names[b];
+        double count = (double)m->subscribers;
+        m->churn_rate = count > 0 ? events[b] / count : NAN;
+        m->arpu = count > 0 ? arpu_sum[b] / count : NAN;
+        br->arpu_prev = ctx->arpu_prev_n[b] > 0 ? ctx->arpu_prev_sum[b] / (double)ctx->arpu_prev_n[b] : NAN;
+        m->arpu_change = br->arpu_prev > 0 ? m->arpu / br->arpu_prev - 1.0 : NAN;
+        for (int k = 0; k < CLM_N_STAGES; k++)
+            br->stage_share[k] = count > 0 ? stages[b][k] / count : NAN;
+        m->share_ab = br->stage_share[CLM_STAGE_A] + br->stage_share[CLM_STAGE_B];
+        m->share_d = br->stage_share[CLM_STAGE_D];
+        m->revenue_at_risk = arpu_sum[b] > 0 ? risk_sum[b] / arpu_sum[b] : NAN;
+        m->debt_share = stages[b][CLM_STAGE_D] > 0 ? (double)ctx->debt_count[b] / stages[b][CLM_STAGE_D] : 0.0;
+        m->s12 = NAN;
+        m->ltv = NAN;
+        const char *want = ctx->has_branch ? br->name : "all";
+        for (int c = 0; c < n_curves; c++) {
+            const clm_survival_curve *cv = clm_survival_curve_at(ctx->surv_branch, c);
+            if (strcmp(cv->label, want) != 0)
+                continue;
+            m->s12 = survival_at(cv, 12.0);
+            m->ltv = cv->ltv ? cv->ltv[cv->horizon] : NAN;
+            break;
+        }
+        metrics[b] = *m;
+    }
+    if (!s) s = clm_health_score(metrics, nb, &ctx->weights, health);
+    for (int b = 0; b < nb && !s; b++)
+        ctx->branches[b].health = health[b];
+    free(arpu_sum);
+    free(risk_sum);
+    free(events);
+    free(stages);
+    free(metrics);
+    free(health);
+    return s;
+}
+
+int *run_health_order(const run_ctx *ctx)
+{
+    int nb = ctx->n_branches;
+    int *order = malloc((size_t)nb * sizeof *order);
+    if (!order)
+        return NULL;
+    for (int b = 0; b < nb; b++)
+        order[b] = b;
+    /* Insertion sort: B is a few hundred, and the order must be stable. */
+    for (int i = 1; i < nb; i++) {
+        int v = order[i], j = i;
+        while (j > 0 && ctx->branches[order[j - 1]].health.total < ctx->branches[v].health.total) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = v;
+    }
+    return order;
+}
+
+/* A CSV field, quoted when it holds a comma, quote or newline. */

@@ -1,0 +1,84 @@
+/*
+ * step_validate.c — the validate step: opens the input (the only open of
+ * the run), checks the columns every step needs and the values of time and
+ * event, so a bad quarter fails in seconds with the first bad row named.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run/run_ctx.h"
+
+/* Checks the columns every step needs and the values of time and event
+ * before any long step runs, so a bad quarter fails in seconds with the
+ * first bad row named. */
+clm_status run_validate(run_ctx *ctx)
+{
+    /* The one open of the input; the cache makes every later read of a
+     * column a memory copy (docs/design.md §11). */
+    clm_status s = clm_table_open(ctx->input, ctx->group, &ctx->table);
+    if (!s) s = clm_table_set_cache(ctx->table, 1);
+    if (s)
+        return s;
+    ctx->n_rows = clm_table_n_rows(ctx->table);
+    if (ctx->n_rows < 2)
+        return clm_error(CLM_E_EMPTY, "%s: the table has %lld rows; a run needs at least 2", ctx->input,
+                         (long long)ctx->n_rows);
+    const char *required[] = {ctx->col_time, ctx->col_event, ctx->col_arpu};
+    for (int i = 0; i < 3; i++) {
+        s = clm_table_require(ctx->table, required[i], CLM_KIND_UNSUPPORTED, NULL);
+        if (s)
+            return s;
+    }
+    s = clm_table_require(ctx->table, ctx->col_time, CLM_KIND_NUMERIC, NULL);
+    if (!s) s = clm_table_require(ctx->table, ctx->col_arpu, CLM_KIND_NUMERIC, NULL);
+    if (s)
+        return s;
+    ctx->has_id = ctx->col_id && clm_table_find(ctx->table, ctx->col_id) >= 0;
+    if (ctx->col_id && !ctx->has_id && strcmp(ctx->col_id, "subscriber_id") != 0)
+        return clm_error(CLM_E_SCHEMA, "%s: id column '%s' is missing", ctx->input, ctx->col_id);
+    int tcol = clm_table_find(ctx->table, ctx->col_time), ecol = clm_table_find(ctx->table, ctx->col_event);
+    const clm_column_info *einfo = clm_table_column(ctx->table, ecol);
+    if (einfo->kind == CLM_KIND_CATEGORICAL) {
+        if (!ctx->event_level)
+            return clm_error(CLM_E_SCHEMA, "%s: event column '%s' is categorical; name the level that means "
+                             "churned with --set columns.event_level=LEVEL", ctx->input, ctx->col_event);
+        for (int c = 0; c < einfo->n_categories; c++)
+            if (!strcmp(einfo->categories[c], ctx->event_level))
+                ctx->event_code = c;
+        if (ctx->event_code < 0)
+            return clm_error(CLM_E_VALUE, "%s: column '%s' has no level '%s'", ctx->input, ctx->col_event,
+                             ctx->event_level);
+    } else if (ctx->event_level) {
+        return clm_error(CLM_E_PARAM, "columns.event_level is set but column '%s' is not categorical",
+                         ctx->col_event);
+    }
+    /* Optional columns named in the config but absent are an error only
+     * when the user named them explicitly; the defaults may be absent. */
+    ctx->has_branch = ctx->col_branch && clm_table_find(ctx->table, ctx->col_branch) >= 0;
+    if (ctx->col_branch && !ctx->has_branch && strcmp(ctx->col_branch, "branch") != 0)
+        return clm_error(CLM_E_SCHEMA, "%s: branch column '%s' is missing", ctx->input, ctx->col_branch);
+
+    double *t = malloc(CLM_BLOCK_ROWS * sizeof *t), *e = malloc(CLM_BLOCK_ROWS * sizeof *e);
+    if (!t || !e) {
+        free(t);
+        free(e);
+        return clm_error(CLM_E_NOMEM, "out of memory");
+    }
+    for (int64_t r0 = 0; r0 < ctx->n_rows && !s; r0 += CLM_BLOCK_ROWS) {
+        int64_t n = ctx->n_rows - r0 < CLM_BLOCK_ROWS ? ctx->n_rows - r0 : CLM_BLOCK_ROWS;
+        s = clm_table_read_f64(ctx->table, tcol, r0, n, t);
+        if (!s) s = clm_table_read_f64(ctx->table, ecol, r0, n, e);
+        for (int64_t i = 0; i < n && !s; i++) {
+            if (!(t[i] >= 0) || isinf(t[i]))
+                s = clm_error(CLM_E_VALUE, "%s: column '%s', row %lld: time %g is not a number >= 0", ctx->input,
+                              ctx->col_time, (long long)(r0 + i), t[i]);
+            else if (ctx->event_code >= 0 ? isnan(e[i]) : (e[i] != 0 && e[i] != 1))
+                s = clm_error(CLM_E_VALUE, "%s: column '%s', row %lld: event %s", ctx->input, ctx->col_event,
+                              (long long)(r0 + i), ctx->event_code >= 0 ? "is missing" : "is not 0 or 1");
+        }
+    }
+    free(t);
+    free(e);
+    return s;
+}
