@@ -1,0 +1,188 @@
+/*
+ * test_run_golden.c — the quarterly run's data flow, checked from outside.
+ *
+ * 1. Golden checksums: on a generated quarter (60,000 rows, 40 branches,
+ *    seed 11) /segments/label, /lifecycle/stage, /value/tier, branches.csv
+ *    and segments.csv must equal those of the run before the data-flow
+ *    redesign (commit e4e5f6d): the redesign changed how data moves, not
+ *    what is computed.  FNV-1a 64 over the int32 values (little-endian)
+ *    and over the CSV bytes.  Rebuild command (prints the figures):
+ *        CLMSEG_GOLDEN_PRINT=1 CLMSEG_BIN=<old clmseg> build/tests/run/test_run_golden
+ * 2. One open: under strace, the run opens its input at most twice (HDF5
+ *    touches the file twice for its one open) and creates in OUTDIR only
+ *    final outputs or their temporary names.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "clmseg/clmseg.h"
+#include "testutil.h"
+
+static uint64_t fnv(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static uint64_t column_hash(const char *results, const char *group, const char *name)
+{
+    clm_table *t = NULL;
+    assert_int_equal(clm_table_open_any(results, group, &t), CLM_OK);
+    int col = clm_table_find(t, name);
+    assert_true(col >= 0);
+    int64_t n = clm_table_column(t, col)->length;
+    int32_t *v = malloc((size_t)n * sizeof *v);
+    assert_non_null(v);
+    assert_int_equal(clm_table_read_i32(t, col, 0, n, v), CLM_OK);
+    uint64_t h = 1469598103934665603ULL;
+    for (int64_t i = 0; i < n; i++) {
+        unsigned char le[4] = {(unsigned char)v[i], (unsigned char)(v[i] >> 8), (unsigned char)(v[i] >> 16),
+                               (unsigned char)((uint32_t)v[i] >> 24)};
+        h = fnv(h, le, 4);
+    }
+    free(v);
+    clm_table_close(t);
+    return h;
+}
+
+static uint64_t file_hash(const char *path)
+{
+    size_t size = 0;
+    char *text = tu_read_file(path, &size);
+    assert_non_null(text);
+    uint64_t h = fnv(1469598103934665603ULL, text, size);
+    free(text);
+    return h;
+}
+
+static const char *quarter(void)
+{
+    static char path[4096];
+    if (!path[0]) {
+        const char *dir = tu_tmpdir("run_golden");
+        snprintf(path, sizeof path, "%s", tu_path(dir, "q.h5"));
+        assert_int_equal(tu_clmseg_run(NULL, NULL, "synth -o %s --rows 60000 --branches 40 --seed 11 --quiet", path), 0);
+    }
+    return path;
+}
+
+static void test_golden_checksums(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("run_golden_out");
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "run %s -o %s --quiet", quarter(), dir), 0);
+    char results[4096];
+    snprintf(results, sizeof results, "%s", tu_path(dir, "results.h5"));
+    const uint64_t got[5] = {
+        column_hash(results, "/segments", "label"),
+        column_hash(results, "/lifecycle", "stage"),
+        column_hash(results, "/value", "tier"),
+        file_hash(tu_path(dir, "branches.csv")),
+        file_hash(tu_path(dir, "segments.csv")),
+    };
+    static const char *const what[5] = {"/segments/label", "/lifecycle/stage", "/value/tier", "branches.csv",
+                                        "segments.csv"};
+    /* Figures of the run at commit e4e5f6d (see the rebuild command above). */
+    static const uint64_t golden[5] = {
+        0xd68aa7d22ab50ac2ULL, /* /segments/label */
+        0x9c0c6a9dc2f3bc46ULL, /* /lifecycle/stage */
+        0x06a04dc6c4023383ULL, /* /value/tier */
+        0x4d5a3bb9e79a7cb9ULL, /* branches.csv */
+        0x9e872d22d51223e8ULL, /* segments.csv */
+    };
+    if (getenv("CLMSEG_GOLDEN_PRINT")) {
+        for (int i = 0; i < 5; i++)
+            printf("        0x%016llxULL, /* %s */\n", (unsigned long long)got[i], what[i]);
+        return;
+    }
+    for (int i = 0; i < 5; i++) {
+        if (got[i] != golden[i])
+            fprintf(stderr, "%s: checksum 0x%016llx, golden 0x%016llx\n", what[i], (unsigned long long)got[i],
+                    (unsigned long long)golden[i]);
+        assert_true(got[i] == golden[i]);
+    }
+}
+
+/* Counts the strace lines naming `needle`. */
+static int count_lines(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void test_one_open(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    if (tu_run("command -v strace >/dev/null 2>&1", &out, NULL) != 0) {
+        free(out);
+        fail_msg("strace is not installed (.ci/setup installs it)");
+    }
+    free(out);
+    const char *dir = tu_tmpdir("run_golden_strace");
+    const char *trace = tu_path(tu_tmpdir("run_golden_trace"), "trace.txt");
+    char cmd[16384];
+    snprintf(cmd, sizeof cmd, "strace -f -qq -e trace=openat -o %s %s run %s -o %s --quiet", trace, tu_clmseg(),
+             quarter(), dir);
+    assert_int_equal(tu_run(cmd, NULL, NULL), 0);
+    size_t size = 0;
+    char *text = tu_read_file(trace, &size);
+    assert_non_null(text);
+    char needle[4200];
+    snprintf(needle, sizeof needle, "\"%s\"", quarter());
+    int opens = count_lines(text, needle);
+    printf("opens of the input: %d\n", opens);
+    assert_true(opens >= 1 && opens <= 2);
+
+    /* Every path created in OUTDIR: a final output or "<final>.tmp.<pid>.<n>". */
+    static const char *const finals[] = {"results.h5", "segments.csv", "branches.csv", "warning.csv",
+                                         "tree_rules.txt", "survival_segment.csv", "survival_branch.csv",
+                                         "report.html", "run.json", "config.used"};
+    snprintf(needle, sizeof needle, "\"%s/", dir);
+    int created = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        char *at = strstr(line, needle);
+        if (!at || !strstr(line, "O_CREAT"))
+            continue;
+        char *name = at + strlen(needle), *end = strchr(name, '"');
+        assert_non_null(end);
+        *end = '\0';
+        int ok = 0;
+        for (size_t i = 0; i < sizeof finals / sizeof finals[0] && !ok; i++) {
+            size_t len = strlen(finals[i]);
+            ok = !strncmp(name, finals[i], len) && (name[len] == '\0' || !strncmp(name + len, ".tmp.", 5)) &&
+                 (name[len] == '\0' || !strchr(name + len + 5, '/'));
+            /* no second temporary suffix: a temporary of a temporary is a work file */
+            if (ok && name[len] && strstr(name + len + 5, ".tmp."))
+                ok = 0;
+        }
+        if (!ok)
+            fprintf(stderr, "created in OUTDIR: %s (not a final output or its temporary name)\n", name);
+        assert_true(ok);
+        created++;
+    }
+    assert_int_equal(created, 10);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_golden_checksums),
+        cmocka_unit_test(test_one_open),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
