@@ -26,7 +26,7 @@
 
 extern const clm_config_key clm_run_keys[];
 
-/* Per-branch figures, filled by run_branches.c. */
+/* Per-branch figures, filled by step_branches.c. */
 typedef struct run_branch {
     const char *name;             /* label (owned by the run)             */
     clm_branch_metrics metrics;
