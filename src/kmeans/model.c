@@ -53,6 +53,7 @@ void clm_kmeans_params_default(clm_kmeans_params *p)
     p->scale = 1;
     p->missing = CLM_MISSING_FAIL;
     p->segments_csv = NULL;
+    p->kernels = NULL;
 }
 
 clm_status clm_kmeans_params_check(const clm_kmeans_params *p)
@@ -246,6 +247,7 @@ clm_status clm_kmeans_fit(clm_kmeans *m, const float *rows, int64_t n_rows,
 
     km_data data;
     km_data_init(&data, rows, weights, n_rows, n_features, p->n_threads);
+    data.kernels = clm_kernels_resolve(p->kernels);
     data.product = p->product;
     double tol_abs = 0.0;
     st = km_tolerance(&data, p->tol, &tol_abs);
@@ -312,6 +314,7 @@ clm_status clm_kmeans_predict(const clm_kmeans *m, const float *rows, int64_t n_
         return CLM_OK;
     km_data data;
     km_data_init(&data, rows, NULL, n_rows, n_features, m->params.n_threads);
+    data.kernels = clm_kernels_resolve(m->params.kernels);
     data.product = m->params.product;
     clm_status st = km_assign(&data, m->centroids, m->k, labels, NULL, NULL, NULL);
     if (!st && distances)

@@ -46,6 +46,7 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
     tree->params.n_features_given = 0;
     tree->data = *data;
     memset(data, 0, sizeof *data);
+    tree->data.kernels = clm_kernels_resolve(params->kernels);
     tree->target = tree_strdup(target);
     tree->binning_seconds = binning_seconds;
     tree->accuracy = tree->auc = tree->log_loss = tree->train_accuracy = NAN;
