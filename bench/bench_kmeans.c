@@ -66,7 +66,7 @@ static double product_only(const km_data *data, int method, const float *centroi
     const int d = data->n_features;
     const int64_t block = km_gemm_block_rows(k, d);
     km_product prod;
-    if (km_product_init(&prod, method, centroids, k, d))
+    if (km_product_init(&prod, clm_kernels_default(), method, centroids, k, d))
         return INFINITY;
     float *dots = malloc(sizeof(float) * (size_t)(block * prod.ld * data->n_threads));
     if (!dots) {

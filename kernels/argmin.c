@@ -254,20 +254,3 @@ void clm_k_argmin_f32_avx2(const float *dots, int64_t ld, int64_t n_rows, int k,
     clm_k_argmin_f32_ref(dots, ld, n_rows, k, centroid_norms, row_norms, labels, min_dist);
 }
 #endif
-
-void clm_k_argmin_f32(const float *dots, int64_t ld, int64_t n_rows, int k,
-                      const float *centroid_norms, const float *row_norms,
-                      int32_t *labels, float *min_dist)
-{
-#ifdef CLM_HAVE_X86
-    if (k % 8 == 0 && __builtin_cpu_supports("avx512f")) {
-        clm_k_argmin_f32_avx512(dots, ld, n_rows, k, centroid_norms, row_norms, labels, min_dist);
-        return;
-    }
-    if (__builtin_cpu_supports("avx2")) {
-        clm_k_argmin_f32_avx2(dots, ld, n_rows, k, centroid_norms, row_norms, labels, min_dist);
-        return;
-    }
-#endif
-    clm_k_argmin_f32_ref(dots, ld, n_rows, k, centroid_norms, row_norms, labels, min_dist);
-}

@@ -29,21 +29,16 @@ void clm_k_argmin_f32_ref(const float *dots, int64_t ld, int64_t n_rows, int k,
                           const float *centroid_norms, const float *row_norms,
                           int32_t *labels, float *min_dist);
 
-/* AVX2 variant; call only when the CPU has AVX2 (see clm_k_argmin_f32). */
+/* AVX2 variant; call only when the CPU has AVX2. */
 void clm_k_argmin_f32_avx2(const float *dots, int64_t ld, int64_t n_rows, int k,
                            const float *centroid_norms, const float *row_norms,
                            int32_t *labels, float *min_dist);
 
 /* AVX-512F variant (sixteen rows at a time when k is a multiple of 8,
- * else the AVX2 variant); call only when the CPU has AVX-512F. */
+ * the rest by the AVX2 variant); call only when the CPU has AVX-512F and
+ * AVX2.  Drivers call the argmin_f32 slot of their context (kernels.h). */
 void clm_k_argmin_f32_avx512(const float *dots, int64_t ld, int64_t n_rows, int k,
                              const float *centroid_norms, const float *row_norms,
                              int32_t *labels, float *min_dist);
-
-/* Dispatches: AVX-512F when k is a multiple of 8, else AVX2, else the
- * reference. */
-void clm_k_argmin_f32(const float *dots, int64_t ld, int64_t n_rows, int k,
-                      const float *centroid_norms, const float *row_norms,
-                      int32_t *labels, float *min_dist);
 
 #endif

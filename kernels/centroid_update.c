@@ -122,16 +122,3 @@ int64_t clm_k_centroid_update_f32_avx2(const float *rows, int64_t n_rows, int n_
                                          weights, sums, counts);
 }
 #endif
-
-int64_t clm_k_centroid_update_f32(const float *rows, int64_t n_rows, int n_features,
-                                  const int32_t *old_labels, const int32_t *new_labels,
-                                  const float *weights, double *sums, double *counts)
-{
-#ifdef CLM_HAVE_X86
-    if (__builtin_cpu_supports("avx2"))
-        return clm_k_centroid_update_f32_avx2(rows, n_rows, n_features, old_labels, new_labels,
-                                              weights, sums, counts);
-#endif
-    return clm_k_centroid_update_f32_ref(rows, n_rows, n_features, old_labels, new_labels,
-                                         weights, sums, counts);
-}

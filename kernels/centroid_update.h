@@ -29,14 +29,10 @@ int64_t clm_k_centroid_update_f32_ref(const float *rows, int64_t n_rows, int n_f
                                       const int32_t *old_labels, const int32_t *new_labels,
                                       const float *weights, double *sums, double *counts);
 
-/* AVX2 variant; call only when the CPU has AVX2. */
+/* AVX2 variant; call only when the CPU has AVX2.  Drivers call the
+ * centroid_update_f32 slot of their context (kernels.h). */
 int64_t clm_k_centroid_update_f32_avx2(const float *rows, int64_t n_rows, int n_features,
                                        const int32_t *old_labels, const int32_t *new_labels,
                                        const float *weights, double *sums, double *counts);
-
-/* Dispatches: AVX2, else the reference. */
-int64_t clm_k_centroid_update_f32(const float *rows, int64_t n_rows, int n_features,
-                                  const int32_t *old_labels, const int32_t *new_labels,
-                                  const float *weights, double *sums, double *counts);
 
 #endif

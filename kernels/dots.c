@@ -83,15 +83,3 @@ void clm_k_dots_f32_avx2(const float *x, int64_t n_rows, int d, const float *ct,
     clm_k_dots_f32_ref(x, n_rows, d, ct, ldc, dots);
 }
 #endif
-
-void clm_k_dots_f32(const float *x, int64_t n_rows, int d, const float *ct, int ldc,
-                    float *dots)
-{
-#ifdef CLM_HAVE_X86
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        clm_k_dots_f32_avx2(x, n_rows, d, ct, ldc, dots);
-        return;
-    }
-#endif
-    clm_k_dots_f32_ref(x, n_rows, d, ct, ldc, dots);
-}

@@ -28,12 +28,9 @@
 void clm_k_dots_f32_ref(const float *x, int64_t n_rows, int d, const float *ct, int ldc,
                         float *dots);
 
-/* AVX2 + FMA variant; call only when the CPU has both. */
+/* AVX2 + FMA variant; call only when the CPU has both.  Drivers call the
+ * dots_f32 slot of their context (kernels.h). */
 void clm_k_dots_f32_avx2(const float *x, int64_t n_rows, int d, const float *ct, int ldc,
                          float *dots);
-
-/* Dispatches: AVX2 + FMA, else the reference. */
-void clm_k_dots_f32(const float *x, int64_t n_rows, int d, const float *ct, int ldc,
-                    float *dots);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * histogram.c — reference and tuned class-count histogram kernels (see
- * histogram.h).  The tuned variant is plain C that the compiler schedules
+ * histogram.c — reference and SSE2 (x86-64 baseline) class-count
+ * histogram kernels (see histogram.h).  The `_sse2` histogram is plain C that the compiler schedules
  * well on any x86-64: the gain comes from the memory side (prefetching the
  * next gathered rows, fewer index computations), not from SIMD, because
  * histogram increments are scattered read-modify-writes.  The route and
@@ -67,7 +67,7 @@ static void hist_two_class(const uint8_t *bins, int n_features, const uint8_t *y
     }
 }
 
-void clm_k_hist_u8_tuned(const uint8_t *bins, int n_features, const uint8_t *y,
+void clm_k_hist_u8_sse2(const uint8_t *bins, int n_features, const uint8_t *y,
                          int n_classes, const int32_t *rows, int64_t first_row,
                          int64_t n_rows, uint32_t *hist)
 {
@@ -121,7 +121,7 @@ int64_t clm_k_route_hist_u8_ref(const uint8_t *bins, int n_features, const uint8
     return matched;
 }
 
-/* Adds one row to a histogram (tuned route kernel). */
+/* Adds one row to a histogram (SSE2 route kernel). */
 static inline void count_row(const uint8_t *row, int n_features, int n_classes, int k,
                              uint32_t *hist)
 {
@@ -157,7 +157,7 @@ static inline void count_row(const uint8_t *row, int n_features, int n_classes, 
 /* Routed rows prefetched ahead. */
 #define ROUTE_AHEAD 16
 
-int64_t clm_k_route_hist_u8_tuned(const uint8_t *bins, int n_features, const uint8_t *y,
+int64_t clm_k_route_hist_u8_sse2(const uint8_t *bins, int n_features, const uint8_t *y,
                                   int n_classes, uint8_t *labels, int64_t first_row,
                                   int64_t n_rows, uint8_t slot, int feature,
                                   const uint8_t *goes_left, uint8_t left_label,
@@ -251,7 +251,7 @@ int64_t clm_k_label_rows_u8_ref(const uint8_t *labels, int64_t first_row, int64_
     return m;
 }
 
-int64_t clm_k_label_rows_u8_tuned(const uint8_t *labels, int64_t first_row, int64_t n_rows,
+int64_t clm_k_label_rows_u8_sse2(const uint8_t *labels, int64_t first_row, int64_t n_rows,
                                   uint8_t slot, int32_t *rows)
 {
     int64_t m = 0, r = first_row;

@@ -11,7 +11,9 @@
  * for any thread count.
  *
  * No allocation, no I/O, no OpenMP: the driver (src/tree/histogram.c) gives
- * each thread its own `hist` buffer and a range of rows.
+ * each thread its own `hist` buffer and a range of rows, and calls the
+ * variant of its kernel context (kernels.h): `_ref` or `_sse2`, which give
+ * identical counts.
  */
 #ifndef CLMSEG_KERNEL_HISTOGRAM_H
 #define CLMSEG_KERNEL_HISTOGRAM_H
@@ -28,9 +30,10 @@ void clm_k_hist_u8_ref(const uint8_t *bins, int n_features, const uint8_t *y,
                        int n_classes, const int32_t *rows, int64_t first_row,
                        int64_t n_rows, uint32_t *hist);
 
-/* Same contract and result; unrolled over features, a two-class fast path
- * and software prefetch of the gathered rows. */
-void clm_k_hist_u8_tuned(const uint8_t *bins, int n_features, const uint8_t *y,
+/* Same contract and result; the x86-64 baseline variant (plain C the
+ * compiler schedules for SSE2): unrolled over features, a two-class fast
+ * path and software prefetch of the gathered rows. */
+void clm_k_hist_u8_sse2(const uint8_t *bins, int n_features, const uint8_t *y,
                          int n_classes, const int32_t *rows, int64_t first_row,
                          int64_t n_rows, uint32_t *hist);
 
@@ -51,9 +54,10 @@ int64_t clm_k_route_hist_u8_ref(const uint8_t *bins, int n_features, const uint8
                                 uint8_t right_label, int count_side, uint32_t *hist,
                                 int64_t *n_left);
 
-/* Same contract and result; skips eight labels at a time when none is
- * `slot` (deep nodes hold few of the rows) and has a two-class path. */
-int64_t clm_k_route_hist_u8_tuned(const uint8_t *bins, int n_features, const uint8_t *y,
+/* Same contract and result; SSE2 (x86-64 baseline): skips labels a vector
+ * at a time when none is `slot` (deep nodes hold few of the rows) and has
+ * a two-class path. */
+int64_t clm_k_route_hist_u8_sse2(const uint8_t *bins, int n_features, const uint8_t *y,
                                   int n_classes, uint8_t *labels, int64_t first_row,
                                   int64_t n_rows, uint8_t slot, int feature,
                                   const uint8_t *goes_left, uint8_t left_label,
@@ -67,7 +71,7 @@ int64_t clm_k_label_rows_u8_ref(const uint8_t *labels, int64_t first_row, int64_
                                 uint8_t slot, int32_t *rows);
 
 /* Same contract and result; compares sixteen labels at once (SSE2). */
-int64_t clm_k_label_rows_u8_tuned(const uint8_t *labels, int64_t first_row, int64_t n_rows,
+int64_t clm_k_label_rows_u8_sse2(const uint8_t *labels, int64_t first_row, int64_t n_rows,
                                   uint8_t slot, int32_t *rows);
 
 #endif /* CLMSEG_KERNEL_HISTOGRAM_H */

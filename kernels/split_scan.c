@@ -1,7 +1,10 @@
 /*
- * split_scan.c — reference and tuned split scans (see split_scan.h).
+ * split_scan.c — reference and x86-64 baseline (`_sse2`) split scans (see
+ * split_scan.h).  The `_sse2` variant is plain C: its gain is the
+ * two-class path, not vector instructions, but it is tuned for (and only
+ * installed on) x86-64, whose doubles run in SSE2 registers.
  *
- * The tuned two-class path keeps the running left sums in registers and
+ * The two-class path keeps the running left sums in registers and
  * evaluates the cost with the exact expression sequence of the reference
  * (sums start from 0.0 and add class 0 then class 1), so the two variants
  * agree to the bit and the tree does not depend on which one ran.  The
@@ -100,7 +103,7 @@ static inline double cost2(double w0, double w1, int criterion)
     return total - squares / total;
 }
 
-void clm_k_split_scan_f64_tuned(const double *weighted, const int64_t *counts,
+void clm_k_split_scan_f64_sse2(const double *weighted, const int64_t *counts,
                                 const int32_t *order, int n_order, int n_classes,
                                 int criterion, int64_t min_leaf,
                                 clm_k_split_best *best)

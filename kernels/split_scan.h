@@ -46,9 +46,9 @@ void clm_k_split_scan_f64_ref(const double *weighted, const int64_t *counts,
                               int criterion, int64_t min_leaf,
                               clm_k_split_best *best);
 
-/* Same contract and bit-identical result; two-class fast path with the
- * cost inlined and no per-class loops. */
-void clm_k_split_scan_f64_tuned(const double *weighted, const int64_t *counts,
+/* Same contract and bit-identical result; the x86-64 baseline variant:
+ * two-class fast path with the cost inlined and no per-class loops. */
+void clm_k_split_scan_f64_sse2(const double *weighted, const int64_t *counts,
                                 const int32_t *order, int n_order, int n_classes,
                                 int criterion, int64_t min_leaf,
                                 clm_k_split_best *best);

@@ -71,15 +71,3 @@ void clm_k_sqdist_f64_avx2(const float *rows, int64_t n_rows, int n_features,
     clm_k_sqdist_f64_ref(rows, n_rows, n_features, labels, centroids, out);
 }
 #endif
-
-void clm_k_sqdist_f64(const float *rows, int64_t n_rows, int n_features,
-                      const int32_t *labels, const float *centroids, double *out)
-{
-#ifdef CLM_HAVE_X86
-    if (__builtin_cpu_supports("avx2")) {
-        clm_k_sqdist_f64_avx2(rows, n_rows, n_features, labels, centroids, out);
-        return;
-    }
-#endif
-    clm_k_sqdist_f64_ref(rows, n_rows, n_features, labels, centroids, out);
-}

@@ -7,7 +7,7 @@
  *
  * out[i] = sum_j ((double)x_ij - (double)c_j)^2 with c = centroids +
  * labels[i] * n_features, or c = centroids when labels is NULL.  A row
- * with a negative label gets 0.  The tuned variant sums four lanes and
+ * with a negative label gets 0.  The AVX2 variant sums four lanes and
  * adds them at the end, so it agrees with the reference to a relative
  * 1e-12, not bit for bit; each variant alone is deterministic.
  * No allocation, no I/O, no threads.
@@ -20,11 +20,9 @@
 void clm_k_sqdist_f64_ref(const float *rows, int64_t n_rows, int n_features,
                           const int32_t *labels, const float *centroids, double *out);
 
+/* AVX2 variant; call only when the CPU has AVX2.  Drivers call the
+ * sqdist_f64 slot of their context (kernels.h). */
 void clm_k_sqdist_f64_avx2(const float *rows, int64_t n_rows, int n_features,
                            const int32_t *labels, const float *centroids, double *out);
-
-/* Dispatches to the AVX2 variant when the CPU supports it. */
-void clm_k_sqdist_f64(const float *rows, int64_t n_rows, int n_features,
-                      const int32_t *labels, const float *centroids, double *out);
 
 #endif

@@ -1,16 +1,16 @@
 /*
  * survcount.c — scan and count kernels of survival estimation (see
- * survcount.h).  The reference versions are plain C11; the tuned versions
- * use AVX2 four doubles at a time when the CPU has it (checked at run time,
- * so the default build runs on any x86-64) and fall back to the reference
- * loop otherwise.  Both give identical results: the scan reports the same
+ * survcount.h).  The reference versions are plain C11; the `_avx2` versions
+ * (AVX2 + FMA, per-function target attributes, so the default build runs on
+ * any x86-64) take four doubles at a time.  Which one runs is the kernel
+ * context's choice (kernels.h), made once per process from the CPU.  Both
+ * give identical results: the scan reports the same
  * first bad row, fractional row and maximum, the count adds the same cells,
  * the fused chunk kernel also sums ARPU in the same row order.
  */
 #include "survcount.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -97,7 +97,7 @@ int clm_k_survchunk_f64_ref(int64_t n_rows, const double *time, const uint8_t *e
     return 1;
 }
 
-/* ---- tuned (AVX2) ------------------------------------------------------- */
+/* ---- AVX2 --------------------------------------------------------------- */
 
 #ifdef SURV_HAVE_AVX2_PATH
 
@@ -105,10 +105,10 @@ int clm_k_survchunk_f64_ref(int64_t n_rows, const double *time, const uint8_t *e
  * group that is not falls back to the reference loop from that group on, so
  * the first bad row and its reason are exactly the reference's. */
 __attribute__((target("avx2,fma")))
-static void survscan_avx2(int64_t n_rows, const double *time,
-                          const uint8_t *event, const int32_t *stratum,
-                          int32_t n_slots, const double *arpu,
-                          clm_k_survscan_result *result)
+void clm_k_survscan_f64_avx2(int64_t n_rows, const double *time,
+                             const uint8_t *event, const int32_t *stratum,
+                             int32_t n_slots, const double *arpu,
+                             clm_k_survscan_result *result)
 {
     const __m256d zero = _mm256_setzero_pd();
     const __m256d big = _mm256_set1_pd(1.7976931348623157e308);
@@ -170,9 +170,9 @@ static void survscan_avx2(int64_t n_rows, const double *time,
  * the four increments are done from a small buffer.  The driver keeps the
  * table below 2^31 cells, so int32 indices cannot overflow. */
 __attribute__((target("avx2,fma")))
-static void survcount_avx2(int64_t n_rows, const double *time,
-                           const uint8_t *event, const int32_t *stratum,
-                           int32_t n_slots, uint32_t *counts)
+void clm_k_survcount_f64_avx2(int64_t n_rows, const double *time,
+                              const uint8_t *event, const int32_t *stratum,
+                              int32_t n_slots, uint32_t *counts)
 {
     const __m128i slots = _mm_set1_epi32(n_slots);
     int64_t i = 0;
@@ -333,10 +333,10 @@ static inline int sub_clean_avx2(int64_t n_rows, const double *time, const uint8
  * counts already added, and the chunk is scanned as a whole for the exact
  * result; its remaining ARPU is then summed, continuing in row order. */
 __attribute__((target("avx2,fma")))
-static int survchunk_avx2(int64_t n_rows, const double *time, const uint8_t *event,
-                          const int32_t *stratum, int32_t n_slots, const double *arpu,
-                          int64_t n_times, uint32_t *counts, double *sums,
-                          clm_k_survscan_result *result)
+int clm_k_survchunk_f64_avx2(int64_t n_rows, const double *time, const uint8_t *event,
+                             const int32_t *stratum, int32_t n_slots, const double *arpu,
+                             int64_t n_times, uint32_t *counts, double *sums,
+                             clm_k_survscan_result *result)
 {
     const double limit = (double)n_times;
     __m256d vmax = _mm256_setzero_pd();
@@ -369,82 +369,37 @@ static int survchunk_avx2(int64_t n_rows, const double *time, const uint8_t *eve
         int64_t slot = stratum ? stratum[i] : 0;
         counts[((int64_t)time[i] * n_slots + slot) * 2 + event[i]] -= 1;
     }
-    survscan_avx2(n_rows, time, event, stratum, n_slots, arpu, result);
+    clm_k_survscan_f64_avx2(n_rows, time, event, stratum, n_slots, arpu, result);
     if (result->bad_row < 0 && arpu)
         clm_k_stratum_sum_f64_ref(n_rows - done, arpu + done, stratum ? stratum + done : NULL,
                                   sums);
     return 0;
 }
 
-static int have_avx2(void)
+#else
+/* Without x86-64 the AVX2 names stand for the reference loops, so the
+ * kernels link everywhere; the context never installs them there. */
+void clm_k_survscan_f64_avx2(int64_t n_rows, const double *time,
+                             const uint8_t *event, const int32_t *stratum,
+                             int32_t n_slots, const double *arpu,
+                             clm_k_survscan_result *result)
 {
-    static int cached = -1; /* benign race: every thread computes the same */
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    return cached;
-}
-#endif /* SURV_HAVE_AVX2_PATH */
-
-void clm_k_survscan_f64_tuned(int64_t n_rows, const double *time,
-                              const uint8_t *event, const int32_t *stratum,
-                              int32_t n_slots, const double *arpu,
-                              clm_k_survscan_result *result)
-{
-#ifdef SURV_HAVE_AVX2_PATH
-    if (have_avx2()) {
-        survscan_avx2(n_rows, time, event, stratum, n_slots, arpu, result);
-        return;
-    }
-#endif
     clm_k_survscan_f64_ref(n_rows, time, event, stratum, n_slots, arpu, result);
 }
 
-void clm_k_survcount_f64_tuned(int64_t n_rows, const double *time,
-                               const uint8_t *event, const int32_t *stratum,
-                               int32_t n_slots, uint32_t *counts)
+void clm_k_survcount_f64_avx2(int64_t n_rows, const double *time,
+                              const uint8_t *event, const int32_t *stratum,
+                              int32_t n_slots, uint32_t *counts)
 {
-#ifdef SURV_HAVE_AVX2_PATH
-    if (have_avx2()) {
-        survcount_avx2(n_rows, time, event, stratum, n_slots, counts);
-        return;
-    }
-#endif
     clm_k_survcount_f64_ref(n_rows, time, event, stratum, n_slots, counts);
 }
 
-int clm_k_survchunk_f64_tuned(int64_t n_rows, const double *time, const uint8_t *event,
-                              const int32_t *stratum, int32_t n_slots, const double *arpu,
-                              int64_t n_times, uint32_t *counts, double *sums,
-                              clm_k_survscan_result *result)
+int clm_k_survchunk_f64_avx2(int64_t n_rows, const double *time, const uint8_t *event,
+                             const int32_t *stratum, int32_t n_slots, const double *arpu,
+                             int64_t n_times, uint32_t *counts, double *sums,
+                             clm_k_survscan_result *result)
 {
-#ifdef SURV_HAVE_AVX2_PATH
-    if (have_avx2())
-        return survchunk_avx2(n_rows, time, event, stratum, n_slots, arpu, n_times, counts,
-                              sums, result);
-#endif
     return clm_k_survchunk_f64_ref(n_rows, time, event, stratum, n_slots, arpu, n_times,
                                    counts, sums, result);
 }
-
-static int force_reference(void)
-{
-    const char *v = getenv("CLMSEG_KERNELS");
-    return v && strcmp(v, "ref") == 0;
-}
-
-clm_k_survscan_fn clm_k_survscan_select(void)
-{
-    return force_reference() ? clm_k_survscan_f64_ref : clm_k_survscan_f64_tuned;
-}
-
-clm_k_survcount_fn clm_k_survcount_select(void)
-{
-    return force_reference() ? clm_k_survcount_f64_ref : clm_k_survcount_f64_tuned;
-}
-
-clm_k_survchunk_fn clm_k_survchunk_select(void)
-{
-    return force_reference() ? clm_k_survchunk_f64_ref : clm_k_survchunk_f64_tuned;
-}
+#endif /* SURV_HAVE_AVX2_PATH */

@@ -18,8 +18,9 @@
  * driver adds them into int64 totals before 2^32 rows can reach one cell.
  *
  * Kernels: no allocation, no I/O, no OpenMP.  Each has a plain reference
- * (_ref) and a tuned variant (_tuned, AVX2 when the CPU has it, chosen at run
- * time), which give identical results.
+ * (_ref) and an AVX2 + FMA variant (_avx2: call only when the CPU has both),
+ * which give identical results.  The driver calls the survscan_f64,
+ * survcount_f64 and survchunk_f64 slots of its kernel context (kernels.h).
  */
 #ifndef CLMSEG_KERNELS_SURVCOUNT_H
 #define CLMSEG_KERNELS_SURVCOUNT_H
@@ -52,10 +53,10 @@ void clm_k_survscan_f64_ref(int64_t n_rows, const double *time,
                             const uint8_t *event, const int32_t *stratum,
                             int32_t n_slots, const double *arpu,
                             clm_k_survscan_result *result);
-void clm_k_survscan_f64_tuned(int64_t n_rows, const double *time,
-                              const uint8_t *event, const int32_t *stratum,
-                              int32_t n_slots, const double *arpu,
-                              clm_k_survscan_result *result);
+void clm_k_survscan_f64_avx2(int64_t n_rows, const double *time,
+                             const uint8_t *event, const int32_t *stratum,
+                             int32_t n_slots, const double *arpu,
+                             clm_k_survscan_result *result);
 
 /* Adds every row to counts[(time * n_slots + slot) * 2 + event].  The rows
  * must have passed the scan: integer times, time < the table's time count,
@@ -63,9 +64,9 @@ void clm_k_survscan_f64_tuned(int64_t n_rows, const double *time,
 void clm_k_survcount_f64_ref(int64_t n_rows, const double *time,
                              const uint8_t *event, const int32_t *stratum,
                              int32_t n_slots, uint32_t *counts);
-void clm_k_survcount_f64_tuned(int64_t n_rows, const double *time,
-                               const uint8_t *event, const int32_t *stratum,
-                               int32_t n_slots, uint32_t *counts);
+void clm_k_survcount_f64_avx2(int64_t n_rows, const double *time,
+                              const uint8_t *event, const int32_t *stratum,
+                              int32_t n_slots, uint32_t *counts);
 
 /* sums[slot] += arpu[i] for every row, in row order (so every variant gives
  * the same floating-point result).  stratum may be NULL. */
@@ -89,23 +90,9 @@ int clm_k_survchunk_f64_ref(int64_t n_rows, const double *time, const uint8_t *e
                             const int32_t *stratum, int32_t n_slots, const double *arpu,
                             int64_t n_times, uint32_t *counts, double *sums,
                             clm_k_survscan_result *result);
-int clm_k_survchunk_f64_tuned(int64_t n_rows, const double *time, const uint8_t *event,
-                              const int32_t *stratum, int32_t n_slots, const double *arpu,
-                              int64_t n_times, uint32_t *counts, double *sums,
-                              clm_k_survscan_result *result);
-
-/* The variant the driver uses: the tuned one unless CLMSEG_KERNELS=ref is
- * set in the environment (tests force the reference path that way). */
-typedef void (*clm_k_survscan_fn)(int64_t, const double *, const uint8_t *,
-                                  const int32_t *, int32_t, const double *,
-                                  clm_k_survscan_result *);
-typedef void (*clm_k_survcount_fn)(int64_t, const double *, const uint8_t *,
-                                   const int32_t *, int32_t, uint32_t *);
-typedef int (*clm_k_survchunk_fn)(int64_t, const double *, const uint8_t *,
-                                  const int32_t *, int32_t, const double *, int64_t,
-                                  uint32_t *, double *, clm_k_survscan_result *);
-clm_k_survscan_fn clm_k_survscan_select(void);
-clm_k_survchunk_fn clm_k_survchunk_select(void);
-clm_k_survcount_fn clm_k_survcount_select(void);
+int clm_k_survchunk_f64_avx2(int64_t n_rows, const double *time, const uint8_t *event,
+                             const int32_t *stratum, int32_t n_slots, const double *arpu,
+                             int64_t n_times, uint32_t *counts, double *sums,
+                             clm_k_survscan_result *result);
 
 #endif /* CLMSEG_KERNELS_SURVCOUNT_H */

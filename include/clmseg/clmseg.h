@@ -10,6 +10,7 @@
 #define CLMSEG_CLMSEG_H
 
 #include "clmseg/status.h"
+#include "clmseg/kernels.h"
 #include "clmseg/table.h"
 #include "clmseg/writer.h"
 #include "clmseg/synth.h"

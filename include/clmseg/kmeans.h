@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "clmseg/kernels.h"
 #include "clmseg/status.h"
 #include "clmseg/table.h"
 #include "clmseg/writer.h"
@@ -84,6 +85,7 @@ typedef struct clm_kmeans_params {
 
     clm_progress_fn progress;        /* may be NULL                           */
     void *progress_ctx;
+    const clm_kernels *kernels; /* NULL: clm_kernels_default() */
 } clm_kmeans_params;
 
 /* Fills the defaults above. */

@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "clmseg/kernels.h"
 #include "clmseg/status.h"
 #include "clmseg/writer.h"
 
@@ -67,6 +68,7 @@ typedef struct clm_survival_params {
     const char *time_column, *event_column, *stratum_column, *arpu_column;
     clm_progress_fn progress; /* may be NULL                               */
     void *progress_ctx;
+    const clm_kernels *kernels; /* NULL: clm_kernels_default() */
 } clm_survival_params;
 
 /* Fills the defaults above. */

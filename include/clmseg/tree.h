@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "clmseg/kernels.h"
 #include "clmseg/status.h"
 #include "clmseg/table.h"
 #include "clmseg/writer.h"
@@ -59,6 +60,7 @@ typedef struct clm_tree_params {
     int n_threads;             /* 0: all cores                                */
     clm_progress_fn progress;  /* may be NULL                                 */
     void *progress_ctx;
+    const clm_kernels *kernels; /* NULL: clm_kernels_default() */
 } clm_tree_params;
 
 /* Fills the defaults listed above. */

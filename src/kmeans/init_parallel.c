@@ -139,6 +139,7 @@ clm_status km_init_parallel(const km_data *data, int k, uint64_t seed,
             cand_weights[j] = (float)counts[j];
         km_data small;
         km_data_init(&small, cands, cand_weights, m, d, 1);
+        small.kernels = data->kernels;
         st = km_init_plusplus(&small, k, km_mix(seed ^ 0x6B6D70ull), cand_store, centroids);
     }
     free(sums); free(counts); free(cand_weights); free(cand_store);

@@ -13,7 +13,6 @@
 #include <omp.h>
 #include <stdlib.h>
 
-#include "sqdist.h"
 #include "kmeans/kmeans_internal.h"
 
 #define PP_BLOCK 1024
@@ -96,8 +95,8 @@ clm_status km_update_closest(const km_data *data, const float *centres, int n_ce
             for (int64_t b = 0; b < count; b += PP_BLOCK) {
                 int64_t nb = count - b < PP_BLOCK ? count - b : PP_BLOCK;
                 for (int t = 0; t < n_centres; t++) {
-                    clm_k_sqdist_f64(data->rows + (row0 + b) * d, nb, d, NULL,
-                                     centres + (int64_t)t * d, my);
+                    data->kernels->sqdist_f64(data->rows + (row0 + b) * d, nb, d, NULL,
+                                              centres + (int64_t)t * d, my);
                     for (int64_t i = 0; i < nb; i++) {
                         int64_t r = row0 + b + i;
                         float v = (float)my[i];
@@ -137,8 +136,8 @@ static void candidate_potentials(const km_data *data, const float *cands, int n_
                 double s = 0.0;
                 for (int64_t b = 0; b < count; b += PP_BLOCK) {
                     int64_t nb = count - b < PP_BLOCK ? count - b : PP_BLOCK;
-                    clm_k_sqdist_f64(data->rows + (row0 + b) * d, nb, d, NULL,
-                                     cands + (int64_t)t * d, my);
+                    data->kernels->sqdist_f64(data->rows + (row0 + b) * d, nb, d, NULL,
+                                              cands + (int64_t)t * d, my);
                     for (int64_t i = 0; i < nb; i++) {
                         int64_t r = row0 + b + i;
                         float v = (float)my[i], old = km_load_f32(store, r);

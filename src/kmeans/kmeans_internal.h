@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "clmseg/kmeans.h"
+#include "kernels.h"
 
 /* The data a pass walks. */
 typedef struct km_data {
@@ -28,9 +29,11 @@ typedef struct km_data {
     int64_t n_chunks;
     int n_threads;          /* OpenMP team size for the passes (>= 1)    */
     int product;            /* KM_PRODUCT_*, AUTO unless forced          */
+    const clm_kernels *kernels; /* every kernel call goes through it     */
 } km_data;
 
-/* Fills the chunking of `data` from n_rows; n_threads 0 means all cores. */
+/* Fills the chunking of `data` from n_rows; n_threads 0 means all cores.
+ * The kernels are the default context (the caller may set another). */
 void km_data_init(km_data *data, const float *rows, const float *weights,
                   int64_t n_rows, int n_features, int n_threads);
 
@@ -68,6 +71,7 @@ typedef struct km_product {
     int ld;                 /* row stride of the dots block (>= k)       */
     const float *centroids; /* k x d, borrowed                           */
     float *prepared;        /* NN: C^T (d x k); fused: -2 C^T (d x ld)   */
+    const clm_kernels *kernels; /* the fused product's dots_f32, borrowed */
 } km_product;
 
 /* Names of the KM_PRODUCT_* values, by value (the --product words and the
@@ -77,8 +81,8 @@ extern const char *const km_product_names[3];
 /* The method AUTO resolves to for k centroids of n_features. */
 int km_product_choose(int method, int k, int n_features);
 
-clm_status km_product_init(km_product *p, int method, const float *centroids, int k,
-                           int n_features);
+clm_status km_product_init(km_product *p, const clm_kernels *kernels, int method,
+                           const float *centroids, int k, int n_features);
 
 /* dots (nb x p->ld, row-major): columns j < k hold -2 x_i . c_j. */
 void km_product_block(const km_product *p, const float *x, int64_t nb, float *dots);

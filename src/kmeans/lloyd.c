@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sqdist.h"
 #include "kmeans/kmeans_internal.h"
 
 typedef struct far_point {
@@ -73,8 +72,8 @@ static clm_status farthest_rows(const km_data *data, const float *centroids,
             int n = 0;
             for (int64_t b = 0; b < count; b += block) {
                 int64_t nb = count - b < block ? count - b : block;
-                clm_k_sqdist_f64(data->rows + (row0 + b) * d, nb, d, labels + row0 + b,
-                                 centroids, my);
+                data->kernels->sqdist_f64(data->rows + (row0 + b) * d, nb, d, labels + row0 + b,
+                                          centroids, my);
                 for (int64_t i = 0; i < nb; i++) {
                     far_point p = {my[i], row0 + b + i};
                     if (n == want && !far_before(&p, &top[n - 1]))

@@ -14,9 +14,6 @@
 #include <omp.h>
 #include <stdlib.h>
 
-#include "argmin.h"
-#include "centroid_update.h"
-#include "sqdist.h"
 #include "kmeans/kmeans_internal.h"
 
 int km_threads(int n_threads)
@@ -42,6 +39,7 @@ void km_data_init(km_data *data, const float *rows, const float *weights,
     data->n_chunks = n_rows > 0 ? (n_rows + chunk - 1) / chunk : 0;
     data->n_threads = km_threads(n_threads);
     data->product = KM_PRODUCT_AUTO;
+    data->kernels = clm_kernels_default();
 }
 
 int64_t km_gemm_block_rows(int k, int n_features)
@@ -74,7 +72,7 @@ clm_status km_assign(const km_data *data, const float *centroids, int k,
     const int64_t part_len = (int64_t)k * d + k;
 
     km_product prod;
-    clm_status st = km_product_init(&prod, data->product, centroids, k, d);
+    clm_status st = km_product_init(&prod, data->kernels, data->product, centroids, k, d);
     if (st)
         return st;
     const int64_t ld = prod.ld;
@@ -120,10 +118,10 @@ clm_status km_assign(const km_data *data, const float *centroids, int k,
                 const float *x = data->rows + (row0 + b) * d;
                 /* dots (nb x ld) = -2 X C^T, on this thread */
                 km_product_block(&prod, x, nb, my_dots);
-                clm_k_argmin_f32(my_dots, ld, nb, k, norms, NULL, my_labels, NULL);
+                data->kernels->argmin_f32(my_dots, ld, nb, k, norms, NULL, my_labels, NULL);
                 int32_t *out = labels + row0 + b;
                 if (psum)
-                    n_diff += clm_k_centroid_update_f32(
+                    n_diff += data->kernels->centroid_update_f32(
                         x, nb, d, out, my_labels,
                         data->weights ? data->weights + row0 + b : NULL, psum,
                         psum + (int64_t)k * d);
@@ -180,8 +178,8 @@ clm_status km_inertia(const km_data *data, const float *centroids, int32_t *labe
             double s = 0.0;
             for (int64_t b = 0; b < count; b += block) {
                 int64_t nb = count - b < block ? count - b : block;
-                clm_k_sqdist_f64(data->rows + (row0 + b) * d, nb, d, labels + row0 + b,
-                                 centroids, my);
+                data->kernels->sqdist_f64(data->rows + (row0 + b) * d, nb, d, labels + row0 + b,
+                                          centroids, my);
                 if (data->weights) {
                     const float *w = data->weights + row0 + b;
                     for (int64_t i = 0; i < nb; i++)
@@ -281,8 +279,8 @@ clm_status km_distances(const km_data *data, const float *centroids, const int32
             km_chunk(data, c, &row0, &count);
             for (int64_t b = 0; b < count; b += block) {
                 int64_t nb = count - b < block ? count - b : block;
-                clm_k_sqdist_f64(data->rows + (row0 + b) * d, nb, d, labels + row0 + b,
-                                 centroids, my);
+                data->kernels->sqdist_f64(data->rows + (row0 + b) * d, nb, d, labels + row0 + b,
+                                          centroids, my);
                 for (int64_t i = 0; i < nb; i++)
                     out[row0 + b + i] = labels[row0 + b + i] < 0 ? NAN : (float)sqrt(my[i]);
             }

@@ -18,7 +18,6 @@
 #include <cblas.h>
 #include <stdlib.h>
 
-#include "dots.h"
 #include "kmeans/kmeans_internal.h"
 
 const char *const km_product_names[3] = {"auto", "sgemm", "fused"};
@@ -44,11 +43,12 @@ static int blas_wants_nn(void)
                     strstr(core, "SapphireRapids"));
 }
 
-clm_status km_product_init(km_product *p, int method, const float *centroids, int k,
-                           int n_features)
+clm_status km_product_init(km_product *p, const clm_kernels *kernels, int method,
+                           const float *centroids, int k, int n_features)
 {
     const int d = n_features;
     memset(p, 0, sizeof *p);
+    p->kernels = clm_kernels_resolve(kernels);
     p->method = km_product_choose(method, k, d);
     p->k = k;
     p->d = d;
@@ -78,7 +78,7 @@ clm_status km_product_init(km_product *p, int method, const float *centroids, in
 void km_product_block(const km_product *p, const float *x, int64_t nb, float *dots)
 {
     if (p->method == KM_PRODUCT_FUSED)
-        clm_k_dots_f32(x, nb, p->d, p->prepared, p->ld, dots);
+        p->kernels->dots_f32(x, nb, p->d, p->prepared, p->ld, dots);
     else if (p->blas_nn)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, p->k, p->d, -2.0f, x,
                     p->d, p->prepared, p->k, 0.0f, dots, p->k);

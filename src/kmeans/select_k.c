@@ -16,7 +16,6 @@
 #include <omp.h>
 #include <stdlib.h>
 
-#include "sqdist.h"
 #include "kmeans/kmeans_internal.h"
 
 static int compare_i64(const void *a, const void *b)
@@ -65,7 +64,7 @@ clm_status km_silhouette(const km_data *data, const float *centroids, int k,
         const float *x = data->rows + rows[s] * d;
         int best = 0;
         for (int j = 0; j < k; j++) {
-            clm_k_sqdist_f64(x, 1, d, NULL, centroids + (int64_t)j * d, &dist[j]);
+            data->kernels->sqdist_f64(x, 1, d, NULL, centroids + (int64_t)j * d, &dist[j]);
             if (dist[j] < dist[best])
                 best = j;
         }
@@ -89,7 +88,7 @@ clm_status km_silhouette(const km_data *data, const float *centroids, int k,
                 if (q == s)
                     continue;
                 double d2;
-                clm_k_sqdist_f64(data->rows + rows[q] * d, 1, d, NULL, x, &d2);
+                data->kernels->sqdist_f64(data->rows + rows[q] * d, 1, d, NULL, x, &d2);
                 sum[labels[q]] += sqrt(d2);
             }
             double a = sum[own] / (double)(size[own] - 1), b = INFINITY;

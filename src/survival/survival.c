@@ -40,6 +40,7 @@ void clm_survival_params_default(clm_survival_params *params)
     params->n_at = 4;
     memcpy(params->at, default_at, sizeof default_at);
     params->max_cells = (int64_t)1 << 22;
+    params->kernels = NULL;
 }
 
 clm_status clm_survival_params_check(const clm_survival_params *p)
@@ -177,8 +178,7 @@ clm_status clm_survival_create(const clm_survival_params *params, int32_t n_stra
         goto nomem;
     /* Too many strata for even one time per thread table: hash from the start. */
     s->hashed = (int64_t)s->n_slots * 2 > params->max_cells;
-    s->chunk = clm_k_survchunk_select();
-    s->count = clm_k_survcount_select();
+    s->kernels = clm_kernels_resolve(params->kernels);
     *out = s;
     return CLM_OK;
 nomem:
@@ -331,7 +331,7 @@ static clm_status add_pass(clm_survival *s, int64_t n_rows, const double *time,
     if (!s->hashed && s->totals && s->rows_since_flush + n_rows > (int64_t)UINT32_MAX)
         flush_tables(s);
     const int32_t n_slots = s->n_slots;
-    const clm_k_survchunk_fn chunk = s->chunk;
+    const clm_kernels *const kernels = s->kernels;
     const int64_t n_times = s->hashed ? 0 : s->n_times;
     uint32_t **tables = s->tables;
     double *lane_sums = s->lane_sums;
@@ -346,11 +346,10 @@ static clm_status add_pass(clm_survival *s, int64_t n_rows, const double *time,
             for (int64_t c = lane; c < n_chunks; c += SURV_LANES) {
                 int64_t r0 = c * SURV_CHUNK_ROWS;
                 int64_t len = n_rows - r0 < SURV_CHUNK_ROWS ? n_rows - r0 : SURV_CHUNK_ROWS;
-                counted[c] = (uint8_t)chunk(len, time + r0, event + r0,
-                                            stratum ? stratum + r0 : NULL, n_slots,
-                                            arpu ? arpu + r0 : NULL, n_times, table,
-                                            lane_sums + (size_t)lane * (size_t)n_slots,
-                                            &scans[c]);
+                counted[c] = (uint8_t)kernels->survchunk_f64(
+                    len, time + r0, event + r0, stratum ? stratum + r0 : NULL, n_slots,
+                    arpu ? arpu + r0 : NULL, n_times, table,
+                    lane_sums + (size_t)lane * (size_t)n_slots, &scans[c]);
             }
         }
     }
@@ -392,7 +391,6 @@ static clm_status add_pass(clm_survival *s, int64_t n_rows, const double *time,
     }
 
     if (!s->hashed) {
-        const clm_k_survcount_fn count = s->count;
         tables = s->tables;
 #pragma omp parallel num_threads(s->n_threads)
         {
@@ -403,7 +401,8 @@ static clm_status add_pass(clm_survival *s, int64_t n_rows, const double *time,
                     continue;
                 int64_t r0 = c * SURV_CHUNK_ROWS;
                 int64_t len = n_rows - r0 < SURV_CHUNK_ROWS ? n_rows - r0 : SURV_CHUNK_ROWS;
-                count(len, time + r0, event + r0, stratum ? stratum + r0 : NULL, n_slots, table);
+                kernels->survcount_f64(len, time + r0, event + r0, stratum ? stratum + r0 : NULL,
+                                       n_slots, table);
             }
         }
     } else {
@@ -665,7 +664,8 @@ clm_status clm_survival_finish(clm_survival *s)
     free(arpu_sum);
     free(discount);
     if (!st)
-        st = surv_logrank(s->curves, n_curves - 1, &s->curves[n_curves - 1], &s->logrank);
+        st = surv_logrank(s->kernels, s->curves, n_curves - 1, &s->curves[n_curves - 1],
+                          &s->logrank);
     if (!st)
         s->finished = 1;
 done:

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "clmseg/survival.h"
-#include "survcount.h"
+#include "kernels.h"
 
 /* Rows per chunk handed to a thread; a 64 Ki block has 16 chunks. */
 #define SURV_CHUNK_ROWS 4096
@@ -76,8 +76,7 @@ struct clm_survival {
     surv_hash hash;
 
     double *lane_sums;       /* SURV_LANES x n_slots                       */
-    clm_k_survchunk_fn chunk;  /* scan + count + ARPU of a chunk            */
-    clm_k_survcount_fn count;  /* chunks that did not fit the table         */
+    const clm_kernels *kernels; /* params.kernels resolved: every kernel call */
 
     /* Results. */
     int32_t n_curves;
@@ -115,8 +114,9 @@ double surv_qnorm(double p);
 /* Upper tail of the chi-square distribution with df degrees of freedom. */
 double surv_chisq_upper(double x, int df);
 
-/* Log-rank test over the strata curves (not the overall one). */
-clm_status surv_logrank(const surv_curve *curves, int32_t n_strata_curves,
-                        const surv_curve *overall, clm_logrank *out);
+/* Log-rank test over the strata curves (not the overall one), its dense
+ * loops run by `kernels`. */
+clm_status surv_logrank(const clm_kernels *kernels, const surv_curve *curves,
+                        int32_t n_strata_curves, const surv_curve *overall, clm_logrank *out);
 
 #endif /* CLMSEG_SURVIVAL_INTERNAL_H */

@@ -14,7 +14,9 @@
  * its terms in time order); then a Cholesky factor V = U'U gives
  * chi-square = |U'^-1 (O - E)|^2 in q^3 / 6 multiply-adds, a sixth of the
  * general solve's work.  If V is not numerically positive definite, the
- * general solve with partial pivoting decides.
+ * general solve with partial pivoting decides.  The batch update and the
+ * factor are kernels (kernels/logrank.c), called through the estimator's
+ * kernel context; their variants give the same bits.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -64,34 +66,6 @@ static int solve(int64_t m, double *a, double *b)
 /* Event times applied to V at a time (their shares: BATCH x q doubles). */
 #define SURV_LR_BATCH 32
 
-/* Cholesky factor of the symmetric m x m matrix whose upper triangle is in
- * a (row-major), in place: a = U'U with U upper triangular.  -1 when a
- * pivot is not positive (not numerically positive definite).  The update
- * of the trailing rows runs along contiguous rows. */
-static inline __attribute__((always_inline)) int cholesky_upper_body(int64_t m, double *a)
-{
-    for (int64_t k = 0; k < m; k++) {
-        double *row_k = a + k * m;
-        double d = row_k[k];
-        if (!(d > 0.0) || !isfinite(d))
-            return -1;
-        double r = sqrt(d);
-        row_k[k] = r;
-        double inv = 1.0 / r;
-        for (int64_t j = k + 1; j < m; j++)
-            row_k[j] *= inv;
-        for (int64_t i = k + 1; i < m; i++) {
-            double f = row_k[i];
-            if (f == 0.0)
-                continue;
-            double *row_i = a + i * m;
-            for (int64_t j = i; j < m; j++)
-                row_i[j] -= f * row_k[j];
-        }
-    }
-    return 0;
-}
-
 /* Risk sets of the k strata just before pooled time t: pos[] walks each
  * curve forward; returns n and fills risk[], d and the events per stratum
  * at t (events_at, may be NULL). */
@@ -118,76 +92,8 @@ static void risk_at(const surv_curve *curves, int32_t k, double t, int64_t *pos,
     *d_out = d;
 }
 
-/* var (upper triangle, q x q) -= sum over the batch b of
- * w_b (s_b s_b' - diag(s_b)), rows in L1 while the batch passes. */
-static inline __attribute__((always_inline)) void
-apply_batch_body(int32_t q, int32_t n_batch, const double *weight, const double *shares,
-                 double *var)
-{
-    for (int32_t g = 0; g < q; g++) {
-        double *row = var + (size_t)g * (size_t)q;
-        for (int32_t b = 0; b < n_batch; b++) {
-            const double *sb = shares + (size_t)b * (size_t)q;
-            if (sb[g] == 0.0)
-                continue;
-            double wg = weight[b] * sb[g];
-            for (int32_t h = g; h < q; h++)
-                row[h] -= wg * sb[h];
-            row[g] += wg;
-        }
-    }
-}
-
-/* The two loops above, compiled twice: plain x86-64 and AVX2 (chosen at
- * run time).  No FMA contraction under -std=c11, so both give the same
- * bits; AVX2 only widens the vectors of the contiguous row updates. */
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx2")))
-static int cholesky_upper_avx2(int64_t m, double *a)
-{
-    return cholesky_upper_body(m, a);
-}
-
-__attribute__((target("avx2")))
-static void apply_batch_avx2(int32_t q, int32_t n_batch, const double *weight,
-                             const double *shares, double *var)
-{
-    apply_batch_body(q, n_batch, weight, shares, var);
-}
-
-static int use_avx2(void)
-{
-    const char *v = getenv("CLMSEG_KERNELS"); /* "ref": the plain loops */
-    if (v && strcmp(v, "ref") == 0)
-        return 0;
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
-}
-#endif
-
-static int cholesky_upper(int64_t m, double *a)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (use_avx2())
-        return cholesky_upper_avx2(m, a);
-#endif
-    return cholesky_upper_body(m, a);
-}
-
-static void apply_batch(int32_t q, int32_t n_batch, const double *weight, const double *shares,
-                        double *var)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (use_avx2()) {
-        apply_batch_avx2(q, n_batch, weight, shares, var);
-        return;
-    }
-#endif
-    apply_batch_body(q, n_batch, weight, shares, var);
-}
-
-clm_status surv_logrank(const surv_curve *curves, int32_t k, const surv_curve *overall,
-                        clm_logrank *out)
+clm_status surv_logrank(const clm_kernels *kernels, const surv_curve *curves, int32_t k,
+                        const surv_curve *overall, clm_logrank *out)
 {
     out->chisq = 0.0;
     out->df = 0;
@@ -266,18 +172,18 @@ build:
         for (int32_t i = 0; i < q; i++)
             sb[i] = risk[keep[i]] / n;
         if (++n_batch == SURV_LR_BATCH) {
-            apply_batch(q, n_batch, weight, shares, var);
+            kernels->logrank_batch_f64(q, n_batch, weight, shares, var);
             n_batch = 0;
         }
     }
-    apply_batch(q, n_batch, weight, shares, var);
+    kernels->logrank_batch_f64(q, n_batch, weight, shares, var);
 
     double *diff = b;
     for (int32_t i = 0; i < q; i++)
         diff[i] = observed[keep[i]] - expected[keep[i]];
     double chi = 0.0;
     if (attempt == 0) {
-        if (cholesky_upper(q, var) == 0) {
+        if (kernels->cholesky_upper_f64(q, var) == 0) {
             /* Forward substitution U' y = diff, row by row of U; chi = |y|^2. */
             for (int32_t i = 0; i < q; i++) {
                 const double *row = var + (size_t)i * qq;

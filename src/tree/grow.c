@@ -294,7 +294,7 @@ static clm_status list_rows(grower *g, candidate *c)
             return clm_error(CLM_E_NOMEM, "tree: out of memory for %lld row indices",
                              (long long)g->list_cap);
     }
-    int64_t m = tree_label_rows(g->labels, c->begin, c->end, c->slot, g->list);
+    int64_t m = tree_label_rows(&g->tree->data, g->labels, c->begin, c->end, c->slot, g->list);
     if (m != count)
         return clm_error(CLM_E_INTERNAL, "tree: node %d lists %lld rows, holds %lld", c->node,
                          (long long)m, (long long)count);

@@ -16,20 +16,13 @@
  *
  * tree_route_build() is the same driver for the row-label form of growth:
  * each block's labels are scanned, the node's rows relabelled to their
- * child and one child counted, in one pass.
+ * child and one child counted, in one pass.  Kernels are called through
+ * the tree's context (data->kernels); their variants count identically.
  */
 #include <omp.h>
 #include <string.h>
 
-#include "histogram.h"
 #include "tree/tree_internal.h"
-
-static int use_reference_kernel = 0;
-
-void tree_hist_use_reference(int on)
-{
-    use_reference_kernel = on;
-}
 
 int64_t tree_hist_size(const tree_data *data)
 {
@@ -39,12 +32,8 @@ int64_t tree_hist_size(const tree_data *data)
 static void count_rows(const tree_data *data, const int32_t *rows, int64_t first,
                        int64_t n, uint32_t *hist)
 {
-    if (use_reference_kernel)
-        clm_k_hist_u8_ref(data->bins, data->n_features, data->y, data->n_classes,
-                          rows ? rows + first : NULL, first, n, hist);
-    else
-        clm_k_hist_u8_tuned(data->bins, data->n_features, data->y, data->n_classes,
-                            rows ? rows + first : NULL, first, n, hist);
+    data->kernels->hist_u8(data->bins, data->n_features, data->y, data->n_classes,
+                           rows ? rows + first : NULL, first, n, hist);
 }
 
 /* Rows below which a node is counted without a parallel region (see the
@@ -106,15 +95,10 @@ void tree_hist_build(const tree_data *data, const int32_t *rows, int64_t n,
 static int64_t route_rows(const tree_data *data, uint8_t *labels, int64_t first, int64_t n,
                           const tree_route *route, uint32_t *hist, int64_t *n_left)
 {
-    if (use_reference_kernel)
-        return clm_k_route_hist_u8_ref(data->bins, data->n_features, data->y, data->n_classes,
-                                       labels, first, n, route->slot, route->feature,
-                                       route->goes_left, route->left_label, route->right_label,
-                                       route->count_side, hist, n_left);
-    return clm_k_route_hist_u8_tuned(data->bins, data->n_features, data->y, data->n_classes,
-                                     labels, first, n, route->slot, route->feature,
-                                     route->goes_left, route->left_label, route->right_label,
-                                     route->count_side, hist, n_left);
+    return data->kernels->route_hist_u8(data->bins, data->n_features, data->y,
+                                        data->n_classes, labels, first, n, route->slot,
+                                        route->feature, route->goes_left, route->left_label,
+                                        route->right_label, route->count_side, hist, n_left);
 }
 
 /* Widens a span [*lo, *hi) to hold [first, first + n). */
@@ -192,10 +176,8 @@ void tree_route_build(const tree_data *data, uint8_t *labels, const tree_route *
     }
 }
 
-int64_t tree_label_rows(const uint8_t *labels, int64_t begin, int64_t end, uint8_t slot,
-                        int32_t *rows)
+int64_t tree_label_rows(const tree_data *data, const uint8_t *labels, int64_t begin,
+                        int64_t end, uint8_t slot, int32_t *rows)
 {
-    if (use_reference_kernel)
-        return clm_k_label_rows_u8_ref(labels, begin, end - begin, slot, rows);
-    return clm_k_label_rows_u8_tuned(labels, begin, end - begin, slot, rows);
+    return data->kernels->label_rows_u8(labels, begin, end - begin, slot, rows);
 }

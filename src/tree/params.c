@@ -25,6 +25,7 @@ void clm_tree_params_default(clm_tree_params *params)
     params->n_threads = 0;
     params->progress = NULL;
     params->progress_ctx = NULL;
+    params->kernels = NULL;
 }
 
 clm_status clm_tree_params_check(const clm_tree_params *params)

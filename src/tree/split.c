@@ -18,27 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "split_scan.h"
 #include "tree/tree_internal.h"
-
-static int use_reference_kernel = 0;
-
-void tree_split_use_reference(int on)
-{
-    use_reference_kernel = on;
-}
-
-static void scan(const double *weighted, const int64_t *counts, const int32_t *order,
-                 int n_order, int n_classes, int criterion, int64_t min_leaf,
-                 clm_k_split_best *best)
-{
-    if (use_reference_kernel)
-        clm_k_split_scan_f64_ref(weighted, counts, order, n_order, n_classes,
-                                 criterion, min_leaf, best);
-    else
-        clm_k_split_scan_f64_tuned(weighted, counts, order, n_order, n_classes,
-                                   criterion, min_leaf, best);
-}
 
 static double midpoint(double lo, double hi)
 {
@@ -110,7 +90,8 @@ void tree_find_split(const tree_data *data, const int64_t *hist,
             if (feat->categorical)
                 order_by_rate(order, n_order, weighted);
             clm_k_split_best best;
-            scan(weighted, counts, order, n_order, K, criterion, min_leaf, &best);
+            data->kernels->split_scan_f64(weighted, counts, order, n_order, K, criterion,
+                                          min_leaf, &best);
             if (best.position < 0 || !(best.cost < split->cost))
                 continue;
             int64_t n_left = 0;
@@ -177,7 +158,8 @@ void tree_find_split(const tree_data *data, const int64_t *hist,
             }
             static const int32_t pair[2] = {1, 2};
             clm_k_split_best best;
-            scan(small, small_counts, pair, 2, K, criterion, min_leaf, &best);
+            data->kernels->split_scan_f64(small, small_counts, pair, 2, K, criterion, min_leaf,
+                                          &best);
             if (best.position < 0 || !(best.cost < split->cost))
                 continue;
             int64_t n_total = small_counts[0] + small_counts[1] + small_counts[2];

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "clmseg/tree.h"
+#include "kernels.h"
 
 #define TREE_MAX_VALUE_BINS (CLM_TREE_MAX_BINS - 1)
 
@@ -42,6 +43,8 @@ typedef struct tree_data {
     uint8_t *y;             /* class of each row                          */
     tree_feature *features; /* [n_features]                               */
     char **class_labels;    /* [n_classes]                                */
+    const clm_kernels *kernels; /* params.kernels resolved (tree_fit_data);
+                               every kernel call of growth goes through it */
 } tree_data;
 
 /* One node as grown (internal representation, bins rather than values). */
@@ -167,16 +170,12 @@ void tree_route_build(const tree_data *data, uint8_t *labels, const tree_route *
 
 /* Lists the rows of labels[begin..end) labelled `slot`, ascending, into
  * rows (room for all of them); returns their number.  On this thread. */
-int64_t tree_label_rows(const uint8_t *labels, int64_t begin, int64_t end, uint8_t slot,
-                        int32_t *rows);
+int64_t tree_label_rows(const tree_data *data, const uint8_t *labels, int64_t begin,
+                        int64_t end, uint8_t slot, int32_t *rows);
 
 /* Rows below which histogram and route passes run on the calling thread
  * (negative: the default; 0: always in parallel, for tests). */
 void tree_hist_set_serial_rows(int64_t rows);
-
-/* Selects the kernel (1 = reference, for tests; 0 = tuned, default). */
-void tree_hist_use_reference(int on);
-void tree_split_use_reference(int on);
 
 /* ---- split.c ---- */
 

@@ -1,12 +1,15 @@
 /*
- * test_kmeans_kernels.c — the tuned k-means kernels against their scalar
- * references: argmin and centroid accumulation must agree bit for bit,
+ * test_kmeans_kernels.c — the k-means slots of the default kernel context
+ * (the tuned variants this CPU runs) against those of the reference
+ * context, plus every x86 variant of argmin on its own: argmin and centroid accumulation must agree bit for bit,
  * the exact squared distance to a relative 1e-12; the incremental centroid
  * update bit for bit, and equal to recomputing the sums from scratch within
  * rounding; the small-k block product bit for bit, and within float
  * rounding of a product in double; sizes 0, 1, odd,
  * unaligned (pointers offset by one element) and large; k from 1 to 17
  * (k not a multiple of 8), d from 1 to 19.  Also hand-computed values.
+ * A comparison is skipped, with a note, only when the CPU has no tuned
+ * variant of the slot (then default == reference).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,14 +17,24 @@
 #include <cmocka.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "argmin.h"
-#include "centroid_update.h"
-#include "dots.h"
-#include "sqdist.h"
+#include "kernels.h"
 #include "testutil.h"
+
+static const clm_kernels *tuned, *ref; /* set by setup() */
+
+static int setup(void **state)
+{
+    (void)state;
+    tuned = clm_kernels_default();
+    ref = clm_kernels_reference();
+    printf("kernels: default \"%s\", reference \"%s\"\n", clm_kernels_name(tuned),
+           clm_kernels_name(ref));
+    return 0;
+}
 
 static uint64_t rng_state = 12345;
 static float rnd(void)
@@ -42,17 +55,17 @@ static void test_argmin_hand(void **state)
     int32_t l[2];
     float md[2];
     /* row 0: -1, -2, -2 -> c1 (first of the tie); row 1: 1, 3, 1 -> c0 */
-    clm_k_argmin_f32_ref(dots, 3, 2, 3, cn, xn, l, md);
+    ref->argmin_f32(dots, 3, 2, 3, cn, xn, l, md);
     assert_int_equal(l[0], 1);
     assert_int_equal(l[1], 0);
     assert_true(md[0] == 3.0f && md[1] == 1.5f);
-    clm_k_argmin_f32_avx2(dots, 3, 2, 3, cn, xn, l, md);
+    tuned->argmin_f32(dots, 3, 2, 3, cn, xn, l, md);
     assert_int_equal(l[0], 1);
     assert_int_equal(l[1], 0);
     assert_true(md[0] == 3.0f && md[1] == 1.5f);
     /* negative from cancellation is clamped to 0 */
     const float d1[1] = {-10.0f}, c1[1] = {1.0f}, x1[1] = {8.0f};
-    clm_k_argmin_f32(d1, 1, 1, 1, c1, x1, l, md);
+    tuned->argmin_f32(d1, 1, 1, 1, c1, x1, l, md);
     assert_true(md[0] == 0.0f);
     /* a NaN never wins, in either variant, also in the vector part */
     float nan9[9] = {NAN, 5, 3, NAN, 3, 7, 8, 9, 2.5f};
@@ -67,21 +80,23 @@ static void test_argmin_hand(void **state)
     for (int j = 0; j < 8; j++)
         nan16[9 * 8 + j] = NAN; /* row 9: all NaN -> label 0 */
     int32_t l16[16], r16[16];
-    clm_k_argmin_f32_ref(nan16, 8, 16, 8, zero8, NULL, r16, NULL);
-    clm_k_argmin_f32(nan16, 8, 16, 8, zero8, NULL, l16, NULL);
+    ref->argmin_f32(nan16, 8, 16, 8, zero8, NULL, r16, NULL);
+    tuned->argmin_f32(nan16, 8, 16, 8, zero8, NULL, l16, NULL);
     assert_memory_equal(l16, r16, sizeof l16);
     assert_int_equal(r16[9], 0);
     for (int v = 0; v < 2; v++) {
-        (v ? clm_k_argmin_f32_avx2 : clm_k_argmin_f32_ref)(nan9, 9, 1, 9, zero9, NULL, l, NULL);
+        (v ? tuned : ref)->argmin_f32(nan9, 9, 1, 9, zero9, NULL, l, NULL);
         assert_int_equal(l[0], 8);
-        (v ? clm_k_argmin_f32_avx2 : clm_k_argmin_f32_ref)(nan9, 9, 1, 8, zero9, NULL, l, NULL);
+        (v ? tuned : ref)->argmin_f32(nan9, 9, 1, 8, zero9, NULL, l, NULL);
         assert_int_equal(l[0], 2);
     }
 }
 
-static void test_argmin_ref_vs_avx2(void **state)
+static void test_argmin_ref_vs_tuned(void **state)
 {
     (void)state;
+    if (!TU_TUNED_SLOT(tuned, ref, argmin_f32))
+        skip();
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
         for (size_t q = 0; q < sizeof ks / sizeof ks[0]; q++) {
             int64_t n = sizes[s];
@@ -103,43 +118,28 @@ static void test_argmin_ref_vs_avx2(void **state)
                 dots[1 + i * ld + k - 1] = dots[1 + i * ld];
             for (int64_t i = 0; i < n + 2; i++)
                 xn[i] = fabsf(rnd()) * 3.0f;
-            clm_k_argmin_f32_ref(dots + 1, ld, n, k, cn + 1, xn + 1, l1 + 1, m1 + 1);
-            clm_k_argmin_f32_avx2(dots + 1, ld, n, k, cn + 1, xn + 1, l2 + 1, m2 + 1);
+            ref->argmin_f32(dots + 1, ld, n, k, cn + 1, xn + 1, l1 + 1, m1 + 1);
+            for (int64_t i = 0; i < n + 2; i++)
+                l2[i] = -7, m2[i] = -1.0f;
+            tuned->argmin_f32(dots + 1, ld, n, k, cn + 1, xn + 1, l2 + 1, m2 + 1);
             for (int64_t i = 1; i <= n; i++) {
                 assert_int_equal(l1[i], l2[i]);
                 assert_memory_equal(&m1[i], &m2[i], sizeof(float));
                 assert_true(l1[i] >= 0 && l1[i] < k);
             }
+            assert_int_equal(l2[n + 1], -7); /* nothing written past the end */
             /* without distances */
-            clm_k_argmin_f32_avx2(dots + 1, ld, n, k, cn + 1, NULL, l2 + 1, NULL);
+            tuned->argmin_f32(dots + 1, ld, n, k, cn + 1, NULL, l2 + 1, NULL);
             if (n > 0)
                 assert_memory_equal(l1 + 1, l2 + 1, sizeof(int32_t) * (size_t)n);
-            /* the AVX-512 variant (sixteen rows at a time when k is a
-             * multiple of 8) and the dispatcher, where the CPU has it */
-            if (__builtin_cpu_supports("avx512f")) {
-                for (int64_t i = 0; i < n + 2; i++)
-                    l2[i] = -7, m2[i] = -1.0f;
-                clm_k_argmin_f32_avx512(dots + 1, ld, n, k, cn + 1, xn + 1, l2 + 1, m2 + 1);
-                for (int64_t i = 1; i <= n; i++) {
-                    assert_int_equal(l1[i], l2[i]);
-                    assert_memory_equal(&m1[i], &m2[i], sizeof(float));
-                }
-                assert_int_equal(l2[n + 1], -7); /* nothing written past the end */
-                clm_k_argmin_f32_avx512(dots + 1, ld, n, k, cn + 1, NULL, l2 + 1, NULL);
-                if (n > 0)
-                    assert_memory_equal(l1 + 1, l2 + 1, sizeof(int32_t) * (size_t)n);
-            }
-            clm_k_argmin_f32(dots + 1, ld, n, k, cn + 1, xn + 1, l2 + 1, m2 + 1);
-            for (int64_t i = 1; i <= n; i++) {
-                assert_int_equal(l1[i], l2[i]);
-                assert_memory_equal(&m1[i], &m2[i], sizeof(float));
-            }
             free(dots); free(cn); free(xn); free(l1); free(l2); free(m1); free(m2);
         }
 }
 
-/* Dense rows (ld == k), the layout of the assignment pass: every variant
- * against the reference, with rows before and after a 16-row boundary. */
+/* Dense rows (ld == k), the layout of the assignment pass: the default
+ * slot and every x86 variant this CPU runs (the AVX-512 one hands rows to
+ * the AVX2 one, so both are checked on their own) against the reference,
+ * with rows before and after a 16-row boundary. */
 static void test_argmin_dense(void **state)
 {
     (void)state;
@@ -159,14 +159,15 @@ static void test_argmin_dense(void **state)
                 cn[j] = fabsf(rnd());
             for (int64_t i = 0; i < n; i++)
                 xn[i] = fabsf(rnd()) * 3.0f;
-            clm_k_argmin_f32_ref(dots, k, n, k, cn, xn, l1, m1);
+            ref->argmin_f32(dots, k, n, k, cn, xn, l1, m1);
             for (int v = 0; v < 3; v++) {
                 if (v == 1 && !__builtin_cpu_supports("avx2"))
                     continue;
                 if (v == 2 && !__builtin_cpu_supports("avx512f"))
                     continue;
-                (v == 0 ? clm_k_argmin_f32 : v == 1 ? clm_k_argmin_f32_avx2
-                                                    : clm_k_argmin_f32_avx512)(dots, k, n, k, cn, xn, l2, m2);
+                (v == 0 ? tuned->argmin_f32 : v == 1 ? clm_k_argmin_f32_avx2
+                                                     : clm_k_argmin_f32_avx512)(dots, k, n, k, cn, xn,
+                                                                                l2, m2);
                 assert_memory_equal(l1, l2, sizeof(int32_t) * (size_t)n);
                 assert_memory_equal(m1, m2, sizeof(float) * (size_t)n);
             }
@@ -182,21 +183,21 @@ static void test_update_hand(void **state)
     /* from nothing: rows 0 and 2 join cluster 1, row 1 stays out */
     const int32_t none[3] = {-1, -1, -1}, first[3] = {1, -1, 1};
     double sums[4] = {0}, counts[2] = {0};
-    assert_int_equal(clm_k_centroid_update_f32_ref(rows, 3, 2, none, first, w, sums, counts), 2);
+    assert_int_equal(ref->centroid_update_f32(rows, 3, 2, none, first, w, sums, counts), 2);
     assert_true(sums[0] == 0.0 && sums[1] == 0.0);
     assert_true(sums[2] == 2 * 1 + 0.5 * 5 && sums[3] == 2 * 2 + 0.5 * 6);
     assert_true(counts[1] == 2.5 && counts[0] == 0.0);
     /* row 2 moves to cluster 0, row 1 joins 0, row 0 stays */
     const int32_t second[3] = {1, 0, 0};
-    assert_int_equal(clm_k_centroid_update_f32_ref(rows, 3, 2, first, second, w, sums, counts), 2);
+    assert_int_equal(ref->centroid_update_f32(rows, 3, 2, first, second, w, sums, counts), 2);
     assert_true(sums[0] == 7 * 3 + 0.5 * 5 && sums[1] == 7 * 4 + 0.5 * 6);
     assert_true(sums[2] == 2.0 && sums[3] == 4.0);
     assert_true(counts[0] == 7.5 && counts[1] == 2.0);
-    /* unweighted, through the dispatcher; unchanged labels move nothing */
+    /* unweighted, the default slot; unchanged labels move nothing */
     double s2[4] = {0}, c2[2] = {0};
-    assert_int_equal(clm_k_centroid_update_f32(rows, 3, 2, none, first, NULL, s2, c2), 2);
+    assert_int_equal(tuned->centroid_update_f32(rows, 3, 2, none, first, NULL, s2, c2), 2);
     assert_true(s2[2] == 6.0 && s2[3] == 8.0 && c2[1] == 2.0);
-    assert_int_equal(clm_k_centroid_update_f32(rows, 3, 2, first, first, NULL, s2, c2), 0);
+    assert_int_equal(tuned->centroid_update_f32(rows, 3, 2, first, first, NULL, s2, c2), 0);
     assert_true(s2[2] == 6.0 && s2[3] == 8.0 && c2[1] == 2.0);
 }
 
@@ -212,6 +213,8 @@ static int32_t rnd_label(int k, const int32_t *prev)
 static void test_update_ref_vs_tuned(void **state)
 {
     (void)state;
+    if (!TU_TUNED_SLOT(tuned, ref, centroid_update_f32))
+        skip();
     const int ds[] = {1, 3, 4, 5, 8, 9, 16, 19, 24};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
         for (size_t q = 0; q < sizeof ds / sizeof ds[0]; q++)
@@ -243,23 +246,17 @@ static void test_update_ref_vs_tuned(void **state)
                 double *s1 = malloc(bytes), *s2 = malloc(bytes), c1[5], c2[5];
                 memcpy(s1, start, bytes);
                 memcpy(c1, cstart, sizeof c1);
-                int64_t moved = clm_k_centroid_update_f32_ref(rows + 1, n, d, l0 + 1, l1 + 1, wp, s1, c1);
+                int64_t moved = ref->centroid_update_f32(rows + 1, n, d, l0 + 1, l1 + 1, wp, s1, c1);
                 int64_t expect = 0;
                 for (int64_t i = 0; i < n; i++)
                     expect += l0[i + 1] != l1[i + 1];
                 assert_int_equal(moved, expect);
-                int64_t (*const variants[2])(const float *, int64_t, int, const int32_t *,
-                                             const int32_t *, const float *, double *, double *) = {
-                    clm_k_centroid_update_f32_avx2, clm_k_centroid_update_f32};
-                for (int v = 0; v < 2; v++) {
-                    if (v == 0 && !__builtin_cpu_supports("avx2"))
-                        continue;
-                    memcpy(s2, start, bytes);
-                    memcpy(c2, cstart, sizeof c2);
-                    assert_int_equal(variants[v](rows + 1, n, d, l0 + 1, l1 + 1, wp, s2, c2), expect);
-                    assert_memory_equal(s1, s2, bytes);
-                    assert_memory_equal(c1, c2, sizeof c1);
-                }
+                memcpy(s2, start, bytes);
+                memcpy(c2, cstart, sizeof c2);
+                assert_int_equal(tuned->centroid_update_f32(rows + 1, n, d, l0 + 1, l1 + 1, wp, s2, c2),
+                                 expect);
+                assert_memory_equal(s1, s2, bytes);
+                assert_memory_equal(c1, c2, sizeof c1);
                 /* and the moved sums are the sums of the new labels, up to
                  * the rounding of the additions */
                 memset(s2, 0, bytes);
@@ -288,19 +285,21 @@ static void test_dots_hand(void **state)
     for (int j = 0; j < 2; j++)
         for (int f = 0; f < 3; f++)
             ct[f * 8 + j] = -2.0f * c[j][f];
-    float ref[16], got[16];
-    clm_k_dots_f32_ref(x, 2, 3, ct, 8, ref);
-    clm_k_dots_f32(x, 2, 3, ct, 8, got);
-    assert_true(ref[0] == -14.0f && ref[1] == 3.0f);   /* -2 (1+6), -2 (0.5-2) */
-    assert_true(ref[8] == 0.0f && ref[9] == 1.0f);     /* -2 (-1+1), -2 (-0.5) */
+    float want[16], got[16];
+    ref->dots_f32(x, 2, 3, ct, 8, want);
+    tuned->dots_f32(x, 2, 3, ct, 8, got);
+    assert_true(want[0] == -14.0f && want[1] == 3.0f);   /* -2 (1+6), -2 (0.5-2) */
+    assert_true(want[8] == 0.0f && want[9] == 1.0f);     /* -2 (-1+1), -2 (-0.5) */
     for (int j = 2; j < 8; j++)
-        assert_true(ref[j] == 0.0f && ref[8 + j] == 0.0f); /* padding columns */
-    assert_memory_equal(ref, got, sizeof ref);
+        assert_true(want[j] == 0.0f && want[8 + j] == 0.0f); /* padding columns */
+    assert_memory_equal(want, got, sizeof want);
 }
 
-static void test_dots_ref_vs_avx2(void **state)
+static void test_dots_ref_vs_tuned(void **state)
 {
     (void)state;
+    if (!TU_TUNED_SLOT(tuned, ref, dots_f32))
+        skip();
     const int ds[] = {1, 2, 3, 8, 16, 19, 22, 64};
     const int lds[] = {8, 16, 24};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
@@ -318,12 +317,8 @@ static void test_dots_ref_vs_avx2(void **state)
                     for (int j = 0; j < k; j++)
                         ct[1 + f * ld + j] = -2.0f * rnd();
                 /* unaligned: everything offset by one element */
-                clm_k_dots_f32_ref(x + 1, n, d, ct + 1, ld, o1 + 1);
-                if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-                    clm_k_dots_f32_avx2(x + 1, n, d, ct + 1, ld, o2 + 1);
-                    assert_memory_equal(o1 + 1, o2 + 1, sizeof(float) * (size_t)(n * ld));
-                }
-                clm_k_dots_f32(x + 1, n, d, ct + 1, ld, o2 + 1);
+                ref->dots_f32(x + 1, n, d, ct + 1, ld, o1 + 1);
+                tuned->dots_f32(x + 1, n, d, ct + 1, ld, o2 + 1);
                 assert_memory_equal(o1 + 1, o2 + 1, sizeof(float) * (size_t)(n * ld));
                 /* against the product in double: d roundings of terms of
                  * size <= 8 at most */
@@ -340,9 +335,11 @@ static void test_dots_ref_vs_avx2(void **state)
             }
 }
 
-static void test_sqdist_ref_vs_avx2(void **state)
+static void test_sqdist_ref_vs_tuned(void **state)
 {
     (void)state;
+    if (!TU_TUNED_SLOT(tuned, ref, sqdist_f64))
+        skip();
     const int ds[] = {1, 3, 4, 7, 16, 19};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
         for (size_t q = 0; q < sizeof ds / sizeof ds[0]; q++) {
@@ -360,17 +357,24 @@ static void test_sqdist_ref_vs_avx2(void **state)
                 lab[i] = (int32_t)(i % (k + 1)) - 1;
             for (int with_labels = 0; with_labels < 2; with_labels++) {
                 const int32_t *L = with_labels ? lab + 1 : NULL;
-                clm_k_sqdist_f64_ref(rows + 1, n, d, L, cent + 1, o1);
-                clm_k_sqdist_f64_avx2(rows + 1, n, d, L, cent + 1, o2);
+                ref->sqdist_f64(rows + 1, n, d, L, cent + 1, o1);
+                tuned->sqdist_f64(rows + 1, n, d, L, cent + 1, o2);
                 for (int64_t i = 0; i < n; i++)
                     assert_true(fabs(o1[i] - o2[i]) <= 1e-12 * fabs(o1[i]));
             }
             free(rows); free(cent); free(lab); free(o1); free(o2);
         }
-    /* by hand: (1,2,2) to the origin is 9 */
+}
+
+static void test_sqdist_hand(void **state)
+{
+    (void)state;
+    /* (1,2,2) to the origin is 9, in both contexts */
     const float x[3] = {1, 2, 2}, c[3] = {0, 0, 0};
     double out;
-    clm_k_sqdist_f64(x, 1, 3, NULL, c, &out);
+    ref->sqdist_f64(x, 1, 3, NULL, c, &out);
+    assert_true(out == 9.0);
+    tuned->sqdist_f64(x, 1, 3, NULL, c, &out);
     assert_true(out == 9.0);
 }
 
@@ -378,13 +382,14 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_argmin_hand),
-        cmocka_unit_test(test_argmin_ref_vs_avx2),
+        cmocka_unit_test(test_argmin_ref_vs_tuned),
         cmocka_unit_test(test_argmin_dense),
         cmocka_unit_test(test_update_hand),
         cmocka_unit_test(test_update_ref_vs_tuned),
         cmocka_unit_test(test_dots_hand),
-        cmocka_unit_test(test_dots_ref_vs_avx2),
-        cmocka_unit_test(test_sqdist_ref_vs_avx2),
+        cmocka_unit_test(test_dots_ref_vs_tuned),
+        cmocka_unit_test(test_sqdist_ref_vs_tuned),
+        cmocka_unit_test(test_sqdist_hand),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup, NULL);
 }

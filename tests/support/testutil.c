@@ -194,3 +194,11 @@ int tu_clmseg_run(char **out, char **err, const char *fmt, ...)
     snprintf(cmd, sizeof cmd, "'%.4000s' %s", tu_clmseg(), args);
     return tu_run(cmd, out, err);
 }
+
+int tu_tuned_slot(const char *slot, int differs)
+{
+    if (!differs)
+        printf("note: the default context has no tuned %s (this CPU lacks its instruction "
+               "set, or CLMSEG_KERNELS=ref): comparison skipped\n", slot);
+    return differs;
+}

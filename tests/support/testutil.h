@@ -60,4 +60,11 @@ int tu_write_file(const char *path, const char *text);
 /* 1 if both files exist and hold the same bytes. */
 int tu_same_bytes(const char *a, const char *b);
 
+/* For kernel tests: returns `differs` (1 when the default kernel context
+ * has its own variant of `slot`); when it has none (this CPU lacks the
+ * instruction set, or CLMSEG_KERNELS=ref, so default == reference) prints
+ * a note saying the comparison of that slot is skipped.  Use through TU_TUNED_SLOT. */
+int tu_tuned_slot(const char *slot, int differs);
+#define TU_TUNED_SLOT(tuned, ref, slot) tu_tuned_slot(#slot, (tuned)->slot != (ref)->slot)
+
 #endif /* CLMSEG_TESTUTIL_H */

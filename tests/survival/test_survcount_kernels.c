@@ -1,11 +1,14 @@
 /*
- * test_survcount_kernels.c — the survival scan and count kernels: the tuned
- * variants against the references on sizes 0, 1, odd, unaligned and large,
+ * test_survcount_kernels.c — the survival scan and count kernels: the slots
+ * of the default kernel context (the tuned variants this CPU runs) against
+ * those of the reference context on sizes 0, 1, odd, unaligned and large,
  * with and without strata and ARPU, and with a bad value at every position
  * of a short block (the first bad row and its reason must agree).  The
  * fused chunk kernel (scan + count + ARPU sums) likewise, including the
  * chunks it must refuse to count (fractional times, times beyond the
  * table, bad rows in and across its sub-blocks): counts left unchanged.
+ * A comparison is skipped, with a note, only when the CPU has no tuned
+ * variant of the slot (then default == reference).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,10 +17,24 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "survcount.h"
+#include "kernels.h"
+#include "testutil.h"
+
+static const clm_kernels *tuned, *ref; /* set by setup() */
+
+static int setup(void **state)
+{
+    (void)state;
+    tuned = clm_kernels_default();
+    ref = clm_kernels_reference();
+    printf("kernels: default \"%s\", reference \"%s\"\n", clm_kernels_name(tuned),
+           clm_kernels_name(ref));
+    return 0;
+}
 
 #define N_MAX 200003
 #define SLOTS 7
@@ -55,8 +72,8 @@ static void same_scan(int64_t n, int64_t offset, int use_stratum, int use_arpu)
     clm_k_survscan_result a, b;
     const int32_t *st = use_stratum ? stratum_buf + offset : NULL;
     const double *ar = use_arpu ? arpu_buf + offset : NULL;
-    clm_k_survscan_f64_ref(n, time_buf + offset, event_buf + offset, st, SLOTS, ar, &a);
-    clm_k_survscan_f64_tuned(n, time_buf + offset, event_buf + offset, st, SLOTS, ar, &b);
+    ref->survscan_f64(n, time_buf + offset, event_buf + offset, st, SLOTS, ar, &a);
+    tuned->survscan_f64(n, time_buf + offset, event_buf + offset, st, SLOTS, ar, &b);
     assert_int_equal(a.bad_row, b.bad_row);
     assert_int_equal(a.bad_reason, b.bad_reason);
     assert_int_equal(a.fraction_row, b.fraction_row);
@@ -68,8 +85,8 @@ static void same_count(int64_t n, int64_t offset, int use_stratum)
     memset(counts_ref, 0, sizeof counts_ref);
     memset(counts_tuned, 0, sizeof counts_tuned);
     const int32_t *st = use_stratum ? stratum_buf + offset : NULL;
-    clm_k_survcount_f64_ref(n, time_buf + offset, event_buf + offset, st, SLOTS, counts_ref);
-    clm_k_survcount_f64_tuned(n, time_buf + offset, event_buf + offset, st, SLOTS, counts_tuned);
+    ref->survcount_f64(n, time_buf + offset, event_buf + offset, st, SLOTS, counts_ref);
+    tuned->survcount_f64(n, time_buf + offset, event_buf + offset, st, SLOTS, counts_tuned);
     assert_memory_equal(counts_ref, counts_tuned, sizeof counts_ref);
     int64_t total = 0;
     for (size_t c = 0; c < sizeof counts_ref / sizeof counts_ref[0]; c++)
@@ -82,6 +99,8 @@ static const int64_t sizes[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 17, 63, 1001, 409
 static void test_count_matches_reference(void **state)
 {
     (void)state;
+    if (!TU_TUNED_SLOT(tuned, ref, survcount_f64))
+        skip();
     fill(0);
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
         for (int64_t offset = 0; offset < 3; offset++)
@@ -97,7 +116,7 @@ static void test_count_hand_cells(void **state)
     uint8_t e[] = {1, 0, 0, 1, 1};
     int32_t s[] = {0, 2, 2, 2, 6};
     memset(counts_tuned, 0, sizeof counts_tuned);
-    clm_k_survcount_f64_tuned(5, t, e, s, SLOTS, counts_tuned);
+    tuned->survcount_f64(5, t, e, s, SLOTS, counts_tuned);
     assert_int_equal(counts_tuned[(0 * SLOTS + 0) * 2 + 1], 1);
     assert_int_equal(counts_tuned[(3 * SLOTS + 2) * 2 + 0], 2);
     assert_int_equal(counts_tuned[(3 * SLOTS + 2) * 2 + 1], 1);
@@ -107,6 +126,8 @@ static void test_count_hand_cells(void **state)
 static void test_scan_matches_reference(void **state)
 {
     (void)state;
+    if (!TU_TUNED_SLOT(tuned, ref, survscan_f64))
+        skip();
     for (int frac = 0; frac < 2; frac++) {
         fill(frac);
         for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
@@ -119,6 +140,8 @@ static void test_scan_matches_reference(void **state)
 static void test_scan_every_bad_position(void **state)
 {
     (void)state;
+    if (!TU_TUNED_SLOT(tuned, ref, survscan_f64))
+        skip();
     const int n = 37;
     for (int reason = 1; reason <= 5; reason++) {
         for (int pos = 0; pos < n; pos++) {
@@ -133,8 +156,8 @@ static void test_scan_every_bad_position(void **state)
             /* A second bad value later must not hide the first. */
             time_buf[n - 1] = -1.0;
             clm_k_survscan_result a, b;
-            clm_k_survscan_f64_ref(n, time_buf, event_buf, stratum_buf, SLOTS, arpu_buf, &a);
-            clm_k_survscan_f64_tuned(n, time_buf, event_buf, stratum_buf, SLOTS, arpu_buf, &b);
+            ref->survscan_f64(n, time_buf, event_buf, stratum_buf, SLOTS, arpu_buf, &a);
+            tuned->survscan_f64(n, time_buf, event_buf, stratum_buf, SLOTS, arpu_buf, &b);
             assert_int_equal(a.bad_row, pos);
             assert_int_equal(a.bad_reason, pos == n - 1 ? 2 : reason);
             assert_int_equal(b.bad_row, a.bad_row);
@@ -151,11 +174,11 @@ static void test_scan_values(void **state)
     double t[] = {3, 0, 12.25, 7, 72, 5.5};
     uint8_t e[] = {0, 1, 1, 0, 1, 0};
     clm_k_survscan_result r;
-    clm_k_survscan_f64_tuned(6, t, e, NULL, 1, NULL, &r);
+    tuned->survscan_f64(6, t, e, NULL, 1, NULL, &r);
     assert_int_equal(r.bad_row, -1);
     assert_int_equal(r.fraction_row, 2);
     assert_true(r.max_time == 72.0);
-    clm_k_survscan_f64_ref(0, t, e, NULL, 1, NULL, &r);
+    ref->survscan_f64(0, t, e, NULL, 1, NULL, &r);
     assert_int_equal(r.bad_row, -1);
     assert_int_equal(r.fraction_row, -1);
     assert_true(r.max_time == 0.0);
@@ -188,10 +211,10 @@ static void same_chunk(int64_t n, int64_t offset, int use_stratum, int use_arpu,
     for (int k = 0; k < SLOTS; k++)
         sums_ref[k] = sums_tuned[k] = 0.125 * k;
     clm_k_survscan_result a, b;
-    int ca = clm_k_survchunk_f64_ref(n, time_buf + offset, event_buf + offset, st, SLOTS, ar,
-                                     n_times, counts_ref, sums_ref, &a);
-    int cb = clm_k_survchunk_f64_tuned(n, time_buf + offset, event_buf + offset, st, SLOTS, ar,
-                                       n_times, counts_tuned, sums_tuned, &b);
+    int ca = ref->survchunk_f64(n, time_buf + offset, event_buf + offset, st, SLOTS, ar,
+                                n_times, counts_ref, sums_ref, &a);
+    int cb = tuned->survchunk_f64(n, time_buf + offset, event_buf + offset, st, SLOTS, ar,
+                                  n_times, counts_tuned, sums_tuned, &b);
     assert_int_equal(ca, cb);
     assert_int_equal(a.bad_row, b.bad_row);
     assert_int_equal(a.bad_reason, b.bad_reason);
@@ -211,6 +234,8 @@ static void same_chunk(int64_t n, int64_t offset, int use_stratum, int use_arpu,
 static void test_chunk_matches_reference(void **state)
 {
     (void)state;
+    if (!TU_TUNED_SLOT(tuned, ref, survchunk_f64))
+        skip();
     static const int64_t chunk_sizes[] = {0, 1, 3, 4, 7, 8, 9, 17, 511, 512, 513, 1001, 4096, 9000};
     static const int64_t table_times[] = {0, 1, 20, TIMES - 1, TIMES};
     for (int frac = 0; frac < 2; frac++) {
@@ -226,6 +251,8 @@ static void test_chunk_matches_reference(void **state)
 static void test_chunk_bad_positions(void **state)
 {
     (void)state;
+    if (!TU_TUNED_SLOT(tuned, ref, survchunk_f64))
+        skip();
     /* Bad values in the first, a middle and the last sub-block of a chunk,
      * and a time beyond the table or fractional at the same places. */
     const int64_t n = 1500;
@@ -261,7 +288,7 @@ static void test_chunk_hand(void **state)
     uint32_t counts[6 * 3 * 2] = {0};
     double sums[3] = {0, 0, 0};
     clm_k_survscan_result r;
-    assert_int_equal(clm_k_survchunk_f64_tuned(4, t, e, s, 3, a, 6, counts, sums, &r), 1);
+    assert_int_equal(tuned->survchunk_f64(4, t, e, s, 3, a, 6, counts, sums, &r), 1);
     assert_int_equal(counts[(0 * 3 + 0) * 2 + 1], 1);
     assert_int_equal(counts[(3 * 3 + 2) * 2 + 0], 1);
     assert_int_equal(counts[(3 * 3 + 2) * 2 + 1], 1);
@@ -270,11 +297,74 @@ static void test_chunk_hand(void **state)
     assert_true(r.max_time == 5.0);
     /* A table of 5 times is too small: nothing counted, ARPU still summed. */
     memset(counts, 0, sizeof counts);
-    assert_int_equal(clm_k_survchunk_f64_tuned(4, t, e, s, 3, a, 5, counts, sums, &r), 0);
+    assert_int_equal(tuned->survchunk_f64(4, t, e, s, 3, a, 5, counts, sums, &r), 0);
     for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++)
         assert_int_equal(counts[c], 0);
     assert_true(sums[0] == 3.0 && sums[1] == 16.0 && sums[2] == 12.0);
     assert_int_equal(r.bad_row, -1);
+}
+
+/* The log-rank loops: the batched covariance update and the Cholesky
+ * factor, on q = 0, 1, odd and large, batches of 0, 1, odd and full size,
+ * with zero shares (skipped terms); bit for bit.  By hand: the factor of
+ * [[4, 2], [2, 5]] is [[2, 1], [0, 2]]; a matrix that is not positive
+ * definite is refused by both. */
+static void test_logrank_matches_reference(void **state)
+{
+    (void)state;
+    if (!TU_TUNED_SLOT(tuned, ref, logrank_batch_f64) &&
+        !TU_TUNED_SLOT(tuned, ref, cholesky_upper_f64))
+        skip();
+    static const int32_t qs[] = {0, 1, 2, 5, 17, 64};
+    static const int32_t batches[] = {0, 1, 7, 32};
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
+        for (size_t j = 0; j < sizeof batches / sizeof batches[0]; j++) {
+            const int32_t q = qs[i], nb = batches[j];
+            const size_t qq = (size_t)q * (size_t)q;
+            double *shares = malloc(((size_t)nb * (size_t)q + 1) * sizeof *shares);
+            double *weight = malloc(((size_t)nb + 1) * sizeof *weight);
+            double *va = calloc(qq + 1, sizeof *va), *vb = calloc(qq + 1, sizeof *vb);
+            assert_true(shares && weight && va && vb);
+            for (int32_t b = 0; b < nb; b++) {
+                weight[b] = 1.0 + (double)(next() % 1000) / 7.0;
+                for (int32_t g = 0; g < q; g++)
+                    shares[(size_t)b * (size_t)q + (size_t)g] =
+                        next() % 5 == 0 ? 0.0 : (double)(next() % 1000) / 3000.0;
+            }
+            ref->logrank_batch_f64(q, nb, weight, shares, va);
+            tuned->logrank_batch_f64(q, nb, weight, shares, vb);
+            assert_memory_equal(va, vb, (qq + 1) * sizeof *va);
+            /* a positive definite matrix: V + q I (upper triangle) */
+            for (int32_t g = 0; g < q; g++)
+                for (int32_t h = g; h < q; h++) {
+                    double x = (double)(next() % 1000) / 1000.0 - 0.5;
+                    va[(size_t)g * (size_t)q + (size_t)h] = (g == h ? (double)q + 1.0 : x);
+                }
+            memcpy(vb, va, qq * sizeof *va);
+            int ra = ref->cholesky_upper_f64(q, va), rb = tuned->cholesky_upper_f64(q, vb);
+            assert_int_equal(ra, 0);
+            assert_int_equal(rb, 0);
+            assert_memory_equal(va, vb, (qq + 1) * sizeof *va);
+            free(shares); free(weight); free(va); free(vb);
+        }
+}
+
+static void test_logrank_hand(void **state)
+{
+    (void)state;
+    for (int v = 0; v < 2; v++) {
+        const clm_kernels *k = v ? tuned : ref;
+        double a[4] = {4, 2, 0, 5};
+        assert_int_equal(k->cholesky_upper_f64(2, a), 0);
+        assert_true(a[0] == 2.0 && a[1] == 1.0 && a[3] == 2.0);
+        double b[4] = {1, 2, 0, 1}; /* [[1, 2], [2, 1]]: eigenvalue -1 */
+        assert_int_equal(k->cholesky_upper_f64(2, b), -1);
+        /* one time, weight 2, shares (0.5, 0.25): V -= 2 (s s' - diag(s)) */
+        double var[4] = {0}, w = 2.0, sh[2] = {0.5, 0.25};
+        k->logrank_batch_f64(2, 1, &w, sh, var);
+        assert_true(var[0] == 2.0 * (0.5 - 0.25) && var[1] == -2.0 * 0.125);
+        assert_true(var[3] == 2.0 * (0.25 - 0.0625) && var[2] == 0.0);
+    }
 }
 
 int main(void)
@@ -289,6 +379,8 @@ int main(void)
         cmocka_unit_test(test_chunk_matches_reference),
         cmocka_unit_test(test_chunk_bad_positions),
         cmocka_unit_test(test_chunk_hand),
+        cmocka_unit_test(test_logrank_matches_reference),
+        cmocka_unit_test(test_logrank_hand),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup, NULL);
 }

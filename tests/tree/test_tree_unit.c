@@ -225,11 +225,9 @@ static void test_threads_and_kernels_identical(void **unused)
     p.n_threads = 2;
     clm_tree *two = fit(&p, x, y, N, F, 2);
     assert_same_tree(one, two);
-    tree_hist_use_reference(1);
-    tree_split_use_reference(1);
+    p.kernels = clm_kernels_reference();
     clm_tree *ref = fit(&p, x, y, N, F, 2);
-    tree_hist_use_reference(0);
-    tree_split_use_reference(0);
+    p.kernels = NULL;
     assert_same_tree(one, ref);
     /* Every node's passes in parallel (by default small ones are not). */
     p.n_threads = 2;
@@ -370,9 +368,9 @@ static void check_forms(clm_tree_params p, const float *x, const int32_t *y, int
             clm_tree_free(t);
         }
         p.n_threads = 1;
-        tree_hist_use_reference(1);
+        p.kernels = clm_kernels_reference();
         clm_tree *t = fit(&p, x, y, n, f, k);
-        tree_hist_use_reference(0);
+        p.kernels = NULL;
         assert_same_nodes(labels, t);
         clm_tree_free(t);
     }
