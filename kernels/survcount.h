@@ -75,9 +75,9 @@ void clm_k_stratum_sum_f64_ref(int64_t n_rows, const double *arpu,
 
 /* Scan, count and ARPU sum of one chunk in a single pass over its rows (the
  * driver's hot path: the rows are read from memory once and counted while
- * still in L1).  result is exactly clm_k_survscan_f64's.  Then:
+ * still in L1).  result is exactly clm_k_survscan_f64_ref's.  Then:
  *   - no bad row, no fractional time and max_time < n_times: every row is
- *     added to counts (as clm_k_survcount_f64) and 1 is returned;
+ *     added to counts (as clm_k_survcount_f64_ref) and 1 is returned;
  *   - otherwise counts are left unchanged and 0 is returned (the driver
  *     grows its table or moves to the hash, then counts the chunk again);
  *   - with arpu and no bad row, sums[slot] += arpu[i] in row order (as
