@@ -9,6 +9,8 @@
 #ifndef CLMSEG_CLMSEG_H
 #define CLMSEG_CLMSEG_H
 
+#include "clmseg/export.h"
+#include "clmseg/version.h"
 #include "clmseg/status.h"
 #include "clmseg/table.h"
 #include "clmseg/writer.h"
@@ -19,8 +21,5 @@
 #include "clmseg/tree.h"
 #include "clmseg/lifecycle.h"
 #include "clmseg/run.h"
-
-/* Version string of the library, "MAJOR.MINOR.PATCH". */
-const char *clm_version(void);
 
 #endif /* CLMSEG_CLMSEG_H */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "clmseg/run.h"
+#include "clmseg/version.h"
 #include "clmseg/writer.h"
 #include "io/io_internal.h"
 #include "run/run_internal.h"
