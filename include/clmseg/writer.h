@@ -1,5 +1,5 @@
 /*
- * clmseg/writer.h — writing outputs safely.
+ * clmseg/writer.h — writing HDF5 outputs safely.
  *
  * Every output is written under a temporary name in the same folder
  * ("<name>.tmp.<pid>.<n>") and renamed over the final name only by the
@@ -8,16 +8,18 @@
  * same file as one of the inputs (same device and inode, or the same
  * path) is refused with CLM_E_OVERWRITE before anything is written.
  *
- * Temporary files are registered in a process-wide list; clm_install_
- * signal_cleanup() makes SIGINT / SIGTERM / SIGHUP remove them before the
- * process exits.  The writers are not thread-safe: use one from one thread.
+ * Temporary files are registered in a process-wide list;
+ * clm_writer_install_signal_cleanup() makes SIGINT / SIGTERM / SIGHUP
+ * remove them before the process exits.  The writers are not thread-safe:
+ * use one from one thread.  Text outputs (CSV, JSON) with the same
+ * guarantees are in clmseg/textfile.h.
  */
 #ifndef CLMSEG_WRITER_H
 #define CLMSEG_WRITER_H
 
 #include <stdint.h>
-#include <stdio.h>
 
+#include "clmseg/export.h"
 #include "clmseg/status.h"
 #include "clmseg/table.h"
 
@@ -26,39 +28,18 @@ extern "C" {
 #endif
 
 /* Installs handlers for SIGINT, SIGTERM and SIGHUP that unlink every
- * registered temporary file and exit with status 130 (SIGINT) or 143.
- * Called once by the command line; libraries embedding clmseg may skip it. */
-void clm_install_signal_cleanup(void);
-
-/* ---- text outputs (CSV, JSON, rules) ------------------------------------ */
-
-typedef struct clm_textfile clm_textfile;
-
-/* Opens a temporary file beside `path` for writing.  `inputs` is a
- * NULL-terminated list of input paths the output must not overwrite (may be
- * NULL).  Errors: CLM_E_OVERWRITE, CLM_E_OPEN (folder missing / not
- * writable), CLM_E_NOMEM. */
-clm_status clm_textfile_open(const char *path, const char *const *inputs,
-                             clm_textfile **out);
-
-/* The stdio stream to write to; owned by the textfile. */
-FILE *clm_textfile_stream(clm_textfile *file);
-
-/* Flushes, closes and renames the temporary file over `path`, then frees
- * the handle (also on failure, when the temporary file is removed).
- * CLM_E_IO if a write failed earlier (disk full) or the rename fails. */
-clm_status clm_textfile_commit(clm_textfile *file);
-
-/* Closes and removes the temporary file and frees the handle.  NULL is
- * fine. */
-void clm_textfile_abort(clm_textfile *file);
-
-/* ---- HDF5 outputs ------------------------------------------------------- */
+ * registered temporary file (of clm_writer and clm_textfile outputs alike)
+ * and exit with status 130 (SIGINT) or 143.  Called once by the command
+ * line; programs embedding clmseg may skip it (it replaces their handlers
+ * of those signals). */
+void clm_writer_install_signal_cleanup(void);
 
 typedef struct clm_writer clm_writer;
 
-/* Creates a new HDF5 file under a temporary name beside `path`; `inputs` as
- * for clm_textfile_open. */
+/* Creates a new HDF5 file under a temporary name beside `path`.  `inputs` is
+ * a NULL-terminated list of input paths the output must not overwrite (may
+ * be NULL).  Errors: CLM_E_OVERWRITE, CLM_E_OPEN (folder missing / not
+ * writable), CLM_E_HDF5, CLM_E_NOMEM. */
 clm_status clm_writer_create(const char *path, const char *const *inputs,
                              clm_writer **out);
 

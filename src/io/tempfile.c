@@ -33,7 +33,7 @@ static void cleanup_handler(int sig)
     raise(sig);
 }
 
-void clm_install_signal_cleanup(void)
+void clm_writer_install_signal_cleanup(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

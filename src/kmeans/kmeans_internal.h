@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "clmseg/kmeans.h"
+#include "clmseg/textfile.h"
 
 /* The data a pass walks. */
 typedef struct km_data {

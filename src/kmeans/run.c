@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "clmseg/textfile.h"
 #include "kmeans/kmeans_internal.h"
 
 /* "<folder of output>/segments.csv" */

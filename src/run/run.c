@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "clmseg/run.h"
+#include "clmseg/textfile.h"
 #include "clmseg/version.h"
 #include "clmseg/writer.h"
 #include "io/io_internal.h"

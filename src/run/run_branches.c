@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clmseg/textfile.h"
 #include "clmseg/writer.h"
 #include "run/run_internal.h"
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clmseg/textfile.h"
 #include "clmseg/version.h"
 #include "clmseg/writer.h"
 #include "core/json_internal.h"

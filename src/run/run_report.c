@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clmseg/textfile.h"
 #include "clmseg/version.h"
 #include "clmseg/writer.h"
 #include "io/io_internal.h"
