@@ -38,8 +38,8 @@ enum { CLM_SCORE_RETENTION = 0, CLM_SCORE_VALUE, CLM_SCORE_GROWTH, CLM_SCORE_RIS
 enum { CLM_LEVER_ACQUISITION = 0, CLM_LEVER_RETENTION, CLM_LEVER_UPSELL, CLM_LEVER_WINBACK,
        CLM_LEVER_BAD_DEBT, CLM_N_LEVERS };
 
-extern const char *const clm_score_names[CLM_N_SCORES];  /* "retention", ... */
-extern const char *const clm_lever_names[CLM_N_LEVERS];  /* "acquisition", "retention",
+CLM_API extern const char *const clm_score_names[CLM_N_SCORES];  /* "retention", ... */
+CLM_API extern const char *const clm_lever_names[CLM_N_LEVERS];  /* "acquisition", "retention",
                                                             "up-sell/cross-sell", "win-back",
                                                             "bad-debt control" */
 
@@ -47,9 +47,9 @@ typedef struct clm_health_weights {
     double weight[CLM_N_SCORES];  /* default 0.30, 0.25, 0.20, 0.25 */
 } clm_health_weights;
 
-void clm_health_weights_default(clm_health_weights *weights);
+CLM_API void clm_health_weights_default(clm_health_weights *weights);
 /* Weights must be >= 0 and not all 0. */
-clm_status clm_health_weights_check(const clm_health_weights *weights);
+CLM_API clm_status clm_health_weights_check(const clm_health_weights *weights);
 
 typedef struct clm_branch_health {
     double score[CLM_N_SCORES];  /* each in [0, 100]                        */
@@ -71,8 +71,8 @@ typedef struct clm_branch_health {
  * value -> up-sell/cross-sell, growth -> acquisition, risk -> bad-debt
  * control when debt_share >= 0.5, else win-back.  Allocates O(B) scratch;
  * CLM_E_NOMEM or CLM_E_PARAM (bad weights, n_branches < 1). */
-clm_status clm_health_score(const clm_branch_metrics *metrics, int n_branches,
-                            const clm_health_weights *weights, clm_branch_health *out);
+CLM_API clm_status clm_health_score(const clm_branch_metrics *metrics, int n_branches,
+                                    const clm_health_weights *weights, clm_branch_health *out);
 
 #ifdef __cplusplus
 }

@@ -34,8 +34,8 @@ extern "C" {
  * /value/tier and /lifecycle/stage to `output`, and sets *applied to 1.
  * Without them *applied = 0 and CLM_OK.  Errors: CLM_E_FORMAT (unreadable
  * saved rules), CLM_E_SCHEMA (event, tenure or ARPU column missing), I/O. */
-clm_status clm_lifecycle_apply_saved(const char *results_path, const clm_table *input,
-                                     clm_writer *output, int n_threads, int *applied);
+CLM_API clm_status clm_lifecycle_apply_saved(const char *results_path, const clm_table *input,
+                                             clm_writer *output, int n_threads, int *applied);
 
 #ifdef __cplusplus
 }

@@ -23,8 +23,8 @@ enum { CLM_STAGE_A = 0, CLM_STAGE_B, CLM_STAGE_C, CLM_STAGE_D, CLM_STAGE_E, CLM_
 
 /* "A".."E" and the long names ("acquisition", "build-up", "climax",
  * "decline", "exit"). */
-extern const char *const clm_stage_letters[CLM_N_STAGES];
-extern const char *const clm_stage_names[CLM_N_STAGES];
+CLM_API extern const char *const clm_stage_letters[CLM_N_STAGES];
+CLM_API extern const char *const clm_stage_names[CLM_N_STAGES];
 
 /* The rules, applied in this order (first match wins):
  *   E  churned == 1
@@ -48,8 +48,8 @@ typedef struct clm_stage_rules {
     double arpu_gain;       /* default 0.05 */
 } clm_stage_rules;
 
-void clm_stage_rules_default(clm_stage_rules *rules);
-clm_status clm_stage_rules_check(const clm_stage_rules *rules);
+CLM_API void clm_stage_rules_default(clm_stage_rules *rules);
+CLM_API clm_status clm_stage_rules_check(const clm_stage_rules *rules);
 
 /* One block of the columns the rules read; any pointer except churned and
  * tenure may be NULL when the table has no such column. */
@@ -58,8 +58,8 @@ typedef struct clm_stage_inputs {
     const float *suspensions, *plan_downgrades, *contacts_now, *contacts_prev, *complaints;
 } clm_stage_inputs;
 
-void clm_stage_assign(const clm_stage_rules *rules, const clm_stage_inputs *in,
-                      int64_t n_rows, uint8_t *stage);
+CLM_API void clm_stage_assign(const clm_stage_rules *rules, const clm_stage_inputs *in,
+                              int64_t n_rows, uint8_t *stage);
 
 #ifdef __cplusplus
 }

@@ -27,20 +27,20 @@ typedef struct clm_textfile clm_textfile;
  * NULL-terminated list of input paths the output must not overwrite (may be
  * NULL).  Errors: CLM_E_OVERWRITE, CLM_E_OPEN (folder missing / not
  * writable), CLM_E_NOMEM. */
-clm_status clm_textfile_open(const char *path, const char *const *inputs,
-                             clm_textfile **out);
+CLM_API clm_status clm_textfile_open(const char *path, const char *const *inputs,
+                                     clm_textfile **out);
 
 /* The stdio stream to write to; owned by the textfile. */
-FILE *clm_textfile_stream(clm_textfile *file);
+CLM_API FILE *clm_textfile_stream(clm_textfile *file);
 
 /* Flushes, closes and renames the temporary file over `path`, then frees
  * the handle (also on failure, when the temporary file is removed).
  * CLM_E_IO if a write failed earlier (disk full) or the rename fails. */
-clm_status clm_textfile_commit(clm_textfile *file);
+CLM_API clm_status clm_textfile_commit(clm_textfile *file);
 
 /* Closes and removes the temporary file and frees the handle.  NULL is
  * fine. */
-void clm_textfile_abort(clm_textfile *file);
+CLM_API void clm_textfile_abort(clm_textfile *file);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clmseg/writer.h"
 #include "io/io_internal.h"
 
 #define MAX_TEMPS 64
