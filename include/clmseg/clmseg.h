@@ -9,19 +9,22 @@
 #ifndef CLMSEG_CLMSEG_H
 #define CLMSEG_CLMSEG_H
 
+#include "clmseg/export.h"
+#include "clmseg/version.h"
 #include "clmseg/status.h"
 #include "clmseg/kernels.h"
 #include "clmseg/table.h"
 #include "clmseg/writer.h"
+#include "clmseg/textfile.h"
 #include "clmseg/synth.h"
 #include "clmseg/import.h"
 #include "clmseg/kmeans.h"
 #include "clmseg/survival.h"
 #include "clmseg/tree.h"
+#include "clmseg/tiers.h"
+#include "clmseg/stages.h"
+#include "clmseg/health.h"
 #include "clmseg/lifecycle.h"
 #include "clmseg/run.h"
-
-/* Version string of the library, "MAJOR.MINOR.PATCH". */
-const char *clm_version(void);
 
 #endif /* CLMSEG_CLMSEG_H */

@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "clmseg/export.h"
 #include "clmseg/status.h"
 
 #ifdef __cplusplus
@@ -32,16 +33,16 @@ typedef struct clm_import_params {
     void *progress_ctx;
 } clm_import_params;
 
-void clm_import_params_default(clm_import_params *params);
-clm_status clm_import_params_check(const clm_import_params *params);
+CLM_API void clm_import_params_default(clm_import_params *params);
+CLM_API clm_status clm_import_params_check(const clm_import_params *params);
 
 /* Imports `csv_path` into `h5_path` (atomically).  Errors name the file and
  * line: CLM_E_OPEN, CLM_E_EMPTY (empty file or header only is fine: zero
  * rows; an empty file is an error), CLM_E_FORMAT (ragged row, unterminated
  * quote, duplicate or empty column name, bad delimiter), CLM_E_OVERWRITE
  * (h5_path is the CSV), CLM_E_IO, CLM_E_NOMEM. */
-clm_status clm_import_csv(const clm_import_params *params,
-                          const char *csv_path, const char *h5_path);
+CLM_API clm_status clm_import_csv(const clm_import_params *params,
+                                  const char *csv_path, const char *h5_path);
 
 #ifdef __cplusplus
 }

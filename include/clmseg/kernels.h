@@ -27,6 +27,8 @@
 #ifndef CLMSEG_KERNELS_H
 #define CLMSEG_KERNELS_H
 
+#include "clmseg/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -39,17 +41,17 @@ typedef struct clm_kernels clm_kernels;
  * Never NULL; the same pointer for the life of the process.  Thread-safe:
  * the first call builds both contexts exactly once (pthread_once), however
  * many threads call it at the same time. */
-const clm_kernels *clm_kernels_default(void);
+CLM_API const clm_kernels *clm_kernels_default(void);
 
 /* The reference context: every kernel in its plain C11 version.  Never
  * NULL; the same pointer for the life of the process.  Thread-safe. */
-const clm_kernels *clm_kernels_reference(void);
+CLM_API const clm_kernels *clm_kernels_reference(void);
 
 /* A context's name, for logs and benchmark records: "ref" for the
  * reference context, else the widest instruction set among its variants
  * ("sse2", "avx2", "avx512").  NULL gives the name of the default context.
  * The string is static.  Thread-safe. */
-const char *clm_kernels_name(const clm_kernels *kernels);
+CLM_API const char *clm_kernels_name(const clm_kernels *kernels);
 
 #ifdef __cplusplus
 }

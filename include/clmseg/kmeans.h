@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 #include "clmseg/kernels.h"
+#include "clmseg/export.h"
 #include "clmseg/status.h"
 #include "clmseg/table.h"
 #include "clmseg/writer.h"
@@ -89,13 +90,13 @@ typedef struct clm_kmeans_params {
 } clm_kmeans_params;
 
 /* Fills the defaults above. */
-void clm_kmeans_params_default(clm_kmeans_params *params);
+CLM_API void clm_kmeans_params_default(clm_kmeans_params *params);
 
 /* Checks the parameters alone; CLM_E_PARAM with a detail naming the wrong
  * one (k < 0, k_min < 1, k_min > k_max, n_init < 1, max_iter < 1, tol < 0
  * or NaN, n_threads < 0, select_sample < 2, initial_centroids with k == 0
  * or n_init > 1, unknown init or missing policy). */
-clm_status clm_kmeans_params_check(const clm_kmeans_params *params);
+CLM_API clm_status clm_kmeans_params_check(const clm_kmeans_params *params);
 
 typedef struct clm_kmeans clm_kmeans;
 
@@ -110,7 +111,7 @@ typedef struct clm_kmeans_k_score {
 /* Creates an unfitted model with a copy of the numeric parameters (the
  * string and pointer fields are borrowed until the next fit).  Checks
  * them first.  Errors: CLM_E_PARAM, CLM_E_NOMEM. */
-clm_status clm_kmeans_create(const clm_kmeans_params *params, clm_kmeans **out);
+CLM_API clm_status clm_kmeans_create(const clm_kmeans_params *params, clm_kmeans **out);
 
 /* Fits on `rows` (n_rows x n_features float32, row-major, already in the
  * space to cluster: no scaling is done here).  `weights`: n_rows
@@ -119,22 +120,22 @@ clm_status clm_kmeans_create(const clm_kmeans_params *params, clm_kmeans **out);
  * seeding, so no other N-sized buffer is allocated.  Errors: CLM_E_PARAM
  * (n_features < 1, fewer rows than k), CLM_E_VALUE (non-finite value),
  * CLM_E_NOMEM.  Thread-safe for different models. */
-clm_status clm_kmeans_fit(clm_kmeans *model, const float *rows, int64_t n_rows,
+CLM_API clm_status clm_kmeans_fit(clm_kmeans *model, const float *rows, int64_t n_rows,
                           int32_t n_features, const float *weights, int32_t *labels);
 
 /* Getters of a fitted model (0 / NULL before fit).  Pointers stay valid
  * until the next fit or free. */
-int32_t clm_kmeans_k(const clm_kmeans *model);
-int32_t clm_kmeans_n_features(const clm_kmeans *model);
-const float *clm_kmeans_centroids(const clm_kmeans *model); /* k x n_features */
-double clm_kmeans_inertia(const clm_kmeans *model);  /* sum w ||x - c||^2, exact */
-int32_t clm_kmeans_iterations(const clm_kmeans *model);
-double clm_kmeans_seeding_seconds(const clm_kmeans *model); /* of the kept run */
+CLM_API int32_t clm_kmeans_k(const clm_kmeans *model);
+CLM_API int32_t clm_kmeans_n_features(const clm_kmeans *model);
+CLM_API const float *clm_kmeans_centroids(const clm_kmeans *model); /* k x n_features */
+CLM_API double clm_kmeans_inertia(const clm_kmeans *model);  /* sum w ||x - c||^2, exact */
+CLM_API int32_t clm_kmeans_iterations(const clm_kmeans *model);
+CLM_API double clm_kmeans_seeding_seconds(const clm_kmeans *model); /* of the kept run */
 /* The --k auto table (count 0 when k was given). */
-const clm_kmeans_k_score *clm_kmeans_k_scores(const clm_kmeans *model, int *count);
+CLM_API const clm_kmeans_k_score *clm_kmeans_k_scores(const clm_kmeans *model, int *count);
 
 /* Frees the model; NULL is fine. */
-void clm_kmeans_free(clm_kmeans *model);
+CLM_API void clm_kmeans_free(clm_kmeans *model);
 
 /* ---- fitting on a table ---------------------------------------------- */
 
@@ -152,7 +153,7 @@ typedef struct clm_kmeans_columns {
 } clm_kmeans_columns;
 
 /* Fills the defaults above. */
-void clm_kmeans_columns_default(clm_kmeans_columns *columns);
+CLM_API void clm_kmeans_columns_default(clm_kmeans_columns *columns);
 
 /* Fits on the rows of an open table: chooses the feature columns, reads
  * them (on the calling thread), applies params->missing, standardises
@@ -165,7 +166,7 @@ void clm_kmeans_columns_default(clm_kmeans_columns *columns);
  * CLM_E_VALUE (missing value under CLM_MISSING_FAIL, bad weight: the
  * detail names the file, column and row), CLM_E_EMPTY (no rows left),
  * CLM_E_NOMEM.  On success *out owns the model. */
-clm_status clm_kmeans_fit_table(const clm_kmeans_params *params,
+CLM_API clm_status clm_kmeans_fit_table(const clm_kmeans_params *params,
                                 const clm_kmeans_columns *columns,
                                 const clm_table *table, clm_kmeans **out);
 
@@ -173,12 +174,12 @@ clm_status clm_kmeans_fit_table(const clm_kmeans_params *params,
  * and per-row results: label (-1 = dropped) and Euclidean distance to the
  * assigned centroid in the clustering space (NaN when dropped).  NULL
  * after an in-memory fit. */
-int64_t clm_kmeans_n_rows(const clm_kmeans *model);
-const int32_t *clm_kmeans_labels(const clm_kmeans *model);
-const float *clm_kmeans_distances(const clm_kmeans *model);
+CLM_API int64_t clm_kmeans_n_rows(const clm_kmeans *model);
+CLM_API const int32_t *clm_kmeans_labels(const clm_kmeans *model);
+CLM_API const float *clm_kmeans_distances(const clm_kmeans *model);
 
 /* Name of feature j (NULL after an in-memory fit). */
-const char *clm_kmeans_feature_name(const clm_kmeans *model, int32_t feature);
+CLM_API const char *clm_kmeans_feature_name(const clm_kmeans *model, int32_t feature);
 
 /* The profile of a table fit (NULL after an in-memory fit): rows per
  * segment (k), churn rate and mean ARPU (k; NaN without those columns),
@@ -196,19 +197,19 @@ typedef struct clm_kmeans_profile {
 } clm_kmeans_profile;
 
 /* Fills *profile; returns CLM_E_PARAM when the model has no profile. */
-clm_status clm_kmeans_get_profile(const clm_kmeans *model, clm_kmeans_profile *profile);
+CLM_API clm_status clm_kmeans_get_profile(const clm_kmeans *model, clm_kmeans_profile *profile);
 
 /* Writes the model into `group` of `writer` ("/segments"): centroids in
  * original and clustering units, the standardisation, sizes, profile,
  * the --k auto table, the parameters as attributes, and for a table fit
  * the per-row `label` and `distance` columns (docs/kmeans.md). */
-clm_status clm_kmeans_save(const clm_kmeans *model, clm_writer *writer, const char *group);
+CLM_API clm_status clm_kmeans_save(const clm_kmeans *model, clm_writer *writer, const char *group);
 
 /* The profile as CSV (segments.csv: one row per segment) and as the
  * printed summary (the --k auto table, the fit line, the profile).
  * CLM_E_PARAM without a profile; CLM_E_IO when writing fails. */
-clm_status clm_kmeans_write_csv(const clm_kmeans *model, FILE *out);
-void clm_kmeans_print(const clm_kmeans *model, FILE *out);
+CLM_API clm_status clm_kmeans_write_csv(const clm_kmeans *model, FILE *out);
+CLM_API void clm_kmeans_print(const clm_kmeans *model, FILE *out);
 
 /* ---- reapplying a saved model ---------------------------------------- */
 
@@ -218,12 +219,12 @@ void clm_kmeans_print(const clm_kmeans *model, FILE *out);
  * params.  Errors: CLM_E_OPEN (no such file), CLM_E_FORMAT (not a saved
  * model; the detail says what is missing), CLM_E_NOMEM.  Use
  * clm_kmeans_saved_in() first to tell "no model" from "bad model". */
-clm_status clm_kmeans_load(const char *path, const char *group, int32_t n_threads,
+CLM_API clm_status clm_kmeans_load(const char *path, const char *group, int32_t n_threads,
                            clm_kmeans **out);
 
 /* 1 when `group` of the results file `path` holds a saved k-means model,
  * 0 when it does not (or the file cannot be read). */
-int clm_kmeans_saved_in(const char *path, const char *group);
+CLM_API int clm_kmeans_saved_in(const char *path, const char *group);
 
 /* Assigns rows to the nearest fitted centroid.  `rows` (n_rows x
  * n_features, row-major) are in the units the model was fitted on: raw
@@ -234,7 +235,7 @@ int clm_kmeans_saved_in(const char *path, const char *group);
  * be NULL) gets the exact Euclidean distance in the clustering space.
  * Errors: CLM_E_PARAM (not fitted, wrong n_features), CLM_E_VALUE,
  * CLM_E_NOMEM. */
-clm_status clm_kmeans_predict(const clm_kmeans *model, const float *rows, int64_t n_rows,
+CLM_API clm_status clm_kmeans_predict(const clm_kmeans *model, const float *rows, int64_t n_rows,
                               int32_t n_features, int32_t *labels, float *distances);
 
 /* Assigns every row of an open table (feature columns matched by name,
@@ -242,7 +243,7 @@ clm_status clm_kmeans_predict(const clm_kmeans *model, const float *rows, int64_
  * clm_table_n_rows(table) values each.  Errors: CLM_E_SCHEMA (a feature
  * missing or not numeric), those of clm_kmeans_predict with the file,
  * column and row named. */
-clm_status clm_kmeans_predict_table(const clm_kmeans *model, const clm_table *table,
+CLM_API clm_status clm_kmeans_predict_table(const clm_kmeans *model, const clm_table *table,
                                     int32_t *labels, float *distances);
 
 #ifdef __cplusplus

@@ -14,6 +14,7 @@
 
 #include <stdio.h>
 
+#include "clmseg/export.h"
 #include "clmseg/status.h"
 
 #ifdef __cplusplus
@@ -36,11 +37,11 @@ typedef struct clm_run_options {
  * CLM_E_USAGE naming file and line or key), the errors of each step (their
  * messages name file, column and row), CLM_E_OVERWRITE when an output
  * would replace the input.  On error no output file is left half-written. */
-clm_status clm_run(const char *input_path, const char *outdir, const clm_run_options *options);
+CLM_API clm_status clm_run(const char *input_path, const char *outdir, const clm_run_options *options);
 
 /* Writes the documented default configuration (every key with its help)
  * to `out`: the starting point of a config file. */
-void clm_run_write_default_config(FILE *out);
+CLM_API void clm_run_write_default_config(FILE *out);
 
 #ifdef __cplusplus
 }

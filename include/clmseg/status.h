@@ -18,6 +18,8 @@
 
 #include <stdint.h>
 
+#include "clmseg/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -45,28 +47,28 @@ typedef enum clm_status {
 
 /* Fixed, static text for a status code ("ok", "bad input: missing or
  * mistyped column", ...).  Never NULL; unknown codes give "unknown error". */
-const char *clm_strerror(clm_status status);
+CLM_API const char *clm_strerror(clm_status status);
 
 /* Detail message of the most recent failure recorded on the calling thread,
  * or "" if none.  The pointer stays valid until the next failure on this
  * thread.  Thread-local: failures on other threads do not touch it. */
-const char *clm_error_detail(void);
+CLM_API const char *clm_error_detail(void);
 
 /* Records `status` with a printf-style detail message on the calling thread
  * and returns `status`, so that callers can write
  *     return clm_error(CLM_E_SCHEMA, "%s: column '%s' is missing", path, col);
  * Messages longer than 1023 bytes are truncated. */
-clm_status clm_error(clm_status status, const char *fmt, ...)
+CLM_API clm_status clm_error(clm_status status, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
 
 /* Clears the calling thread's detail message. */
-void clm_error_clear(void);
+CLM_API void clm_error_clear(void);
 
 /* Exit code of the command line for a status: 0, 1 (bad input) or 2. */
-int clm_status_exit_code(clm_status status);
+CLM_API int clm_status_exit_code(clm_status status);
 
 /* Progress callback used by long-running library calls.  `done` of `total`
  * units (rows, usually) of the step named `step` are finished.  Called from

@@ -29,6 +29,7 @@
 #include <stdio.h>
 
 #include "clmseg/kernels.h"
+#include "clmseg/export.h"
 #include "clmseg/status.h"
 #include "clmseg/writer.h"
 
@@ -44,9 +45,9 @@ typedef enum clm_conf_type {
 } clm_conf_type;
 
 /* Parses "log", "log-log" or "plain"; CLM_E_PARAM otherwise. */
-clm_status clm_conf_type_parse(const char *text, clm_conf_type *out);
+CLM_API clm_status clm_conf_type_parse(const char *text, clm_conf_type *out);
 /* "log", "log-log", "plain". */
-const char *clm_conf_type_name(clm_conf_type type);
+CLM_API const char *clm_conf_type_name(clm_conf_type type);
 
 /* Most horizons --at may list. */
 #define CLM_SURVIVAL_MAX_AT 32
@@ -72,10 +73,10 @@ typedef struct clm_survival_params {
 } clm_survival_params;
 
 /* Fills the defaults above. */
-void clm_survival_params_default(clm_survival_params *params);
+CLM_API void clm_survival_params_default(clm_survival_params *params);
 
 /* Checks the parameters alone: CLM_E_PARAM naming the wrong one. */
-clm_status clm_survival_params_check(const clm_survival_params *params);
+CLM_API clm_status clm_survival_params_check(const clm_survival_params *params);
 
 typedef struct clm_survival clm_survival;
 
@@ -121,7 +122,7 @@ typedef struct clm_logrank {
  * clm_survival_add as slots 0 .. n_strata - 1, or n_strata for a row whose
  * stratum is missing (it counts in the overall curve only).
  * Errors: CLM_E_PARAM (bad params or n_strata), CLM_E_NOMEM. */
-clm_status clm_survival_create(const clm_survival_params *params,
+CLM_API clm_status clm_survival_create(const clm_survival_params *params,
                                int32_t n_strata, const char *const *labels,
                                clm_survival **out);
 
@@ -132,28 +133,28 @@ clm_status clm_survival_create(const clm_survival_params *params,
  * for none).  A bad row fails with CLM_E_VALUE naming the source, column
  * and row, and leaves the estimator unusable.  Errors also CLM_E_NOMEM,
  * CLM_E_PARAM (called after finish). */
-clm_status clm_survival_add(clm_survival *surv, int64_t n_rows,
+CLM_API clm_status clm_survival_add(clm_survival *surv, int64_t n_rows,
                             const double *time, const uint8_t *event,
                             const int32_t *stratum, const double *arpu);
 
 /* Builds the curves, the log-rank test and the LTV curves.  CLM_E_EMPTY if
  * no row was added; CLM_E_NOMEM. */
-clm_status clm_survival_finish(clm_survival *surv);
+CLM_API clm_status clm_survival_finish(clm_survival *surv);
 
 /* Number of curves after finish: the strata that have rows, in slot order,
  * then the overall curve (last).  0 before finish. */
-int32_t clm_survival_n_curves(const clm_survival *surv);
-const clm_survival_curve *clm_survival_curve_at(const clm_survival *surv,
+CLM_API int32_t clm_survival_n_curves(const clm_survival *surv);
+CLM_API const clm_survival_curve *clm_survival_curve_at(const clm_survival *surv,
                                                 int32_t index);
 /* The log-rank test (chisq 0, df 0, p 1 with fewer than two strata). */
-const clm_logrank *clm_survival_logrank(const clm_survival *surv);
+CLM_API const clm_logrank *clm_survival_logrank(const clm_survival *surv);
 /* Rows counted in the overall curve only (missing stratum). */
-int64_t clm_survival_n_missing_stratum(const clm_survival *surv);
+CLM_API int64_t clm_survival_n_missing_stratum(const clm_survival *surv);
 /* The parameters the estimator was created with. */
-const clm_survival_params *clm_survival_get_params(const clm_survival *surv);
+CLM_API const clm_survival_params *clm_survival_get_params(const clm_survival *surv);
 
 /* Frees everything.  NULL is fine. */
-void clm_survival_free(clm_survival *surv);
+CLM_API void clm_survival_free(clm_survival *surv);
 
 /* ---- from an HDF5 table ------------------------------------------------- */
 
@@ -185,7 +186,7 @@ typedef struct clm_survival_columns {
  * missing).  Errors: those of clm_table.h / clm_survival_add, CLM_E_SCHEMA
  * for a missing or unusable column, CLM_E_PARAM for in-memory strata out
  * of range, CLM_E_VALUE for bad values (file, column and row). */
-clm_status clm_survival_fit_table(const clm_survival_params *params,
+CLM_API clm_status clm_survival_fit_table(const clm_survival_params *params,
                                   const clm_survival_columns *columns,
                                   const clm_table *table, clm_survival **out);
 
@@ -197,17 +198,17 @@ clm_status clm_survival_fit_table(const clm_survival_params *params,
  * ARPU and S at the horizons as attributes, and the log-rank test as
  * attributes of /survival/<by>.  `by` NULL: only /survival/all.  Stratum
  * labels become group names with '/' replaced by '_'. */
-clm_status clm_survival_write_h5(const clm_survival *surv, clm_writer *writer,
+CLM_API clm_status clm_survival_write_h5(const clm_survival *surv, clm_writer *writer,
                                  const char *by);
 
 /* Tidy CSV, one row per (stratum, time): stratum, time, at_risk, events,
  * censored, survival, std_err, lower, upper, cumhaz, ltv (LTV after
  * floor(time) months; empty past the horizon or without ARPU). */
-clm_status clm_survival_write_csv(const clm_survival *surv, FILE *out);
+CLM_API clm_status clm_survival_write_csv(const clm_survival *surv, FILE *out);
 
 /* The printed summary: one line per curve (n, events, median and CI, S at
  * the horizons, RMST, LTV) and the log-rank line. */
-void clm_survival_print(const clm_survival *surv, FILE *out, const char *by);
+CLM_API void clm_survival_print(const clm_survival *surv, FILE *out, const char *by);
 
 #ifdef __cplusplus
 }

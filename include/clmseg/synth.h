@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "clmseg/export.h"
 #include "clmseg/status.h"
 
 #ifdef __cplusplus
@@ -34,12 +35,12 @@ typedef struct clm_synth_params {
 } clm_synth_params;
 
 /* Fills the defaults above. */
-void clm_synth_params_default(clm_synth_params *params);
+CLM_API void clm_synth_params_default(clm_synth_params *params);
 
 /* Checks the parameters alone: CLM_E_PARAM with a detail message naming the
  * wrong one (rows < 1, branches < 1 or > 100000, segments < 1 or > 64,
  * threads < 0, block_rows < 1). */
-clm_status clm_synth_params_check(const clm_synth_params *params);
+CLM_API clm_status clm_synth_params_check(const clm_synth_params *params);
 
 /* Generates the quarter into `path` (atomically: temporary name, renamed
  * when complete).  `inputs`: NULL-terminated list of paths not to
@@ -57,8 +58,8 @@ clm_status clm_synth_params_check(const clm_synth_params *params);
  * (disk full, write failure).  On failure no file is left under `path`
  * and an existing file there is untouched.  Not thread-safe with other
  * HDF5 users of the process (HDF5 is not thread-safe). */
-clm_status clm_synth_write(const clm_synth_params *params, const char *path,
-                           const char *const *inputs);
+CLM_API clm_status clm_synth_write(const clm_synth_params *params, const char *path,
+                                   const char *const *inputs);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 
+#include "clmseg/export.h"
 #include "clmseg/status.h"
 
 #ifdef __cplusplus
@@ -42,10 +43,10 @@ typedef enum clm_dtype {
 } clm_dtype;
 
 /* Short name of a dtype: "int8", ..., "float64", "string", "other". */
-const char *clm_dtype_name(clm_dtype dtype);
+CLM_API const char *clm_dtype_name(clm_dtype dtype);
 
 /* Size in bytes of one element of a numeric dtype, 0 for string/other. */
-int clm_dtype_size(clm_dtype dtype);
+CLM_API int clm_dtype_size(clm_dtype dtype);
 
 typedef enum clm_column_kind {
     CLM_KIND_NUMERIC,      /* integer or float values                  */
@@ -71,19 +72,19 @@ typedef struct clm_table clm_table;
  * group, corrupt), CLM_E_SCHEMA (a dataset that is not 1-D, columns of
  * different lengths, a categorical code column that is not an integer
  * type), CLM_E_NOMEM.  On success *out owns the open file. */
-clm_status clm_table_open(const char *path, const char *group, clm_table **out);
+CLM_API clm_status clm_table_open(const char *path, const char *group, clm_table **out);
 
 /* Opens a group that mixes per-row datasets with model arrays, such as
  * /segments of a results file: 1-D datasets of any length are columns
  * (each with its own length; clm_table_n_rows() returns -1 when lengths
  * differ), datasets of other ranks are listed as CLM_KIND_UNSUPPORTED.
  * Callers check the length of the columns they use. */
-clm_status clm_table_open_any(const char *path, const char *group, clm_table **out);
+CLM_API clm_status clm_table_open_any(const char *path, const char *group, clm_table **out);
 
 /* Opens another group (e.g. "/truth") of the file `table` has open,
  * without opening the file again, with the rules of clm_table_open_any.
  * The new handle borrows the file: close it before `table`. */
-clm_status clm_table_open_group(const clm_table *table, const char *group, clm_table **out);
+CLM_API clm_status clm_table_open_group(const clm_table *table, const char *group, clm_table **out);
 
 /* Turns the column cache on (1) or off (0, freeing it).  With the cache
  * on, the first read of a column loads the whole column once, in its
@@ -91,30 +92,30 @@ clm_status clm_table_open_group(const clm_table *table, const char *group, clm_t
  * same values a file read gives.  For callers that read the same columns
  * several times (the quarterly run); costs the stored size of each column
  * read.  CLM_E_PARAM for a NULL table. */
-clm_status clm_table_set_cache(clm_table *table, int on);
+CLM_API clm_status clm_table_set_cache(clm_table *table, int on);
 
 /* Closes the file and frees the handle.  NULL is fine. */
-void clm_table_close(clm_table *table);
+CLM_API void clm_table_close(clm_table *table);
 
 /* Path and group the table was opened with. */
-const char *clm_table_path(const clm_table *table);
-const char *clm_table_group(const clm_table *table);
+CLM_API const char *clm_table_path(const clm_table *table);
+CLM_API const char *clm_table_group(const clm_table *table);
 
 /* Number of rows N (0 for a group without columns). */
-int64_t clm_table_n_rows(const clm_table *table);
+CLM_API int64_t clm_table_n_rows(const clm_table *table);
 
 /* Number of columns, and the info of column `index` (0 <= index < n). */
-int clm_table_n_columns(const clm_table *table);
-const clm_column_info *clm_table_column(const clm_table *table, int index);
+CLM_API int clm_table_n_columns(const clm_table *table);
+CLM_API const clm_column_info *clm_table_column(const clm_table *table, int index);
 
 /* Index of the column called `name`, or -1. */
-int clm_table_find(const clm_table *table, const char *name);
+CLM_API int clm_table_find(const clm_table *table, const char *name);
 
 /* Like clm_table_find, but a missing column, or one of the wrong kind, is
  * an error naming the file and the column: CLM_E_SCHEMA.  `kind` may be
  * CLM_KIND_UNSUPPORTED to accept numeric and categorical alike. */
-clm_status clm_table_require(const clm_table *table, const char *name,
-                             clm_column_kind kind, int *index);
+CLM_API clm_status clm_table_require(const clm_table *table, const char *name,
+                                     clm_column_kind kind, int *index);
 
 /* Reads rows [row0, row0 + n_rows) of one column, converted by HDF5 to the
  * destination type.  Numeric columns of any integer or float type can be
@@ -123,28 +124,28 @@ clm_status clm_table_require(const clm_table *table, const char *name,
  * row range outside the column, CLM_E_SCHEMA for an unsupported column,
  * CLM_E_HDF5 / CLM_E_FORMAT when the file is corrupt (detail names file,
  * column and row range). */
-clm_status clm_table_read_f32(const clm_table *table, int column,
-                              int64_t row0, int64_t n_rows, float *out);
-clm_status clm_table_read_f64(const clm_table *table, int column,
-                              int64_t row0, int64_t n_rows, double *out);
+CLM_API clm_status clm_table_read_f32(const clm_table *table, int column,
+                                      int64_t row0, int64_t n_rows, float *out);
+CLM_API clm_status clm_table_read_f64(const clm_table *table, int column,
+                                      int64_t row0, int64_t n_rows, double *out);
 
 /* Reads integer values: codes of a categorical column, or the values of an
  * integer column.  A float column is refused (CLM_E_SCHEMA); values out of
  * the int32 range are CLM_E_VALUE (naming the row). */
-clm_status clm_table_read_i32(const clm_table *table, int column,
-                              int64_t row0, int64_t n_rows, int32_t *out);
-clm_status clm_table_read_i64(const clm_table *table, int column,
-                              int64_t row0, int64_t n_rows, int64_t *out);
+CLM_API clm_status clm_table_read_i32(const clm_table *table, int column,
+                                      int64_t row0, int64_t n_rows, int32_t *out);
+CLM_API clm_status clm_table_read_i64(const clm_table *table, int column,
+                                      int64_t row0, int64_t n_rows, int64_t *out);
 
 /* Reads rows [row0, row0 + n_rows) of the `n_columns` columns listed in
  * `columns` into a row-major float32 block: out[i * n_columns + j] is row
  * row0 + i of column columns[j].  `scratch` must hold n_rows floats (the
  * column is read there, then scattered into the block).  This is the
  * feature-matrix read of k-means and trees. */
-clm_status clm_table_read_block_f32(const clm_table *table,
-                                    const int *columns, int n_columns,
-                                    int64_t row0, int64_t n_rows,
-                                    float *out, float *scratch);
+CLM_API clm_status clm_table_read_block_f32(const clm_table *table,
+                                            const int *columns, int n_columns,
+                                            int64_t row0, int64_t n_rows,
+                                            float *out, float *scratch);
 
 /* One-pass statistics of a column.  For a numeric column: non-missing count,
  * missing count (NaN), min, max, mean and standard deviation (population,
@@ -158,14 +159,14 @@ typedef struct clm_column_stats {
     double mean, std; /* NaN if count == 0  */
 } clm_column_stats;
 
-clm_status clm_table_column_stats(const clm_table *table, int column,
-                                  clm_column_stats *out);
+CLM_API clm_status clm_table_column_stats(const clm_table *table, int column,
+                                          clm_column_stats *out);
 
 /* Counts of each category of a categorical column: counts[c] for code c in
  * [0, n_categories), *missing for code -1.  Codes outside that range are
  * CLM_E_VALUE naming the column and the first bad row. */
-clm_status clm_table_category_counts(const clm_table *table, int column,
-                                     int64_t *counts, int64_t *missing);
+CLM_API clm_status clm_table_category_counts(const clm_table *table, int column,
+                                             int64_t *counts, int64_t *missing);
 
 #ifdef __cplusplus
 }

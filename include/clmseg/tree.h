@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include "clmseg/kernels.h"
+#include "clmseg/export.h"
 #include "clmseg/status.h"
 #include "clmseg/table.h"
 #include "clmseg/writer.h"
@@ -64,13 +65,13 @@ typedef struct clm_tree_params {
 } clm_tree_params;
 
 /* Fills the defaults listed above. */
-void clm_tree_params_default(clm_tree_params *params);
+CLM_API void clm_tree_params_default(clm_tree_params *params);
 
 /* Checks the parameters alone; CLM_E_PARAM with a detail naming the wrong
  * one (max_depth < 0, min_leaf < 1, min_gain < 0, max_leaves == 1 or < 0,
  * ccp_alpha < 0, test_fraction outside [0, 1), n_bins outside [2, 256],
  * n_threads < 0). */
-clm_status clm_tree_params_check(const clm_tree_params *params);
+CLM_API clm_status clm_tree_params_check(const clm_tree_params *params);
 
 /* Which columns of a table the tree uses. */
 typedef struct clm_tree_columns {
@@ -85,7 +86,7 @@ typedef struct clm_tree_columns {
 } clm_tree_columns;
 
 /* Fills the defaults above. */
-void clm_tree_columns_default(clm_tree_columns *columns);
+CLM_API void clm_tree_columns_default(clm_tree_columns *columns);
 
 typedef struct clm_tree clm_tree;
 
@@ -97,7 +98,7 @@ typedef struct clm_tree clm_tree;
  * target, naming the row), CLM_E_EMPTY (no rows, constant target: nothing
  * to learn), CLM_E_NOMEM.  On success *out owns the model and a copy of
  * the binned training matrix (used by clm_tree_predict_training). */
-clm_status clm_tree_fit_table(const clm_tree_params *params,
+CLM_API clm_status clm_tree_fit_table(const clm_tree_params *params,
                               const clm_tree_columns *columns,
                               const clm_table *table, clm_tree **out);
 
@@ -105,14 +106,14 @@ clm_status clm_tree_fit_table(const clm_tree_params *params,
  * (NaN = missing; all features numeric) with class labels y[i] in
  * [0, n_classes).  `feature_names` may be NULL ("f0", "f1", ...).  The
  * caller keeps ownership of x and y.  Same errors as clm_tree_fit_table. */
-clm_status clm_tree_fit_matrix(const clm_tree_params *params,
+CLM_API clm_status clm_tree_fit_matrix(const clm_tree_params *params,
                                const float *x, const int32_t *y,
                                int64_t n_rows, int n_features, int n_classes,
                                const char *const *feature_names,
                                clm_tree **out);
 
 /* Frees the model; NULL is fine. */
-void clm_tree_free(clm_tree *tree);
+CLM_API void clm_tree_free(clm_tree *tree);
 
 /* ---- the fitted model --------------------------------------------------- */
 
@@ -137,22 +138,22 @@ typedef struct clm_tree_nodes {
     const uint64_t *category_left;   /* [n_nodes][4] bitsets                  */
 } clm_tree_nodes;
 
-void clm_tree_get_nodes(const clm_tree *tree, clm_tree_nodes *nodes);
+CLM_API void clm_tree_get_nodes(const clm_tree *tree, clm_tree_nodes *nodes);
 
 /* Number of leaves and depth of the fitted (pruned) tree. */
-int clm_tree_n_leaves(const clm_tree *tree);
-int clm_tree_depth(const clm_tree *tree);
+CLM_API int clm_tree_n_leaves(const clm_tree *tree);
+CLM_API int clm_tree_depth(const clm_tree *tree);
 
 /* Features used for training: names, whether categorical, and for a
  * categorical feature its training dictionary. */
-int clm_tree_n_features(const clm_tree *tree);
-const char *clm_tree_feature_name(const clm_tree *tree, int feature);
-int clm_tree_feature_is_categorical(const clm_tree *tree, int feature);
+CLM_API int clm_tree_n_features(const clm_tree *tree);
+CLM_API const char *clm_tree_feature_name(const clm_tree *tree, int feature);
+CLM_API int clm_tree_feature_is_categorical(const clm_tree *tree, int feature);
 
 /* Class labels ("0", "1", or category labels); class 1 is the positive one
  * of a binary target. */
-int clm_tree_n_classes(const clm_tree *tree);
-const char *clm_tree_class_label(const clm_tree *tree, int k);
+CLM_API int clm_tree_n_classes(const clm_tree *tree);
+CLM_API const char *clm_tree_class_label(const clm_tree *tree, int k);
 
 /* Holdout metrics (NaN when there is no holdout; auc is NaN for
  * multi-class).  confusion[true * n_classes + predicted]. */
@@ -164,23 +165,23 @@ typedef struct clm_tree_metrics {
     double binning_seconds, growth_seconds;
 } clm_tree_metrics;
 
-void clm_tree_get_metrics(const clm_tree *tree, clm_tree_metrics *metrics);
+CLM_API void clm_tree_get_metrics(const clm_tree *tree, clm_tree_metrics *metrics);
 
 /* Importance per feature: impurity-based (normalised to sum 1, or all 0
  * for a single-leaf tree) and permutation importance (mean holdout
  * accuracy drop; all 0 without a holdout).  Arrays of n_features. */
-const double *clm_tree_impurity_importance(const clm_tree *tree);
-const double *clm_tree_permutation_importance(const clm_tree *tree);
+CLM_API const double *clm_tree_impurity_importance(const clm_tree *tree);
+CLM_API const double *clm_tree_permutation_importance(const clm_tree *tree);
 
 /* 1 for rows of the training table in the holdout, 0 otherwise; NULL
  * after clm_tree_fit_matrix with test_fraction 0. Length n_rows. */
-const uint8_t *clm_tree_holdout_mask(const clm_tree *tree);
-int64_t clm_tree_n_rows(const clm_tree *tree);
+CLM_API const uint8_t *clm_tree_holdout_mask(const clm_tree *tree);
+CLM_API int64_t clm_tree_n_rows(const clm_tree *tree);
 
 /* Class probabilities of training rows [row0, row0 + n_rows):
  * out[i * n_classes + k].  Runs in parallel.  CLM_E_PARAM for a bad
  * range. */
-clm_status clm_tree_predict_training(const clm_tree *tree, int64_t row0,
+CLM_API clm_status clm_tree_predict_training(const clm_tree *tree, int64_t row0,
                                      int64_t n_rows, float *out);
 
 /* ---- outputs ------------------------------------------------------------ */
@@ -188,15 +189,15 @@ clm_status clm_tree_predict_training(const clm_tree *tree, int64_t row0,
 /* Writes the model into `group` (e.g. "/churn") of `writer`: node arrays,
  * feature names and dictionaries, parameters and metrics as attributes,
  * importance; not the per-row probabilities. */
-clm_status clm_tree_save(const clm_tree *tree, clm_writer *writer,
+CLM_API clm_status clm_tree_save(const clm_tree *tree, clm_writer *writer,
                          const char *group);
 
 /* One line per leaf: "if a <= 3.5 and plan in {X, Y} then churned=1 62.0%
  * (0: 38.0%) n=1234".  Returns CLM_E_IO if writing fails. */
-clm_status clm_tree_write_rules(const clm_tree *tree, FILE *out);
+CLM_API clm_status clm_tree_write_rules(const clm_tree *tree, FILE *out);
 
 /* The tree as nested JSON objects (see docs/tree.md). */
-clm_status clm_tree_write_json(const clm_tree *tree, FILE *out);
+CLM_API clm_status clm_tree_write_json(const clm_tree *tree, FILE *out);
 
 /* ---- reapplying a saved tree -------------------------------------------- */
 
@@ -208,7 +209,7 @@ clm_status clm_tree_write_json(const clm_tree *tree, FILE *out);
  * or 0 (and CLM_OK returned) when the file holds no tree.  Errors:
  * CLM_E_OPEN / CLM_E_FORMAT (results file), CLM_E_SCHEMA (a feature column
  * missing from `input` or of another kind), CLM_E_NOMEM. */
-clm_status clm_tree_apply_saved(const char *results_path,
+CLM_API clm_status clm_tree_apply_saved(const char *results_path,
                                 const clm_table *input, clm_writer *output,
                                 int n_threads, int *applied);
 

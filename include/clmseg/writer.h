@@ -1,5 +1,5 @@
 /*
- * clmseg/writer.h — writing outputs safely.
+ * clmseg/writer.h — writing HDF5 outputs safely.
  *
  * Every output is written under a temporary name in the same folder
  * ("<name>.tmp.<pid>.<n>") and renamed over the final name only by the
@@ -8,16 +8,18 @@
  * same file as one of the inputs (same device and inode, or the same
  * path) is refused with CLM_E_OVERWRITE before anything is written.
  *
- * Temporary files are registered in a process-wide list; clm_install_
- * signal_cleanup() makes SIGINT / SIGTERM / SIGHUP remove them before the
- * process exits.  The writers are not thread-safe: use one from one thread.
+ * Temporary files are registered in a process-wide list;
+ * clm_writer_install_signal_cleanup() makes SIGINT / SIGTERM / SIGHUP
+ * remove them before the process exits.  The writers are not thread-safe:
+ * use one from one thread.  Text outputs (CSV, JSON) with the same
+ * guarantees are in clmseg/textfile.h.
  */
 #ifndef CLMSEG_WRITER_H
 #define CLMSEG_WRITER_H
 
 #include <stdint.h>
-#include <stdio.h>
 
+#include "clmseg/export.h"
 #include "clmseg/status.h"
 #include "clmseg/table.h"
 
@@ -26,103 +28,82 @@ extern "C" {
 #endif
 
 /* Installs handlers for SIGINT, SIGTERM and SIGHUP that unlink every
- * registered temporary file and exit with status 130 (SIGINT) or 143.
- * Called once by the command line; libraries embedding clmseg may skip it. */
-void clm_install_signal_cleanup(void);
-
-/* ---- text outputs (CSV, JSON, rules) ------------------------------------ */
-
-typedef struct clm_textfile clm_textfile;
-
-/* Opens a temporary file beside `path` for writing.  `inputs` is a
- * NULL-terminated list of input paths the output must not overwrite (may be
- * NULL).  Errors: CLM_E_OVERWRITE, CLM_E_OPEN (folder missing / not
- * writable), CLM_E_NOMEM. */
-clm_status clm_textfile_open(const char *path, const char *const *inputs,
-                             clm_textfile **out);
-
-/* The stdio stream to write to; owned by the textfile. */
-FILE *clm_textfile_stream(clm_textfile *file);
-
-/* Flushes, closes and renames the temporary file over `path`, then frees
- * the handle (also on failure, when the temporary file is removed).
- * CLM_E_IO if a write failed earlier (disk full) or the rename fails. */
-clm_status clm_textfile_commit(clm_textfile *file);
-
-/* Closes and removes the temporary file and frees the handle.  NULL is
- * fine. */
-void clm_textfile_abort(clm_textfile *file);
-
-/* ---- HDF5 outputs ------------------------------------------------------- */
+ * registered temporary file (of clm_writer and clm_textfile outputs alike)
+ * and exit with status 130 (SIGINT) or 143.  Called once by the command
+ * line; programs embedding clmseg may skip it (it replaces their handlers
+ * of those signals). */
+CLM_API void clm_writer_install_signal_cleanup(void);
 
 typedef struct clm_writer clm_writer;
 
-/* Creates a new HDF5 file under a temporary name beside `path`; `inputs` as
- * for clm_textfile_open. */
-clm_status clm_writer_create(const char *path, const char *const *inputs,
-                             clm_writer **out);
+/* Creates a new HDF5 file under a temporary name beside `path`.  `inputs` is
+ * a NULL-terminated list of input paths the output must not overwrite (may
+ * be NULL).  Errors: CLM_E_OVERWRITE, CLM_E_OPEN (folder missing / not
+ * writable), CLM_E_HDF5, CLM_E_NOMEM. */
+CLM_API clm_status clm_writer_create(const char *path, const char *const *inputs,
+                                     clm_writer **out);
 
 /* Creates the group at `group_path` ("/segments", "/survival/branch/x"),
  * with any missing parents.  Creating an existing group is fine. */
-clm_status clm_writer_group(clm_writer *writer, const char *group_path);
+CLM_API clm_status clm_writer_group(clm_writer *writer, const char *group_path);
 
 /* Creates a chunked 1-D dataset of `length` elements of `dtype` at
  * `path` (parents created), to be filled with clm_writer_column_write.
  * Chunks are min(length, CLM_BLOCK_ROWS) elements.  Returns a dataset
  * index used by the calls below in *column. */
-clm_status clm_writer_column_create(clm_writer *writer, const char *path,
-                                    clm_dtype dtype, int64_t length,
-                                    int *column);
+CLM_API clm_status clm_writer_column_create(clm_writer *writer, const char *path,
+                                            clm_dtype dtype, int64_t length,
+                                            int *column);
 
 /* Writes elements [row0, row0 + n_rows) of dataset `column` from `data`,
  * which holds n_rows values of the dataset's dtype. */
-clm_status clm_writer_column_write(clm_writer *writer, int column,
-                                   int64_t row0, int64_t n_rows,
-                                   const void *data);
+CLM_API clm_status clm_writer_column_write(clm_writer *writer, int column,
+                                           int64_t row0, int64_t n_rows,
+                                           const void *data);
 
 /* Writes a whole small dataset of `rank` (1 or 2) dimensions `dims` at
  * `path` (parents created), contiguous, from `data` of `dtype`. */
-clm_status clm_writer_array(clm_writer *writer, const char *path,
-                            clm_dtype dtype, int rank, const int64_t *dims,
-                            const void *data);
+CLM_API clm_status clm_writer_array(clm_writer *writer, const char *path,
+                                    clm_dtype dtype, int rank, const int64_t *dims,
+                                    const void *data);
 
 /* Writes a 1-D dataset of variable-length strings. */
-clm_status clm_writer_strings(clm_writer *writer, const char *path,
-                              const char *const *strings, int64_t count);
+CLM_API clm_status clm_writer_strings(clm_writer *writer, const char *path,
+                                      const char *const *strings, int64_t count);
 
 /* Attributes on the object (group or dataset) at `object_path`. */
-clm_status clm_writer_attr_f64(clm_writer *writer, const char *object_path,
-                               const char *name, double value);
-clm_status clm_writer_attr_i64(clm_writer *writer, const char *object_path,
-                               const char *name, int64_t value);
-clm_status clm_writer_attr_f64_array(clm_writer *writer,
-                                     const char *object_path, const char *name,
-                                     const double *values, int64_t count);
-clm_status clm_writer_attr_string(clm_writer *writer, const char *object_path,
-                                  const char *name, const char *value);
+CLM_API clm_status clm_writer_attr_f64(clm_writer *writer, const char *object_path,
+                                       const char *name, double value);
+CLM_API clm_status clm_writer_attr_i64(clm_writer *writer, const char *object_path,
+                                       const char *name, int64_t value);
+CLM_API clm_status clm_writer_attr_f64_array(clm_writer *writer,
+                                             const char *object_path, const char *name,
+                                             const double *values, int64_t count);
+CLM_API clm_status clm_writer_attr_string(clm_writer *writer, const char *object_path,
+                                          const char *name, const char *value);
 /* A string-array attribute; the "categories" of a categorical column. */
-clm_status clm_writer_attr_strings(clm_writer *writer, const char *object_path,
-                                   const char *name,
-                                   const char *const *values, int64_t count);
+CLM_API clm_status clm_writer_attr_strings(clm_writer *writer, const char *object_path,
+                                           const char *name,
+                                           const char *const *values, int64_t count);
 
 /* 1 if an object (group or dataset) exists at `object_path`, else 0. */
-int clm_writer_exists(clm_writer *writer, const char *object_path);
+CLM_API int clm_writer_exists(clm_writer *writer, const char *object_path);
 
 /* Copies the object (group with everything under it, or dataset) at
  * `src_object` of the HDF5 file `src_path` to `dst_object` of the output
  * (parents created).  Used to assemble one results file from the outputs
  * of separate steps.  CLM_E_OPEN / CLM_E_FORMAT for the source, CLM_E_IO
  * when the copy fails. */
-clm_status clm_writer_copy(clm_writer *writer, const char *src_path,
-                           const char *src_object, const char *dst_object);
+CLM_API clm_status clm_writer_copy(clm_writer *writer, const char *src_path,
+                                   const char *src_object, const char *dst_object);
 
 /* Closes every dataset, flushes, closes the file and renames it over the
  * final path; frees the writer (also on failure, when the temporary file is
  * removed). */
-clm_status clm_writer_commit(clm_writer *writer);
+CLM_API clm_status clm_writer_commit(clm_writer *writer);
 
 /* Closes and removes the temporary file; frees the writer.  NULL is fine. */
-void clm_writer_abort(clm_writer *writer);
+CLM_API void clm_writer_abort(clm_writer *writer);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 
 #include "clmseg/clmseg.h"
 #include "clmseg/survival.h"
+#include "clmseg/textfile.h"
 #include "cli/cli_internal.h"
 
 static const char *const usage_text =

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "clmseg/clmseg.h"
+#include "clmseg/textfile.h"
 #include "cli/cli_internal.h"
 
 static const char *const usage_text =

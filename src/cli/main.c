@@ -51,7 +51,7 @@ int main(int argc, char **argv)
         printf("clmseg %s\n", clm_version());
         return 0;
     }
-    clm_install_signal_cleanup();
+    clm_writer_install_signal_cleanup();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].run(argc - 1, argv + 1);

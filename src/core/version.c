@@ -1,7 +1,7 @@
-/* version.c — the library version, set by CMake from the project version. */
-#include "clmseg/clmseg.h"
+/* version.c — the library version, from the generated clmseg/version.h. */
+#include "clmseg/version.h"
 
 const char *clm_version(void)
 {
-    return CLMSEG_VERSION;
+    return CLMSEG_VERSION_STRING;
 }

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clmseg/writer.h"
 #include "io/io_internal.h"
 
 #define MAX_TEMPS 64
@@ -33,7 +34,7 @@ static void cleanup_handler(int sig)
     raise(sig);
 }
 
-void clm_install_signal_cleanup(void)
+void clm_writer_install_signal_cleanup(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

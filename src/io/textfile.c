@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clmseg/textfile.h"
 #include "clmseg/writer.h"
 #include "io/io_internal.h"
 

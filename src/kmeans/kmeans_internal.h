@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "clmseg/kmeans.h"
+#include "clmseg/textfile.h"
 #include "kernels.h"
 
 /* The data a pass walks. */

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "clmseg/textfile.h"
 #include "kmeans/kmeans_internal.h"
 
 #define KM_TOP_FEATURES 3

@@ -10,7 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "clmseg/lifecycle.h"
+#include "clmseg/health.h"
 
 const char *const clm_score_names[CLM_N_SCORES] = {"retention", "value", "growth", "risk"};
 const char *const clm_lever_names[CLM_N_LEVERS] = {"acquisition", "retention", "up-sell/cross-sell", "win-back",

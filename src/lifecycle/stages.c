@@ -5,7 +5,7 @@
  */
 #include <math.h>
 
-#include "clmseg/lifecycle.h"
+#include "clmseg/stages.h"
 
 const char *const clm_stage_letters[CLM_N_STAGES] = {"A", "B", "C", "D", "E"};
 const char *const clm_stage_names[CLM_N_STAGES] = {"acquisition", "build-up", "climax", "decline", "exit"};

@@ -10,7 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "clmseg/lifecycle.h"
+#include "clmseg/tiers.h"
 
 const char *const clm_tier_names[CLM_N_TIERS] = {"high", "medium", "low"};
 

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 
 #include "clmseg/run.h"
+#include "clmseg/textfile.h"
+#include "clmseg/version.h"
 #include "clmseg/writer.h"
 #include "io/io_internal.h"
 #include "run/run_ctx.h"

@@ -18,6 +18,8 @@
 #include "clmseg/kmeans.h"
 #include "clmseg/lifecycle.h"
 #include "clmseg/run.h"
+#include "clmseg/textfile.h"
+#include "clmseg/version.h"
 #include "clmseg/survival.h"
 #include "clmseg/table.h"
 #include "clmseg/tree.h"

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clmseg/textfile.h"
+#include "clmseg/version.h"
 #include "clmseg/writer.h"
 #include "core/json_internal.h"
 #include "io/io_internal.h"

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clmseg/textfile.h"
+#include "clmseg/version.h"
 #include "clmseg/writer.h"
 #include "io/io_internal.h"
 #include "report/html_internal.h"

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clmseg/textfile.h"
 #include "clmseg/writer.h"
 #include "run/run_ctx.h"
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "clmseg/clmseg.h"
+#include "clmseg/textfile.h"
 #include "testutil.h"
 
 static void assert_detail_has(const char *needle)
