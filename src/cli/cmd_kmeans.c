@@ -8,6 +8,7 @@
 
 #include "clmseg/clmseg.h"
 #include "cli/cli_internal.h"
+#include "core/util_internal.h"
 
 static const char *const kmeans_usage =
     "usage: clmseg kmeans data.h5 -o results.h5 [options]\n"
@@ -35,21 +36,6 @@ static const char *const kmeans_usage =
     "  --csv PATH                  profile CSV (default: segments.csv beside -o)\n"
     "  --threads T  --quiet  --seed X  -h\n";
 
-/* Splits "a,b,c" into a NULL-terminated list (in place in `text`). */
-static const char **split_names(char *text)
-{
-    size_t n = 1;
-    for (char *c = text; *c; c++)
-        n += *c == ',';
-    const char **names = calloc(n + 1, sizeof *names);
-    if (!names)
-        return NULL;
-    size_t i = 0;
-    for (char *tok = strtok(text, ","); tok; tok = strtok(NULL, ","))
-        names[i++] = tok;
-    return names;
-}
-
 static int parse_k(const char *text, clm_kmeans_params *p)
 {
     if (!strcmp(text, "auto")) {
@@ -73,128 +59,147 @@ static int parse_k(const char *text, clm_kmeans_params *p)
     return 0;
 }
 
+enum {
+    OPT_K = CLI_OPT_FIRST, OPT_FEATURES, OPT_NO_SCALE, OPT_MISSING, OPT_INIT, OPT_PRODUCT,
+    OPT_N_INIT, OPT_MAX_ITER, OPT_SAMPLE, OPT_TOL, OPT_SAMPLE_WEIGHT, OPT_GROUP, OPT_ID,
+    OPT_TIME, OPT_EVENT, OPT_ARPU, OPT_CSV
+};
+
+static const struct option kmeans_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"k", required_argument, NULL, OPT_K},
+    {"features", required_argument, NULL, OPT_FEATURES},
+    {"no-scale", no_argument, NULL, OPT_NO_SCALE},
+    {"missing", required_argument, NULL, OPT_MISSING},
+    {"init", required_argument, NULL, OPT_INIT},
+    {"product", required_argument, NULL, OPT_PRODUCT},
+    {"n-init", required_argument, NULL, OPT_N_INIT},
+    {"max-iter", required_argument, NULL, OPT_MAX_ITER},
+    {"sample", required_argument, NULL, OPT_SAMPLE},
+    {"tol", required_argument, NULL, OPT_TOL},
+    {"sample-weight", required_argument, NULL, OPT_SAMPLE_WEIGHT},
+    {"group", required_argument, NULL, OPT_GROUP},
+    {"id", required_argument, NULL, OPT_ID},
+    {"time", required_argument, NULL, OPT_TIME},
+    {"event", required_argument, NULL, OPT_EVENT},
+    {"arpu", required_argument, NULL, OPT_ARPU},
+    {"csv", required_argument, NULL, OPT_CSV},
+    CLI_COMMON_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+
+/* One option of the command line into the params; 0, or 1 after a usage
+ * error. */
+static int kmeans_option(int c, const char *v, clm_kmeans_params *p, const char **output,
+                         const char **features_text)
+{
+    int64_t n;
+    double x;
+    switch (c) {
+    case 'o': *output = v; return 0;
+    case OPT_K: return parse_k(v, p);
+    case OPT_FEATURES: *features_text = v; return 0;
+    case OPT_NO_SCALE: p->scale = 0; return 0;
+    case OPT_MISSING:
+        if (!strcmp(v, "fail"))
+            p->missing = CLM_MISSING_FAIL;
+        else if (!strcmp(v, "drop"))
+            p->missing = CLM_MISSING_DROP;
+        else if (!strcmp(v, "impute"))
+            p->missing = CLM_MISSING_IMPUTE;
+        else
+            return cli_usage_error("kmeans", "--missing: '%s' is not fail, drop or impute", v);
+        return 0;
+    case OPT_INIT:
+        if (!strcmp(v, "auto"))
+            p->init = CLM_KMEANS_INIT_AUTO;
+        else if (!strcmp(v, "k-means++") || !strcmp(v, "kmeans++") || !strcmp(v, "plusplus"))
+            p->init = CLM_KMEANS_INIT_PLUSPLUS;
+        else if (!strcmp(v, "k-means||") || !strcmp(v, "parallel"))
+            p->init = CLM_KMEANS_INIT_PARALLEL;
+        else if (!strcmp(v, "random"))
+            p->init = CLM_KMEANS_INIT_RANDOM;
+        else
+            return cli_usage_error("kmeans", "--init: '%s' is not auto, k-means++, k-means|| (or parallel) or random", v);
+        return 0;
+    case OPT_PRODUCT:
+        if (!strcmp(v, "auto"))
+            p->product = CLM_KMEANS_PRODUCT_AUTO;
+        else if (!strcmp(v, "sgemm") || !strcmp(v, "blas"))
+            p->product = CLM_KMEANS_PRODUCT_SGEMM;
+        else if (!strcmp(v, "fused"))
+            p->product = CLM_KMEANS_PRODUCT_FUSED;
+        else
+            return cli_usage_error("kmeans", "--product: '%s' is not auto, sgemm or fused", v);
+        return 0;
+    case OPT_N_INIT:
+        if (cli_parse_i64("kmeans", "--n-init", v, 1, 1000, &n))
+            return 1;
+        p->n_init = (int32_t)n;
+        return 0;
+    case OPT_MAX_ITER:
+        if (cli_parse_i64("kmeans", "--max-iter", v, 1, 1000000, &n))
+            return 1;
+        p->max_iter = (int32_t)n;
+        return 0;
+    case OPT_SAMPLE:
+        if (cli_parse_i64("kmeans", "--sample", v, 2, 1000000, &n))
+            return 1;
+        p->select_sample = n;
+        return 0;
+    case OPT_TOL:
+        if (cli_parse_f64("kmeans", "--tol", v, 0.0, 1e300, &x))
+            return 1;
+        p->tol = x;
+        return 0;
+    case OPT_SAMPLE_WEIGHT: p->weight_column = v; return 0;
+    case OPT_GROUP: p->group = v; return 0;
+    case OPT_ID: p->id_column = v; return 0;
+    case OPT_TIME: p->time_column = v; return 0;
+    case OPT_EVENT: p->event_column = v; return 0;
+    case OPT_ARPU: p->arpu_column = v; return 0;
+    case OPT_CSV: p->segments_csv = v; return 0;
+    default: return 1; /* CLI_OPT_ERROR: already reported */
+    }
+}
+
 int cmd_kmeans(int argc, char **argv)
 {
     cli_common common;
     cli_common_default(&common);
     clm_kmeans_params p;
     clm_kmeans_params_default(&p);
-    const char *input = NULL, *output = NULL;
-    char *features_text = NULL;
-    const char **features = NULL;
-    int rc = 0;
-    for (int i = 1; i < argc && rc == 0; i++) {
-        const char *a = argv[i], *v = NULL;
-        int64_t n;
-        double x;
-        int c = cli_common_parse(&common, argc, argv, &i);
-        if (c < 0) {
-            rc = 1;
-        } else if (c > 0) {
-            continue;
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    const char *input = NULL, *output = NULL, *features_text = NULL;
+    cli_parser parser;
+    cli_parser_init(&parser, "kmeans", argc, argv, "o:", kmeans_options, &common);
+    for (int c; (c = cli_parser_next(&parser)) != -1;) {
+        if (c == 'h') {
             fputs(kmeans_usage, stdout);
-            free(features_text);
             return 0;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            rc = !(output = cli_value("kmeans", argc, argv, &i));
-        } else if (!strcmp(a, "--k")) {
-            rc = !(v = cli_value("kmeans", argc, argv, &i)) || parse_k(v, &p);
-        } else if (!strcmp(a, "--features")) {
-            if (!(v = cli_value("kmeans", argc, argv, &i))) {
-                rc = 1;
-            } else {
-                free(features_text);
-                features_text = strdup(v);
-                rc = !features_text;
-            }
-        } else if (!strcmp(a, "--no-scale")) {
-            p.scale = 0;
-        } else if (!strcmp(a, "--missing")) {
-            if (!(v = cli_value("kmeans", argc, argv, &i)))
-                rc = 1;
-            else if (!strcmp(v, "fail"))
-                p.missing = CLM_MISSING_FAIL;
-            else if (!strcmp(v, "drop"))
-                p.missing = CLM_MISSING_DROP;
-            else if (!strcmp(v, "impute"))
-                p.missing = CLM_MISSING_IMPUTE;
-            else
-                rc = cli_usage_error("kmeans", "--missing: '%s' is not fail, drop or impute", v);
-        } else if (!strcmp(a, "--init")) {
-            if (!(v = cli_value("kmeans", argc, argv, &i)))
-                rc = 1;
-            else if (!strcmp(v, "auto"))
-                p.init = CLM_KMEANS_INIT_AUTO;
-            else if (!strcmp(v, "k-means++") || !strcmp(v, "kmeans++") || !strcmp(v, "plusplus"))
-                p.init = CLM_KMEANS_INIT_PLUSPLUS;
-            else if (!strcmp(v, "k-means||") || !strcmp(v, "parallel"))
-                p.init = CLM_KMEANS_INIT_PARALLEL;
-            else if (!strcmp(v, "random"))
-                p.init = CLM_KMEANS_INIT_RANDOM;
-            else
-                rc = cli_usage_error("kmeans", "--init: '%s' is not auto, k-means++, k-means|| (or parallel) or random", v);
-        } else if (!strcmp(a, "--product")) {
-            if (!(v = cli_value("kmeans", argc, argv, &i)))
-                rc = 1;
-            else if (!strcmp(v, "auto"))
-                p.product = CLM_KMEANS_PRODUCT_AUTO;
-            else if (!strcmp(v, "sgemm") || !strcmp(v, "blas"))
-                p.product = CLM_KMEANS_PRODUCT_SGEMM;
-            else if (!strcmp(v, "fused"))
-                p.product = CLM_KMEANS_PRODUCT_FUSED;
-            else
-                rc = cli_usage_error("kmeans", "--product: '%s' is not auto, sgemm or fused", v);
-        } else if (!strcmp(a, "--n-init")) {
-            rc = !(v = cli_value("kmeans", argc, argv, &i)) || cli_parse_i64("kmeans", a, v, 1, 1000, &n);
-            if (!rc) p.n_init = (int32_t)n;
-        } else if (!strcmp(a, "--max-iter")) {
-            rc = !(v = cli_value("kmeans", argc, argv, &i)) || cli_parse_i64("kmeans", a, v, 1, 1000000, &n);
-            if (!rc) p.max_iter = (int32_t)n;
-        } else if (!strcmp(a, "--sample")) {
-            rc = !(v = cli_value("kmeans", argc, argv, &i)) || cli_parse_i64("kmeans", a, v, 2, 1000000, &n);
-            if (!rc) p.select_sample = n;
-        } else if (!strcmp(a, "--tol")) {
-            rc = !(v = cli_value("kmeans", argc, argv, &i)) || cli_parse_f64("kmeans", a, v, 0.0, 1e300, &x);
-            if (!rc) p.tol = x;
-        } else if (!strcmp(a, "--sample-weight")) {
-            rc = !(p.weight_column = cli_value("kmeans", argc, argv, &i));
-        } else if (!strcmp(a, "--group")) {
-            rc = !(p.group = cli_value("kmeans", argc, argv, &i));
-        } else if (!strcmp(a, "--id")) {
-            rc = !(p.id_column = cli_value("kmeans", argc, argv, &i));
-        } else if (!strcmp(a, "--time")) {
-            rc = !(p.time_column = cli_value("kmeans", argc, argv, &i));
-        } else if (!strcmp(a, "--event")) {
-            rc = !(p.event_column = cli_value("kmeans", argc, argv, &i));
-        } else if (!strcmp(a, "--arpu")) {
-            rc = !(p.arpu_column = cli_value("kmeans", argc, argv, &i));
-        } else if (!strcmp(a, "--csv")) {
-            rc = !(p.segments_csv = cli_value("kmeans", argc, argv, &i));
-        } else if (a[0] == '-' && a[1] != '\0') {
-            rc = cli_usage_error("kmeans", "unknown option '%s'", a);
-        } else if (!input) {
-            input = a;
-        } else {
-            rc = cli_usage_error("kmeans", "unexpected argument '%s'", a);
         }
+        if (kmeans_option(c, optarg, &p, &output, &features_text))
+            return 1;
     }
-    if (rc == 0 && !input)
-        rc = cli_usage_error("kmeans", "missing the input file");
-    if (rc == 0 && !output)
-        rc = cli_usage_error("kmeans", "missing -o results.h5");
-    if (rc == 0 && features_text) {
-        features = split_names(features_text);
-        if (!features || !features[0])
-            rc = cli_usage_error("kmeans", "--features: no column names given");
-        p.features = features;
+    if (optind < argc)
+        input = argv[optind++];
+    if (optind < argc)
+        return cli_usage_error("kmeans", "unexpected argument '%s'", argv[optind]);
+    if (!input)
+        return cli_usage_error("kmeans", "missing the input file");
+    if (!output)
+        return cli_usage_error("kmeans", "missing -o results.h5");
+    char **features = NULL;
+    if (features_text) {
+        int n_features = 0;
+        features = util_split_list(features_text, &n_features);
+        if (!features)
+            return cli_fail("kmeans", clm_error(CLM_E_NOMEM, "out of memory"));
+        if (n_features == 0) {
+            free(features);
+            return cli_usage_error("kmeans", "--features: no column names given");
+        }
+        p.features = (const char **)features;
     }
-    if (rc != 0) {
-        free(features);
-        free(features_text);
-        return rc;
-    }
-    cli_common_apply(&common);
     p.seed = common.seed;
     p.n_threads = common.n_threads;
     cli_progress_state progress;
@@ -203,6 +208,5 @@ int cmd_kmeans(int argc, char **argv)
     p.progress_ctx = &progress;
     clm_status st = clm_kmeans_run(&p, input, output, common.quiet ? NULL : stdout);
     free(features);
-    free(features_text);
     return st ? cli_fail("kmeans", st) : 0;
 }
