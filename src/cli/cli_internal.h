@@ -92,6 +92,14 @@ int cli_parse_i64(const char *command, const char *option, const char *text,
                   int64_t min, int64_t max, int64_t *out);
 int cli_parse_f64(const char *command, const char *option, const char *text,
                   double min, double max, double *out);
+/* cli_parse_i64 into an int (int32_t fields too). */
+int cli_parse_int(const char *command, const char *option, const char *text, int min, int max,
+                  int *out);
+
+/* Takes the positional arguments argv[optind..argc) after the option loop
+ * into args[0..n_args) (NULL where fewer were given).  Returns 0, or 1
+ * after the usage error "unexpected argument 'x'" when there are more. */
+int cli_positionals(const char *command, int argc, char **argv, const char **args, int n_args);
 
 /* Prints "clmseg <command>: error: <detail or strerror>" to stderr and
  * returns the exit code for `status`. */

@@ -128,8 +128,8 @@ int cmd_bench(int argc, char **argv)
             return 1;
         }
     }
-    if (optind < argc)
-        return cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);
+    if (cli_positionals("bench", argc, argv, NULL, 0))
+        return 1;
     /* Every workload gets the thread count as a parameter (nothing sets
      * OpenMP's global count); the two references, memory bandwidth and
      * sgemm, measure the whole node with every core. */

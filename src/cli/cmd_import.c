@@ -100,11 +100,8 @@ int cmd_import(int argc, char **argv)
             return 1;
         }
     }
-    if (optind < argc)
-        input = argv[optind++];
-    if (optind < argc)
-        return cli_usage_error("import", "more than one input file ('%s' and '%s')", input,
-                               argv[optind]);
+    if (cli_positionals("import", argc, argv, &input, 1))
+        return 1;
     if (!input)
         return cli_usage_error("import", "no input CSV file given");
     if (!output)

@@ -178,11 +178,8 @@ int cmd_inspect(int argc, char **argv)
             return 1;
         }
     }
-    if (optind < argc)
-        input = argv[optind++];
-    if (optind < argc)
-        return cli_usage_error("inspect", "more than one input file ('%s', '%s')", input,
-                               argv[optind]);
+    if (cli_positionals("inspect", argc, argv, &input, 1))
+        return 1;
     if (!input)
         return cli_usage_error("inspect", "no input file");
 

@@ -93,8 +93,6 @@ static const struct option kmeans_options[] = {
 static int kmeans_option(int c, const char *v, clm_kmeans_params *p, const char **output,
                          const char **features_text)
 {
-    int64_t n;
-    double x;
     switch (c) {
     case 'o': *output = v; return 0;
     case OPT_K: return parse_k(v, p);
@@ -132,26 +130,10 @@ static int kmeans_option(int c, const char *v, clm_kmeans_params *p, const char 
         else
             return cli_usage_error("kmeans", "--product: '%s' is not auto, sgemm or fused", v);
         return 0;
-    case OPT_N_INIT:
-        if (cli_parse_i64("kmeans", "--n-init", v, 1, 1000, &n))
-            return 1;
-        p->n_init = (int32_t)n;
-        return 0;
-    case OPT_MAX_ITER:
-        if (cli_parse_i64("kmeans", "--max-iter", v, 1, 1000000, &n))
-            return 1;
-        p->max_iter = (int32_t)n;
-        return 0;
-    case OPT_SAMPLE:
-        if (cli_parse_i64("kmeans", "--sample", v, 2, 1000000, &n))
-            return 1;
-        p->select_sample = n;
-        return 0;
-    case OPT_TOL:
-        if (cli_parse_f64("kmeans", "--tol", v, 0.0, 1e300, &x))
-            return 1;
-        p->tol = x;
-        return 0;
+    case OPT_N_INIT: return cli_parse_int("kmeans", "--n-init", v, 1, 1000, &p->n_init) != 0;
+    case OPT_MAX_ITER: return cli_parse_int("kmeans", "--max-iter", v, 1, 1000000, &p->max_iter) != 0;
+    case OPT_SAMPLE: return cli_parse_i64("kmeans", "--sample", v, 2, 1000000, &p->select_sample) != 0;
+    case OPT_TOL: return cli_parse_f64("kmeans", "--tol", v, 0.0, 1e300, &p->tol) != 0;
     case OPT_SAMPLE_WEIGHT: p->weight_column = v; return 0;
     case OPT_GROUP: p->group = v; return 0;
     case OPT_ID: p->id_column = v; return 0;
@@ -180,10 +162,8 @@ int cmd_kmeans(int argc, char **argv)
         if (kmeans_option(c, optarg, &p, &output, &features_text))
             return 1;
     }
-    if (optind < argc)
-        input = argv[optind++];
-    if (optind < argc)
-        return cli_usage_error("kmeans", "unexpected argument '%s'", argv[optind]);
+    if (cli_positionals("kmeans", argc, argv, &input, 1))
+        return 1;
     if (!input)
         return cli_usage_error("kmeans", "missing the input file");
     if (!output)

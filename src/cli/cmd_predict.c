@@ -69,12 +69,11 @@ int cmd_predict(int argc, char **argv)
             return 1;
         }
     }
-    if (optind < argc)
-        results = argv[optind++];
-    if (optind < argc)
-        input = argv[optind++];
-    if (optind < argc)
-        return cli_usage_error("predict", "unexpected argument '%s'", argv[optind]);
+    const char *files[2];
+    if (cli_positionals("predict", argc, argv, files, 2))
+        return 1;
+    results = files[0];
+    input = files[1];
     if (!results || !input)
         return cli_usage_error("predict", "need results.h5 and newquarter.h5");
     if (!output)

@@ -105,10 +105,8 @@ int cmd_run(int argc, char **argv)
             break;
         }
     }
-    if (!rc && optind < argc)
-        input = argv[optind++];
-    if (!rc && optind < argc)
-        rc = cli_usage_error("run", "more than one input file ('%s', '%s')", input, argv[optind]);
+    if (!rc)
+        rc = cli_positionals("run", argc, argv, &input, 1);
     if (!rc && !input)
         rc = cli_usage_error("run", "no input file");
     if (!rc && !outdir)

@@ -93,8 +93,6 @@ int cmd_survival(int argc, char **argv)
     clm_survival_columns cols;
     memset(&cols, 0, sizeof cols);
     const char *input = NULL, *output = NULL, *csv = NULL, *arpu = NULL;
-    int64_t horizon;
-
     cli_parser parser;
     cli_parser_init(&parser, cmd, argc, argv, "o:", survival_options, &common);
     for (int c; (c = cli_parser_next(&parser)) != -1;) {
@@ -133,18 +131,15 @@ int cmd_survival(int argc, char **argv)
                 return 1;
             break;
         case OPT_HORIZON:
-            if (cli_parse_i64(cmd, "--horizon", v, 0, 100000, &horizon))
+            if (cli_parse_int(cmd, "--horizon", v, 0, 100000, &params.horizon))
                 return 1;
-            params.horizon = (int32_t)horizon;
             break;
         default:
             return 1;
         }
     }
-    if (optind < argc)
-        input = argv[optind++];
-    if (optind < argc)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (cli_positionals(cmd, argc, argv, &input, 1))
+        return 1;
     if (!input)
         return cli_usage_error(cmd, "no input file (clmseg survival data.h5 -o results.h5)");
     if (!output)

@@ -55,7 +55,6 @@ int cmd_synth(int argc, char **argv)
     cli_parser parser;
     cli_parser_init(&parser, command, argc, argv, "o:", synth_options, &common);
     for (int c; (c = cli_parser_next(&parser)) != -1;) {
-        int64_t value;
         switch (c) {
         case 'h':
             fputs(usage_text, stdout);
@@ -64,31 +63,27 @@ int cmd_synth(int argc, char **argv)
             output = optarg;
             break;
         case OPT_ROWS:
-            if (cli_parse_i64(command, "--rows", optarg, 1, INT64_C(1000000000000), &value))
+            if (cli_parse_i64(command, "--rows", optarg, 1, INT64_C(1000000000000), &params.n_rows))
                 return 1;
-            params.n_rows = value;
             break;
         case OPT_BRANCHES:
-            if (cli_parse_i64(command, "--branches", optarg, 1, 100000, &value))
+            if (cli_parse_int(command, "--branches", optarg, 1, 100000, &params.n_branches))
                 return 1;
-            params.n_branches = (int32_t)value;
             break;
         case OPT_SEGMENTS:
-            if (cli_parse_i64(command, "--segments", optarg, 1, 64, &value))
+            if (cli_parse_int(command, "--segments", optarg, 1, 64, &params.n_segments))
                 return 1;
-            params.n_segments = (int32_t)value;
             break;
         case OPT_BLOCK_ROWS:
-            if (cli_parse_i64(command, "--block-rows", optarg, 1, INT64_C(1) << 26, &value))
+            if (cli_parse_i64(command, "--block-rows", optarg, 1, INT64_C(1) << 26, &params.block_rows))
                 return 1;
-            params.block_rows = value;
             break;
         default:
             return 1;
         }
     }
-    if (optind < argc)
-        return cli_usage_error(command, "unexpected argument '%s'", argv[optind]);
+    if (cli_positionals(command, argc, argv, NULL, 0))
+        return 1;
     if (!output)
         return cli_usage_error(command, "no output file: give -o quarter.h5");
 

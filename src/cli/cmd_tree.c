@@ -206,8 +206,6 @@ static const struct option tree_options[] = {
 static int tree_option(int c, const char *v, clm_tree_params *params, const char **output,
                        const char **group, const char **features_text)
 {
-    int64_t iv;
-    double dv;
     switch (c) {
     case 'o': *output = v; return 0;
     case OPT_GROUP: *group = v; return 0;
@@ -230,41 +228,14 @@ static int tree_option(int c, const char *v, clm_tree_params *params, const char
         else
             return cli_usage_error("tree", "--class-weight: '%s' is not balanced or none", v);
         return 0;
-    case OPT_MAX_DEPTH:
-        if (cli_parse_i64("tree", "--max-depth", v, 0, 64, &iv))
-            return 1;
-        params->max_depth = (int)iv;
-        return 0;
-    case OPT_MIN_LEAF:
-        if (cli_parse_i64("tree", "--min-leaf", v, 1, INT64_MAX, &iv))
-            return 1;
-        params->min_leaf = iv;
-        return 0;
-    case OPT_MAX_LEAVES:
-        if (cli_parse_i64("tree", "--max-leaves", v, 2, 1 << 30, &iv))
-            return 1;
-        params->max_leaves = (int)iv;
-        return 0;
-    case OPT_BINS:
-        if (cli_parse_i64("tree", "--bins", v, 2, CLM_TREE_MAX_BINS, &iv))
-            return 1;
-        params->n_bins = (int)iv;
-        return 0;
-    case OPT_MIN_GAIN:
-        if (cli_parse_f64("tree", "--min-gain", v, 0.0, INFINITY, &dv))
-            return 1;
-        params->min_gain = dv;
-        return 0;
-    case OPT_CCP_ALPHA:
-        if (cli_parse_f64("tree", "--ccp-alpha", v, 0.0, 1e300, &dv))
-            return 1;
-        params->ccp_alpha = dv;
-        return 0;
+    case OPT_MAX_DEPTH: return cli_parse_int("tree", "--max-depth", v, 0, 64, &params->max_depth) != 0;
+    case OPT_MIN_LEAF: return cli_parse_i64("tree", "--min-leaf", v, 1, INT64_MAX, &params->min_leaf) != 0;
+    case OPT_MAX_LEAVES: return cli_parse_int("tree", "--max-leaves", v, 2, 1 << 30, &params->max_leaves) != 0;
+    case OPT_BINS: return cli_parse_int("tree", "--bins", v, 2, CLM_TREE_MAX_BINS, &params->n_bins) != 0;
+    case OPT_MIN_GAIN: return cli_parse_f64("tree", "--min-gain", v, 0.0, INFINITY, &params->min_gain) != 0;
+    case OPT_CCP_ALPHA: return cli_parse_f64("tree", "--ccp-alpha", v, 0.0, 1e300, &params->ccp_alpha) != 0;
     case OPT_TEST_FRACTION:
-        if (cli_parse_f64("tree", "--test-fraction", v, 0.0, 0.999999, &dv))
-            return 1;
-        params->test_fraction = dv;
-        return 0;
+        return cli_parse_f64("tree", "--test-fraction", v, 0.0, 0.999999, &params->test_fraction) != 0;
     default:
         return 1; /* CLI_OPT_ERROR: already reported */
     }
@@ -290,10 +261,8 @@ int cmd_tree(int argc, char **argv)
         if (tree_option(c, optarg, &params, &output, &group, &features_text))
             return 1;
     }
-    if (optind < argc)
-        input = argv[optind++];
-    if (optind < argc)
-        return cli_usage_error("tree", "unexpected argument '%s'", argv[optind]);
+    if (cli_positionals("tree", argc, argv, &input, 1))
+        return 1;
     if (!input)
         return cli_usage_error("tree", "no input file given");
     if (!output)

@@ -159,6 +159,25 @@ int cli_parse_f64(const char *command, const char *option, const char *text,
     return 0;
 }
 
+int cli_parse_int(const char *command, const char *option, const char *text, int min, int max,
+                  int *out)
+{
+    int64_t v;
+    if (cli_parse_i64(command, option, text, min, max, &v))
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+int cli_positionals(const char *command, int argc, char **argv, const char **args, int n_args)
+{
+    for (int i = 0; i < n_args; i++)
+        args[i] = optind < argc ? argv[optind++] : NULL;
+    if (optind < argc)
+        return cli_usage_error(command, "unexpected argument '%s'", argv[optind]);
+    return 0;
+}
+
 int cli_fail(const char *command, clm_status status)
 {
     const char *detail = clm_error_detail();

@@ -24,6 +24,16 @@ void io_h5_strings_free(char **strings)
     free(strings);
 }
 
+/* Reads all of an attribute or dataset into `buffer` (NULL: failed to
+ * allocate, reported as a failed read). */
+static herr_t read_all(hid_t object, int is_attribute, hid_t memory_type, void *buffer)
+{
+    if (!buffer)
+        return -1;
+    return is_attribute ? H5Aread(object, memory_type, buffer)
+                        : H5Dread(object, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer);
+}
+
 /* Reads the strings of `object` (an attribute when is_attribute, else a
  * dataset) whose type is `file_type` and dataspace `space`.  HDF5 does not
  * convert between ASCII and UTF-8, so the memory type takes the stored
@@ -46,13 +56,9 @@ static int64_t read_strings(hid_t object, int is_attribute, hid_t file_type, hid
     if (H5Tis_variable_str(file_type) > 0) {
         H5Tset_size(memory_type, H5T_VARIABLE);
         char **raw = calloc((size_t)count + 1, sizeof *raw);
-        herr_t read = -1;
         if (!raw)
             result = CLM_E_NOMEM;
-        else
-            read = is_attribute ? H5Aread(object, memory_type, raw)
-                                : H5Dread(object, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw);
-        if (read >= 0) {
+        if (read_all(object, is_attribute, memory_type, raw) >= 0) {
             result = count;
             for (hssize_t i = 0; i < count && result >= 0; i++)
                 if (!(strings[i] = util_strdup(raw[i] ? raw[i] : "")))
@@ -64,13 +70,9 @@ static int64_t read_strings(hid_t object, int is_attribute, hid_t file_type, hid
         size_t width = H5Tget_size(file_type) + 1;
         H5Tset_size(memory_type, width);
         char *raw = malloc((size_t)(count > 0 ? count : 1) * width);
-        herr_t read = -1;
         if (!raw)
             result = CLM_E_NOMEM;
-        else
-            read = is_attribute ? H5Aread(object, memory_type, raw)
-                                : H5Dread(object, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw);
-        if (read >= 0) {
+        if (read_all(object, is_attribute, memory_type, raw) >= 0) {
             result = count;
             for (hssize_t i = 0; i < count && result >= 0; i++) {
                 raw[(size_t)i * width + width - 1] = '\0';
@@ -88,6 +90,20 @@ static int64_t read_strings(hid_t object, int is_attribute, hid_t file_type, hid
     return result;
 }
 
+/* read_strings on an open attribute or dataset, with its type and space. */
+static int64_t strings_of(hid_t object, int is_attribute, char ***out)
+{
+    hid_t type = is_attribute ? H5Aget_type(object) : H5Dget_type(object);
+    hid_t space = is_attribute ? H5Aget_space(object) : H5Dget_space(object);
+    int64_t result = type >= 0 && space >= 0 ? read_strings(object, is_attribute, type, space, out)
+                                             : CLM_E_FORMAT;
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    return result;
+}
+
 int64_t io_h5_attr_strings(hid_t object, const char *name, char ***out)
 {
     *out = NULL;
@@ -97,11 +113,7 @@ int64_t io_h5_attr_strings(hid_t object, const char *name, char ***out)
     hid_t attr = H5Aopen(object, name, H5P_DEFAULT);
     if (attr < 0)
         return CLM_E_FORMAT;
-    hid_t type = H5Aget_type(attr), space = H5Aget_space(attr);
-    int64_t result = type >= 0 && space >= 0 ? read_strings(attr, 1, type, space, out)
-                                             : CLM_E_FORMAT;
-    if (space >= 0) H5Sclose(space);
-    if (type >= 0) H5Tclose(type);
+    int64_t result = strings_of(attr, 1, out);
     H5Aclose(attr);
     return result;
 }
@@ -112,11 +124,7 @@ int64_t io_h5_dataset_strings(hid_t location, const char *path, char ***out)
     hid_t dataset = H5Dopen2(location, path, H5P_DEFAULT);
     if (dataset < 0)
         return CLM_E_SCHEMA;
-    hid_t type = H5Dget_type(dataset), space = H5Dget_space(dataset);
-    int64_t result = type >= 0 && space >= 0 ? read_strings(dataset, 0, type, space, out)
-                                             : CLM_E_FORMAT;
-    if (space >= 0) H5Sclose(space);
-    if (type >= 0) H5Tclose(type);
+    int64_t result = strings_of(dataset, 0, out);
     H5Dclose(dataset);
     return result;
 }
