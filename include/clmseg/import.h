@@ -29,6 +29,9 @@ typedef struct clm_import_params {
     const char *group;        /* output group (default "/subscribers")    */
     char delimiter;           /* field separator (default ',')            */
     int64_t block_rows;       /* rows per written block (CLM_BLOCK_ROWS)  */
+    int32_t n_threads;        /* threads of the tokenize / infer / convert
+                                 pipeline; 0 = all cores (default).  The
+                                 output does not depend on it.            */
     clm_progress_fn progress; /* may be NULL                              */
     void *progress_ctx;
 } clm_import_params;

@@ -9,6 +9,7 @@
 #ifndef CLMSEG_CLI_INTERNAL_H
 #define CLMSEG_CLI_INTERNAL_H
 
+#include <getopt.h>
 #include <stdint.h>
 
 #include "clmseg/status.h"
@@ -17,38 +18,95 @@ typedef int (*cli_command_fn)(int argc, char **argv);
 
 /* Options every command accepts. */
 typedef struct cli_common {
-    int n_threads;   /* --threads T; 0 = all cores */
-    int quiet;       /* --quiet                    */
+    int n_threads;   /* --threads T; 0 = all cores; passed into the
+                        params of every library call, never set globally */
+    int quiet;       /* --quiet, -q                */
     uint64_t seed;   /* --seed X                   */
     int seed_given;  /* whether --seed was passed  */
 } cli_common;
 
 void cli_common_default(cli_common *common);
 
-/* If argv[*i] is a common option (--threads, --quiet, --seed), consumes it
- * and its value, advancing *i, and returns 1; returns 0 if it is not one,
- * and -1 (after printing a message) if its value is bad. */
-int cli_common_parse(cli_common *common, int argc, char **argv, int *i);
+/* ---- option parsing (getopt_long) --------------------------------------
+ *
+ * Every command lists its options in a `struct option` table that ends
+ * with CLI_COMMON_OPTIONS and {0}, gives its short letters (without the
+ * common "hq"), and loops:
+ *
+ *     cli_parser parser;
+ *     cli_parser_init(&parser, "kmeans", argc, argv, "o:", options, &common);
+ *     for (int c; (c = cli_parser_next(&parser)) != -1;)
+ *         switch (c) { case 'o': output = optarg; break; ... default: return 1; }
+ *
+ * so `--k 8`, `--k=8` and unambiguous prefixes (`--max-it 5`) all work, and
+ * options and arguments may come in any order.  The positional arguments
+ * are argv[optind..argc) after the loop. */
+enum {
+    CLI_OPT_ERROR = -2,       /* cli_parser_next printed a usage error      */
+    CLI_OPT_THREADS = 0x100,  /* ids of long-only options start above 255  */
+    CLI_OPT_SEED,
+    CLI_OPT_FIRST             /* first id free for a command's own options */
+};
 
-/* Applies --threads to OpenMP (omp_set_num_threads) when > 0. */
-void cli_common_apply(const cli_common *common);
+#define CLI_COMMON_OPTIONS                                      \
+    {"threads", required_argument, NULL, CLI_OPT_THREADS},      \
+    {"seed", required_argument, NULL, CLI_OPT_SEED},            \
+    {"quiet", no_argument, NULL, 'q'},                          \
+    {"help", no_argument, NULL, 'h'}
 
-/* Number parsing: the whole string must be a number within [min, max];
- * otherwise prints "clmseg <command>: --option: ..." and returns -1. */
+typedef struct cli_parser {
+    const char *command;                /* for messages: "clmseg <command>" */
+    int argc;
+    char **argv;                        /* argv[0] is the command name      */
+    const struct option *long_options;  /* ends with {0}                    */
+    char short_options[32];             /* ":" + the command's + "hq"       */
+    cli_common *common;                 /* filled by --threads/--seed/-q    */
+} cli_parser;
+
+/* Prepares a parse of argv[1..argc) and resets getopt (optind = 0), so a
+ * second parse in one process starts afresh.  `long_options` and
+ * `short_options` must outlive the parser. */
+void cli_parser_init(cli_parser *parser, const char *command, int argc, char **argv,
+                     const char *short_options, const struct option *long_options,
+                     cli_common *common);
+
+/* The next option of the command line: its id (short letter, or the val of
+ * its long option) with its value, if it takes one, in optarg; 'h' for
+ * -h/--help; -1 when the options are done.  Common options (--threads,
+ * --seed, --quiet) are consumed here.  CLI_OPT_ERROR after printing one of
+ * the usage errors below (exit code 1). */
+int cli_parser_next(cli_parser *parser);
+
+/* The usage errors every command words the same way; each prints
+ * "clmseg <command>: error: ..." and the "(see clmseg <command> -h)" hint
+ * on stderr and returns 1 (the exit code). */
+int cli_unknown_option(const char *command, const char *option);  /* unknown option '--x' */
+int cli_missing_value(const char *command, const char *option);   /* option '--k' needs a value */
+int cli_bad_number(const char *command, const char *option, const char *text); /* bad number for --k: 'abc' */
+
+/* Number parsing: the whole string must be a number within [min, max]
+ * (integers also as "1e6"); otherwise prints "bad number for <option>:
+ * '<text>'" or "<option>: <value> is out of range [min, max]" and returns
+ * -1. */
 int cli_parse_i64(const char *command, const char *option, const char *text,
                   int64_t min, int64_t max, int64_t *out);
 int cli_parse_f64(const char *command, const char *option, const char *text,
                   double min, double max, double *out);
+/* cli_parse_i64 into an int (int32_t fields too). */
+int cli_parse_int(const char *command, const char *option, const char *text, int min, int max,
+                  int *out);
 
-/* Value of option argv[*i] (advancing *i), or NULL after printing
- * "option needs a value". */
-const char *cli_value(const char *command, int argc, char **argv, int *i);
+/* Takes the positional arguments argv[optind..argc) after the option loop
+ * into args[0..n_args) (NULL where fewer were given).  Returns 0, or 1
+ * after the usage error "unexpected argument 'x'" when there are more. */
+int cli_positionals(const char *command, int argc, char **argv, const char **args, int n_args);
 
 /* Prints "clmseg <command>: error: <detail or strerror>" to stderr and
  * returns the exit code for `status`. */
 int cli_fail(const char *command, clm_status status);
 
-/* Prints a usage error and returns 1. */
+/* Prints a usage error (command NULL: the clmseg program itself) and
+ * returns 1. */
 int cli_usage_error(const char *command, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

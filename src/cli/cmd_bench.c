@@ -13,7 +13,6 @@
  */
 #include <cblas.h>
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include "clmseg/clmseg.h"
 #include "cli/cli_internal.h"
 #include "core/stream.h"
+#include "core/util_internal.h"
 
 static const char *const usage =
     "usage: clmseg bench [--rows N] [--json] [--dir PATH] [--threads T]\n"
@@ -35,6 +35,8 @@ typedef struct result {
     double seconds, rows_per_s, gb_per_s;
 } result;
 
+/* Read bandwidth of the whole node (every core: a physical reference,
+ * whatever --threads says). */
 static double memory_bandwidth(void)
 {
     const int64_t n = (int64_t)1 << 28; /* 1 GiB of floats */
@@ -88,6 +90,16 @@ static int fail_bench(const char *what)
     return 2;
 }
 
+enum { OPT_JSON = CLI_OPT_FIRST, OPT_ROWS, OPT_DIR };
+
+static const struct option bench_options[] = {
+    {"json", no_argument, NULL, OPT_JSON},
+    {"rows", required_argument, NULL, OPT_ROWS},
+    {"dir", required_argument, NULL, OPT_DIR},
+    CLI_COMMON_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+
 int cmd_bench(int argc, char **argv)
 {
     int64_t rows = 1000000;
@@ -95,30 +107,33 @@ int cmd_bench(int argc, char **argv)
     const char *dir = "/tmp";
     cli_common common;
     cli_common_default(&common);
-    for (int i = 1; i < argc; i++) {
-        int r = cli_common_parse(&common, argc, argv, &i);
-        if (r < 0)
-            return 1;
-        if (r > 0)
-            continue;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+    cli_parser parser;
+    cli_parser_init(&parser, "bench", argc, argv, "", bench_options, &common);
+    for (int c; (c = cli_parser_next(&parser)) != -1;) {
+        switch (c) {
+        case 'h':
             fputs(usage, stdout);
             return 0;
-        } else if (!strcmp(argv[i], "--json")) {
+        case OPT_JSON:
             json = 1;
-        } else if (!strcmp(argv[i], "--rows")) {
-            const char *v = cli_value("bench", argc, argv, &i);
-            if (!v || cli_parse_i64("bench", "--rows", v, 1000, (int64_t)1 << 40, &rows))
+            break;
+        case OPT_ROWS:
+            if (cli_parse_i64("bench", "--rows", optarg, 1000, (int64_t)1 << 40, &rows))
                 return 1;
-        } else if (!strcmp(argv[i], "--dir")) {
-            if (!(dir = cli_value("bench", argc, argv, &i)))
-                return 1;
-        } else {
-            return cli_usage_error("bench", "unknown option '%s'", argv[i]);
+            break;
+        case OPT_DIR:
+            dir = optarg;
+            break;
+        default:
+            return 1;
         }
     }
-    cli_common_apply(&common);
-    int threads = omp_get_max_threads();
+    if (cli_positionals("bench", argc, argv, NULL, 0))
+        return 1;
+    /* Every workload gets the thread count as a parameter (nothing sets
+     * OpenMP's global count); the two references, memory bandwidth and
+     * sgemm, measure the whole node with every core. */
+    const int threads = util_threads(common.n_threads);
     if (!common.quiet)
         fprintf(stderr, "measuring memory bandwidth and sgemm...\n");
     double bandwidth = memory_bandwidth(), gflops = sgemm_gflops();
@@ -129,6 +144,7 @@ int cmd_bench(int argc, char **argv)
     clm_synth_params sp;
     clm_synth_params_default(&sp);
     sp.n_rows = rows;
+    sp.n_threads = threads;
     if (!common.quiet)
         fprintf(stderr, "generating %lld rows...\n", (long long)rows);
     if (clm_synth_write(&sp, quarter, NULL))
@@ -166,7 +182,7 @@ int cmd_bench(int argc, char **argv)
     }
     double t0 = cli_now();
     for (int64_t r0 = 0; r0 < rows; r0 += CLM_BLOCK_ROWS) {
-        int64_t m = rows - r0 < CLM_BLOCK_ROWS ? rows - r0 : CLM_BLOCK_ROWS;
+        int64_t m = util_block_len(rows, r0, CLM_BLOCK_ROWS);
         if (clm_table_read_block_f32(t, cols, d, r0, m, x + r0 * d, scratch)) {
             rc = fail_bench("read");
             goto done;
@@ -186,6 +202,7 @@ int cmd_bench(int argc, char **argv)
     kp.max_iter = 5;
     kp.tol = 0;
     kp.initial_centroids = x; /* the first 8 rows */
+    kp.n_threads = threads;
     if (clm_kmeans_create(&kp, &km)) {
         rc = fail_bench("kmeans");
         goto done;
@@ -204,6 +221,7 @@ int cmd_bench(int argc, char **argv)
     tp.max_depth = 1;
     tp.test_fraction = 0;
     tp.permutation_repeats = 0;
+    tp.n_threads = threads;
     if (clm_tree_fit_matrix(&tp, x, y, rows, d, 2, NULL, &tree)) {
         rc = fail_bench("tree");
         goto done;
@@ -217,6 +235,7 @@ int cmd_bench(int argc, char **argv)
     t = NULL;
     clm_survival_params svp;
     clm_survival_params_default(&svp);
+    svp.n_threads = threads;
     clm_survival_columns sc;
     memset(&sc, 0, sizeof sc);
     sc.by = "branch";
@@ -232,7 +251,11 @@ int cmd_bench(int argc, char **argv)
     res[n_res++] = (result){"Kaplan-Meier by branch", s, rows / s, rows * 10.0 / s / 1e9};
 
     /* 5. The whole run. */
-    clm_run_options ro = {0};
+    char threads_set[64];
+    snprintf(threads_set, sizeof threads_set, "run.threads=%d", threads);
+    const char *run_overrides[] = {threads_set, NULL};
+    const char *run_origins[] = {"--threads", NULL};
+    clm_run_options ro = {NULL, run_overrides, run_origins, NULL, NULL, NULL};
     t0 = cli_now();
     if (clm_run(quarter, outdir, &ro)) {
         rc = fail_bench("run");

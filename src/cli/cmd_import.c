@@ -61,6 +61,16 @@ static int parse_delimiter(const char *text, char *out)
     return 0;
 }
 
+enum { OPT_GROUP = CLI_OPT_FIRST, OPT_DELIMITER };
+
+static const struct option import_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"group", required_argument, NULL, OPT_GROUP},
+    {"delimiter", required_argument, NULL, OPT_DELIMITER},
+    CLI_COMMON_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+
 int cmd_import(int argc, char **argv)
 {
     cli_common common;
@@ -69,40 +79,34 @@ int cmd_import(int argc, char **argv)
     clm_import_params_default(&params);
     const char *input = NULL, *output = NULL;
 
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        int r = cli_common_parse(&common, argc, argv, &i);
-        if (r < 0)
-            return 1;
-        if (r > 0)
-            continue;
-        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+    cli_parser parser;
+    cli_parser_init(&parser, "import", argc, argv, "o:", import_options, &common);
+    for (int c; (c = cli_parser_next(&parser)) != -1;) {
+        switch (c) {
+        case 'h':
             fputs(usage_text, stdout);
             return 0;
-        } else if (!strcmp(arg, "-o") || !strcmp(arg, "--output")) {
-            if (!(output = cli_value("import", argc, argv, &i)))
+        case 'o':
+            output = optarg;
+            break;
+        case OPT_GROUP:
+            params.group = optarg;
+            break;
+        case OPT_DELIMITER:
+            if (parse_delimiter(optarg, &params.delimiter))
                 return 1;
-        } else if (!strcmp(arg, "--group")) {
-            if (!(params.group = cli_value("import", argc, argv, &i)))
-                return 1;
-        } else if (!strcmp(arg, "--delimiter")) {
-            const char *v = cli_value("import", argc, argv, &i);
-            if (!v || parse_delimiter(v, &params.delimiter))
-                return 1;
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            return cli_usage_error("import", "unknown option '%s'", arg);
-        } else if (!input) {
-            input = arg;
-        } else {
-            return cli_usage_error("import", "more than one input file ('%s' and '%s')", input,
-                                   arg);
+            break;
+        default:
+            return 1;
         }
     }
+    if (cli_positionals("import", argc, argv, &input, 1))
+        return 1;
     if (!input)
         return cli_usage_error("import", "no input CSV file given");
     if (!output)
         return cli_usage_error("import", "no output file given (-o data.h5)");
-    cli_common_apply(&common);
+    params.n_threads = common.n_threads;
 
     clm_status status = clm_import_params_check(&params);
     if (status)

@@ -140,6 +140,16 @@ static void print_json(const clm_table *t, const column_summary *sums)
     printf("\n]}\n");
 }
 
+enum { OPT_GROUP = CLI_OPT_FIRST, OPT_JSON, OPT_TOP };
+
+static const struct option inspect_options[] = {
+    {"group", required_argument, NULL, OPT_GROUP},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"top", required_argument, NULL, OPT_TOP},
+    CLI_COMMON_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+
 int cmd_inspect(int argc, char **argv)
 {
     const char *input = NULL, *group = NULL;
@@ -147,33 +157,29 @@ int cmd_inspect(int argc, char **argv)
     int64_t top = 3;
     cli_common common;
     cli_common_default(&common);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r = cli_common_parse(&common, argc, argv, &i);
-        if (r < 0)
-            return 1;
-        if (r > 0)
-            continue;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    cli_parser parser;
+    cli_parser_init(&parser, "inspect", argc, argv, "", inspect_options, &common);
+    for (int c; (c = cli_parser_next(&parser)) != -1;) {
+        switch (c) {
+        case 'h':
             fputs(usage, stdout);
             return 0;
-        } else if (!strcmp(a, "--json")) {
+        case OPT_JSON:
             json = 1;
-        } else if (!strcmp(a, "--group")) {
-            if (!(group = cli_value("inspect", argc, argv, &i)))
+            break;
+        case OPT_GROUP:
+            group = optarg;
+            break;
+        case OPT_TOP:
+            if (cli_parse_i64("inspect", "--top", optarg, 0, 1000000, &top))
                 return 1;
-        } else if (!strcmp(a, "--top")) {
-            const char *v = cli_value("inspect", argc, argv, &i);
-            if (!v || cli_parse_i64("inspect", "--top", v, 0, 1000000, &top))
-                return 1;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage_error("inspect", "unknown option '%s'", a);
-        } else if (!input) {
-            input = a;
-        } else {
-            return cli_usage_error("inspect", "more than one input file ('%s', '%s')", input, a);
+            break;
+        default:
+            return 1;
         }
     }
+    if (cli_positionals("inspect", argc, argv, &input, 1))
+        return 1;
     if (!input)
         return cli_usage_error("inspect", "no input file");
 

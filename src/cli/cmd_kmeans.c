@@ -1,7 +1,6 @@
 /*
  * cmd_kmeans.c — `clmseg kmeans data.h5 -o results.h5 [options]`: the
- * command-line front of the k-means estimator (include/clmseg/kmeans.h):
- * open, clm_kmeans_fit_table, clm_kmeans_save, clm_kmeans_write_csv.
+ * command-line front of clm_kmeans_run (include/clmseg/kmeans.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,21 +36,6 @@ static const char *const kmeans_usage =
     "  --csv PATH                  profile CSV (default: segments.csv beside -o)\n"
     "  --threads T  --quiet  --seed X  -h\n";
 
-/* Splits "a,b,c" into a NULL-terminated list (in place in `text`). */
-static const char **split_names(char *text)
-{
-    size_t n = 1;
-    for (char *c = text; *c; c++)
-        n += *c == ',';
-    const char **names = calloc(n + 1, sizeof *names);
-    if (!names)
-        return NULL;
-    size_t i = 0;
-    for (char *tok = strtok(text, ","); tok; tok = strtok(NULL, ","))
-        names[i++] = tok;
-    return names;
-}
-
 static int parse_k(const char *text, clm_kmeans_params *p)
 {
     if (!strcmp(text, "auto")) {
@@ -75,6 +59,96 @@ static int parse_k(const char *text, clm_kmeans_params *p)
     return 0;
 }
 
+enum {
+    OPT_K = CLI_OPT_FIRST, OPT_FEATURES, OPT_NO_SCALE, OPT_MISSING, OPT_INIT, OPT_PRODUCT,
+    OPT_N_INIT, OPT_MAX_ITER, OPT_SAMPLE, OPT_TOL, OPT_SAMPLE_WEIGHT, OPT_GROUP, OPT_ID,
+    OPT_TIME, OPT_EVENT, OPT_ARPU, OPT_CSV
+};
+
+static const struct option kmeans_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"k", required_argument, NULL, OPT_K},
+    {"features", required_argument, NULL, OPT_FEATURES},
+    {"no-scale", no_argument, NULL, OPT_NO_SCALE},
+    {"missing", required_argument, NULL, OPT_MISSING},
+    {"init", required_argument, NULL, OPT_INIT},
+    {"product", required_argument, NULL, OPT_PRODUCT},
+    {"n-init", required_argument, NULL, OPT_N_INIT},
+    {"max-iter", required_argument, NULL, OPT_MAX_ITER},
+    {"sample", required_argument, NULL, OPT_SAMPLE},
+    {"tol", required_argument, NULL, OPT_TOL},
+    {"sample-weight", required_argument, NULL, OPT_SAMPLE_WEIGHT},
+    {"group", required_argument, NULL, OPT_GROUP},
+    {"id", required_argument, NULL, OPT_ID},
+    {"time", required_argument, NULL, OPT_TIME},
+    {"event", required_argument, NULL, OPT_EVENT},
+    {"arpu", required_argument, NULL, OPT_ARPU},
+    {"csv", required_argument, NULL, OPT_CSV},
+    CLI_COMMON_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+
+/* One option of the command line into the params; 0, or 1 after a usage
+ * error. */
+typedef struct kmeans_where {
+    clm_kmeans_columns columns;
+    const char *group, *csv, *output, *features_text;
+} kmeans_where;
+
+static int kmeans_option(int c, const char *v, clm_kmeans_params *p, kmeans_where *w)
+{
+    switch (c) {
+    case 'o': w->output = v; return 0;
+    case OPT_K: return parse_k(v, p);
+    case OPT_FEATURES: w->features_text = v; return 0;
+    case OPT_NO_SCALE: p->scale = 0; return 0;
+    case OPT_MISSING:
+        if (!strcmp(v, "fail"))
+            p->missing = CLM_MISSING_FAIL;
+        else if (!strcmp(v, "drop"))
+            p->missing = CLM_MISSING_DROP;
+        else if (!strcmp(v, "impute"))
+            p->missing = CLM_MISSING_IMPUTE;
+        else
+            return cli_usage_error("kmeans", "--missing: '%s' is not fail, drop or impute", v);
+        return 0;
+    case OPT_INIT:
+        if (!strcmp(v, "auto"))
+            p->init = CLM_KMEANS_INIT_AUTO;
+        else if (!strcmp(v, "k-means++") || !strcmp(v, "kmeans++") || !strcmp(v, "plusplus"))
+            p->init = CLM_KMEANS_INIT_PLUSPLUS;
+        else if (!strcmp(v, "k-means||") || !strcmp(v, "parallel"))
+            p->init = CLM_KMEANS_INIT_PARALLEL;
+        else if (!strcmp(v, "random"))
+            p->init = CLM_KMEANS_INIT_RANDOM;
+        else
+            return cli_usage_error("kmeans", "--init: '%s' is not auto, k-means++, k-means|| (or parallel) or random", v);
+        return 0;
+    case OPT_PRODUCT:
+        if (!strcmp(v, "auto"))
+            p->product = CLM_KMEANS_PRODUCT_AUTO;
+        else if (!strcmp(v, "sgemm") || !strcmp(v, "blas"))
+            p->product = CLM_KMEANS_PRODUCT_SGEMM;
+        else if (!strcmp(v, "fused"))
+            p->product = CLM_KMEANS_PRODUCT_FUSED;
+        else
+            return cli_usage_error("kmeans", "--product: '%s' is not auto, sgemm or fused", v);
+        return 0;
+    case OPT_N_INIT: return cli_parse_int("kmeans", "--n-init", v, 1, 1000, &p->n_init) != 0;
+    case OPT_MAX_ITER: return cli_parse_int("kmeans", "--max-iter", v, 1, 1000000, &p->max_iter) != 0;
+    case OPT_SAMPLE: return cli_parse_i64("kmeans", "--sample", v, 2, 1000000, &p->select_sample) != 0;
+    case OPT_TOL: return cli_parse_f64("kmeans", "--tol", v, 0.0, 1e300, &p->tol) != 0;
+    case OPT_SAMPLE_WEIGHT: w->columns.weight = v; return 0;
+    case OPT_GROUP: w->group = v; return 0;
+    case OPT_ID: w->columns.id = v; return 0;
+    case OPT_TIME: w->columns.time = v; return 0;
+    case OPT_EVENT: w->columns.event = v; return 0;
+    case OPT_ARPU: w->columns.arpu = v; return 0;
+    case OPT_CSV: w->csv = v; return 0;
+    default: return 1; /* CLI_OPT_ERROR: already reported */
+    }
+}
+
 /* The command as a composition of the estimator: open, fit, save the
  * model and the profile CSV (both atomic: the CSV is committed after
  * results.h5), print. */
@@ -88,18 +162,18 @@ static clm_status run_kmeans(const clm_kmeans_params *p, const clm_kmeans_column
         return clm_error(CLM_E_NOMEM, "k-means: out of memory");
     clm_table *table = NULL;
     clm_kmeans *model = NULL;
-    clm_writer *w = NULL;
+    clm_writer *writer = NULL;
     clm_textfile *csv = NULL;
     clm_status st = clm_table_open(input, group, &table);
     if (!st) st = clm_kmeans_fit_table(p, cols, table, &model);
     clm_table_close(table);
-    if (!st) st = clm_writer_create(output, inputs, &w);
-    if (!st) st = clm_kmeans_save(model, w, "/segments");
+    if (!st) st = clm_writer_create(output, inputs, &writer);
+    if (!st) st = clm_kmeans_save(model, writer, "/segments");
     if (!st) st = clm_textfile_open(csv_path ? csv_path : beside, inputs, &csv);
     if (!st) st = clm_kmeans_write_csv(model, clm_textfile_stream(csv));
     if (!st) {
-        st = clm_writer_commit(w);
-        w = NULL;
+        st = clm_writer_commit(writer);
+        writer = NULL;
     }
     if (!st) {
         st = clm_textfile_commit(csv);
@@ -107,7 +181,7 @@ static clm_status run_kmeans(const clm_kmeans_params *p, const clm_kmeans_column
     }
     if (!st && report)
         clm_kmeans_print(model, report);
-    clm_writer_abort(w);
+    clm_writer_abort(writer);
     clm_textfile_abort(csv);
     clm_kmeans_free(model);
     free(beside);
@@ -120,133 +194,44 @@ int cmd_kmeans(int argc, char **argv)
     cli_common_default(&common);
     clm_kmeans_params p;
     clm_kmeans_params_default(&p);
-    clm_kmeans_columns cols;
-    clm_kmeans_columns_default(&cols);
-    const char *group = NULL, *csv_path = NULL;
-    const char *input = NULL, *output = NULL;
-    char *features_text = NULL;
-    const char **features = NULL;
-    int rc = 0;
-    for (int i = 1; i < argc && rc == 0; i++) {
-        const char *a = argv[i], *v = NULL;
-        int64_t n;
-        double x;
-        int c = cli_common_parse(&common, argc, argv, &i);
-        if (c < 0) {
-            rc = 1;
-        } else if (c > 0) {
-            continue;
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    const char *input = NULL;
+    kmeans_where w = {0};
+    clm_kmeans_columns_default(&w.columns);
+    cli_parser parser;
+    cli_parser_init(&parser, "kmeans", argc, argv, "o:", kmeans_options, &common);
+    for (int c; (c = cli_parser_next(&parser)) != -1;) {
+        if (c == 'h') {
             fputs(kmeans_usage, stdout);
-            free(features_text);
             return 0;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            rc = !(output = cli_value("kmeans", argc, argv, &i));
-        } else if (!strcmp(a, "--k")) {
-            rc = !(v = cli_value("kmeans", argc, argv, &i)) || parse_k(v, &p);
-        } else if (!strcmp(a, "--features")) {
-            if (!(v = cli_value("kmeans", argc, argv, &i))) {
-                rc = 1;
-            } else {
-                free(features_text);
-                features_text = strdup(v);
-                rc = !features_text;
-            }
-        } else if (!strcmp(a, "--no-scale")) {
-            p.scale = 0;
-        } else if (!strcmp(a, "--missing")) {
-            if (!(v = cli_value("kmeans", argc, argv, &i)))
-                rc = 1;
-            else if (!strcmp(v, "fail"))
-                p.missing = CLM_MISSING_FAIL;
-            else if (!strcmp(v, "drop"))
-                p.missing = CLM_MISSING_DROP;
-            else if (!strcmp(v, "impute"))
-                p.missing = CLM_MISSING_IMPUTE;
-            else
-                rc = cli_usage_error("kmeans", "--missing: '%s' is not fail, drop or impute", v);
-        } else if (!strcmp(a, "--init")) {
-            if (!(v = cli_value("kmeans", argc, argv, &i)))
-                rc = 1;
-            else if (!strcmp(v, "auto"))
-                p.init = CLM_KMEANS_INIT_AUTO;
-            else if (!strcmp(v, "k-means++") || !strcmp(v, "kmeans++") || !strcmp(v, "plusplus"))
-                p.init = CLM_KMEANS_INIT_PLUSPLUS;
-            else if (!strcmp(v, "k-means||") || !strcmp(v, "parallel"))
-                p.init = CLM_KMEANS_INIT_PARALLEL;
-            else if (!strcmp(v, "random"))
-                p.init = CLM_KMEANS_INIT_RANDOM;
-            else
-                rc = cli_usage_error("kmeans", "--init: '%s' is not auto, k-means++, k-means|| (or parallel) or random", v);
-        } else if (!strcmp(a, "--product")) {
-            if (!(v = cli_value("kmeans", argc, argv, &i)))
-                rc = 1;
-            else if (!strcmp(v, "auto"))
-                p.product = CLM_KMEANS_PRODUCT_AUTO;
-            else if (!strcmp(v, "sgemm") || !strcmp(v, "blas"))
-                p.product = CLM_KMEANS_PRODUCT_SGEMM;
-            else if (!strcmp(v, "fused"))
-                p.product = CLM_KMEANS_PRODUCT_FUSED;
-            else
-                rc = cli_usage_error("kmeans", "--product: '%s' is not auto, sgemm or fused", v);
-        } else if (!strcmp(a, "--n-init")) {
-            rc = !(v = cli_value("kmeans", argc, argv, &i)) || cli_parse_i64("kmeans", a, v, 1, 1000, &n);
-            if (!rc) p.n_init = (int32_t)n;
-        } else if (!strcmp(a, "--max-iter")) {
-            rc = !(v = cli_value("kmeans", argc, argv, &i)) || cli_parse_i64("kmeans", a, v, 1, 1000000, &n);
-            if (!rc) p.max_iter = (int32_t)n;
-        } else if (!strcmp(a, "--sample")) {
-            rc = !(v = cli_value("kmeans", argc, argv, &i)) || cli_parse_i64("kmeans", a, v, 2, 1000000, &n);
-            if (!rc) p.select_sample = n;
-        } else if (!strcmp(a, "--tol")) {
-            rc = !(v = cli_value("kmeans", argc, argv, &i)) || cli_parse_f64("kmeans", a, v, 0.0, 1e300, &x);
-            if (!rc) p.tol = x;
-        } else if (!strcmp(a, "--sample-weight")) {
-            rc = !(cols.weight = cli_value("kmeans", argc, argv, &i));
-        } else if (!strcmp(a, "--group")) {
-            rc = !(group = cli_value("kmeans", argc, argv, &i));
-        } else if (!strcmp(a, "--id")) {
-            rc = !(cols.id = cli_value("kmeans", argc, argv, &i));
-        } else if (!strcmp(a, "--time")) {
-            rc = !(cols.time = cli_value("kmeans", argc, argv, &i));
-        } else if (!strcmp(a, "--event")) {
-            rc = !(cols.event = cli_value("kmeans", argc, argv, &i));
-        } else if (!strcmp(a, "--arpu")) {
-            rc = !(cols.arpu = cli_value("kmeans", argc, argv, &i));
-        } else if (!strcmp(a, "--csv")) {
-            rc = !(csv_path = cli_value("kmeans", argc, argv, &i));
-        } else if (a[0] == '-' && a[1] != '\0') {
-            rc = cli_usage_error("kmeans", "unknown option '%s'", a);
-        } else if (!input) {
-            input = a;
-        } else {
-            rc = cli_usage_error("kmeans", "unexpected argument '%s'", a);
         }
+        if (kmeans_option(c, optarg, &p, &w))
+            return 1;
     }
-    if (rc == 0 && !input)
-        rc = cli_usage_error("kmeans", "missing the input file");
-    if (rc == 0 && !output)
-        rc = cli_usage_error("kmeans", "missing -o results.h5");
-    if (rc == 0 && features_text) {
-        features = split_names(features_text);
-        if (!features || !features[0])
-            rc = cli_usage_error("kmeans", "--features: no column names given");
-        cols.features = features;
+    if (cli_positionals("kmeans", argc, argv, &input, 1))
+        return 1;
+    if (!input)
+        return cli_usage_error("kmeans", "missing the input file");
+    if (!w.output)
+        return cli_usage_error("kmeans", "missing -o results.h5");
+    char **features = NULL;
+    if (w.features_text) {
+        int n_features = 0;
+        features = util_split_list(w.features_text, &n_features);
+        if (!features)
+            return cli_fail("kmeans", clm_error(CLM_E_NOMEM, "out of memory"));
+        if (n_features == 0) {
+            free(features);
+            return cli_usage_error("kmeans", "--features: no column names given");
+        }
+        w.columns.features = (const char *const *)features;
     }
-    if (rc != 0) {
-        free(features);
-        free(features_text);
-        return rc;
-    }
-    cli_common_apply(&common);
     p.seed = common.seed;
     p.n_threads = common.n_threads;
     cli_progress_state progress;
     cli_progress_init(&progress, common.quiet);
     p.progress = cli_progress;
     p.progress_ctx = &progress;
-    clm_status st = run_kmeans(&p, &cols, group, input, output, csv_path, common.quiet ? NULL : stdout);
+    clm_status st = run_kmeans(&p, &w.columns, w.group, input, w.output, w.csv, common.quiet ? NULL : stdout);
     free(features);
-    free(features_text);
     return st ? cli_fail("kmeans", st) : 0;
 }

@@ -88,42 +88,46 @@ static const char *const predict_usage =
     "  --group G      table group of the new quarter (default /subscribers)\n"
     "  --threads T  --quiet  -h\n";
 
+enum { OPT_GROUP = CLI_OPT_FIRST };
+
+static const struct option predict_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"group", required_argument, NULL, OPT_GROUP},
+    CLI_COMMON_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+
 int cmd_predict(int argc, char **argv)
 {
     cli_common common;
     cli_common_default(&common);
     const char *results = NULL, *input = NULL, *output = NULL, *group = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int c = cli_common_parse(&common, argc, argv, &i);
-        if (c < 0)
-            return 1;
-        if (c > 0)
-            continue;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    cli_parser parser;
+    cli_parser_init(&parser, "predict", argc, argv, "o:", predict_options, &common);
+    for (int c; (c = cli_parser_next(&parser)) != -1;) {
+        switch (c) {
+        case 'h':
             fputs(predict_usage, stdout);
             return 0;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (!(output = cli_value("predict", argc, argv, &i)))
-                return 1;
-        } else if (!strcmp(a, "--group")) {
-            if (!(group = cli_value("predict", argc, argv, &i)))
-                return 1;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return cli_usage_error("predict", "unknown option '%s'", a);
-        } else if (!results) {
-            results = a;
-        } else if (!input) {
-            input = a;
-        } else {
-            return cli_usage_error("predict", "unexpected argument '%s'", a);
+        case 'o':
+            output = optarg;
+            break;
+        case OPT_GROUP:
+            group = optarg;
+            break;
+        default:
+            return 1;
         }
     }
+    const char *files[2];
+    if (cli_positionals("predict", argc, argv, files, 2))
+        return 1;
+    results = files[0];
+    input = files[1];
     if (!results || !input)
         return cli_usage_error("predict", "need results.h5 and newquarter.h5");
     if (!output)
         return cli_usage_error("predict", "missing -o scored.h5");
-    cli_common_apply(&common);
 
     clm_table *table = NULL;
     clm_writer *writer = NULL;

@@ -9,6 +9,7 @@
 
 #include "clmseg/run.h"
 #include "cli/cli_internal.h"
+#include "core/util_internal.h"
 
 static const char *const usage =
     "usage: clmseg run data.h5 -o OUTDIR [--config FILE] [--set section.key=value]...\n"
@@ -21,7 +22,8 @@ static const char *const usage =
     "  warning.csv, survival_*.csv, tree_rules.txt, report.html, run.json and\n"
     "  config.used into OUTDIR.  See docs/run.md.\n";
 
-/* Command-line flags and the configuration key each one sets. */
+/* Command-line flags and the configuration key each one sets; option id
+ * OPT_FLAG + i is flag_keys[i]. */
 static const struct {
     const char *flag, *key;
 } flag_keys[] = {
@@ -32,12 +34,28 @@ static const struct {
     {"--group", "run.group"},
 };
 
+enum { OPT_PRINT_CONFIG = CLI_OPT_FIRST, OPT_CONFIG, OPT_SET, OPT_FLAG };
+
+static const struct option run_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"set", required_argument, NULL, OPT_SET},
+    {"k", required_argument, NULL, OPT_FLAG + 0},
+    {"branch", required_argument, NULL, OPT_FLAG + 1},
+    {"horizon", required_argument, NULL, OPT_FLAG + 2},
+    {"max-depth", required_argument, NULL, OPT_FLAG + 3},
+    {"group", required_argument, NULL, OPT_FLAG + 4},
+    CLI_COMMON_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+
 int cmd_run(int argc, char **argv)
 {
     const char *input = NULL, *outdir = NULL, *config = NULL;
     cli_common common;
     cli_common_default(&common);
-    /* At most one override per argument pair. */
+    /* At most one override per argument, plus --seed and --threads. */
     char **overrides = calloc((size_t)argc + 4, sizeof *overrides);
     const char **origins = calloc((size_t)argc + 4, sizeof *origins);
     int n_over = 0, rc = 0;
@@ -46,65 +64,49 @@ int cmd_run(int argc, char **argv)
         free(origins);
         return cli_fail("run", clm_error(CLM_E_NOMEM, "out of memory"));
     }
-    for (int i = 1; i < argc && !rc; i++) {
-        const char *a = argv[i];
-        int r = cli_common_parse(&common, argc, argv, &i);
-        if (r < 0) {
+    cli_parser parser;
+    cli_parser_init(&parser, "run", argc, argv, "o:", run_options, &common);
+    for (int c; !rc && (c = cli_parser_next(&parser)) != -1;) {
+        const int n_flags = (int)(sizeof flag_keys / sizeof flag_keys[0]);
+        if (c >= OPT_FLAG && c < OPT_FLAG + n_flags) {
+            const char *key = flag_keys[c - OPT_FLAG].key;
+            size_t len = strlen(key) + strlen(optarg) + 2;
+            if (!(overrides[n_over] = malloc(len))) {
+                rc = cli_fail("run", clm_error(CLM_E_NOMEM, "out of memory"));
+                break;
+            }
+            snprintf(overrides[n_over], len, "%s=%s", key, optarg);
+            origins[n_over++] = flag_keys[c - OPT_FLAG].flag;
+            continue;
+        }
+        switch (c) {
+        case 'h':
+            fputs(usage, stdout);
+            rc = -1;
+            break;
+        case OPT_PRINT_CONFIG:
+            clm_run_write_default_config(stdout);
+            rc = -1;
+            break;
+        case 'o':
+            outdir = optarg;
+            break;
+        case OPT_CONFIG:
+            config = optarg;
+            break;
+        case OPT_SET:
+            if (!(overrides[n_over] = util_strdup(optarg)))
+                rc = cli_fail("run", clm_error(CLM_E_NOMEM, "out of memory"));
+            else
+                origins[n_over++] = "--set";
+            break;
+        default:
             rc = 1;
             break;
         }
-        if (r > 0)
-            continue;
-        int matched = 0;
-        for (size_t f = 0; f < sizeof flag_keys / sizeof flag_keys[0]; f++)
-            if (!strcmp(a, flag_keys[f].flag)) {
-                const char *v = cli_value("run", argc, argv, &i);
-                if (!v) {
-                    rc = 1;
-                    break;
-                }
-                size_t len = strlen(flag_keys[f].key) + strlen(v) + 2;
-                if (!(overrides[n_over] = malloc(len))) {
-                    rc = cli_fail("run", clm_error(CLM_E_NOMEM, "out of memory"));
-                    break;
-                }
-                snprintf(overrides[n_over], len, "%s=%s", flag_keys[f].key, v);
-                origins[n_over++] = flag_keys[f].flag;
-                matched = 1;
-            }
-        if (matched || rc)
-            continue;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(usage, stdout);
-            rc = -1;
-        } else if (!strcmp(a, "--print-config")) {
-            clm_run_write_default_config(stdout);
-            rc = -1;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (!(outdir = cli_value("run", argc, argv, &i)))
-                rc = 1;
-        } else if (!strcmp(a, "--config")) {
-            if (!(config = cli_value("run", argc, argv, &i)))
-                rc = 1;
-        } else if (!strcmp(a, "--set")) {
-            const char *v = cli_value("run", argc, argv, &i);
-            if (!v)
-                rc = 1;
-            else {
-                overrides[n_over] = malloc(strlen(v) + 1);
-                if (overrides[n_over]) {
-                    strcpy(overrides[n_over], v);
-                    origins[n_over++] = "--set";
-                }
-            }
-        } else if (a[0] == '-' && a[1]) {
-            rc = cli_usage_error("run", "unknown option '%s'", a);
-        } else if (!input) {
-            input = a;
-        } else {
-            rc = cli_usage_error("run", "more than one input file ('%s', '%s')", input, a);
-        }
     }
+    if (!rc)
+        rc = cli_positionals("run", argc, argv, &input, 1);
     if (!rc && !input)
         rc = cli_usage_error("run", "no input file");
     if (!rc && !outdir)

@@ -9,8 +9,8 @@
 
 #include "clmseg/clmseg.h"
 #include "clmseg/survival.h"
-#include "clmseg/textfile.h"
 #include "cli/cli_internal.h"
+#include "core/util_internal.h"
 
 static const char *const usage_text =
     "usage: clmseg survival data.h5 -o results.h5 [options]\n"
@@ -36,31 +36,52 @@ static const char *const usage_text =
 
 static int parse_at(const char *text, clm_survival_params *p)
 {
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", text);
-    p->n_at = 0;
-    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        if (p->n_at == CLM_SURVIVAL_MAX_AT) {
-            cli_usage_error("survival", "--at: at most %d times", CLM_SURVIVAL_MAX_AT);
-            return -1;
-        }
-        if (cli_parse_f64("survival", "--at", tok, 0.0, 1e12, &p->at[p->n_at]))
-            return -1;
-        p->n_at++;
+    int n = 0, rc = 0;
+    char **times = util_split_list(text, &n);
+    if (!times) {
+        cli_fail("survival", clm_error(CLM_E_NOMEM, "out of memory"));
+        return -1;
     }
-    return 0;
+    if (n > CLM_SURVIVAL_MAX_AT) {
+        cli_usage_error("survival", "--at: at most %d times", CLM_SURVIVAL_MAX_AT);
+        rc = -1;
+    }
+    p->n_at = 0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        if (cli_parse_f64("survival", "--at", times[i], 0.0, 1e12, &p->at[p->n_at]))
+            rc = -1;
+        else
+            p->n_at++;
+    }
+    free(times);
+    return rc;
 }
 
-/* survival.csv in the folder of `output`. */
-static void default_csv(const char *output, char *out, size_t size)
-{
-    const char *slash = strrchr(output, '/');
-    if (!slash)
-        snprintf(out, size, "survival.csv");
-    else
-        snprintf(out, size, "%.*s/survival.csv", (int)(slash - output), output);
-}
+enum {
+    OPT_CSV = CLI_OPT_FIRST, OPT_GROUP, OPT_TIME, OPT_EVENT, OPT_EVENT_LEVEL, OPT_BY,
+    OPT_RESULTS, OPT_ARPU, OPT_CONF_TYPE, OPT_CONF_LEVEL, OPT_AT, OPT_MARGIN, OPT_DISCOUNT,
+    OPT_HORIZON
+};
+
+static const struct option survival_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"csv", required_argument, NULL, OPT_CSV},
+    {"group", required_argument, NULL, OPT_GROUP},
+    {"time", required_argument, NULL, OPT_TIME},
+    {"event", required_argument, NULL, OPT_EVENT},
+    {"event-level", required_argument, NULL, OPT_EVENT_LEVEL},
+    {"by", required_argument, NULL, OPT_BY},
+    {"results", required_argument, NULL, OPT_RESULTS},
+    {"arpu", required_argument, NULL, OPT_ARPU},
+    {"conf-type", required_argument, NULL, OPT_CONF_TYPE},
+    {"conf-level", required_argument, NULL, OPT_CONF_LEVEL},
+    {"at", required_argument, NULL, OPT_AT},
+    {"margin", required_argument, NULL, OPT_MARGIN},
+    {"discount", required_argument, NULL, OPT_DISCOUNT},
+    {"horizon", required_argument, NULL, OPT_HORIZON},
+    CLI_COMMON_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
 
 /* The /segments/label column of a results file, with k = largest + 1. */
 static clm_status read_segment_labels(const char *results, int64_t n_rows, int32_t **out, int32_t *k)
@@ -105,72 +126,59 @@ int cmd_survival(int argc, char **argv)
     memset(&cols, 0, sizeof cols);
     const char *input = NULL, *output = NULL, *csv = NULL, *arpu = NULL;
     const char *group = NULL, *results = NULL;
-    int64_t horizon;
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r = cli_common_parse(&common, argc, argv, &i);
-        if (r < 0)
-            return 1;
-        if (r > 0)
-            continue;
-        const char *v = NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    cli_parser parser;
+    cli_parser_init(&parser, cmd, argc, argv, "o:", survival_options, &common);
+    for (int c; (c = cli_parser_next(&parser)) != -1;) {
+        const char *v = optarg;
+        switch (c) {
+        case 'h':
             fputs(usage_text, stdout);
             return 0;
-        }
-#define VALUE() do { if (!(v = cli_value(cmd, argc, argv, &i))) return 1; } while (0)
-        if (!strcmp(a, "-o") || !strcmp(a, "--output")) { VALUE(); output = v; }
-        else if (!strcmp(a, "--csv")) { VALUE(); csv = v; }
-        else if (!strcmp(a, "--group")) { VALUE(); group = v; }
-        else if (!strcmp(a, "--time")) { VALUE(); cols.time = v; }
-        else if (!strcmp(a, "--event")) { VALUE(); cols.event = v; }
-        else if (!strcmp(a, "--event-level")) { VALUE(); cols.event_level = v; }
-        else if (!strcmp(a, "--by")) { VALUE(); cols.by = v; }
-        else if (!strcmp(a, "--results")) { VALUE(); results = v; }
-        else if (!strcmp(a, "--arpu")) { VALUE(); arpu = v; }
-        else if (!strcmp(a, "--conf-type")) {
-            VALUE();
-            clm_status st = clm_conf_type_parse(v, &params.conf_type);
-            if (st)
+        case 'o': output = v; break;
+        case OPT_CSV: csv = v; break;
+        case OPT_GROUP: group = v; break;
+        case OPT_TIME: cols.time = v; break;
+        case OPT_EVENT: cols.event = v; break;
+        case OPT_EVENT_LEVEL: cols.event_level = v; break;
+        case OPT_BY: cols.by = v; break;
+        case OPT_RESULTS: results = v; break;
+        case OPT_ARPU: arpu = v; break;
+        case OPT_CONF_TYPE:
+            if (clm_conf_type_parse(v, &params.conf_type))
                 return cli_usage_error(cmd, "%s", clm_error_detail());
-        } else if (!strcmp(a, "--conf-level")) {
-            VALUE();
-            if (cli_parse_f64(cmd, a, v, 1e-9, 1.0 - 1e-9, &params.conf_level))
+            break;
+        case OPT_CONF_LEVEL:
+            if (cli_parse_f64(cmd, "--conf-level", v, 1e-9, 1.0 - 1e-9, &params.conf_level))
                 return 1;
-        } else if (!strcmp(a, "--at")) {
-            VALUE();
+            break;
+        case OPT_AT:
             if (parse_at(v, &params))
                 return 1;
-        } else if (!strcmp(a, "--margin")) {
-            VALUE();
-            if (cli_parse_f64(cmd, a, v, -1e12, 1e12, &params.margin))
+            break;
+        case OPT_MARGIN:
+            if (cli_parse_f64(cmd, "--margin", v, -1e12, 1e12, &params.margin))
                 return 1;
-        } else if (!strcmp(a, "--discount")) {
-            VALUE();
-            if (cli_parse_f64(cmd, a, v, 0.0, 1e6, &params.discount))
+            break;
+        case OPT_DISCOUNT:
+            if (cli_parse_f64(cmd, "--discount", v, 0.0, 1e6, &params.discount))
                 return 1;
-        } else if (!strcmp(a, "--horizon")) {
-            VALUE();
-            if (cli_parse_i64(cmd, a, v, 0, 100000, &horizon))
+            break;
+        case OPT_HORIZON:
+            if (cli_parse_int(cmd, "--horizon", v, 0, 100000, &params.horizon))
                 return 1;
-            params.horizon = (int32_t)horizon;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return cli_usage_error(cmd, "unknown option %s", a);
-        } else if (!input) {
-            input = a;
-        } else {
-            return cli_usage_error(cmd, "unexpected argument '%s'", a);
+            break;
+        default:
+            return 1;
         }
-#undef VALUE
     }
+    if (cli_positionals(cmd, argc, argv, &input, 1))
+        return 1;
     if (!input)
         return cli_usage_error(cmd, "no input file (clmseg survival data.h5 -o results.h5)");
     if (!output)
         return cli_usage_error(cmd, "no output file: give -o results.h5");
     if (results && (!cols.by || strcmp(cols.by, "segment")))
         return cli_usage_error(cmd, "--results goes with --by segment");
-    cli_common_apply(&common);
     params.n_threads = common.n_threads;
 
     clm_table *table = NULL;
@@ -204,10 +212,12 @@ int cmd_survival(int argc, char **argv)
     cols.by = results ? "segment" : cols.by;
 
     const char *inputs[3] = {input, results, NULL};
-    char csv_default[4096];
+    char *csv_default = NULL;
     if (!csv) {
-        default_csv(output, csv_default, sizeof csv_default);
-        csv = csv_default;
+        if (!(csv = csv_default = util_path_beside(output, "survival.csv"))) {
+            clm_survival_free(surv);
+            return cli_fail(cmd, clm_error(CLM_E_NOMEM, "out of memory"));
+        }
     }
     const char *by_label = cols.by;
     clm_writer *writer = NULL;
@@ -227,6 +237,7 @@ int cmd_survival(int argc, char **argv)
         st = clm_writer_commit(writer);
         writer = NULL;
     }
+    free(csv_default);
     if (st) {
         clm_textfile_abort(text);
         clm_writer_abort(writer);

@@ -31,6 +31,18 @@ static const char *const usage_text =
     "  --threads T         threads (default: all cores)\n"
     "  --quiet             no progress, no summary\n";
 
+enum { OPT_ROWS = CLI_OPT_FIRST, OPT_BRANCHES, OPT_SEGMENTS, OPT_BLOCK_ROWS };
+
+static const struct option synth_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"rows", required_argument, NULL, OPT_ROWS},
+    {"branches", required_argument, NULL, OPT_BRANCHES},
+    {"segments", required_argument, NULL, OPT_SEGMENTS},
+    {"block-rows", required_argument, NULL, OPT_BLOCK_ROWS},
+    CLI_COMMON_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+
 int cmd_synth(int argc, char **argv)
 {
     const char *command = "synth";
@@ -40,48 +52,41 @@ int cmd_synth(int argc, char **argv)
     clm_synth_params_default(&params);
     const char *output = NULL;
 
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        int64_t value;
-        int common_result = cli_common_parse(&common, argc, argv, &i);
-        if (common_result < 0)
-            return 1;
-        if (common_result > 0)
-            continue;
-        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+    cli_parser parser;
+    cli_parser_init(&parser, command, argc, argv, "o:", synth_options, &common);
+    for (int c; (c = cli_parser_next(&parser)) != -1;) {
+        switch (c) {
+        case 'h':
             fputs(usage_text, stdout);
             return 0;
-        } else if (!strcmp(arg, "-o") || !strcmp(arg, "--output")) {
-            if (!(output = cli_value(command, argc, argv, &i)))
+        case 'o':
+            output = optarg;
+            break;
+        case OPT_ROWS:
+            if (cli_parse_i64(command, "--rows", optarg, 1, INT64_C(1000000000000), &params.n_rows))
                 return 1;
-        } else if (!strcmp(arg, "--rows")) {
-            const char *v = cli_value(command, argc, argv, &i);
-            if (!v || cli_parse_i64(command, "--rows", v, 1, INT64_C(1000000000000), &value))
+            break;
+        case OPT_BRANCHES:
+            if (cli_parse_int(command, "--branches", optarg, 1, 100000, &params.n_branches))
                 return 1;
-            params.n_rows = value;
-        } else if (!strcmp(arg, "--branches")) {
-            const char *v = cli_value(command, argc, argv, &i);
-            if (!v || cli_parse_i64(command, "--branches", v, 1, 100000, &value))
+            break;
+        case OPT_SEGMENTS:
+            if (cli_parse_int(command, "--segments", optarg, 1, 64, &params.n_segments))
                 return 1;
-            params.n_branches = (int32_t)value;
-        } else if (!strcmp(arg, "--segments")) {
-            const char *v = cli_value(command, argc, argv, &i);
-            if (!v || cli_parse_i64(command, "--segments", v, 1, 64, &value))
+            break;
+        case OPT_BLOCK_ROWS:
+            if (cli_parse_i64(command, "--block-rows", optarg, 1, INT64_C(1) << 26, &params.block_rows))
                 return 1;
-            params.n_segments = (int32_t)value;
-        } else if (!strcmp(arg, "--block-rows")) {
-            const char *v = cli_value(command, argc, argv, &i);
-            if (!v || cli_parse_i64(command, "--block-rows", v, 1, INT64_C(1) << 26, &value))
-                return 1;
-            params.block_rows = value;
-        } else {
-            return cli_usage_error(command, "unknown option or argument '%s'", arg);
+            break;
+        default:
+            return 1;
         }
     }
+    if (cli_positionals(command, argc, argv, NULL, 0))
+        return 1;
     if (!output)
         return cli_usage_error(command, "no output file: give -o quarter.h5");
 
-    cli_common_apply(&common);
     params.seed = common.seed;
     params.n_threads = common.n_threads;
     cli_progress_state progress;

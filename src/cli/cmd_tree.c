@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "clmseg/clmseg.h"
-#include "clmseg/textfile.h"
 #include "cli/cli_internal.h"
+#include "core/util_internal.h"
 
 static const char *const usage_text =
     "usage: clmseg tree data.h5 -o results.h5 [options]\n"
@@ -43,36 +43,6 @@ static const char *const usage_text =
     "  --threads T            threads (default: all cores)\n"
     "  --quiet                no progress on stderr\n"
     "  -h, --help             this help\n";
-
-/* Splits "a,b,c" into a NULL-terminated array of pointers into `text`. */
-static char **split_list(char *text, int *count)
-{
-    int n = 1;
-    for (char *p = text; *p; p++)
-        n += *p == ',';
-    char **items = calloc((size_t)n + 1, sizeof *items);
-    if (!items)
-        return NULL;
-    int k = 0;
-    for (char *tok = strtok(text, ","); tok; tok = strtok(NULL, ","))
-        if (*tok)
-            items[k++] = tok;
-    *count = k;
-    return items;
-}
-
-/* "<dir of path>/<name>" */
-static char *beside(const char *path, const char *name)
-{
-    const char *slash = strrchr(path, '/');
-    size_t dir = slash ? (size_t)(slash - path + 1) : 0;
-    char *out = malloc(dir + strlen(name) + 1);
-    if (out) {
-        memcpy(out, path, dir);
-        strcpy(out + dir, name);
-    }
-    return out;
-}
 
 static void print_summary(const clm_tree *tree, FILE *out)
 {
@@ -149,7 +119,7 @@ static clm_status write_outputs(const clm_tree *tree, const char *input, const c
         if ((st = clm_writer_column_create(w, "/churn/probability", CLM_DT_FLOAT32, n, &column)))
             goto fail;
         for (int64_t row0 = 0; row0 < n; row0 += CLM_BLOCK_ROWS) {
-            int64_t count = n - row0 < CLM_BLOCK_ROWS ? n - row0 : CLM_BLOCK_ROWS;
+            int64_t count = util_block_len(n, row0, CLM_BLOCK_ROWS);
             if ((st = clm_tree_predict_training(tree, row0, count, probs)))
                 goto fail;
             for (int64_t i = 0; i < count; i++)
@@ -175,7 +145,7 @@ static clm_status write_outputs(const clm_tree *tree, const char *input, const c
         if ((st = clm_writer_column_create(w, "/churn/holdout", CLM_DT_UINT8, n, &column)))
             goto fail;
         for (int64_t row0 = 0; row0 < n; row0 += CLM_BLOCK_ROWS) {
-            int64_t count = n - row0 < CLM_BLOCK_ROWS ? n - row0 : CLM_BLOCK_ROWS;
+            int64_t count = util_block_len(n, row0, CLM_BLOCK_ROWS);
             if ((st = clm_writer_column_write(w, column, row0, count, holdout + row0)))
                 goto fail;
         }
@@ -207,140 +177,110 @@ fail:
     return st;
 }
 
+enum {
+    OPT_GROUP = CLI_OPT_FIRST, OPT_TARGET, OPT_TARGET_LEVEL, OPT_CRITERION, OPT_MAX_DEPTH,
+    OPT_MIN_LEAF, OPT_MIN_GAIN, OPT_MAX_LEAVES, OPT_CLASS_WEIGHT, OPT_CCP_ALPHA,
+    OPT_TEST_FRACTION, OPT_BINS, OPT_FEATURES
+};
+
+static const struct option tree_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"group", required_argument, NULL, OPT_GROUP},
+    {"target", required_argument, NULL, OPT_TARGET},
+    {"target-level", required_argument, NULL, OPT_TARGET_LEVEL},
+    {"criterion", required_argument, NULL, OPT_CRITERION},
+    {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
+    {"min-leaf", required_argument, NULL, OPT_MIN_LEAF},
+    {"min-gain", required_argument, NULL, OPT_MIN_GAIN},
+    {"max-leaves", required_argument, NULL, OPT_MAX_LEAVES},
+    {"class-weight", required_argument, NULL, OPT_CLASS_WEIGHT},
+    {"ccp-alpha", required_argument, NULL, OPT_CCP_ALPHA},
+    {"test-fraction", required_argument, NULL, OPT_TEST_FRACTION},
+    {"bins", required_argument, NULL, OPT_BINS},
+    {"features", required_argument, NULL, OPT_FEATURES},
+    CLI_COMMON_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+
+/* One option into the params; 0, or 1 after a usage error. */
+static int tree_option(int c, const char *v, clm_tree_params *params, clm_tree_columns *tcols, const char **output,
+                       const char **group, const char **features_text)
+{
+    switch (c) {
+    case 'o': *output = v; return 0;
+    case OPT_GROUP: *group = v; return 0;
+    case OPT_TARGET: tcols->target = v; return 0;
+    case OPT_TARGET_LEVEL: tcols->target_level = v; return 0;
+    case OPT_FEATURES: *features_text = v; return 0;
+    case OPT_CRITERION:
+        if (!strcmp(v, "gini"))
+            params->criterion = CLM_TREE_GINI;
+        else if (!strcmp(v, "entropy"))
+            params->criterion = CLM_TREE_ENTROPY;
+        else
+            return cli_usage_error("tree", "--criterion: '%s' is not gini or entropy", v);
+        return 0;
+    case OPT_CLASS_WEIGHT:
+        if (!strcmp(v, "balanced"))
+            params->class_weight_balanced = 1;
+        else if (!strcmp(v, "none"))
+            params->class_weight_balanced = 0;
+        else
+            return cli_usage_error("tree", "--class-weight: '%s' is not balanced or none", v);
+        return 0;
+    case OPT_MAX_DEPTH: return cli_parse_int("tree", "--max-depth", v, 0, 64, &params->max_depth) != 0;
+    case OPT_MIN_LEAF: return cli_parse_i64("tree", "--min-leaf", v, 1, INT64_MAX, &params->min_leaf) != 0;
+    case OPT_MAX_LEAVES: return cli_parse_int("tree", "--max-leaves", v, 2, 1 << 30, &params->max_leaves) != 0;
+    case OPT_BINS: return cli_parse_int("tree", "--bins", v, 2, CLM_TREE_MAX_BINS, &params->n_bins) != 0;
+    case OPT_MIN_GAIN: return cli_parse_f64("tree", "--min-gain", v, 0.0, INFINITY, &params->min_gain) != 0;
+    case OPT_CCP_ALPHA: return cli_parse_f64("tree", "--ccp-alpha", v, 0.0, 1e300, &params->ccp_alpha) != 0;
+    case OPT_TEST_FRACTION:
+        return cli_parse_f64("tree", "--test-fraction", v, 0.0, 0.999999, &params->test_fraction) != 0;
+    default:
+        return 1; /* CLI_OPT_ERROR: already reported */
+    }
+}
+
 int cmd_tree(int argc, char **argv)
 {
     cli_common common;
     cli_common_default(&common);
     clm_tree_params params;
-    clm_tree_params_default(&params);
     clm_tree_columns tcols;
     clm_tree_columns_default(&tcols);
-    const char *input = NULL, *output = NULL, *group = NULL;
-    char *feature_text = NULL;
+    clm_tree_params_default(&params);
+    const char *input = NULL, *output = NULL, *group = NULL, *features_text = NULL;
     char **features = NULL;
     int rc = 1;
 
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        int r = cli_common_parse(&common, argc, argv, &i);
-        if (r < 0)
-            goto out;
-        if (r > 0)
-            continue;
-        int64_t iv;
-        double dv;
-        const char *v;
-        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+    cli_parser parser;
+    cli_parser_init(&parser, "tree", argc, argv, "o:", tree_options, &common);
+    for (int c; (c = cli_parser_next(&parser)) != -1;) {
+        if (c == 'h') {
             fputs(usage_text, stdout);
-            rc = 0;
-            goto out;
-        } else if (!strcmp(arg, "-o") || !strcmp(arg, "--output")) {
-            if (!(output = cli_value("tree", argc, argv, &i)))
-                goto out;
-        } else if (!strcmp(arg, "--group")) {
-            if (!(group = cli_value("tree", argc, argv, &i)))
-                goto out;
-        } else if (!strcmp(arg, "--target")) {
-            if (!(tcols.target = cli_value("tree", argc, argv, &i)))
-                goto out;
-        } else if (!strcmp(arg, "--target-level")) {
-            if (!(tcols.target_level = cli_value("tree", argc, argv, &i)))
-                goto out;
-        } else if (!strcmp(arg, "--criterion")) {
-            if (!(v = cli_value("tree", argc, argv, &i)))
-                goto out;
-            if (!strcmp(v, "gini"))
-                params.criterion = CLM_TREE_GINI;
-            else if (!strcmp(v, "entropy"))
-                params.criterion = CLM_TREE_ENTROPY;
-            else {
-                rc = cli_usage_error("tree", "--criterion: '%s' is not gini or entropy", v);
-                goto out;
-            }
-        } else if (!strcmp(arg, "--max-depth")) {
-            if (!(v = cli_value("tree", argc, argv, &i)) ||
-                cli_parse_i64("tree", arg, v, 0, 64, &iv))
-                goto out;
-            params.max_depth = (int)iv;
-        } else if (!strcmp(arg, "--min-leaf")) {
-            if (!(v = cli_value("tree", argc, argv, &i)) ||
-                cli_parse_i64("tree", arg, v, 1, INT64_MAX, &iv))
-                goto out;
-            params.min_leaf = iv;
-        } else if (!strcmp(arg, "--min-gain")) {
-            if (!(v = cli_value("tree", argc, argv, &i)) ||
-                cli_parse_f64("tree", arg, v, 0.0, INFINITY, &dv))
-                goto out;
-            params.min_gain = dv;
-        } else if (!strcmp(arg, "--max-leaves")) {
-            if (!(v = cli_value("tree", argc, argv, &i)) ||
-                cli_parse_i64("tree", arg, v, 2, 1 << 30, &iv))
-                goto out;
-            params.max_leaves = (int)iv;
-        } else if (!strcmp(arg, "--class-weight")) {
-            if (!(v = cli_value("tree", argc, argv, &i)))
-                goto out;
-            if (!strcmp(v, "balanced"))
-                params.class_weight_balanced = 1;
-            else if (!strcmp(v, "none"))
-                params.class_weight_balanced = 0;
-            else {
-                rc = cli_usage_error("tree", "--class-weight: '%s' is not balanced or none", v);
-                goto out;
-            }
-        } else if (!strcmp(arg, "--ccp-alpha")) {
-            if (!(v = cli_value("tree", argc, argv, &i)) ||
-                cli_parse_f64("tree", arg, v, 0.0, 1e300, &dv))
-                goto out;
-            params.ccp_alpha = dv;
-        } else if (!strcmp(arg, "--test-fraction")) {
-            if (!(v = cli_value("tree", argc, argv, &i)) ||
-                cli_parse_f64("tree", arg, v, 0.0, 0.999999, &dv))
-                goto out;
-            params.test_fraction = dv;
-        } else if (!strcmp(arg, "--bins")) {
-            if (!(v = cli_value("tree", argc, argv, &i)) ||
-                cli_parse_i64("tree", arg, v, 2, CLM_TREE_MAX_BINS, &iv))
-                goto out;
-            params.n_bins = (int)iv;
-        } else if (!strcmp(arg, "--features")) {
-            if (!(v = cli_value("tree", argc, argv, &i)))
-                goto out;
-            free(feature_text);
-            free(features);
-            feature_text = malloc(strlen(v) + 1);
-            if (!feature_text) {
-                rc = cli_fail("tree", clm_error(CLM_E_NOMEM, "out of memory"));
-                goto out;
-            }
-            strcpy(feature_text, v);
-            features = split_list(feature_text, &tcols.n_features);
-            if (!features || tcols.n_features == 0) {
-                rc = cli_usage_error("tree", "--features: give a comma-separated list of columns");
-                goto out;
-            }
-            tcols.features = (const char *const *)features;
-        } else if (arg[0] == '-' && arg[1]) {
-            rc = cli_usage_error("tree", "unknown option %s", arg);
-            goto out;
-        } else if (!input) {
-            input = arg;
-        } else {
-            rc = cli_usage_error("tree", "unexpected argument '%s'", arg);
+            return 0;
+        }
+        if (tree_option(c, optarg, &params, &tcols, &output, &group, &features_text))
+            return 1;
+    }
+    if (cli_positionals("tree", argc, argv, &input, 1))
+        return 1;
+    if (!input)
+        return cli_usage_error("tree", "no input file given");
+    if (!output)
+        return cli_usage_error("tree", "no output file given (-o results.h5)");
+    if (features_text) {
+        features = util_split_list(features_text, &tcols.n_features);
+        if (!features)
+            return cli_fail("tree", clm_error(CLM_E_NOMEM, "out of memory"));
+        if (tcols.n_features == 0) {
+            rc = cli_usage_error("tree", "--features: give a comma-separated list of columns");
             goto out;
         }
-    }
-    if (!input) {
-        rc = cli_usage_error("tree", "no input file given");
-        goto out;
-    }
-    if (!output) {
-        rc = cli_usage_error("tree", "no output file given (-o results.h5)");
-        goto out;
+        tcols.features = (const char *const *)features;
     }
     params.seed = common.seed;
     params.n_threads = common.n_threads;
-    cli_common_apply(&common);
     clm_status st = clm_tree_params_check(&params);
     if (st) {
         rc = cli_fail("tree", st);
@@ -351,8 +291,8 @@ int cmd_tree(int argc, char **argv)
     params.progress = cli_progress;
     params.progress_ctx = &progress;
 
-    char *rules_path = beside(output, "tree_rules.txt");
-    char *json_path = beside(output, "tree.json");
+    char *rules_path = util_path_beside(output, "tree_rules.txt");
+    char *json_path = util_path_beside(output, "tree.json");
     clm_table *table = NULL;
     clm_tree *tree = NULL;
     if (!rules_path || !json_path)
@@ -376,6 +316,5 @@ int cmd_tree(int argc, char **argv)
     free(json_path);
 out:
     free(features);
-    free(feature_text);
     return rc;
 }

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <omp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,48 +22,99 @@ void cli_common_default(cli_common *common)
     common->seed_given = 0;
 }
 
-const char *cli_value(const char *command, int argc, char **argv, int *i)
+void cli_parser_init(cli_parser *parser, const char *command, int argc, char **argv,
+                     const char *short_options, const struct option *long_options,
+                     cli_common *common)
 {
-    if (*i + 1 >= argc) {
-        cli_usage_error(command, "option %s needs a value", argv[*i]);
-        return NULL;
-    }
-    *i += 1;
-    return argv[*i];
+    parser->command = command;
+    parser->argc = argc;
+    parser->argv = argv;
+    parser->long_options = long_options;
+    parser->common = common;
+    /* ':' first: a missing value comes back as ':', not '?', and getopt
+     * prints nothing itself (opterr = 0), so every message is ours. */
+    snprintf(parser->short_options, sizeof parser->short_options, ":%shq", short_options);
+    optind = 0;
+    opterr = 0;
 }
 
-int cli_common_parse(cli_common *common, int argc, char **argv, int *i)
+/* The option as the user wrote it, without any "=value". */
+static void option_text(const cli_parser *parser, char *out, size_t size)
 {
-    const char *arg = argv[*i];
-    const char *command = argv[0];
-    if (!strcmp(arg, "--quiet") || !strcmp(arg, "-q")) {
-        common->quiet = 1;
-        return 1;
-    }
-    if (!strcmp(arg, "--threads")) {
-        const char *v = cli_value(command, argc, argv, i);
-        int64_t t;
-        if (!v || cli_parse_i64(command, "--threads", v, 1, 4096, &t))
-            return -1;
-        common->n_threads = (int)t;
-        return 1;
-    }
-    if (!strcmp(arg, "--seed")) {
-        const char *v = cli_value(command, argc, argv, i);
-        int64_t s;
-        if (!v || cli_parse_i64(command, "--seed", v, 0, INT64_MAX, &s))
-            return -1;
-        common->seed = (uint64_t)s;
-        common->seed_given = 1;
-        return 1;
-    }
-    return 0;
+    const char *arg = optind > 0 && optind <= parser->argc ? parser->argv[optind - 1] : "";
+    if (!strncmp(arg, "--", 2))
+        snprintf(out, size, "%.*s", (int)strcspn(arg, "="), arg);
+    else
+        snprintf(out, size, "-%c", optopt ? optopt : '?');
 }
 
-void cli_common_apply(const cli_common *common)
+/* '?' from getopt_long: an unknown option, or "--flag=value" for a flag
+ * that takes none. */
+static void bad_option(const cli_parser *parser)
 {
-    if (common->n_threads > 0)
-        omp_set_num_threads(common->n_threads);
+    char text[256];
+    option_text(parser, text, sizeof text);
+    const char *arg = optind > 0 && optind <= parser->argc ? parser->argv[optind - 1] : "";
+    if (!strncmp(arg, "--", 2) && strchr(arg, '='))
+        for (const struct option *o = parser->long_options; o->name; o++)
+            if (!strcmp(o->name, text + 2) && o->has_arg == no_argument) {
+                cli_usage_error(parser->command, "option '%s' takes no value", text);
+                return;
+            }
+    cli_unknown_option(parser->command, text);
+}
+
+int cli_parser_next(cli_parser *parser)
+{
+    for (;;) {
+        int c = getopt_long(parser->argc, parser->argv, parser->short_options,
+                            parser->long_options, NULL);
+        if (c == '?') {
+            bad_option(parser);
+            return CLI_OPT_ERROR;
+        }
+        if (c == ':') {
+            char text[256];
+            option_text(parser, text, sizeof text);
+            cli_missing_value(parser->command, text);
+            return CLI_OPT_ERROR;
+        }
+        cli_common *common = parser->common;
+        int64_t v;
+        switch (c) {
+        case 'q':
+            common->quiet = 1;
+            continue;
+        case CLI_OPT_THREADS:
+            if (cli_parse_i64(parser->command, "--threads", optarg, 1, 4096, &v))
+                return CLI_OPT_ERROR;
+            common->n_threads = (int)v;
+            continue;
+        case CLI_OPT_SEED:
+            if (cli_parse_i64(parser->command, "--seed", optarg, 0, INT64_MAX, &v))
+                return CLI_OPT_ERROR;
+            common->seed = (uint64_t)v;
+            common->seed_given = 1;
+            continue;
+        default:
+            return c;
+        }
+    }
+}
+
+int cli_unknown_option(const char *command, const char *option)
+{
+    return cli_usage_error(command, "unknown option '%s'", option);
+}
+
+int cli_missing_value(const char *command, const char *option)
+{
+    return cli_usage_error(command, "option '%s' needs a value", option);
+}
+
+int cli_bad_number(const char *command, const char *option, const char *text)
+{
+    return cli_usage_error(command, "bad number for %s: '%s'", option, text);
 }
 
 int cli_parse_i64(const char *command, const char *option, const char *text,
@@ -77,7 +127,7 @@ int cli_parse_i64(const char *command, const char *option, const char *text,
         /* Accept "1e6"-style integers, common for row counts. */
         double d = strtod(text, &end);
         if (end == text || *end != '\0' || d != floor(d) || fabs(d) > 9.0e18) {
-            cli_usage_error(command, "%s: '%s' is not an integer", option, text);
+            cli_bad_number(command, option, text);
             return -1;
         }
         v = (long long)d;
@@ -98,7 +148,7 @@ int cli_parse_f64(const char *command, const char *option, const char *text,
     errno = 0;
     double v = strtod(text, &end);
     if (errno || end == text || *end != '\0' || isnan(v)) {
-        cli_usage_error(command, "%s: '%s' is not a number", option, text);
+        cli_bad_number(command, option, text);
         return -1;
     }
     if (v < min || v > max) {
@@ -106,6 +156,25 @@ int cli_parse_f64(const char *command, const char *option, const char *text,
         return -1;
     }
     *out = v;
+    return 0;
+}
+
+int cli_parse_int(const char *command, const char *option, const char *text, int min, int max,
+                  int *out)
+{
+    int64_t v;
+    if (cli_parse_i64(command, option, text, min, max, &v))
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+int cli_positionals(const char *command, int argc, char **argv, const char **args, int n_args)
+{
+    for (int i = 0; i < n_args; i++)
+        args[i] = optind < argc ? argv[optind++] : NULL;
+    if (optind < argc)
+        return cli_usage_error(command, "unexpected argument '%s'", argv[optind]);
     return 0;
 }
 
@@ -122,11 +191,13 @@ int cli_fail(const char *command, clm_status status)
 int cli_usage_error(const char *command, const char *fmt, ...)
 {
     va_list args;
-    fprintf(stderr, "clmseg %s: error: ", command);
+    const char *space = command ? " " : "";
+    command = command ? command : "";
+    fprintf(stderr, "clmseg%s%s: error: ", space, command);
     va_start(args, fmt);
     vfprintf(stderr, fmt, args);
     va_end(args);
-    fprintf(stderr, "\n(see clmseg %s -h)\n", command);
+    fprintf(stderr, "\n(see clmseg%s%s -h)\n", space, command);
     return 1;
 }
 

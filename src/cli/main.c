@@ -37,13 +37,37 @@ static void print_usage(FILE *out)
                  "exit codes: 0 ok, 1 bad input or usage, 2 internal or resource error\n");
 }
 
+enum { OPT_VERSION = CLI_OPT_FIRST };
+
+/* The program's own options, before the command; "+" stops at the first
+ * non-option (the command), so the command's options stay its own. */
+static const struct option main_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, "+:h", main_options, NULL)) != -1;) {
+        switch (c) {
+        case 'h':
+            print_usage(stdout);
+            return 0;
+        case OPT_VERSION:
+            printf("clmseg %s\n", clm_version());
+            return 0;
+        default: /* '?': main's options take no values, so ':' never comes */
+            return cli_unknown_option(NULL, argv[optind - 1]);
+        }
+    }
+    if (optind >= argc) {
         print_usage(stderr);
         return 1;
     }
-    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+    const char *name = argv[optind];
+    if (!strcmp(name, "help")) {
         print_usage(stdout);
         return 0;
     }
@@ -53,9 +77,9 @@ int main(int argc, char **argv)
     }
     clm_writer_install_signal_cleanup();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "clmseg: unknown command '%s'\n\n", argv[1]);
+        if (!strcmp(name, commands[i].name))
+            return commands[i].run(argc - optind, argv + optind);
+    fprintf(stderr, "clmseg: unknown command '%s'\n\n", name);
     print_usage(stderr);
     return 1;
 }

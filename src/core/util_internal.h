@@ -1,70 +1,68 @@
-/* util_internal.h — placeholder until the shared-helpers branch lands. */
-#ifndef CLMSEG_UTIL_INTERNAL_H
-#define CLMSEG_UTIL_INTERNAL_H
+/*
+ * util_internal.h — small helpers every module needs once: string copies,
+ * the comma-list splitter, paths beside an output file, the thread-count
+ * rule, the block-length rule and the splitmix64 mixer.
+ *
+ * Internal only (never installed, no clm_ prefix).  Each helper lives in a
+ * file with one job: strings.c (copies, lists, paths), threads.c; the two
+ * arithmetic ones are static inline here because they sit in hot loops.
+ */
+#ifndef CLMSEG_CORE_UTIL_INTERNAL_H
+#define CLMSEG_CORE_UTIL_INTERNAL_H
+
+#include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-static inline char *util_strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c)
-        memcpy(c, s, n);
-    return c;
-}
+
+/* A malloc'd copy of the NUL-terminated `text`; NULL when `text` is NULL
+ * or memory runs out.  The caller frees it. */
+char *util_strdup(const char *text);
+
+/* A malloc'd, NUL-terminated copy of the first `length` bytes of `text`
+ * (which need not be terminated); NULL when memory runs out. */
+char *util_strndup(const char *text, size_t length);
+
+/* Splits the comma-separated `text` into its items, each trimmed of
+ * spaces and tabs; empty items are dropped ("a, b,,c " gives a, b, c).
+ * Returns a NULL-terminated array of the items in ONE allocation (the
+ * pointers and the copied characters together; free() it once), or NULL
+ * when memory runs out or `text` is NULL.  *count (may be NULL) gets the
+ * number of items.  Reentrant: `text` is not modified, no strtok. */
+char **util_split_list(const char *text, int *count);
+
+/* "<folder of output>/<name>", malloc'd: the path of a side file written
+ * beside `output` ("out/res.h5", "tree.json" -> "out/tree.json"; "res.h5",
+ * "tree.json" -> "tree.json").  NULL when memory runs out. */
+char *util_path_beside(const char *output, const char *name);
+
+/* The thread count a parameter asks for: n when n > 0, else (0 = all
+ * cores) omp_get_max_threads().  Reads, never sets, OpenMP state. */
+int util_threads(int n);
+
+/* Rows of the block that starts at row0 of n_rows when blocks hold
+ * `block` rows: min(block, n_rows - row0). */
 static inline int64_t util_block_len(int64_t n_rows, int64_t row0, int64_t block)
 {
     return n_rows - row0 < block ? n_rows - row0 : block;
 }
-/* "<folder of output>/<name>", malloc'd; NULL when out of memory. */
-static inline char *util_path_beside(const char *output, const char *name)
+
+/* The golden-ratio increment of splitmix64. */
+#define UTIL_SPLITMIX_GAMMA 0x9E3779B97F4A7C15ULL
+
+/* splitmix64's finaliser (Steele, Lea, Flood 2014): a bijective 64-bit
+ * mix with full avalanche. */
+static inline uint64_t util_mix64(uint64_t z)
 {
-    const char *slash = strrchr(output, '/');
-    size_t dir = slash ? (size_t)(slash - output) + 1 : 0, len = strlen(name) + 1;
-    char *path = malloc(dir + len);
-    if (path) {
-        memcpy(path, output, dir);
-        memcpy(path + dir, name, len);
-    }
-    return path;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
 }
-/* Splits "a, b,c" into a NULL-terminated array of trimmed, non-empty
- * names in one allocation (free the returned pointer); NULL for an empty
- * list or out of memory (*count 0).  Reentrant. */
-static inline char **util_split_list(const char *text, int *count)
+
+/* One splitmix64 output for counter x: the mix of x + gamma.  As a
+ * counter-based generator, util_splitmix64(seed + i * gamma) is the i-th
+ * draw of the stream of `seed`. */
+static inline uint64_t util_splitmix64(uint64_t x)
 {
-    *count = 0;
-    if (!text || !text[0])
-        return NULL;
-    size_t len = strlen(text);
-    int n = 1;
-    for (const char *p = text; *p; p++)
-        n += *p == ',';
-    char **list = malloc((size_t)(n + 1) * sizeof *list + len + 1);
-    if (!list)
-        return NULL;
-    char *copy = (char *)(list + n + 1);
-    memcpy(copy, text, len + 1);
-    int k = 0;
-    for (char *tok = copy; tok;) {
-        char *comma = strchr(tok, ',');
-        if (comma)
-            *comma = '\0';
-        while (*tok == ' ')
-            tok++;
-        char *end = tok + strlen(tok);
-        while (end > tok && end[-1] == ' ')
-            *--end = '\0';
-        if (*tok)
-            list[k++] = tok;
-        tok = comma ? comma + 1 : NULL;
-    }
-    list[k] = NULL;
-    *count = k;
-    if (k == 0) {
-        free(list);
-        return NULL;
-    }
-    return list;
+    return util_mix64(x + UTIL_SPLITMIX_GAMMA);
 }
-#endif
+
+#endif /* CLMSEG_CORE_UTIL_INTERNAL_H */

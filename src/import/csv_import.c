@@ -28,6 +28,7 @@
 #include "clmseg/import.h"
 #include "clmseg/table.h"
 #include "clmseg/writer.h"
+#include "core/util_internal.h"
 #include "import/import_internal.h"
 
 void clm_import_params_default(clm_import_params *params)
@@ -48,6 +49,9 @@ clm_status clm_import_params_check(const clm_import_params *params)
     if (d == '"' || d == '\n' || d == '\r' || d == '\0')
         return clm_error(CLM_E_PARAM,
                          "import: the delimiter cannot be a quote, a line break or NUL");
+    if (params->n_threads < 0)
+        return clm_error(CLM_E_PARAM, "import: n_threads %d is negative (0 = all cores)",
+                         (int)params->n_threads);
     if (params->block_rows < 1 || params->block_rows > (INT64_C(1) << 26))
         return clm_error(CLM_E_PARAM, "import: block_rows %lld is outside [1, 2^26]",
                          (long long)params->block_rows);
@@ -94,16 +98,6 @@ static void job_free(import_job *job)
     csv_batch_free(&job->batches[0]);
     csv_batch_free(&job->batches[1]);
     csv_reader_close(&job->reader);
-}
-
-static char *copy_string(const char *text, size_t length)
-{
-    char *s = malloc(length + 1);
-    if (s) {
-        memcpy(s, text, length);
-        s[length] = '\0';
-    }
-    return s;
 }
 
 /* Dataset path of a column: "<group>/<name>", the group given with or
@@ -158,7 +152,7 @@ static clm_status read_header(import_job *job)
                 return clm_error(CLM_E_FORMAT,
                                  "%s: line %lld: duplicate column name '%s' (columns %d and %d)",
                                  job->csv_path, (long long)line, text, i + 1, j + 1);
-        col->name = copy_string(text, length);
+        col->name = util_strndup(text, length);
         col->path = dataset_path(job->params->group, text);
         if (!col->name || !col->path)
             return clm_error(CLM_E_NOMEM, "%s: out of memory for the header", job->csv_path);
@@ -264,7 +258,7 @@ static clm_status pipeline_step(import_job *job, csv_batch *next, const csv_batc
     clm_status read_status = CLM_OK;
     char read_message[1024] = "";
     const int n_columns = current ? job->n_columns : 0;
-    #pragma omp parallel
+    #pragma omp parallel num_threads(util_threads(job->params->n_threads))
     {
         #pragma omp single nowait
         {

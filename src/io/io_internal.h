@@ -44,4 +44,46 @@ void clm_io_temp_release(const char *temp_path);
  * and returns CLM_E_IO naming both paths. */
 clm_status clm_io_temp_commit(const char *temp_path, const char *path);
 
+/* Small whole-object reads (h5read.c) for model loaders and dictionaries.
+ * They return failure codes only and set no error detail: the caller names
+ * the file and the object in its own clm_error.
+ *
+ * io_h5_attr_strings: the 1-D string attribute `name` of `object` (group or
+ * dataset; variable or fixed length, ASCII or UTF-8) as a malloc'd,
+ * NULL-terminated array of malloc'd strings in *out (free with
+ * io_h5_strings_free; *out is NULL on failure).  Returns the count (>= 0),
+ * or CLM_E_SCHEMA (absent, or not strings), CLM_E_FORMAT (unreadable, more
+ * than 2^24 strings), CLM_E_NOMEM.
+ *
+ * io_h5_dataset_strings: the same for the string dataset at `path` below
+ * `location` (file or group). */
+int64_t io_h5_attr_strings(hid_t object, const char *name, char ***out);
+int64_t io_h5_dataset_strings(hid_t location, const char *path, char ***out);
+
+/* Frees a NULL-terminated array of strings and the array; NULL is fine. */
+void io_h5_strings_free(char **strings);
+
+/* Reads the numeric attribute `name` of `object`, which must hold exactly
+ * `count` values, as doubles into out[0..count).  0, or -1 when it is
+ * absent, of another size or unreadable. */
+int io_h5_attr_f64(hid_t object, const char *name, int64_t count, double *out);
+
+/* Reads the whole dataset at `path` below `location`, which must hold
+ * exactly `count` elements (any shape), converted to `memory_type`
+ * (H5T_NATIVE_DOUBLE, ...), into a malloc'd buffer in *out (the caller
+ * frees it).  0, or -1 when absent, of another size, unreadable or out of
+ * memory (*out untouched). */
+int io_h5_dataset_read(hid_t location, const char *path, hid_t memory_type, int64_t count,
+                       void **out);
+
+/* Shape of the dataset at `path`: returns its rank (-1 when absent) and
+ * sets dims[0], dims[1] for rank 1 (dims[1] = 1) or 2; zeros otherwise. */
+int io_h5_dataset_dims(hid_t location, const char *path, int64_t dims[2]);
+
+/* The index i in choices[0..n_choices) equal to the one-string attribute
+ * `name` of `object`, or `fallback` when the attribute is absent, not one
+ * string, or names nothing known (files older than the attribute). */
+int io_h5_attr_choice(hid_t object, const char *name, const char *const *choices,
+                      int n_choices, int fallback);
+
 #endif /* CLMSEG_IO_INTERNAL_H */

@@ -13,17 +13,9 @@
 #include <sys/stat.h>
 #include <errno.h>
 
+#include "core/util_internal.h"
 #include "io/io_internal.h"
 #include "io/table_internal.h"
-
-static char *dup_string(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
 
 /* ---- categories attribute ------------------------------------------------ */
 
@@ -34,85 +26,16 @@ int clm_io_read_categories(hid_t dataset, char ***out, const char *path,
     htri_t has = H5Aexists(dataset, "categories");
     if (has <= 0)
         return has < 0 ? clm_error(CLM_E_FORMAT, "%s: column '%s': unreadable attributes", path, column) : 0;
-    hid_t attr = H5Aopen(dataset, "categories", H5P_DEFAULT);
-    hid_t ftype = attr >= 0 ? H5Aget_type(attr) : -1;
-    hid_t space = attr >= 0 ? H5Aget_space(attr) : -1;
-    int status = 0;
-    char **names = NULL;
-    if (attr < 0 || ftype < 0 || space < 0) {
-        status = clm_error(CLM_E_FORMAT, "%s: column '%s': unreadable 'categories' attribute", path, column);
-        goto done;
-    }
-    if (H5Tget_class(ftype) != H5T_STRING) {
-        status = clm_error(CLM_E_SCHEMA,
-                           "%s: column '%s': attribute 'categories' must be an array of strings",
-                           path, column);
-        goto done;
-    }
-    hssize_t count = H5Sget_simple_extent_npoints(space);
-    if (count < 0 || count > (1 << 24)) {
-        status = clm_error(CLM_E_FORMAT, "%s: column '%s': bad 'categories' size", path, column);
-        goto done;
-    }
-    names = calloc((size_t)count + 1, sizeof *names);
-    if (!names) {
-        status = clm_error(CLM_E_NOMEM, "out of memory reading categories of '%s'", column);
-        goto done;
-    }
-    if (H5Tis_variable_str(ftype) > 0) {
-        hid_t mtype = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mtype, H5T_VARIABLE);
-        H5Tset_cset(mtype, H5Tget_cset(ftype));
-        char **raw = calloc((size_t)count + 1, sizeof *raw);
-        if (!raw || H5Aread(attr, mtype, raw) < 0) {
-            status = clm_error(raw ? CLM_E_FORMAT : CLM_E_NOMEM,
-                               "%s: column '%s': cannot read 'categories'", path, column);
-        } else {
-            for (hssize_t i = 0; i < count && status == 0; i++) {
-                names[i] = dup_string(raw[i] ? raw[i] : "");
-                if (!names[i])
-                    status = clm_error(CLM_E_NOMEM, "out of memory reading categories");
-            }
-            H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, raw);
-        }
-        free(raw);
-        H5Tclose(mtype);
-    } else {
-        size_t width = H5Tget_size(ftype);
-        char *raw = malloc((size_t)count * width + 1);
-        hid_t mtype = H5Tcopy(ftype);
-        if (!raw || H5Aread(attr, mtype, raw) < 0) {
-            status = clm_error(raw ? CLM_E_FORMAT : CLM_E_NOMEM,
-                               "%s: column '%s': cannot read 'categories'", path, column);
-        } else {
-            for (hssize_t i = 0; i < count && status == 0; i++) {
-                names[i] = malloc(width + 1);
-                if (!names[i]) {
-                    status = clm_error(CLM_E_NOMEM, "out of memory reading categories");
-                    break;
-                }
-                memcpy(names[i], raw + (size_t)i * width, width);
-                names[i][width] = '\0';
-            }
-        }
-        free(raw);
-        H5Tclose(mtype);
-    }
-    if (status == 0) {
-        *out = names;
-        names = NULL;
-        status = (int)count;
-    }
-done:
-    if (names) {
-        for (int i = 0; names[i]; i++)
-            free(names[i]);
-        free(names);
-    }
-    if (space >= 0) H5Sclose(space);
-    if (ftype >= 0) H5Tclose(ftype);
-    if (attr >= 0) H5Aclose(attr);
-    return status;
+    int64_t count = io_h5_attr_strings(dataset, "categories", out);
+    if (count == CLM_E_SCHEMA)
+        return clm_error(CLM_E_SCHEMA,
+                         "%s: column '%s': attribute 'categories' must be an array of strings",
+                         path, column);
+    if (count == CLM_E_NOMEM)
+        return clm_error(CLM_E_NOMEM, "out of memory reading categories of '%s'", column);
+    if (count < 0)
+        return clm_error(CLM_E_FORMAT, "%s: column '%s': cannot read 'categories'", path, column);
+    return (int)count;
 }
 
 /* ---- listing ----------------------------------------------------------- */
@@ -140,7 +63,7 @@ static herr_t collect_dataset(hid_t group, const char *name, const H5L_info_t *i
         list->names = n;
         list->cap = cap;
     }
-    list->names[list->count] = dup_string(name);
+    list->names[list->count] = util_strdup(name);
     if (!list->names[list->count]) {
         list->failed = 1;
         return -1;
@@ -229,8 +152,8 @@ static clm_status open_table(const char *path, const char *group, int strict, hi
     if (!t)
         return clm_error(CLM_E_NOMEM, "out of memory opening '%s'", path);
     t->file = t->group_id = H5I_INVALID_HID;
-    t->path = dup_string(path);
-    t->group = dup_string(group);
+    t->path = util_strdup(path);
+    t->group = util_strdup(group);
     clm_status status = CLM_OK;
     name_list list = {0};
     if (!t->path || !t->group) {

@@ -5,10 +5,22 @@
  * k-means (docs/run.md lists the keys).
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/util_internal.h"
 #include "run/run_ctx.h"
+
+/* A feature list setting: NULL (the estimator's default) when empty. */
+static char **optional_list(const char *text, int *count)
+{
+    char **list = util_split_list(text, count);
+    if (list && *count == 0) {
+        free(list);
+        list = NULL;
+    }
+    return list;
+}
 
 static clm_status kmeans_settings(run_ctx *ctx)
 {
@@ -36,7 +48,7 @@ static clm_status kmeans_settings(run_ctx *ctx)
     kp->seed = ctx->seed;
     kp->n_threads = ctx->n_threads;
     int n_features;
-    ctx->kmeans_features = util_split_list(clm_config_string(ctx->config, "kmeans.features"), &n_features);
+    ctx->kmeans_features = optional_list(clm_config_string(ctx->config, "kmeans.features"), &n_features);
     return clm_kmeans_params_check(kp);
 }
 
@@ -59,7 +71,7 @@ static clm_status tree_settings(run_ctx *ctx)
     tp->permutation_repeats = (int)repeats;
     tp->seed = ctx->seed;
     tp->n_threads = ctx->n_threads;
-    ctx->tree_features = util_split_list(clm_config_string(ctx->config, "tree.features"), &ctx->n_tree_features);
+    ctx->tree_features = optional_list(clm_config_string(ctx->config, "tree.features"), &ctx->n_tree_features);
     return clm_tree_params_check(tp);
 }
 

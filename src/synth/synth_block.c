@@ -7,10 +7,10 @@
  * its own counter-based stream), so the loop is a plain static OpenMP
  * `for` with no reduction: any thread count fills the same bytes.
  */
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util_internal.h"
 #include "synth/synth_internal.h"
 
 clm_status synth_block_alloc(synth_block *block, int64_t capacity)
@@ -66,7 +66,7 @@ static void scatter(synth_block *block, int64_t i, const synth_row *row)
 void synth_block_generate(const synth_model *model, synth_block *block,
                           int64_t row0, int64_t n_rows, int n_threads)
 {
-    int team = n_threads > 0 ? n_threads : omp_get_max_threads();
+    int team = util_threads(n_threads);
     #pragma omp parallel for schedule(static) num_threads(team) if (n_rows > 1024)
     for (int64_t i = 0; i < n_rows; i++) {
         synth_row row;

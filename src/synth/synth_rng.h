@@ -21,21 +21,14 @@
 #include <math.h>
 #include <stdint.h>
 
-#define SYNTH_GAMMA 0x9E3779B97F4A7C15ULL
+#include "core/util_internal.h"
 
-/* splitmix64's finaliser (Steele, Lea, Flood 2014): a bijective 64-bit mix
- * with full avalanche, so consecutive counters give unrelated outputs. */
-static inline uint64_t synth_mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
+#define SYNTH_GAMMA UTIL_SPLITMIX_GAMMA
 
 /* Hash of a (key, index, sub-index) triple: structural draws. */
 static inline uint64_t synth_hash3(uint64_t key, uint64_t index, uint64_t sub)
 {
-    return synth_mix64(synth_mix64(key ^ synth_mix64(index + SYNTH_GAMMA)) + sub * SYNTH_GAMMA);
+    return util_mix64(util_mix64(key ^ util_mix64(index + SYNTH_GAMMA)) + sub * SYNTH_GAMMA);
 }
 
 typedef struct synth_rng {
@@ -47,8 +40,8 @@ typedef struct synth_rng {
 /* The stream of `row` under `seed`. */
 static inline void synth_rng_init(synth_rng *rng, uint64_t seed, uint64_t row)
 {
-    uint64_t key = synth_mix64(seed ^ 0x243F6A8885A308D3ULL);
-    rng->state = synth_mix64(key + row * 0xD1B54A32D192ED03ULL);
+    uint64_t key = util_mix64(seed ^ 0x243F6A8885A308D3ULL);
+    rng->state = util_mix64(key + row * 0xD1B54A32D192ED03ULL);
     rng->has_spare = 0;
     rng->spare = 0.0;
 }
@@ -56,7 +49,7 @@ static inline void synth_rng_init(synth_rng *rng, uint64_t seed, uint64_t row)
 static inline uint64_t synth_next(synth_rng *rng)
 {
     rng->state += SYNTH_GAMMA;
-    return synth_mix64(rng->state);
+    return util_mix64(rng->state);
 }
 
 /* Uniform in (0, 1): 53 random bits, offset by half an ulp so that log()

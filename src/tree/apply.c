@@ -11,11 +11,11 @@
  */
 #include <hdf5.h>
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/io_internal.h"
 #include "tree/tree_internal.h"
 
 typedef struct saved_tree {
@@ -24,147 +24,44 @@ typedef struct saved_tree {
     double *threshold, *value;
     int8_t *missing_left, *categorical;
     uint64_t *category_left;
-    char **names;
+    char **names;          /* NULL-terminated (io_h5_dataset_strings)   */
     int *n_categories;
-    char ***categories;
+    char ***categories;    /* per feature, NULL-terminated, or NULL     */
 } saved_tree;
 
 static void saved_free(saved_tree *t)
 {
     free(t->feature); free(t->left); free(t->right); free(t->threshold); free(t->value);
     free(t->missing_left); free(t->categorical); free(t->category_left);
-    for (int f = 0; f < t->n_features; f++) {
-        if (t->names)
-            free(t->names[f]);
-        if (t->categories && t->categories[f]) {
-            for (int c = 0; c < t->n_categories[f]; c++)
-                free(t->categories[f][c]);
-            free(t->categories[f]);
-        }
-    }
-    free(t->names); free(t->n_categories); free(t->categories);
-}
-
-/* Reads a whole numeric dataset of `expect` elements as `mem_type`. */
-static int read_array(hid_t file, const char *name, hid_t mem_type, int64_t expect, void **out)
-{
-    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
-    if (d < 0)
-        return -1;
-    hid_t s = H5Dget_space(d);
-    hssize_t n = H5Sget_simple_extent_npoints(s);
-    H5Sclose(s);
-    int rc = -1;
-    if (n == expect) {
-        void *buf = malloc((size_t)(n > 0 ? n : 1) * H5Tget_size(mem_type));
-        if (buf && H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) {
-            *out = buf;
-            rc = 0;
-        } else {
-            free(buf);
-        }
-    }
-    H5Dclose(d);
-    return rc;
-}
-
-/* Reads a 1-D string dataset (variable or fixed length) into malloc'd
- * strings; returns the count or -1. */
-static int64_t read_strings(hid_t file, const char *name, char ***out)
-{
-    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
-    if (d < 0)
-        return -1;
-    hid_t ftype = H5Dget_type(d), s = H5Dget_space(d);
-    hssize_t n = H5Sget_simple_extent_npoints(s);
-    int64_t result = -1;
-    char **strings = calloc((size_t)(n > 0 ? n : 1), sizeof *strings);
-    if (H5Tget_class(ftype) == H5T_STRING && strings && n >= 0) {
-        if (H5Tis_variable_str(ftype) > 0) {
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, H5T_VARIABLE);
-            H5Tset_cset(mt, H5Tget_cset(ftype));
-            char **raw = calloc((size_t)(n > 0 ? n : 1), sizeof *raw);
-            if (raw && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0) {
-                result = n;
-                for (hssize_t i = 0; i < n; i++)
-                    if (!(strings[i] = tree_strdup(raw[i] ? raw[i] : "")))
-                        result = -1;
-                H5Dvlen_reclaim(mt, s, H5P_DEFAULT, raw);
-            }
-            free(raw);
-            H5Tclose(mt);
-        } else {
-            size_t size = H5Tget_size(ftype);
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, size + 1);
-            H5Tset_cset(mt, H5Tget_cset(ftype));
-            char *raw = malloc((size_t)(n > 0 ? n : 1) * (size + 1));
-            if (raw && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0) {
-                result = n;
-                for (hssize_t i = 0; i < n; i++) {
-                    raw[i * (size + 1) + size] = '\0';
-                    if (!(strings[i] = tree_strdup(raw + i * (size + 1))))
-                        result = -1;
-                }
-            }
-            free(raw);
-            H5Tclose(mt);
-        }
-    }
-    H5Tclose(ftype);
-    H5Sclose(s);
-    H5Dclose(d);
-    if (result < 0) {
-        for (hssize_t i = 0; strings && i < n; i++)
-            free(strings[i]);
-        free(strings);
-        return -1;
-    }
-    *out = strings;
-    return result;
-}
-
-static int64_t dataset_dims(hid_t file, const char *name, int64_t *dims)
-{
-    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
-    if (d < 0)
-        return -1;
-    hid_t s = H5Dget_space(d);
-    hsize_t h[2] = {0, 0};
-    int rank = H5Sget_simple_extent_ndims(s);
-    if (rank >= 1 && rank <= 2)
-        H5Sget_simple_extent_dims(s, h, NULL);
-    H5Sclose(s);
-    H5Dclose(d);
-    dims[0] = (int64_t)h[0];
-    dims[1] = rank == 2 ? (int64_t)h[1] : 1;
-    return rank;
+    io_h5_strings_free(t->names);
+    for (int f = 0; t->categories && f < t->n_features; f++)
+        io_h5_strings_free(t->categories[f]);
+    free(t->n_categories); free(t->categories);
 }
 
 static clm_status load(hid_t file, const char *path, saved_tree *t)
 {
     int64_t dims[2];
-    if (dataset_dims(file, "/churn/value", dims) != 2 || dims[1] < 2 ||
+    if (io_h5_dataset_dims(file, "/churn/value", dims) != 2 || dims[1] < 2 ||
         dims[1] > CLM_TREE_MAX_CLASSES || dims[0] < 1)
         return clm_error(CLM_E_FORMAT, "%s: /churn/value is not a [nodes][classes] array", path);
     t->n_nodes = (int)dims[0];
     t->n_classes = (int)dims[1];
     const int64_t n = t->n_nodes;
     char **names = NULL;
-    int64_t nf = read_strings(file, "/churn/feature_names", &names);
+    int64_t nf = io_h5_dataset_strings(file, "/churn/feature_names", &names);
     if (nf < 1)
         return clm_error(CLM_E_FORMAT, "%s: /churn/feature_names is missing or unreadable", path);
     t->names = names;
     t->n_features = (int)nf;
-    if (read_array(file, "/churn/feature", H5T_NATIVE_INT32, n, (void **)&t->feature) ||
-        read_array(file, "/churn/left", H5T_NATIVE_INT32, n, (void **)&t->left) ||
-        read_array(file, "/churn/right", H5T_NATIVE_INT32, n, (void **)&t->right) ||
-        read_array(file, "/churn/threshold", H5T_NATIVE_DOUBLE, n, (void **)&t->threshold) ||
-        read_array(file, "/churn/value", H5T_NATIVE_DOUBLE, n * t->n_classes, (void **)&t->value) ||
-        read_array(file, "/churn/missing_left", H5T_NATIVE_INT8, n, (void **)&t->missing_left) ||
-        read_array(file, "/churn/category_left", H5T_NATIVE_UINT64, n * 4, (void **)&t->category_left) ||
-        read_array(file, "/churn/feature_categorical", H5T_NATIVE_INT8, nf, (void **)&t->categorical))
+    if (io_h5_dataset_read(file, "/churn/feature", H5T_NATIVE_INT32, n, (void **)&t->feature) ||
+        io_h5_dataset_read(file, "/churn/left", H5T_NATIVE_INT32, n, (void **)&t->left) ||
+        io_h5_dataset_read(file, "/churn/right", H5T_NATIVE_INT32, n, (void **)&t->right) ||
+        io_h5_dataset_read(file, "/churn/threshold", H5T_NATIVE_DOUBLE, n, (void **)&t->threshold) ||
+        io_h5_dataset_read(file, "/churn/value", H5T_NATIVE_DOUBLE, n * t->n_classes, (void **)&t->value) ||
+        io_h5_dataset_read(file, "/churn/missing_left", H5T_NATIVE_INT8, n, (void **)&t->missing_left) ||
+        io_h5_dataset_read(file, "/churn/category_left", H5T_NATIVE_UINT64, n * 4, (void **)&t->category_left) ||
+        io_h5_dataset_read(file, "/churn/feature_categorical", H5T_NATIVE_INT8, nf, (void **)&t->categorical))
         return clm_error(CLM_E_FORMAT, "%s: the tree arrays in /churn are missing or of the wrong size", path);
     /* Children after parents, in range: traversal always ends. */
     for (int i = 0; i < t->n_nodes; i++) {
@@ -182,7 +79,7 @@ static clm_status load(hid_t file, const char *path, saved_tree *t)
             continue;
         char name[64];
         snprintf(name, sizeof name, "/churn/categories/%d", f);
-        int64_t nc = read_strings(file, name, &t->categories[f]);
+        int64_t nc = io_h5_dataset_strings(file, name, &t->categories[f]);
         if (nc < 0 || nc > TREE_MAX_VALUE_BINS)
             return clm_error(CLM_E_FORMAT, "%s: dictionary %s of feature '%s' is missing", path,
                              name, t->names[f]);
@@ -280,9 +177,9 @@ clm_status clm_tree_apply_saved(const char *results_path, const clm_table *input
     int column = -1;
     if (K == 2 && (st = clm_writer_column_create(output, "/churn/probability", CLM_DT_FLOAT32, n, &column)))
         goto done;
-    const int threads = n_threads > 0 ? n_threads : omp_get_max_threads();
+    const int threads = util_threads(n_threads);
     for (int64_t row0 = 0; row0 < n; row0 += CLM_BLOCK_ROWS) {
-        int64_t count = n - row0 < CLM_BLOCK_ROWS ? n - row0 : CLM_BLOCK_ROWS;
+        int64_t count = util_block_len(n, row0, CLM_BLOCK_ROWS);
         if ((st = clm_table_read_block_f32(input, columns, F, row0, count, block, scratch)))
             goto done;
         /* Map categorical codes to training codes (-1: unseen or missing). */

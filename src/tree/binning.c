@@ -10,7 +10,6 @@
  * values never straddle a bin boundary.  Bin 0 is kept for missing values.
  */
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,7 +169,7 @@ int64_t tree_bin_block(const tree_feature *features, int n_features,
 {
     int64_t first_bad = -1;
     int bad_f = -1;
-    #pragma omp parallel num_threads(n_threads > 0 ? n_threads : omp_get_max_threads())
+    #pragma omp parallel num_threads(util_threads(n_threads))
     {
         int64_t my_bad = -1;
         int my_f = -1;

@@ -4,7 +4,6 @@
  * importance; plus the in-memory matrix entry point, the getters and free.
  */
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,17 +16,6 @@ double tree_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-char *tree_strdup(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
 }
 
 clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
@@ -43,7 +31,7 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
     tree->data = *data;
     memset(data, 0, sizeof *data);
     tree->data.kernels = clm_kernels_resolve(params->kernels);
-    tree->target = tree_strdup(target);
+    tree->target = util_strdup(target);
     tree->binning_seconds = binning_seconds;
     tree->accuracy = tree->auc = tree->log_loss = tree->train_accuracy = NAN;
 
@@ -204,7 +192,7 @@ clm_status clm_tree_fit_matrix(const clm_tree_params *params, const float *x,
     for (int k = 0; k < n_classes; k++) {
         char label[16];
         snprintf(label, sizeof label, "%d", k);
-        if (!(data.class_labels[k] = tree_strdup(label))) {
+        if (!(data.class_labels[k] = util_strdup(label))) {
             tree_data_free(&data);
             return clm_error(CLM_E_NOMEM, "tree: out of memory");
         }
@@ -219,7 +207,7 @@ clm_status clm_tree_fit_matrix(const clm_tree_params *params, const float *x,
         n_sample += ranges[2 * r + 1];
     const int full = n_sample == n_rows;
     int failed = 0;
-    #pragma omp parallel num_threads(params->n_threads > 0 ? params->n_threads : omp_get_max_threads())
+    #pragma omp parallel num_threads(util_threads(params->n_threads))
     {
         float *sample = malloc((size_t)n_sample * sizeof *sample);
         if (!sample) {
@@ -231,10 +219,10 @@ clm_status clm_tree_fit_matrix(const clm_tree_params *params, const float *x,
             tree_feature *feat = &data.features[f];
             char name[32];
             if (feature_names && feature_names[f])
-                feat->name = tree_strdup(feature_names[f]);
+                feat->name = util_strdup(feature_names[f]);
             else {
                 snprintf(name, sizeof name, "f%d", f);
-                feat->name = tree_strdup(name);
+                feat->name = util_strdup(name);
             }
             if (!feat->name || !sample) {
                 #pragma omp atomic write

@@ -47,7 +47,6 @@
  */
 #include <float.h>
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -450,7 +449,7 @@ clm_status tree_grow(clm_tree *tree, int32_t *rows, int64_t n_rows)
     grower g = {0};
     g.tree = tree;
     g.rows = rows;
-    g.n_threads = tree->params.n_threads > 0 ? tree->params.n_threads : omp_get_max_threads();
+    g.n_threads = util_threads(tree->params.n_threads);
     g.scratch = malloc((size_t)g.n_threads * hsize * sizeof *g.scratch);
     int64_t *root_hist = malloc((size_t)hsize * sizeof *root_hist);
     clm_status st = CLM_OK;

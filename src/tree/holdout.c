@@ -10,15 +10,6 @@
 
 #include "tree/tree_internal.h"
 
-uint64_t tree_mix64(uint64_t x)
-{
-    /* splitmix64 finaliser. */
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
 void tree_holdout_split(const uint8_t *y, int64_t n_rows, int n_classes,
                         double fraction, uint64_t seed, uint8_t *holdout,
                         int32_t *train, int64_t *n_train, int32_t *test,
@@ -29,12 +20,12 @@ void tree_holdout_split(const uint8_t *y, int64_t n_rows, int n_classes,
         remaining[y[i]]++;
     for (int k = 0; k < n_classes; k++)
         needed[k] = (int64_t)llround(fraction * (double)remaining[k]);
-    uint64_t key = tree_mix64(seed ^ 0x686f6c646f7574ULL);
+    uint64_t key = util_splitmix64(seed ^ 0x686f6c646f7574ULL);
     int64_t nt = 0, ns = 0;
     for (int64_t i = 0; i < n_rows; i++) {
         int k = y[i];
         /* Uniform in [0, 1) with 53 bits. */
-        double u = (double)(tree_mix64(key + (uint64_t)i) >> 11) * 0x1.0p-53;
+        double u = (double)(util_splitmix64(key + (uint64_t)i) >> 11) * 0x1.0p-53;
         int pick = needed[k] > 0 && u * (double)remaining[k] < (double)needed[k];
         remaining[k]--;
         if (pick) {

@@ -62,12 +62,12 @@ clm_status tree_compute_importance(clm_tree *tree, const int32_t *test, int64_t 
             continue;
         double drop = 0.0;
         for (int rep = 0; rep < repeats; rep++) {
-            uint64_t key = tree_mix64(tree->params.seed ^ tree_mix64(((uint64_t)f << 32) | (uint64_t)rep));
+            uint64_t key = util_splitmix64(tree->params.seed ^ util_splitmix64(((uint64_t)f << 32) | (uint64_t)rep));
             for (int64_t i = 0; i < n_test; i++)
                 perm[i] = (int32_t)i;
             /* Fisher-Yates with a counter-based stream: reproducible. */
             for (int64_t i = n_test - 1; i > 0; i--) {
-                uint64_t u = tree_mix64(key + (uint64_t)i);
+                uint64_t u = util_splitmix64(key + (uint64_t)i);
                 int64_t j = (int64_t)(u % (uint64_t)(i + 1));
                 int32_t t = perm[i];
                 perm[i] = perm[j];

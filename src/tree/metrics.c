@@ -23,8 +23,7 @@ clm_status tree_leaf_counts(const clm_tree *tree, const int32_t *rows, int64_t n
 {
     const int K = tree->data.n_classes, F = tree->data.n_features;
     const int64_t size = (int64_t)tree->n_nodes * K;
-    const int n_threads = tree->params.n_threads > 0 ? tree->params.n_threads
-                                                     : omp_get_max_threads();
+    const int n_threads = util_threads(tree->params.n_threads);
     int64_t *local = calloc((size_t)n_threads * size, sizeof *local);
     if (!local)
         return clm_error(CLM_E_NOMEM, "tree: out of memory for leaf counts");

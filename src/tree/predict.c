@@ -3,7 +3,6 @@
  * (training and holdout rows, whose bins are kept by the model).
  */
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,8 +85,7 @@ clm_status clm_tree_predict_training(const clm_tree *tree, int64_t row0, int64_t
         return clm_error(CLM_E_PARAM, "tree: training rows [%lld, %lld) out of range",
                          (long long)row0, (long long)(row0 + n_rows));
     const int K = tree->data.n_classes, F = tree->data.n_features;
-    const int n_threads = tree->params.n_threads > 0 ? tree->params.n_threads
-                                                     : omp_get_max_threads();
+    const int n_threads = util_threads(tree->params.n_threads);
     #pragma omp parallel for schedule(static) num_threads(n_threads)
     for (int64_t i = 0; i < n_rows; i++) {
         int leaf = tree_leaf_of(tree, tree->data.bins + (row0 + i) * F, -1, 0);

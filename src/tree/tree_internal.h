@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "clmseg/tree.h"
+#include "core/util_internal.h"
 #include "kernels.h"
 
 #define TREE_MAX_VALUE_BINS (CLM_TREE_MAX_BINS - 1)
@@ -128,7 +129,6 @@ void tree_holdout_split(const uint8_t *y, int64_t n_rows, int n_classes,
                         int32_t *train, int64_t *n_train, int32_t *test,
                         int64_t *n_test);
 
-uint64_t tree_mix64(uint64_t x);
 
 /* ---- histogram.c ---- */
 
@@ -258,6 +258,8 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
                          clm_tree **out);
 
 double tree_now(void);
-char *tree_strdup(const char *s);
+/* The old name of util_strdup, kept for fit_table.c (owned elsewhere);
+ * new code calls util_strdup. */
+#define tree_strdup util_strdup
 
 #endif /* CLMSEG_TREE_INTERNAL_H */

@@ -125,16 +125,19 @@ static void test_bad_parameters(void **state)
     } cases[] = {
         {"--rows 0", "--rows: 0 is out of range"},
         {"--rows -5", "--rows: -5 is out of range"},
-        {"--rows many", "--rows: 'many' is not an integer"},
-        {"--rows 1.5", "--rows: '1.5' is not an integer"},
+        {"--rows many", "bad number for --rows: 'many'"},
+        {"--rows 1.5", "bad number for --rows: '1.5'"},
+        {"--rows=many", "bad number for --rows: 'many'"},
         {"--branches 0", "--branches: 0 is out of range"},
         {"--branches 100001", "--branches: 100001 is out of range"},
         {"--segments 65", "--segments: 65 is out of range"},
         {"--segments 0", "--segments: 0 is out of range"},
         {"--threads 0", "--threads: 0 is out of range"},
         {"--block-rows 0", "--block-rows: 0 is out of range"},
-        {"--rows", "option --rows needs a value"},
-        {"--colour blue", "unknown option or argument '--colour'"},
+        {"--rows", "option '--rows' needs a value"},
+        {"--colour blue", "unknown option '--colour'"},
+        {"--quiet=yes", "option '--quiet' takes no value"},
+        {"extra.h5", "unexpected argument 'extra.h5'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *err = NULL;
