@@ -20,6 +20,7 @@
 #include <stdlib.h>
 
 #include "kmeans/kmeans_internal.h"
+#include "core/util_internal.h"
 
 void km_features_free(km_features *f)
 {
@@ -47,15 +48,6 @@ static int is_excluded(const char *name, const clm_kmeans_columns *c)
         if (skip[i] && !strcmp(name, skip[i]))
             return 1;
     return 0;
-}
-
-static char *copy_string(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c)
-        memcpy(c, s, n);
-    return c;
 }
 
 clm_status km_features_select(const clm_table *table, const clm_kmeans_columns *p,
@@ -89,7 +81,7 @@ clm_status km_features_select(const clm_table *table, const clm_kmeans_columns *
                 if (f->columns[j] == col)
                     return clm_error(CLM_E_PARAM, "k-means: feature '%s' is listed twice", name);
             f->columns[i] = col;
-            f->names[i] = copy_string(info->name);
+            f->names[i] = util_strdup(info->name);
             f->n_features = i + 1;
             if (!f->names[i])
                 return clm_error(CLM_E_NOMEM, "k-means: out of memory");
@@ -100,7 +92,7 @@ clm_status km_features_select(const clm_table *table, const clm_kmeans_columns *
             if (info->kind != CLM_KIND_NUMERIC || is_excluded(info->name, p))
                 continue;
             f->columns[f->n_features] = col;
-            f->names[f->n_features] = copy_string(info->name);
+            f->names[f->n_features] = util_strdup(info->name);
             if (!f->names[f->n_features++])
                 return clm_error(CLM_E_NOMEM, "k-means: out of memory");
         }

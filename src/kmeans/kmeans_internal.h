@@ -19,6 +19,7 @@
 #include "clmseg/kmeans.h"
 #include "clmseg/textfile.h"
 #include "kernels.h"
+#include "core/util_internal.h"
 
 /* The data a pass walks. */
 typedef struct km_data {
@@ -134,11 +135,7 @@ clm_status km_silhouette(const km_data *data, const float *centroids, int k,
 
 static inline uint64_t km_mix(uint64_t x)
 {
-    /* splitmix64 finaliser */
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
+    return util_splitmix64(x);
 }
 
 static inline uint64_t km_hash3(uint64_t a, uint64_t b, uint64_t c)
@@ -164,7 +161,7 @@ static inline void km_rng_seed(km_rng *rng, uint64_t seed, uint64_t stream)
 
 static inline uint64_t km_rng_next(km_rng *rng)
 {
-    rng->state += 0x9E3779B97F4A7C15ull;
+    rng->state += UTIL_SPLITMIX_GAMMA;
     return km_mix(rng->state);
 }
 

@@ -15,82 +15,20 @@
 #include "io/io_internal.h"
 #include "kmeans/kmeans_internal.h"
 
-/* Reads a 1-D string attribute (variable or fixed length) into names. */
-static int read_names(hid_t obj, const char *attr_name, int expected, char **names)
+/* The names of the string-array attribute `attr` of obj, exactly
+ * `expected` of them, into names[0..expected) (owned copies); 0 / -1. */
+static int read_names(hid_t obj, const char *attr, int expected, char **names)
 {
-    hid_t attr = H5Aopen(obj, attr_name, H5P_DEFAULT);
-    if (attr < 0)
+    char **read = NULL;
+    int64_t n = io_h5_attr_strings(obj, attr, &read);
+    if (n != expected) {
+        io_h5_strings_free(n > 0 ? read : NULL);
         return -1;
-    hid_t ftype = H5Aget_type(attr), space = H5Aget_space(attr);
-    hssize_t count = H5Sget_simple_extent_npoints(space);
-    int ok = count == expected && H5Tget_class(ftype) == H5T_STRING;
-    if (ok && H5Tis_variable_str(ftype) > 0) {
-        char **tmp = calloc((size_t)count, sizeof(char *));
-        hid_t mtype = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mtype, H5T_VARIABLE);
-        H5Tset_cset(mtype, H5Tget_cset(ftype)); /* HDF5 does not convert ASCII <-> UTF-8 */
-        ok = tmp && H5Aread(attr, mtype, tmp) >= 0;
-        for (int j = 0; ok && j < expected; j++) {
-            size_t n = strlen(tmp[j]) + 1;
-            names[j] = malloc(n);
-            if (names[j])
-                memcpy(names[j], tmp[j], n);
-            ok = names[j] != NULL;
-        }
-        if (tmp && ok)
-            H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, tmp);
-        free(tmp);
-        H5Tclose(mtype);
-    } else if (ok) {
-        size_t size = H5Tget_size(ftype);
-        char *buf = calloc((size_t)count, size + 1);
-        hid_t mtype = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mtype, size + 1);
-        H5Tset_cset(mtype, H5Tget_cset(ftype));
-        ok = buf && H5Aread(attr, mtype, buf) >= 0;
-        for (int j = 0; ok && j < expected; j++) {
-            names[j] = malloc(size + 1);
-            if (names[j]) {
-                memcpy(names[j], buf + (size + 1) * (size_t)j, size + 1);
-                names[j][size] = '\0';
-            }
-            ok = names[j] != NULL;
-        }
-        free(buf);
-        H5Tclose(mtype);
     }
-    H5Sclose(space);
-    H5Tclose(ftype);
-    H5Aclose(attr);
-    return ok ? 0 : -1;
-}
-
-static int read_f64_attr(hid_t obj, const char *name, int expected, double *out)
-{
-    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
-    if (attr < 0)
-        return -1;
-    hid_t space = H5Aget_space(attr);
-    int ok = H5Sget_simple_extent_npoints(space) == expected &&
-             H5Aread(attr, H5T_NATIVE_DOUBLE, out) >= 0;
-    H5Sclose(space);
-    H5Aclose(attr);
-    return ok ? 0 : -1;
-}
-
-/* The index in names[0..n) of the one-string attribute `attr` of obj, or
- * `fallback` when it is absent or names nothing known (files written
- * before the attribute existed). */
-static int read_choice(hid_t obj, const char *attr, const char *const *names, int n, int fallback)
-{
-    char *value[1] = {NULL};
-    int choice = fallback;
-    if (read_names(obj, attr, 1, value) == 0)
-        for (int i = 0; i < n; i++)
-            if (!strcmp(value[0], names[i]))
-                choice = i;
-    free(value[0]);
-    return choice;
+    for (int j = 0; j < expected; j++)
+        names[j] = read[j];
+    free(read); /* the strings now belong to names */
+    return 0;
 }
 
 int clm_kmeans_saved_in(const char *path, const char *group)
@@ -160,17 +98,17 @@ clm_status clm_kmeans_load(const char *path, const char *group, int32_t n_thread
             st = clm_error(CLM_E_FORMAT, "%s: cannot read %s", path, name);
         else if (!st && read_names(ds, "features", m->n_features, f->names) != 0)
             st = clm_error(CLM_E_FORMAT, "%s: %s lacks its 'features' attribute", path, name);
-        else if (!st && (read_f64_attr(grp, "scale_center", m->n_features, f->center) ||
-                         read_f64_attr(grp, "scale_scale", m->n_features, f->scale) ||
-                         read_f64_attr(grp, "feature_mean", m->n_features, f->mean)))
+        else if (!st && (io_h5_attr_f64(grp, "scale_center", m->n_features, f->center) ||
+                         io_h5_attr_f64(grp, "scale_scale", m->n_features, f->scale) ||
+                         io_h5_attr_f64(grp, "feature_mean", m->n_features, f->mean)))
             st = clm_error(CLM_E_FORMAT, "%s: %s lacks the standardisation attributes (scale_center, scale_scale, feature_mean)",
                            path, group);
         else if (!st) {
-            m->params.missing = (clm_missing_policy)read_choice(grp, "missing", km_missing_names, 3,
+            m->params.missing = (clm_missing_policy)io_h5_attr_choice(grp, "missing", km_missing_names, 3,
                                                                 CLM_MISSING_FAIL);
             /* the product the fit used; AUTO for files older than the
              * attribute, which is what those fits used */
-            m->product = read_choice(grp, "product", km_product_names, 3, KM_PRODUCT_AUTO);
+            m->product = io_h5_attr_choice(grp, "product", km_product_names, 3, KM_PRODUCT_AUTO);
         }
         for (int j = 0; !st && j < m->n_features; j++)
             if (!(f->scale[j] > 0.0) || !isfinite(f->center[j]))

@@ -15,10 +15,11 @@
 #include <stdlib.h>
 
 #include "kmeans/kmeans_internal.h"
+#include "core/util_internal.h"
 
 int km_threads(int n_threads)
 {
-    return n_threads > 0 ? n_threads : omp_get_max_threads();
+    return util_threads(n_threads);
 }
 
 void km_data_init(km_data *data, const float *rows, const float *weights,

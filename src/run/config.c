@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "run/config_internal.h"
+#include "core/util_internal.h"
 
 typedef struct entry {
     char *value;
@@ -23,15 +24,6 @@ struct clm_config {
     entry *entries;
 };
 
-static char *dup_string(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static int find_key(const clm_config *c, const char *name)
 {
     for (int i = 0; i < c->n_keys; i++)
@@ -42,7 +34,7 @@ static int find_key(const clm_config *c, const char *name)
 
 static clm_status store(clm_config *c, int i, const char *value, const char *origin)
 {
-    char *v = dup_string(value);
+    char *v = util_strdup(value);
     if (!v)
         return clm_error(CLM_E_NOMEM, "out of memory reading the configuration");
     free(c->entries[i].value);
