@@ -47,3 +47,19 @@ void run_out_path(const char *outdir, const char *name, char *out, size_t cap)
 {
     snprintf(out, cap, "%s/%s", outdir, name);
 }
+
+clm_status run_text_open(const char *outdir, const char *name, const char *input, clm_textfile **out)
+{
+    char path[4096];
+    run_out_path(outdir, name, path, sizeof path);
+    return clm_textfile_open(path, (const char *const[]){input, NULL}, out);
+}
+
+clm_status run_text_finish(clm_textfile *file, clm_status status)
+{
+    if (status) {
+        clm_textfile_abort(file);
+        return status;
+    }
+    return clm_textfile_commit(file);
+}

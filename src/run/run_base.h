@@ -8,6 +8,9 @@
 
 #include <stddef.h>
 
+#include "clmseg/status.h"
+#include "clmseg/textfile.h"
+
 #define RUN_MAX_STEPS 16
 
 typedef struct run_step_record {
@@ -33,5 +36,13 @@ void run_clock_end(run_clock *clock);
 
 /* "<outdir>/<name>" into out (cap bytes). */
 void run_out_path(const char *outdir, const char *name, char *out, size_t cap);
+
+/* Opens the text output OUTDIR/<name> under its temporary name, refusing
+ * to overwrite `input`. */
+clm_status run_text_open(const char *outdir, const char *name, const char *input, clm_textfile **out);
+
+/* Commits `file` when `status` is CLM_OK, else aborts it; returns the
+ * status of the whole write. */
+clm_status run_text_finish(clm_textfile *file, clm_status status);
 
 #endif /* CLMSEG_RUN_BASE_H */

@@ -251,39 +251,26 @@ clm_status run_write_warning_csv(run_ctx *ctx)
 
 clm_status run_write_text_outputs(run_ctx *ctx)
 {
-    const char *const inputs[] = {ctx->input, NULL};
-    char path[4096];
     clm_textfile *tf = NULL;
-    run_out_path(ctx->outdir, "tree_rules.txt", path, sizeof path);
-    clm_status s = clm_textfile_open(path, inputs, &tf);
-    if (!s) {
-        s = clm_tree_write_rules(ctx->tree, clm_textfile_stream(tf));
-        if (s) clm_textfile_abort(tf); else s = clm_textfile_commit(tf);
-    }
+    clm_status s = run_text_open(ctx->outdir, "tree_rules.txt", ctx->input, &tf);
+    if (!s)
+        s = run_text_finish(tf, clm_tree_write_rules(ctx->tree, clm_textfile_stream(tf)));
     const char *names[2] = {"survival_segment.csv", "survival_branch.csv"};
     clm_survival *surv[2] = {ctx->surv_segment, ctx->surv_branch};
     for (int i = 0; i < 2 && !s; i++) {
-        run_out_path(ctx->outdir, names[i], path, sizeof path);
-        s = clm_textfile_open(path, inputs, &tf);
-        if (!s) {
-            s = clm_survival_write_csv(surv[i], clm_textfile_stream(tf));
-            if (s) clm_textfile_abort(tf); else s = clm_textfile_commit(tf);
-        }
+        s = run_text_open(ctx->outdir, names[i], ctx->input, &tf);
+        if (!s)
+            s = run_text_finish(tf, clm_survival_write_csv(surv[i], clm_textfile_stream(tf)));
     }
     return s;
 }
 
-
 clm_status run_write_segments_csv(run_ctx *ctx)
 {
-    char path[4096];
-    run_out_path(ctx->outdir, "segments.csv", path, sizeof path);
     clm_textfile *tf = NULL;
-    clm_status s = clm_textfile_open(path, (const char *const[]){ctx->input, NULL}, &tf);
-    if (!s) {
-        s = clm_kmeans_write_csv(ctx->kmeans, clm_textfile_stream(tf));
-        if (s) clm_textfile_abort(tf); else s = clm_textfile_commit(tf);
-    }
+    clm_status s = run_text_open(ctx->outdir, "segments.csv", ctx->input, &tf);
+    if (!s)
+        s = run_text_finish(tf, clm_kmeans_write_csv(ctx->kmeans, clm_textfile_stream(tf)));
     return s;
 }
 
@@ -298,14 +285,12 @@ clm_status run_write_reports(run_ctx *ctx)
 
 clm_status run_write_config_used(run_ctx *ctx)
 {
-    char path[4096];
-    run_out_path(ctx->outdir, "config.used", path, sizeof path);
     clm_textfile *f = NULL;
-    clm_status s = clm_textfile_open(path, (const char *const[]){ctx->input, NULL}, &f);
+    clm_status s = run_text_open(ctx->outdir, "config.used", ctx->input, &f);
     if (!s) {
         fprintf(clm_textfile_stream(f), "# clmseg %s: settings of the run of %s\n\n", CLMSEG_VERSION, ctx->input);
         clm_config_write(ctx->config, clm_textfile_stream(f));
-        s = clm_textfile_commit(f);
+        s = run_text_finish(f, CLM_OK);
     }
     return s;
 }
