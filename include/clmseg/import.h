@@ -2,7 +2,7 @@
  * clmseg/import.h — CSV to columnar HDF5.
  *
  * clm_import_csv() converts a CSV file with a header row into an HDF5 file
- * in the input schema of DESIGN §3 (one 1-D dataset per column in one
+ * in the input schema of docs/design.md §3 (one 1-D dataset per column in one
  * group).  Quoting follows RFC 4180 (fields in double quotes may hold
  * commas, doubled quotes and newlines).  Column types are inferred over the
  * whole file: integer (int64), float (float64) or text; a text column

@@ -1,6 +1,6 @@
 /*
  * clmseg/lifecycle.h — value tiers, lifecycle stages A–E and branch health
- * scores: the customer-lifecycle vocabulary of DESIGN §1 turned into rules
+ * scores: the customer-lifecycle vocabulary of docs/design.md §1 turned into rules
  * that are documented, configurable and testable by hand.
  *
  * This header is an umbrella: tiers (clm_tier_*) are in clmseg/tiers.h,

@@ -1,5 +1,5 @@
 /*
- * clmseg/run.h — the quarterly run: every step of DESIGN §1 on one quarter.
+ * clmseg/run.h — the quarterly run: every step of docs/design.md §1 on one quarter.
  *
  * clm_run() validates the table, segments it (k-means), assigns value
  * tiers and lifecycle stages, trains the churn tree, estimates survival and

@@ -3,7 +3,7 @@
  *
  * Every public function that can fail returns a clm_status: 0 on success, a
  * negative code otherwise.  Codes come in two groups that map onto the exit
- * codes of the command line (DESIGN §5):
+ * codes of the command line (docs/design.md §5):
  *
  *   -1 .. -99    the input or the request is wrong      -> exit 1
  *   -100 ..      a resource or internal failure          -> exit 2

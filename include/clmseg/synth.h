@@ -1,7 +1,7 @@
 /*
  * clmseg/synth.h — a deterministic generator of realistic quarters.
  *
- * clm_synth_write() writes a quarter in the input schema of DESIGN §3 to
+ * clm_synth_write() writes a quarter in the input schema of docs/design.md §3 to
  * an HDF5 file: group /subscribers with the required columns, arpu_prev,
  * the categorical branch and plan, and the usage / value / early-warning
  * features; group /truth with the latent segment and the lifecycle stage

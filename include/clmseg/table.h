@@ -2,7 +2,7 @@
  * clmseg/table.h — reading a quarter's columnar subscriber table.
  *
  * An input is one HDF5 file with one group (default "/subscribers") holding
- * one 1-D dataset per column, all of the same length (DESIGN §3).  A column
+ * one 1-D dataset per column, all of the same length (docs/design.md §3).  A column
  * is *numeric* (any HDF5 integer or float type) or *categorical* (an integer
  * code dataset with a string-array attribute "categories"; code -1 means
  * missing).  Missing numeric values are NaN.

@@ -4,7 +4,7 @@
  * Every output is written under a temporary name in the same folder
  * ("<name>.tmp.<pid>.<n>") and renamed over the final name only by the
  * commit call, so a failed or interrupted run never leaves a half-written
- * file under the final name (DESIGN §4).  An output whose path names the
+ * file under the final name (docs/design.md §4).  An output whose path names the
  * same file as one of the inputs (same device and inode, or the same
  * path) is refused with CLM_E_OVERWRITE before anything is written.
  *

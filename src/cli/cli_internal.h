@@ -4,7 +4,7 @@
  * reporting and the progress display.
  *
  * Each command lives in its own cmd_<name>.c and has the signature of
- * cli_command_fn; it returns the process exit code (0, 1 or 2, DESIGN §5).
+ * cli_command_fn; it returns the process exit code (0, 1 or 2, docs/design.md §5).
  */
 #ifndef CLMSEG_CLI_INTERNAL_H
 #define CLMSEG_CLI_INTERNAL_H

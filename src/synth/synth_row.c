@@ -61,7 +61,7 @@ uint8_t synth_stage_of(const synth_row *row)
         return SYNTH_STAGE_E;
     if (row->tenure_months < SYNTH_STAGE_A_MONTHS)
         return SYNTH_STAGE_A;
-    /* Early-warning signals of DESIGN §1, any one of them is a decline. */
+    /* Early-warning signals of docs/design.md §1, any one of them is a decline. */
     int arpu_drop = (double)row->arpu < SYNTH_STAGE_D_ARPU * (double)row->arpu_prev;
     int contact_drop = 10 * (int64_t)row->contacts_now < 7 * (int64_t)row->contacts_prev;
     if (arpu_drop || contact_drop || row->suspensions > 0 || row->plan_downgrades > 0 ||

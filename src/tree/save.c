@@ -1,5 +1,5 @@
 /*
- * save.c — writing a fitted tree into a results file (DESIGN §4): node
+ * save.c — writing a fitted tree into a results file (docs/design.md §4): node
  * arrays, feature names, kinds and categorical dictionaries, class labels,
  * importance, confusion matrix, and the parameters and holdout metrics as
  * attributes of the group.  clm_tree_apply_saved (apply.c) reads them back.

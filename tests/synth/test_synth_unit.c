@@ -374,7 +374,7 @@ static void test_write_refuses_input(void **state)
     p.n_branches = 12;
     assert_int_equal(clm_synth_write(&p, path, NULL), CLM_OK);
 
-    /* The data layer sees the schema of DESIGN §3: categorical branch and
+    /* The data layer sees the schema of docs/design.md §3: categorical branch and
      * plan with their dictionaries, and the row values of synth_row_draw. */
     clm_table *table = NULL;
     assert_int_equal(clm_table_open(path, NULL, &table), CLM_OK);
