@@ -5,7 +5,8 @@
  *
  * This header is an umbrella: tiers (clm_tier_*) are in clmseg/tiers.h,
  * stages (clm_stage_*) in clmseg/stages.h, branch health (clm_health_*) in
- * clmseg/health.h; it declares only the applier of saved rules.
+ * clmseg/health.h; it declares the lifecycle model: the tier thresholds
+ * and stage rules of a run, saved and reapplied to a new quarter.
  *
  * These functions work on arrays already in memory (one row block, or one
  * row per branch); the quarterly run streams the table through them.  They
@@ -27,15 +28,49 @@
 extern "C" {
 #endif
 
-/* The lifecycle applier of `clmseg predict`: when `results_path` holds a
- * quarterly run's /value and /lifecycle groups, computes the value tier
- * (with the saved ARPU thresholds, not new quantiles) and the stage (with
- * the saved rules and column names) of every row of `input`, writes
- * /value/tier and /lifecycle/stage to `output`, and sets *applied to 1.
- * Without them *applied = 0 and CLM_OK.  Errors: CLM_E_FORMAT (unreadable
- * saved rules), CLM_E_SCHEMA (event, tenure or ARPU column missing), I/O. */
-CLM_API clm_status clm_lifecycle_apply_saved(const char *results_path, const clm_table *input,
-                                             clm_writer *output, int n_threads, int *applied);
+/* ---- the lifecycle model: tiers and stages as a saved, reusable rule set */
+
+/* The columns the stage rules and tiers read (clm_stage_inputs order).
+ * event, time and arpu are required; a NULL or "" signal column is off. */
+typedef struct clm_lifecycle_columns {
+    const char *event, *time, *arpu, *arpu_prev, *suspensions, *plan_downgrades,
+        *contacts_now, *contacts_prev, *complaints;
+    const char *event_level;  /* categorical event: the level that means churned */
+} clm_lifecycle_columns;
+
+typedef struct clm_lifecycle clm_lifecycle;
+
+/* A lifecycle model from its rules, its tier thresholds (high ARPU >=
+ * high_min, low ARPU < low_max) and its columns (names copied).  Errors:
+ * CLM_E_PARAM (bad rules, thresholds or a required column missing),
+ * CLM_E_NOMEM. */
+CLM_API clm_status clm_lifecycle_create(const clm_stage_rules *rules, double high_min, double low_max,
+                                        const clm_lifecycle_columns *columns, clm_lifecycle **out);
+
+/* Writes the model as the /value and /lifecycle groups of a results file:
+ * the thresholds, rules, rule names, columns and event level as
+ * attributes, and, when `tier` / `stage` are not NULL, the per-row
+ * datasets /value/tier and /lifecycle/stage (n_rows each). */
+CLM_API clm_status clm_lifecycle_save(const clm_lifecycle *model, clm_writer *writer,
+                                      const uint8_t *tier, const uint8_t *stage, int64_t n_rows);
+
+/* 1 when the results file `path` holds /value and /lifecycle, else 0. */
+CLM_API int clm_lifecycle_saved_in(const char *path);
+
+/* Reads a model saved by clm_lifecycle_save.  Errors: CLM_E_OPEN,
+ * CLM_E_FORMAT (groups or attributes missing), CLM_E_NOMEM. */
+CLM_API clm_status clm_lifecycle_load(const char *path, clm_lifecycle **out);
+
+/* Tier and stage of every row of an open table (columns matched by name,
+ * read in blocks on the calling thread): tier and stage hold
+ * clm_table_n_rows(table) values.  Tiers use the saved thresholds, not new
+ * quantiles, so a subscriber whose ARPU did not change keeps his tier.
+ * Errors: CLM_E_SCHEMA (a required column missing), read errors. */
+CLM_API clm_status clm_lifecycle_predict_table(const clm_lifecycle *model, const clm_table *table,
+                                               uint8_t *tier, uint8_t *stage);
+
+/* Frees the model; NULL is fine. */
+CLM_API void clm_lifecycle_free(clm_lifecycle *model);
 
 #ifdef __cplusplus
 }

@@ -69,13 +69,38 @@ static clm_status apply_kmeans(const char *results_path, const clm_table *input,
     return st;
 }
 
+/* The lifecycle applier: the saved thresholds and rules loaded, every row
+ * tiered and staged, both columns written. */
+static clm_status apply_lifecycle(const char *results_path, const clm_table *input, clm_writer *output,
+                                  int n_threads, int *applied)
+{
+    (void)n_threads;
+    *applied = 0;
+    if (!clm_lifecycle_saved_in(results_path))
+        return CLM_OK;
+    clm_lifecycle *model = NULL;
+    clm_status st = clm_lifecycle_load(results_path, &model);
+    const int64_t n = clm_table_n_rows(input);
+    uint8_t *tier = malloc((size_t)(n > 0 ? n : 1)), *stage = malloc((size_t)(n > 0 ? n : 1));
+    if (!st && (!tier || !stage))
+        st = clm_error(CLM_E_NOMEM, "predict: out of memory");
+    if (!st) st = clm_lifecycle_predict_table(model, input, tier, stage);
+    if (!st) st = clm_lifecycle_save(model, output, tier, stage, n);
+    if (!st)
+        *applied = 1;
+    free(tier);
+    free(stage);
+    clm_lifecycle_free(model);
+    return st;
+}
+
 static const struct {
     const char *group;      /* what the model writes, for messages */
     predict_applier apply;
 } appliers[] = {
     {"/segments", apply_kmeans},
     {"/churn", clm_tree_apply_saved},
-    {"/lifecycle", clm_lifecycle_apply_saved},
+    {"/lifecycle", apply_lifecycle},
 };
 
 static const char *const predict_usage =

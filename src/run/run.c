@@ -28,6 +28,7 @@ static void free_ctx(run_ctx *ctx)
     free(ctx->branch_names);
     free(ctx->branch);
     clm_kmeans_free(ctx->kmeans);
+    clm_lifecycle_free(ctx->lifecycle);
     free(ctx->kmeans_features);
     free(ctx->tree_features);
     free(ctx->tier);

@@ -92,6 +92,7 @@ typedef struct run_ctx {
 
     /* Models. */
     clm_kmeans *kmeans;
+    clm_lifecycle *lifecycle;     /* tier thresholds and stage rules     */
     clm_tree *tree;
     clm_survival *surv_segment, *surv_branch;
     run_branch *branches;

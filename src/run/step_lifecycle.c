@@ -147,6 +147,12 @@ clm_status run_tiers_and_stages(run_ctx *ctx)
     s = clm_table_read_f32(ctx->table, clm_table_find(ctx->table, ctx->col_arpu), 0, n, arpu);
     if (!s) s = clm_tier_thresholds(&ctx->tiers, arpu, n, &ctx->high_min, &ctx->low_max);
     if (!s) clm_tier_assign(ctx->high_min, ctx->low_max, arpu, n, ctx->tier);
+    if (!s) {
+        clm_lifecycle_columns lc = {ctx->col_event, ctx->col_time, ctx->col_arpu, ctx->col_arpu_prev,
+                                    ctx->col_susp, ctx->col_down, ctx->col_cnow, ctx->col_cprev,
+                                    ctx->col_compl, ctx->event_level};
+        s = clm_lifecycle_create(&ctx->stages, ctx->high_min, ctx->low_max, &lc, &ctx->lifecycle);
+    }
     if (s)
         return s;
 

@@ -80,36 +80,7 @@ clm_status run_write_results(run_ctx *ctx)
     if (s)
         return s;
     s = clm_kmeans_save(ctx->kmeans, w, "/segments");
-    if (!s) s = write_rows(w, "/value/tier", CLM_DT_UINT8, n, ctx->tier);
-    if (!s) s = clm_writer_attr_strings(w, "/value/tier", "tiers", clm_tier_names, CLM_N_TIERS);
-    if (!s) s = clm_writer_attr_f64(w, "/value", "high_min", ctx->high_min);
-    if (!s) s = clm_writer_attr_f64(w, "/value", "low_max", ctx->low_max);
-    if (!s) s = clm_writer_attr_string(w, "/value", "arpu_column", ctx->col_arpu);
-    if (!s) s = write_rows(w, "/lifecycle/stage", CLM_DT_UINT8, n, ctx->stage);
-    if (!s) {
-        /* The columns the rules read, in clm_stage_inputs order ("" = none),
-         * so `clmseg predict` can stage a new quarter the same way. */
-        const char *columns[] = {ctx->col_event, ctx->col_time, ctx->col_arpu,
-                                 ctx->col_arpu_prev ? ctx->col_arpu_prev : "", ctx->col_susp ? ctx->col_susp : "",
-                                 ctx->col_down ? ctx->col_down : "", ctx->col_cnow ? ctx->col_cnow : "",
-                                 ctx->col_cprev ? ctx->col_cprev : "", ctx->col_compl ? ctx->col_compl : ""};
-        s = clm_writer_attr_strings(w, "/lifecycle", "columns", columns, 9);
-        if (!s) s = clm_writer_attr_strings(w, "/lifecycle", "event_level",
-                                            (const char *const[]){ctx->event_level ? ctx->event_level : ""}, 1);
-    }
-    if (!s) s = clm_writer_attr_strings(w, "/lifecycle/stage", "stages", clm_stage_letters, CLM_N_STAGES);
-    if (!s) s = clm_writer_attr_strings(w, "/lifecycle/stage", "stage_names", clm_stage_names, CLM_N_STAGES);
-    if (!s) {
-        const double rules[] = {ctx->stages.new_months, ctx->stages.arpu_drop, ctx->stages.suspensions_min,
-                                ctx->stages.downgrades_min, ctx->stages.contact_drop, ctx->stages.complaints_min,
-                                ctx->stages.arpu_gain};
-        s = clm_writer_attr_f64_array(w, "/lifecycle", "rules", rules, 7);
-    }
-    if (!s) {
-        static const char *const rule_names[] = {"new_months", "arpu_drop", "suspensions_min", "downgrades_min",
-                                                 "contact_drop", "complaints_min", "arpu_gain"};
-        s = clm_writer_attr_strings(w, "/lifecycle", "rule_names", rule_names, 7);
-    }
+    if (!s) s = clm_lifecycle_save(ctx->lifecycle, w, ctx->tier, ctx->stage, n);
     if (!s) s = clm_tree_save(ctx->tree, w, "/churn");
     if (!s) s = write_rows(w, "/churn/probability", CLM_DT_FLOAT32, n, ctx->probability);
     if (!s) s = clm_survival_write_h5(ctx->surv_segment, w, "segment");
