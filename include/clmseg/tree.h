@@ -201,17 +201,27 @@ CLM_API clm_status clm_tree_write_json(const clm_tree *tree, FILE *out);
 
 /* ---- reapplying a saved tree -------------------------------------------- */
 
-/* Scores the rows of `input` with the tree saved in group "/churn" of the
- * results file `results_path` and writes "/churn/probability" (binary
- * target) or "/churn/class_probability" [N][K] into `output`.  Columns are
- * matched by name; categorical values by label (an unseen label, or a
- * missing value, follows the node's missing side).  *applied is set to 1,
- * or 0 (and CLM_OK returned) when the file holds no tree.  Errors:
- * CLM_E_OPEN / CLM_E_FORMAT (results file), CLM_E_SCHEMA (a feature column
- * missing from `input` or of another kind), CLM_E_NOMEM. */
-CLM_API clm_status clm_tree_apply_saved(const char *results_path,
-                                const clm_table *input, clm_writer *output,
-                                int n_threads, int *applied);
+/* 1 when `group` of the results file `path` holds a saved tree, else 0. */
+CLM_API int clm_tree_saved_in(const char *path, const char *group);
+
+/* Reads the tree saved by clm_tree_save in `group` ("/churn") of the
+ * results file `path`: node arrays, feature names and kinds, categorical
+ * dictionaries, class labels.  A loaded tree scores rows
+ * (clm_tree_predict_table) and gives its nodes; it has no training rows,
+ * so no metrics (NaN), importances or holdout, and its node count, depth
+ * and impurity arrays are NULL.  `n_threads` as in the params.  Errors:
+ * CLM_E_OPEN, CLM_E_FORMAT (no tree, malformed arrays), CLM_E_NOMEM. */
+CLM_API clm_status clm_tree_load(const char *path, const char *group, int n_threads, clm_tree **out);
+
+/* Class probabilities of every row of an open table with a fitted or
+ * loaded tree: out[i * n_classes + k], clm_table_n_rows(table) rows.
+ * Columns are matched by name; categorical values by label (an unseen
+ * label, or a missing value, follows the node's missing side).  Rows are
+ * read in blocks on the calling thread and routed in parallel.  Errors:
+ * CLM_E_SCHEMA (a feature column missing or of another kind), CLM_E_VALUE
+ * (a categorical code outside its dictionary, naming the row),
+ * CLM_E_NOMEM. */
+CLM_API clm_status clm_tree_predict_table(const clm_tree *tree, const clm_table *table, float *out);
 
 #ifdef __cplusplus
 }

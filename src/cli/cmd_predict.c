@@ -2,13 +2,13 @@
  * cmd_predict.c — `clmseg predict results.h5 newquarter.h5 -o scored.h5`:
  * reapplies every model saved in a results file to a new quarter.
  *
- * Models plug in through appliers with one signature,
- *     clm_status clm_<model>_apply_saved(const char *results_path,
- *         const clm_table *input, clm_writer *output, int n_threads,
- *         int *applied);
- * each writes its own groups to the shared output and sets *applied to 0
- * when results.h5 holds no model of its kind.  To add a model, add one
- * line to `appliers` below.  No applied model at all is an error.
+ * Each model plugs in through an applier of one signature, a composition
+ * of its estimator's load and predict (clm_kmeans_load +
+ * clm_kmeans_predict_table, clm_tree_load + clm_tree_predict_table,
+ * clm_lifecycle_load + clm_lifecycle_predict_table): it writes its own
+ * groups to the shared output and sets *applied to 0 when results.h5 holds
+ * no model of its kind.  To add a model, add one applier and one line to
+ * `appliers` below.  No applied model at all is an error.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +69,44 @@ static clm_status apply_kmeans(const char *results_path, const clm_table *input,
     return st;
 }
 
+/* The tree applier: the saved tree loaded, every row scored; a binary
+ * target writes /churn/probability (class 1), a multi-class one
+ * /churn/class_probability [N][K]. */
+static clm_status apply_tree(const char *results_path, const clm_table *input, clm_writer *output,
+                             int n_threads, int *applied)
+{
+    *applied = 0;
+    if (!clm_tree_saved_in(results_path, "/churn"))
+        return CLM_OK;
+    clm_tree *tree = NULL;
+    clm_status st = clm_tree_load(results_path, "/churn", n_threads, &tree);
+    const int64_t n = clm_table_n_rows(input);
+    const int K = st ? 0 : clm_tree_n_classes(tree);
+    float *probs = st ? NULL : malloc((size_t)(n > 0 ? n : 1) * (size_t)K * sizeof *probs);
+    if (!st && !probs)
+        st = clm_error(CLM_E_NOMEM, "predict: out of memory");
+    if (!st) st = clm_tree_predict_table(tree, input, probs);
+    if (!st && K == 2) {
+        /* the positive class, packed in place: entry i <- entry 2i + 1 */
+        for (int64_t i = 0; i < n; i++)
+            probs[i] = probs[2 * i + 1];
+        int column = -1;
+        st = clm_writer_column_create(output, "/churn/probability", CLM_DT_FLOAT32, n, &column);
+        for (int64_t row0 = 0; !st && row0 < n; row0 += CLM_BLOCK_ROWS) {
+            int64_t nb = n - row0 < CLM_BLOCK_ROWS ? n - row0 : CLM_BLOCK_ROWS;
+            st = clm_writer_column_write(output, column, row0, nb, probs + row0);
+        }
+    } else if (!st) {
+        const int64_t dims[2] = {n, K};
+        st = clm_writer_array(output, "/churn/class_probability", CLM_DT_FLOAT32, 2, dims, probs);
+    }
+    if (!st)
+        *applied = 1;
+    free(probs);
+    clm_tree_free(tree);
+    return st;
+}
+
 /* The lifecycle applier: the saved thresholds and rules loaded, every row
  * tiered and staged, both columns written. */
 static clm_status apply_lifecycle(const char *results_path, const clm_table *input, clm_writer *output,
@@ -99,7 +137,7 @@ static const struct {
     predict_applier apply;
 } appliers[] = {
     {"/segments", apply_kmeans},
-    {"/churn", clm_tree_apply_saved},
+    {"/churn", apply_tree},
     {"/lifecycle", apply_lifecycle},
 };
 

@@ -292,16 +292,23 @@ int clm_tree_n_leaves(const clm_tree *tree)
 {
     int n = 0;
     for (int i = 0; i < tree->n_nodes; i++)
-        n += tree->nodes[i].feature < 0;
+        n += tree->pub_feature[i] < 0;
     return n;
 }
 
 int clm_tree_depth(const clm_tree *tree)
 {
+    /* From the node links, so a loaded tree (no depth array) answers too:
+     * children come after their parents. */
+    int *depth = calloc((size_t)(tree->n_nodes > 0 ? tree->n_nodes : 1), sizeof *depth);
     int d = 0;
-    for (int i = 0; i < tree->n_nodes; i++)
-        if (tree->nodes[i].depth > d)
-            d = tree->nodes[i].depth;
+    for (int i = 0; depth && i < tree->n_nodes; i++) {
+        if (depth[i] > d)
+            d = depth[i];
+        if (tree->pub_feature[i] >= 0)
+            depth[tree->pub_left[i]] = depth[tree->pub_right[i]] = depth[i] + 1;
+    }
+    free(depth);
     return d;
 }
 
