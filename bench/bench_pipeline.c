@@ -14,7 +14,7 @@
  * its reads with — `clmseg kmeans`, `clmseg tree` and `clmseg survival
  * --by branch` — run separately on the same file with the run's own
  * settings (k 8, 100 iterations, impute; depth 6, 200 per leaf, 64 bins,
- * the run's tree features; horizon 36).  The line "pipeline_vs_parts"
+ * one permutation repeat, the run's tree features; horizon 36).  The line "pipeline_vs_parts"
  * gives the ratio run / sum of the parts (the data-flow issue's bar is
  * 0.85).  The program is found beside this one (../clmseg) or by
  * --clmseg PATH.
@@ -81,7 +81,7 @@ static double run_parts(const char *clmseg, const char *quarter, const char *dir
     if ((s = timed("kmeans", cmd)) < 0) return -1;
     total += s;
     snprintf(cmd, sizeof cmd, "%s tree %s -o %s/clmseg-bench-part-tree.h5 --max-depth 6 --min-leaf 200 --bins 64 "
-             "--test-fraction 0.2 --seed 42 --features %s --quiet > /dev/null", clmseg, quarter, dir, features);
+             "--test-fraction 0.2 --permutation-repeats 1 --seed 42 --features %s --quiet > /dev/null", clmseg, quarter, dir, features);
     if ((s = timed("tree", cmd)) < 0) return -1;
     total += s;
     snprintf(cmd, sizeof cmd, "%s survival %s -o %s/clmseg-bench-part-survival.h5 --by branch --horizon 36 "

@@ -39,6 +39,7 @@ static const char *const usage_text =
     "  --test-fraction F      stratified holdout share in [0, 1) (default 0.2)\n"
     "  --bins B               bins per feature incl. missing, 2..256 (default 256)\n"
     "  --features a,b,...     feature columns (default: all but target and id)\n"
+    "  --permutation-repeats R  holdout permutation-importance repeats (default 3; 0: skip)\n"
     "  --seed X               holdout / permutation seed (default 42)\n"
     "  --threads T            threads (default: all cores)\n"
     "  --quiet                no progress on stderr\n"
@@ -180,7 +181,7 @@ fail:
 enum {
     OPT_GROUP = CLI_OPT_FIRST, OPT_TARGET, OPT_TARGET_LEVEL, OPT_CRITERION, OPT_MAX_DEPTH,
     OPT_MIN_LEAF, OPT_MIN_GAIN, OPT_MAX_LEAVES, OPT_CLASS_WEIGHT, OPT_CCP_ALPHA,
-    OPT_TEST_FRACTION, OPT_BINS, OPT_FEATURES
+    OPT_TEST_FRACTION, OPT_BINS, OPT_FEATURES, OPT_PERMUTATION_REPEATS
 };
 
 static const struct option tree_options[] = {
@@ -198,6 +199,7 @@ static const struct option tree_options[] = {
     {"test-fraction", required_argument, NULL, OPT_TEST_FRACTION},
     {"bins", required_argument, NULL, OPT_BINS},
     {"features", required_argument, NULL, OPT_FEATURES},
+    {"permutation-repeats", required_argument, NULL, OPT_PERMUTATION_REPEATS},
     CLI_COMMON_OPTIONS,
     {NULL, 0, NULL, 0},
 };
@@ -232,6 +234,8 @@ static int tree_option(int c, const char *v, clm_tree_params *params, clm_tree_c
     case OPT_MIN_LEAF: return cli_parse_i64("tree", "--min-leaf", v, 1, INT64_MAX, &params->min_leaf) != 0;
     case OPT_MAX_LEAVES: return cli_parse_int("tree", "--max-leaves", v, 2, 1 << 30, &params->max_leaves) != 0;
     case OPT_BINS: return cli_parse_int("tree", "--bins", v, 2, CLM_TREE_MAX_BINS, &params->n_bins) != 0;
+    case OPT_PERMUTATION_REPEATS:
+        return cli_parse_int("tree", "--permutation-repeats", v, 0, 100, &params->permutation_repeats) != 0;
     case OPT_MIN_GAIN: return cli_parse_f64("tree", "--min-gain", v, 0.0, INFINITY, &params->min_gain) != 0;
     case OPT_CCP_ALPHA: return cli_parse_f64("tree", "--ccp-alpha", v, 0.0, 1e300, &params->ccp_alpha) != 0;
     case OPT_TEST_FRACTION:
