@@ -10,7 +10,7 @@
  * at a time in CLM_BLOCK_ROWS blocks, as row-major float32 blocks
  * (clm_table_read_block_f32, the k-means/tree feature read), and the int16
  * column converted to float32.  The floor is one parallel read of an array
- * of the same size (clm_stream_read, the probe every benchmark shares) and
+ * of the same size (stream_read, the probe every benchmark shares) and
  * a memcpy of it.  Each figure is the minimum of R
  * repeats.  One JSON object per line on stdout.
  */
@@ -117,7 +117,7 @@ int main(int argc, char **argv)
     double best_sum = 1e30, best_copy = 1e30, checksum = 0.0;
     for (int r = 0; r < repeats; r++) {
         t0 = now();
-        checksum += (double)(clm_stream_read(big, (size_t)n_floats * sizeof *big) & 0xFFFF);
+        checksum += (double)(stream_read(big, (size_t)n_floats * sizeof *big) & 0xFFFF);
         double t = now() - t0;
         if (t < best_sum) best_sum = t;
         t0 = now();

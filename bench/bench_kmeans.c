@@ -148,7 +148,7 @@ int main(int argc, char **argv)
      * machine's real bandwidth even when it is shared */
     for (int r = 0; r < 3 * repeats + 1; r++) {
         double t = now();
-        sink += (uint32_t)clm_stream_read(x, (size_t)matrix_bytes);
+        sink += (uint32_t)stream_read(x, (size_t)matrix_bytes);
         t = now() - t;
         if (r > 0 && t < floor_s) /* first pass warms the pages */
             floor_s = t;

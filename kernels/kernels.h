@@ -80,7 +80,7 @@ struct clm_kernels {
 
 /* The context a model uses: `kernels` itself, or the default one when it
  * is NULL (the value clm_*_params_default() leaves). */
-static inline const clm_kernels *clm_kernels_resolve(const clm_kernels *kernels)
+static inline const clm_kernels *kernels_resolve(const clm_kernels *kernels)
 {
     return kernels ? kernels : clm_kernels_default();
 }

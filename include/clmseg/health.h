@@ -19,7 +19,7 @@ extern "C" {
 #endif
 
 /* What the run measures per branch (one row per branch). */
-typedef struct clm_branch_metrics {
+typedef struct clm_health_metrics {
     int64_t subscribers;
     double churn_rate;       /* events / subscribers                       */
     double s12;              /* Kaplan-Meier S(12)                         */
@@ -32,14 +32,14 @@ typedef struct clm_branch_metrics {
                                 as a share of the branch's ARPU sum         */
     double debt_share;       /* share of D subscribers whose signals are
                                 suspensions (bad debt rather than taste)    */
-} clm_branch_metrics;
+} clm_health_metrics;
 
 enum { CLM_SCORE_RETENTION = 0, CLM_SCORE_VALUE, CLM_SCORE_GROWTH, CLM_SCORE_RISK, CLM_N_SCORES };
 enum { CLM_LEVER_ACQUISITION = 0, CLM_LEVER_RETENTION, CLM_LEVER_UPSELL, CLM_LEVER_WINBACK,
        CLM_LEVER_BAD_DEBT, CLM_N_LEVERS };
 
-CLM_API extern const char *const clm_score_names[CLM_N_SCORES];  /* "retention", ... */
-CLM_API extern const char *const clm_lever_names[CLM_N_LEVERS];  /* "acquisition", "retention",
+CLM_API extern const char *const clm_health_score_names[CLM_N_SCORES];  /* "retention", ... */
+CLM_API extern const char *const clm_health_lever_names[CLM_N_LEVERS];  /* "acquisition", "retention",
                                                             "up-sell/cross-sell", "win-back",
                                                             "bad-debt control" */
 
@@ -51,12 +51,12 @@ CLM_API void clm_health_weights_default(clm_health_weights *weights);
 /* Weights must be >= 0 and not all 0. */
 CLM_API clm_status clm_health_weights_check(const clm_health_weights *weights);
 
-typedef struct clm_branch_health {
+typedef struct clm_health_result {
     double score[CLM_N_SCORES];  /* each in [0, 100]                        */
     double total;                /* weighted mean of the scores, [0, 100]   */
     int lever;                   /* CLM_LEVER_*                             */
     int weakest;                 /* CLM_SCORE_* of the weakest sub-score    */
-} clm_branch_health;
+} clm_health_result;
 
 /* Scores every branch against the others.  Each metric becomes a rank
  * score 100 * (r - 1) / (B - 1), with r the 1-based rank from worst to best
@@ -71,8 +71,8 @@ typedef struct clm_branch_health {
  * value -> up-sell/cross-sell, growth -> acquisition, risk -> bad-debt
  * control when debt_share >= 0.5, else win-back.  Allocates O(B) scratch;
  * CLM_E_NOMEM or CLM_E_PARAM (bad weights, n_branches < 1). */
-CLM_API clm_status clm_health_score(const clm_branch_metrics *metrics, int n_branches,
-                                    const clm_health_weights *weights, clm_branch_health *out);
+CLM_API clm_status clm_health_score(const clm_health_metrics *metrics, int n_branches,
+                                    const clm_health_weights *weights, clm_health_result *out);
 
 #ifdef __cplusplus
 }

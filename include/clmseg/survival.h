@@ -38,22 +38,22 @@ extern "C" {
 #endif
 
 /* Confidence band transformation (R survfit's conf.type). */
-typedef enum clm_conf_type {
+typedef enum clm_survival_conf_type {
     CLM_CONF_LOG = 0,     /* exp(log S -+ z se)                  */
     CLM_CONF_LOGLOG = 1,  /* exp(-exp(log(-log S) -+ z se/log S)) */
     CLM_CONF_PLAIN = 2    /* S -+ z se S, clipped to [0, 1]       */
-} clm_conf_type;
+} clm_survival_conf_type;
 
 /* Parses "log", "log-log" or "plain"; CLM_E_PARAM otherwise. */
-CLM_API clm_status clm_conf_type_parse(const char *text, clm_conf_type *out);
+CLM_API clm_status clm_survival_conf_type_parse(const char *text, clm_survival_conf_type *out);
 /* "log", "log-log", "plain". */
-CLM_API const char *clm_conf_type_name(clm_conf_type type);
+CLM_API const char *clm_survival_conf_type_name(clm_survival_conf_type type);
 
 /* Most horizons --at may list. */
 #define CLM_SURVIVAL_MAX_AT 32
 
 typedef struct clm_survival_params {
-    clm_conf_type conf_type;  /* default CLM_CONF_LOG                      */
+    clm_survival_conf_type conf_type;  /* default CLM_CONF_LOG                      */
     double conf_level;        /* in (0, 1); default 0.95                   */
     int32_t horizon;          /* months for RMST and LTV; default 60       */
     double margin;            /* share of ARPU that is margin; default 1   */

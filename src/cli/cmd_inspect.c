@@ -105,15 +105,15 @@ static void print_json(const clm_table *t, const column_summary *sums)
 {
     int n = clm_table_n_columns(t);
     printf("{\"file\": ");
-    clm_json_string(stdout, clm_table_path(t));
+    json_put_string(stdout, clm_table_path(t));
     printf(", \"group\": ");
-    clm_json_string(stdout, clm_table_group(t));
+    json_put_string(stdout, clm_table_group(t));
     printf(", \"rows\": %lld, \"columns\": [", (long long)clm_table_n_rows(t));
     for (int i = 0; i < n; i++) {
         const clm_column_info *info = clm_table_column(t, i);
         const column_summary *s = &sums[i];
         printf("%s\n  {\"name\": ", i ? "," : "");
-        clm_json_string(stdout, info->name);
+        json_put_string(stdout, info->name);
         printf(", \"dtype\": \"%s\", \"kind\": \"%s\", \"length\": %lld", clm_dtype_name(info->dtype),
                kind_label(info->kind), (long long)info->length);
         if (info->kind != CLM_KIND_UNSUPPORTED) {
@@ -123,13 +123,13 @@ static void print_json(const clm_table *t, const column_summary *sums)
                 const char *k[4] = {"min", "max", "mean", "std"};
                 for (int j = 0; j < 4; j++) {
                     printf(", \"%s\": ", k[j]);
-                    clm_json_number(stdout, v[j]);
+                    json_put_number(stdout, v[j]);
                 }
             } else {
                 printf(", \"categories\": [");
                 for (int c = 0; c < info->n_categories; c++) {
                     printf("%s{\"label\": ", c ? ", " : "");
-                    clm_json_string(stdout, info->categories[c]);
+                    json_put_string(stdout, info->categories[c]);
                     printf(", \"count\": %lld}", (long long)s->counts[c]);
                 }
                 printf("]");

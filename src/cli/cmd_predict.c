@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util_internal.h"
 #include "clmseg/clmseg.h"
 #include "cli/cli_internal.h"
 
@@ -48,7 +49,7 @@ static clm_status apply_kmeans(const char *results_path, const clm_table *input,
     if (!st) st = clm_writer_column_create(output, "/segments/label", CLM_DT_INT32, n, &label_ds);
     if (!st) st = clm_writer_column_create(output, "/segments/distance", CLM_DT_FLOAT32, n, &dist_ds);
     for (int64_t row0 = 0; !st && row0 < n; row0 += CLM_BLOCK_ROWS) {
-        int64_t nb = n - row0 < CLM_BLOCK_ROWS ? n - row0 : CLM_BLOCK_ROWS;
+        int64_t nb = util_block_len(n, row0, CLM_BLOCK_ROWS);
         st = clm_writer_column_write(output, label_ds, row0, nb, labels + row0);
         if (!st) st = clm_writer_column_write(output, dist_ds, row0, nb, dist + row0);
     }
@@ -93,7 +94,7 @@ static clm_status apply_tree(const char *results_path, const clm_table *input, c
         int column = -1;
         st = clm_writer_column_create(output, "/churn/probability", CLM_DT_FLOAT32, n, &column);
         for (int64_t row0 = 0; !st && row0 < n; row0 += CLM_BLOCK_ROWS) {
-            int64_t nb = n - row0 < CLM_BLOCK_ROWS ? n - row0 : CLM_BLOCK_ROWS;
+            int64_t nb = util_block_len(n, row0, CLM_BLOCK_ROWS);
             st = clm_writer_column_write(output, column, row0, nb, probs + row0);
         }
     } else if (!st) {

@@ -144,7 +144,7 @@ int cmd_survival(int argc, char **argv)
         case OPT_RESULTS: results = v; break;
         case OPT_ARPU: arpu = v; break;
         case OPT_CONF_TYPE:
-            if (clm_conf_type_parse(v, &params.conf_type))
+            if (clm_survival_conf_type_parse(v, &params.conf_type))
                 return cli_usage_error(cmd, "%s", clm_error_detail());
             break;
         case OPT_CONF_LEVEL:

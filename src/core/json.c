@@ -5,7 +5,7 @@
 
 #include "core/json_internal.h"
 
-void clm_json_string(FILE *out, const char *s)
+void json_put_string(FILE *out, const char *s)
 {
     fputc('"', out);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -25,7 +25,7 @@ void clm_json_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
-void clm_json_number(FILE *out, double value)
+void json_put_number(FILE *out, double value)
 {
     if (!isfinite(value))
         fputs("null", out);

@@ -9,10 +9,10 @@
 #include <stdio.h>
 
 /* Writes `s` as a quoted JSON string. */
-void clm_json_string(FILE *out, const char *s);
+void json_put_string(FILE *out, const char *s);
 
 /* Writes a number with 17 significant digits (round-trips), or null for
  * NaN and infinities. */
-void clm_json_number(FILE *out, double value);
+void json_put_number(FILE *out, double value);
 
 #endif /* CLMSEG_JSON_INTERNAL_H */

@@ -103,5 +103,5 @@ const clm_kernels *clm_kernels_reference(void)
 
 const char *clm_kernels_name(const clm_kernels *kernels)
 {
-    return clm_kernels_resolve(kernels)->name;
+    return kernels_resolve(kernels)->name;
 }

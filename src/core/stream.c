@@ -3,7 +3,7 @@
 
 #include "core/stream.h"
 
-uint64_t clm_stream_read(const void *p, size_t bytes)
+uint64_t stream_read(const void *p, size_t bytes)
 {
     const unsigned char *b = p;
     const int64_t words = (int64_t)(bytes / 8);

@@ -15,6 +15,6 @@
  * trailing bytes) so the read cannot be optimised away.  An integer xor
  * vectorises without reassociation flags, so the loop runs at the memory
  * system's speed, not at the latency of a floating-point add chain. */
-uint64_t clm_stream_read(const void *p, size_t bytes);
+uint64_t stream_read(const void *p, size_t bytes);
 
 #endif

@@ -27,12 +27,12 @@ int clm_dtype_size(clm_dtype dtype)
     }
 }
 
-void clm_io_silence_hdf5(void)
+void io_silence_hdf5(void)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-hid_t clm_io_native_type(clm_dtype dtype)
+hid_t io_native_type(clm_dtype dtype)
 {
     switch (dtype) {
     case CLM_DT_INT8: return H5T_NATIVE_INT8;
@@ -61,7 +61,7 @@ static clm_dtype integer_dtype(size_t size, H5T_sign_t sign)
     }
 }
 
-clm_dtype clm_io_dtype_of(hid_t type, int *is_enum)
+clm_dtype io_dtype_of(hid_t type, int *is_enum)
 {
     *is_enum = 0;
     switch (H5Tget_class(type)) {

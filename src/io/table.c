@@ -19,7 +19,7 @@
 
 /* ---- categories attribute ------------------------------------------------ */
 
-int clm_io_read_categories(hid_t dataset, char ***out, const char *path,
+int io_read_categories(hid_t dataset, char ***out, const char *path,
                            const char *column)
 {
     *out = NULL;
@@ -93,7 +93,7 @@ static clm_status describe_column(clm_table *t, table_column *c, int strict)
         return clm_error(CLM_E_FORMAT, "%s: column '%s' has an unreadable type or shape", t->path, c->name);
     }
     c->info.name = c->name;
-    c->info.dtype = clm_io_dtype_of(type, &c->is_enum);
+    c->info.dtype = io_dtype_of(type, &c->is_enum);
     c->rank = H5Sget_simple_extent_ndims(space);
     hsize_t dims[H5S_MAX_RANK];
     H5Sget_simple_extent_dims(space, dims, NULL);
@@ -112,7 +112,7 @@ static clm_status describe_column(clm_table *t, table_column *c, int strict)
         c->info.kind = CLM_KIND_UNSUPPORTED;
         return CLM_OK;
     }
-    int n = clm_io_read_categories(c->dataset, &c->categories, t->path, c->name);
+    int n = io_read_categories(c->dataset, &c->categories, t->path, c->name);
     if (n < 0)
         return (clm_status)n;
     if (c->categories) {
@@ -136,7 +136,7 @@ static clm_status open_table(const char *path, const char *group, int strict, hi
         return clm_error(CLM_E_PARAM, "no input file given");
     if (!group)
         group = CLM_DEFAULT_GROUP;
-    clm_io_silence_hdf5();
+    io_silence_hdf5();
 
     struct stat st;
     if (shared_file >= 0) {

@@ -44,7 +44,7 @@ static clm_status load(const clm_table *t, table_column *c)
                          c->name, (long long)n);
     c->cache = data; /* read_rows must see the cache off for this read */
     c->caching = 1;
-    clm_status st = io_read_rows(t, c, 0, n, clm_io_native_type(c->info.dtype), data);
+    clm_status st = io_read_rows(t, c, 0, n, io_native_type(c->info.dtype), data);
     c->caching = 0;
     if (st) {
         free(data);

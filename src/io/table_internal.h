@@ -48,7 +48,7 @@ int io_cache_read(const clm_table *t, const table_column *c, int64_t row0, int64
 /* Reads `categories` of a categorical column into a NUL-terminated array
  * of owned strings.  Returns the count, 0 if the attribute is absent, or a
  * negative status. */
-int clm_io_read_categories(hid_t dataset, char ***out, const char *path,
+int io_read_categories(hid_t dataset, char ***out, const char *path,
                            const char *column);
 
 #endif /* CLMSEG_TABLE_INTERNAL_H */

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "core/util_internal.h"
 #include "io/io_internal.h"
 #include "io/table_internal.h"
 
@@ -73,7 +74,7 @@ clm_status clm_table_column_stats(const clm_table *t, int column, clm_column_sta
     int64_t missing = 0;
     clm_status status = CLM_OK;
     for (int64_t row0 = 0; row0 < length && status == CLM_OK; row0 += block) {
-        int64_t n = length - row0 < block ? length - row0 : block;
+        int64_t n = util_block_len(length, row0, block);
         status = clm_table_read_f64(t, column, row0, n, buf);
         if (status == CLM_OK) {
             moments m = block_moments(buf, n, &missing);
@@ -113,7 +114,7 @@ clm_status clm_table_category_counts(const clm_table *t, int column, int64_t *co
     *missing = 0;
     clm_status status = CLM_OK;
     for (int64_t row0 = 0; row0 < length && status == CLM_OK; row0 += block) {
-        int64_t n = length - row0 < block ? length - row0 : block;
+        int64_t n = util_block_len(length, row0, block);
         status = clm_table_read_i32(t, column, row0, n, codes);
         for (int64_t i = 0; status == CLM_OK && i < n; i++) {
             int32_t code = codes[i];

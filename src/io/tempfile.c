@@ -57,7 +57,7 @@ static void folder_of(const char *path, char *out, size_t cap)
         snprintf(out, cap, "%.*s", (int)(slash - path), path);
 }
 
-clm_status clm_io_check_inputs(const char *path, const char *const *inputs)
+clm_status io_check_inputs(const char *path, const char *const *inputs)
 {
     if (!path || !path[0])
         return clm_error(CLM_E_PARAM, "no output path given");
@@ -83,7 +83,7 @@ clm_status clm_io_check_inputs(const char *path, const char *const *inputs)
     return CLM_OK;
 }
 
-clm_status clm_io_temp_name(const char *path, char *out, size_t cap)
+clm_status io_temp_name(const char *path, char *out, size_t cap)
 {
     int slot = -1;
     for (int i = 0; i < MAX_TEMPS; i++)
@@ -101,7 +101,7 @@ clm_status clm_io_temp_name(const char *path, char *out, size_t cap)
     return CLM_OK;
 }
 
-void clm_io_temp_release(const char *temp_path)
+void io_temp_release(const char *temp_path)
 {
     for (int i = 0; i < MAX_TEMPS; i++)
         if (temp_used[i] && !strcmp(temp_paths[i], temp_path)) {
@@ -110,13 +110,13 @@ void clm_io_temp_release(const char *temp_path)
         }
 }
 
-clm_status clm_io_temp_commit(const char *temp_path, const char *path)
+clm_status io_temp_commit(const char *temp_path, const char *path)
 {
     clm_status status = CLM_OK;
     if (rename(temp_path, path) != 0) {
         status = clm_error(CLM_E_IO, "cannot rename '%s' to '%s': %s", temp_path, path, strerror(errno));
         unlink(temp_path);
     }
-    clm_io_temp_release(temp_path);
+    io_temp_release(temp_path);
     return status;
 }

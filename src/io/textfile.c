@@ -21,7 +21,7 @@ struct clm_textfile {
 clm_status clm_textfile_open(const char *path, const char *const *inputs, clm_textfile **out)
 {
     *out = NULL;
-    clm_status status = clm_io_check_inputs(path, inputs);
+    clm_status status = io_check_inputs(path, inputs);
     if (status != CLM_OK)
         return status;
     clm_textfile *f = calloc(1, sizeof *f);
@@ -30,12 +30,12 @@ clm_status clm_textfile_open(const char *path, const char *const *inputs, clm_te
         return clm_error(CLM_E_NOMEM, "out of memory opening '%s'", path);
     }
     strcpy(f->path, path);
-    status = clm_io_temp_name(path, f->temp, sizeof f->temp);
+    status = io_temp_name(path, f->temp, sizeof f->temp);
     if (status == CLM_OK) {
         f->stream = fopen(f->temp, "wx");
         if (!f->stream) {
             status = clm_error(CLM_E_OPEN, "cannot create '%s': %s", f->temp, strerror(errno));
-            clm_io_temp_release(f->temp);
+            io_temp_release(f->temp);
         }
     }
     if (status != CLM_OK) {
@@ -60,9 +60,9 @@ clm_status clm_textfile_commit(clm_textfile *f)
     if (failed) {
         status = clm_error(CLM_E_IO, "cannot write '%s': %s", f->path, strerror(errno));
         unlink(f->temp);
-        clm_io_temp_release(f->temp);
+        io_temp_release(f->temp);
     } else {
-        status = clm_io_temp_commit(f->temp, f->path);
+        status = io_temp_commit(f->temp, f->path);
     }
     free(f->path);
     free(f);
@@ -75,7 +75,7 @@ void clm_textfile_abort(clm_textfile *f)
         return;
     fclose(f->stream);
     unlink(f->temp);
-    clm_io_temp_release(f->temp);
+    io_temp_release(f->temp);
     free(f->path);
     free(f);
 }

@@ -58,8 +58,8 @@ static hid_t dataset_plist(void)
 clm_status clm_writer_create(const char *path, const char *const *inputs, clm_writer **out)
 {
     *out = NULL;
-    clm_io_silence_hdf5();
-    clm_status status = clm_io_check_inputs(path, inputs);
+    io_silence_hdf5();
+    clm_status status = io_check_inputs(path, inputs);
     if (status != CLM_OK)
         return status;
     clm_writer *w = calloc(1, sizeof *w);
@@ -69,7 +69,7 @@ clm_status clm_writer_create(const char *path, const char *const *inputs, clm_wr
     }
     strcpy(w->path, path);
     w->file = H5I_INVALID_HID;
-    status = clm_io_temp_name(path, w->temp, sizeof w->temp);
+    status = io_temp_name(path, w->temp, sizeof w->temp);
     if (status != CLM_OK) {
         free(w->path);
         free(w);
@@ -85,7 +85,7 @@ clm_status clm_writer_create(const char *path, const char *const *inputs, clm_wr
     H5Pclose(fapl);
     if (w->file < 0) {
         status = clm_error(CLM_E_OPEN, "cannot create '%s' (folder not writable?)", w->temp);
-        clm_io_temp_release(w->temp);
+        io_temp_release(w->temp);
         free(w->path);
         free(w);
         return status;
@@ -140,7 +140,7 @@ static clm_status make_parent(clm_writer *w, const char *path)
 clm_status clm_writer_column_create(clm_writer *w, const char *path, clm_dtype dtype, int64_t length,
                                     int *column)
 {
-    hid_t mtype = clm_io_native_type(dtype);
+    hid_t mtype = io_native_type(dtype);
     if (mtype < 0 || length < 0)
         return clm_error(CLM_E_PARAM, "%s: dataset '%s': unsupported type or length", w->path, path);
     clm_status status = make_parent(w, path);
@@ -197,7 +197,7 @@ clm_status clm_writer_column_write(clm_writer *w, int column, int64_t row0, int6
     hid_t mspace = H5Screate_simple(1, &count, NULL);
     herr_t rc = -1;
     if (fspace >= 0 && mspace >= 0 && H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0)
-        rc = H5Dwrite(c->dataset, clm_io_native_type(c->dtype), mspace, fspace, H5P_DEFAULT, data);
+        rc = H5Dwrite(c->dataset, io_native_type(c->dtype), mspace, fspace, H5P_DEFAULT, data);
     if (mspace >= 0) H5Sclose(mspace);
     if (fspace >= 0) H5Sclose(fspace);
     if (rc < 0)
@@ -209,7 +209,7 @@ clm_status clm_writer_column_write(clm_writer *w, int column, int64_t row0, int6
 clm_status clm_writer_array(clm_writer *w, const char *path, clm_dtype dtype, int rank, const int64_t *dims,
                             const void *data)
 {
-    hid_t mtype = clm_io_native_type(dtype);
+    hid_t mtype = io_native_type(dtype);
     if (mtype < 0 || rank < 1 || rank > 2)
         return clm_error(CLM_E_PARAM, "%s: dataset '%s': unsupported type or rank", w->path, path);
     clm_status status = make_parent(w, path);
@@ -395,9 +395,9 @@ clm_status clm_writer_commit(clm_writer *w)
     if (close_all(w)) {
         status = clm_error(CLM_E_IO, "cannot finish writing '%s' (disk full?)", w->path);
         unlink(w->temp);
-        clm_io_temp_release(w->temp);
+        io_temp_release(w->temp);
     } else {
-        status = clm_io_temp_commit(w->temp, w->path);
+        status = io_temp_commit(w->temp, w->path);
     }
     free(w->path);
     free(w);
@@ -410,7 +410,7 @@ void clm_writer_abort(clm_writer *w)
         return;
     close_all(w);
     unlink(w->temp);
-    clm_io_temp_release(w->temp);
+    io_temp_release(w->temp);
     free(w->path);
     free(w);
 }

@@ -195,7 +195,7 @@ clm_status km_features_load(const clm_table *table, const clm_kmeans_params *p,
     clm_status st = CLM_OK;
     int64_t kept = 0;
     for (int64_t row0 = 0; !st && row0 < n_input; row0 += CLM_BLOCK_ROWS) {
-        int64_t n = n_input - row0 < CLM_BLOCK_ROWS ? n_input - row0 : CLM_BLOCK_ROWS;
+        int64_t n = util_block_len(n_input, row0, CLM_BLOCK_ROWS);
         float *block = f->rows + kept * d;
         st = clm_table_read_block_f32(table, f->columns, d, row0, n, block, scratch);
         if (!st && f->weights)

@@ -63,7 +63,7 @@ static clm_status per_row_results(clm_kmeans *m, const clm_table *table,
             n_kept += !(f->dropped && km_bit(f->dropped, row0 + i));
         km_data data;
         km_data_init(&data, f->rows + next * d, NULL, n_kept, d, m->params.n_threads);
-        data.kernels = clm_kernels_resolve(m->params.kernels);
+        data.kernels = kernels_resolve(m->params.kernels);
         if (n_kept > 0)
             st = km_distances(&data, m->centroids, kept_labels + next, kept_dist);
         if (st)

@@ -13,6 +13,7 @@
 #include <omp.h>
 #include <stdlib.h>
 
+#include "core/util_internal.h"
 #include "kmeans/kmeans_internal.h"
 
 #define PP_BLOCK 1024
@@ -93,7 +94,7 @@ clm_status km_update_closest(const km_data *data, const float *centres, int n_ce
             km_chunk(data, c, &row0, &count);
             double pot = 0.0;
             for (int64_t b = 0; b < count; b += PP_BLOCK) {
-                int64_t nb = count - b < PP_BLOCK ? count - b : PP_BLOCK;
+                int64_t nb = util_block_len(count, b, PP_BLOCK);
                 for (int t = 0; t < n_centres; t++) {
                     data->kernels->sqdist_f64(data->rows + (row0 + b) * d, nb, d, NULL,
                                               centres + (int64_t)t * d, my);
@@ -135,7 +136,7 @@ static void candidate_potentials(const km_data *data, const float *cands, int n_
             for (int t = 0; t < n_cands; t++) {
                 double s = 0.0;
                 for (int64_t b = 0; b < count; b += PP_BLOCK) {
-                    int64_t nb = count - b < PP_BLOCK ? count - b : PP_BLOCK;
+                    int64_t nb = util_block_len(count, b, PP_BLOCK);
                     data->kernels->sqdist_f64(data->rows + (row0 + b) * d, nb, d, NULL,
                                               cands + (int64_t)t * d, my);
                     for (int64_t i = 0; i < nb; i++) {

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util_internal.h"
 #include "kmeans/kmeans_internal.h"
 
 typedef struct far_point {
@@ -71,7 +72,7 @@ static clm_status farthest_rows(const km_data *data, const float *centroids,
             far_point *top = part + c * want;
             int n = 0;
             for (int64_t b = 0; b < count; b += block) {
-                int64_t nb = count - b < block ? count - b : block;
+                int64_t nb = util_block_len(count, b, block);
                 data->kernels->sqdist_f64(data->rows + (row0 + b) * d, nb, d, labels + row0 + b,
                                           centroids, my);
                 for (int64_t i = 0; i < nb; i++) {

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "core/util_internal.h"
 #include "io/io_internal.h"
 #include "kmeans/kmeans_internal.h"
 
@@ -33,7 +34,7 @@ static int read_names(hid_t obj, const char *attr, int expected, char **names)
 
 int clm_kmeans_saved_in(const char *path, const char *group)
 {
-    clm_io_silence_hdf5();
+    io_silence_hdf5();
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0)
         return 0;
@@ -68,7 +69,7 @@ clm_status clm_kmeans_load(const char *path, const char *group, int32_t n_thread
     clm_status st = clm_kmeans_create(&params, &m);
     if (st)
         return st;
-    clm_io_silence_hdf5();
+    io_silence_hdf5();
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0) {
         clm_kmeans_free(m);
@@ -149,7 +150,7 @@ clm_status clm_kmeans_predict_table(const clm_kmeans *m, const clm_table *input,
             st = clm_error(CLM_E_SCHEMA, "%s: column '%s' must be numeric (a k-means feature)", path, name);
     }
     for (int64_t row0 = 0; !st && row0 < n; row0 += CLM_BLOCK_ROWS) {
-        int64_t nb = n - row0 < CLM_BLOCK_ROWS ? n - row0 : CLM_BLOCK_ROWS;
+        int64_t nb = util_block_len(n, row0, CLM_BLOCK_ROWS);
         st = clm_table_read_block_f32(input, columns, d, row0, nb, block, scratch);
         if (!st)
             st = km_predict_rows(m, block, nb, path, row0, labels + row0, distances ? distances + row0 : NULL);

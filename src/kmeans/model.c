@@ -259,7 +259,7 @@ clm_status clm_kmeans_fit(clm_kmeans *m, const float *rows, int64_t n_rows,
 
     km_data data;
     km_data_init(&data, rows, weights, n_rows, n_features, p->n_threads);
-    data.kernels = clm_kernels_resolve(p->kernels);
+    data.kernels = kernels_resolve(p->kernels);
     data.product = p->product;
     double tol_abs = 0.0;
     st = km_tolerance(&data, p->tol, &tol_abs);
@@ -322,7 +322,7 @@ clm_status km_predict_scaled(const clm_kmeans *m, const float *rows, int64_t n_r
         return CLM_OK;
     km_data data;
     km_data_init(&data, rows, NULL, n_rows, m->n_features, m->params.n_threads);
-    data.kernels = clm_kernels_resolve(m->params.kernels);
+    data.kernels = kernels_resolve(m->params.kernels);
     data.product = m->product;
     clm_status st = km_assign(&data, m->centroids, m->k, labels, NULL, NULL, NULL);
     if (!st && distances)

@@ -115,7 +115,7 @@ clm_status km_assign(const km_data *data, const float *centroids, int k,
             if (psum)
                 memset(psum, 0, sizeof(double) * (size_t)part_len);
             for (int64_t b = 0; b < count; b += block) {
-                int64_t nb = count - b < block ? count - b : block;
+                int64_t nb = util_block_len(count, b, block);
                 const float *x = data->rows + (row0 + b) * d;
                 /* dots (nb x ld) = -2 X C^T, on this thread */
                 km_product_block(&prod, x, nb, my_dots);
@@ -178,7 +178,7 @@ clm_status km_inertia(const km_data *data, const float *centroids, int32_t *labe
             km_chunk(data, c, &row0, &count);
             double s = 0.0;
             for (int64_t b = 0; b < count; b += block) {
-                int64_t nb = count - b < block ? count - b : block;
+                int64_t nb = util_block_len(count, b, block);
                 data->kernels->sqdist_f64(data->rows + (row0 + b) * d, nb, d, labels + row0 + b,
                                           centroids, my);
                 if (data->weights) {
@@ -279,7 +279,7 @@ clm_status km_distances(const km_data *data, const float *centroids, const int32
             int64_t row0, count;
             km_chunk(data, c, &row0, &count);
             for (int64_t b = 0; b < count; b += block) {
-                int64_t nb = count - b < block ? count - b : block;
+                int64_t nb = util_block_len(count, b, block);
                 data->kernels->sqdist_f64(data->rows + (row0 + b) * d, nb, d, labels + row0 + b,
                                           centroids, my);
                 for (int64_t i = 0; i < nb; i++)

@@ -48,7 +48,7 @@ clm_status km_product_init(km_product *p, const clm_kernels *kernels, int method
 {
     const int d = n_features;
     memset(p, 0, sizeof *p);
-    p->kernels = clm_kernels_resolve(kernels);
+    p->kernels = kernels_resolve(kernels);
     p->method = km_product_choose(method, k, d);
     p->k = k;
     p->d = d;

@@ -12,8 +12,8 @@
 
 #include "clmseg/health.h"
 
-const char *const clm_score_names[CLM_N_SCORES] = {"retention", "value", "growth", "risk"};
-const char *const clm_lever_names[CLM_N_LEVERS] = {"acquisition", "retention", "up-sell/cross-sell", "win-back",
+const char *const clm_health_score_names[CLM_N_SCORES] = {"retention", "value", "growth", "risk"};
+const char *const clm_health_lever_names[CLM_N_LEVERS] = {"acquisition", "retention", "up-sell/cross-sell", "win-back",
                                                    "bad-debt control"};
 
 void clm_health_weights_default(clm_health_weights *w)
@@ -30,7 +30,7 @@ clm_status clm_health_weights_check(const clm_health_weights *w)
     for (int k = 0; k < CLM_N_SCORES; k++) {
         if (!(w->weight[k] >= 0) || !isfinite(w->weight[k]))
             return clm_error(CLM_E_PARAM, "health weights: weight of %s must be a number >= 0 (got %g)",
-                             clm_score_names[k], w->weight[k]);
+                             clm_health_score_names[k], w->weight[k]);
         sum += w->weight[k];
     }
     if (sum <= 0)
@@ -77,7 +77,7 @@ static void rank_scores(const double *values, int n, int sign, keyed *scratch, d
     }
 }
 
-clm_status clm_health_score(const clm_branch_metrics *m, int n, const clm_health_weights *w, clm_branch_health *out)
+clm_status clm_health_score(const clm_health_metrics *m, int n, const clm_health_weights *w, clm_health_result *out)
 {
     if (n < 1)
         return clm_error(CLM_E_PARAM, "health score: no branches");
@@ -114,7 +114,7 @@ clm_status clm_health_score(const clm_branch_metrics *m, int n, const clm_health
     for (int k = 0; k < CLM_N_SCORES; k++)
         wsum += w->weight[k];
     for (int i = 0; i < n; i++) {
-        clm_branch_health *h = &out[i];
+        clm_health_result *h = &out[i];
         double total = 0;
         int weakest = 0;
         for (int k = 0; k < CLM_N_SCORES; k++) {

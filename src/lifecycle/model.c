@@ -120,7 +120,7 @@ clm_status clm_lifecycle_save(const clm_lifecycle *m, clm_writer *w, const uint8
 
 int clm_lifecycle_saved_in(const char *path)
 {
-    clm_io_silence_hdf5();
+    io_silence_hdf5();
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
         return 0;
@@ -132,7 +132,7 @@ int clm_lifecycle_saved_in(const char *path)
 clm_status clm_lifecycle_load(const char *path, clm_lifecycle **out)
 {
     *out = NULL;
-    clm_io_silence_hdf5();
+    io_silence_hdf5();
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
         return clm_error(CLM_E_OPEN, "%s: cannot open the results file (missing or not HDF5)", path);

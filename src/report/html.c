@@ -13,7 +13,7 @@
 static const char *const palette[12] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
                                         "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939"};
 
-void clm_html_escape(FILE *out, const char *text)
+void html_escape(FILE *out, const char *text)
 {
     for (const char *p = text; *p; p++) {
         switch (*p) {
@@ -54,26 +54,26 @@ static const char *const sort_script =
     "v=c.dataset.v!==undefined?parseFloat(c.dataset.v):c.textContent;"
     "return (u<v?-1:u>v?1:0)*(asc?1:-1);});rows.forEach(function(r){b.appendChild(r);});});});});";
 
-void clm_html_begin(FILE *out, const char *title)
+void html_begin(FILE *out, const char *title)
 {
     fputs("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", out);
-    clm_html_escape(out, title);
+    html_escape(out, title);
     fprintf(out, "</title>\n<style>%s</style>\n</head><body>\n", style_sheet);
 }
 
-void clm_html_end(FILE *out)
+void html_end(FILE *out)
 {
     fprintf(out, "<script>%s</script>\n</body></html>\n", sort_script);
 }
 
-void clm_html_kpis(FILE *out, const char *const *labels, const char *const *values, int count)
+void html_kpis(FILE *out, const char *const *labels, const char *const *values, int count)
 {
     fputs("<div class=\"kpis\">", out);
     for (int i = 0; i < count; i++) {
         fputs("<div class=\"kpi\"><div class=\"l\">", out);
-        clm_html_escape(out, labels[i]);
+        html_escape(out, labels[i]);
         fputs("</div><div class=\"v\">", out);
-        clm_html_escape(out, values[i]);
+        html_escape(out, values[i]);
         fputs("</div></div>", out);
     }
     fputs("</div>\n", out);
@@ -115,7 +115,7 @@ static void step_path(FILE *out, const double *time, const double *value, int n,
     fprintf(out, "H%.1f", sx(max_time, max_time));
 }
 
-void clm_svg_survival(FILE *out, const clm_svg_curve *curves, int n_curves, double max_time, int n_ticks)
+void svg_survival(FILE *out, const svg_curve *curves, int n_curves, double max_time, int n_ticks)
 {
     fprintf(out, "<svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n", SV_W, SV_H, SV_W, SV_H);
     /* Axes and grid. */
@@ -133,7 +133,7 @@ void clm_svg_survival(FILE *out, const clm_svg_curve *curves, int n_curves, doub
     fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">months</text>\n", (SV_L + SV_W - SV_R) / 2,
             SV_H - 4);
     for (int c = 0; c < n_curves; c++) {
-        const clm_svg_curve *cv = &curves[c];
+        const svg_curve *cv = &curves[c];
         const char *colour = palette[c % 12];
         /* Band: upper steps forward, lower steps back. */
         if (cv->lower && cv->upper && cv->n_points > 0) {
@@ -157,7 +157,7 @@ void clm_svg_survival(FILE *out, const clm_svg_curve *curves, int n_curves, doub
         fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/>"
                      "<text x=\"%d\" y=\"%d\">",
                 SV_W - SV_R + 12, SV_T + 16 * c, colour, SV_W - SV_R + 26, SV_T + 16 * c + 9);
-        clm_html_escape(out, cv->label);
+        html_escape(out, cv->label);
         fputs("</text>\n", out);
     }
     fputs("</svg>\n", out);
@@ -168,9 +168,9 @@ void clm_svg_survival(FILE *out, const clm_svg_curve *curves, int n_curves, doub
             fprintf(out, "<th>%.0f</th>", max_time * k / (n_ticks > 0 ? n_ticks : 1));
         fputs("</tr></thead><tbody>\n", out);
         for (int c = 0; c < n_curves; c++) {
-            const clm_svg_curve *cv = &curves[c];
+            const svg_curve *cv = &curves[c];
             fputs("<tr><td>", out);
-            clm_html_escape(out, cv->label);
+            html_escape(out, cv->label);
             fputs("</td>", out);
             for (int k = 0; k <= n_ticks; k++) {
                 double t = max_time * k / (n_ticks > 0 ? n_ticks : 1);
@@ -189,7 +189,7 @@ void clm_svg_survival(FILE *out, const clm_svg_curve *curves, int n_curves, doub
     }
 }
 
-void clm_svg_bars(FILE *out, const char *const *labels, const double *values, int count, const char *value_format)
+void svg_bars(FILE *out, const char *const *labels, const double *values, int count, const char *value_format)
 {
     const int width = 760, left = 170, right = 90, row = 20;
     int height = row * count + 10;
@@ -204,7 +204,7 @@ void clm_svg_bars(FILE *out, const char *const *labels, const double *values, in
         double w = max > 0 ? (width - left - right) * v / max : 0;
         int y = 5 + row * i;
         fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 6, y + 13);
-        clm_html_escape(out, labels[i]);
+        html_escape(out, labels[i]);
         fprintf(out, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>"
                      "<text x=\"%.1f\" y=\"%d\">",
                 left, y + 3, w, row - 6, palette[i % 12], left + w + 4, y + 13);
@@ -233,7 +233,7 @@ static void diverging(double z, char *buf, size_t cap)
     snprintf(buf, cap, "#%02x%02x%02x", r, g, b);
 }
 
-void clm_svg_heatmap(FILE *out, const char *const *row_labels, const char *const *col_labels, const double *values,
+void svg_heatmap(FILE *out, const char *const *row_labels, const char *const *col_labels, const double *values,
                      int n_rows, int n_cols, double clip, const char *const *row_notes)
 {
     const int left = 110, top = 110, cell_w = 40, cell_h = 24, right = 110;
@@ -243,13 +243,13 @@ void clm_svg_heatmap(FILE *out, const char *const *row_labels, const char *const
     for (int j = 0; j < n_cols; j++) {
         fprintf(out, "<text transform=\"translate(%d,%d) rotate(-55)\">", left + j * cell_w + cell_w / 2,
                 top - 6);
-        clm_html_escape(out, col_labels[j]);
+        html_escape(out, col_labels[j]);
         fputs("</text>\n", out);
     }
     for (int i = 0; i < n_rows; i++) {
         int y = top + i * cell_h;
         fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 6, y + 16);
-        clm_html_escape(out, row_labels[i]);
+        html_escape(out, row_labels[i]);
         fputs("</text>", out);
         for (int j = 0; j < n_cols; j++) {
             double v = values[(size_t)i * n_cols + j];
@@ -262,7 +262,7 @@ void clm_svg_heatmap(FILE *out, const char *const *row_labels, const char *const
         }
         if (row_notes) {
             fprintf(out, "<text x=\"%d\" y=\"%d\">", left + n_cols * cell_w + 8, y + 16);
-            clm_html_escape(out, row_notes[i]);
+            html_escape(out, row_notes[i]);
             fputs("</text>", out);
         }
         fputs("\n", out);
@@ -270,7 +270,7 @@ void clm_svg_heatmap(FILE *out, const char *const *row_labels, const char *const
     fputs("</svg>\n", out);
 }
 
-void clm_svg_stacked(FILE *out, const char *const *row_labels, const char *const *part_labels, const double *shares,
+void svg_stacked(FILE *out, const char *const *row_labels, const char *const *part_labels, const double *shares,
                      int n_rows, int n_parts)
 {
     const int width = 760, left = 170, right = 20, row = 22, top = 26;
@@ -280,14 +280,14 @@ void clm_svg_stacked(FILE *out, const char *const *row_labels, const char *const
     for (int p = 0; p < n_parts; p++) {
         fprintf(out, "<rect x=\"%d\" y=\"6\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"15\">",
                 left + p * 110, palette[p % 12], left + p * 110 + 14);
-        clm_html_escape(out, part_labels[p]);
+        html_escape(out, part_labels[p]);
         fputs("</text>", out);
     }
     fputs("\n", out);
     for (int i = 0; i < n_rows; i++) {
         int y = top + row * i;
         fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 6, y + 14);
-        clm_html_escape(out, row_labels[i]);
+        html_escape(out, row_labels[i]);
         fputs("</text>", out);
         double x = left;
         for (int p = 0; p < n_parts; p++) {
@@ -295,7 +295,7 @@ void clm_svg_stacked(FILE *out, const char *const *row_labels, const char *const
             double w = (width - left - right) * (isfinite(s) && s > 0 ? s : 0);
             fprintf(out, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>", x, y + 2,
                     w, row - 6, palette[p % 12]);
-            clm_html_escape(out, part_labels[p]);
+            html_escape(out, part_labels[p]);
             fprintf(out, " %.1f%%</title></rect>", 100 * s);
             x += w;
         }

@@ -18,13 +18,13 @@ typedef struct entry {
     char origin[256];   /* "default", "file.ini:12", "--set" */
 } entry;
 
-struct clm_config {
-    const clm_config_key *keys;
+struct cfg_config {
+    const cfg_key *keys;
     int n_keys;
     entry *entries;
 };
 
-static int find_key(const clm_config *c, const char *name)
+static int find_key(const cfg_config *c, const char *name)
 {
     for (int i = 0; i < c->n_keys; i++)
         if (!strcmp(c->keys[i].name, name))
@@ -32,7 +32,7 @@ static int find_key(const clm_config *c, const char *name)
     return -1;
 }
 
-static clm_status store(clm_config *c, int i, const char *value, const char *origin)
+static clm_status store(cfg_config *c, int i, const char *value, const char *origin)
 {
     char *v = util_strdup(value);
     if (!v)
@@ -43,10 +43,10 @@ static clm_status store(clm_config *c, int i, const char *value, const char *ori
     return CLM_OK;
 }
 
-clm_status clm_config_create(const clm_config_key *keys, clm_config **out)
+clm_status cfg_create(const cfg_key *keys, cfg_config **out)
 {
     *out = NULL;
-    clm_config *c = calloc(1, sizeof *c);
+    cfg_config *c = calloc(1, sizeof *c);
     if (!c)
         return clm_error(CLM_E_NOMEM, "out of memory");
     c->keys = keys;
@@ -60,7 +60,7 @@ clm_status clm_config_create(const clm_config_key *keys, clm_config **out)
     for (int i = 0; i < c->n_keys; i++) {
         clm_status s = store(c, i, keys[i].default_value, "default");
         if (s != CLM_OK) {
-            clm_config_free(c);
+            cfg_free(c);
             return s;
         }
     }
@@ -68,7 +68,7 @@ clm_status clm_config_create(const clm_config_key *keys, clm_config **out)
     return CLM_OK;
 }
 
-void clm_config_free(clm_config *c)
+void cfg_free(cfg_config *c)
 {
     if (!c)
         return;
@@ -89,7 +89,7 @@ static char *trim(char *s)
     return s;
 }
 
-clm_status clm_config_read(clm_config *c, const char *path)
+clm_status cfg_read(cfg_config *c, const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f)
@@ -153,7 +153,7 @@ clm_status clm_config_read(clm_config *c, const char *path)
     return status;
 }
 
-clm_status clm_config_set_value(clm_config *c, const char *name, const char *value, const char *origin)
+clm_status cfg_set_value(cfg_config *c, const char *name, const char *value, const char *origin)
 {
     int i = find_key(c, name);
     if (i < 0)
@@ -161,29 +161,29 @@ clm_status clm_config_set_value(clm_config *c, const char *name, const char *val
     return store(c, i, value, origin);
 }
 
-clm_status clm_config_set(clm_config *c, const char *assignment, const char *origin)
+clm_status cfg_set(cfg_config *c, const char *assignment, const char *origin)
 {
     const char *eq = strchr(assignment, '=');
     if (!eq)
         return clm_error(CLM_E_USAGE, "%s: expected section.key=value, got '%s'", origin, assignment);
     char name[320];
     snprintf(name, sizeof name, "%.*s", (int)(eq - assignment), assignment);
-    return clm_config_set_value(c, trim(name), eq + 1, origin);
+    return cfg_set_value(c, trim(name), eq + 1, origin);
 }
 
-const char *clm_config_string(const clm_config *c, const char *name)
+const char *cfg_string(const cfg_config *c, const char *name)
 {
     int i = find_key(c, name);
     return i < 0 ? NULL : c->entries[i].value;
 }
 
-static const entry *lookup(const clm_config *c, const char *name)
+static const entry *lookup(const cfg_config *c, const char *name)
 {
     int i = find_key(c, name);
     return i < 0 ? NULL : &c->entries[i];
 }
 
-clm_status clm_config_double(const clm_config *c, const char *name, double min, double max, double *out)
+clm_status cfg_double(const cfg_config *c, const char *name, double min, double max, double *out)
 {
     const entry *e = lookup(c, name);
     if (!e)
@@ -199,7 +199,7 @@ clm_status clm_config_double(const clm_config *c, const char *name, double min, 
     return CLM_OK;
 }
 
-clm_status clm_config_int(const clm_config *c, const char *name, long long min, long long max, long long *out)
+clm_status cfg_int(const cfg_config *c, const char *name, long long min, long long max, long long *out)
 {
     const entry *e = lookup(c, name);
     if (!e)
@@ -215,7 +215,7 @@ clm_status clm_config_int(const clm_config *c, const char *name, long long min, 
     return CLM_OK;
 }
 
-clm_status clm_config_bool(const clm_config *c, const char *name, int *out)
+clm_status cfg_bool(const cfg_config *c, const char *name, int *out)
 {
     const entry *e = lookup(c, name);
     if (!e)
@@ -230,7 +230,7 @@ clm_status clm_config_bool(const clm_config *c, const char *name, int *out)
     return CLM_OK;
 }
 
-void clm_config_write(const clm_config *c, FILE *out)
+void cfg_write(const cfg_config *c, FILE *out)
 {
     const char *current = "";
     size_t current_len = 0;

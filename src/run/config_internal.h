@@ -11,42 +11,42 @@
 
 #include "clmseg/status.h"
 
-typedef struct clm_config clm_config;
+typedef struct cfg_config cfg_config;
 
 /* A known key: "section.key", its default as text, and a one-line help. */
-typedef struct clm_config_key {
+typedef struct cfg_key {
     const char *name;
     const char *default_value;
     const char *help;
-} clm_config_key;
+} cfg_key;
 
 /* Creates a configuration holding the defaults of `keys` (NULL-terminated
  * by a key with name NULL).  The key table must outlive the config. */
-clm_status clm_config_create(const clm_config_key *keys, clm_config **out);
-void clm_config_free(clm_config *config);
+clm_status cfg_create(const cfg_key *keys, cfg_config **out);
+void cfg_free(cfg_config *config);
 
 /* Reads an INI file: "[section]" headers, "key = value" lines, '#' or ';'
  * comments, blank lines.  Unknown sections or keys, lines without '=',
  * and keys outside a section are CLM_E_FORMAT naming file and line.
  * Values may be quoted with double quotes to keep spaces. */
-clm_status clm_config_read(clm_config *config, const char *path);
+clm_status cfg_read(cfg_config *config, const char *path);
 
 /* Sets "section.key=value" (a command-line override).  CLM_E_USAGE for an
  * unknown key or a missing '='.  `origin` (e.g. "--set" or "--k") is named
  * in messages. */
-clm_status clm_config_set(clm_config *config, const char *assignment, const char *origin);
-clm_status clm_config_set_value(clm_config *config, const char *name, const char *value, const char *origin);
+clm_status cfg_set(cfg_config *config, const char *assignment, const char *origin);
+clm_status cfg_set_value(cfg_config *config, const char *name, const char *value, const char *origin);
 
 /* Typed getters of "section.key".  Conversion errors are CLM_E_PARAM naming
  * the key and where its value came from (file:line, flag, or default). */
-const char *clm_config_string(const clm_config *config, const char *name);
-clm_status clm_config_double(const clm_config *config, const char *name, double min, double max, double *out);
-clm_status clm_config_int(const clm_config *config, const char *name, long long min, long long max,
+const char *cfg_string(const cfg_config *config, const char *name);
+clm_status cfg_double(const cfg_config *config, const char *name, double min, double max, double *out);
+clm_status cfg_int(const cfg_config *config, const char *name, long long min, long long max,
                           long long *out);
-clm_status clm_config_bool(const clm_config *config, const char *name, int *out);
+clm_status cfg_bool(const cfg_config *config, const char *name, int *out);
 
-/* Writes every key with its value and origin, as a file clm_config_read
+/* Writes every key with its value and origin, as a file cfg_read
  * accepts (config.used). */
-void clm_config_write(const clm_config *config, FILE *out);
+void cfg_write(const cfg_config *config, FILE *out);
 
 #endif /* CLMSEG_CONFIG_INTERNAL_H */

@@ -40,15 +40,15 @@ static void free_ctx(run_ctx *ctx)
     free(ctx->arpu_prev_sum);
     free(ctx->arpu_prev_n);
     free(ctx->branches);
-    clm_config_free(ctx->config);
+    cfg_free(ctx->config);
 }
 
 void clm_run_write_default_config(FILE *out)
 {
-    clm_config *c = NULL;
-    if (clm_config_create(clm_run_keys, &c) == CLM_OK)
-        clm_config_write(c, out);
-    clm_config_free(c);
+    cfg_config *c = NULL;
+    if (cfg_create(run_config_keys, &c) == CLM_OK)
+        cfg_write(c, out);
+    cfg_free(c);
 }
 
 /* The steps in order.  `when` (may be NULL) says whether the step runs;
@@ -82,11 +82,11 @@ static const run_step_def run_steps[] = {
  * overwrite the input: everything that can fail before the first step. */
 static clm_status prepare(run_ctx *ctx, const clm_run_options *options)
 {
-    clm_status s = clm_config_create(clm_run_keys, &ctx->config);
+    clm_status s = cfg_create(run_config_keys, &ctx->config);
     if (!s && options->config_path)
-        s = clm_config_read(ctx->config, options->config_path);
+        s = cfg_read(ctx->config, options->config_path);
     for (int i = 0; !s && options->overrides && options->overrides[i]; i++)
-        s = clm_config_set(ctx->config, options->overrides[i],
+        s = cfg_set(ctx->config, options->overrides[i],
                            options->override_origins && options->override_origins[i] ? options->override_origins[i]
                                                                                      : "--set");
     if (!s) s = run_resolve_config(ctx);
@@ -99,7 +99,7 @@ static clm_status prepare(run_ctx *ctx, const clm_run_options *options)
     }
     if (!s) {
         run_out_path(ctx->outdir, "results.h5", ctx->path_results, sizeof ctx->path_results);
-        s = clm_io_check_inputs(ctx->path_results, (const char *const[]){ctx->input, NULL});
+        s = io_check_inputs(ctx->path_results, (const char *const[]){ctx->input, NULL});
     }
     return s;
 }

@@ -26,15 +26,15 @@
 #include "run/config_internal.h"
 #include "run/run_base.h"
 
-extern const clm_config_key clm_run_keys[];
+extern const cfg_key run_config_keys[];
 
 /* Per-branch figures, filled by step_branches.c. */
 typedef struct run_branch {
     const char *name;             /* label (owned by the run)             */
-    clm_branch_metrics metrics;
+    clm_health_metrics metrics;
     double arpu_prev;             /* mean previous ARPU                   */
     double stage_share[CLM_N_STAGES];
-    clm_branch_health health;
+    clm_health_result health;
 } run_branch;
 
 typedef struct run_ctx {
@@ -43,7 +43,7 @@ typedef struct run_ctx {
     const char *outdir;
     char path_results[4096];
     const clm_run_options *options;
-    clm_config *config;
+    cfg_config *config;
     FILE *log;
 
     /* Resolved settings. */

@@ -7,7 +7,7 @@
 
 #include "run/run_ctx.h"
 
-const clm_config_key clm_run_keys[] = {
+const cfg_key run_config_keys[] = {
     {"run.group", "/subscribers", "group of the subscriber table"},
     {"run.seed", "42", "seed of every random choice"},
     {"run.threads", "0", "worker threads (0: all cores)"},

@@ -27,13 +27,13 @@ static clm_status kmeans_settings(run_ctx *ctx)
     clm_kmeans_params *kp = &ctx->kmeans_params;
     clm_kmeans_params_default(kp);
     long long k, n_init, max_iter;
-    clm_status s = clm_config_int(ctx->config, "kmeans.k", 1, 1000, &k);
-    if (!s) s = clm_config_int(ctx->config, "kmeans.n_init", 1, 1000, &n_init);
-    if (!s) s = clm_config_int(ctx->config, "kmeans.max_iter", 1, 100000, &max_iter);
-    if (!s) s = clm_config_double(ctx->config, "kmeans.tol", 0, 1e6, &kp->tol);
+    clm_status s = cfg_int(ctx->config, "kmeans.k", 1, 1000, &k);
+    if (!s) s = cfg_int(ctx->config, "kmeans.n_init", 1, 1000, &n_init);
+    if (!s) s = cfg_int(ctx->config, "kmeans.max_iter", 1, 100000, &max_iter);
+    if (!s) s = cfg_double(ctx->config, "kmeans.tol", 0, 1e6, &kp->tol);
     if (s)
         return s;
-    const char *missing = clm_config_string(ctx->config, "kmeans.missing");
+    const char *missing = cfg_string(ctx->config, "kmeans.missing");
     if (!strcmp(missing, "fail"))
         kp->missing = CLM_MISSING_FAIL;
     else if (!strcmp(missing, "drop"))
@@ -48,7 +48,7 @@ static clm_status kmeans_settings(run_ctx *ctx)
     kp->seed = ctx->seed;
     kp->n_threads = ctx->n_threads;
     int n_features;
-    ctx->kmeans_features = optional_list(clm_config_string(ctx->config, "kmeans.features"), &n_features);
+    ctx->kmeans_features = optional_list(cfg_string(ctx->config, "kmeans.features"), &n_features);
     return clm_kmeans_params_check(kp);
 }
 
@@ -57,12 +57,12 @@ static clm_status tree_settings(run_ctx *ctx)
     clm_tree_params *tp = &ctx->tree_params;
     clm_tree_params_default(tp);
     long long depth, min_leaf, bins, repeats;
-    clm_status s = clm_config_int(ctx->config, "tree.max_depth", 1, 64, &depth);
-    if (!s) s = clm_config_int(ctx->config, "tree.permutation_repeats", 0, 100, &repeats);
-    if (!s) s = clm_config_int(ctx->config, "tree.min_leaf", 1, INT64_MAX, &min_leaf);
-    if (!s) s = clm_config_int(ctx->config, "tree.bins", 2, 256, &bins);
-    if (!s) s = clm_config_double(ctx->config, "tree.test_fraction", 0, 0.99, &tp->test_fraction);
-    if (!s) s = clm_config_double(ctx->config, "tree.ccp_alpha", 0, 1e9, &tp->ccp_alpha);
+    clm_status s = cfg_int(ctx->config, "tree.max_depth", 1, 64, &depth);
+    if (!s) s = cfg_int(ctx->config, "tree.permutation_repeats", 0, 100, &repeats);
+    if (!s) s = cfg_int(ctx->config, "tree.min_leaf", 1, INT64_MAX, &min_leaf);
+    if (!s) s = cfg_int(ctx->config, "tree.bins", 2, 256, &bins);
+    if (!s) s = cfg_double(ctx->config, "tree.test_fraction", 0, 0.99, &tp->test_fraction);
+    if (!s) s = cfg_double(ctx->config, "tree.ccp_alpha", 0, 1e9, &tp->ccp_alpha);
     if (s)
         return s;
     tp->max_depth = (int)depth;
@@ -71,7 +71,7 @@ static clm_status tree_settings(run_ctx *ctx)
     tp->permutation_repeats = (int)repeats;
     tp->seed = ctx->seed;
     tp->n_threads = ctx->n_threads;
-    ctx->tree_features = optional_list(clm_config_string(ctx->config, "tree.features"), &ctx->n_tree_features);
+    ctx->tree_features = optional_list(cfg_string(ctx->config, "tree.features"), &ctx->n_tree_features);
     return clm_tree_params_check(tp);
 }
 
@@ -80,9 +80,9 @@ static clm_status survival_settings(run_ctx *ctx)
     clm_survival_params *p = &ctx->survival_params;
     clm_survival_params_default(p);
     double margin, discount, level;
-    clm_status s = clm_config_double(ctx->config, "survival.margin", 0, 1e6, &margin);
-    if (!s) s = clm_config_double(ctx->config, "survival.discount", 0, 100, &discount);
-    if (!s) s = clm_config_double(ctx->config, "survival.conf_level", 1e-6, 1 - 1e-9, &level);
+    clm_status s = cfg_double(ctx->config, "survival.margin", 0, 1e6, &margin);
+    if (!s) s = cfg_double(ctx->config, "survival.discount", 0, 100, &discount);
+    if (!s) s = cfg_double(ctx->config, "survival.conf_level", 1e-6, 1 - 1e-9, &level);
     if (s)
         return s;
     p->margin = margin;
@@ -95,31 +95,31 @@ static clm_status survival_settings(run_ctx *ctx)
 
 const char *run_setting_or_null(const run_ctx *ctx, const char *key)
 {
-    const char *v = clm_config_string(ctx->config, key);
+    const char *v = cfg_string(ctx->config, key);
     return v && v[0] ? v : NULL;
 }
 
 clm_status run_resolve_config(run_ctx *ctx)
 {
-    clm_config *c = ctx->config;
+    cfg_config *c = ctx->config;
     long long seed, threads, per_branch;
-    clm_status s = clm_config_int(c, "run.seed", 0, INT64_MAX, &seed);
-    if (!s) s = clm_config_int(c, "run.threads", 0, 4096, &threads);
-    if (!s) s = clm_config_int(c, "warning.per_branch", 0, 1000000, &per_branch);
-    if (!s) s = clm_config_double(c, "survival.horizon", 1, 1200, &ctx->horizon);
+    clm_status s = cfg_int(c, "run.seed", 0, INT64_MAX, &seed);
+    if (!s) s = cfg_int(c, "run.threads", 0, 4096, &threads);
+    if (!s) s = cfg_int(c, "warning.per_branch", 0, 1000000, &per_branch);
+    if (!s) s = cfg_double(c, "survival.horizon", 1, 1200, &ctx->horizon);
     if (s)
         return s;
     ctx->seed = (uint64_t)seed;
     ctx->n_threads = (int)threads;
     ctx->warning_per_branch = (int)per_branch;
-    ctx->group = clm_config_string(c, "run.group");
+    ctx->group = cfg_string(c, "run.group");
     ctx->col_id = run_setting_or_null(ctx, "columns.id");
     ctx->event_level = run_setting_or_null(ctx, "columns.event_level");
     ctx->event_code = -1;
     ctx->col_branch = run_setting_or_null(ctx, "columns.branch");
-    ctx->col_time = clm_config_string(c, "columns.time");
-    ctx->col_event = clm_config_string(c, "columns.event");
-    ctx->col_arpu = clm_config_string(c, "columns.arpu");
+    ctx->col_time = cfg_string(c, "columns.time");
+    ctx->col_event = cfg_string(c, "columns.event");
+    ctx->col_arpu = cfg_string(c, "columns.arpu");
     ctx->col_arpu_prev = run_setting_or_null(ctx, "columns.arpu_prev");
     ctx->col_susp = run_setting_or_null(ctx, "columns.suspensions");
     ctx->col_down = run_setting_or_null(ctx, "columns.plan_downgrades");
@@ -128,14 +128,14 @@ clm_status run_resolve_config(run_ctx *ctx)
     ctx->col_compl = run_setting_or_null(ctx, "columns.complaints");
 
     clm_tier_params_default(&ctx->tiers);
-    s = clm_config_double(c, "tiers.high_share", 0, 1, &ctx->tiers.high_share);
-    if (!s) s = clm_config_double(c, "tiers.low_share", 0, 1, &ctx->tiers.low_share);
+    s = cfg_double(c, "tiers.high_share", 0, 1, &ctx->tiers.high_share);
+    if (!s) s = cfg_double(c, "tiers.low_share", 0, 1, &ctx->tiers.low_share);
     if (s)
         return s;
     if (run_setting_or_null(ctx, "tiers.high_min") || run_setting_or_null(ctx, "tiers.low_max")) {
         ctx->tiers.fixed = 1;
-        s = clm_config_double(c, "tiers.high_min", -1e300, 1e300, &ctx->tiers.high_min);
-        if (!s) s = clm_config_double(c, "tiers.low_max", -1e300, 1e300, &ctx->tiers.low_max);
+        s = cfg_double(c, "tiers.high_min", -1e300, 1e300, &ctx->tiers.high_min);
+        if (!s) s = cfg_double(c, "tiers.low_max", -1e300, 1e300, &ctx->tiers.low_max);
         if (s)
             return s;
     }
@@ -143,7 +143,7 @@ clm_status run_resolve_config(run_ctx *ctx)
     if (s)
         return s;
 
-    const char *model = clm_config_string(c, "stages.model");
+    const char *model = cfg_string(c, "stages.model");
     if (!strcmp(model, "tree")) {
         ctx->stage_model_tree = 1;
         if (!run_setting_or_null(ctx, "stages.label_column"))
@@ -153,13 +153,13 @@ clm_status run_resolve_config(run_ctx *ctx)
     }
     ctx->stage_tree_accuracy = NAN;
     clm_stage_rules *r = &ctx->stages;
-    s = clm_config_double(c, "stages.new_months", 0, 1e6, &r->new_months);
-    if (!s) s = clm_config_double(c, "stages.arpu_drop", 0, 1, &r->arpu_drop);
-    if (!s) s = clm_config_double(c, "stages.suspensions_min", 0, 1e9, &r->suspensions_min);
-    if (!s) s = clm_config_double(c, "stages.downgrades_min", 0, 1e9, &r->downgrades_min);
-    if (!s) s = clm_config_double(c, "stages.contact_drop", 0, 1, &r->contact_drop);
-    if (!s) s = clm_config_double(c, "stages.complaints_min", 0, 1e9, &r->complaints_min);
-    if (!s) s = clm_config_double(c, "stages.arpu_gain", 0, 1e6, &r->arpu_gain);
+    s = cfg_double(c, "stages.new_months", 0, 1e6, &r->new_months);
+    if (!s) s = cfg_double(c, "stages.arpu_drop", 0, 1, &r->arpu_drop);
+    if (!s) s = cfg_double(c, "stages.suspensions_min", 0, 1e9, &r->suspensions_min);
+    if (!s) s = cfg_double(c, "stages.downgrades_min", 0, 1e9, &r->downgrades_min);
+    if (!s) s = cfg_double(c, "stages.contact_drop", 0, 1, &r->contact_drop);
+    if (!s) s = cfg_double(c, "stages.complaints_min", 0, 1e9, &r->complaints_min);
+    if (!s) s = cfg_double(c, "stages.arpu_gain", 0, 1e6, &r->arpu_gain);
     if (!s) s = clm_stage_rules_check(r);
     if (s)
         return s;
@@ -167,7 +167,7 @@ clm_status run_resolve_config(run_ctx *ctx)
     static const char *const wkeys[CLM_N_SCORES] = {"health.w_retention", "health.w_value", "health.w_growth",
                                                     "health.w_risk"};
     for (int k = 0; k < CLM_N_SCORES && !s; k++)
-        s = clm_config_double(c, wkeys[k], 0, 1e6, &ctx->weights.weight[k]);
+        s = cfg_double(c, wkeys[k], 0, 1e6, &ctx->weights.weight[k]);
     if (!s) s = clm_health_weights_check(&ctx->weights);
     if (!s) s = kmeans_settings(ctx);
     if (!s) s = tree_settings(ctx);

@@ -28,8 +28,8 @@ clm_status run_branches(run_ctx *ctx)
     double *risk_sum = calloc((size_t)nb, sizeof *risk_sum);
     int64_t *events = calloc((size_t)nb, sizeof *events);
     int64_t (*stages)[CLM_N_STAGES] = calloc((size_t)nb, sizeof *stages);
-    clm_branch_metrics *metrics = calloc((size_t)nb, sizeof *metrics);
-    clm_branch_health *health = calloc((size_t)nb, sizeof *health);
+    clm_health_metrics *metrics = calloc((size_t)nb, sizeof *metrics);
+    clm_health_result *health = calloc((size_t)nb, sizeof *health);
     clm_status s = CLM_OK;
     if (!ctx->branches || !arpu_sum || !risk_sum || !events || !stages || !metrics || !health)
         s = clm_error(CLM_E_NOMEM, "out of memory for %d branches", nb);
@@ -55,7 +55,7 @@ clm_status run_branches(run_ctx *ctx)
     int n_curves = s ? 0 : clm_survival_n_curves(ctx->surv_branch);
     for (int b = 0; b < nb && !s; b++) {
         run_branch *br = &ctx->branches[b];
-        clm_branch_metrics *m = &br->metrics;
+        clm_health_metrics *m = &br->metrics;
         br->name = ctx->branch_names[b];
         double count = (double)m->subscribers;
         m->churn_rate = count > 0 ? events[b] / count : NAN;

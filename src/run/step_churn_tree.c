@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util_internal.h"
 #include "run/run_ctx.h"
 
 clm_status run_churn_tree(run_ctx *ctx)
@@ -53,7 +54,7 @@ clm_status run_churn_tree(run_ctx *ctx)
         return clm_error(CLM_E_NOMEM, "out of memory for churn probabilities");
     }
     for (int64_t r0 = 0; r0 < n && !s; r0 += CLM_BLOCK_ROWS) {
-        int64_t m = n - r0 < CLM_BLOCK_ROWS ? n - r0 : CLM_BLOCK_ROWS;
+        int64_t m = util_block_len(n, r0, CLM_BLOCK_ROWS);
         s = clm_tree_predict_training(ctx->tree, r0, m, block);
         for (int64_t i = 0; i < m && !s; i++)
             ctx->probability[r0 + i] = block[i * n_classes + (n_classes > 1 ? 1 : 0)];

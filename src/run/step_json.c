@@ -73,33 +73,33 @@ clm_status run_write_json(run_ctx *ctx)
     unsigned major, minor, release;
     H5get_libversion(&major, &minor, &release);
     fputs("{\n  \"input\": {\"path\": ", f);
-    clm_json_string(f, ctx->input);
+    json_put_string(f, ctx->input);
     fprintf(f, ", \"bytes\": %lld, \"rows\": %lld, \"fingerprint\": \"%016llx\"},\n", size, (long long)ctx->n_rows,
             (unsigned long long)hash);
     fputs("  \"versions\": {\"clmseg\": \"" CLMSEG_VERSION "\", ", f);
     fprintf(f, "\"hdf5\": \"%u.%u.%u\", \"openblas\": ", major, minor, release);
-    clm_json_string(f, openblas_get_config());
+    json_put_string(f, openblas_get_config());
     fputs("},\n  \"parameters\": {", f);
-    for (int i = 0; clm_run_keys[i].name; i++) {
+    for (int i = 0; run_config_keys[i].name; i++) {
         fputs(i ? ", " : "", f);
-        clm_json_string(f, clm_run_keys[i].name);
+        json_put_string(f, run_config_keys[i].name);
         fputs(": ", f);
-        clm_json_string(f, clm_config_string(ctx->config, clm_run_keys[i].name));
+        json_put_string(f, cfg_string(ctx->config, run_config_keys[i].name));
     }
     fprintf(f, "},\n  \"results\": {\"segments\": %d, \"branches\": %d, \"stage_shares\": [", ctx->k, ctx->n_branches);
     for (int k = 0; k < CLM_N_STAGES; k++) {
         fputs(k ? ", " : "", f);
-        clm_json_number(f, (double)ctx->stage_count[k] / (double)ctx->n_rows);
+        json_put_number(f, (double)ctx->stage_count[k] / (double)ctx->n_rows);
     }
     fputs("], \"truth_stage_agreement\": ", f);
-    clm_json_number(f, ctx->truth_agreement);
+    json_put_number(f, ctx->truth_agreement);
     fprintf(f, ", \"stage_model\": \"%s\", \"stage_tree_accuracy\": ", ctx->stage_model_tree ? "tree" : "rules");
-    clm_json_number(f, ctx->stage_tree_accuracy);
+    json_put_number(f, ctx->stage_tree_accuracy);
     fputs("},\n  \"steps\": [", f);
     double total = 0, peak = 0;
     for (int i = 0; i < ctx->clock.n_steps; i++) {
         fprintf(f, "%s\n    {\"step\": ", i ? "," : "");
-        clm_json_string(f, ctx->clock.steps[i].name);
+        json_put_string(f, ctx->clock.steps[i].name);
         fprintf(f, ", \"seconds\": %.4f, \"peak_mb\": %.1f}", ctx->clock.steps[i].seconds, ctx->clock.steps[i].peak_mb);
         total += ctx->clock.steps[i].seconds;
         if (ctx->clock.steps[i].peak_mb > peak)

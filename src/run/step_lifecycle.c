@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util_internal.h"
 #include "run/run_ctx.h"
 
 /* Reads the branch of every row: categorical codes with their labels, or
@@ -114,7 +115,7 @@ void run_compare_with_truth(run_ctx *ctx)
         int64_t same = 0;
         clm_status s = CLM_OK;
         for (int64_t r0 = 0; r0 < ctx->n_rows && !s; r0 += CLM_BLOCK_ROWS) {
-            int64_t n = ctx->n_rows - r0 < CLM_BLOCK_ROWS ? ctx->n_rows - r0 : CLM_BLOCK_ROWS;
+            int64_t n = util_block_len(ctx->n_rows, r0, CLM_BLOCK_ROWS);
             s = clm_table_read_i32(truth, col, r0, n, buf);
             for (int64_t i = 0; i < n && !s; i++)
                 same += buf[i] == ctx->stage[r0 + i];
@@ -170,7 +171,7 @@ clm_status run_tiers_and_stages(run_ctx *ctx)
             s = clm_error(CLM_E_NOMEM, "out of memory");
     }
     for (int64_t r0 = 0; r0 < n && !s; r0 += CLM_BLOCK_ROWS) {
-        int64_t m = n - r0 < CLM_BLOCK_ROWS ? n - r0 : CLM_BLOCK_ROWS;
+        int64_t m = util_block_len(n, r0, CLM_BLOCK_ROWS);
         for (int j = 0; j < 9 && !s; j++)
             if (cols[j] >= 0)
                 s = clm_table_read_f32(ctx->table, cols[j], r0, m, buf[j]);

@@ -20,7 +20,7 @@
 static void section(FILE *f, const char *title)
 {
     fputs("<h2>", f);
-    clm_html_escape(f, title);
+    html_escape(f, title);
     fputs("</h2>\n", f);
 }
 
@@ -31,9 +31,9 @@ static void branch_table(FILE *f, const run_ctx *ctx, const int *order)
           "<th>value</th><th>growth</th><th>risk</th><th>health</th><th>lever</th></tr></thead><tbody>\n", f);
     for (int r = 0; r < ctx->n_branches; r++) {
         const run_branch *br = &ctx->branches[order[r]];
-        const clm_branch_metrics *m = &br->metrics;
+        const clm_health_metrics *m = &br->metrics;
         fprintf(f, "<tr><td data-v=\"%d\">%d</td><td>", r + 1, r + 1);
-        clm_html_escape(f, br->name);
+        html_escape(f, br->name);
         fprintf(f, "</td><td data-v=\"%lld\">%lld</td><td data-v=\"%.6f\">%.6f</td><td data-v=\"%.6f\">%.6f</td>"
                    "<td data-v=\"%.4f\">%.4f</td><td data-v=\"%.4f\">%.4f</td>",
                 (long long)m->subscribers, (long long)m->subscribers, m->churn_rate, m->churn_rate, m->s12, m->s12,
@@ -42,7 +42,7 @@ static void branch_table(FILE *f, const run_ctx *ctx, const int *order)
             fprintf(f, "<td data-v=\"%.2f\">%.2f</td>", br->health.score[k], br->health.score[k]);
         fprintf(f, "<td data-v=\"%.2f\"><span class=\"bar\" style=\"width:%.0fpx\"></span>%.2f</td><td>",
                 br->health.total, br->health.total * 0.8, br->health.total);
-        clm_html_escape(f, clm_lever_names[br->health.lever]);
+        html_escape(f, clm_health_lever_names[br->health.lever]);
         fputs("</td></tr>\n", f);
     }
     fputs("</tbody></table></div>\n", f);
@@ -96,7 +96,7 @@ static void strongest_rules(FILE *f, const run_ctx *ctx)
                 best = i;
         if (best < 0)
             break;
-        clm_html_escape(f, lines[best]);
+        html_escape(f, lines[best]);
         fputc('\n', f);
         lines[best] = NULL;
     }
@@ -123,9 +123,9 @@ clm_status run_write_report(run_ctx *ctx)
         return clm_error(CLM_E_NOMEM, "out of memory");
     }
 
-    clm_html_begin(f, "clmseg quarterly report");
+    html_begin(f, "clmseg quarterly report");
     fputs("<h1>Quarterly customer-lifecycle report</h1><p class=\"sub\">", f);
-    clm_html_escape(f, ctx->input);
+    html_escape(f, ctx->input);
     fprintf(f, " &middot; clmseg %s</p>\n", CLMSEG_VERSION);
 
     /* Headline figures. */
@@ -158,7 +158,7 @@ clm_status run_write_report(run_ctx *ctx)
     const char *labels[8] = {"subscribers", "churned", "S(12)", "mean ARPU", "LTV (horizon)", "segments",
                              "branches", "churn tree AUC"};
     const char *values[8] = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
-    clm_html_kpis(f, labels, values, 8);
+    html_kpis(f, labels, values, 8);
     fprintf(f, "<p>Lifecycle stages by %s", ctx->stage_model_tree ? "a tree trained on labelled stages" : "rules");
     if (ctx->stage_model_tree)
         fprintf(f, " (holdout accuracy %.4f)", ctx->stage_tree_accuracy);
@@ -169,7 +169,7 @@ clm_status run_write_report(run_ctx *ctx)
     /* Survival by segment. */
     section(f, "Survival by segment (Kaplan-Meier, 95% band)");
     int nc = clm_survival_n_curves(ctx->surv_segment);
-    clm_svg_curve *curves = calloc((size_t)(nc ? nc : 1), sizeof *curves);
+    svg_curve *curves = calloc((size_t)(nc ? nc : 1), sizeof *curves);
     const char **seg_labels = calloc((size_t)(nc ? nc : 1), sizeof *seg_labels);
     double *seg_ltv = calloc((size_t)(nc ? nc : 1), sizeof *seg_ltv);
     char (*seg_names)[48] = calloc((size_t)(nc ? nc : 1), sizeof *seg_names);
@@ -180,7 +180,7 @@ clm_status run_write_report(run_ctx *ctx)
         if (!strcmp(cv->label, "all"))
             continue;
         snprintf(seg_names[m], 48, "segment %s", cv->label);
-        curves[m] = (clm_svg_curve){seg_names[m], (int)cv->n_times, cv->time, cv->survival, cv->lower, cv->upper,
+        curves[m] = (svg_curve){seg_names[m], (int)cv->n_times, cv->time, cv->survival, cv->lower, cv->upper,
                                     cv->at_risk};
         seg_labels[m] = seg_names[m];
         seg_ltv[m] = cv->ltv ? cv->ltv[cv->horizon] : NAN;
@@ -188,10 +188,10 @@ clm_status run_write_report(run_ctx *ctx)
             max_time = cv->time[cv->n_times - 1];
         m++;
     }
-    clm_svg_survival(f, curves, m, max_time > 0 ? max_time : 12, 6);
+    svg_survival(f, curves, m, max_time > 0 ? max_time : 12, 6);
     section(f, "Lifetime value by segment");
     fprintf(f, "<p>LTV over %.0f months: S(t) &middot; mean ARPU &middot; margin, discounted.</p>\n", ctx->horizon);
-    clm_svg_bars(f, seg_labels, seg_ltv, m, "%.0f");
+    svg_bars(f, seg_labels, seg_ltv, m, "%.0f");
     free(curves);
     free(seg_labels);
     free(seg_ltv);
@@ -218,7 +218,7 @@ clm_status run_write_report(run_ctx *ctx)
                 features[j] = clm_kmeans_feature_name(ctx->kmeans, j);
             for (int64_t q = 0; q < (int64_t)k * d; q++)
                 z[q] = prof.zscore[q];
-            clm_svg_heatmap(f, rowp, features, z, k, d, 2.0, notep);
+            svg_heatmap(f, rowp, features, z, k, d, 2.0, notep);
         }
         free(rl);
         free(notes);
@@ -244,7 +244,7 @@ clm_status run_write_report(run_ctx *ctx)
             mix[(size_t)r * CLM_N_STAGES + k] = ctx->branches[b].stage_share[k];
     }
     if (mix && mix_labels)
-        clm_svg_stacked(f, mix_labels, clm_stage_names, mix, rows, CLM_N_STAGES);
+        svg_stacked(f, mix_labels, clm_stage_names, mix, rows, CLM_N_STAGES);
     free(mix_labels);
     free(mix);
 
@@ -257,7 +257,7 @@ clm_status run_write_report(run_ctx *ctx)
     fputs("<table><thead><tr><th>step</th><th>seconds</th><th>peak memory (MB)</th></tr></thead><tbody>\n", f);
     for (int i = 0; i < ctx->clock.n_steps; i++) {
         fputs("<tr><td>", f);
-        clm_html_escape(f, ctx->clock.steps[i].name);
+        html_escape(f, ctx->clock.steps[i].name);
         fprintf(f, "</td><td>%.3f</td><td>%.0f</td></tr>\n", ctx->clock.steps[i].seconds, ctx->clock.steps[i].peak_mb);
     }
     fputs("</tbody></table>\n<p>Settings (config.used):</p><pre>", f);
@@ -265,13 +265,13 @@ clm_status run_write_report(run_ctx *ctx)
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
     if (mem) {
-        clm_config_write(ctx->config, mem);
+        cfg_write(ctx->config, mem);
         fclose(mem);
-        clm_html_escape(f, text);
+        html_escape(f, text);
         free(text);
     }
     fputs("</pre>\n", f);
-    clm_html_end(f);
+    html_end(f);
     free(order);
     return clm_textfile_commit(tf);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util_internal.h"
 #include "clmseg/textfile.h"
 #include "clmseg/writer.h"
 #include "run/run_ctx.h"
@@ -57,7 +58,7 @@ clm_status run_write_branches_csv(run_ctx *ctx)
                "share_E,revenue_at_risk,retention,value,growth,risk,health,lever\n");
     for (int r = 0; r < ctx->n_branches; r++) {
         const run_branch *br = &ctx->branches[order[r]];
-        const clm_branch_metrics *m = &br->metrics;
+        const clm_health_metrics *m = &br->metrics;
         fprintf(f, "%d,", r + 1);
         csv_field(f, br->name);
         fprintf(f, ",%lld", (long long)m->subscribers);
@@ -72,7 +73,7 @@ clm_status run_write_branches_csv(run_ctx *ctx)
         for (int k = 0; k < CLM_N_SCORES; k++)
             csv_number(f, "%.2f", br->health.score[k]);
         csv_number(f, "%.2f", br->health.total);
-        fprintf(f, ",%s\n", clm_lever_names[br->health.lever]);
+        fprintf(f, ",%s\n", clm_health_lever_names[br->health.lever]);
     }
     free(order);
     return clm_textfile_commit(tf);
@@ -128,7 +129,7 @@ static clm_status gather(const run_ctx *ctx, const int64_t *sorted, int64_t n_li
         int64_t k = 0;
         while (c >= 0 && k < n_listed && !s) {
             int64_t row = sorted[k] >> 20, r0 = row / CLM_BLOCK_ROWS * CLM_BLOCK_ROWS;
-            int64_t m = ctx->n_rows - r0 < CLM_BLOCK_ROWS ? ctx->n_rows - r0 : CLM_BLOCK_ROWS;
+            int64_t m = util_block_len(ctx->n_rows, r0, CLM_BLOCK_ROWS);
             s = as_int ? clm_table_read_i64(ctx->table, c, r0, m, &block[0].i)
                        : clm_table_read_f64(ctx->table, c, r0, m, &block[0].f);
             for (; !s && k < n_listed && (sorted[k] >> 20) < r0 + m; k++) {
@@ -289,7 +290,7 @@ clm_status run_write_config_used(run_ctx *ctx)
     clm_status s = run_text_open(ctx->outdir, "config.used", ctx->input, &f);
     if (!s) {
         fprintf(clm_textfile_stream(f), "# clmseg %s: settings of the run of %s\n\n", CLMSEG_VERSION, ctx->input);
-        clm_config_write(ctx->config, clm_textfile_stream(f));
+        cfg_write(ctx->config, clm_textfile_stream(f));
         s = run_text_finish(f, CLM_OK);
     }
     return s;

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 
+#include "core/util_internal.h"
 #include "clmseg/writer.h"
 #include "run/run_ctx.h"
 
@@ -16,7 +17,7 @@ static clm_status write_rows(clm_writer *w, const char *path, clm_dtype dtype, i
     clm_status s = clm_writer_column_create(w, path, dtype, n, &col);
     size_t size = (size_t)clm_dtype_size(dtype);
     for (int64_t r0 = 0; r0 < n && !s; r0 += CLM_BLOCK_ROWS) {
-        int64_t m = n - r0 < CLM_BLOCK_ROWS ? n - r0 : CLM_BLOCK_ROWS;
+        int64_t m = util_block_len(n, r0, CLM_BLOCK_ROWS);
         s = clm_writer_column_write(w, col, r0, m, (const char *)data + (size_t)r0 * size);
     }
     return s;
@@ -39,7 +40,7 @@ static clm_status write_branches(run_ctx *ctx, clm_writer *w)
     }
     for (int b = 0; b < nb; b++) {
         names[b] = ctx->branches[b].name;
-        levers[b] = clm_lever_names[ctx->branches[b].health.lever];
+        levers[b] = clm_health_lever_names[ctx->branches[b].health.lever];
         subs[b] = ctx->branches[b].metrics.subscribers;
     }
     clm_status s = clm_writer_strings(w, "/branches/name", names, nb);
@@ -51,7 +52,7 @@ static clm_status write_branches(run_ctx *ctx, clm_writer *w)
     for (size_t f = 0; f < sizeof fields / sizeof fields[0] && !s; f++) {
         for (int b = 0; b < nb; b++) {
             const run_branch *br = &ctx->branches[b];
-            const clm_branch_metrics *m = &br->metrics;
+            const clm_health_metrics *m = &br->metrics;
             const double all[] = {m->churn_rate, m->s12, m->arpu, m->arpu_change, m->ltv, m->revenue_at_risk,
                                   br->stage_share[0], br->stage_share[1], br->stage_share[2], br->stage_share[3],
                                   br->stage_share[4], br->health.score[0], br->health.score[1],
@@ -64,7 +65,7 @@ static clm_status write_branches(run_ctx *ctx, clm_writer *w)
     }
     if (!s) s = clm_writer_strings(w, "/branches/lever", levers, nb);
     if (!s) s = clm_writer_attr_f64_array(w, "/branches", "weights", ctx->weights.weight, CLM_N_SCORES);
-    if (!s) s = clm_writer_attr_strings(w, "/branches", "scores", clm_score_names, CLM_N_SCORES);
+    if (!s) s = clm_writer_attr_strings(w, "/branches", "scores", clm_health_score_names, CLM_N_SCORES);
     free(v);
     free(subs);
     free(names);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util_internal.h"
 #include "run/run_ctx.h"
 
 /* Stage code of a label: "A".."E", a stage name, or an integer 0..4. */
@@ -72,7 +73,7 @@ static clm_status read_labels(run_ctx *ctx, const char *label, int32_t *y)
 clm_status run_stage_tree(run_ctx *ctx)
 {
     int64_t n = ctx->n_rows;
-    const char *label = clm_config_string(ctx->config, "stages.label_column");
+    const char *label = cfg_string(ctx->config, "stages.label_column");
     const char *label_name = strrchr(label, '/') ? strrchr(label, '/') + 1 : label;
     int32_t *y = malloc((size_t)n * sizeof *y);
     int nc = clm_table_n_columns(ctx->table);
@@ -101,7 +102,7 @@ clm_status run_stage_tree(run_ctx *ctx)
     if (!s && (!x || !scratch))
         s = clm_error(CLM_E_NOMEM, "out of memory for the stage tree's %lld x %d features", (long long)n, d);
     for (int64_t r0 = 0; r0 < n && !s; r0 += CLM_BLOCK_ROWS) {
-        int64_t m = n - r0 < CLM_BLOCK_ROWS ? n - r0 : CLM_BLOCK_ROWS;
+        int64_t m = util_block_len(n, r0, CLM_BLOCK_ROWS);
         s = clm_table_read_block_f32(ctx->table, cols, d, r0, m, x + r0 * d, scratch);
     }
     clm_tree *tree = NULL;
@@ -109,7 +110,7 @@ clm_status run_stage_tree(run_ctx *ctx)
         clm_tree_params tp;
         clm_tree_params_default(&tp);
         long long depth;
-        s = clm_config_int(ctx->config, "tree.max_depth", 1, 64, &depth);
+        s = cfg_int(ctx->config, "tree.max_depth", 1, 64, &depth);
         tp.max_depth = (int)depth;
         tp.seed = ctx->seed;
         tp.n_threads = ctx->n_threads;
@@ -122,7 +123,7 @@ clm_status run_stage_tree(run_ctx *ctx)
     if (!s && !prob)
         s = clm_error(CLM_E_NOMEM, "out of memory");
     for (int64_t r0 = 0; r0 < n && !s; r0 += CLM_BLOCK_ROWS) {
-        int64_t m = n - r0 < CLM_BLOCK_ROWS ? n - r0 : CLM_BLOCK_ROWS;
+        int64_t m = util_block_len(n, r0, CLM_BLOCK_ROWS);
         s = clm_tree_predict_training(tree, r0, m, prob);
         for (int64_t i = 0; i < m && !s; i++) {
             int best = 0; /* ties go to the earlier stage */

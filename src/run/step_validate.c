@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util_internal.h"
 #include "run/run_ctx.h"
 
 /* Checks the columns every step needs and the values of time and event
@@ -66,7 +67,7 @@ clm_status run_validate(run_ctx *ctx)
         return clm_error(CLM_E_NOMEM, "out of memory");
     }
     for (int64_t r0 = 0; r0 < ctx->n_rows && !s; r0 += CLM_BLOCK_ROWS) {
-        int64_t n = ctx->n_rows - r0 < CLM_BLOCK_ROWS ? ctx->n_rows - r0 : CLM_BLOCK_ROWS;
+        int64_t n = util_block_len(ctx->n_rows, r0, CLM_BLOCK_ROWS);
         s = clm_table_read_f64(ctx->table, tcol, r0, n, t);
         if (!s) s = clm_table_read_f64(ctx->table, ecol, r0, n, e);
         for (int64_t i = 0; i < n && !s; i++) {

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util_internal.h"
 #include "survival/survival_internal.h"
 
 static const double default_at[] = {6, 12, 24, 36};
@@ -68,7 +69,7 @@ clm_status clm_survival_params_check(const clm_survival_params *p)
     return CLM_OK;
 }
 
-clm_status clm_conf_type_parse(const char *text, clm_conf_type *out)
+clm_status clm_survival_conf_type_parse(const char *text, clm_survival_conf_type *out)
 {
     if (!strcmp(text, "log"))
         *out = CLM_CONF_LOG;
@@ -81,24 +82,13 @@ clm_status clm_conf_type_parse(const char *text, clm_conf_type *out)
     return CLM_OK;
 }
 
-const char *clm_conf_type_name(clm_conf_type type)
+const char *clm_survival_conf_type_name(clm_survival_conf_type type)
 {
     switch (type) {
     case CLM_CONF_LOGLOG: return "log-log";
     case CLM_CONF_PLAIN: return "plain";
     default: return "log";
     }
-}
-
-static char *dup_or_null(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
 }
 
 void clm_survival_free(clm_survival *s)
@@ -142,7 +132,7 @@ clm_status clm_survival_create(const clm_survival_params *params, int32_t n_stra
                             params->stratum_column, params->arpu_column};
     const char *fallback[5] = {"input", "time", "event", "stratum", "arpu"};
     for (int i = 0; i < 5; i++) {
-        s->names[i] = dup_or_null(names[i] ? names[i] : fallback[i]);
+        s->names[i] = util_strdup(names[i] ? names[i] : fallback[i]);
         if (!s->names[i])
             goto nomem;
     }
@@ -164,11 +154,11 @@ clm_status clm_survival_create(const clm_survival_params *params, int32_t n_stra
             snprintf(buf, sizeof buf, "%d", (int)i);
             label = buf;
         }
-        s->labels[i] = dup_or_null(label);
+        s->labels[i] = util_strdup(label);
         if (!s->labels[i])
             goto nomem;
     }
-    s->n_threads = params->n_threads > 0 ? params->n_threads : omp_get_max_threads();
+    s->n_threads = util_threads(params->n_threads);
     s->has_arpu = -1;
     s->tables = calloc((size_t)s->n_threads, sizeof *s->tables);
     s->lane_sums = calloc((size_t)SURV_LANES * (size_t)s->n_slots, sizeof(double));
@@ -178,7 +168,7 @@ clm_status clm_survival_create(const clm_survival_params *params, int32_t n_stra
         goto nomem;
     /* Too many strata for even one time per thread table: hash from the start. */
     s->hashed = (int64_t)s->n_slots * 2 > params->max_cells;
-    s->kernels = clm_kernels_resolve(params->kernels);
+    s->kernels = kernels_resolve(params->kernels);
     *out = s;
     return CLM_OK;
 nomem:
@@ -296,7 +286,7 @@ clm_status clm_survival_add(clm_survival *s, int64_t n_rows, const double *time,
         return clm_error(CLM_E_PARAM, "survival estimator: bad block");
     clm_status st = CLM_OK;
     for (int64_t r0 = 0; r0 < n_rows && !st; r0 += SURV_MAX_PASS_ROWS) {
-        int64_t n = n_rows - r0 < SURV_MAX_PASS_ROWS ? n_rows - r0 : SURV_MAX_PASS_ROWS;
+        int64_t n = util_block_len(n_rows, r0, SURV_MAX_PASS_ROWS);
         st = add_pass(s, n, time + r0, event + r0, stratum ? stratum + r0 : NULL,
                       arpu ? arpu + r0 : NULL);
     }
@@ -345,7 +335,7 @@ static clm_status add_pass(clm_survival *s, int64_t n_rows, const double *time,
         for (int lane = 0; lane < SURV_LANES; lane++) {
             for (int64_t c = lane; c < n_chunks; c += SURV_LANES) {
                 int64_t r0 = c * SURV_CHUNK_ROWS;
-                int64_t len = n_rows - r0 < SURV_CHUNK_ROWS ? n_rows - r0 : SURV_CHUNK_ROWS;
+                int64_t len = util_block_len(n_rows, r0, SURV_CHUNK_ROWS);
                 counted[c] = (uint8_t)kernels->survchunk_f64(
                     len, time + r0, event + r0, stratum ? stratum + r0 : NULL, n_slots,
                     arpu ? arpu + r0 : NULL, n_times, table,
@@ -400,7 +390,7 @@ static clm_status add_pass(clm_survival *s, int64_t n_rows, const double *time,
                 if (counted[c])
                     continue;
                 int64_t r0 = c * SURV_CHUNK_ROWS;
-                int64_t len = n_rows - r0 < SURV_CHUNK_ROWS ? n_rows - r0 : SURV_CHUNK_ROWS;
+                int64_t len = util_block_len(n_rows, r0, SURV_CHUNK_ROWS);
                 kernels->survcount_f64(len, time + r0, event + r0, stratum ? stratum + r0 : NULL,
                                        n_slots, table);
             }

@@ -8,18 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util_internal.h"
 #include "survival/survival_internal.h"
 
-static uint64_t mix(uint64_t x)
-{
-    /* splitmix64 finaliser: spreads nearby times over the whole table. */
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
 
 static uint64_t key_hash(int32_t slot, double time)
 {
@@ -27,7 +18,8 @@ static uint64_t key_hash(int32_t slot, double time)
     if (time == 0.0)
         time = 0.0; /* -0.0 and 0.0 are the same time */
     memcpy(&bits, &time, sizeof bits);
-    return mix(bits ^ ((uint64_t)(uint32_t)slot * 0x9e3779b97f4a7c15ULL));
+    /* splitmix64's finaliser spreads nearby times over the whole table. */
+    return util_mix64(bits ^ ((uint64_t)(uint32_t)slot * UTIL_SPLITMIX_GAMMA));
 }
 
 int surv_hash_init(surv_hash *h)

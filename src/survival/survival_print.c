@@ -29,7 +29,7 @@ void clm_survival_print(const clm_survival *s, FILE *out, const char *by)
             label_width = len > 40 ? 40 : len;
     }
     fprintf(out, "survival by %s: Kaplan-Meier, %g%% bands (%s), horizon %d months\n",
-            by ? by : "(none)", 100.0 * p->conf_level, clm_conf_type_name(p->conf_type),
+            by ? by : "(none)", 100.0 * p->conf_level, clm_survival_conf_type_name(p->conf_type),
             (int)p->horizon);
     fprintf(out, "%-*s %10s %9s %8s %19s", label_width, "stratum", "n", "events", "median", "CI");
     for (int k = 0; k < p->n_at; k++) {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util_internal.h"
 #include "clmseg/table.h"
 #include "survival/survival_internal.h"
 
@@ -93,7 +94,7 @@ static clm_status int_column_range(const clm_table *table, int column, int64_t n
 {
     int32_t lo = INT32_MAX, hi = INT32_MIN;
     for (int64_t row0 = 0; row0 < n_rows; row0 += block) {
-        int64_t n = n_rows - row0 < block ? n_rows - row0 : block;
+        int64_t n = util_block_len(n_rows, row0, block);
         clm_status st = clm_table_read_i32(table, column, row0, n, buffer);
         if (st)
             return st;
@@ -406,7 +407,7 @@ clm_status clm_survival_fit_table(const clm_survival_params *params,
     int32_t *event_codes = (int32_t *)(void *)event_raw;
     int32_t *by_codes = (int32_t *)(void *)by_raw;
     for (int64_t row0 = 0; row0 < n_rows; row0 += block) {
-        int64_t n = n_rows - row0 < block ? n_rows - row0 : block;
+        int64_t n = util_block_len(n_rows, row0, block);
         st = clm_table_read_f64(src.input, src.time_col, row0, n, time);
         if (!st)
             st = event_i32 ? clm_table_read_i32(src.input, src.event_col, row0, n, event_codes)
@@ -426,7 +427,7 @@ clm_status clm_survival_fit_table(const clm_survival_params *params,
         int64_t n_chunks = (n + SURV_CHUNK_ROWS - 1) / SURV_CHUNK_ROWS;
         for (int64_t c = 0; c < n_chunks; c++) {
             int64_t r0 = c * SURV_CHUNK_ROWS;
-            int64_t len = n - r0 < SURV_CHUNK_ROWS ? n - r0 : SURV_CHUNK_ROWS;
+            int64_t len = util_block_len(n, r0, SURV_CHUNK_ROWS);
             uint8_t bad[SURV_CHUNK_ROWS];
             bad_event[c] = event_i32 ? event_from_i32(&src, len, event_codes + r0, event + r0, bad)
                                      : event_from_f64(&src, len, event_raw + r0, event + r0);

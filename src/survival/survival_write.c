@@ -70,7 +70,7 @@ static clm_status write_curve(clm_writer *w, const char *group, const clm_surviv
     if (!st && c->n_at > 0)
         st = clm_writer_attr_f64_array(w, group, "survival_at", c->survival_at, c->n_at);
     if (!st)
-        st = clm_writer_attr_string(w, group, "conf_type", clm_conf_type_name(p->conf_type));
+        st = clm_writer_attr_string(w, group, "conf_type", clm_survival_conf_type_name(p->conf_type));
     if (!st)
         st = clm_writer_attr_f64(w, group, "conf_level", p->conf_level);
     if (!st && c->ltv)

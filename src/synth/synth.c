@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/util_internal.h"
 #include "clmseg/writer.h"
 #include "synth/synth_internal.h"
 
@@ -118,7 +119,7 @@ clm_status clm_synth_write(const clm_synth_params *params, const char *path,
     if (params->progress)
         params->progress(params->progress_ctx, "synth", 0, n_rows);
     for (int64_t row0 = 0; row0 < n_rows; row0 += capacity) {
-        int64_t count = n_rows - row0 < capacity ? n_rows - row0 : capacity;
+        int64_t count = util_block_len(n_rows, row0, capacity);
         synth_block_generate(model, &block, row0, count, params->n_threads);
         for (int c = 0; c < synth_n_columns; c++)
             if ((st = clm_writer_column_write(writer, columns[c], row0, count, block.data[c])))

@@ -30,7 +30,7 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
     tree->params = *params;
     tree->data = *data;
     memset(data, 0, sizeof *data);
-    tree->data.kernels = clm_kernels_resolve(params->kernels);
+    tree->data.kernels = kernels_resolve(params->kernels);
     tree->target = util_strdup(target);
     tree->binning_seconds = binning_seconds;
     tree->accuracy = tree->auc = tree->log_loss = tree->train_accuracy = NAN;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util_internal.h"
 #include "tree/tree_internal.h"
 
 /* Reads the target into data->y and fills the classes. */
@@ -56,7 +57,7 @@ static clm_status read_target(const clm_tree_columns *params, const clm_table *t
     int max_value = 0;
     clm_status st = CLM_OK;
     for (int64_t row0 = 0; row0 < n && !st; row0 += CLM_BLOCK_ROWS) {
-        int64_t count = n - row0 < CLM_BLOCK_ROWS ? n - row0 : CLM_BLOCK_ROWS;
+        int64_t count = util_block_len(n, row0, CLM_BLOCK_ROWS);
         if ((st = clm_table_read_i32(table, column, row0, count, block)))
             break;
         for (int64_t i = 0; i < count; i++) {
@@ -116,7 +117,7 @@ static clm_status read_target(const clm_tree_columns *params, const clm_table *t
         } else {
             snprintf(label, sizeof label, "%d", k);
         }
-        if (!(data->class_labels[k] = tree_strdup(label)))
+        if (!(data->class_labels[k] = util_strdup(label)))
             return clm_error(CLM_E_NOMEM, "tree: out of memory");
     }
     return CLM_OK;
@@ -243,7 +244,7 @@ clm_status clm_tree_fit_table(const clm_tree_params *params, const clm_tree_colu
     for (int f = 0; f < F; f++) {
         const clm_column_info *info = clm_table_column(table, columns[f]);
         tree_feature *feat = &data.features[f];
-        if (!(feat->name = tree_strdup(info->name))) {
+        if (!(feat->name = util_strdup(info->name))) {
             st = clm_error(CLM_E_NOMEM, "tree: out of memory");
             goto fail;
         }
@@ -262,7 +263,7 @@ clm_status clm_tree_fit_table(const clm_tree_params *params, const clm_tree_colu
                 goto fail;
             }
             for (int c = 0; c < info->n_categories; c++)
-                if (!(feat->categories[c] = tree_strdup(info->categories[c]))) {
+                if (!(feat->categories[c] = util_strdup(info->categories[c]))) {
                     st = clm_error(CLM_E_NOMEM, "tree: out of memory");
                     goto fail;
                 }
@@ -289,9 +290,9 @@ clm_status clm_tree_fit_table(const clm_tree_params *params, const clm_tree_colu
         st = clm_error(CLM_E_NOMEM, "tree: out of memory for a block");
         goto fail;
     }
-    int n_threads = params->n_threads > 0 ? params->n_threads : omp_get_max_threads();
+    int n_threads = util_threads(params->n_threads);
     for (int64_t row0 = 0; row0 < n; row0 += CLM_BLOCK_ROWS) {
-        int64_t count = n - row0 < CLM_BLOCK_ROWS ? n - row0 : CLM_BLOCK_ROWS;
+        int64_t count = util_block_len(n, row0, CLM_BLOCK_ROWS);
         if ((st = clm_table_read_block_f32(table, columns, F, row0, count, block, scratch)))
             goto fail;
         int bad_f = -1;

@@ -22,6 +22,7 @@
 #include <omp.h>
 #include <string.h>
 
+#include "core/util_internal.h"
 #include "tree/tree_internal.h"
 
 int64_t tree_hist_size(const tree_data *data)
@@ -72,7 +73,7 @@ void tree_hist_build(const tree_data *data, const int32_t *rows, int64_t n,
         #pragma omp for schedule(dynamic, 1)
         for (int64_t b = 0; b < n_blocks; b++) {
             int64_t first = b * BLOCK_ROWS;
-            int64_t count = n - first < BLOCK_ROWS ? n - first : BLOCK_ROWS;
+            int64_t count = util_block_len(n, first, BLOCK_ROWS);
             count_rows(data, rows, first, count, mine);
         }
         /* Merge: each counter is summed over all thread buffers in thread
@@ -143,7 +144,7 @@ void tree_route_build(const tree_data *data, uint8_t *labels, const tree_route *
         #pragma omp for schedule(dynamic, 1)
         for (int64_t b = 0; b < n_blocks; b++) {
             int64_t first = begin + b * ROUTE_BLOCK_ROWS;
-            int64_t count = end - first < ROUTE_BLOCK_ROWS ? end - first : ROUTE_BLOCK_ROWS;
+            int64_t count = util_block_len(end, first, ROUTE_BLOCK_ROWS);
             int64_t block_left = 0;
             int64_t m = route_rows(data, labels, first, count, route, hist ? mine : NULL,
                                    &block_left);

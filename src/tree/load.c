@@ -30,7 +30,7 @@ static const char *at(char *buf, size_t cap, const char *group, const char *name
 
 int clm_tree_saved_in(const char *path, const char *group)
 {
-    clm_io_silence_hdf5();
+    io_silence_hdf5();
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0)
         return 0;
@@ -120,7 +120,7 @@ static clm_status load(hid_t file, const char *path, const char *g, clm_tree *t)
 clm_status clm_tree_load(const char *path, const char *group, int n_threads, clm_tree **out)
 {
     *out = NULL;
-    clm_io_silence_hdf5();
+    io_silence_hdf5();
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0)
         return clm_error(CLM_E_OPEN, "%s: cannot open the results file (missing or not HDF5)", path);

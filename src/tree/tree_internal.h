@@ -260,6 +260,5 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
 double tree_now(void);
 /* The old name of util_strdup, kept for fit_table.c (owned elsewhere);
  * new code calls util_strdup. */
-#define tree_strdup util_strdup
 
 #endif /* CLMSEG_TREE_INTERNAL_H */

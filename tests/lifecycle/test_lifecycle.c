@@ -169,14 +169,14 @@ static void test_health_scores_by_hand(void **state)
      *   b2 = 0 + 25 + 0 + 0 = 25
      * weakest: b0 value -> up-sell; b1 value (37.5) -> up-sell; b2 retention
      * (0, first of the tied zeros) -> retention. */
-    clm_branch_metrics m[3] = {
+    clm_health_metrics m[3] = {
         {100, 0.10, 0.9, 30, 300, 0.30, 0.05, 0.10, 0.05, 0.0},
         {100, 0.20, 0.8, 40, 300, 0.20, 0.00, 0.20, 0.10, 0.8},
         {100, 0.30, 0.7, 50, 500, 0.10, -0.05, 0.30, 0.15, 0.2},
     };
     clm_health_weights w;
     clm_health_weights_default(&w);
-    clm_branch_health h[3];
+    clm_health_result h[3];
     assert_int_equal(clm_health_score(m, 3, &w, h), CLM_OK);
     const double expected[3][4] = {{100, 12.5, 100, 100}, {50, 37.5, 50, 50}, {0, 100, 0, 0}};
     const double totals[3] = {78.125, 46.875, 25};
@@ -188,7 +188,7 @@ static void test_health_scores_by_hand(void **state)
     assert_int_equal(h[0].lever, CLM_LEVER_UPSELL);
     assert_int_equal(h[1].lever, CLM_LEVER_UPSELL);
     assert_int_equal(h[2].lever, CLM_LEVER_RETENTION);
-    assert_string_equal(clm_lever_names[h[0].lever], "up-sell/cross-sell");
+    assert_string_equal(clm_health_lever_names[h[0].lever], "up-sell/cross-sell");
 
     /* Risk weakest: debt share decides between bad-debt control and win-back. */
     w.weight[CLM_SCORE_RISK] = 1;

@@ -14,7 +14,7 @@
 #include "run/config_internal.h"
 #include "testutil.h"
 
-static const clm_config_key keys[] = {
+static const cfg_key keys[] = {
     {"run.seed", "42", "seed of every random choice"},
     {"kmeans.k", "8", "number of segments"},
     {"kmeans.features", "", "feature columns (empty: all numeric)"},
@@ -37,54 +37,54 @@ static void test_defaults_file_and_overrides(void **state)
                                         "[tree]\n"
                                         "balanced = yes\n"),
                      0);
-    clm_config *c = NULL;
-    assert_int_equal(clm_config_create(keys, &c), CLM_OK);
+    cfg_config *c = NULL;
+    assert_int_equal(cfg_create(keys, &c), CLM_OK);
     long long k;
-    assert_int_equal(clm_config_int(c, "kmeans.k", 1, 1000, &k), CLM_OK);
+    assert_int_equal(cfg_int(c, "kmeans.k", 1, 1000, &k), CLM_OK);
     assert_int_equal(k, 8);
-    assert_int_equal(clm_config_read(c, ini), CLM_OK);
-    assert_int_equal(clm_config_int(c, "kmeans.k", 1, 1000, &k), CLM_OK);
+    assert_int_equal(cfg_read(c, ini), CLM_OK);
+    assert_int_equal(cfg_int(c, "kmeans.k", 1, 1000, &k), CLM_OK);
     assert_int_equal(k, 6);
-    assert_string_equal(clm_config_string(c, "kmeans.features"), " arpu,data_mb ");
+    assert_string_equal(cfg_string(c, "kmeans.features"), " arpu,data_mb ");
     int b;
-    assert_int_equal(clm_config_bool(c, "tree.balanced", &b), CLM_OK);
+    assert_int_equal(cfg_bool(c, "tree.balanced", &b), CLM_OK);
     assert_int_equal(b, 1);
     /* The command line wins over the file. */
-    assert_int_equal(clm_config_set(c, "kmeans.k=5", "--set"), CLM_OK);
-    assert_int_equal(clm_config_int(c, "kmeans.k", 1, 1000, &k), CLM_OK);
+    assert_int_equal(cfg_set(c, "kmeans.k=5", "--set"), CLM_OK);
+    assert_int_equal(cfg_int(c, "kmeans.k", 1, 1000, &k), CLM_OK);
     assert_int_equal(k, 5);
     double share;
-    assert_int_equal(clm_config_double(c, "tiers.high_share", 0, 1, &share), CLM_OK);
+    assert_int_equal(cfg_double(c, "tiers.high_share", 0, 1, &share), CLM_OK);
     assert_float_equal(share, 0.2, 0.0);
 
     /* config.used reads back to the same values. */
     const char *used = tu_path(dir, "config.used");
     FILE *f = fopen(used, "w");
-    clm_config_write(c, f);
+    cfg_write(c, f);
     fclose(f);
-    clm_config *again = NULL;
-    assert_int_equal(clm_config_create(keys, &again), CLM_OK);
-    assert_int_equal(clm_config_read(again, used), CLM_OK);
+    cfg_config *again = NULL;
+    assert_int_equal(cfg_create(keys, &again), CLM_OK);
+    assert_int_equal(cfg_read(again, used), CLM_OK);
     for (int i = 0; keys[i].name; i++)
-        assert_string_equal(clm_config_string(again, keys[i].name), clm_config_string(c, keys[i].name));
+        assert_string_equal(cfg_string(again, keys[i].name), cfg_string(c, keys[i].name));
     char *text = tu_read_file(used, NULL);
     assert_non_null(strstr(text, "# number of segments (from --set)\nk = 5\n"));
     assert_non_null(strstr(text, "features = \" arpu,data_mb \"\n"));
     free(text);
-    clm_config_free(again);
-    clm_config_free(c);
+    cfg_free(again);
+    cfg_free(c);
 }
 
 static void expect_read_error(const char *dir, const char *text, clm_status status, const char *needle)
 {
     const char *ini = tu_path(dir, "bad.ini");
     assert_int_equal(tu_write_file(ini, text), 0);
-    clm_config *c = NULL;
-    assert_int_equal(clm_config_create(keys, &c), CLM_OK);
-    assert_int_equal(clm_config_read(c, ini), status);
+    cfg_config *c = NULL;
+    assert_int_equal(cfg_create(keys, &c), CLM_OK);
+    assert_int_equal(cfg_read(c, ini), status);
     if (!strstr(clm_error_detail(), needle))
         fail_msg("'%s' does not contain '%s'", clm_error_detail(), needle);
-    clm_config_free(c);
+    cfg_free(c);
 }
 
 static void test_errors_name_file_and_line(void **state)
@@ -97,26 +97,26 @@ static void test_errors_name_file_and_line(void **state)
     expect_read_error(dir, "[kmeans]\nk 3\n", CLM_E_FORMAT, "bad.ini:2: expected 'key = value'");
     expect_read_error(dir, "[kmeans\n", CLM_E_FORMAT, "bad.ini:1: malformed section header");
 
-    clm_config *c = NULL;
-    assert_int_equal(clm_config_create(keys, &c), CLM_OK);
-    assert_int_equal(clm_config_read(c, tu_path(dir, "absent.ini")), CLM_E_OPEN);
-    assert_int_equal(clm_config_set(c, "kmeans.q=1", "--set"), CLM_E_USAGE);
+    cfg_config *c = NULL;
+    assert_int_equal(cfg_create(keys, &c), CLM_OK);
+    assert_int_equal(cfg_read(c, tu_path(dir, "absent.ini")), CLM_E_OPEN);
+    assert_int_equal(cfg_set(c, "kmeans.q=1", "--set"), CLM_E_USAGE);
     assert_non_null(strstr(clm_error_detail(), "unknown setting 'kmeans.q'"));
-    assert_int_equal(clm_config_set(c, "kmeans.k", "--set"), CLM_E_USAGE);
-    assert_int_equal(clm_config_set(c, "kmeans.k=eight", "--set"), CLM_OK);
+    assert_int_equal(cfg_set(c, "kmeans.k", "--set"), CLM_E_USAGE);
+    assert_int_equal(cfg_set(c, "kmeans.k=eight", "--set"), CLM_OK);
     long long k;
-    assert_int_equal(clm_config_int(c, "kmeans.k", 1, 100, &k), CLM_E_PARAM);
+    assert_int_equal(cfg_int(c, "kmeans.k", 1, 100, &k), CLM_E_PARAM);
     assert_non_null(strstr(clm_error_detail(), "kmeans.k (--set): 'eight' is not an integer"));
-    assert_int_equal(clm_config_set(c, "kmeans.k=0", "--k"), CLM_OK);
-    assert_int_equal(clm_config_int(c, "kmeans.k", 1, 100, &k), CLM_E_PARAM);
+    assert_int_equal(cfg_set(c, "kmeans.k=0", "--k"), CLM_OK);
+    assert_int_equal(cfg_int(c, "kmeans.k", 1, 100, &k), CLM_E_PARAM);
     assert_non_null(strstr(clm_error_detail(), "outside [1, 100]"));
-    assert_int_equal(clm_config_set(c, "tree.balanced=maybe", "--set"), CLM_OK);
+    assert_int_equal(cfg_set(c, "tree.balanced=maybe", "--set"), CLM_OK);
     int b;
-    assert_int_equal(clm_config_bool(c, "tree.balanced", &b), CLM_E_PARAM);
+    assert_int_equal(cfg_bool(c, "tree.balanced", &b), CLM_E_PARAM);
     double d;
-    assert_int_equal(clm_config_set(c, "tiers.high_share=1.5", "--set"), CLM_OK);
-    assert_int_equal(clm_config_double(c, "tiers.high_share", 0, 1, &d), CLM_E_PARAM);
-    clm_config_free(c);
+    assert_int_equal(cfg_set(c, "tiers.high_share=1.5", "--set"), CLM_OK);
+    assert_int_equal(cfg_double(c, "tiers.high_share", 0, 1, &d), CLM_E_PARAM);
+    cfg_free(c);
 }
 
 int main(void)

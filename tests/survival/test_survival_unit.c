@@ -614,10 +614,10 @@ static void test_bad_rows(void **state)
 
     p.conf_level = 1.5;
     assert_int_equal(clm_survival_params_check(&p), CLM_E_PARAM);
-    clm_conf_type ct;
-    assert_int_equal(clm_conf_type_parse("log-log", &ct), CLM_OK);
+    clm_survival_conf_type ct;
+    assert_int_equal(clm_survival_conf_type_parse("log-log", &ct), CLM_OK);
     assert_int_equal(ct, CLM_CONF_LOGLOG);
-    assert_int_equal(clm_conf_type_parse("logit", &ct), CLM_E_PARAM);
+    assert_int_equal(clm_survival_conf_type_parse("logit", &ct), CLM_E_PARAM);
 }
 
 int main(void)
