@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util_internal.h"
 #include "clmseg/tree.h"
 
 /* A field of /proc/self/status in bytes: VmHWM (peak resident set, as
@@ -39,10 +40,7 @@ static long long status_bytes(const char *field)
 
 static uint64_t mix(uint64_t x)
 {
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
+    return util_splitmix64(x);
 }
 
 int main(int argc, char **argv)
