@@ -47,6 +47,8 @@ struct clm_kernels {
                      float *dots);
     void (*sqdist_f64)(const float *rows, int64_t n_rows, int n_features,
                        const int32_t *labels, const float *centroids, double *out);
+    void (*sqdist_many_f64)(const float *rows, int64_t n_rows, int n_features,
+                            const float *centres, int n_centres, double *out);
 
     /* tree (kernels/histogram.h, split_scan.h) */
     void (*hist_u8)(const uint8_t *bins, int n_features, const uint8_t *y, int n_classes,

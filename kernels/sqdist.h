@@ -25,4 +25,16 @@ void clm_k_sqdist_f64_ref(const float *rows, int64_t n_rows, int n_features,
 void clm_k_sqdist_f64_avx2(const float *rows, int64_t n_rows, int n_features,
                            const int32_t *labels, const float *centroids, double *out);
 
+/* The same distances from each row to each of n_centres given centres:
+ * out[t * n_rows + i] = the value clm_k_sqdist_f64_<variant> gives for
+ * row i and centres + t * n_features, bit for bit (each centre's sum runs
+ * in the same order).  The AVX2 variant takes up to four centres per row
+ * at once: one load and widening of the row serves them all, and the four
+ * independent sums keep the pipeline full, where one centre at a time
+ * waits on its own chain of additions (k-means++ candidates). */
+void clm_k_sqdist_many_f64_ref(const float *rows, int64_t n_rows, int n_features,
+                               const float *centres, int n_centres, double *out);
+void clm_k_sqdist_many_f64_avx2(const float *rows, int64_t n_rows, int n_features,
+                                const float *centres, int n_centres, double *out);
+
 #endif

@@ -31,6 +31,7 @@ static void fill_reference(clm_kernels *k)
     k->centroid_update_f32 = clm_k_centroid_update_f32_ref;
     k->dots_f32 = clm_k_dots_f32_ref;
     k->sqdist_f64 = clm_k_sqdist_f64_ref;
+    k->sqdist_many_f64 = clm_k_sqdist_many_f64_ref;
     k->hist_u8 = clm_k_hist_u8_ref;
     k->route_hist_u8 = clm_k_route_hist_u8_ref;
     k->label_rows_u8 = clm_k_label_rows_u8_ref;
@@ -63,6 +64,7 @@ static void override_tuned(clm_kernels *k)
         k->argmin_f32 = clm_k_argmin_f32_avx2;
         k->centroid_update_f32 = clm_k_centroid_update_f32_avx2;
         k->sqdist_f64 = clm_k_sqdist_f64_avx2;
+        k->sqdist_many_f64 = clm_k_sqdist_many_f64_avx2;
         k->logrank_batch_f64 = clm_k_logrank_batch_f64_avx2;
         k->cholesky_upper_f64 = clm_k_cholesky_upper_f64_avx2;
     }

@@ -121,31 +121,38 @@ clm_status km_update_closest(const km_data *data, const float *centres, int n_ce
 }
 
 /* Potential sum_i w_i min(D_i^2, D^2(x_i, cand_t)) for each candidate,
- * with the same float rounding as update_closest. */
+ * with the same float rounding as update_closest.  A block of rows is
+ * scored against every candidate at once (sqdist_many_f64: the same
+ * distances as one candidate at a time); each candidate's sum still runs
+ * over the chunk's rows in order.  `tmp` holds PP_BLOCK x n_cands doubles
+ * per thread. */
 static void candidate_potentials(const km_data *data, const float *cands, int n_cands,
                                  const int32_t *store, double *part, double *tmp, double *pot)
 {
     const int d = data->n_features;
 #pragma omp parallel num_threads(data->n_threads)
     {
-        double *my = tmp + (int64_t)omp_get_thread_num() * PP_BLOCK;
+        double *my = tmp + (int64_t)omp_get_thread_num() * PP_BLOCK * n_cands;
 #pragma omp for schedule(dynamic, 1)
         for (int64_t c = 0; c < data->n_chunks; c++) {
             int64_t row0, count;
             km_chunk(data, c, &row0, &count);
-            for (int t = 0; t < n_cands; t++) {
-                double s = 0.0;
-                for (int64_t b = 0; b < count; b += PP_BLOCK) {
-                    int64_t nb = util_block_len(count, b, PP_BLOCK);
-                    data->kernels->sqdist_f64(data->rows + (row0 + b) * d, nb, d, NULL,
-                                              cands + (int64_t)t * d, my);
+            double *s = part + c * n_cands;
+            for (int t = 0; t < n_cands; t++)
+                s[t] = 0.0;
+            for (int64_t b = 0; b < count; b += PP_BLOCK) {
+                int64_t nb = util_block_len(count, b, PP_BLOCK);
+                data->kernels->sqdist_many_f64(data->rows + (row0 + b) * d, nb, d, cands, n_cands, my);
+                for (int t = 0; t < n_cands; t++) {
+                    const double *dist = my + (int64_t)t * nb;
+                    double st = s[t];
                     for (int64_t i = 0; i < nb; i++) {
                         int64_t r = row0 + b + i;
-                        float v = (float)my[i], old = km_load_f32(store, r);
-                        s += row_weight(data, r) * (double)(old < v ? old : v);
+                        float v = (float)dist[i], old = km_load_f32(store, r);
+                        st += row_weight(data, r) * (double)(old < v ? old : v);
                     }
+                    s[t] = st;
                 }
-                part[c * n_cands + t] = s;
             }
         }
     }
@@ -173,7 +180,7 @@ clm_status km_init_plusplus(const km_data *data, int k, uint64_t seed,
     const int64_t n_chunks = data->n_chunks;
     double *chunk_pot = malloc(sizeof(double) * (size_t)(n_chunks + 1));
     double *part = malloc(sizeof(double) * (size_t)(n_chunks * n_cands + 1));
-    double *tmp = malloc(sizeof(double) * (size_t)(PP_BLOCK * data->n_threads));
+    double *tmp = malloc(sizeof(double) * (size_t)(PP_BLOCK * data->n_threads * n_cands));
     float *cands = malloc(sizeof(float) * (size_t)(n_cands * d));
     int64_t *cand_rows = malloc(sizeof(int64_t) * (size_t)n_cands);
     double *pot = malloc(sizeof(double) * (size_t)n_cands);

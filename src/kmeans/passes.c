@@ -201,29 +201,42 @@ clm_status km_inertia(const km_data *data, const float *centroids, int32_t *labe
     return CLM_OK;
 }
 
-/* Per-chunk column sums of x (pass 0) or of (x - mean)^2 (pass 1). */
+/* Per-chunk column sums of x (pass 0) or of (x - mean)^2 (pass 1), each
+ * summed in a thread's own cache lines and stored once per chunk (see
+ * feature_moment in features.c: no false sharing between neighbours). */
 static clm_status column_moment(const km_data *data, const double *mean, double *out)
 {
     const int d = data->n_features;
     const int64_t n_chunks = data->n_chunks;
+    const int64_t stride = ((int64_t)d + 7) / 8 * 8 + 8;
     double *part = calloc((size_t)(n_chunks * d + 1), sizeof(double));
-    if (!part)
+    double *acc = malloc(sizeof(double) * (size_t)(stride * data->n_threads));
+    if (!part || !acc) {
+        free(part);
+        free(acc);
         return clm_error(CLM_E_NOMEM, "k-means: out of memory computing variances");
-#pragma omp parallel for schedule(dynamic, 1) num_threads(data->n_threads)
-    for (int64_t c = 0; c < n_chunks; c++) {
-        int64_t row0, count;
-        km_chunk(data, c, &row0, &count);
-        double *p = part + c * d;
-        for (int64_t i = row0; i < row0 + count; i++) {
-            const float *x = data->rows + i * d;
-            if (mean)
-                for (int f = 0; f < d; f++) {
-                    double v = (double)x[f] - mean[f];
-                    p[f] += v * v;
-                }
-            else
-                for (int f = 0; f < d; f++)
-                    p[f] += (double)x[f];
+    }
+#pragma omp parallel num_threads(data->n_threads)
+    {
+        double *p = acc + stride * omp_get_thread_num();
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t c = 0; c < n_chunks; c++) {
+            int64_t row0, count;
+            km_chunk(data, c, &row0, &count);
+            for (int f = 0; f < d; f++)
+                p[f] = 0.0;
+            for (int64_t i = row0; i < row0 + count; i++) {
+                const float *x = data->rows + i * d;
+                if (mean)
+                    for (int f = 0; f < d; f++) {
+                        double v = (double)x[f] - mean[f];
+                        p[f] += v * v;
+                    }
+                else
+                    for (int f = 0; f < d; f++)
+                        p[f] += (double)x[f];
+            }
+            memcpy(part + c * d, p, sizeof(double) * (size_t)d);
         }
     }
     for (int f = 0; f < d; f++)
@@ -232,6 +245,7 @@ static clm_status column_moment(const km_data *data, const double *mean, double 
         for (int f = 0; f < d; f++)
             out[f] += part[c * d + f];
     free(part);
+    free(acc);
     return CLM_OK;
 }
 

@@ -366,6 +366,39 @@ static void test_sqdist_ref_vs_tuned(void **state)
         }
 }
 
+/* The many-centre slot of each context equals its one-centre slot bit for
+ * bit, centre by centre (1 to 6 centres: fewer, as many and more than the
+ * AVX2 variant's group of four). */
+static void test_sqdist_many(void **state)
+{
+    (void)state;
+    const clm_kernels *contexts[2] = {ref, tuned};
+    const int ds[] = {1, 3, 4, 7, 16, 19};
+    for (int which = 0; which < 2; which++) {
+        const clm_kernels *kc = contexts[which];
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+            for (size_t q = 0; q < sizeof ds / sizeof ds[0]; q++)
+                for (int m = 1; m <= 6; m++) {
+                    int64_t n = sizes[s];
+                    int d = ds[q];
+                    float *rows = malloc(sizeof(float) * (size_t)(n * d + 1));
+                    float *cent = malloc(sizeof(float) * (size_t)(m * d + 1));
+                    double *many = malloc(sizeof(double) * (size_t)(m * n + 1));
+                    double *one = malloc(sizeof(double) * (size_t)(n + 1));
+                    for (int64_t i = 0; i < n * d + 1; i++)
+                        rows[i] = rnd() * 10.0f;
+                    for (int64_t i = 0; i < m * d + 1; i++)
+                        cent[i] = rnd();
+                    kc->sqdist_many_f64(rows + 1, n, d, cent + 1, m, many);
+                    for (int t = 0; t < m; t++) {
+                        kc->sqdist_f64(rows + 1, n, d, NULL, cent + 1 + (int64_t)t * d, one);
+                        assert_memory_equal(many + (int64_t)t * n, one, sizeof(double) * (size_t)n);
+                    }
+                    free(rows); free(cent); free(many); free(one);
+                }
+    }
+}
+
 static void test_sqdist_hand(void **state)
 {
     (void)state;
@@ -389,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_dots_hand),
         cmocka_unit_test(test_dots_ref_vs_tuned),
         cmocka_unit_test(test_sqdist_ref_vs_tuned),
+        cmocka_unit_test(test_sqdist_many),
         cmocka_unit_test(test_sqdist_hand),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
