@@ -83,6 +83,16 @@ static double midpoint(double lo, double hi)
     return m;
 }
 
+/* The halving steps s, s/2, ..., 1 reach positions 0 .. 2s - 1: the
+ * smallest power of two s with 2s - 1 >= the number of finite edges. */
+static void set_search_step(tree_feature *feature)
+{
+    int n_edges = feature->n_value_bins - 1, step = 1;
+    while (2 * step - 1 < n_edges)
+        step <<= 1;
+    feature->search_step = step;
+}
+
 void tree_bins_from_sample(tree_feature *feature, float *sample, int64_t n,
                            int max_value_bins, int full)
 {
@@ -114,6 +124,7 @@ void tree_bins_from_sample(tree_feature *feature, float *sample, int64_t n,
         feature->n_value_bins = b > 0 ? b : 1;
         for (int j = 0; j + 1 < b; j++)
             feature->edges[j] = midpoint(feature->values[j + 1], feature->values[j + 2]);
+        set_search_step(feature);
         return;
     }
     /* Equal-count cuts between distinct values. */
@@ -138,6 +149,7 @@ void tree_bins_from_sample(tree_feature *feature, float *sample, int64_t n,
             feature->edges[n_edges++] = edge;
     }
     feature->n_value_bins = n_edges + 1;
+    set_search_step(feature);
 }
 
 int tree_bin_value(const tree_feature *feature, float x)
@@ -157,8 +169,10 @@ int tree_bin_value(const tree_feature *feature, float x)
      * (unused ones +inf) avoid the mispredicted branches of a plain
      * binary search. */
     const double v = x, *e = feature->edges;
+    /* Only as many halvings as the finite edges need: with n_value_bins - 1
+     * finite edges (the rest +inf), the larger steps could never move. */
     int pos = 0;
-    for (int step = 128; step >= 1; step >>= 1)
+    for (int step = feature->search_step; step >= 1; step >>= 1)
         pos += (e[pos + step - 1] < v) ? step : 0;
     return pos + 1;
 }

@@ -27,6 +27,8 @@ typedef struct tree_feature {
     int categorical;
     int n_value_bins;                 /* value bins 1..n_value_bins          */
     int exact;                        /* numeric: one bin per distinct value */
+    int search_step;                  /* numeric: first halving step of the
+                                         bin search (tree_bin_value)         */
     double edges[TREE_MAX_VALUE_BINS];/* numeric: bin b holds
                                          edges[b-2] < x <= edges[b-1]        */
     double values[CLM_TREE_MAX_BINS]; /* exact numeric: the value of bin b   */
