@@ -38,6 +38,11 @@ char *util_path_beside(const char *output, const char *name);
  * cores) omp_get_max_threads().  Reads, never sets, OpenMP state. */
 int util_threads(int n);
 
+/* malloc() for large per-row arrays: blocks of 4 MiB and more are 2 MiB
+ * aligned and hinted for huge pages (src/core/memory.c).  free() it.
+ * NULL when memory runs out. */
+void *util_alloc_big(size_t size);
+
 /* Rows of the block that starts at row0 of n_rows when blocks hold
  * `block` rows: min(block, n_rows - row0). */
 static inline int64_t util_block_len(int64_t n_rows, int64_t row0, int64_t block)

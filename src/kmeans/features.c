@@ -201,7 +201,7 @@ clm_status km_features_load(const clm_table *table, const clm_kmeans_params *p,
         if (st)
             return st;
     }
-    f->rows = malloc(sizeof(float) * (size_t)n_input * (size_t)d);
+    f->rows = util_alloc_big(sizeof(float) * (size_t)n_input * (size_t)d);
     float *scratch = malloc(sizeof(float) * CLM_BLOCK_ROWS);
     if (weight_col >= 0)
         f->weights = malloc(sizeof(float) * (size_t)n_input);

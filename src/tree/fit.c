@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/util_internal.h"
 #include "tree/tree_internal.h"
 
 double tree_now(void)
@@ -182,7 +183,7 @@ clm_status clm_tree_fit_matrix(const clm_tree_params *params, const float *x,
     data.n_classes = n_classes;
     data.features = calloc((size_t)n_features, sizeof *data.features);
     data.class_labels = calloc((size_t)n_classes, sizeof *data.class_labels);
-    data.bins = malloc((size_t)n_rows * n_features);
+    data.bins = util_alloc_big((size_t)n_rows * n_features);
     data.y = malloc((size_t)n_rows);
     if (!data.features || !data.class_labels || !data.bins || !data.y) {
         tree_data_free(&data);

@@ -224,7 +224,7 @@ clm_status clm_tree_fit_table(const clm_tree_params *params, const clm_tree_colu
         goto fail;
     data.n_features = F;
     data.features = calloc((size_t)F, sizeof *data.features);
-    data.bins = malloc((size_t)n * F);
+    data.bins = util_alloc_big((size_t)n * F);
     if (!data.features || !data.bins) {
         st = clm_error(CLM_E_NOMEM, "tree: out of memory for %lld x %d bins", (long long)n, F);
         goto fail;
