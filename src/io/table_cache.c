@@ -39,7 +39,7 @@ static clm_status load(const clm_table *t, table_column *c)
 {
     int64_t n = c->info.length;
     size_t size = (size_t)clm_dtype_size(c->info.dtype);
-    void *data = util_alloc_big((size_t)(n > 0 ? n : 1) * size);
+    void *data = malloc((size_t)(n > 0 ? n : 1) * size);
     if (!data)
         return clm_error(CLM_E_NOMEM, "%s: out of memory caching column '%s' (%lld rows)", t->path,
                          c->name, (long long)n);
