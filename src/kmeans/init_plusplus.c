@@ -120,14 +120,36 @@ clm_status km_update_closest(const km_data *data, const float *centres, int n_ce
     return CLM_OK;
 }
 
+/* store[i] = min(store[i], dist[i]) and chunk_pot[c] = sum of w D^2 over
+ * chunk c, from the kept distances of the chosen candidate: what
+ * km_update_closest would compute for it, without computing them again. */
+static void apply_closest(const km_data *data, const float *dist, int32_t *store, double *chunk_pot)
+{
+#pragma omp parallel for schedule(dynamic, 1) num_threads(data->n_threads)
+    for (int64_t c = 0; c < data->n_chunks; c++) {
+        int64_t row0, count;
+        km_chunk(data, c, &row0, &count);
+        double pot = 0.0;
+        for (int64_t r = row0; r < row0 + count; r++) {
+            float v = dist[r], old = km_load_f32(store, r);
+            v = old < v ? old : v;
+            km_store_f32(store, r, v);
+            pot += row_weight(data, r) * (double)v;
+        }
+        chunk_pot[c] = pot;
+    }
+}
+
 /* Potential sum_i w_i min(D_i^2, D^2(x_i, cand_t)) for each candidate,
  * with the same float rounding as update_closest.  A block of rows is
  * scored against every candidate at once (sqdist_many_f64: the same
  * distances as one candidate at a time); each candidate's sum still runs
  * over the chunk's rows in order.  `tmp` holds PP_BLOCK x n_cands doubles
- * per thread. */
+ * per thread.  With `cand_dist` (n_cands x n_rows floats) the rounded
+ * distances are kept, so the chosen candidate's need not be recomputed. */
 static void candidate_potentials(const km_data *data, const float *cands, int n_cands,
-                                 const int32_t *store, double *part, double *tmp, double *pot)
+                                 const int32_t *store, double *part, double *tmp, double *pot,
+                                 float *cand_dist)
 {
     const int d = data->n_features;
 #pragma omp parallel num_threads(data->n_threads)
@@ -146,10 +168,13 @@ static void candidate_potentials(const km_data *data, const float *cands, int n_
                 for (int t = 0; t < n_cands; t++) {
                     const double *dist = my + (int64_t)t * nb;
                     double st = s[t];
+                    float *keep = cand_dist ? cand_dist + (int64_t)t * data->n_rows : NULL;
                     for (int64_t i = 0; i < nb; i++) {
                         int64_t r = row0 + b + i;
                         float v = (float)dist[i], old = km_load_f32(store, r);
                         st += row_weight(data, r) * (double)(old < v ? old : v);
+                        if (keep)
+                            keep[r] = v;
                     }
                     s[t] = st;
                 }
@@ -184,6 +209,9 @@ clm_status km_init_plusplus(const km_data *data, int k, uint64_t seed,
     float *cands = malloc(sizeof(float) * (size_t)(n_cands * d));
     int64_t *cand_rows = malloc(sizeof(int64_t) * (size_t)n_cands);
     double *pot = malloc(sizeof(double) * (size_t)n_cands);
+    /* The candidates' distances, kept for the chosen one (4 bytes a row
+     * per candidate); without the memory the chosen one is recomputed. */
+    float *cand_dist = util_alloc_big(sizeof(float) * (size_t)n_cands * (size_t)data->n_rows);
     if (!chunk_pot || !part || !tmp || !cands || !cand_rows || !pot) {
         free(chunk_pot); free(part); free(tmp); free(cands); free(cand_rows); free(pot);
         return clm_error(CLM_E_NOMEM, "k-means++: out of memory");
@@ -211,14 +239,18 @@ clm_status km_init_plusplus(const km_data *data, int k, uint64_t seed,
             memcpy(cands + (int64_t)t * d, data->rows + cand_rows[t] * d,
                    sizeof(float) * (size_t)d);
         }
-        candidate_potentials(data, cands, n_cands, store, part, tmp, pot);
+        candidate_potentials(data, cands, n_cands, store, part, tmp, pot, cand_dist);
         int best = 0;
         for (int t = 1; t < n_cands; t++)
             if (pot[t] < pot[best])
                 best = t;
         memcpy(centroids + (int64_t)j * d, cands + (int64_t)best * d, sizeof(float) * (size_t)d);
-        st = km_update_closest(data, centroids + (int64_t)j * d, 1, 0, store, chunk_pot);
+        if (cand_dist)
+            apply_closest(data, cand_dist + (int64_t)best * data->n_rows, store, chunk_pot);
+        else
+            st = km_update_closest(data, centroids + (int64_t)j * d, 1, 0, store, chunk_pot);
     }
     free(chunk_pot); free(part); free(tmp); free(cands); free(cand_rows); free(pot);
+    free(cand_dist);
     return st;
 }
