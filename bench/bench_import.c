@@ -178,7 +178,11 @@ int main(int argc, char **argv)
             read_floor(csv, &bytes, &checksum);
             memset(&timer, 0, sizeof timer);
             timer.start = now();
-            clm_status status = clm_import_csv(&params, csv, h5);
+            clm_writer *w = NULL;
+            clm_status status = clm_writer_create(h5, (const char *const[]){csv, NULL}, &w);
+            if (!status)
+                status = clm_import_csv(&params, csv, w);
+            status = status ? (clm_writer_abort(w), status) : clm_writer_commit(w);
             double elapsed = now() - timer.start;
             if (status) {
                 fprintf(stderr, "bench_import: %s\n", clm_error_detail());

@@ -132,7 +132,11 @@ int main(int argc, char **argv)
         clm_synth_params sp;
         clm_synth_params_default(&sp);
         sp.n_rows = rows;
-        clm_status s = clm_synth_write(&sp, quarter, NULL);
+        clm_writer *w = NULL;
+        clm_status s = clm_writer_create(quarter, NULL, &w);
+        if (!s)
+            s = clm_synth_write(&sp, w);
+        s = s ? (clm_writer_abort(w), s) : clm_writer_commit(w);
         if (s) {
             fprintf(stderr, "bench_pipeline: synth: %s\n", clm_error_detail());
             return 2;

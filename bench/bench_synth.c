@@ -50,7 +50,11 @@ static double time_synth(int64_t rows, int threads, const char *path)
     p.n_rows = rows;
     p.n_threads = threads;
     double t0 = now();
-    clm_status s = clm_synth_write(&p, path, NULL);
+    clm_writer *w = NULL;
+    clm_status s = clm_writer_create(path, NULL, &w);
+    if (!s)
+        s = clm_synth_write(&p, w);
+    s = s ? (clm_writer_abort(w), s) : clm_writer_commit(w);
     if (s)
         die(s);
     return now() - t0;

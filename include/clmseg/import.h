@@ -1,7 +1,7 @@
 /*
  * clmseg/import.h — CSV to columnar HDF5.
  *
- * clm_import_csv() converts a CSV file with a header row into an HDF5 file
+ * clm_import_csv() converts a CSV file with a header row into an HDF5 writer
  * in the input schema of docs/design.md §3 (one 1-D dataset per column in one
  * group).  Quoting follows RFC 4180 (fields in double quotes may hold
  * commas, doubled quotes and newlines).  Column types are inferred over the
@@ -20,6 +20,7 @@
 
 #include "clmseg/export.h"
 #include "clmseg/status.h"
+#include "clmseg/writer.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -39,13 +40,15 @@ typedef struct clm_import_params {
 CLM_API void clm_import_params_default(clm_import_params *params);
 CLM_API clm_status clm_import_params_check(const clm_import_params *params);
 
-/* Imports `csv_path` into `h5_path` (atomically).  Errors name the file and
- * line: CLM_E_OPEN, CLM_E_EMPTY (empty file or header only is fine: zero
- * rows; an empty file is an error), CLM_E_FORMAT (ragged row, unterminated
- * quote, duplicate or empty column name, bad delimiter), CLM_E_OVERWRITE
- * (h5_path is the CSV), CLM_E_IO, CLM_E_NOMEM. */
-CLM_API clm_status clm_import_csv(const clm_import_params *params,
-                                  const char *csv_path, const char *h5_path);
+/* Imports `csv_path` into an open writer (group params->group).  The
+ * caller creates the writer with the CSV among its inputs (so an output
+ * that would overwrite the CSV is refused before the first pass) and
+ * commits or aborts it.  Errors name the file and line: CLM_E_OPEN,
+ * CLM_E_EMPTY (empty file or header only is fine: zero rows; an empty file
+ * is an error), CLM_E_FORMAT (ragged row, unterminated quote, duplicate or
+ * empty column name, bad delimiter), CLM_E_IO, CLM_E_NOMEM. */
+CLM_API clm_status clm_import_csv(const clm_import_params *params, const char *csv_path,
+                                  clm_writer *writer);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,8 @@
 /*
  * clmseg/synth.h — a deterministic generator of realistic quarters.
  *
- * clm_synth_write() writes a quarter in the input schema of docs/design.md §3 to
- * an HDF5 file: group /subscribers with the required columns, arpu_prev,
+ * clm_synth_write() writes a quarter in the input schema of docs/design.md §3
+ * into an HDF5 writer: group /subscribers with the required columns, arpu_prev,
  * the categorical branch and plan, and the usage / value / early-warning
  * features; group /truth with the latent segment and the lifecycle stage
  * A-E of every row.  docs/synth.md documents the model.
@@ -18,6 +18,7 @@
 
 #include "clmseg/export.h"
 #include "clmseg/status.h"
+#include "clmseg/writer.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,9 +43,11 @@ CLM_API void clm_synth_params_default(clm_synth_params *params);
  * threads < 0, block_rows < 1). */
 CLM_API clm_status clm_synth_params_check(const clm_synth_params *params);
 
-/* Generates the quarter into `path` (atomically: temporary name, renamed
- * when complete).  `inputs`: NULL-terminated list of paths not to
- * overwrite, or NULL.
+/* Generates the quarter into an open writer (clm_writer_create): groups
+ * /subscribers and /truth.  The caller commits the writer (the file
+ * appears under its name only then) or aborts it, so a failed or
+ * interrupted generation leaves nothing behind and an existing file is
+ * untouched.
  *
  * Rows are generated block by block (params->block_rows) with
  * params->n_threads OpenMP threads and written from the calling thread;
@@ -52,14 +55,11 @@ CLM_API clm_status clm_synth_params_check(const clm_synth_params *params);
  * block with step "synth".  Memory: one block (about 90 bytes a row) plus
  * the branch names.
  *
- * Returns CLM_OK; CLM_E_PARAM (see clm_synth_params_check, or a NULL or
- * empty path); CLM_E_OVERWRITE (path names one of `inputs`); CLM_E_OPEN
- * (folder missing or not writable); CLM_E_NOMEM; CLM_E_IO / CLM_E_HDF5
- * (disk full, write failure).  On failure no file is left under `path`
- * and an existing file there is untouched.  Not thread-safe with other
- * HDF5 users of the process (HDF5 is not thread-safe). */
-CLM_API clm_status clm_synth_write(const clm_synth_params *params, const char *path,
-                                   const char *const *inputs);
+ * Returns CLM_OK; CLM_E_PARAM (see clm_synth_params_check, or a NULL
+ * writer); CLM_E_NOMEM; CLM_E_IO / CLM_E_HDF5 (disk full, write failure).
+ * Not thread-safe with other HDF5 users of the process (HDF5 is not
+ * thread-safe). */
+CLM_API clm_status clm_synth_write(const clm_synth_params *params, clm_writer *writer);
 
 #ifdef __cplusplus
 }

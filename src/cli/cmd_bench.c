@@ -147,7 +147,11 @@ int cmd_bench(int argc, char **argv)
     sp.n_threads = threads;
     if (!common.quiet)
         fprintf(stderr, "generating %lld rows...\n", (long long)rows);
-    if (clm_synth_write(&sp, quarter, NULL))
+    clm_writer *qw = NULL;
+    clm_status qs = clm_writer_create(quarter, NULL, &qw);
+    if (!qs) qs = clm_synth_write(&sp, qw);
+    qs = qs ? (clm_writer_abort(qw), qs) : clm_writer_commit(qw);
+    if (qs)
         return fail_bench("synth");
 
     result res[5];

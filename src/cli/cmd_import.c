@@ -117,7 +117,12 @@ int cmd_import(int argc, char **argv)
     params.progress = import_progress_fn;
     params.progress_ctx = &progress;
 
-    status = clm_import_csv(&params, input, output);
+    /* The output first, refusing to overwrite the CSV before any pass. */
+    clm_writer *writer = NULL;
+    status = clm_writer_create(output, (const char *const[]){input, NULL}, &writer);
+    if (!status)
+        status = clm_import_csv(&params, input, writer);
+    status = status ? (clm_writer_abort(writer), status) : clm_writer_commit(writer);
     if (status)
         return cli_fail("import", status);
     return 0;

@@ -95,7 +95,11 @@ int cmd_synth(int argc, char **argv)
     params.progress_ctx = &progress;
 
     double started = cli_now();
-    clm_status status = clm_synth_write(&params, output, NULL);
+    clm_writer *writer = NULL;
+    clm_status status = clm_writer_create(output, NULL, &writer);
+    if (!status)
+        status = clm_synth_write(&params, writer);
+    status = status ? (clm_writer_abort(writer), status) : clm_writer_commit(writer);
     if (status != CLM_OK)
         return cli_fail(command, status);
     if (!common.quiet)

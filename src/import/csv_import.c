@@ -390,19 +390,18 @@ static clm_status pass_convert(import_job *job, clm_writer *writer)
 }
 
 clm_status clm_import_csv(const clm_import_params *params, const char *csv_path,
-                          const char *h5_path)
+                          clm_writer *writer)
 {
     clm_status status = clm_import_params_check(params);
     if (status)
         return status;
-    if (!csv_path || !h5_path)
-        return clm_error(CLM_E_PARAM, "import: the CSV and HDF5 paths are needed");
+    if (!csv_path || !writer)
+        return clm_error(CLM_E_PARAM, "import: the CSV path and an output writer are needed");
 
     import_job job;
     memset(&job, 0, sizeof job);
     job.params = params;
     job.csv_path = csv_path;
-    clm_writer *writer = NULL;
 
     if ((status = csv_reader_open(&job.reader, csv_path, params->delimiter)))
         goto done;
@@ -419,22 +418,13 @@ clm_status clm_import_csv(const clm_import_params *params, const char *csv_path,
     if ((status = csv_batch_init(&job.batches[0], job.n_columns, batch_rows)) ||
         (status = csv_batch_init(&job.batches[1], job.n_columns, batch_rows)))
         goto done;
-    /* Create the output first: refusing to overwrite the CSV should not
-     * wait for a pass over it. */
-    const char *inputs[] = {csv_path, NULL};
-    if ((status = clm_writer_create(h5_path, inputs, &writer)))
-        goto done;
     if ((status = pass_infer(&job)))
         goto done;
     if ((status = create_datasets(&job, writer)))
         goto done;
-    if ((status = pass_convert(&job, writer)))
-        goto done;
-    status = clm_writer_commit(writer);
-    writer = NULL;
+    status = pass_convert(&job, writer);
 
 done:
-    clm_writer_abort(writer);
     job_free(&job);
     return status;
 }

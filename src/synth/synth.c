@@ -87,25 +87,22 @@ static clm_status write_metadata(clm_writer *writer, const clm_synth_params *par
     return CLM_OK;
 }
 
-clm_status clm_synth_write(const clm_synth_params *params, const char *path,
-                           const char *const *inputs)
+clm_status clm_synth_write(const clm_synth_params *params, clm_writer *writer)
 {
     clm_status st = clm_synth_params_check(params);
     if (st != CLM_OK)
         return st;
-    if (!path || !path[0])
-        return clm_error(CLM_E_PARAM, "synth: no output path");
+    if (!writer)
+        return clm_error(CLM_E_PARAM, "synth: no output writer");
 
     synth_model *model = NULL;
     synth_block block = {0};
-    clm_writer *writer = NULL;
     int columns[SYNTH_MAX_COLUMNS];
     int64_t n_rows = params->n_rows;
     int64_t capacity = params->block_rows < n_rows ? params->block_rows : n_rows;
 
     if ((st = synth_model_create(params, &model)) ||
         (st = synth_block_alloc(&block, capacity)) ||
-        (st = clm_writer_create(path, inputs, &writer)) ||
         (st = clm_writer_group(writer, "/subscribers")) ||
         (st = clm_writer_group(writer, "/truth")))
         goto fail;
@@ -127,16 +124,11 @@ clm_status clm_synth_write(const clm_synth_params *params, const char *path,
         if (params->progress)
             params->progress(params->progress_ctx, "synth", row0 + count, n_rows);
     }
-    st = clm_writer_commit(writer);
-    writer = NULL;   /* freed by commit, also on failure */
-    if (st != CLM_OK)
-        goto fail;
     synth_block_free(&block);
     synth_model_free(model);
     return CLM_OK;
 
 fail:
-    clm_writer_abort(writer);
     synth_block_free(&block);
     synth_model_free(model);
     return st;

@@ -41,7 +41,7 @@ static const char *quarter(void)
         sp.n_rows = ROWS;
         sp.n_branches = 12;
         sp.seed = 5;
-        assert_int_equal(clm_synth_write(&sp, path, NULL), CLM_OK);
+        assert_int_equal(tu_synth_file(&sp, path, NULL), CLM_OK);
     }
     return path;
 }

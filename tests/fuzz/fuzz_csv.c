@@ -158,7 +158,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     clm_import_params params;
     clm_import_params_default(&params);
     params.block_rows = 3;
-    clm_status status = clm_import_csv(&params, csv, h5);
+    clm_writer *w = NULL;
+    clm_status status = clm_writer_create(h5, (const char *const[]){csv, NULL}, &w);
+    if (!status)
+        status = clm_import_csv(&params, csv, w);
+    status = status ? (clm_writer_abort(w), status) : clm_writer_commit(w);
     if (status == CLM_OK) {
         check_output(h5);
         CHECK(fuzz_count_entries() == 2);

@@ -202,3 +202,16 @@ int tu_tuned_slot(const char *slot, int differs)
                "set, or CLMSEG_KERNELS=ref): comparison skipped\n", slot);
     return differs;
 }
+
+clm_status tu_synth_file(const clm_synth_params *params, const char *path, const char *const *inputs)
+{
+    clm_writer *w = NULL;
+    clm_status s = path ? clm_writer_create(path, inputs, &w) : CLM_E_PARAM;
+    if (!s)
+        s = clm_synth_write(params, w);
+    if (s) {
+        clm_writer_abort(w);
+        return s;
+    }
+    return clm_writer_commit(w);
+}

@@ -9,12 +9,17 @@
 #ifndef CLMSEG_TESTUTIL_H
 #define CLMSEG_TESTUTIL_H
 
+#include "clmseg/clmseg.h"
 #include <stddef.h>
 #include <stdint.h>
 
 /* A fresh, empty scratch folder for the calling test, under the build
  * tree: "<build>/test-tmp/<name>.<pid>".  Returns a static buffer. */
 const char *tu_tmpdir(const char *name);
+
+/* Generates a quarter into `path` through a writer (created with `inputs`,
+ * committed on success, aborted on failure): the status of the whole. */
+clm_status tu_synth_file(const clm_synth_params *params, const char *path, const char *const *inputs);
 
 /* Joins folder and file name into a static rotating buffer (8 slots). */
 const char *tu_path(const char *dir, const char *file);

@@ -372,7 +372,7 @@ static void test_write_refuses_input(void **state)
     clm_synth_params_default(&p);
     p.n_rows = 1000;
     p.n_branches = 12;
-    assert_int_equal(clm_synth_write(&p, path, NULL), CLM_OK);
+    assert_int_equal(tu_synth_file(&p, path, NULL), CLM_OK);
 
     /* The data layer sees the schema of docs/design.md §3: categorical branch and
      * plan with their dictionaries, and the row values of synth_row_draw. */
@@ -404,13 +404,13 @@ static void test_write_refuses_input(void **state)
 
     const char *inputs[] = {path, NULL};
     p.seed = 5;
-    assert_int_equal(clm_synth_write(&p, path, inputs), CLM_E_OVERWRITE);
+    assert_int_equal(tu_synth_file(&p, path, inputs), CLM_E_OVERWRITE);
     assert_true(tu_same_bytes(path, copy));
     assert_int_equal(tu_count_matching(dir, ".tmp"), 0);
 
-    assert_int_equal(clm_synth_write(&p, NULL, NULL), CLM_E_PARAM);
+    assert_int_equal(clm_synth_write(&p, NULL), CLM_E_PARAM);
     p.n_rows = -5;
-    assert_int_equal(clm_synth_write(&p, tu_path(dir, "bad.h5"), NULL), CLM_E_PARAM);
+    assert_int_equal(tu_synth_file(&p, tu_path(dir, "bad.h5"), NULL), CLM_E_PARAM);
     assert_false(tu_exists(tu_path(dir, "bad.h5")));
 }
 
