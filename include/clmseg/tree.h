@@ -213,6 +213,16 @@ CLM_API int clm_tree_saved_in(const char *path, const char *group);
  * CLM_E_OPEN, CLM_E_FORMAT (no tree, malformed arrays), CLM_E_NOMEM. */
 CLM_API clm_status clm_tree_load(const char *path, const char *group, int n_threads, clm_tree **out);
 
+/* Class probabilities of rows in memory with a fitted or loaded tree:
+ * rows[i * n_features + f] is feature f of row i in the tree's feature
+ * order (clm_tree_feature_name): a numeric value (NaN = missing), or for a
+ * categorical feature its training code as a float (negative or NaN =
+ * missing); out[i * n_classes + k].  Errors: CLM_E_PARAM (no tree, wrong
+ * n_features), CLM_E_VALUE (a categorical code outside its dictionary,
+ * naming the row and feature). */
+CLM_API clm_status clm_tree_predict(const clm_tree *tree, const float *rows, int64_t n_rows,
+                                    int n_features, float *out);
+
 /* Class probabilities of every row of an open table with a fitted or
  * loaded tree: out[i * n_classes + k], clm_table_n_rows(table) rows.
  * Columns are matched by name; categorical values by label (an unseen

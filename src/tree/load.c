@@ -168,6 +168,33 @@ static int route(const clm_tree *t, const float *x)
     return i;
 }
 
+clm_status clm_tree_predict(const clm_tree *t, const float *rows, int64_t n_rows, int n_features, float *out)
+{
+    if (!t || t->n_nodes < 1 || !t->pub_feature)
+        return clm_error(CLM_E_PARAM, "tree: predict needs a fitted or loaded tree");
+    const int F = t->data.n_features, K = t->data.n_classes;
+    if (n_features != F)
+        return clm_error(CLM_E_PARAM, "tree: %d features given, the tree has %d", n_features, F);
+    if (n_rows < 0 || (n_rows > 0 && (!rows || !out)))
+        return clm_error(CLM_E_PARAM, "tree: NULL rows or output");
+    for (int64_t i = 0; i < n_rows; i++)
+        for (int f = 0; f < F; f++) {
+            float v = rows[i * F + f];
+            const tree_feature *feat = &t->data.features[f];
+            if (feat->categorical && v >= 0 && (v != (float)(int)v || (int)v >= feat->n_categories))
+                return clm_error(CLM_E_VALUE, "tree: row %lld, feature '%s': %g is not a code of its %d categories",
+                                 (long long)i, feat->name, (double)v, feat->n_categories);
+        }
+    const int threads = util_threads(t->params.n_threads);
+    #pragma omp parallel for schedule(static) num_threads(threads)
+    for (int64_t i = 0; i < n_rows; i++) {
+        int leaf = route(t, rows + i * F);
+        for (int k = 0; k < K; k++)
+            out[i * K + k] = (float)t->pub_value[(int64_t)leaf * K + k];
+    }
+    return CLM_OK;
+}
+
 clm_status clm_tree_predict_table(const clm_tree *t, const clm_table *input, float *out)
 {
     if (!t || t->n_nodes < 1 || !t->pub_feature)

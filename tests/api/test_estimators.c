@@ -131,6 +131,23 @@ static void test_tree_round_trip(void **state)
     memset(scored, 0, (size_t)ROWS * K * sizeof *scored);
     assert_int_equal(clm_tree_predict_table(loaded, t, scored), CLM_OK);
     assert_memory_equal(scored, fitted, (size_t)ROWS * K * sizeof *scored);
+    /* Rows in memory: the features in the tree's order, categorical ones
+     * as training codes (the table's codes here: the same dictionary). */
+    const int F = clm_tree_n_features(loaded);
+    enum { M = 5000 };
+    float *rows = malloc((size_t)M * F * sizeof *rows), *col = malloc(M * sizeof *col);
+    for (int f = 0; f < F; f++) {
+        int c = clm_table_find(t, clm_tree_feature_name(loaded, f));
+        assert_true(c >= 0);
+        assert_int_equal(clm_table_read_f32(t, c, 0, M, col), CLM_OK);
+        for (int i = 0; i < M; i++)
+            rows[(int64_t)i * F + f] = col[i];
+    }
+    assert_int_equal(clm_tree_predict(loaded, rows, M, F, scored), CLM_OK);
+    assert_memory_equal(scored, fitted, (size_t)M * K * sizeof *scored);
+    assert_int_equal(clm_tree_predict(loaded, rows, M, F - 1, scored), CLM_E_PARAM);
+    free(rows);
+    free(col);
     clm_tree_metrics metrics;
     clm_tree_get_metrics(loaded, &metrics);
     assert_true(isnan(metrics.auc));
