@@ -62,7 +62,7 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
     /* Row indices are needed during growth only in the row-index form
      * (see grow.c); the row-label form grows on the holdout mask, and the
      * metrics then need index lists only when there is a holdout. */
-    const int labels = tree_grow_uses_labels(params);
+    const int labels = tree_grow_uses_labels(params, &data->schedule);
     if (!labels) {
         rows = malloc((size_t)n * sizeof *rows);
         if (!rows) {
@@ -158,6 +158,13 @@ clm_status clm_tree_fit_matrix(const clm_tree_params *params, const float *x,
                                int n_classes, const char *const *feature_names,
                                clm_tree **out)
 {
+    return tree_fit_matrix_scheduled(params, NULL, x, y, n_rows, n_features, n_classes, feature_names, out);
+}
+
+clm_status tree_fit_matrix_scheduled(const clm_tree_params *params, const tree_schedule *schedule,
+                                     const float *x, const int32_t *y, int64_t n_rows, int n_features,
+                                     int n_classes, const char *const *feature_names, clm_tree **out)
+{
     clm_status st = clm_tree_params_check(params);
     if (st)
         return st;
@@ -178,6 +185,10 @@ clm_status clm_tree_fit_matrix(const clm_tree_params *params, const float *x,
                              (long long)i, y[i], n_classes);
     double t0 = tree_now();
     tree_data data = {0};
+    if (schedule)
+        data.schedule = *schedule;
+    else
+        tree_schedule_default(&data.schedule);
     data.n_rows = n_rows;
     data.n_features = n_features;
     data.n_classes = n_classes;

@@ -209,6 +209,7 @@ clm_status clm_tree_fit_table(const clm_tree_params *params, const clm_tree_colu
         return clm_error(CLM_E_SCHEMA, "%s: target column '%s' not found", path, tc->target);
 
     tree_data data = {0};
+    tree_schedule_default(&data.schedule);
     int *columns = NULL;
     float *sample = NULL, *block = NULL, *scratch = NULL;
     data.n_rows = n;

@@ -19,12 +19,12 @@
  *   one; a node that ends as a leaf after its histogram leaves its rows
  *   labelled and its slot "stale" until a clean-up pass (rare) frees it.
  *   Each pass scans the node's whole span, which for deep nodes is mostly
- *   other nodes' rows: so a node of at most n_rows / LIST_SHARE rows gets
+ *   other nodes' rows: so a node of at most n_rows / TREE_LIST_SHARE rows gets
  *   its rows listed once (one scan) into a small index buffer, and its
  *   subtree is grown in the row-index form within that list.  Depth-first,
  *   one such list is alive at a time (a node's subtree is finished before
  *   the next labelled node is taken), so the buffer holds n_rows /
- *   LIST_SHARE indices; best-first lists a node only when no listed node
+ *   TREE_LIST_SHARE indices; best-first lists a node only when no listed node
  *   is open.
  * - a row-index array (any depth): a candidate's rows are a contiguous
  *   range of rows[], partitioned in place by the split.
@@ -69,26 +69,10 @@ enum { SLOT_FREE = 0, SLOT_USED = 1, SLOT_STALE = 2 };
 /* Open nodes the row-label form supports (slots 1..255 with room for the
  * node being split and stale slots between clean-ups). */
 #define LABEL_MAX_OPEN 200
-/* Nodes of at most (training rows / LIST_SHARE) rows are listed (see the
- * top of the file): the buffer is 4 / LIST_SHARE bytes per row. */
-#define LIST_SHARE 8
 
-static int force_rows = 0;
-static int list_share = LIST_SHARE;
-
-void tree_grow_force_rows(int on)
+int tree_grow_uses_labels(const clm_tree_params *params, const tree_schedule *schedule)
 {
-    force_rows = on;
-}
-
-void tree_grow_set_list_share(int share)
-{
-    list_share = share >= 0 ? share : LIST_SHARE;
-}
-
-int tree_grow_uses_labels(const clm_tree_params *params)
-{
-    if (force_rows)
+    if (schedule->force_rows)
         return 0;
     /* Depth-first: at most max_depth + 1 open nodes; best-first: fewer
      * than max_leaves. */
@@ -484,7 +468,7 @@ clm_status tree_grow(clm_tree *tree, int32_t *rows, int64_t n_rows)
             labels[i] = holdout && holdout[i] ? 0 : 1;
         root_slot = 1;
         g.slot_state[1] = SLOT_USED;
-        g.list_cap = list_share > 0 ? n_rows / list_share : 0;
+        g.list_cap = data->schedule.list_share > 0 ? n_rows / data->schedule.list_share : 0;
         uint8_t all_left[CLM_TREE_MAX_BINS];
         memset(all_left, 1, sizeof all_left);
         tree_route route = {0, n, n_rows, 1, 0, all_left, 1, 1, 1};

@@ -40,11 +40,12 @@ static void count_rows(const tree_data *data, const int32_t *rows, int64_t first
 /* Rows below which a node is counted without a parallel region (see the
  * top of the file). */
 #define SERIAL_ROWS 131072
-static int64_t serial_rows = SERIAL_ROWS;
 
-void tree_hist_set_serial_rows(int64_t rows)
+void tree_schedule_default(tree_schedule *schedule)
 {
-    serial_rows = rows >= 0 ? rows : SERIAL_ROWS;
+    schedule->serial_rows = SERIAL_ROWS;
+    schedule->force_rows = 0;
+    schedule->list_share = TREE_LIST_SHARE;
 }
 /* Rows per block handed to a thread. */
 #define BLOCK_ROWS 16384
@@ -55,7 +56,7 @@ void tree_hist_build(const tree_data *data, const int32_t *rows, int64_t n,
     const int64_t size = tree_hist_size(data);
     if (n_threads < 1)
         n_threads = 1;
-    if (n < serial_rows || n_threads == 1) {
+    if (n < data->schedule.serial_rows || n_threads == 1) {
         memset(scratch, 0, (size_t)size * sizeof *scratch);
         /* uint32 counters cannot overflow within 2^31 rows (row ids are
          * int32). */
@@ -122,6 +123,7 @@ void tree_route_build(const tree_data *data, uint8_t *labels, const tree_route *
     /* On the calling thread when it scans fewer than 16 * serial_rows labels
      * and routes fewer than serial_rows rows: a label costs about a
      * sixteenth of a routed row. */
+    const int64_t serial_rows = data->schedule.serial_rows;
     if (n_threads == 1 || (end - begin < 16 * serial_rows && route->n_rows < serial_rows))
         n_threads = 1;
     /* Per-thread totals: matched, left, and the spans of each side at

@@ -37,6 +37,25 @@ typedef struct tree_feature {
     int64_t n_missing;                /* missing values among training rows  */
 } tree_feature;
 
+/* How growth is scheduled.  Every schedule grows the same tree (the
+ * tests fit with several to check it); only the speed differs. */
+typedef struct tree_schedule {
+    int64_t serial_rows;   /* histogram and route passes of fewer rows run
+                              on the calling thread (0: always parallel)   */
+    int force_rows;        /* 1: the row-index form of growth even where
+                              uint8 row labels fit                         */
+    int list_share;        /* row-label form: nodes of at most 1/share of
+                              the training rows grow from a row list (0:
+                              never)                                       */
+} tree_schedule;
+
+/* Nodes of at most (training rows / TREE_LIST_SHARE) rows are listed
+ * (grow.c): the buffer is 4 / TREE_LIST_SHARE bytes per row. */
+#define TREE_LIST_SHARE 8
+
+/* The schedule the library uses. */
+void tree_schedule_default(tree_schedule *schedule);
+
 /* The binned training set. */
 typedef struct tree_data {
     int64_t n_rows;
@@ -46,6 +65,7 @@ typedef struct tree_data {
     uint8_t *y;             /* class of each row                          */
     tree_feature *features; /* [n_features]                               */
     char **class_labels;    /* [n_classes]                                */
+    tree_schedule schedule; /* set by the fit (tree_schedule_default)   */
     const clm_kernels *kernels; /* params.kernels resolved (tree_fit_data);
                                every kernel call of growth goes through it */
 } tree_data;
@@ -175,9 +195,6 @@ void tree_route_build(const tree_data *data, uint8_t *labels, const tree_route *
 int64_t tree_label_rows(const tree_data *data, const uint8_t *labels, int64_t begin,
                         int64_t end, uint8_t slot, int32_t *rows);
 
-/* Rows below which histogram and route passes run on the calling thread
- * (negative: the default; 0: always in parallel, for tests). */
-void tree_hist_set_serial_rows(int64_t rows);
 
 /* ---- split.c ---- */
 
@@ -219,14 +236,13 @@ clm_status tree_grow(clm_tree *tree, int32_t *rows, int64_t n_rows);
 
 /* 1 when the open nodes of a tree grown with these parameters fit in
  * uint8 row labels (bounded depth or leaf budget), else 0. */
-int tree_grow_uses_labels(const clm_tree_params *params);
+int tree_grow_uses_labels(const clm_tree_params *params, const tree_schedule *schedule);
 
-/* Forces the row-index form of growth even where labels fit (tests). */
-void tree_grow_force_rows(int on);
-
-/* Row-label form: nodes of at most 1/share of the training rows are grown
- * from a list of their rows (0: never; negative: the default).  Tests. */
-void tree_grow_set_list_share(int share);
+/* clm_tree_fit_matrix with a given schedule (NULL: the default); the
+ * tests grow the same tree under several. */
+clm_status tree_fit_matrix_scheduled(const clm_tree_params *params, const tree_schedule *schedule,
+                                     const float *x, const int32_t *y, int64_t n_rows, int n_features,
+                                     int n_classes, const char *const *feature_names, clm_tree **out);
 
 /* Node storage. */
 clm_status tree_add_node(clm_tree *tree, int *index);

@@ -30,14 +30,21 @@ static clm_tree_params base_params(void)
     return p;
 }
 
-static clm_tree *fit(const clm_tree_params *p, const float *x, const int32_t *y, int64_t n,
-                     int f, int k)
+/* A fit with a given growth schedule (NULL: the library's). */
+static clm_tree *fit_scheduled(const clm_tree_params *p, const tree_schedule *schedule, const float *x,
+                               const int32_t *y, int64_t n, int f, int k)
 {
     clm_tree *t = NULL;
-    clm_status st = clm_tree_fit_matrix(p, x, y, n, f, k, NULL, &t);
+    clm_status st = tree_fit_matrix_scheduled(p, schedule, x, y, n, f, k, NULL, &t);
     if (st)
         fail_msg("fit failed: %s", clm_error_detail());
     return t;
+}
+
+static clm_tree *fit(const clm_tree_params *p, const float *x, const int32_t *y, int64_t n,
+                     int f, int k)
+{
+    return fit_scheduled(p, NULL, x, y, n, f, k);
 }
 
 static void test_pure_node_stops(void **unused)
@@ -231,9 +238,10 @@ static void test_threads_and_kernels_identical(void **unused)
     assert_same_tree(one, ref);
     /* Every node's passes in parallel (by default small ones are not). */
     p.n_threads = 2;
-    tree_hist_set_serial_rows(0);
-    clm_tree *par = fit(&p, x, y, N, F, 2);
-    tree_hist_set_serial_rows(-1);
+    tree_schedule all_parallel;
+    tree_schedule_default(&all_parallel);
+    all_parallel.serial_rows = 0;
+    clm_tree *par = fit_scheduled(&p, &all_parallel, x, y, N, F, 2);
     assert_same_tree(one, par);
     clm_tree_free(par);
     clm_tree_metrics m;
@@ -348,33 +356,35 @@ static void assert_same_nodes(const clm_tree *a, const clm_tree *b)
 static void check_forms(clm_tree_params p, const float *x, const int32_t *y, int64_t n, int f,
                         int k)
 {
-    assert_true(tree_grow_uses_labels(&p));
+    tree_schedule schedule;
+    tree_schedule_default(&schedule);
+    assert_true(tree_grow_uses_labels(&p, &schedule));
     clm_tree *labels = fit(&p, x, y, n, f, k);
-    tree_grow_force_rows(1);
-    clm_tree *rows = fit(&p, x, y, n, f, k);
-    tree_grow_force_rows(0);
+    schedule.force_rows = 1;
+    clm_tree *rows = fit_scheduled(&p, &schedule, x, y, n, f, k);
+    schedule.force_rows = 0;
     assert_same_nodes(labels, rows);
     assert_true(clm_tree_n_leaves(labels) > 2);
     const int shares[] = {0, 2, 64};
     for (int i = 0; i < 3; i++) {
-        tree_grow_set_list_share(shares[i]);
+        schedule.list_share = shares[i];
         for (int threads = 1; threads <= 3; threads++) {
             p.n_threads = threads;
             /* Every pass in parallel, however small the node. */
-            tree_hist_set_serial_rows(threads > 1 ? 0 : -1);
-            clm_tree *t = fit(&p, x, y, n, f, k);
-            tree_hist_set_serial_rows(-1);
+            tree_schedule each = schedule;
+            if (threads > 1)
+                each.serial_rows = 0;
+            clm_tree *t = fit_scheduled(&p, &each, x, y, n, f, k);
             assert_same_nodes(labels, t);
             clm_tree_free(t);
         }
         p.n_threads = 1;
         p.kernels = clm_kernels_reference();
-        clm_tree *t = fit(&p, x, y, n, f, k);
+        clm_tree *t = fit_scheduled(&p, &schedule, x, y, n, f, k);
         p.kernels = NULL;
         assert_same_nodes(labels, t);
         clm_tree_free(t);
     }
-    tree_grow_set_list_share(-1);
     clm_tree_free(labels);
     clm_tree_free(rows);
 }
