@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "run/config_internal.h"
 #include "core/util_internal.h"
@@ -94,6 +95,18 @@ clm_status cfg_read(cfg_config *c, const char *path)
     FILE *f = fopen(path, "r");
     if (!f)
         return clm_error(CLM_E_OPEN, "cannot open configuration '%s': %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f); /* a folder opens for reading but reads as nothing */
+        return clm_error(CLM_E_OPEN, "configuration '%s' is a folder, not a file", path);
+    }
+    /* The line each key was set on in this file: a second setting of the
+     * same key is an error, not a silent override. */
+    int *set_on = calloc((size_t)(c->n_keys > 0 ? c->n_keys : 1), sizeof *set_on);
+    if (!set_on) {
+        fclose(f);
+        return clm_error(CLM_E_NOMEM, "out of memory reading '%s'", path);
+    }
     char line[4096], section[128] = "";
     int line_no = 0;
     clm_status status = CLM_OK;
@@ -146,10 +159,17 @@ clm_status cfg_read(cfg_config *c, const char *path)
             status = clm_error(CLM_E_FORMAT, "%s:%d: unknown key '%s' in [%s]", path, line_no, key, section);
             break;
         }
+        if (set_on[i]) {
+            status = clm_error(CLM_E_FORMAT, "%s:%d: key '%s' in [%s] is already set on line %d", path, line_no,
+                               key, section, set_on[i]);
+            break;
+        }
+        set_on[i] = line_no;
         snprintf(origin, sizeof origin, "%s:%d", path, line_no);
         status = store(c, i, value, origin);
     }
     fclose(f);
+    free(set_on);
     return status;
 }
 

@@ -119,11 +119,38 @@ static void test_errors_name_file_and_line(void **state)
     cfg_free(c);
 }
 
+/* A key set twice in one file names both lines; a folder given as the
+ * configuration is refused instead of read as an empty file. */
+static void test_duplicate_key_and_folder(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("config_dup");
+    const char *ini = tu_path(dir, "dup.ini");
+    assert_int_equal(tu_write_file(ini, "[kmeans]\nk = 6\n\n[kmeans]\nk = 7\n"), 0);
+    cfg_config *c = NULL;
+    assert_int_equal(cfg_create(keys, &c), CLM_OK);
+    assert_int_equal(cfg_read(c, ini), CLM_E_FORMAT);
+    assert_non_null(strstr(clm_error_detail(), "dup.ini:5"));
+    assert_non_null(strstr(clm_error_detail(), "already set on line 2"));
+    assert_int_equal(cfg_read(c, dir), CLM_E_OPEN);
+    assert_non_null(strstr(clm_error_detail(), "is a folder"));
+    /* The command line may still override a file's key. */
+    const char *ok = tu_path(dir, "ok.ini");
+    assert_int_equal(tu_write_file(ok, "[kmeans]\nk = 6\n"), 0);
+    assert_int_equal(cfg_read(c, ok), CLM_OK);
+    assert_int_equal(cfg_set(c, "kmeans.k=9", "--set"), CLM_OK);
+    long long k;
+    assert_int_equal(cfg_int(c, "kmeans.k", 1, 1000, &k), CLM_OK);
+    assert_int_equal(k, 9);
+    cfg_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_file_and_overrides),
         cmocka_unit_test(test_errors_name_file_and_line),
+        cmocka_unit_test(test_duplicate_key_and_folder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
