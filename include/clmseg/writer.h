@@ -61,6 +61,13 @@ CLM_API clm_status clm_writer_column_write(clm_writer *writer, int column,
                                            int64_t row0, int64_t n_rows,
                                            const void *data);
 
+/* Creates a chunked 1-D dataset of `length` elements of `dtype` at `path`
+ * and writes all of `data` (length values of that dtype, in memory) into
+ * it, chunk by chunk: a per-row array kept in memory (labels, tiers,
+ * probabilities). */
+CLM_API clm_status clm_writer_column_array(clm_writer *writer, const char *path, clm_dtype dtype,
+                                           int64_t length, const void *data);
+
 /* Writes a whole small dataset of `rank` (1 or 2) dimensions `dims` at
  * `path` (parents created), contiguous, from `data` of `dtype`. */
 CLM_API clm_status clm_writer_array(clm_writer *writer, const char *path,

@@ -45,14 +45,8 @@ static clm_status apply_kmeans(const char *results_path, const clm_table *input,
     for (int64_t i = 0; !st && i < n; i++)
         if (labels[i] >= 0)
             size[labels[i]]++;
-    int label_ds = -1, dist_ds = -1;
-    if (!st) st = clm_writer_column_create(output, "/segments/label", CLM_DT_INT32, n, &label_ds);
-    if (!st) st = clm_writer_column_create(output, "/segments/distance", CLM_DT_FLOAT32, n, &dist_ds);
-    for (int64_t row0 = 0; !st && row0 < n; row0 += CLM_BLOCK_ROWS) {
-        int64_t nb = util_block_len(n, row0, CLM_BLOCK_ROWS);
-        st = clm_writer_column_write(output, label_ds, row0, nb, labels + row0);
-        if (!st) st = clm_writer_column_write(output, dist_ds, row0, nb, dist + row0);
-    }
+    if (!st) st = clm_writer_column_array(output, "/segments/label", CLM_DT_INT32, n, labels);
+    if (!st) st = clm_writer_column_array(output, "/segments/distance", CLM_DT_FLOAT32, n, dist);
     const int64_t kdim[1] = {k};
     for (int j = 0; names && j < d; j++)
         names[j] = clm_kmeans_feature_name(model, j);
@@ -91,12 +85,7 @@ static clm_status apply_tree(const char *results_path, const clm_table *input, c
         /* the positive class, packed in place: entry i <- entry 2i + 1 */
         for (int64_t i = 0; i < n; i++)
             probs[i] = probs[2 * i + 1];
-        int column = -1;
-        st = clm_writer_column_create(output, "/churn/probability", CLM_DT_FLOAT32, n, &column);
-        for (int64_t row0 = 0; !st && row0 < n; row0 += CLM_BLOCK_ROWS) {
-            int64_t nb = util_block_len(n, row0, CLM_BLOCK_ROWS);
-            st = clm_writer_column_write(output, column, row0, nb, probs + row0);
-        }
+        st = clm_writer_column_array(output, "/churn/probability", CLM_DT_FLOAT32, n, probs);
     } else if (!st) {
         const int64_t dims[2] = {n, K};
         st = clm_writer_array(output, "/churn/class_probability", CLM_DT_FLOAT32, 2, dims, probs);

@@ -200,3 +200,14 @@ int io_h5_attr_choice(hid_t object, const char *name, const char *const *choices
     io_h5_strings_free(value);
     return choice;
 }
+
+int io_h5_file_has(const char *path, const char *a, const char *b)
+{
+    io_silence_hdf5();
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        return 0;
+    int found = H5Lexists(file, a, H5P_DEFAULT) > 0 && H5Lexists(file, b, H5P_DEFAULT) > 0;
+    H5Fclose(file);
+    return found;
+}

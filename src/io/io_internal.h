@@ -22,6 +22,11 @@ hid_t io_native_type(clm_dtype dtype);
  * caller read the file's bytes without opening it again. */
 int io_table_fd(const clm_table *table);
 
+/* 1 when the HDF5 file at `path` holds both objects `a` and `b` (absolute
+ * paths; a parent must be listed before its child), 0 otherwise or when
+ * the file cannot be read: "is a model of this kind saved here". */
+int io_h5_file_has(const char *path, const char *a, const char *b);
+
 /* dtype of an HDF5 datatype as stored.  Enumerations with an integer base
  * (h5py stores numpy bool this way) map to their base type, and *is_enum is
  * set so readers know HDF5 will not convert them for us. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/util_internal.h"
 #include "clmseg/writer.h"
 #include "io/io_internal.h"
 
@@ -180,6 +181,19 @@ clm_status clm_writer_column_create(clm_writer *w, const char *path, clm_dtype d
     strcpy(c->path, path);
     *column = w->n_columns++;
     return CLM_OK;
+}
+
+clm_status clm_writer_column_array(clm_writer *w, const char *path, clm_dtype dtype, int64_t length,
+                                   const void *data)
+{
+    int column = -1;
+    clm_status st = clm_writer_column_create(w, path, dtype, length, &column);
+    const size_t size = (size_t)clm_dtype_size(dtype);
+    /* Chunk by chunk, so each H5Dwrite covers whole chunks of the dataset. */
+    for (int64_t row0 = 0; !st && row0 < length; row0 += CLM_BLOCK_ROWS)
+        st = clm_writer_column_write(w, column, row0, util_block_len(length, row0, CLM_BLOCK_ROWS),
+                                     (const char *)data + (size_t)row0 * size);
+    return st;
 }
 
 clm_status clm_writer_column_write(clm_writer *w, int column, int64_t row0, int64_t n_rows, const void *data)

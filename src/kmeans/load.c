@@ -34,15 +34,9 @@ static int read_names(hid_t obj, const char *attr, int expected, char **names)
 
 int clm_kmeans_saved_in(const char *path, const char *group)
 {
-    io_silence_hdf5();
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0)
-        return 0;
     char name[512];
     snprintf(name, sizeof name, "%s/centroids_scaled", group);
-    int found = H5Lexists(file, group, H5P_DEFAULT) > 0 && H5Lexists(file, name, H5P_DEFAULT) > 0;
-    H5Fclose(file);
-    return found;
+    return io_h5_file_has(path, group, name);
 }
 
 /* Allocates the feature arrays of a loaded model of d features. */

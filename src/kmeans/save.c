@@ -129,20 +129,13 @@ clm_status km_save_model(clm_writer *w, const clm_kmeans *model, const char *g)
     return st;
 }
 
-/* Per-row columns of a table fit, streamed in blocks. */
+/* Per-row columns of a table fit. */
 static clm_status save_rows(const clm_kmeans *m, clm_writer *w, const char *g)
 {
     char b[512];
-    int label_ds = -1, dist_ds = -1;
-    clm_status st = clm_writer_column_create(w, at(b, sizeof b, g, "label"), CLM_DT_INT32, m->n_rows, &label_ds);
+    clm_status st = clm_writer_column_array(w, at(b, sizeof b, g, "label"), CLM_DT_INT32, m->n_rows, m->labels);
     if (!st)
-        st = clm_writer_column_create(w, at(b, sizeof b, g, "distance"), CLM_DT_FLOAT32, m->n_rows, &dist_ds);
-    for (int64_t row0 = 0; !st && row0 < m->n_rows; row0 += CLM_BLOCK_ROWS) {
-        int64_t nb = util_block_len(m->n_rows, row0, CLM_BLOCK_ROWS);
-        st = clm_writer_column_write(w, label_ds, row0, nb, m->labels + row0);
-        if (!st)
-            st = clm_writer_column_write(w, dist_ds, row0, nb, m->distances + row0);
-    }
+        st = clm_writer_column_array(w, at(b, sizeof b, g, "distance"), CLM_DT_FLOAT32, m->n_rows, m->distances);
     return st;
 }
 

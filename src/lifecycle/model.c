@@ -82,25 +82,15 @@ clm_status clm_lifecycle_create(const clm_stage_rules *rules, double high_min, d
     return make(rules, high_min, low_max, names, c->event_level, out);
 }
 
-/* Writes a per-row uint8 array through the block writer. */
-static clm_status write_rows(clm_writer *w, const char *path, const uint8_t *data, int64_t n)
-{
-    int col;
-    clm_status s = clm_writer_column_create(w, path, CLM_DT_UINT8, n, &col);
-    for (int64_t r0 = 0; r0 < n && !s; r0 += CLM_BLOCK_ROWS)
-        s = clm_writer_column_write(w, col, r0, util_block_len(n, r0, CLM_BLOCK_ROWS), data + r0);
-    return s;
-}
-
 clm_status clm_lifecycle_save(const clm_lifecycle *m, clm_writer *w, const uint8_t *tier,
                               const uint8_t *stage, int64_t n_rows)
 {
-    clm_status s = tier ? write_rows(w, "/value/tier", tier, n_rows) : clm_writer_group(w, "/value");
+    clm_status s = tier ? clm_writer_column_array(w, "/value/tier", CLM_DT_UINT8, n_rows, tier) : clm_writer_group(w, "/value");
     if (!s && tier) s = clm_writer_attr_strings(w, "/value/tier", "tiers", clm_tier_names, CLM_N_TIERS);
     if (!s) s = clm_writer_attr_f64(w, "/value", "high_min", m->high_min);
     if (!s) s = clm_writer_attr_f64(w, "/value", "low_max", m->low_max);
     if (!s) s = clm_writer_attr_string(w, "/value", "arpu_column", m->columns[2]);
-    if (!s) s = stage ? write_rows(w, "/lifecycle/stage", stage, n_rows) : clm_writer_group(w, "/lifecycle");
+    if (!s) s = stage ? clm_writer_column_array(w, "/lifecycle/stage", CLM_DT_UINT8, n_rows, stage) : clm_writer_group(w, "/lifecycle");
     /* The columns the rules read, in clm_stage_inputs order ("" = none),
      * so `clmseg predict` can stage a new quarter the same way. */
     if (!s) s = clm_writer_attr_strings(w, "/lifecycle", "columns", (const char *const *)m->columns, N_INPUTS);
@@ -120,13 +110,7 @@ clm_status clm_lifecycle_save(const clm_lifecycle *m, clm_writer *w, const uint8
 
 int clm_lifecycle_saved_in(const char *path)
 {
-    io_silence_hdf5();
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0)
-        return 0;
-    int found = H5Lexists(f, "/lifecycle", H5P_DEFAULT) > 0 && H5Lexists(f, "/value", H5P_DEFAULT) > 0;
-    H5Fclose(f);
-    return found;
+    return io_h5_file_has(path, "/lifecycle", "/value");
 }
 
 clm_status clm_lifecycle_load(const char *path, clm_lifecycle **out)

@@ -10,19 +10,6 @@
 #include "clmseg/writer.h"
 #include "run/run_ctx.h"
 
-/* Writes a per-row array through the block writer. */
-static clm_status write_rows(clm_writer *w, const char *path, clm_dtype dtype, int64_t n, const void *data)
-{
-    int col;
-    clm_status s = clm_writer_column_create(w, path, dtype, n, &col);
-    size_t size = (size_t)clm_dtype_size(dtype);
-    for (int64_t r0 = 0; r0 < n && !s; r0 += CLM_BLOCK_ROWS) {
-        int64_t m = util_block_len(n, r0, CLM_BLOCK_ROWS);
-        s = clm_writer_column_write(w, col, r0, m, (const char *)data + (size_t)r0 * size);
-    }
-    return s;
-}
-
 static clm_status write_branches(run_ctx *ctx, clm_writer *w)
 {
     int nb = ctx->n_branches;
@@ -83,7 +70,7 @@ clm_status run_write_results(run_ctx *ctx)
     s = clm_kmeans_save(ctx->kmeans, w, "/segments");
     if (!s) s = clm_lifecycle_save(ctx->lifecycle, w, ctx->tier, ctx->stage, n);
     if (!s) s = clm_tree_save(ctx->tree, w, "/churn");
-    if (!s) s = write_rows(w, "/churn/probability", CLM_DT_FLOAT32, n, ctx->probability);
+    if (!s) s = clm_writer_column_array(w, "/churn/probability", CLM_DT_FLOAT32, n, ctx->probability);
     if (!s) s = clm_survival_write_h5(ctx->surv_segment, w, "segment");
     if (!s) s = clm_survival_write_h5(ctx->surv_branch, w, "branch");
     if (!s) s = write_branches(ctx, w);

@@ -30,15 +30,8 @@ static const char *at(char *buf, size_t cap, const char *group, const char *name
 
 int clm_tree_saved_in(const char *path, const char *group)
 {
-    io_silence_hdf5();
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0)
-        return 0;
     char name[512];
-    int found = H5Lexists(file, group, H5P_DEFAULT) > 0 &&
-                H5Lexists(file, at(name, sizeof name, group, "feature"), H5P_DEFAULT) > 0;
-    H5Fclose(file);
-    return found;
+    return io_h5_file_has(path, group, at(name, sizeof name, group, "feature"));
 }
 
 static clm_status load(hid_t file, const char *path, const char *g, clm_tree *t)
