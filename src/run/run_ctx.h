@@ -87,6 +87,7 @@ typedef struct run_ctx {
     int64_t stage_count[CLM_N_STAGES];
     double truth_agreement;       /* share equal to /truth/stage, or NaN  */
     int stage_model_tree;         /* stages from a trained tree           */
+    int column_cache;             /* run.column_cache                      */
     double stage_tree_accuracy;   /* its holdout accuracy                 */
     int64_t truth_rows;
 

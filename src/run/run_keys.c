@@ -11,6 +11,7 @@ const cfg_key run_config_keys[] = {
     {"run.group", "/subscribers", "group of the subscriber table"},
     {"run.seed", "42", "seed of every random choice"},
     {"run.threads", "0", "worker threads (0: all cores)"},
+    {"run.column_cache", "yes", "keep each input column in memory once read, so it is read from the file once (no: less memory, columns re-read by each step)"},
 
     {"columns.id", "subscriber_id", "subscriber id column (empty or absent: the row number)"},
     {"columns.branch", "branch", "branch column (categorical or integer); empty or absent: one branch"},

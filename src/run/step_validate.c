@@ -18,7 +18,7 @@ clm_status run_validate(run_ctx *ctx)
     /* The one open of the input; the cache makes every later read of a
      * column a memory copy (docs/design.md §11). */
     clm_status s = clm_table_open(ctx->input, ctx->group, &ctx->table);
-    if (!s) s = clm_table_set_cache(ctx->table, 1);
+    if (!s) s = clm_table_set_cache(ctx->table, ctx->column_cache);
     if (s)
         return s;
     ctx->n_rows = clm_table_n_rows(ctx->table);
