@@ -115,8 +115,16 @@ double surv_qnorm(double p);
 double surv_chisq_upper(double x, int df);
 
 /* Log-rank test over the strata curves (not the overall one), its dense
- * loops run by `kernels`. */
+ * loops run by `kernels`.  Up to SURV_LR_DENSE_MAX compared strata it
+ * factors the q x q covariance (as R's survdiff); beyond, the Woodbury form
+ * over the event times keeps time and memory linear in the strata
+ * (survival_logrank.c).  surv_logrank_with takes the switch point (tests
+ * compare the two forms). */
+#define SURV_LR_DENSE_MAX 2000
 clm_status surv_logrank(const clm_kernels *kernels, const surv_curve *curves,
                         int32_t n_strata_curves, const surv_curve *overall, clm_logrank *out);
+clm_status surv_logrank_with(const clm_kernels *kernels, const surv_curve *curves,
+                             int32_t n_strata_curves, const surv_curve *overall, int32_t dense_max,
+                             clm_logrank *out);
 
 #endif /* CLMSEG_SURVIVAL_INTERNAL_H */

@@ -92,8 +92,123 @@ static void risk_at(const surv_curve *curves, int32_t k, double t, int64_t *pos,
     *d_out = d;
 }
 
+/* Upper Cholesky factor of the m x m symmetric matrix a in place (rows
+ * i <= h used); -1 when it is not positive definite. */
+static int cholesky_small(int64_t m, double *a)
+{
+    for (int64_t i = 0; i < m; i++) {
+        for (int64_t h = i; h < m; h++) {
+            double v = a[i * m + h];
+            for (int64_t r = 0; r < i; r++)
+                v -= a[r * m + i] * a[r * m + h];
+            if (h == i) {
+                if (!(v > 0.0))
+                    return -1;
+                a[i * m + i] = sqrt(v);
+            } else {
+                a[i * m + h] = v / a[i * m + i];
+            }
+        }
+    }
+    return 0;
+}
+
+/* Chi-square of the log-rank test for many strata, in memory and time
+ * linear in them.  Over the kept strata V = D - P P' with D = diag(delta),
+ * delta_i = sum_t c_t s_ti and P_ti = sqrt(c_t) s_ti (c_t = d (n - d) / (n - 1)
+ * and s_ti = n_ti / n at the event times t with n > 1), so by the Woodbury
+ * identity
+ *     z' V^-1 z = z' D^-1 z + w' M^-1 w,  w = P' D^-1 z,  M = I - P' D^-1 P,
+ * a T x T system for T event times instead of a q x q one: O(q T^2 + T^3)
+ * instead of O(q^3) and q^2 memory.  NaN when a kept stratum has no
+ * variance (delta 0) or M is not positive definite, as the dense path
+ * gives NaN for a singular V. */
+static clm_status chisq_low_rank(const surv_curve *curves, int32_t k, const surv_curve *overall,
+                                 const int32_t *keep, int32_t q, const double *observed,
+                                 const double *expected, double *risk, int64_t *pos, double *chi)
+{
+    int64_t n_event_times = 0;
+    for (int64_t j = 0; j < overall->view.n_times; j++)
+        n_event_times += overall->view.events[j] > 0;
+    const int64_t T = n_event_times;
+    double *p = malloc((size_t)(T > 0 ? T : 1) * (size_t)q * sizeof *p);
+    double *delta = calloc((size_t)q, sizeof *delta);
+    double *z = malloc((size_t)q * sizeof *z);
+    double *w = calloc((size_t)(T > 0 ? T : 1), sizeof *w);
+    double *m = calloc((size_t)(T > 0 ? T * T : 1), sizeof *m);
+    if (!p || !delta || !z || !w || !m) {
+        free(p); free(delta); free(z); free(w); free(m);
+        return clm_error(CLM_E_NOMEM, "out of memory in the log-rank test (%d strata)", (int)q);
+    }
+    memset(pos, 0, (size_t)k * sizeof *pos);
+    int64_t t = 0;
+    for (int64_t j = 0; j < overall->view.n_times; j++) {
+        double n, d;
+        risk_at(curves, k, overall->time[j], pos, risk, &n, &d, NULL);
+        if (d == 0.0 || n <= 1.0)
+            continue;
+        const double c = d * (n - d) / (n - 1.0), root = sqrt(c);
+        double *row = p + t * q;
+        for (int32_t i = 0; i < q; i++) {
+            const double s = risk[keep[i]] / n;
+            delta[i] += c * s;
+            row[i] = root * s;
+        }
+        t++;
+    }
+    const int64_t used = t; /* event times with n > 1 */
+    double a = 0.0;
+    int bad = 0;
+    for (int32_t i = 0; i < q; i++) {
+        z[i] = observed[keep[i]] - expected[keep[i]];
+        bad |= !(delta[i] > 0.0);
+        if (!bad)
+            a += z[i] * z[i] / delta[i];
+    }
+    if (!bad) {
+        for (int64_t u = 0; u < used; u++) {
+            const double *pu = p + u * q;
+            double s = 0.0;
+            for (int32_t i = 0; i < q; i++)
+                s += pu[i] * z[i] / delta[i];
+            w[u] = s;
+            for (int64_t v = u; v < used; v++) {
+                const double *pv = p + v * q;
+                double dot = 0.0;
+                for (int32_t i = 0; i < q; i++)
+                    dot += pu[i] * pv[i] / delta[i];
+                m[u * used + v] = (u == v ? 1.0 : 0.0) - dot;
+            }
+        }
+        bad = cholesky_small(used, m);
+    }
+    if (!bad) {
+        /* w' M^-1 w = |U'^-1 w|^2 with M = U'U. */
+        double quad = 0.0;
+        for (int64_t u = 0; u < used; u++) {
+            double y = w[u];
+            for (int64_t r = 0; r < u; r++)
+                y -= m[r * used + u] * w[r];
+            y /= m[u * used + u];
+            w[u] = y;
+            quad += y * y;
+        }
+        *chi = a + quad;
+    } else {
+        *chi = NAN;
+    }
+    free(p); free(delta); free(z); free(w); free(m);
+    return CLM_OK;
+}
+
 clm_status surv_logrank(const clm_kernels *kernels, const surv_curve *curves, int32_t k,
                         const surv_curve *overall, clm_logrank *out)
+{
+    return surv_logrank_with(kernels, curves, k, overall, SURV_LR_DENSE_MAX, out);
+}
+
+clm_status surv_logrank_with(const clm_kernels *kernels, const surv_curve *curves, int32_t k,
+                             const surv_curve *overall, int32_t dense_max, clm_logrank *out)
 {
     out->chisq = 0.0;
     out->df = 0;
@@ -144,6 +259,15 @@ clm_status surv_logrank(const clm_kernels *kernels, const surv_curve *curves, in
     for (int32_t g = 0; g < k; g++)
         if (expected[g] > 0 && g != first)
             keep[q++] = g;
+    if (q > dense_max) {
+        double chi = 0.0;
+        st = chisq_low_rank(curves, k, overall, keep, q, observed, expected, risk, pos, &chi);
+        if (!st) {
+            out->chisq = chi;
+            out->p_value = isnan(chi) ? NAN : surv_chisq_upper(chi, out->df);
+        }
+        goto done;
+    }
     size_t qq = (size_t)q;
     var = malloc(qq * qq * sizeof(double));
     b = malloc(qq * sizeof(double));
