@@ -96,6 +96,28 @@ static clm_status read_enum_as_i64(const clm_table *t, const table_column *c, in
     return status;
 }
 
+/* A categorical code is -1 (missing) or one of the column's categories;
+ * anything else (-5, a code past the dictionary) is an error naming the
+ * row, not a silent "missing". */
+static clm_status bad_code(const clm_table *t, const table_column *c, int64_t row, double code)
+{
+    if (code < -1)
+        return clm_error(CLM_E_VALUE, "%s: column '%s', row %lld: code %g is not a category (-1 means missing)",
+                         t->path, c->name, (long long)row, code);
+    return clm_error(CLM_E_VALUE, "%s: column '%s', row %lld: code %g is outside its %d categories", t->path,
+                     c->name, (long long)row, code, (int)c->info.n_categories);
+}
+
+#define CHECK_CODES(values)                                                              \
+    do {                                                                                 \
+        if (status == CLM_OK && c->info.kind == CLM_KIND_CATEGORICAL)                    \
+            for (int64_t i = 0; i < n_rows; i++)                                         \
+                if ((values)[i] < -1 || (values)[i] >= c->info.n_categories) {           \
+                    status = bad_code(t, c, row0 + i, (double)(values)[i]);              \
+                    break;                                                               \
+                }                                                                        \
+    } while (0)
+
 static int is_float(clm_dtype d)
 {
     return d == CLM_DT_FLOAT32 || d == CLM_DT_FLOAT64;
@@ -110,9 +132,10 @@ clm_status clm_table_read_i64(const clm_table *t, int column, int64_t row0, int6
     if (is_float(c->info.dtype))
         return clm_error(CLM_E_SCHEMA, "%s: column '%s' holds %s values, expected integers",
                          t->path, c->name, clm_dtype_name(c->info.dtype));
-    if (c->is_enum)
-        return read_enum_as_i64(t, c, row0, n_rows, out);
-    return io_read_rows(t, c, row0, n_rows, H5T_NATIVE_INT64, out);
+    status = c->is_enum ? read_enum_as_i64(t, c, row0, n_rows, out)
+                        : io_read_rows(t, c, row0, n_rows, H5T_NATIVE_INT64, out);
+    CHECK_CODES(out);
+    return status;
 }
 
 clm_status clm_table_read_i32(const clm_table *t, int column, int64_t row0, int64_t n_rows, int32_t *out)
@@ -123,8 +146,11 @@ clm_status clm_table_read_i32(const clm_table *t, int column, int64_t row0, int6
         return status;
     clm_dtype d = c->info.dtype;
     if (!c->is_enum && (d == CLM_DT_INT8 || d == CLM_DT_UINT8 || d == CLM_DT_INT16 ||
-                        d == CLM_DT_UINT16 || d == CLM_DT_INT32))
-        return io_read_rows(t, c, row0, n_rows, H5T_NATIVE_INT32, out);
+                        d == CLM_DT_UINT16 || d == CLM_DT_INT32)) {
+        status = io_read_rows(t, c, row0, n_rows, H5T_NATIVE_INT32, out);
+        CHECK_CODES(out);
+        return status;
+    }
     /* Wider types: through int64, checking the range. */
     int64_t *wide = malloc((size_t)(n_rows ? n_rows : 1) * sizeof *wide);
     if (!wide)
@@ -158,9 +184,10 @@ clm_status clm_table_read_f64(const clm_table *t, int column, int64_t row0, int6
     } else {
         status = io_read_rows(t, c, row0, n_rows, H5T_NATIVE_DOUBLE, out);
     }
+    CHECK_CODES(out);
     if (status == CLM_OK && c->info.kind == CLM_KIND_CATEGORICAL)
         for (int64_t i = 0; i < n_rows; i++)
-            if (out[i] < 0)
+            if (out[i] == -1)
                 out[i] = NAN;
     return status;
 }
@@ -182,9 +209,10 @@ clm_status clm_table_read_f32(const clm_table *t, int column, int64_t row0, int6
     } else {
         status = io_read_rows(t, c, row0, n_rows, H5T_NATIVE_FLOAT, out);
     }
+    CHECK_CODES(out);
     if (status == CLM_OK && c->info.kind == CLM_KIND_CATEGORICAL)
         for (int64_t i = 0; i < n_rows; i++)
-            if (out[i] < 0)
+            if (out[i] == -1)
                 out[i] = NAN;
     return status;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,44 @@ static void add_big_int(clm_writer *w)
     assert_int_equal(clm_writer_array(w, "/subscribers/big", CLM_DT_INT64, 1, &dims, v), CLM_OK);
     assert_int_equal(clm_writer_array(w, "/subscribers/badcode", CLM_DT_INT32, 1, &dims, bad), CLM_OK);
     assert_int_equal(clm_writer_attr_strings(w, "/subscribers/badcode", "categories", cats, 2), CLM_OK);
+}
+
+static void add_negative_code(clm_writer *w)
+{
+    const int16_t codes[3] = {1, -1, -5};
+    const char *cats[] = {"x", "y"};
+    int64_t dims = 3;
+    assert_int_equal(clm_writer_array(w, "/subscribers/plan", CLM_DT_INT16, 1, &dims, codes), CLM_OK);
+    assert_int_equal(clm_writer_attr_strings(w, "/subscribers/plan", "categories", cats, 2), CLM_OK);
+}
+
+/* Code -1 is missing (NaN in float reads); -5 is an error naming the row
+ * in every read, so no consumer takes it for "missing" silently. */
+static void test_negative_code(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("negative_code");
+    const char *path = make_file(dir, "neg.h5", add_negative_code);
+    clm_table *t = NULL;
+    assert_int_equal(clm_table_open(path, NULL, &t), CLM_OK);
+    const int col = clm_table_find(t, "plan");
+    float f[3];
+    double d[3];
+    int32_t i32[3];
+    int64_t i64[3];
+    assert_int_equal(clm_table_read_f32(t, col, 0, 2, f), CLM_OK);
+    assert_true(f[0] == 1.0f && isnan(f[1]));
+    assert_int_equal(clm_table_read_f32(t, col, 0, 3, f), CLM_E_VALUE);
+    assert_detail_has("column 'plan', row 2: code -5 is not a category");
+    assert_int_equal(clm_table_read_f64(t, col, 1, 2, d), CLM_E_VALUE);
+    assert_detail_has("row 2");
+    assert_int_equal(clm_table_read_i32(t, col, 0, 3, i32), CLM_E_VALUE);
+    assert_int_equal(clm_table_read_i64(t, col, 2, 1, i64), CLM_E_VALUE);
+    /* The same through the column cache. */
+    assert_int_equal(clm_table_set_cache(t, 1), CLM_OK);
+    assert_int_equal(clm_table_read_f32(t, col, 0, 3, f), CLM_E_VALUE);
+    assert_detail_has("row 2: code -5");
+    clm_table_close(t);
 }
 
 static void test_open_errors(void **state)
@@ -234,6 +273,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_read_errors),
+        cmocka_unit_test(test_negative_code),
         cmocka_unit_test(test_refuses_to_overwrite_input),
         cmocka_unit_test(test_abort_leaves_nothing),
         cmocka_unit_test(test_status_model),

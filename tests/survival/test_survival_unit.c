@@ -546,7 +546,9 @@ static void test_table_types(void **state)
             assert_string_equal(clm_survival_curve_at(s, 2)->label, "east");
         clm_survival_free(s);
     }
-    /* Bad rows in the second read block, named exactly. */
+    /* Bad rows in the second read block, named exactly.  A categorical
+     * code that is neither -1 nor a category is refused by the table
+     * reader itself (for every consumer), before the event is looked at. */
     struct {
         clm_dtype event_type, by_type;
         int n_cat;
@@ -554,8 +556,9 @@ static void test_table_types(void **state)
         double event_value, by_value;
         const char *needle;
     } bad[] = {
-        {CLM_DT_UINT8, CLM_DT_INT8, K, 1050001, 2, -2, "row 1050001: event value 2 is not 0 or 1"},
-        {CLM_DT_INT32, CLM_DT_INT8, K, 1048576, 0, 7, "row 1048576: stratum value 7 is not a valid code"},
+        {CLM_DT_UINT8, CLM_DT_INT8, K, 1050001, 2, 1, "row 1050001: event value 2 is not 0 or 1"},
+        {CLM_DT_UINT8, CLM_DT_INT8, K, 1050001, 2, -2, "column 'branch', row 1050001: code -2 is not a category"},
+        {CLM_DT_INT32, CLM_DT_INT8, K, 1048576, 0, 7, "column 'branch', row 1048576: code 7 is outside its"},
         {CLM_DT_INT8, CLM_DT_INT32, 0, 1099999, -1, 1, "row 1099999: event value -1 is not 0 or 1"},
         {CLM_DT_FLOAT64, CLM_DT_FLOAT64, 0, 1048577, 0, 2.5, "row 1048577: stratum value 2.5 is not an integer"},
         {CLM_DT_FLOAT64, CLM_DT_INT32, 0, 1048578, NAN, 1, "row 1048578: event is missing"},
