@@ -214,6 +214,21 @@ clm_status clm_table_read_f32(const clm_table *t, int column, int64_t row0, int6
         for (int64_t i = 0; i < n_rows; i++)
             if (out[i] == -1)
                 out[i] = NAN;
+    /* A finite float64 beyond the float32 range would become +-inf here
+     * (an ARPU of 1e300 turned into "inf" in the reports): an error naming
+     * the row instead.  A stored infinity stays one. */
+    if (status == CLM_OK && c->info.dtype == CLM_DT_FLOAT64)
+        for (int64_t i = 0; i < n_rows; i++)
+            if (isinf(out[i])) {
+                double v = 0.0;
+                status = io_read_rows(t, c, row0 + i, 1, H5T_NATIVE_DOUBLE, &v);
+                if (status == CLM_OK && isfinite(v))
+                    status = clm_error(CLM_E_VALUE, "%s: column '%s', row %lld: %g is beyond the float32 range "
+                                       "(|x| < 3.4e38) in which clmseg computes",
+                                       t->path, c->name, (long long)(row0 + i), v);
+                if (status)
+                    break;
+            }
     return status;
 }
 

@@ -86,6 +86,38 @@ static void add_negative_code(clm_writer *w)
     assert_int_equal(clm_writer_attr_strings(w, "/subscribers/plan", "categories", cats, 2), CLM_OK);
 }
 
+static void add_huge_value(clm_writer *w)
+{
+    const double v[3] = {1.0, INFINITY, 1e300};
+    int64_t dims = 3;
+    assert_int_equal(clm_writer_array(w, "/subscribers/arpu", CLM_DT_FLOAT64, 1, &dims, v), CLM_OK);
+}
+
+/* A finite float64 beyond float32 is an error naming the row in float
+ * reads (file or cache); a stored infinity is read as one; double reads
+ * keep the value. */
+static void test_beyond_float32(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("beyond_float32");
+    const char *path = make_file(dir, "huge.h5", add_huge_value);
+    clm_table *t = NULL;
+    assert_int_equal(clm_table_open(path, NULL, &t), CLM_OK);
+    const int col = clm_table_find(t, "arpu");
+    float f[3];
+    double d[3];
+    assert_int_equal(clm_table_read_f32(t, col, 0, 2, f), CLM_OK);
+    assert_true(f[0] == 1.0f && isinf(f[1]));
+    assert_int_equal(clm_table_read_f32(t, col, 0, 3, f), CLM_E_VALUE);
+    assert_detail_has("column 'arpu', row 2: 1e+300 is beyond the float32 range");
+    assert_int_equal(clm_table_read_f64(t, col, 0, 3, d), CLM_OK);
+    assert_true(d[2] == 1e300);
+    assert_int_equal(clm_table_set_cache(t, 1), CLM_OK);
+    assert_int_equal(clm_table_read_f32(t, col, 1, 2, f), CLM_E_VALUE);
+    assert_detail_has("row 2: 1e+300");
+    clm_table_close(t);
+}
+
 /* Code -1 is missing (NaN in float reads); -5 is an error naming the row
  * in every read, so no consumer takes it for "missing" silently. */
 static void test_negative_code(void **state)
@@ -274,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_read_errors),
         cmocka_unit_test(test_negative_code),
+        cmocka_unit_test(test_beyond_float32),
         cmocka_unit_test(test_refuses_to_overwrite_input),
         cmocka_unit_test(test_abort_leaves_nothing),
         cmocka_unit_test(test_status_model),
