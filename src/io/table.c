@@ -80,6 +80,44 @@ static void free_names(name_list *list)
 }
 
 /* Fills one column's description; returns a status naming the column. */
+/* Two codes with one label would make a label-matched model (predict, the
+ * branch reports) pick one of them silently: an error naming both. */
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static clm_status check_unique(const clm_table *t, const table_column *c)
+{
+    const int n = c->info.n_categories;
+    if (n < 2)
+        return CLM_OK;
+    const char **sorted = malloc((size_t)n * sizeof *sorted);
+    if (!sorted)
+        return clm_error(CLM_E_NOMEM, "out of memory opening '%s'", t->path);
+    memcpy(sorted, c->info.categories, (size_t)n * sizeof *sorted);
+    qsort(sorted, (size_t)n, sizeof *sorted, by_string);
+    const char *twice = NULL;
+    for (int i = 1; i < n && !twice; i++)
+        if (!strcmp(sorted[i - 1], sorted[i]))
+            twice = sorted[i];
+    clm_status st = CLM_OK;
+    if (twice) {
+        int first = -1, second = -1; /* the codes, found only on error */
+        for (int i = 0; i < n && second < 0; i++)
+            if (!strcmp(c->info.categories[i], twice)) {
+                if (first < 0)
+                    first = i;
+                else
+                    second = i;
+            }
+        st = clm_error(CLM_E_SCHEMA, "%s: categorical column '%s': the label '%s' is both category %d and %d",
+                       t->path, c->name, twice, first, second);
+    }
+    free(sorted);
+    return st;
+}
+
 static clm_status describe_column(clm_table *t, table_column *c, int strict)
 {
     c->dataset = H5Dopen2(t->group_id, c->name, H5P_DEFAULT);
@@ -122,6 +160,9 @@ static clm_status describe_column(clm_table *t, table_column *c, int strict)
         c->info.kind = CLM_KIND_CATEGORICAL;
         c->info.n_categories = n;
         c->info.categories = (const char *const *)c->categories;
+        clm_status dup = check_unique(t, c);
+        if (dup)
+            return dup;
     } else {
         c->info.kind = CLM_KIND_NUMERIC;
     }

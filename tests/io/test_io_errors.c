@@ -147,6 +147,15 @@ static void test_negative_code(void **state)
     clm_table_close(t);
 }
 
+static void add_duplicate_label(clm_writer *w)
+{
+    const int32_t codes[3] = {0, 1, 2};
+    const char *cats[] = {"Paris", "Lyon", "Paris"};
+    int64_t dims = 3;
+    assert_int_equal(clm_writer_array(w, "/subscribers/branch", CLM_DT_INT32, 1, &dims, codes), CLM_OK);
+    assert_int_equal(clm_writer_attr_strings(w, "/subscribers/branch", "categories", cats, 3), CLM_OK);
+}
+
 static void test_open_errors(void **state)
 {
     (void)state;
@@ -183,6 +192,10 @@ static void test_open_errors(void **state)
     const char *fcat = make_file(dir, "fcat.h5", add_float_categorical);
     assert_int_equal(clm_table_open(fcat, NULL, &t), CLM_E_SCHEMA);
     assert_detail_has("categorical column 'kind' must hold integer codes");
+
+    const char *dup = make_file(dir, "dup.h5", add_duplicate_label);
+    assert_int_equal(clm_table_open(dup, NULL, &t), CLM_E_SCHEMA);
+    assert_detail_has("column 'branch': the label 'Paris' is both category 0 and 2");
 
     /* A truncated copy of a valid file is corrupt, not a crash. */
     size_t size;
