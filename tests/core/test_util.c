@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_internal.h"
 #include "core/util_internal.h"
 
 static void test_split_list(void **state)
@@ -95,6 +96,34 @@ static void test_splitmix64(void **state)
     assert_int_equal(util_mix64(0), 0);
 }
 
+/* JSON strings are valid UTF-8 whatever the bytes: well-formed sequences
+ * pass, anything else becomes U+FFFD, controls and quotes are escaped. */
+static void test_json_strings(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain", "\"plain\""},
+        {"caf\xc3\xa9 \xe5\x8c\x97\xe4\xba\xac \xf0\x9f\x93\xb1", "\"caf\xc3\xa9 \xe5\x8c\x97\xe4\xba\xac \xf0\x9f\x93\xb1\""},
+        {"latin1 \xe9t\xe9", "\"latin1 \\ufffdt\\ufffd\""},
+        {"stray \x80 cut \xe5\x8c", "\"stray \\ufffd cut \\ufffd\\ufffd\""},
+        {"surrogate \xed\xa0\x80", "\"surrogate \\ufffd\\ufffd\\ufffd\""},
+        {"overlong \xc0\xaf", "\"overlong \\ufffd\\ufffd\""},
+        {"q\"b\\\n\x01", "\"q\\\"b\\\\\\n\\u0001\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+        assert_non_null(f);
+        json_put_string(f, cases[i].in);
+        fclose(f);
+        assert_string_equal(buf, cases[i].out);
+        free(buf);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -102,6 +131,7 @@ int main(void)
         cmocka_unit_test(test_strings_and_paths),
         cmocka_unit_test(test_threads_and_blocks),
         cmocka_unit_test(test_splitmix64),
+        cmocka_unit_test(test_json_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
