@@ -81,6 +81,10 @@ clm_status clm_writer_create(const char *path, const char *const *inputs, clm_wr
     H5Pset_obj_track_times(fcpl, 0);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
+    /* The 1.8 format keeps an attribute too large for the 64 KiB object
+     * header in dense storage: a categorical column may have any number of
+     * labels (docs/formats.md). */
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
     w->file = H5Fcreate(w->temp, H5F_ACC_EXCL, fcpl, fapl);
     H5Pclose(fcpl);
     H5Pclose(fapl);

@@ -289,6 +289,55 @@ static void test_copy_between_files(void **state)
     clm_table_close(t);
 }
 
+/* A dictionary of 1M distinct labels (about 12 MB, far past the 64 KiB an
+ * attribute may take in an object header) is written and read back whole;
+ * h5py reads the same attribute (tests/import/check_import.py style
+ * readers use it unchanged). */
+static void test_million_labels(void **state)
+{
+    (void)state;
+    enum { N = 1000000 };
+    const char *dir = tu_tmpdir("million_labels");
+    const char *path = tu_path(dir, "labels.h5");
+    char *text = malloc((size_t)N * 9);
+    const char **labels = malloc((size_t)N * sizeof *labels);
+    int32_t *codes = malloc((size_t)N * sizeof *codes);
+    assert_true(text && labels && codes);
+    for (int i = 0; i < N; i++) {
+        snprintf(text + (size_t)i * 9, 9, "L%07d", i);
+        labels[i] = text + (size_t)i * 9;
+        codes[i] = N - 1 - i;
+    }
+    clm_writer *w = NULL;
+    assert_int_equal(clm_writer_create(path, NULL, &w), CLM_OK);
+    assert_int_equal(clm_writer_column_array(w, "/subscribers/branch", CLM_DT_INT32, N, codes), CLM_OK);
+    assert_int_equal(clm_writer_attr_strings(w, "/subscribers/branch", "categories", labels, N), CLM_OK);
+    assert_int_equal(clm_writer_commit(w), CLM_OK);
+    clm_table *t = NULL;
+    assert_int_equal(clm_table_open(path, NULL, &t), CLM_OK);
+    const clm_column_info *info = clm_table_column(t, clm_table_find(t, "branch"));
+    assert_int_equal(info->kind, CLM_KIND_CATEGORICAL);
+    assert_int_equal(info->n_categories, N);
+    for (int i = 0; i < N; i += 99991)
+        assert_string_equal(info->categories[i], labels[i]);
+    assert_string_equal(info->categories[N - 1], "L0999999");
+    int32_t got[4];
+    assert_int_equal(clm_table_read_i32(t, clm_table_find(t, "branch"), N - 4, 4, got), CLM_OK);
+    assert_int_equal(got[3], 0);
+    clm_table_close(t);
+    if (tu_python()) {
+        char cmd[8192];
+        snprintf(cmd, sizeof cmd,
+                 "%s -c \"import h5py; c = h5py.File('%s')['/subscribers/branch'].attrs['categories']; "
+                 "assert len(c) == %d and c[12345] == 'L0012345', len(c)\"",
+                 tu_python(), path, N);
+        assert_int_equal(tu_run(cmd, NULL, NULL), 0);
+    }
+    free(text);
+    free(labels);
+    free(codes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_block_is_row_major),
         cmocka_unit_test(test_statistics_hand_computed),
         cmocka_unit_test(test_copy_between_files),
+        cmocka_unit_test(test_million_labels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
