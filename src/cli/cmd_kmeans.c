@@ -1,6 +1,7 @@
 /*
  * cmd_kmeans.c — `clmseg kmeans data.h5 -o results.h5 [options]`: the
- * command-line front of clm_kmeans_run (include/clmseg/kmeans.h).
+ * command-line front of the k-means estimator (include/clmseg/kmeans.h):
+ * open, clm_kmeans_fit_table, clm_kmeans_save, clm_kmeans_write_csv.
  */
 #include <stdio.h>
 #include <stdlib.h>

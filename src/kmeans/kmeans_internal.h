@@ -214,7 +214,7 @@ typedef struct km_features {
     double *scale;
 } km_features;
 
-/* Chooses the feature columns (params->features or the default rule).
+/* Chooses the feature columns (columns->features or the default rule).
  * Errors name the file and the column. */
 clm_status km_features_select(const clm_table *table, const clm_kmeans_columns *columns,
                               km_features *features);

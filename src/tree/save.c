@@ -2,7 +2,7 @@
  * save.c — writing a fitted tree into a results file (docs/design.md §4): node
  * arrays, feature names, kinds and categorical dictionaries, class labels,
  * importance, confusion matrix, and the parameters and holdout metrics as
- * attributes of the group.  clm_tree_apply_saved (apply.c) reads them back.
+ * attributes of the group.  clm_tree_load (load.c) reads them back.
  */
 #include <stdio.h>
 #include <stdlib.h>
