@@ -36,6 +36,8 @@ typedef struct clm_lifecycle_columns {
     const char *event, *time, *arpu, *arpu_prev, *suspensions, *plan_downgrades,
         *contacts_now, *contacts_prev, *complaints;
     const char *event_level;  /* categorical event: the level that means churned */
+    double time_unit_days;    /* days per unit of `time` (0: months); the stage
+                                 rules compare tenure in months              */
 } clm_lifecycle_columns;
 
 typedef struct clm_lifecycle clm_lifecycle;

@@ -177,7 +177,15 @@ typedef struct clm_survival_columns {
     int32_t n_strata;
     const char *const *stratum_labels; /* n_strata names, or NULL: "0", "1", ... */
     const char *strata_name;  /* name of the strata in messages ("segment")    */
+    /* Days per unit of the time column; times are converted to months
+     * (30.4375 days, a Julian year / 12) as they are read, so S(12), the
+     * horizons and LTV are in months whatever the unit.  0 (default) or
+     * 30.4375: months; 7: weeks; 1: days.  See clm_survival_time_unit. */
+    double time_unit_days;
 } clm_survival_columns;
+
+/* Days per unit for "months", "weeks" or "days" (CLM_E_PARAM otherwise). */
+CLM_API clm_status clm_survival_time_unit(const char *name, double *days);
 
 /* Streams the columns of an open table in blocks of 16 x CLM_BLOCK_ROWS
  * (read on the calling thread, counted in parallel) and finishes the

@@ -32,6 +32,8 @@ static const char *const usage_text =
     "  --margin M           margin share of ARPU (default 1)\n"
     "  --discount D         annual discount rate (default 0.10)\n"
     "  --horizon H          months for RMST and LTV (default 60)\n"
+    "  --time-unit U        unit of the time column: months (default), weeks or days;\n"
+    "                       times are converted to months (30.4375 days)\n"
     "  --threads T  --quiet  -h\n";
 
 static int parse_at(const char *text, clm_survival_params *p)
@@ -60,7 +62,7 @@ static int parse_at(const char *text, clm_survival_params *p)
 enum {
     OPT_CSV = CLI_OPT_FIRST, OPT_GROUP, OPT_TIME, OPT_EVENT, OPT_EVENT_LEVEL, OPT_BY,
     OPT_RESULTS, OPT_ARPU, OPT_CONF_TYPE, OPT_CONF_LEVEL, OPT_AT, OPT_MARGIN, OPT_DISCOUNT,
-    OPT_HORIZON
+    OPT_HORIZON, OPT_TIME_UNIT
 };
 
 static const struct option survival_options[] = {
@@ -79,6 +81,7 @@ static const struct option survival_options[] = {
     {"margin", required_argument, NULL, OPT_MARGIN},
     {"discount", required_argument, NULL, OPT_DISCOUNT},
     {"horizon", required_argument, NULL, OPT_HORIZON},
+    {"time-unit", required_argument, NULL, OPT_TIME_UNIT},
     CLI_COMMON_OPTIONS,
     {NULL, 0, NULL, 0},
 };
@@ -162,6 +165,10 @@ int cmd_survival(int argc, char **argv)
         case OPT_DISCOUNT:
             if (cli_parse_f64(cmd, "--discount", v, 0.0, 1e6, &params.discount))
                 return 1;
+            break;
+        case OPT_TIME_UNIT:
+            if (clm_survival_time_unit(v, &cols.time_unit_days))
+                return cli_usage_error(cmd, "--time-unit: '%s' is not days, weeks or months", v);
             break;
         case OPT_HORIZON:
             if (cli_parse_int(cmd, "--horizon", v, 0, 100000, &params.horizon))

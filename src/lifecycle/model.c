@@ -16,14 +16,26 @@
 #include "clmseg/lifecycle.h"
 #include "core/util_internal.h"
 #include "io/io_internal.h"
+#include "lifecycle/lifecycle_internal.h"
 
 enum { N_INPUTS = 9, N_RULES = 7 };
+
+#define DAYS_PER_MONTH 30.4375 /* as the survival estimator (a Julian year / 12) */
+
+void lifecycle_tenure_to_months(float *tenure, int64_t n, double time_unit_days)
+{
+    if (!tenure || !(time_unit_days > 0) || time_unit_days == DAYS_PER_MONTH)
+        return;
+    for (int64_t i = 0; i < n; i++)
+        tenure[i] = (float)((double)tenure[i] * time_unit_days / DAYS_PER_MONTH);
+}
 
 struct clm_lifecycle {
     clm_stage_rules rules;
     double high_min, low_max;
     char *columns[N_INPUTS];  /* clm_stage_inputs order; "" = off          */
     char *event_level;        /* "" for a 0/1 event column                */
+    double time_unit_days;    /* of the time column; 0 or 30.4375: months  */
 };
 
 static const char *const rule_names[N_RULES] = {"new_months", "arpu_drop", "suspensions_min",
@@ -42,7 +54,8 @@ void clm_lifecycle_free(clm_lifecycle *m)
 
 /* A model with the names given (NULL = off), thresholds and rules. */
 static clm_status make(const clm_stage_rules *rules, double high_min, double low_max,
-                       const char *const names[N_INPUTS], const char *event_level, clm_lifecycle **out)
+                       const char *const names[N_INPUTS], const char *event_level, double time_unit_days,
+                       clm_lifecycle **out)
 {
     *out = NULL;
     clm_lifecycle *m = calloc(1, sizeof *m);
@@ -51,6 +64,7 @@ static clm_status make(const clm_stage_rules *rules, double high_min, double low
     m->rules = *rules;
     m->high_min = high_min;
     m->low_max = low_max;
+    m->time_unit_days = time_unit_days;
     int ok = 1;
     for (int j = 0; j < N_INPUTS; j++)
         ok &= (m->columns[j] = util_strdup(names[j] ? names[j] : "")) != NULL;
@@ -79,7 +93,9 @@ clm_status clm_lifecycle_create(const clm_stage_rules *rules, double high_min, d
     for (int j = 0; j < 3; j++)
         if (!names[j] || !names[j][0])
             return clm_error(CLM_E_PARAM, "lifecycle: the event, time and ARPU columns are required");
-    return make(rules, high_min, low_max, names, c->event_level, out);
+    if (!(c->time_unit_days >= 0.0) || !isfinite(c->time_unit_days))
+        return clm_error(CLM_E_PARAM, "lifecycle: time unit of %g days is not a number >= 0", c->time_unit_days);
+    return make(rules, high_min, low_max, names, c->event_level, c->time_unit_days, out);
 }
 
 clm_status clm_lifecycle_save(const clm_lifecycle *m, clm_writer *w, const uint8_t *tier,
@@ -105,6 +121,10 @@ clm_status clm_lifecycle_save(const clm_lifecycle *m, clm_writer *w, const uint8
         s = clm_writer_attr_f64_array(w, "/lifecycle", "rules", rules, N_RULES);
     }
     if (!s) s = clm_writer_attr_strings(w, "/lifecycle", "rule_names", rule_names, N_RULES);
+    /* Only when the time column is not in months, so the files of a
+     * months quarter stay as they were. */
+    if (!s && m->time_unit_days > 0 && m->time_unit_days != DAYS_PER_MONTH)
+        s = clm_writer_attr_f64(w, "/lifecycle", "time_unit_days", m->time_unit_days);
     return s;
 }
 
@@ -130,6 +150,9 @@ clm_status clm_lifecycle_load(const char *path, clm_lifecycle **out)
     int bad = life < 0 || value < 0 || io_h5_attr_f64(life, "rules", N_RULES, rules) ||
               io_h5_attr_strings(life, "columns", &columns) != N_INPUTS ||
               io_h5_attr_f64(value, "high_min", 1, &high_min) || io_h5_attr_f64(value, "low_max", 1, &low_max);
+    double unit_days = 0.0;
+    if (H5Aexists(life, "time_unit_days") > 0 && io_h5_attr_f64(life, "time_unit_days", 1, &unit_days))
+        bad = 1;
     if (io_h5_attr_strings(life, "event_level", &level) != 1) {
         io_h5_strings_free(level);
         level = NULL;
@@ -142,7 +165,7 @@ clm_status clm_lifecycle_load(const char *path, clm_lifecycle **out)
         s = clm_error(CLM_E_FORMAT, "%s: /lifecycle or /value lacks the saved rules, columns or thresholds", path);
     else {
         clm_stage_rules r = {rules[0], rules[1], rules[2], rules[3], rules[4], rules[5], rules[6]};
-        s = make(&r, high_min, low_max, (const char *const *)columns, level ? level[0] : NULL, out);
+        s = make(&r, high_min, low_max, (const char *const *)columns, level ? level[0] : NULL, unit_days, out);
     }
     io_h5_strings_free(columns);
     io_h5_strings_free(level);
@@ -186,6 +209,7 @@ clm_status clm_lifecycle_predict_table(const clm_lifecycle *m, const clm_table *
         if (event_code >= 0)
             for (int64_t i = 0; i < len; i++)
                 buf[0][i] = buf[0][i] == (float)event_code ? 1.0f : 0.0f;
+        lifecycle_tenure_to_months(buf[1], len, m->time_unit_days);
         clm_stage_inputs in = {buf[0], buf[1], buf[2], buf[3], buf[4], buf[5], buf[6], buf[7], buf[8]};
         clm_stage_assign(&m->rules, &in, len, stage + r0);
         clm_tier_assign(m->high_min, m->low_max, buf[2], len, tier + r0);

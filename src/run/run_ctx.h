@@ -88,6 +88,7 @@ typedef struct run_ctx {
     double truth_agreement;       /* share equal to /truth/stage, or NaN  */
     int stage_model_tree;         /* stages from a trained tree           */
     int column_cache;             /* run.column_cache                      */
+    double time_unit_days;        /* columns.time_unit, in days            */
     double stage_tree_accuracy;   /* its holdout accuracy                 */
     int64_t truth_rows;
 

@@ -170,6 +170,7 @@ clm_status run_resolve_config(run_ctx *ctx)
         s = cfg_double(c, wkeys[k], 0, 1e6, &ctx->weights.weight[k]);
     if (!s) s = clm_health_weights_check(&ctx->weights);
     if (!s) s = cfg_bool(c, "run.column_cache", &ctx->column_cache);
+    if (!s) s = clm_survival_time_unit(cfg_string(c, "columns.time_unit"), &ctx->time_unit_days);
     if (!s) s = kmeans_settings(ctx);
     if (!s) s = tree_settings(ctx);
     if (!s) s = survival_settings(ctx);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/util_internal.h"
+#include "lifecycle/lifecycle_internal.h"
 #include "run/run_ctx.h"
 
 /* Reads the branch of every row: categorical codes with their labels, or
@@ -151,7 +152,7 @@ clm_status run_tiers_and_stages(run_ctx *ctx)
     if (!s) {
         clm_lifecycle_columns lc = {ctx->col_event, ctx->col_time, ctx->col_arpu, ctx->col_arpu_prev,
                                     ctx->col_susp, ctx->col_down, ctx->col_cnow, ctx->col_cprev,
-                                    ctx->col_compl, ctx->event_level};
+                                    ctx->col_compl, ctx->event_level, ctx->time_unit_days};
         s = clm_lifecycle_create(&ctx->stages, ctx->high_min, ctx->low_max, &lc, &ctx->lifecycle);
     }
     if (s)
@@ -180,6 +181,7 @@ clm_status run_tiers_and_stages(run_ctx *ctx)
         if (ctx->event_code >= 0) /* categorical event: its level means churned */
             for (int64_t i = 0; i < m; i++)
                 buf[0][i] = buf[0][i] == (float)ctx->event_code ? 1.0f : 0.0f;
+        lifecycle_tenure_to_months(buf[1], m, ctx->time_unit_days);
         clm_stage_inputs in = {buf[0], buf[1], buf[2], buf[3], buf[4], buf[5], buf[6], buf[7], buf[8]};
         clm_stage_assign(&ctx->stages, &in, m, ctx->stage + r0);
         for (int64_t i = 0; i < m; i++)

@@ -14,6 +14,7 @@ clm_status run_survival(run_ctx *ctx)
     cols.event = ctx->col_event;
     cols.event_level = ctx->event_level;
     cols.arpu = ctx->col_arpu;
+    cols.time_unit_days = ctx->time_unit_days;
     cols.strata = ctx->segment;
     cols.n_strata = ctx->k;
     cols.strata_name = "segment";

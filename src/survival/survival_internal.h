@@ -121,6 +121,10 @@ double surv_chisq_upper(double x, int df);
  * (survival_logrank.c).  surv_logrank_with takes the switch point (tests
  * compare the two forms). */
 #define SURV_LR_DENSE_MAX 2000
+
+/* Days in a month of survival time (a Julian year / 12; 487/16, exact in
+ * binary). */
+#define SURV_DAYS_PER_MONTH 30.4375
 clm_status surv_logrank(const clm_kernels *kernels, const surv_curve *curves,
                         int32_t n_strata_curves, const surv_curve *overall, clm_logrank *out);
 clm_status surv_logrank_with(const clm_kernels *kernels, const surv_curve *curves,

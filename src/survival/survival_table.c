@@ -330,10 +330,26 @@ static clm_status by_error(const table_source *src, const char *path, const char
                      (long long)row, v, k != floor(k) ? "not an integer" : "not a valid code");
 }
 
+clm_status clm_survival_time_unit(const char *name, double *days)
+{
+    if (name && !strcmp(name, "months"))
+        *days = SURV_DAYS_PER_MONTH;
+    else if (name && !strcmp(name, "weeks"))
+        *days = 7.0;
+    else if (name && !strcmp(name, "days"))
+        *days = 1.0;
+    else
+        return clm_error(CLM_E_PARAM, "time unit '%s' is not days, weeks or months", name ? name : "(none)");
+    return CLM_OK;
+}
+
 clm_status clm_survival_fit_table(const clm_survival_params *params,
                                   const clm_survival_columns *columns,
                                   const clm_table *table, clm_survival **out)
 {
+    const double unit_days = columns ? columns->time_unit_days : 0.0;
+    if (!(unit_days >= 0.0) || !isfinite(unit_days))
+        return clm_error(CLM_E_PARAM, "survival: time unit of %g days is not a number >= 0", unit_days);
     *out = NULL;
     clm_survival_columns cols = *columns;
     if (!cols.time)
@@ -409,6 +425,11 @@ clm_status clm_survival_fit_table(const clm_survival_params *params,
     for (int64_t row0 = 0; row0 < n_rows; row0 += block) {
         int64_t n = util_block_len(n_rows, row0, block);
         st = clm_table_read_f64(src.input, src.time_col, row0, n, time);
+        if (!st && unit_days > 0 && unit_days != SURV_DAYS_PER_MONTH)
+            /* t units of unit_days days, in months: exact for whole days
+             * (30.4375 = 487/16 is a binary fraction) */
+            for (int64_t i = 0; i < n; i++)
+                time[i] = time[i] * unit_days / SURV_DAYS_PER_MONTH;
         if (!st)
             st = event_i32 ? clm_table_read_i32(src.input, src.event_col, row0, n, event_codes)
                            : clm_table_read_f64(src.input, src.event_col, row0, n, event_raw);

@@ -166,7 +166,7 @@ static void test_lifecycle_round_trip(void **state)
     clm_stage_rules rules;
     clm_stage_rules_default(&rules);
     clm_lifecycle_columns c = {"churned", "tenure_months", "arpu", "arpu_prev", "suspensions",
-                               "plan_downgrades", "contacts_now", "contacts_prev", "complaints", NULL};
+                               "plan_downgrades", "contacts_now", "contacts_prev", "complaints", NULL, 0.0};
     clm_lifecycle *m = NULL;
     assert_int_equal(clm_lifecycle_create(&rules, 40.0, 15.0, &c, &m), CLM_OK);
     uint8_t *tier = malloc(ROWS), *stage = malloc(ROWS), *tier2 = malloc(ROWS), *stage2 = malloc(ROWS);

@@ -196,11 +196,56 @@ static void test_one_open(void **state)
     free(text);
 }
 
+/* The same quarter with its tenure in days (months x 30.4375, exact) and
+ * columns.time_unit = days gives the same stages, tiers and branch survival
+ * as in months: times are converted as they are read.  The survival
+ * command's --time-unit the same. */
+static void test_time_unit_days(void **state)
+{
+    (void)state;
+    char days[4096], a[4096], b[4096];
+    snprintf(days, sizeof days, "%s", tu_path(tu_tmpdir("run_golden_days"), "days.h5"));
+    char cmd[16384];
+    snprintf(cmd, sizeof cmd,
+             "%s -c \"import h5py, shutil; shutil.copy('%s', '%s'); f = h5py.File('%s', 'r+'); g = f['/subscribers']; "
+             "t = g['tenure_months'][:].astype('f8') * 30.4375; del g['tenure_months']; g['tenure_days'] = t\"",
+             tu_python(), quarter(), days, days);
+    assert_int_equal(tu_run(cmd, NULL, NULL), 0);
+    snprintf(a, sizeof a, "%s", tu_tmpdir("run_golden_months_out"));
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "run %s -o %s --quiet", quarter(), a), 0);
+    snprintf(b, sizeof b, "%s", tu_tmpdir("run_golden_days_out"));
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "run %s -o %s --quiet --set columns.time=tenure_days "
+                                               "--set columns.time_unit=days", days, b), 0);
+    char ra[4200], rb[4200];
+    snprintf(ra, sizeof ra, "%s/results.h5", a);
+    snprintf(rb, sizeof rb, "%s/results.h5", b);
+    assert_true(column_hash(ra, "/lifecycle", "stage") == column_hash(rb, "/lifecycle", "stage"));
+    assert_true(column_hash(ra, "/value", "tier") == column_hash(rb, "/value", "tier"));
+    snprintf(ra, sizeof ra, "%s/survival_branch.csv", a);
+    snprintf(rb, sizeof rb, "%s/survival_branch.csv", b);
+    assert_true(tu_same_bytes(ra, rb));
+    /* A bad unit is a usage error naming the key. */
+    char *err = NULL;
+    assert_int_equal(tu_clmseg_run(NULL, &err, "run %s -o %s --quiet --set columns.time_unit=hours", days, b), 1);
+    assert_non_null(strstr(err, "hours"));
+    free(err);
+    /* The survival command. */
+    snprintf(ra, sizeof ra, "%s/s_months.h5", a);
+    snprintf(rb, sizeof rb, "%s/s_days.h5", b);
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "survival %s -o %s --by branch --quiet", quarter(), ra), 0);
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "survival %s -o %s --by branch --time tenure_days --time-unit days --quiet",
+                                   days, rb), 0);
+    snprintf(ra, sizeof ra, "%s/survival.csv", a);
+    snprintf(rb, sizeof rb, "%s/survival.csv", b);
+    assert_true(tu_same_bytes(ra, rb));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_checksums),
         cmocka_unit_test(test_one_open),
+        cmocka_unit_test(test_time_unit_days),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
