@@ -102,7 +102,17 @@ int io_cache_read(const clm_table *t, const table_column *col, int64_t row0, int
     switch (kind) {
     case 0: CONVERT(float); break;
     case 1: CONVERT(double); break;
-    case 2: CONVERT(int64_t); break;
+    case 2:
+        if (c->info.dtype == CLM_DT_UINT64) {
+            /* HDF5 clips what does not fit (a C cast would wrap) */
+            const uint64_t *src = (const uint64_t *)c->cache + row0;
+            int64_t *dst = out;
+            for (int64_t i = 0; i < n_rows; i++)
+                dst[i] = src[i] > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)src[i];
+            break;
+        }
+        CONVERT(int64_t);
+        break;
     default: CONVERT(int32_t); break; /* narrow integer types only (table_read.c) */
     }
     return 1;

@@ -243,6 +243,41 @@ static void test_column_cache(void **state)
     free(fa); free(fb); free(da); free(db); free(ia); free(ib);
     clm_table_close(cached);
     clm_table_close(file);
+
+    /* Edge values: uint64 past INT64_MAX (HDF5 clips to INT64_MAX; the
+     * cache must too), int64 beyond 2^53 in double, -0.0 and float64 NaN. */
+    const char *edge = results_path("edge.h5");
+    clm_writer *w = NULL;
+    const uint64_t u[4] = {0, 1, 9223372036854775808ULL, 18446744073709551615ULL};
+    const int64_t s64[4] = {-1, INT64_MIN, 9007199254740993LL, INT64_MAX};
+    const double f64[4] = {-0.0, NAN, 1e-310, -3.5};
+    int64_t dims = 4;
+    assert_int_equal(clm_writer_create(edge, NULL, &w), CLM_OK);
+    assert_int_equal(clm_writer_array(w, "/subscribers/u", CLM_DT_UINT64, 1, &dims, u), CLM_OK);
+    assert_int_equal(clm_writer_array(w, "/subscribers/s", CLM_DT_INT64, 1, &dims, s64), CLM_OK);
+    assert_int_equal(clm_writer_array(w, "/subscribers/f", CLM_DT_FLOAT64, 1, &dims, f64), CLM_OK);
+    assert_int_equal(clm_writer_commit(w), CLM_OK);
+    assert_int_equal(clm_table_open(edge, NULL, &file), CLM_OK);
+    assert_int_equal(clm_table_open(edge, NULL, &cached), CLM_OK);
+    assert_int_equal(clm_table_set_cache(cached, 1), CLM_OK);
+    for (int col = 0; col < 3; col++) {
+        float g1[4], g2[4];
+        double e1[4], e2[4];
+        int64_t j1[4], j2[4];
+        assert_int_equal(clm_table_read_f32(file, col, 0, 4, g1), CLM_OK);
+        assert_int_equal(clm_table_read_f32(cached, col, 0, 4, g2), CLM_OK);
+        assert_memory_equal(g1, g2, sizeof g1);
+        assert_int_equal(clm_table_read_f64(file, col, 0, 4, e1), CLM_OK);
+        assert_int_equal(clm_table_read_f64(cached, col, 0, 4, e2), CLM_OK);
+        assert_memory_equal(e1, e2, sizeof e1);
+        if (clm_table_column(file, col)->dtype != CLM_DT_FLOAT64) {
+            assert_int_equal(clm_table_read_i64(file, col, 0, 4, j1), CLM_OK);
+            assert_int_equal(clm_table_read_i64(cached, col, 0, 4, j2), CLM_OK);
+            assert_memory_equal(j1, j2, sizeof j1);
+        }
+    }
+    clm_table_close(cached);
+    clm_table_close(file);
 }
 
 int main(void)
