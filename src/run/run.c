@@ -8,7 +8,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "clmseg/run.h"
 #include "clmseg/textfile.h"
@@ -19,6 +22,8 @@
 
 static void free_ctx(run_ctx *ctx)
 {
+    if (ctx->outdir_fd >= 0)
+        close(ctx->outdir_fd); /* releases the folder's lock */
     clm_table_close(ctx->table);
     clm_tree_free(ctx->tree);
     clm_survival_free(ctx->surv_segment);
@@ -78,6 +83,25 @@ static const run_step_def run_steps[] = {
     {"config.used", run_write_config_used, NULL, 0},
 };
 
+/* One run at a time in an output folder: an exclusive lock on the folder
+ * itself (no lock file to leave behind), held until the run ends and
+ * released by the kernel however the process dies, so a killed run never
+ * blocks the next one.  A second run fails at once instead of mixing its
+ * outputs with the first one's. */
+static clm_status lock_outdir(run_ctx *ctx)
+{
+    ctx->outdir_fd = open(ctx->outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (ctx->outdir_fd < 0)
+        return clm_error(CLM_E_OPEN, "cannot open output folder '%s': %s", ctx->outdir, strerror(errno));
+    if (flock(ctx->outdir_fd, LOCK_EX | LOCK_NB) != 0) {
+        int busy = errno == EWOULDBLOCK;
+        return clm_error(CLM_E_OPEN, "output folder '%s' %s", ctx->outdir,
+                         busy ? "is in use by another clmseg run; wait for it or choose another folder"
+                              : "cannot be locked");
+    }
+    return CLM_OK;
+}
+
 /* The settings, the output folder and the check that no output would
  * overwrite the input: everything that can fail before the first step. */
 static clm_status prepare(run_ctx *ctx, const clm_run_options *options)
@@ -97,6 +121,8 @@ static clm_status prepare(run_ctx *ctx, const clm_run_options *options)
         if (stat(ctx->outdir, &st) != 0 || !S_ISDIR(st.st_mode))
             s = clm_error(CLM_E_OPEN, "output '%s' is not a folder", ctx->outdir);
     }
+    if (!s)
+        s = lock_outdir(ctx);
     if (!s) {
         run_out_path(ctx->outdir, "results.h5", ctx->path_results, sizeof ctx->path_results);
         s = io_check_inputs(ctx->path_results, (const char *const[]){ctx->input, NULL});
@@ -113,6 +139,7 @@ clm_status clm_run(const char *input_path, const char *outdir, const clm_run_opt
     ctx.options = options;
     ctx.log = options->log;
     ctx.truth_agreement = NAN;
+    ctx.outdir_fd = -1;
     run_clock_start(&ctx.clock);
 
     clm_status s = prepare(&ctx, options);

@@ -101,6 +101,7 @@ typedef struct run_ctx {
 
     /* Timing. */
     run_clock clock;
+    int outdir_fd;                /* the locked output folder, or -1       */
 } run_ctx;
 
 /* Settings: every key of the configuration resolved and checked, the

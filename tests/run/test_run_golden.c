@@ -240,12 +240,53 @@ static void test_time_unit_days(void **state)
     assert_true(tu_same_bytes(ra, rb));
 }
 
+/* A second run into a folder a run is using fails at once (exit 1, a
+ * message saying so) and leaves the first one's outputs alone; a run
+ * killed with SIGKILL does not block the next one (the lock is the
+ * kernel's, on the folder itself: no lock file is left). */
+static void test_one_run_per_folder(void **state)
+{
+    (void)state;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir("run_golden_lock"));
+    char cmd[16384];
+    /* A quarter big enough that the first run is still going 0.4 s in. */
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && %s synth -o big.h5 --rows 1000000 --seed 3 --quiet && "
+             "{ %s run big.h5 -o out --quiet & P=$!; sleep 0.4; %s run big.h5 -o out --quiet 2> err2; "
+             "echo $? > rc2; wait $P; echo $? > rc1; } && "
+             "{ %s run big.h5 -o out2 --quiet & P=$!; sleep 0.4; kill -9 $P; wait $P; "
+             "%s run big.h5 -o out2 --quiet; echo $? > rc3; }",
+             dir, tu_clmseg(), tu_clmseg(), tu_clmseg(), tu_clmseg(), tu_clmseg());
+    assert_int_equal(tu_run(cmd, NULL, NULL), 0);
+    char *text = tu_read_file(tu_path(dir, "rc2"), NULL);
+    assert_non_null(text);
+    assert_int_equal(atoi(text), 1);
+    free(text);
+    text = tu_read_file(tu_path(dir, "err2"), NULL);
+    assert_non_null(strstr(text, "is in use by another clmseg run"));
+    free(text);
+    text = tu_read_file(tu_path(dir, "rc1"), NULL);
+    assert_int_equal(atoi(text), 0);
+    free(text);
+    text = tu_read_file(tu_path(dir, "rc3"), NULL);
+    assert_int_equal(atoi(text), 0);
+    free(text);
+    char out[4200];
+    snprintf(out, sizeof out, "%s/out", dir);
+    assert_true(tu_exists(tu_path(out, "report.html")));
+    snprintf(out, sizeof out, "%s/out2", dir);
+    assert_true(tu_exists(tu_path(out, "config.used")));
+    assert_int_equal(tu_count_matching(out, ".tmp."), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_checksums),
         cmocka_unit_test(test_one_open),
         cmocka_unit_test(test_time_unit_days),
+        cmocka_unit_test(test_one_run_per_folder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
