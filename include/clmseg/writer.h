@@ -98,8 +98,8 @@ CLM_API int clm_writer_exists(clm_writer *writer, const char *object_path);
 
 /* Copies the object (group with everything under it, or dataset) at
  * `src_object` of the HDF5 file `src_path` to `dst_object` of the output
- * (parents created).  Used to assemble one results file from the outputs
- * of separate steps.  CLM_E_OPEN / CLM_E_FORMAT for the source, CLM_E_IO
+ * (parents created): to carry a saved model or group of another results
+ * file into this one.  CLM_E_OPEN / CLM_E_FORMAT for the source, CLM_E_IO
  * when the copy fails. */
 CLM_API clm_status clm_writer_copy(clm_writer *writer, const char *src_path,
                                    const char *src_object, const char *dst_object);

@@ -24,17 +24,9 @@
 #include "kernels.h"
 #include "testutil.h"
 
-static const clm_kernels *tuned, *ref; /* set by setup() */
-
-static int setup(void **state)
-{
-    (void)state;
-    tuned = clm_kernels_default();
-    ref = clm_kernels_reference();
-    printf("kernels: default \"%s\", reference \"%s\"\n", clm_kernels_name(tuned),
-           clm_kernels_name(ref));
-    return 0;
-}
+/* The contexts compared, set by tu_kernels_setup. */
+#define tuned tu_tuned
+#define ref tu_ref
 
 static uint64_t rng_state = 12345;
 static float rnd(void)
@@ -425,5 +417,5 @@ int main(void)
         cmocka_unit_test(test_sqdist_many),
         cmocka_unit_test(test_sqdist_hand),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, tu_kernels_setup, NULL);
 }

@@ -215,3 +215,15 @@ clm_status tu_synth_file(const clm_synth_params *params, const char *path, const
     }
     return clm_writer_commit(w);
 }
+
+const struct clm_kernels *tu_tuned, *tu_ref;
+
+int tu_kernels_setup(void **state)
+{
+    (void)state;
+    tu_tuned = clm_kernels_default();
+    tu_ref = clm_kernels_reference();
+    printf("kernels: default \"%s\", reference \"%s\"\n", clm_kernels_name(tu_tuned),
+           clm_kernels_name(tu_ref));
+    return 0;
+}

@@ -72,4 +72,11 @@ int tu_same_bytes(const char *a, const char *b);
 int tu_tuned_slot(const char *slot, int differs);
 #define TU_TUNED_SLOT(tuned, ref, slot) tu_tuned_slot(#slot, (tuned)->slot != (ref)->slot)
 
+/* The default (tuned) and reference kernel contexts, for the kernel tests
+ * that compare them, set by tu_kernels_setup (a cmocka group setup that
+ * also prints their names). */
+struct clm_kernels;
+extern const struct clm_kernels *tu_tuned, *tu_ref;
+int tu_kernels_setup(void **state);
+
 #endif /* CLMSEG_TESTUTIL_H */

@@ -24,17 +24,9 @@
 #include "kernels.h"
 #include "testutil.h"
 
-static const clm_kernels *tuned, *ref; /* set by setup() */
-
-static int setup(void **state)
-{
-    (void)state;
-    tuned = clm_kernels_default();
-    ref = clm_kernels_reference();
-    printf("kernels: default \"%s\", reference \"%s\"\n", clm_kernels_name(tuned),
-           clm_kernels_name(ref));
-    return 0;
-}
+/* The contexts compared, set by tu_kernels_setup. */
+#define tuned tu_tuned
+#define ref tu_ref
 
 #define N_MAX 200003
 #define SLOTS 7
@@ -382,5 +374,5 @@ int main(void)
         cmocka_unit_test(test_logrank_matches_reference),
         cmocka_unit_test(test_logrank_hand),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, tu_kernels_setup, NULL);
 }

@@ -22,17 +22,9 @@
 #include "kernels.h"
 #include "testutil.h"
 
-static const clm_kernels *tuned, *ref; /* set by setup() */
-
-static int setup(void **unused)
-{
-    (void)unused;
-    tuned = clm_kernels_default();
-    ref = clm_kernels_reference();
-    printf("kernels: default \"%s\", reference \"%s\"\n", clm_kernels_name(tuned),
-           clm_kernels_name(ref));
-    return 0;
-}
+/* The contexts compared, set by tu_kernels_setup. */
+#define tuned tu_tuned
+#define ref tu_ref
 
 static uint64_t state = 12345;
 static uint32_t next_u32(void)
@@ -326,5 +318,5 @@ int main(void)
         cmocka_unit_test(test_scan_hand),
         cmocka_unit_test(test_scan_variants),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, tu_kernels_setup, NULL);
 }
