@@ -26,6 +26,7 @@
 
 #include "argmin.h"
 #include "centroid_update.h"
+#include "coxsums.h"
 #include "dots.h"
 #include "histogram.h"
 #include "logrank.h"
@@ -78,6 +79,10 @@ struct clm_kernels {
     void (*logrank_batch_f64)(int32_t q, int32_t n_batch, const double *weight,
                               const double *shares, double *var);
     int (*cholesky_upper_f64)(int64_t m, double *a);
+
+    /* Cox regression (kernels/coxsums.h) */
+    void (*cox_sums_f64)(const double *x, int64_t n_rows, int p, const double *beta,
+                         double *sums);
 };
 
 /* The context a model uses: `kernels` itself, or the default one when it

@@ -22,6 +22,7 @@ static const command commands[] = {
     {"predict", cmd_predict, "apply saved models to a new quarter"},
     {"tree",    cmd_tree,    "train a histogram decision tree (churn, stages)"},
     {"survival", cmd_survival, "Kaplan-Meier, log-rank and lifetime value by stratum"},
+    {"cox",     cmd_cox,     "Cox regression; each active subscriber's remaining value"},
     {"bench",   cmd_bench,   "measure this node: bandwidth, sgemm and the standard workloads"},
     {"run",     cmd_run,     "the whole quarterly run: segments, tiers, stages, churn, survival, health"},
 };

@@ -109,11 +109,6 @@ void surv_curve_free(surv_curve *curve);
 /* The R print.survfit median rule on (time, y) pairs; NaN if not reached. */
 double surv_median_rule(int64_t n, const double *time, const double *y);
 
-/* Standard normal quantile, to full double precision. */
-double surv_qnorm(double p);
-/* Upper tail of the chi-square distribution with df degrees of freedom. */
-double surv_chisq_upper(double x, int df);
-
 /* Log-rank test over the strata curves (not the overall one), its dense
  * loops run by `kernels`.  Up to SURV_LR_DENSE_MAX compared strata it
  * factors the q x q covariance (as R's survdiff); beyond, the Woodbury form

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util_internal.h"
 #include "survival/survival_internal.h"
 
 void surv_curve_free(surv_curve *c)
@@ -72,7 +73,7 @@ static double survival_at_time(const surv_curve *c, int64_t n, double x, int ext
 
 static void bands(const clm_survival_params *p, int64_t n, surv_curve *c)
 {
-    const double z = surv_qnorm(1.0 - (1.0 - p->conf_level) / 2.0);
+    const double z = util_qnorm(1.0 - (1.0 - p->conf_level) / 2.0);
     for (int64_t j = 0; j < n; j++) {
         double s = c->survival[j], se = c->std_err[j];
         double lo, up;
