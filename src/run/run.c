@@ -45,6 +45,11 @@ static void free_ctx(run_ctx *ctx)
     free(ctx->arpu_prev_sum);
     free(ctx->arpu_prev_n);
     free(ctx->branches);
+    clm_cox_free(ctx->cox);
+    clm_equity_free(ctx->equity);
+    free(ctx->eq_branch);
+    free(ctx->eq_segment);
+    free(ctx->cox_features);
     cfg_free(ctx->config);
 }
 
@@ -66,6 +71,7 @@ typedef struct run_step_def {
 } run_step_def;
 
 static int stage_tree_wanted(const run_ctx *ctx) { return ctx->stage_model_tree; }
+static int cox_wanted(const run_ctx *ctx) { return ctx->cox_enabled; }
 
 static const run_step_def run_steps[] = {
     {"validate", run_validate, NULL, 1},
@@ -74,6 +80,7 @@ static const run_step_def run_steps[] = {
     {"stage tree", run_stage_tree, stage_tree_wanted, 1},
     {"churn tree", run_churn_tree, NULL, 1},
     {"survival", run_survival, NULL, 1},
+    {"cox+equity", run_equity, cox_wanted, 1},
     {"branch health", run_branches, NULL, 1},
     {"results.h5", run_write_results, NULL, 1},
     {"reports", run_write_reports, NULL, 1},

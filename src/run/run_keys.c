@@ -62,6 +62,12 @@ const cfg_key run_config_keys[] = {
     {"survival.discount", "0.10", "annual discount rate of LTV"},
     {"survival.conf_level", "0.95", "confidence level of the survival bands"},
 
+    {"cox.features", "auto", "covariates of the Cox model, comma-separated; auto: the early-warning signals, usage, value and plan columns the table has; none: no Cox model and no equity"},
+    {"cox.strata", "segment", "baseline hazard strata: segment (the k-means segments), none, or a column"},
+    {"cox.ties", "efron", "ties of the partial likelihood: efron or breslow"},
+    {"cox.l2", "0", "ridge penalty on the standardised coefficients"},
+    {"equity.horizon", "36", "months of remaining value projected per active subscriber, at least 12 (margin and discount: survival.*)"},
+
     {"health.w_retention", "0.30", "weight of the retention sub-score"},
     {"health.w_value", "0.25", "weight of the value sub-score"},
     {"health.w_growth", "0.20", "weight of the growth sub-score"},

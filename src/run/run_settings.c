@@ -93,6 +93,33 @@ static clm_status survival_settings(run_ctx *ctx)
     return clm_survival_params_check(p);
 }
 
+static clm_status cox_settings(run_ctx *ctx)
+{
+    clm_cox_params_default(&ctx->cox_params);
+    clm_equity_params_default(&ctx->equity_params);
+    long long horizon;
+    clm_status s = cfg_double(ctx->config, "cox.l2", 0, 1e12, &ctx->cox_params.l2);
+    if (!s) s = clm_cox_ties_parse(cfg_string(ctx->config, "cox.ties"), &ctx->cox_params.ties);
+    if (!s) s = cfg_int(ctx->config, "equity.horizon", 12, 1200, &horizon);
+    if (s)
+        return s;
+    ctx->cox_params.n_threads = ctx->n_threads;
+    ctx->equity_params.horizon = (int32_t)horizon;
+    ctx->equity_params.margin = ctx->survival_params.margin;
+    ctx->equity_params.discount = ctx->survival_params.discount;
+    ctx->equity_params.n_threads = ctx->n_threads;
+    const char *features = cfg_string(ctx->config, "cox.features");
+    ctx->cox_enabled = strcmp(features, "none") != 0;
+    if (ctx->cox_enabled && strcmp(features, "auto") != 0) {
+        ctx->cox_features = optional_list(features, &ctx->n_cox_features);
+        if (!ctx->cox_features)
+            return clm_error(CLM_E_PARAM, "cox.features: no column listed (auto, none or a list)");
+    }
+    const char *strata = cfg_string(ctx->config, "cox.strata");
+    ctx->cox_strata = strcmp(strata, "none") && strata[0] ? strata : NULL;
+    return clm_cox_params_check(&ctx->cox_params);
+}
+
 const char *run_setting_or_null(const run_ctx *ctx, const char *key)
 {
     const char *v = cfg_string(ctx->config, key);
@@ -174,6 +201,7 @@ clm_status run_resolve_config(run_ctx *ctx)
     if (!s) s = kmeans_settings(ctx);
     if (!s) s = tree_settings(ctx);
     if (!s) s = survival_settings(ctx);
+    if (!s) s = cox_settings(ctx);
     return s;
 }
 

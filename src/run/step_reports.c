@@ -55,7 +55,8 @@ clm_status run_write_branches_csv(run_ctx *ctx)
     }
     FILE *f = clm_textfile_stream(tf);
     fprintf(f, "rank,branch,subscribers,churn_rate,s12,arpu,arpu_change,ltv,share_A,share_B,share_C,share_D,"
-               "share_E,revenue_at_risk,retention,value,growth,risk,health,lever\n");
+               "share_E,revenue_at_risk,retention,value,growth,risk,health,lever%s\n",
+            ctx->cox ? ",active,equity,equity_at_risk_12,expected_leavers_12" : "");
     for (int r = 0; r < ctx->n_branches; r++) {
         const run_branch *br = &ctx->branches[order[r]];
         const clm_health_metrics *m = &br->metrics;
@@ -73,7 +74,15 @@ clm_status run_write_branches_csv(run_ctx *ctx)
         for (int k = 0; k < CLM_N_SCORES; k++)
             csv_number(f, "%.2f", br->health.score[k]);
         csv_number(f, "%.2f", br->health.total);
-        fprintf(f, ",%s\n", clm_health_lever_names[br->health.lever]);
+        fprintf(f, ",%s", clm_health_lever_names[br->health.lever]);
+        if (ctx->cox) {
+            const run_equity_sum *e = &ctx->eq_branch[order[r]];
+            fprintf(f, ",%lld", (long long)e->active);
+            csv_number(f, "%.4f", e->equity);
+            csv_number(f, "%.4f", e->at_risk_12);
+            csv_number(f, "%.4f", e->leave_12);
+        }
+        fputc('\n', f);
     }
     free(order);
     return clm_textfile_commit(tf);
@@ -280,6 +289,7 @@ clm_status run_write_reports(run_ctx *ctx)
     clm_status s = run_write_segments_csv(ctx);
     if (!s) s = run_write_branches_csv(ctx);
     if (!s) s = run_write_warning_csv(ctx);
+    if (!s) s = run_write_equity_csv(ctx);
     if (!s) s = run_write_text_outputs(ctx);
     return s;
 }
