@@ -330,8 +330,13 @@ clm_status clm_cox_fit_table(const clm_cox_params *params, const clm_cox_columns
             goto done;
         chol_solve(p, w.R, w.score, w.step);
     }
+    /* Perfect separation: the likelihood has converged but Newton would
+     * still move a coefficient by a sizeable step (it grows by about one
+     * per iteration towards infinity), as R's coxph checks with u' var;
+     * or the coefficient is already absurd. */
     for (int j = 0; j < p; j++)
-        if (fabs(beta[j]) > COX_INFINITE_BETA) {
+        if (fabs(beta[j]) > COX_INFINITE_BETA ||
+            fabs(w.step[j]) > 1e-4 * (fabs(beta[j]) > 1.0 ? fabs(beta[j]) : 1.0)) {
             st = clm_error(CLM_E_VALUE,
                            "cox: the coefficient of '%s' runs to infinity (perfect separation: "
                            "the covariate alone orders the events); drop it, merge its levels, or "

@@ -14,10 +14,9 @@
 
 /* cox.features = auto: these, where the table has them. */
 static const char *const auto_features[] = {
-    "suspensions", "suspension_days", "plan_downgrades", "complaints", "service_calls",
-    "payment_delay_days", "offnet_forward_minutes", "dropped_calls", "contacts_now",
-    "contacts_prev", "voice_minutes", "data_mb", "sms_count", "topups", "device_age_months",
-    "arpu", "arpu_prev", "plan",
+    "suspension_days", "service_calls", "payment_delay_days", "offnet_forward_minutes",
+    "dropped_calls", "voice_minutes", "data_mb", "sms_count", "topups", "device_age_months",
+    "plan",
 };
 
 /* Rows of the histogram that cuts the deciles of leave_12. */
@@ -189,7 +188,7 @@ static void print_equity(const run_ctx *ctx, FILE *log)
 
 clm_status run_equity(run_ctx *ctx)
 {
-    const char *auto_list[sizeof auto_features / sizeof auto_features[0]];
+    const char *auto_list[sizeof auto_features / sizeof auto_features[0] + 7];
     clm_cox_columns cols;
     clm_cox_columns_default(&cols);
     cols.time = ctx->col_time;
@@ -200,16 +199,32 @@ clm_status run_equity(run_ctx *ctx)
         cols.features = (const char *const *)ctx->cox_features;
         cols.n_features = ctx->n_cox_features;
     } else {
-        int n = 0;
+        /* The run's own signal and value columns first (columns.*), then
+         * the usage and plan columns of a generated quarter's schema. */
+        const char *mine[7] = {ctx->col_susp, ctx->col_down, ctx->col_compl, ctx->col_cnow,
+                               ctx->col_cprev, ctx->col_arpu, ctx->col_arpu_prev};
+        const char *candidates[sizeof auto_list / sizeof auto_list[0]];
+        int n_cand = 0, n = 0;
+        for (int f = 0; f < 7; f++)
+            if (mine[f])
+                candidates[n_cand++] = mine[f];
         for (size_t f = 0; f < sizeof auto_features / sizeof auto_features[0]; f++)
-            if (clm_table_find(ctx->table, auto_features[f]) >= 0 &&
-                strcmp(auto_features[f], ctx->col_time) && strcmp(auto_features[f], ctx->col_event) &&
-                (!ctx->col_branch || strcmp(auto_features[f], ctx->col_branch)))
-                auto_list[n++] = auto_features[f];
-        if (n == 0)
-            return clm_error(CLM_E_SCHEMA, "%s: cox.features = auto finds none of its columns "
-                             "(signals, usage, value, plan): list them, or set cox.features = none",
-                             ctx->input);
+            candidates[n_cand++] = auto_features[f];
+        for (int f = 0; f < n_cand; f++) {
+            const char *c = candidates[f];
+            int dup = 0;
+            for (int g = 0; g < n; g++)
+                dup |= !strcmp(auto_list[g], c);
+            if (!dup && clm_table_find(ctx->table, c) >= 0 && strcmp(c, ctx->col_time) &&
+                strcmp(c, ctx->col_event) && (!ctx->col_branch || strcmp(c, ctx->col_branch)))
+                auto_list[n++] = c;
+        }
+        if (n == 0) {
+            if (ctx->log)
+                fprintf(ctx->log, "cox: no covariate column found (cox.features = auto): no "
+                                  "Cox model and no equity\n");
+            return CLM_OK;
+        }
         cols.features = auto_list;
         cols.n_features = n;
     }
