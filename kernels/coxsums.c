@@ -52,8 +52,16 @@ sums_body(const double *x, int64_t n_rows, int p, const double *beta, double *su
         for (; i + 4 <= n_rows; i += 4) {
             const double *x0 = x + (size_t)i * (size_t)p, *x1 = x0 + p, *x2 = x1 + p,
                          *x3 = x2 + p;
-            double w0 = row_weight(x0, p, beta), w1 = row_weight(x1, p, beta);
-            double w2 = row_weight(x2, p, beta), w3 = row_weight(x3, p, beta);
+            /* Four independent chains (each in row_weight's order): the
+             * dot products overlap instead of waiting on one add. */
+            double e0 = 0.0, e1 = 0.0, e2 = 0.0, e3 = 0.0;
+            for (int j = 0; j < p; j++) {
+                e0 += x0[j] * beta[j];
+                e1 += x1[j] * beta[j];
+                e2 += x2[j] * beta[j];
+                e3 += x3[j] * beta[j];
+            }
+            double w0 = exp(e0), w1 = exp(e1), w2 = exp(e2), w3 = exp(e3);
             sums[0] += w0;
             sums[0] += w1;
             sums[0] += w2;
@@ -73,7 +81,10 @@ sums_body(const double *x, int64_t n_rows, int p, const double *beta, double *su
             for (int j = 0; j < p; j++) {
                 double *row = s2 + (size_t)j * (size_t)p;
                 const double a0 = a[0][j], a1 = a[1][j], a2 = a[2][j], a3 = a[3][j];
-                for (int k = j; k < p; k++) {
+                /* From the start of j's group of four columns: whole
+                 * vectors, no ragged start (the few entries left of the
+                 * diagonal this writes are never read). */
+                for (int k = j & ~3; k < p; k++) {
                     double s = row[k];
                     s += a0 * x0[k];
                     s += a1 * x1[k];

@@ -6,8 +6,10 @@
  *     sums[1 + j]             += sum_i w_i x_ij                 (j < p)
  *     sums[1 + p + j * p + k] += sum_i w_i x_ij x_ik            (j <= k < p)
  *
- * x is row-major (n_rows x p), b has p entries; the lower triangle of the
- * p x p block is left untouched.  Rows are added one after another, in
+ * x is row-major (n_rows x p), b has p entries.  Only the upper triangle
+ * (k >= j) is the contract: entries left of the diagonal within its group
+ * of four columns (k >= j rounded down to a multiple of 4) may be written
+ * too, so the inner loop runs on whole vectors; callers read k >= j.  Rows are added one after another, in
  * row order, each entry with a multiply and an add (no fused multiply-add,
  * no reassociation), so the variants give the reference's bits and a cell
  * summed block by block gives the same bits as in one call.

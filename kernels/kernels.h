@@ -28,6 +28,7 @@
 #include "centroid_update.h"
 #include "coxsums.h"
 #include "dots.h"
+#include "expneg.h"
 #include "histogram.h"
 #include "logrank.h"
 #include "split_scan.h"
@@ -83,6 +84,8 @@ struct clm_kernels {
     /* Cox regression (kernels/coxsums.h) */
     void (*cox_sums_f64)(const double *x, int64_t n_rows, int p, const double *beta,
                          double *sums);
+    /* customer equity (kernels/expneg.h) */
+    void (*expneg_f64)(double r, const double *a, int64_t n, double *q);
 };
 
 /* The context a model uses: `kernels` itself, or the default one when it

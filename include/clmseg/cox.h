@@ -122,6 +122,10 @@ typedef struct clm_cox_summary {
     int32_t n_strata;
     clm_cox_ties ties;
     double l2;
+    /* Wall seconds of the fit (0 for a loaded model): reading the rows
+     * into cells, and one likelihood evaluation (the pass an iteration
+     * makes), the mean over the fit's evaluations. */
+    double design_seconds, iteration_seconds;
 } clm_cox_summary;
 
 CLM_API void clm_cox_get_summary(const clm_cox *model, clm_cox_summary *out);

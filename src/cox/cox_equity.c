@@ -12,7 +12,8 @@
  * H_s is the model's step function; past the stratum's last time it goes
  * on at the mean rate of its last 12 months (a constant hazard: the data
  * say nothing about later months, and a flat H would mean nobody leaves).
- * Integer tenures read H from a monthly grid built once per stratum.
+ * Integer tenures read H from a monthly grid built once per stratum; the
+ * exponentials of a row's months are one call of the expneg kernel.
  *
  * Rows are read in blocks on this thread and computed in parallel; the
  * expected number still active after m months is summed per chunk of
@@ -28,6 +29,8 @@
 
 #define EQ_BLOCK ((int64_t)4 * CLM_BLOCK_ROWS)
 #define EQ_CHUNK 4096
+/* Longest horizon (months); clm_cox_equity_table checks it. */
+#define EQ_MAX_HORIZON 1200
 
 void clm_equity_params_default(clm_equity_params *p)
 {
@@ -239,7 +242,7 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
     *out = NULL;
     const char *path = clm_table_path(table);
     const int h = params->horizon;
-    if (h < 1 || h > 1200)
+    if (h < 1 || h > EQ_MAX_HORIZON)
         return clm_error(CLM_E_PARAM, "equity: horizon %d is not in 1..1200 months", h);
     if (!isfinite(params->margin) || !(params->discount >= 0.0) || !isfinite(params->discount))
         return clm_error(CLM_E_PARAM, "equity: margin %g or discount %g is not valid",
@@ -248,6 +251,7 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
     if (n_rows <= 0)
         return clm_error(CLM_E_EMPTY, "%s: the table has no rows", path);
     const int n_threads = util_threads(params->n_threads);
+    const clm_kernels *kernels = kernels_resolve(m->params.kernels);
     const int p = m->p;
     eq_source src;
     clm_status st = setup_source(m, arpu, strata_rows, table, &src);
@@ -306,6 +310,12 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
     }
     for (int k = 0; k <= h && !st; k++)
         disc[k] = pow(1.0 + params->discount, -(double)k / 12.0);
+    /* lp = sum_j (x_j - center_j) beta_j / scale_j: the divisions once */
+    double *slope = st ? NULL : malloc((size_t)(p > 0 ? p : 1) * sizeof *slope);
+    if (!st && !slope)
+        st = clm_error(CLM_E_NOMEM, "out of memory");
+    for (int j = 0; !st && j < p; j++)
+        slope[j] = m->beta[j] / m->terms[j].scale;
     const double margin = params->margin;
     const double unit = m->time_unit_days;
     int64_t n_active = 0;
@@ -345,43 +355,41 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
                     continue;
                 }
                 double lp = 0.0;
+                int missing = 0;
                 for (int j = 0; j < p; j++) {
                     const cox_term *t = &m->terms[j];
                     double x = cols[(size_t)src.src_of[j] * (size_t)block + (size_t)i];
-                    if (isnan(x) && bad[c] < 0)
-                        bad[c] = row;
+                    missing |= isnan(x);
                     if (t->kind == COX_INDICATOR)
                         x = x == src.code[j];
-                    lp += (x - t->center) / t->scale * m->beta[j];
+                    lp += (x - t->center) * slope[j];
                 }
+                if (missing && bad[c] < 0)
+                    bad[c] = row;
                 const double r = exp(lp);
                 const int32_t s = stratum[i];
                 double tau = time[i];
                 if (unit > 0 && unit != COX_DAYS_PER_MONTH)
                     tau = tau * unit / COX_DAYS_PER_MONTH;
-                double months = 0.0, val = 0.0, q3 = 1.0, q12 = 1.0;
-                part[0] += 1.0;
+                double a[EQ_MAX_HORIZON], q[EQ_MAX_HORIZON];
                 if (tau == floor(tau)) {
                     const double *g = grid[s] + (int64_t)tau;
-                    for (int k = 1; k <= h; k++) {
-                        double q = exp(-r * (g[k] - g[0]));
-                        months += q;
-                        val += q * disc[k];
-                        part[k] += q;
-                        q3 = k == 3 ? q : q3;
-                        q12 = k == 12 ? q : q12;
-                    }
+                    for (int k = 0; k < h; k++)
+                        a[k] = g[k + 1] - g[0];
                 } else {
                     const double h0 = cumhaz_at(m, s, tau, rate[s]);
-                    for (int k = 1; k <= h; k++) {
-                        double q = exp(-r * (cumhaz_at(m, s, tau + k, rate[s]) - h0));
-                        months += q;
-                        val += q * disc[k];
-                        part[k] += q;
-                        q3 = k == 3 ? q : q3;
-                        q12 = k == 12 ? q : q12;
-                    }
+                    for (int k = 0; k < h; k++)
+                        a[k] = cumhaz_at(m, s, tau + k + 1, rate[s]) - h0;
                 }
+                kernels->expneg_f64(r, a, h, q);
+                double months = 0.0, val = 0.0;
+                part[0] += 1.0;
+                for (int k = 0; k < h; k++) {
+                    months += q[k];
+                    val += q[k] * disc[k + 1];
+                    part[k + 1] += q[k];
+                }
+                const double q3 = h >= 3 ? q[2] : NAN, q12 = h >= 12 ? q[11] : NAN;
                 eq->leave_3[row] = (float)(h >= 3 ? 1.0 - q3 : NAN);
                 eq->leave_12[row] = (float)(h >= 12 ? 1.0 - q12 : NAN);
                 eq->expected_months[row] = (float)months;
@@ -403,6 +411,7 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
     for (int32_t s = 0; grid && s < m->n_strata; s++)
         free(grid[s]);
     free(grid);
+    free(slope);
     free(rate);
     free(disc);
     free(partial);

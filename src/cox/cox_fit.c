@@ -13,6 +13,35 @@
 #include "core/util_internal.h"
 #include "cox/cox_internal.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static double wall(void)
+{
+#ifdef _OPENMP
+    return omp_get_wtime();
+#else
+    return 0.0;
+#endif
+}
+
+/* Every evaluation of a fit goes through here, timed. */
+typedef struct eval_clock {
+    double seconds;
+    int32_t count;
+} eval_clock;
+
+static void timed_eval(eval_clock *clock, const cox_design *d, const clm_kernels *kernels,
+                       int n_threads, const clm_cox_params *params, const double *beta,
+                       double *sums, cox_eval *out, double *hazard)
+{
+    double t0 = wall();
+    cox_evaluate(d, kernels, n_threads, params->ties, params->l2, beta, sums, out, hazard);
+    clock->seconds += wall() - t0;
+    clock->count++;
+}
+
 clm_status clm_cox_ties_parse(const char *text, clm_cox_ties *out)
 {
     if (text && !strcmp(text, "efron"))
@@ -260,8 +289,11 @@ clm_status clm_cox_fit_table(const clm_cox_params *params, const clm_cox_columns
     const clm_kernels *kernels = kernels_resolve(params->kernels);
     const int n_threads = util_threads(params->n_threads);
     cox_design d;
+    const double t_design = wall();
     if ((st = cox_design_build(columns, table, n_threads, &d)))
         return st;
+    const double design_seconds = wall() - t_design;
+    eval_clock clock = {0.0, 0};
     const int p = d.p;
     const size_t width = 1 + (size_t)p + (size_t)p * (size_t)p;
     fit_work w;
@@ -284,7 +316,7 @@ clm_status clm_cox_fit_table(const clm_cox_params *params, const clm_cox_columns
     }
 
     cox_eval ev = {0, 0, w.score, w.info};
-    cox_evaluate(&d, kernels, n_threads, params->ties, params->l2, beta, w.sums, &ev, NULL);
+    timed_eval(&clock, &d, kernels, n_threads, params, beta, w.sums, &ev, NULL);
     const double ll_null = ev.ll;
     if ((st = factor(kernels, &d, w.info, w.R, w.work)))
         goto done;
@@ -308,18 +340,18 @@ clm_status clm_cox_fit_table(const clm_cox_params *params, const clm_cox_columns
         const int last = decrement <= 2.0 * params->tol * fabs(ll_old);
         for (int j = 0; j < p; j++)
             w.trial[j] = beta[j] + w.step[j];
-        cox_evaluate(&d, kernels, n_threads, params->ties, params->l2, w.trial, w.sums, &ev, NULL);
+        timed_eval(&clock, &d, kernels, n_threads, params, w.trial, w.sums, &ev, NULL);
         int halvings = 0;
         while (!last && !(ev.ll_pen >= ll_old) && halvings < 40) {
             for (int j = 0; j < p; j++)
                 w.trial[j] = 0.5 * (w.trial[j] + beta[j]);
-            cox_evaluate(&d, kernels, n_threads, params->ties, params->l2, w.trial, w.sums, &ev,
+            timed_eval(&clock, &d, kernels, n_threads, params, w.trial, w.sums, &ev,
                          NULL);
             halvings++;
         }
         if (!last && !(ev.ll_pen >= ll_old)) {
             /* No step improves on beta: it is the optimum to rounding. */
-            cox_evaluate(&d, kernels, n_threads, params->ties, params->l2, beta, w.sums, &ev, NULL);
+            timed_eval(&clock, &d, kernels, n_threads, params, beta, w.sums, &ev, NULL);
             converged = 1;
             break;
         }
@@ -349,12 +381,15 @@ clm_status clm_cox_fit_table(const clm_cox_params *params, const clm_cox_columns
         goto done;
     }
     /* Baseline increments at the fit, and the linear predictor for C. */
-    cox_evaluate(&d, kernels, n_threads, params->ties, params->l2, beta, w.sums, &ev, hazard);
+    timed_eval(&clock, &d, kernels, n_threads, params, beta, w.sums, &ev, hazard);
     if ((st = factor(kernels, &d, w.info, w.R, w.work)))
         goto done;
     if ((st = model_from_design(&d, params, &m)))
         goto done;
     m->iterations = iter;
+    m->design_seconds = design_seconds;
+    m->n_evals = clock.count;
+    m->eval_seconds = clock.count ? clock.seconds / clock.count : 0.0;
     m->loglik_null = ll_null;
     m->loglik = ev.ll;
     m->lr_test = 2.0 * (ev.ll - ll_null);
@@ -436,6 +471,8 @@ void clm_cox_get_summary(const clm_cox *m, clm_cox_summary *s)
     s->n_strata = m->n_strata;
     s->ties = m->params.ties;
     s->l2 = m->params.l2;
+    s->design_seconds = m->design_seconds;
+    s->iteration_seconds = m->eval_seconds;
 }
 
 int32_t clm_cox_n_strata(const clm_cox *m)

@@ -100,6 +100,8 @@ struct clm_cox {
     double loglik_null, loglik, lr_test, wald_test, score_test, concordance;
     int64_t n_rows, n_events;
     int32_t iterations;
+    int32_t n_evals;           /* likelihood evaluations of the fit          */
+    double design_seconds, eval_seconds; /* reading the rows; one evaluation */
     int32_t n_strata;
     char **stratum_labels;
     char *strata_name, *strata_column;
