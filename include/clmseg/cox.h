@@ -192,6 +192,10 @@ typedef struct clm_equity {
 CLM_API clm_status clm_cox_equity_table(const clm_cox *model, const clm_equity_params *params,
                                         const char *arpu, const int32_t *strata_rows,
                                         const clm_table *table, clm_equity **out);
+/* Writes /equity (group NULL) or `group`: leave_3, leave_12,
+ * expected_months and value per row (float32), expected_active
+ * (horizon + 1 values), and the attributes horizon, n_active. */
+CLM_API clm_status clm_equity_save(const clm_equity *equity, clm_writer *writer, const char *group);
 CLM_API void clm_equity_free(clm_equity *equity);
 
 #ifdef __cplusplus

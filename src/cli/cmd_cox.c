@@ -64,21 +64,6 @@ static const struct option cox_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* /equity: the four per-row figures and the expected active count. */
-static clm_status write_equity(clm_writer *w, const clm_equity *eq)
-{
-    clm_status st = clm_writer_column_array(w, "/equity/leave_3", CLM_DT_FLOAT32, eq->n_rows, eq->leave_3);
-    if (!st) st = clm_writer_column_array(w, "/equity/leave_12", CLM_DT_FLOAT32, eq->n_rows, eq->leave_12);
-    if (!st) st = clm_writer_column_array(w, "/equity/expected_months", CLM_DT_FLOAT32, eq->n_rows,
-                                          eq->expected_months);
-    if (!st) st = clm_writer_column_array(w, "/equity/value", CLM_DT_FLOAT32, eq->n_rows, eq->value);
-    const int64_t n = eq->horizon + 1;
-    if (!st) st = clm_writer_array(w, "/equity/expected_active", CLM_DT_FLOAT64, 1, &n, eq->expected_active);
-    if (!st) st = clm_writer_attr_i64(w, "/equity", "horizon", eq->horizon);
-    if (!st) st = clm_writer_attr_i64(w, "/equity", "n_active", eq->n_active);
-    return st;
-}
-
 int cmd_cox(int argc, char **argv)
 {
     const char *cmd = "cox";
@@ -173,7 +158,7 @@ int cmd_cox(int argc, char **argv)
     if (!st)
         st = clm_cox_save(model, writer, NULL);
     if (!st && eq)
-        st = write_equity(writer, eq);
+        st = clm_equity_save(eq, writer, NULL);
     if (!st) {
         st = clm_writer_commit(writer);
         writer = NULL;

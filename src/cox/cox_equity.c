@@ -52,6 +52,27 @@ void clm_equity_free(clm_equity *eq)
     free(eq);
 }
 
+clm_status clm_equity_save(const clm_equity *eq, clm_writer *w, const char *group)
+{
+    if (!group)
+        group = "/equity";
+    static const char *const names[4] = {"leave_3", "leave_12", "expected_months", "value"};
+    const float *data[4] = {eq->leave_3, eq->leave_12, eq->expected_months, eq->value};
+    char path[1024];
+    clm_status st = CLM_OK;
+    for (int k = 0; !st && k < 4; k++) {
+        if (snprintf(path, sizeof path, "%s/%s", group, names[k]) >= (int)sizeof path)
+            return clm_error(CLM_E_PARAM, "equity: group name too long");
+        st = clm_writer_column_array(w, path, CLM_DT_FLOAT32, eq->n_rows, data[k]);
+    }
+    const int64_t n = eq->horizon + 1;
+    snprintf(path, sizeof path, "%s/expected_active", group);
+    if (!st) st = clm_writer_array(w, path, CLM_DT_FLOAT64, 1, &n, eq->expected_active);
+    if (!st) st = clm_writer_attr_i64(w, group, "horizon", eq->horizon);
+    if (!st) st = clm_writer_attr_i64(w, group, "n_active", eq->n_active);
+    return st;
+}
+
 /* H of stratum s at time t: the step function, then the tail rate. */
 static double cumhaz_at(const clm_cox *m, int32_t s, double t, double rate)
 {

@@ -65,17 +65,10 @@ static clm_status write_branches(run_ctx *ctx, clm_writer *w)
 static clm_status write_equity(run_ctx *ctx, clm_writer *w)
 {
     const clm_equity *eq = ctx->equity;
-    const int64_t n = ctx->n_rows, h = eq->horizon + 1;
     clm_status s = clm_cox_save(ctx->cox, w, "/cox");
-    if (!s) s = clm_writer_column_array(w, "/equity/leave_3", CLM_DT_FLOAT32, n, eq->leave_3);
-    if (!s) s = clm_writer_column_array(w, "/equity/leave_12", CLM_DT_FLOAT32, n, eq->leave_12);
-    if (!s) s = clm_writer_column_array(w, "/equity/expected_months", CLM_DT_FLOAT32, n, eq->expected_months);
-    if (!s) s = clm_writer_column_array(w, "/equity/value", CLM_DT_FLOAT32, n, eq->value);
-    if (!s) s = clm_writer_array(w, "/equity/expected_active", CLM_DT_FLOAT64, 1, &h, eq->expected_active);
-    if (!s) s = clm_writer_attr_i64(w, "/equity", "horizon", eq->horizon);
+    if (!s) s = clm_equity_save(eq, w, "/equity");
     if (!s) s = clm_writer_attr_f64(w, "/equity", "margin", ctx->equity_params.margin);
     if (!s) s = clm_writer_attr_f64(w, "/equity", "discount", ctx->equity_params.discount);
-    if (!s) s = clm_writer_attr_i64(w, "/equity", "n_active", eq->n_active);
     return s;
 }
 

@@ -9,7 +9,8 @@
  *    (/truth/residual_months): active subscribers still there after 3 and
  *    12 months within 2% overall and 5% in every tier and every branch
  *    with at least 2,000 active subscribers.
- *  - One thread or two, and a saved and loaded model: the same bytes.
+ *  - One thread or two, a saved and loaded model, and `clmseg predict`
+ *    with the run's saved models on the same quarter: the same bytes.
  *  - A constant covariate, perfect separation, collinear covariates, a
  *    missing value and a stratum without events.
  */
@@ -302,6 +303,15 @@ static void test_run_against_truth(void **state)
         }
     }
     assert_true(checked >= 10);
+    /* predict with the saved models on the same quarter: the same bytes */
+    char scored[4400];
+    snprintf(scored, sizeof scored, "%s/scored.h5", dir);
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "predict '%s' '%s' -o '%s' --quiet", results, q, scored), 0);
+    float *p12 = read_f32(scored, "/equity", "leave_12", n);
+    float *v = read_f32(results, "/equity", "value", n), *pv = read_f32(scored, "/equity", "value", n);
+    assert_memory_equal(l12, p12, (size_t)n * sizeof(float));
+    assert_memory_equal(v, pv, (size_t)n * sizeof(float));
+    free(p12); free(v); free(pv);
     free(res); free(l3); free(l12); free(tier); free(branch);
 }
 
