@@ -26,24 +26,7 @@
 #include <cmocka.h>
 
 #include "testutil.h"
-
-/* Runs tree_fixtures.py with arguments; fails the test on a non-zero exit.
- * Returns its stdout (the caller frees it). */
-static char *fixture(const char *args)
-{
-    const char *p = tu_python();
-    if (!p)
-        fail_msg("Debian python3 with h5py and scikit-learn is required (installed by .ci/setup)");
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/tree/tree_fixtures.py' %s", p, tu_source_dir(), args);
-    char *out = NULL, *err = NULL;
-    int rc = tu_run(cmd, &out, &err);
-    if (rc != 0)
-        fail_msg("%s\n-> exit %d\n%s%s", cmd, rc, out ? out : "", err ? err : "");
-    printf("%s", out ? out : "");
-    free(err);
-    return out;
-}
+#include "tree_fixture.h"
 
 static void clmseg_ok(const char *what, const char *fmt, const char *a, const char *b,
                       const char *options)
@@ -61,7 +44,7 @@ static double holdout_auc(const char *res, const char *data, const char *target,
 {
     char args[9000];
     snprintf(args, sizeof args, "auc '%s' '%s' %s %s", res, data, target, level);
-    char *out = fixture(args);
+    char *out = tree_fixture(args);
     double auc = NAN;
     if (!out || sscanf(out, "auc %lf", &auc) != 1)
         fail_msg("no AUC in '%s'", out ? out : "");
@@ -89,12 +72,12 @@ static void test_noise_column_costs_little(void **unused)
         snprintf(noisy_csv, sizeof noisy_csv, "%s/noisy%d.csv", dir, seed);
         snprintf(noisy, sizeof noisy, "%s/noisy%d.h5", dir, seed);
         snprintf(args, sizeof args, "noisecsv '%s' '%s' 50 %d", csv, noisy_csv, seed);
-        free(fixture(args));
+        free(tree_fixture(args));
         clmseg_ok("import", "import '%s' -o '%s' --quiet %s", noisy_csv, noisy, "");
         snprintf(res, sizeof res, "%s/noisy%d_res.h5", dir, seed);
         clmseg_ok("tree", cmd, noisy, res, "");
         snprintf(args, sizeof args, "uses noise 50 '%s'", res);
-        free(fixture(args));
+        free(tree_fixture(args));
         const double auc = holdout_auc(res, noisy, "churn", "Yes");
         printf("noise draw %d: holdout AUC %.4f, without the column %.4f\n", seed, auc, auc_base);
         assert_true(auc >= auc_base - 0.005);
@@ -109,15 +92,15 @@ static void test_high_cardinality_is_used(void **unused)
     snprintf(data, sizeof data, "%s", tu_path(dir, "high.h5"));
     snprintf(res, sizeof res, "%s", tu_path(dir, "res.h5"));
     snprintf(args, sizeof args, "highcard '%s' 150000 400", data);
-    free(fixture(args));
+    free(tree_fixture(args));
     clmseg_ok("tree", "tree '%s' -o '%s' %s", data, res, "--quiet");
     /* Depth 8 cannot separate 400 rates, and the 146 rarest levels share
      * one bin: the true probabilities' AUC (0.770) is a bound it comes
      * within 0.04 of (0.7415 measured). */
     snprintf(args, sizeof args, "highcard_check '%s' '%s'", data, res);
-    free(fixture(args));
+    free(tree_fixture(args));
     snprintf(args, sizeof args, "groups_check '%s' '%s' region", data, res);
-    free(fixture(args));
+    free(tree_fixture(args));
 }
 
 static void test_many_levels_threads_and_reload(void **unused)
@@ -127,7 +110,7 @@ static void test_many_levels_threads_and_reload(void **unused)
     char data[4096], d1[2048], d2[2048], args[9000], cmd[9000];
     snprintf(data, sizeof data, "%s", tu_path(dir, "many.h5"));
     snprintf(args, sizeof args, "highcard '%s' 30000 1000", data);
-    free(fixture(args));
+    free(tree_fixture(args));
     snprintf(d1, sizeof d1, "%s/t1", dir);
     snprintf(d2, sizeof d2, "%s/t2", dir);
     snprintf(cmd, sizeof cmd, "mkdir -p '%s' '%s'", d1, d2);
@@ -146,14 +129,14 @@ static void test_many_levels_threads_and_reload(void **unused)
     snprintf(b, sizeof b, "%s/tree_rules.txt", d2);
     assert_true(tu_same_bytes(a, b));
     snprintf(args, sizeof args, "same '%s/res.h5' '%s/res.h5'", d1, d2);
-    free(fixture(args));
+    free(tree_fixture(args));
     snprintf(a, sizeof a, "%s/res.h5", d1);
     snprintf(args, sizeof args, "uses region 1000 '%s'", a);
-    free(fixture(args));
+    free(tree_fixture(args));
     snprintf(args, sizeof args, "splits region '%s'", a);
-    free(fixture(args));
+    free(tree_fixture(args));
     snprintf(args, sizeof args, "groups_check '%s' '%s' region", data, a);
-    free(fixture(args));
+    free(tree_fixture(args));
     /* Saved and loaded, the tree scores each row as it did in training. */
     snprintf(scored, sizeof scored, "%s/scored.h5", dir);
     char *err = NULL;
@@ -162,7 +145,7 @@ static void test_many_levels_threads_and_reload(void **unused)
         fail_msg("predict failed: %s", err ? err : "");
     free(err);
     snprintf(args, sizeof args, "scored_same '%s' '%s'", a, scored);
-    free(fixture(args));
+    free(tree_fixture(args));
 }
 
 static void test_generated_quarter_defaults(void **unused)
@@ -175,7 +158,7 @@ static void test_generated_quarter_defaults(void **unused)
     clmseg_ok("synth", "synth -o '%s' --rows 20000 --quiet %s%s", data, "", "");
     clmseg_ok("tree", "tree '%s' -o '%s' %s", data, res, "--quiet");
     snprintf(args, sizeof args, "uses branch 300 '%s'", res);
-    free(fixture(args));
+    free(tree_fixture(args));
     const double auc = holdout_auc(res, data, "churned", "1");
     assert_true(auc > 0.5);
 }

@@ -18,28 +18,12 @@
 #include <cmocka.h>
 
 #include "testutil.h"
+#include "tree_fixture.h"
 
-static const char *python(void)
-{
-    const char *p = tu_python();
-    if (!p)
-        fail_msg("Debian python3 with h5py and scikit-learn is required (installed by .ci/setup)");
-    return p;
-}
-
-/* Runs tree_fixtures.py with arguments; fails the test on a non-zero exit. */
+/* Runs a fixture whose output only is printed. */
 static void fixture(const char *args)
 {
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/tree/tree_fixtures.py' %s", python(),
-             tu_source_dir(), args);
-    char *out = NULL, *err = NULL;
-    int rc = tu_run(cmd, &out, &err);
-    if (rc != 0)
-        fail_msg("%s\n-> exit %d\n%s%s", cmd, rc, out ? out : "", err ? err : "");
-    printf("%s", out ? out : "");
-    free(out);
-    free(err);
+    free(tree_fixture(args));
 }
 
 static void test_telco_matches_sklearn(void **unused)
@@ -148,7 +132,7 @@ static void test_categorical_and_predict(void **unused)
              "p = h5py.File('%s', 'r')['churn/probability'][()]\n"
              "want = np.array([0.15, 0.7, 0.7, 0.15, 0.15], np.float32)\n"
              "assert np.allclose(p, want, atol=1e-6), p\n\"",
-             python(), res, scored);
+             tree_python(), res, scored);
     char *out = NULL;
     err = NULL;
     rc = tu_run(cmd, &out, &err);
