@@ -142,6 +142,46 @@ static void test_categorical_and_predict(void **unused)
     free(err);
 }
 
+/* A category rarer than --cat-min-count is pooled: A and B (300 rows
+ * each, churn 0.5) and R (30 rows, all churned).  The plain ordered
+ * partition (today's search without pooling) cuts {A, B} | {R}: costs
+ * 300 + 0 = 300 against the node's 630 - (330^2 + 300^2) / 630 = 314.29.
+ * With R pooled (30 < 100) the candidates are A or B alone, with the pool
+ * on either side: {A} | {B, R} costs 150 + (330 - (180^2 + 150^2) / 330)
+ * = 313.64 (--cat-l2 0: plain Gini), and ties ({A, R} | {B}) keep the
+ * first, pool right.  So only A (code 0: bits 1) goes left, and R with
+ * the missing values goes right. */
+static void test_rare_category_pooled(void **unused)
+{
+    (void)unused;
+    const char *dir = tu_tmpdir("tree_pool");
+    char data[4096], res[4096], args[9000], cmd[9000];
+    snprintf(data, sizeof data, "%s", tu_path(dir, "pool.h5"));
+    snprintf(res, sizeof res, "%s", tu_path(dir, "res.h5"));
+    snprintf(args, sizeof args, "pool '%s'", data);
+    fixture(args);
+    char *err = NULL;
+    int rc = tu_clmseg_run(NULL, &err, "tree '%s' -o '%s' --features plan --max-depth 1 "
+                           "--test-fraction 0 --cat-l2 0 --quiet", data, res);
+    if (rc)
+        fail_msg("tree failed: %s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd,
+             "'%s' -c \"import h5py, numpy as np\n"
+             "r = h5py.File('%s', 'r')['churn']\n"
+             "assert int(r['category_left'][0, 0]) == 1, r['category_left'][0]\n"
+             "assert int(r['missing_left'][0]) == 0\n"
+             "assert list(r['count'][()]) == [630, 300, 330], r['count'][()]\n"
+             "assert np.allclose(r['value'][1:, 1], [0.5, 180 / 330])\n\"",
+             tree_python(), res);
+    char *out = NULL;
+    rc = tu_run(cmd, &out, &err);
+    if (rc)
+        fail_msg("check failed: %s %s", out, err);
+    free(out);
+    free(err);
+}
+
 /* Runs clmseg tree expecting exit 1 with `needle` in stderr and no output
  * (final or temporary) left in `dir`. */
 static void expect_failure(const char *dir, const char *data, const char *options,
@@ -174,6 +214,9 @@ static void test_bad_input(void **unused)
     expect_failure(dir, data, "--test-fraction 1", "--test-fraction");
     expect_failure(dir, data, "--min-leaf 0", "--min-leaf");
     expect_failure(dir, data, "--criterion best", "--criterion");
+    expect_failure(dir, data, "--cat-min-count 0", "--cat-min-count");
+    expect_failure(dir, data, "--cat-smooth -1", "--cat-smooth");
+    expect_failure(dir, data, "--cat-max-threshold 0", "--cat-max-threshold");
     expect_failure(dir, data, "--target nope", "column 'nope' not found");
     expect_failure(dir, data, "--features u0,nope", "'nope' not found");
     expect_failure(dir, data, "--target u0", "must be an integer");
@@ -187,6 +230,7 @@ int main(void)
         cmocka_unit_test(test_telco_matches_sklearn),
         cmocka_unit_test(test_threads_identical),
         cmocka_unit_test(test_categorical_and_predict),
+        cmocka_unit_test(test_rare_category_pooled),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

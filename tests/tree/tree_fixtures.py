@@ -7,6 +7,8 @@ h5py, numpy, scikit-learn 1.2.1).  Usage: tree_fixtures.py COMMAND ARGS.
   constant OUT.h5            target 'churned' all 1
   cat OUT.h5                 'plan' A,B,C,D x 100 rows with churn rates
                              0.1, 0.9, 0.5, 0.2
+  pool OUT.h5                'plan' A, B x 300 rows (churn 0.5), R x 30 rows
+                             (all churned)
   newquarter OUT.h5          'plan' with the dictionary D,C,B,A,Z (one row
                              each): reordered, plus an unseen label
   same RES1.h5 RES2.h5       every dataset and attribute of /churn equal
@@ -109,6 +111,10 @@ def main():
             churned[code * 100: code * 100 + pos] = 1
         write_table(sys.argv[2], {"plan": plan, "churned": churned},
                     {"plan": ["A", "B", "C", "D"]})
+    elif cmd == "pool":
+        plan = np.repeat(np.array([0, 1, 2], np.int32), [300, 300, 30])
+        churned = np.concatenate([np.arange(300) % 2, np.arange(300) % 2, np.ones(30)]).astype(np.int32)
+        write_table(sys.argv[2], {"plan": plan, "churned": churned}, {"plan": ["A", "B", "R"]})
     elif cmd == "newquarter":
         write_table(sys.argv[2], {"plan": np.arange(5, dtype=np.int32)},
                     {"plan": ["D", "C", "B", "A", "Z"]})
