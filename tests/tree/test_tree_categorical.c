@@ -8,8 +8,9 @@
  *     probabilities;
  *   - a 1,000-level column is accepted: the code -> group map is the
  *     frequency rule recomputed in Python, 1 and 2 threads give the same
- *     bytes, and the saved tree reapplied by `predict` scores every row as
- *     in training;
+ *     bytes (160,000 training rows: the root's passes run in parallel),
+ *     and the saved tree reapplied by `predict` scores every row as in
+ *     training;
  *   - `clmseg tree` on a generated quarter (300 branches) works with its
  *     defaults, the branch column among the features.
  * Fixtures and checks: tree_fixtures.py (h5py, scikit-learn).
@@ -109,7 +110,7 @@ static void test_many_levels_threads_and_reload(void **unused)
     const char *dir = tu_tmpdir("tree_cat_many");
     char data[4096], d1[2048], d2[2048], args[9000], cmd[9000];
     snprintf(data, sizeof data, "%s", tu_path(dir, "many.h5"));
-    snprintf(args, sizeof args, "highcard '%s' 30000 1000", data);
+    snprintf(args, sizeof args, "highcard '%s' 200000 1000", data);
     free(tree_fixture(args));
     snprintf(d1, sizeof d1, "%s/t1", dir);
     snprintf(d2, sizeof d2, "%s/t2", dir);
