@@ -142,9 +142,37 @@ static void test_categorical_and_predict(void **unused)
     free(err);
 }
 
+/* Makes fixture `name` in a fresh folder, trains a depth-1 tree on its
+ * 'plan' with no holdout and `options`, and runs the Python `asserts`
+ * with r = the saved /churn group. */
+static void check_root_split(const char *name, const char *options, const char *asserts)
+{
+    const char *dir = tu_tmpdir(name);
+    char data[4096], res[4096], args[9000], cmd[9000];
+    snprintf(data, sizeof data, "%s", tu_path(dir, "data.h5"));
+    snprintf(res, sizeof res, "%s", tu_path(dir, "res.h5"));
+    snprintf(args, sizeof args, "%s '%s'", name, data);
+    fixture(args);
+    char *err = NULL;
+    int rc = tu_clmseg_run(NULL, &err, "tree '%s' -o '%s' --features plan --max-depth 1 "
+                           "--test-fraction 0 %s --quiet", data, res, options);
+    if (rc)
+        fail_msg("tree failed: %s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd, "'%s' -c \"import h5py, numpy as np\n"
+             "r = h5py.File('%s', 'r')['churn']\n%s\"", tree_python(), res, asserts);
+    char *out = NULL;
+    err = NULL;
+    rc = tu_run(cmd, &out, &err);
+    if (rc)
+        fail_msg("check failed: %s %s", out, err);
+    free(out);
+    free(err);
+}
+
 /* A category rarer than --cat-min-count is pooled: A and B (300 rows
  * each, churn 0.5) and R (30 rows, all churned).  The plain ordered
- * partition (today's search without pooling) cuts {A, B} | {R}: costs
+ * partition (the search without pooling) cuts {A, B} | {R}: costs
  * 300 + 0 = 300 against the node's 630 - (330^2 + 300^2) / 630 = 314.29.
  * With R pooled (30 < 100) the candidates are A or B alone, with the pool
  * on either side: {A} | {B, R} costs 150 + (330 - (180^2 + 150^2) / 330)
@@ -154,32 +182,25 @@ static void test_categorical_and_predict(void **unused)
 static void test_rare_category_pooled(void **unused)
 {
     (void)unused;
-    const char *dir = tu_tmpdir("tree_pool");
-    char data[4096], res[4096], args[9000], cmd[9000];
-    snprintf(data, sizeof data, "%s", tu_path(dir, "pool.h5"));
-    snprintf(res, sizeof res, "%s", tu_path(dir, "res.h5"));
-    snprintf(args, sizeof args, "pool '%s'", data);
-    fixture(args);
-    char *err = NULL;
-    int rc = tu_clmseg_run(NULL, &err, "tree '%s' -o '%s' --features plan --max-depth 1 "
-                           "--test-fraction 0 --cat-l2 0 --quiet", data, res);
-    if (rc)
-        fail_msg("tree failed: %s", err);
-    free(err);
-    snprintf(cmd, sizeof cmd,
-             "'%s' -c \"import h5py, numpy as np\n"
-             "r = h5py.File('%s', 'r')['churn']\n"
-             "assert int(r['category_left'][0, 0]) == 1, r['category_left'][0]\n"
-             "assert int(r['missing_left'][0]) == 0\n"
-             "assert list(r['count'][()]) == [630, 300, 330], r['count'][()]\n"
-             "assert np.allclose(r['value'][1:, 1], [0.5, 180 / 330])\n\"",
-             tree_python(), res);
-    char *out = NULL;
-    rc = tu_run(cmd, &out, &err);
-    if (rc)
-        fail_msg("check failed: %s %s", out, err);
-    free(out);
-    free(err);
+    check_root_split("pool", "--cat-l2 0",
+                     "assert int(r['category_left'][0, 0]) == 1, r['category_left'][0]\n"
+                     "assert int(r['missing_left'][0]) == 0\n"
+                     "assert list(r['count'][()]) == [630, 300, 330], r['count'][()]\n"
+                     "assert np.allclose(r['value'][1:, 1], [0.5, 180 / 330])\n");
+}
+
+/* The cap on categories moved: on the 'cat' fixture (A .1, B .9, C .5,
+ * D .2, 100 rows each; smoothed rates 0.130, 0.857, 0.493, 0.220 with
+ * the node's 0.425 and 10 pseudo-rows: the same order A, D, C, B) the
+ * best cut {A, D} | {C, B} moves two categories; with
+ * --cat-max-threshold 1 only {A} | ... (167.3) and {A, D, C} | {B}
+ * (135.3) remain, so A, D and C (codes 0, 3, 2: bits 13) go left. */
+static void test_cap_on_categories_moved(void **unused)
+{
+    (void)unused;
+    check_root_split("cat", "--cat-l2 0 --cat-max-threshold 1",
+                     "assert int(r['category_left'][0, 0]) == 13, r['category_left'][0]\n"
+                     "assert list(r['count'][()]) == [400, 300, 100], r['count'][()]\n");
 }
 
 /* Runs clmseg tree expecting exit 1 with `needle` in stderr and no output
@@ -231,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_threads_identical),
         cmocka_unit_test(test_categorical_and_predict),
         cmocka_unit_test(test_rare_category_pooled),
+        cmocka_unit_test(test_cap_on_categories_moved),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
