@@ -56,15 +56,23 @@ static clm_status tree_settings(run_ctx *ctx)
 {
     clm_tree_params *tp = &ctx->tree_params;
     clm_tree_params_default(tp);
-    long long depth, min_leaf, bins, repeats;
+    long long depth, min_leaf, bins, repeats, cat_min, cat_threshold, cat_onehot;
     clm_status s = cfg_int(ctx->config, "tree.max_depth", 1, 64, &depth);
     if (!s) s = cfg_int(ctx->config, "tree.permutation_repeats", 0, 100, &repeats);
     if (!s) s = cfg_int(ctx->config, "tree.min_leaf", 1, INT64_MAX, &min_leaf);
     if (!s) s = cfg_int(ctx->config, "tree.bins", 2, 256, &bins);
     if (!s) s = cfg_double(ctx->config, "tree.test_fraction", 0, 0.99, &tp->test_fraction);
     if (!s) s = cfg_double(ctx->config, "tree.ccp_alpha", 0, 1e9, &tp->ccp_alpha);
+    if (!s) s = cfg_int(ctx->config, "tree.cat_min_count", 1, INT64_MAX, &cat_min);
+    if (!s) s = cfg_double(ctx->config, "tree.cat_smooth", 0, 1e9, &tp->cat_smooth);
+    if (!s) s = cfg_double(ctx->config, "tree.cat_l2", 0, 1e9, &tp->cat_l2);
+    if (!s) s = cfg_int(ctx->config, "tree.cat_max_threshold", 1, 1 << 30, &cat_threshold);
+    if (!s) s = cfg_int(ctx->config, "tree.cat_max_onehot", 0, 1 << 30, &cat_onehot);
     if (s)
         return s;
+    tp->cat_min_count = cat_min;
+    tp->cat_max_threshold = (int)cat_threshold;
+    tp->cat_max_onehot = (int)cat_onehot;
     tp->max_depth = (int)depth;
     tp->min_leaf = min_leaf;
     tp->n_bins = (int)bins;
