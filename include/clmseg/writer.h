@@ -104,12 +104,23 @@ CLM_API int clm_writer_exists(clm_writer *writer, const char *object_path);
 CLM_API clm_status clm_writer_copy(clm_writer *writer, const char *src_path,
                                    const char *src_object, const char *dst_object);
 
-/* Closes every dataset, flushes, closes the file and renames it over the
+/* Flushes everything, closes every dataset and the file, and syncs it to
+ * disk, under its temporary name: the step of a commit that can fail on a
+ * full disk.  A command writing several outputs closes them all before it
+ * commits any, so a failure leaves every final name as it was.  The writer
+ * takes no more writes; clm_writer_commit renames it, clm_writer_abort
+ * removes it (call one of them in any case).  Returns CLM_OK or CLM_E_IO
+ * naming the file and the system error; later calls return the same. */
+CLM_API clm_status clm_writer_close(clm_writer *writer);
+
+/* Closes the file (clm_writer_close, unless done) and renames it over the
  * final path; frees the writer (also on failure, when the temporary file is
- * removed). */
+ * removed).  CLM_E_IO when closing or the rename fails. */
 CLM_API clm_status clm_writer_commit(clm_writer *writer);
 
-/* Closes and removes the temporary file; frees the writer.  NULL is fine. */
+/* Closes and removes the temporary file, discarding whatever was not yet
+ * written (so it cannot fail, however full the disk); frees the writer.
+ * NULL is fine. */
 CLM_API void clm_writer_abort(clm_writer *writer);
 
 #ifdef __cplusplus

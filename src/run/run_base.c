@@ -57,6 +57,7 @@ clm_status run_text_open(const char *outdir, const char *name, const char *input
 
 clm_status run_text_finish(clm_textfile *file, clm_status status)
 {
+    status = clm_textfile_close(file, status);
     if (status) {
         clm_textfile_abort(file);
         return status;

@@ -41,8 +41,9 @@ void run_out_path(const char *outdir, const char *name, char *out, size_t cap);
  * to overwrite `input`. */
 clm_status run_text_open(const char *outdir, const char *name, const char *input, clm_textfile **out);
 
-/* Commits `file` when `status` is CLM_OK, else aborts it; returns the
- * status of the whole write. */
+/* Commits `file` when `status` (of the code that wrote it) is CLM_OK and
+ * every write reached the disk, else aborts it; returns the status of the
+ * whole write, naming the file when a write failed (clm_textfile_close). */
 clm_status run_text_finish(clm_textfile *file, clm_status status);
 
 #endif /* CLMSEG_RUN_BASE_H */
