@@ -13,9 +13,10 @@
  * signal: HDF5 1.10 used to crash at exit), name an output file in its
  * message with no HDF5 error-stack dump, leave no temporary file, and
  * leave every final name as it was: absent, or the previous file byte for
- * byte (the run renames all its outputs together at its end).  Under the
- * sanitizer build a leak would change the exit status (LeakSanitizer
- * exits 23), so the same test checks for leaks.
+ * byte (the run renames all its outputs together at its end).  In the
+ * sanitizer build the same test checks for leaks and memory errors: a
+ * report changes the exit status (to 1) and is looked for on stderr.
+ * And what a command prints to a full disk (/dev/full) is an error too.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -97,6 +98,8 @@ static void check_level(const disk_case *c, long long limit, const char *dir, co
         named |= strstr(stderr_text, tu_path(dir, c->outputs[i])) != NULL;
     if (!named || !strstr(stderr_text, "error: "))
         fail_msg("%s at %lld bytes: the message names no output file:\n%s", c->name, limit, stderr_text);
+    if (strstr(stderr_text, "Sanitizer") || strstr(stderr_text, "runtime error"))
+        fail_msg("%s at %lld bytes: sanitizer report:\n%s", c->name, limit, stderr_text);
     if (strstr(stderr_text, "HDF5-DIAG") || strstr(stderr_text, "#000"))
         fail_msg("%s at %lld bytes: HDF5 error stack on stderr:\n%s", c->name, limit, stderr_text);
     if (tu_count_matching(dir, ".tmp.") != 0)
@@ -177,6 +180,19 @@ static const disk_case cases[] = {
       "survival_branch.csv", "report.html", "run.json", "config.used"}},
 };
 
+/* What a command prints may go to a full disk too: /dev/full fails every
+ * write with ENOSPC. */
+static void test_standard_output(void **state)
+{
+    (void)state;
+    char command[8400], *err = NULL;
+    snprintf(command, sizeof command, "'%s' inspect '%s' --json >/dev/full", tu_clmseg(), tu_path(inputs, "q.h5"));
+    assert_int_equal(tu_run(command, NULL, &err), 2);
+    assert_non_null(err);
+    assert_non_null(strstr(err, "clmseg inspect: error: cannot write the standard output"));
+    free(err);
+}
+
 static void test_synth(void **state) { (void)state; check_case(&cases[0]); }
 static void test_import(void **state) { (void)state; check_case(&cases[1]); }
 static void test_kmeans(void **state) { (void)state; check_case(&cases[2]); }
@@ -190,7 +206,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_synth),  cmocka_unit_test(test_import),  cmocka_unit_test(test_kmeans),
         cmocka_unit_test(test_tree),   cmocka_unit_test(test_survival), cmocka_unit_test(test_predict),
-        cmocka_unit_test(test_run),
+        cmocka_unit_test(test_run),    cmocka_unit_test(test_standard_output),
     };
     return cmocka_run_group_tests(tests, make_inputs, NULL);
 }
