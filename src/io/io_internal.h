@@ -52,6 +52,9 @@ clm_status io_check_inputs(const char *path, const char *const *inputs);
 clm_status io_temp_name(const char *path, char *out, size_t cap);
 void io_temp_release(const char *temp_path);
 
+/* Removes a temporary file and unregisters it. */
+void io_temp_discard(const char *temp_path);
+
 /* Renames the finished temporary file over `path`; on failure removes it
  * and returns CLM_E_IO naming both paths. */
 clm_status io_temp_commit(const char *temp_path, const char *path);

@@ -129,23 +129,10 @@ clm_status clm_textfile_close(clm_textfile *f, clm_status status)
     return status ? status : close_file(f, 1);
 }
 
-/* Removes the temporary file and frees the handle. */
-static void discard(clm_textfile *f)
-{
-    unlink(f->temp);
-    io_temp_release(f->temp);
-    free(f->path);
-    free(f);
-}
-
 clm_status clm_textfile_commit(clm_textfile *f)
 {
     clm_status status = close_file(f, 1);
-    if (status) {
-        discard(f);
-        return status;
-    }
-    status = io_temp_commit(f->temp, f->path);
+    status = status ? (io_temp_discard(f->temp), status) : io_temp_commit(f->temp, f->path);
     free(f->path);
     free(f);
     return status;
@@ -156,5 +143,7 @@ void clm_textfile_abort(clm_textfile *f)
     if (!f)
         return;
     close_file(f, 0);
-    discard(f);
+    io_temp_discard(f->temp);
+    free(f->path);
+    free(f);
 }

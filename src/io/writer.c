@@ -16,12 +16,10 @@
  * in one place (close_file), and is removed.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/util_internal.h"
 #include "clmseg/writer.h"
@@ -133,9 +131,10 @@ clm_status clm_writer_create(const char *path, const char *const *inputs, clm_wr
             w->io_error = ECANCELED;
             H5Fclose(w->file);
         }
-        if (error != EEXIST)
-            unlink(w->temp);
-        io_temp_release(w->temp);
+        if (error == EEXIST) /* someone else's file: leave it */
+            io_temp_release(w->temp);
+        else
+            io_temp_discard(w->temp);
         free(w->path);
         free(w);
         return status;
@@ -473,15 +472,6 @@ static clm_status close_file(clm_writer *w, int keep)
     return status;
 }
 
-/* Removes the temporary file and frees the writer. */
-static void discard(clm_writer *w)
-{
-    unlink(w->temp);
-    io_temp_release(w->temp);
-    free(w->path);
-    free(w);
-}
-
 clm_status clm_writer_close(clm_writer *w)
 {
     return close_file(w, 1);
@@ -490,11 +480,7 @@ clm_status clm_writer_close(clm_writer *w)
 clm_status clm_writer_commit(clm_writer *w)
 {
     clm_status status = close_file(w, 1);
-    if (status) {
-        discard(w);
-        return status;
-    }
-    status = io_temp_commit(w->temp, w->path);
+    status = status ? (io_temp_discard(w->temp), status) : io_temp_commit(w->temp, w->path);
     free(w->path);
     free(w);
     return status;
@@ -505,5 +491,7 @@ void clm_writer_abort(clm_writer *w)
     if (!w)
         return;
     close_file(w, 0);
-    discard(w);
+    io_temp_discard(w->temp);
+    free(w->path);
+    free(w);
 }
