@@ -162,12 +162,13 @@ static clm_status write_outputs(const clm_tree *tree, const char *input, const c
                 goto fail;
         }
     }
-    if ((st = clm_tree_write_rules(tree, clm_textfile_stream(rules))) ||
-        (st = clm_tree_write_json(tree, clm_textfile_stream(json))))
+    if ((st = clm_textfile_close(rules, clm_tree_write_rules(tree, clm_textfile_stream(rules)))) ||
+        (st = clm_textfile_close(json, clm_tree_write_json(tree, clm_textfile_stream(json)))) ||
+        (st = clm_writer_close(w)))
         goto fail;
     free(probs);
     probs = NULL;
-    /* Text files first: if one fails, the results file is not committed. */
+    /* All three are complete on disk: only the renames are left. */
     st = clm_textfile_commit(rules);
     rules = NULL;
     if (st)

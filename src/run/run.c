@@ -22,6 +22,7 @@
 
 static void free_ctx(run_ctx *ctx)
 {
+    run_outputs_discard(&ctx->outputs); /* what a failed run had written */
     if (ctx->outdir_fd >= 0)
         close(ctx->outdir_fd); /* releases the folder's lock */
     clm_table_close(ctx->table);
@@ -165,6 +166,9 @@ clm_status clm_run(const char *input_path, const char *outdir, const clm_run_opt
         if (!s && options->progress)
             options->progress(options->progress_ctx, step->name, 1, 1);
     }
+    /* Every output is complete on disk: only the renames are left. */
+    if (!s)
+        s = run_outputs_publish(&ctx.outputs);
     free_ctx(&ctx);
     return s;
 }

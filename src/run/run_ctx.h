@@ -6,7 +6,8 @@
  * stay in memory (k-means with every row's label and distance, the churn
  * tree, the survival estimators) and so do the per-row results (tier,
  * stage, churn probability, branch code); every output is written once,
- * from memory, at the end (docs/design.md §11).  Include order: run_base.h
+ * from memory, at the end, and all are renamed together when the last step
+ * is done (docs/design.md §11).  Include order: run_base.h
  * and config_internal.h below this header, the step files above it.
  */
 #ifndef CLMSEG_RUN_CTX_H
@@ -131,8 +132,9 @@ typedef struct run_ctx {
     run_equity_sum eq_tier[CLM_N_TIERS], eq_stage[CLM_N_STAGES], eq_company;
     run_calibration calib;
 
-    /* Timing. */
+    /* Timing, and the outputs written so far (renamed at the end). */
     run_clock clock;
+    run_outputs outputs;
     int outdir_fd;                /* the locked output folder, or -1       */
 } run_ctx;
 

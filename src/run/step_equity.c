@@ -311,5 +311,5 @@ clm_status run_write_equity_csv(run_ctx *ctx)
         equity_row(f, "tier", clm_tier_names[t], &ctx->eq_tier[t]);
     for (int k = 0; k < CLM_N_STAGES; k++)
         equity_row(f, "stage", clm_stage_letters[k], &ctx->eq_stage[k]);
-    return run_text_finish(tf, CLM_OK);
+    return run_text_finish(&ctx->outputs, tf, CLM_OK);
 }

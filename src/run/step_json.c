@@ -177,5 +177,5 @@ clm_status run_write_json(run_ctx *ctx)
             peak = ctx->clock.steps[i].peak_mb;
     }
     fprintf(f, "\n  ],\n  \"total_seconds\": %.4f,\n  \"peak_mb\": %.1f\n}\n", total, peak);
-    return clm_textfile_commit(tf);
+    return run_text_finish(&ctx->outputs, tf, CLM_OK);
 }

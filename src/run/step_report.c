@@ -348,5 +348,5 @@ clm_status run_write_report(run_ctx *ctx)
     fputs("</pre>\n", f);
     html_end(f);
     free(order);
-    return clm_textfile_commit(tf);
+    return run_text_finish(&ctx->outputs, tf, CLM_OK);
 }

@@ -85,7 +85,7 @@ clm_status run_write_branches_csv(run_ctx *ctx)
         fputc('\n', f);
     }
     free(order);
-    return clm_textfile_commit(tf);
+    return run_text_finish(&ctx->outputs, tf, CLM_OK);
 }
 
 /* ---- warning.csv --------------------------------------------------------- */
@@ -249,7 +249,7 @@ clm_status run_write_warning_csv(run_ctx *ctx)
                 csv_field(f, signals);
                 fputc('\n', f);
             }
-        s = clm_textfile_commit(tf);
+        s = run_text_finish(&ctx->outputs, tf, CLM_OK);
     }
     free(sorted);
     free(values);
@@ -264,13 +264,13 @@ clm_status run_write_text_outputs(run_ctx *ctx)
     clm_textfile *tf = NULL;
     clm_status s = run_text_open(ctx->outdir, "tree_rules.txt", ctx->input, &tf);
     if (!s)
-        s = run_text_finish(tf, clm_tree_write_rules(ctx->tree, clm_textfile_stream(tf)));
+        s = run_text_finish(&ctx->outputs, tf, clm_tree_write_rules(ctx->tree, clm_textfile_stream(tf)));
     const char *names[2] = {"survival_segment.csv", "survival_branch.csv"};
     clm_survival *surv[2] = {ctx->surv_segment, ctx->surv_branch};
     for (int i = 0; i < 2 && !s; i++) {
         s = run_text_open(ctx->outdir, names[i], ctx->input, &tf);
         if (!s)
-            s = run_text_finish(tf, clm_survival_write_csv(surv[i], clm_textfile_stream(tf)));
+            s = run_text_finish(&ctx->outputs, tf, clm_survival_write_csv(surv[i], clm_textfile_stream(tf)));
     }
     return s;
 }
@@ -280,7 +280,7 @@ clm_status run_write_segments_csv(run_ctx *ctx)
     clm_textfile *tf = NULL;
     clm_status s = run_text_open(ctx->outdir, "segments.csv", ctx->input, &tf);
     if (!s)
-        s = run_text_finish(tf, clm_kmeans_write_csv(ctx->kmeans, clm_textfile_stream(tf)));
+        s = run_text_finish(&ctx->outputs, tf, clm_kmeans_write_csv(ctx->kmeans, clm_textfile_stream(tf)));
     return s;
 }
 
@@ -301,7 +301,7 @@ clm_status run_write_config_used(run_ctx *ctx)
     if (!s) {
         fprintf(clm_textfile_stream(f), "# clmseg %s: settings of the run of %s\n\n", CLMSEG_VERSION, ctx->input);
         cfg_write(ctx->config, clm_textfile_stream(f));
-        s = run_text_finish(f, CLM_OK);
+        s = run_text_finish(&ctx->outputs, f, CLM_OK);
     }
     return s;
 }

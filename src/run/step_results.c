@@ -87,9 +87,5 @@ clm_status run_write_results(run_ctx *ctx)
     if (!s) s = clm_survival_write_h5(ctx->surv_branch, w, "branch");
     if (!s) s = write_branches(ctx, w);
     if (!s && ctx->cox) s = write_equity(ctx, w);
-    if (s) {
-        clm_writer_abort(w);
-        return s;
-    }
-    return clm_writer_commit(w);
+    return run_results_finish(&ctx->outputs, w, s);
 }
