@@ -42,6 +42,7 @@
 #include "clmseg/status.h"
 #include "clmseg/table.h"
 #include "clmseg/writer.h"
+#include "clmseg/equity.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -159,27 +160,6 @@ CLM_API void clm_cox_free(clm_cox *model);
 
 /* ---- each active subscriber's remaining lifetime and value -------------- */
 
-typedef struct clm_equity_params {
-    int32_t horizon;           /* months projected (default 36)                 */
-    double margin;             /* share of ARPU that is margin (default 1)      */
-    double discount;           /* annual discount rate (default 0.10)           */
-    int32_t n_threads;         /* 0: all cores                                  */
-} clm_equity_params;
-
-CLM_API void clm_equity_params_default(clm_equity_params *params);
-
-/* Per-row results: NaN for churned rows. */
-typedef struct clm_equity {
-    int64_t n_rows;
-    int64_t n_active;
-    float *leave_3, *leave_12;  /* P(leaves within 3 / 12 months)              */
-    float *expected_months;    /* expected months still here within the horizon */
-    float *value;              /* expected discounted remaining value           */
-    int32_t horizon;
-    double *expected_active;   /* horizon + 1 values: expected active rows
-                                  after m = 0..horizon months (exact sums)       */
-} clm_equity;
-
 /* For every row of `table` (read with the model's columns, and `arpu`; the
  * event column says which rows are active; in-memory strata when the model
  * has them must come in `strata_rows`): the conditional survival
@@ -192,11 +172,6 @@ typedef struct clm_equity {
 CLM_API clm_status clm_cox_equity_table(const clm_cox *model, const clm_equity_params *params,
                                         const char *arpu, const int32_t *strata_rows,
                                         const clm_table *table, clm_equity **out);
-/* Writes /equity (group NULL) or `group`: leave_3, leave_12,
- * expected_months and value per row (float32), expected_active
- * (horizon + 1 values), and the attributes horizon, n_active. */
-CLM_API clm_status clm_equity_save(const clm_equity *equity, clm_writer *writer, const char *group);
-CLM_API void clm_equity_free(clm_equity *equity);
 
 #ifdef __cplusplus
 }
