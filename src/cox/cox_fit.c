@@ -340,18 +340,21 @@ clm_status clm_cox_fit_table(const clm_cox_params *params, const clm_cox_columns
         const int last = decrement <= 2.0 * params->tol * fabs(ll_old);
         for (int j = 0; j < p; j++)
             w.trial[j] = beta[j] + w.step[j];
-        timed_eval(&clock, &d, kernels, n_threads, params, w.trial, w.sums, &ev, NULL);
+        timed_eval(&clock, &d, kernels, n_threads, params, w.trial, w.sums, &ev, hazard);
         int halvings = 0;
         while (!last && !(ev.ll_pen >= ll_old) && halvings < 40) {
             for (int j = 0; j < p; j++)
                 w.trial[j] = 0.5 * (w.trial[j] + beta[j]);
             timed_eval(&clock, &d, kernels, n_threads, params, w.trial, w.sums, &ev,
-                         NULL);
+                         hazard);
             halvings++;
         }
         if (!last && !(ev.ll_pen >= ll_old)) {
             /* No step improves on beta: it is the optimum to rounding. */
-            timed_eval(&clock, &d, kernels, n_threads, params, beta, w.sums, &ev, NULL);
+            timed_eval(&clock, &d, kernels, n_threads, params, beta, w.sums, &ev, hazard);
+            if ((st = factor(kernels, &d, w.info, w.R, w.work)))
+                goto done;
+            chol_solve(p, w.R, w.score, w.step);
             converged = 1;
             break;
         }
@@ -380,10 +383,8 @@ clm_status clm_cox_fit_table(const clm_cox_params *params, const clm_cox_columns
                        (int)params->max_iter);
         goto done;
     }
-    /* Baseline increments at the fit, and the linear predictor for C. */
-    timed_eval(&clock, &d, kernels, n_threads, params, beta, w.sums, &ev, hazard);
-    if ((st = factor(kernels, &d, w.info, w.R, w.work)))
-        goto done;
+    /* The last evaluation was at beta: ev, the factor of its information
+     * in w.R and the baseline increments in `hazard` are the fit's. */
     if ((st = model_from_design(&d, params, &m)))
         goto done;
     m->iterations = iter;
