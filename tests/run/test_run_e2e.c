@@ -233,6 +233,56 @@ static void test_interrupted_run_leaves_no_partial_output(void **state)
     }
 }
 
+/* A rerun interrupted (SIGINT or SIGTERM) at several moments, over a
+ * previous run with other settings (k = 5): OUTDIR holds all of the
+ * previous run or all of a complete new one (checked against a
+ * reference run with the new settings), never a mix, and no temporary. */
+static void test_interrupted_rerun_is_all_or_nothing(void **state)
+{
+    (void)state;
+    char dir[4096], q[4200], prev[4200], ref[4200], out[4200], cmd[40000];
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir("run_rerun_interrupt"));
+    snprintf(q, sizeof q, "%s/q.h5", dir);
+    snprintf(prev, sizeof prev, "%s/prev", dir);
+    snprintf(ref, sizeof ref, "%s/ref", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "synth -o '%s' --rows 400000 --quiet", q), 0);
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "run '%s' -o '%s' --k 5 --quiet", q, prev), 0);
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "run '%s' -o '%s' --quiet", q, ref), 0);
+    static const char *const files[] = {"results.h5", "segments.csv", "branches.csv", "warning.csv",
+                                        "equity.csv", "survival_segment.csv", "survival_branch.csv",
+                                        "tree_rules.txt", "config.used"};
+    const size_t n_files = sizeof files / sizeof files[0];
+    const double delays[] = {0.4, 1.2, 2.2};
+    const char *const sigs[] = {"INT", "TERM", "INT"};
+    int saw_prev = 0, saw_new = 0;
+    for (size_t i = 0; i < sizeof delays / sizeof delays[0]; i++) {
+        snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -r '%s' '%s' && { '%s' run '%s' -o '%s' --quiet & pid=$!; "
+                 "sleep %.1f; kill -%s $pid; wait $pid; echo $?; }", out, prev, out, tu_clmseg(), q, out,
+                 delays[i], sigs[i]);
+        char *status = NULL;
+        assert_int_equal(tu_run(cmd, &status, NULL), 0);
+        free(status);
+        assert_int_equal(tu_count_matching(out, ".tmp."), 0);
+        int same_prev = 0, same_new = 0;
+        for (size_t f = 0; f < n_files; f++) {
+            char a[4400], b[4400], c[4400];
+            snprintf(a, sizeof a, "%s/%s", out, files[f]);
+            snprintf(b, sizeof b, "%s/%s", prev, files[f]);
+            snprintf(c, sizeof c, "%s/%s", ref, files[f]);
+            same_prev += tu_same_bytes(a, b);
+            same_new += tu_same_bytes(a, c);
+        }
+        if (!(same_prev == (int)n_files || same_new == (int)n_files))
+            fail_msg("interrupt after %.1f s: %d files of the previous run, %d of the new one", delays[i],
+                     same_prev, same_new);
+        saw_prev |= same_prev == (int)n_files;
+        saw_new |= same_new == (int)n_files;
+    }
+    printf("interrupted reruns: previous run kept %s, new run complete %s\n", saw_prev ? "seen" : "not seen",
+           saw_new ? "seen" : "not seen");
+}
+
 /* Subscriber ids above 2^53 (a double cannot hold them) come out exact in
  * warning.csv: the quarter's ids are shifted by 2^60 + 1 with h5py. */
 static void test_large_ids(void **state)
@@ -344,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_telco_sample),
         cmocka_unit_test(test_bad_settings_leave_nothing),
         cmocka_unit_test(test_interrupted_run_leaves_no_partial_output),
+        cmocka_unit_test(test_interrupted_rerun_is_all_or_nothing),
         cmocka_unit_test(test_stage_tree),
         cmocka_unit_test(test_large_ids),
         cmocka_unit_test(test_bench_command),
