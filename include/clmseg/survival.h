@@ -115,6 +115,9 @@ typedef struct clm_logrank {
     double chisq;
     int32_t df;                /* strata with expected events > 0, minus 1 */
     double p_value;            /* upper tail of chi-square(df)             */
+    int32_t n_sparse;          /* strata with expected events in (0, 5):
+                                  when they are many the chi-square
+                                  approximation is poor (docs/survival.md) */
 } clm_logrank;
 
 /* Creates an empty estimator for `n_strata` >= 1 strata.  `labels` names

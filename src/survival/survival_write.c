@@ -180,6 +180,8 @@ clm_status clm_survival_write_h5(const clm_survival *s, clm_writer *w, const cha
         if (!st)
             st = clm_writer_attr_f64(w, group, "logrank_p", s->logrank.p_value);
         if (!st)
+            st = clm_writer_attr_i64(w, group, "logrank_n_sparse", s->logrank.n_sparse);
+        if (!st)
             st = clm_writer_attr_i64(w, group, "n_missing_stratum", s->n_missing);
     }
     /* The overall curve is the same whatever the strata: a second
