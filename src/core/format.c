@@ -26,6 +26,10 @@ static const uint64_t pow10_u64[20] = {
     100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
     1000000000000000000ULL, 10000000000000000000ULL};
 
+static const char two_digits[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                    "8081828384858687888990919293949596979899";
+
 /* 10^p for p in [0, 21], in 128 bits. */
 static unsigned __int128 pow10_u128(int p)
 {
@@ -81,11 +85,18 @@ int util_format_g17(double value, char *out)
         digits = pow10_u64[16];
         decimal++;
     }
-    char text[17];
-    for (int i = 16; i >= 0; i--) {
-        text[i] = (char)('0' + digits % 10);
-        digits /= 10;
+    /* 17 digits: 9 + 8, two at a time in 32-bit arithmetic. */
+    char text[18];
+    uint32_t high = (uint32_t)(digits / 100000000u), low = (uint32_t)(digits % 100000000u);
+    for (int i = 16; i > 8; i -= 2) {
+        memcpy(text + i - 1, two_digits + 2 * (low % 100), 2);
+        low /= 100;
     }
+    for (int i = 8; i > 0; i -= 2) {
+        memcpy(text + i - 1, two_digits + 2 * (high % 100), 2);
+        high /= 100;
+    }
+    text[0] = (char)('0' + high);
     int n_digits = 17;
     while (n_digits > 1 && text[n_digits - 1] == '0')
         n_digits--;
