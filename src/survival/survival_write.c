@@ -7,8 +7,8 @@
  * per-time field concatenated over the strata, indexed by each stratum's
  * offset and n_times, and one dataset per per-stratum figure.  A
  * stratification is about twenty objects whatever its number of strata
- * (a group per stratum cost eleven objects and fifteen attributes each:
- * 200,000 branches were 5 million HDF5 objects), and h5py or pandas read
+ * (a group per stratum cost eleven objects and sixteen attributes each:
+ * 200,000 branches were 5.4 million of them), and h5py or pandas read
  * any field of every stratum in one call.
  */
 #include <math.h>
