@@ -26,7 +26,9 @@
 
 #include "argmin.h"
 #include "centroid_update.h"
+#include "coxsums.h"
 #include "dots.h"
+#include "expneg.h"
 #include "histogram.h"
 #include "logrank.h"
 #include "split_scan.h"
@@ -78,6 +80,12 @@ struct clm_kernels {
     void (*logrank_batch_f64)(int32_t q, int32_t n_batch, const double *weight,
                               const double *shares, double *var);
     int (*cholesky_upper_f64)(int64_t m, double *a);
+
+    /* Cox regression (kernels/coxsums.h) */
+    void (*cox_sums_f64)(const double *x, int64_t n_rows, int p, const double *beta,
+                         double *sums);
+    /* customer equity (kernels/expneg.h) */
+    void (*expneg_f64)(double r, const double *a, int64_t n, double *q);
 };
 
 /* The context a model uses: `kernels` itself, or the default one when it

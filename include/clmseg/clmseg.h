@@ -18,6 +18,8 @@
 #include "clmseg/textfile.h"
 #include "clmseg/synth.h"
 #include "clmseg/import.h"
+#include "clmseg/equity.h"
+#include "clmseg/cox.h"
 #include "clmseg/kmeans.h"
 #include "clmseg/survival.h"
 #include "clmseg/tree.h"

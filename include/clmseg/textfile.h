@@ -33,13 +33,26 @@ CLM_API clm_status clm_textfile_open(const char *path, const char *const *inputs
 /* The stdio stream to write to; owned by the textfile. */
 CLM_API FILE *clm_textfile_stream(clm_textfile *file);
 
-/* Flushes, closes and renames the temporary file over `path`, then frees
- * the handle (also on failure, when the temporary file is removed).
- * CLM_E_IO if a write failed earlier (disk full) or the rename fails. */
+/* Ends the writing of `file`, whose content was written with result
+ * `status` (CLM_OK, or the status of the code that wrote it).  When any
+ * write to the stream failed, returns CLM_E_IO "cannot write '<path>':
+ * <system error>" (in place of the writing code's own report of it); else,
+ * when `status` is an error, returns it; else flushes, syncs and closes the
+ * file, still under its temporary name, and returns CLM_OK or CLM_E_IO.  A
+ * command writing several outputs closes them all before it commits any,
+ * so a full disk leaves every final name as it was.  The handle stays:
+ * clm_textfile_commit renames it, clm_textfile_abort removes it. */
+CLM_API clm_status clm_textfile_close(clm_textfile *file, clm_status status);
+
+/* Closes the file (clm_textfile_close, unless done), renames it over
+ * `path`, then frees the handle (also on failure, when the temporary file
+ * is removed).  CLM_E_IO if a write failed (disk full), naming the file
+ * and the system error, or if the rename fails. */
 CLM_API clm_status clm_textfile_commit(clm_textfile *file);
 
-/* Closes and removes the temporary file and frees the handle.  NULL is
- * fine. */
+/* Closes and removes the temporary file, discarding what is still
+ * buffered, and frees the handle; keeps the error detail of the failure
+ * that led to it.  NULL is fine. */
 CLM_API void clm_textfile_abort(clm_textfile *file);
 
 #ifdef __cplusplus

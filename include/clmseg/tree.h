@@ -56,7 +56,25 @@ typedef struct clm_tree_params {
     double test_fraction;      /* stratified holdout share in [0, 1) (0.2)    */
     int n_bins;                /* bins per feature incl. missing, 2..256      */
     int permutation_repeats;   /* permutation-importance repeats (default 3)  */
-    int64_t sample_rows;       /* rows sampled for bin edges (default 1<<20)  */
+    int64_t sample_rows;       /* rows sampled for bin edges (default 1<<18)  */
+    /* Categorical splits (docs/tree.md, "Categorical features"; LightGBM's
+     * min_data_per_group, cat_smooth, cat_l2, max_cat_threshold and
+     * max_cat_to_onehot). */
+    int64_t cat_min_count;     /* a category with fewer rows in a node is
+                                  pooled with the missing and rare ones, and
+                                  each side of a categorical split holds at
+                                  least this many rows (default 100)        */
+    double cat_smooth;         /* categories are ordered by their class-1
+                                  rate shrunk toward the node's by this many
+                                  pseudo-rows (default 10)                  */
+    double cat_l2;             /* the children of a categorical split are
+                                  scored with their class shares shrunk
+                                  toward the node's by this many pseudo-rows
+                                  (default 10; 0 = plain impurity)          */
+    int cat_max_threshold;     /* categories on the smaller side of an
+                                  ordered split at most (default 32)        */
+    int cat_max_onehot;        /* nodes with at most this many categories
+                                  split one against the rest (default 3)    */
     uint64_t seed;             /* holdout and permutation seed (default 42)   */
     int n_threads;             /* 0: all cores                                */
     clm_progress_fn progress;  /* may be NULL                                 */
@@ -70,7 +88,8 @@ CLM_API void clm_tree_params_default(clm_tree_params *params);
 /* Checks the parameters alone; CLM_E_PARAM with a detail naming the wrong
  * one (max_depth < 0, min_leaf < 1, min_gain < 0, max_leaves == 1 or < 0,
  * ccp_alpha < 0, test_fraction outside [0, 1), n_bins outside [2, 256],
- * n_threads < 0). */
+ * cat_min_count < 1, cat_smooth or cat_l2 negative or not finite,
+ * cat_max_threshold < 1, cat_max_onehot < 0, n_threads < 0). */
 CLM_API clm_status clm_tree_params_check(const clm_tree_params *params);
 
 /* Which columns of a table the tree uses. */
@@ -93,8 +112,11 @@ typedef struct clm_tree clm_tree;
 /* Trains a tree on the rows of `table` (read in blocks on this thread,
  * binned in parallel).  The target must be an integer column (values 0/1,
  * or small non-negative integers for multi-class) or a categorical column.
- * Errors: CLM_E_PARAM, CLM_E_SCHEMA (missing column, unsupported type, more
- * than 255 categories in a feature), CLM_E_VALUE (missing or negative
+ * A categorical feature may have any number of categories: beyond 255 the
+ * 254 most frequent (in the binning sample) keep a bin each and the rest
+ * share one (see clm_tree_category_group).
+ * Errors: CLM_E_PARAM, CLM_E_SCHEMA (missing column, unsupported type),
+ * CLM_E_VALUE (missing or negative
  * target, naming the row), CLM_E_EMPTY (no rows, constant target: nothing
  * to learn), CLM_E_NOMEM.  On success *out owns the model and a copy of
  * the binned training matrix (used by clm_tree_predict_training). */
@@ -119,10 +141,12 @@ CLM_API void clm_tree_free(clm_tree *tree);
 
 /* Node arrays, one entry per node in creation order (node 0 is the root).
  * Valid until clm_tree_free.  feature[i] is -1 for a leaf; a numeric split
- * sends x <= threshold[i] left; a categorical split sends the categories
- * whose bit is set in category_left[i] (bit c of 256 bits = training code c)
- * left; missing values, and categories absent from the node at training
- * time, go left when missing_left[i] is 1.  value[i * n_classes + k] is the
+ * sends x <= threshold[i] left; a categorical split sends the category
+ * groups whose bit is set in category_left[i] left (bit g of 256 bits =
+ * group g; training code c is in group clm_tree_category_group(tree, f, c),
+ * which is c itself when the feature has at most 255 categories); missing
+ * values, and categories pooled in the node at training time (absent or
+ * rarer than cat_min_count), go left when missing_left[i] is 1.  value[i * n_classes + k] is the
  * (class-weighted) share of class k among the node's training rows. */
 typedef struct clm_tree_nodes {
     int n_nodes;
@@ -149,6 +173,13 @@ CLM_API int clm_tree_depth(const clm_tree *tree);
 CLM_API int clm_tree_n_features(const clm_tree *tree);
 CLM_API const char *clm_tree_feature_name(const clm_tree *tree, int feature);
 CLM_API int clm_tree_feature_is_categorical(const clm_tree *tree, int feature);
+
+/* Group (bit of category_left) of training code `code` of categorical
+ * feature `feature`: `code` itself for a dictionary of at most 255
+ * categories; for a larger one the 254 most frequent codes have a group
+ * each and the others share the last, 254.  -1 for a numeric feature or a
+ * code outside the dictionary. */
+CLM_API int clm_tree_category_group(const clm_tree *tree, int feature, int code);
 
 /* Class labels ("0", "1", or category labels); class 1 is the positive one
  * of a binary target. */

@@ -11,8 +11,9 @@
  * Temporary files are registered in a process-wide list;
  * clm_writer_install_signal_cleanup() makes SIGINT / SIGTERM / SIGHUP
  * remove them before the process exits.  The writers are not thread-safe:
- * use one from one thread.  Text outputs (CSV, JSON) with the same
- * guarantees are in clmseg/textfile.h.
+ * use one from one thread.  A full disk is reported as CLM_E_IO naming the
+ * file and the system error, never as a crash (docs/design.md §14).  Text
+ * outputs (CSV, JSON) with the same guarantees are in clmseg/textfile.h.
  */
 #ifndef CLMSEG_WRITER_H
 #define CLMSEG_WRITER_H
@@ -39,7 +40,14 @@ typedef struct clm_writer clm_writer;
 /* Creates a new HDF5 file under a temporary name beside `path`.  `inputs` is
  * a NULL-terminated list of input paths the output must not overwrite (may
  * be NULL).  Errors: CLM_E_OVERWRITE, CLM_E_OPEN (folder missing / not
- * writable), CLM_E_HDF5, CLM_E_NOMEM. */
+ * writable), CLM_E_IO (disk full), CLM_E_HDF5, CLM_E_NOMEM.
+ *
+ * Every call below that writes returns CLM_E_IO "<path>: <what>: <system
+ * error>" once a write to the file has failed (disk full, quota, file too
+ * large), whether the failing write was its own or one HDF5 deferred from
+ * an earlier call; the writer then takes no more writes and is to be
+ * aborted.  CLM_E_HDF5 when the library refuses a call for another
+ * reason. */
 CLM_API clm_status clm_writer_create(const char *path, const char *const *inputs,
                                      clm_writer **out);
 
@@ -104,12 +112,23 @@ CLM_API int clm_writer_exists(clm_writer *writer, const char *object_path);
 CLM_API clm_status clm_writer_copy(clm_writer *writer, const char *src_path,
                                    const char *src_object, const char *dst_object);
 
-/* Closes every dataset, flushes, closes the file and renames it over the
+/* Flushes everything, closes every dataset and the file, and syncs it to
+ * disk, under its temporary name: the step of a commit that can fail on a
+ * full disk.  A command writing several outputs closes them all before it
+ * commits any, so a failure leaves every final name as it was.  The writer
+ * takes no more writes; clm_writer_commit renames it, clm_writer_abort
+ * removes it (call one of them in any case).  Returns CLM_OK or CLM_E_IO
+ * naming the file and the system error; later calls return the same. */
+CLM_API clm_status clm_writer_close(clm_writer *writer);
+
+/* Closes the file (clm_writer_close, unless done) and renames it over the
  * final path; frees the writer (also on failure, when the temporary file is
- * removed). */
+ * removed).  CLM_E_IO when closing or the rename fails. */
 CLM_API clm_status clm_writer_commit(clm_writer *writer);
 
-/* Closes and removes the temporary file; frees the writer.  NULL is fine. */
+/* Closes and removes the temporary file, discarding whatever was not yet
+ * written (so it cannot fail, however full the disk); frees the writer.
+ * NULL is fine. */
 CLM_API void clm_writer_abort(clm_writer *writer);
 
 #ifdef __cplusplus

@@ -139,6 +139,7 @@ int cmd_kmeans(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_tree(int argc, char **argv);
 int cmd_survival(int argc, char **argv);
+int cmd_cox(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 

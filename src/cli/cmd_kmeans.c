@@ -151,8 +151,8 @@ static int kmeans_option(int c, const char *v, clm_kmeans_params *p, kmeans_wher
 }
 
 /* The command as a composition of the estimator: open, fit, save the
- * model and the profile CSV (both atomic: the CSV is committed after
- * results.h5), print. */
+ * model and the profile CSV (both atomic, and renamed only when both are
+ * complete on disk), print. */
 static clm_status run_kmeans(const clm_kmeans_params *p, const clm_kmeans_columns *cols,
                              const char *group, const char *input, const char *output,
                              const char *csv_path, FILE *report)
@@ -171,7 +171,9 @@ static clm_status run_kmeans(const clm_kmeans_params *p, const clm_kmeans_column
     if (!st) st = clm_writer_create(output, inputs, &writer);
     if (!st) st = clm_kmeans_save(model, writer, "/segments");
     if (!st) st = clm_textfile_open(csv_path ? csv_path : beside, inputs, &csv);
-    if (!st) st = clm_kmeans_write_csv(model, clm_textfile_stream(csv));
+    if (!st) st = clm_textfile_close(csv, clm_kmeans_write_csv(model, clm_textfile_stream(csv)));
+    if (!st) st = clm_writer_close(writer);
+    /* Both are complete on disk: only the renames are left. */
     if (!st) {
         st = clm_writer_commit(writer);
         writer = NULL;

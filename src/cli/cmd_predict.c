@@ -122,6 +122,49 @@ static clm_status apply_lifecycle(const char *results_path, const clm_table *inp
     return st;
 }
 
+/* The Cox applier: the saved model loaded and each active row's remaining
+ * lifetime and value written (/equity).  A model stratified by segment
+ * takes the segments of the saved k-means model, predicted again here. */
+static const clm_equity_params *equity_settings;
+static const char *equity_arpu = "arpu";
+
+static clm_status apply_cox(const char *results_path, const clm_table *input, clm_writer *output,
+                            int n_threads, int *applied)
+{
+    *applied = 0;
+    if (!clm_cox_saved_in(results_path, NULL))
+        return CLM_OK;
+    clm_cox *model = NULL;
+    clm_status st = clm_cox_load(results_path, NULL, n_threads, &model);
+    if (st)
+        return st;
+    int32_t *segments = NULL;
+    const char *strata = clm_cox_strata_name(model);
+    if (strata && !strcmp(strata, "segment")) {
+        clm_kmeans *km = NULL;
+        const int64_t n = clm_table_n_rows(input);
+        st = clm_kmeans_load(results_path, "/segments", n_threads, &km);
+        segments = st ? NULL : malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+        float *dist = st ? NULL : malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
+        if (!st && (!segments || !dist))
+            st = clm_error(CLM_E_NOMEM, "predict: out of memory");
+        if (!st) st = clm_kmeans_predict_table(km, input, segments, dist);
+        free(dist);
+        clm_kmeans_free(km);
+    }
+    clm_equity_params params = *equity_settings;
+    params.n_threads = n_threads;
+    clm_equity *eq = NULL;
+    if (!st) st = clm_cox_equity_table(model, &params, equity_arpu, segments, input, &eq);
+    if (!st) st = clm_equity_save(eq, output, NULL);
+    if (!st)
+        *applied = 1;
+    clm_equity_free(eq);
+    free(segments);
+    clm_cox_free(model);
+    return st;
+}
+
 static const struct {
     const char *group;      /* what the model writes, for messages */
     predict_applier apply;
@@ -129,6 +172,7 @@ static const struct {
     {"/segments", apply_kmeans},
     {"/churn", apply_tree},
     {"/lifecycle", apply_lifecycle},
+    {"/equity", apply_cox},
 };
 
 static const char *const predict_usage =
@@ -139,13 +183,21 @@ static const char *const predict_usage =
     "saved standardisation.\n"
     "\n"
     "  --group G      table group of the new quarter (default /subscribers)\n"
+    "  --arpu COL     ARPU column for the equity of a Cox model (default arpu)\n"
+    "  --horizon H    months of remaining value (default 36)\n"
+    "  --margin M     margin share of ARPU (default 1)\n"
+    "  --discount D   annual discount rate (default 0.10)\n"
     "  --threads T  --quiet  -h\n";
 
-enum { OPT_GROUP = CLI_OPT_FIRST };
+enum { OPT_GROUP = CLI_OPT_FIRST, OPT_ARPU, OPT_HORIZON, OPT_MARGIN, OPT_DISCOUNT };
 
 static const struct option predict_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"group", required_argument, NULL, OPT_GROUP},
+    {"arpu", required_argument, NULL, OPT_ARPU},
+    {"horizon", required_argument, NULL, OPT_HORIZON},
+    {"margin", required_argument, NULL, OPT_MARGIN},
+    {"discount", required_argument, NULL, OPT_DISCOUNT},
     CLI_COMMON_OPTIONS,
     {NULL, 0, NULL, 0},
 };
@@ -155,6 +207,9 @@ int cmd_predict(int argc, char **argv)
     cli_common common;
     cli_common_default(&common);
     const char *results = NULL, *input = NULL, *output = NULL, *group = NULL;
+    clm_equity_params eq_params;
+    clm_equity_params_default(&eq_params);
+    equity_settings = &eq_params;
     cli_parser parser;
     cli_parser_init(&parser, "predict", argc, argv, "o:", predict_options, &common);
     for (int c; (c = cli_parser_next(&parser)) != -1;) {
@@ -167,6 +222,21 @@ int cmd_predict(int argc, char **argv)
             break;
         case OPT_GROUP:
             group = optarg;
+            break;
+        case OPT_ARPU:
+            equity_arpu = optarg;
+            break;
+        case OPT_HORIZON:
+            if (cli_parse_int("predict", "--horizon", optarg, 12, 1200, &eq_params.horizon))
+                return 1;
+            break;
+        case OPT_MARGIN:
+            if (cli_parse_f64("predict", "--margin", optarg, -1e12, 1e12, &eq_params.margin))
+                return 1;
+            break;
+        case OPT_DISCOUNT:
+            if (cli_parse_f64("predict", "--discount", optarg, 0.0, 1e6, &eq_params.discount))
+                return 1;
             break;
         default:
             return 1;

@@ -236,7 +236,10 @@ int cmd_survival(int argc, char **argv)
     if (!st)
         st = clm_textfile_open(csv, inputs, &text);
     if (!st)
-        st = clm_survival_write_csv(surv, clm_textfile_stream(text));
+        st = clm_textfile_close(text, clm_survival_write_csv(surv, clm_textfile_stream(text)));
+    if (!st)
+        st = clm_writer_close(writer);
+    /* Both are complete on disk: only the renames are left. */
     if (!st) {
         st = clm_textfile_commit(text);
         text = NULL;

@@ -39,6 +39,17 @@ static const char *const usage_text =
     "  --test-fraction F      stratified holdout share in [0, 1) (default 0.2)\n"
     "  --bins B               bins per feature incl. missing, 2..256 (default 256)\n"
     "  --features a,b,...     feature columns (default: all but target and id)\n"
+    "  --cat-min-count N      categorical: a category with fewer rows in a node is\n"
+    "                         pooled with the missing ones; each side of a\n"
+    "                         categorical split has N rows at least (default 100)\n"
+    "  --cat-smooth S         categorical: order categories by their rate shrunk\n"
+    "                         toward the node's by S pseudo-rows (default 10)\n"
+    "  --cat-l2 L             categorical: score the children with shares shrunk\n"
+    "                         by L pseudo-rows (default 10; 0 = plain impurity)\n"
+    "  --cat-max-threshold T  categorical: at most T categories on the smaller\n"
+    "                         side of an ordered split (default 32)\n"
+    "  --cat-max-onehot H     categorical: nodes with at most H categories split\n"
+    "                         one against the rest (default 3)\n"
     "  --permutation-repeats R  holdout permutation-importance repeats (default 3; 0: skip)\n"
     "  --seed X               holdout / permutation seed (default 42)\n"
     "  --threads T            threads (default: all cores)\n"
@@ -151,12 +162,13 @@ static clm_status write_outputs(const clm_tree *tree, const char *input, const c
                 goto fail;
         }
     }
-    if ((st = clm_tree_write_rules(tree, clm_textfile_stream(rules))) ||
-        (st = clm_tree_write_json(tree, clm_textfile_stream(json))))
+    if ((st = clm_textfile_close(rules, clm_tree_write_rules(tree, clm_textfile_stream(rules)))) ||
+        (st = clm_textfile_close(json, clm_tree_write_json(tree, clm_textfile_stream(json)))) ||
+        (st = clm_writer_close(w)))
         goto fail;
     free(probs);
     probs = NULL;
-    /* Text files first: if one fails, the results file is not committed. */
+    /* All three are complete on disk: only the renames are left. */
     st = clm_textfile_commit(rules);
     rules = NULL;
     if (st)
@@ -181,7 +193,8 @@ fail:
 enum {
     OPT_GROUP = CLI_OPT_FIRST, OPT_TARGET, OPT_TARGET_LEVEL, OPT_CRITERION, OPT_MAX_DEPTH,
     OPT_MIN_LEAF, OPT_MIN_GAIN, OPT_MAX_LEAVES, OPT_CLASS_WEIGHT, OPT_CCP_ALPHA,
-    OPT_TEST_FRACTION, OPT_BINS, OPT_FEATURES, OPT_PERMUTATION_REPEATS
+    OPT_TEST_FRACTION, OPT_BINS, OPT_FEATURES, OPT_PERMUTATION_REPEATS, OPT_CAT_MIN_COUNT,
+    OPT_CAT_SMOOTH, OPT_CAT_L2, OPT_CAT_MAX_THRESHOLD, OPT_CAT_MAX_ONEHOT
 };
 
 static const struct option tree_options[] = {
@@ -200,6 +213,11 @@ static const struct option tree_options[] = {
     {"bins", required_argument, NULL, OPT_BINS},
     {"features", required_argument, NULL, OPT_FEATURES},
     {"permutation-repeats", required_argument, NULL, OPT_PERMUTATION_REPEATS},
+    {"cat-min-count", required_argument, NULL, OPT_CAT_MIN_COUNT},
+    {"cat-smooth", required_argument, NULL, OPT_CAT_SMOOTH},
+    {"cat-l2", required_argument, NULL, OPT_CAT_L2},
+    {"cat-max-threshold", required_argument, NULL, OPT_CAT_MAX_THRESHOLD},
+    {"cat-max-onehot", required_argument, NULL, OPT_CAT_MAX_ONEHOT},
     CLI_COMMON_OPTIONS,
     {NULL, 0, NULL, 0},
 };
@@ -238,6 +256,14 @@ static int tree_option(int c, const char *v, clm_tree_params *params, clm_tree_c
         return cli_parse_int("tree", "--permutation-repeats", v, 0, 100, &params->permutation_repeats) != 0;
     case OPT_MIN_GAIN: return cli_parse_f64("tree", "--min-gain", v, 0.0, INFINITY, &params->min_gain) != 0;
     case OPT_CCP_ALPHA: return cli_parse_f64("tree", "--ccp-alpha", v, 0.0, 1e300, &params->ccp_alpha) != 0;
+    case OPT_CAT_MIN_COUNT:
+        return cli_parse_i64("tree", "--cat-min-count", v, 1, INT64_MAX, &params->cat_min_count) != 0;
+    case OPT_CAT_SMOOTH: return cli_parse_f64("tree", "--cat-smooth", v, 0.0, 1e300, &params->cat_smooth) != 0;
+    case OPT_CAT_L2: return cli_parse_f64("tree", "--cat-l2", v, 0.0, 1e300, &params->cat_l2) != 0;
+    case OPT_CAT_MAX_THRESHOLD:
+        return cli_parse_int("tree", "--cat-max-threshold", v, 1, 1 << 30, &params->cat_max_threshold) != 0;
+    case OPT_CAT_MAX_ONEHOT:
+        return cli_parse_int("tree", "--cat-max-onehot", v, 0, 1 << 30, &params->cat_max_onehot) != 0;
     case OPT_TEST_FRACTION:
         return cli_parse_f64("tree", "--test-fraction", v, 0.0, 0.999999, &params->test_fraction) != 0;
     default:

@@ -2,6 +2,7 @@
  * main.c — the clmseg program: dispatches `clmseg <command> ...` to the
  * command's function.  Every command is a thin front on libclmseg.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ static const command commands[] = {
     {"predict", cmd_predict, "apply saved models to a new quarter"},
     {"tree",    cmd_tree,    "train a histogram decision tree (churn, stages)"},
     {"survival", cmd_survival, "Kaplan-Meier, log-rank and lifetime value by stratum"},
+    {"cox",     cmd_cox,     "Cox regression; each active subscriber's remaining value"},
     {"bench",   cmd_bench,   "measure this node: bandwidth, sgemm and the standard workloads"},
     {"run",     cmd_run,     "the whole quarterly run: segments, tiers, stages, churn, survival, health"},
 };
@@ -35,6 +37,19 @@ static void print_usage(FILE *out)
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\ncommon options: --threads T  --quiet  --seed X  -h\n"
                  "exit codes: 0 ok, 1 bad input or usage, 2 internal or resource error\n");
+}
+
+/* What a command printed (inspect --json, the summaries) may have gone to
+ * a full disk: exit 2 with a message rather than 0 with a truncated
+ * output.  `rc` is the command's exit code. */
+static int finish_stdout(const char *command, int rc)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    fprintf(stderr, "clmseg %s: error: cannot write the standard output: %s\n", command,
+            errno ? strerror(errno) : "write error");
+    return rc ? rc : 2;
 }
 
 enum { OPT_VERSION = CLI_OPT_FIRST };
@@ -78,7 +93,7 @@ int main(int argc, char **argv)
     clm_writer_install_signal_cleanup();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(name, commands[i].name))
-            return commands[i].run(argc - optind, argv + optind);
+            return finish_stdout(name, commands[i].run(argc - optind, argv + optind));
     fprintf(stderr, "clmseg: unknown command '%s'\n\n", name);
     print_usage(stderr);
     return 1;

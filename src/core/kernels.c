@@ -41,6 +41,8 @@ static void fill_reference(clm_kernels *k)
     k->survchunk_f64 = clm_k_survchunk_f64_ref;
     k->logrank_batch_f64 = clm_k_logrank_batch_f64_ref;
     k->cholesky_upper_f64 = clm_k_cholesky_upper_f64_ref;
+    k->cox_sums_f64 = clm_k_cox_sums_f64_ref;
+    k->expneg_f64 = clm_k_expneg_f64_ref;
 }
 
 /* Overrides, from the narrowest instruction set to the widest, the slots
@@ -67,6 +69,8 @@ static void override_tuned(clm_kernels *k)
         k->sqdist_many_f64 = clm_k_sqdist_many_f64_avx2;
         k->logrank_batch_f64 = clm_k_logrank_batch_f64_avx2;
         k->cholesky_upper_f64 = clm_k_cholesky_upper_f64_avx2;
+        k->cox_sums_f64 = clm_k_cox_sums_f64_avx2;
+        k->expneg_f64 = clm_k_expneg_f64_avx2;
     }
     if (avx2 && fma) {
         k->dots_f32 = clm_k_dots_f32_avx2;

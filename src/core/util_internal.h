@@ -58,6 +58,11 @@ int util_format_g17(double value, char *out);
  * runs out (order untouched).  src/core/order.c. */
 int util_order_by_key(const double *key, int n, int *order);
 
+/* Standard normal quantile, to full double precision (distributions.c). */
+double util_qnorm(double p);
+/* Upper tail of the chi-square distribution with df degrees of freedom. */
+double util_chisq_upper(double x, int df);
+
 /* Rows of the block that starts at row0 of n_rows when blocks hold
  * `block` rows: min(block, n_rows - row0). */
 static inline int64_t util_block_len(int64_t n_rows, int64_t row0, int64_t block)

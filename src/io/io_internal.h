@@ -14,6 +14,13 @@
  * messages naming file, column and row.  Idempotent. */
 void io_silence_hdf5(void);
 
+/* Makes the file access list `fapl` use clmseg's output file driver
+ * (h5_driver.c): POSIX I/O that records the errno of the first failed
+ * write, truncation or sync in *error instead of failing, and drops every
+ * write once *error is nonzero (set it to discard the file).  `error`
+ * must outlive the file.  0, or -1 when HDF5 refuses. */
+int io_h5_driver_use(hid_t fapl, int *error);
+
 /* Native HDF5 memory type of a numeric dtype (not a copy: do not close);
  * H5I_INVALID_HID for string/other. */
 hid_t io_native_type(clm_dtype dtype);
@@ -44,6 +51,9 @@ clm_dtype io_dtype_of(hid_t type, int *is_enum);
 clm_status io_check_inputs(const char *path, const char *const *inputs);
 clm_status io_temp_name(const char *path, char *out, size_t cap);
 void io_temp_release(const char *temp_path);
+
+/* Removes a temporary file and unregisters it. */
+void io_temp_discard(const char *temp_path);
 
 /* Renames the finished temporary file over `path`; on failure removes it
  * and returns CLM_E_IO naming both paths. */

@@ -110,6 +110,12 @@ void io_temp_release(const char *temp_path)
         }
 }
 
+void io_temp_discard(const char *temp_path)
+{
+    unlink(temp_path);
+    io_temp_release(temp_path);
+}
+
 clm_status io_temp_commit(const char *temp_path, const char *path)
 {
     clm_status status = CLM_OK;

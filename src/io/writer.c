@@ -7,10 +7,19 @@
  * they were written.  Per-row datasets are chunked by CLM_BLOCK_ROWS rows,
  * the unit every driver streams, and uncompressed: the engine is bound by
  * memory bandwidth and compression would cost more than it saves here.
+ *
+ * A full disk.  The file is written through clmseg's own file driver
+ * (h5_driver.c), which records a failed write in `io_error` instead of
+ * letting HDF5 see it (HDF5 1.10 crashes at exit after a failed close).
+ * Every call checks `io_error` when it is done and reports the failure
+ * naming the output and the system error; the file then closes cleanly,
+ * in one place (close_file), and is removed.
  */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/util_internal.h"
 #include "clmseg/writer.h"
@@ -24,12 +33,35 @@ typedef struct out_column {
 } out_column;
 
 struct clm_writer {
-    hid_t file;
-    char *path;
-    char temp[4096];
+    hid_t file;                /* H5I_INVALID_HID once closed               */
+    char *path;                /* the final name, for messages              */
+    char temp[4096];           /* the name it is written under              */
     out_column *columns;
     int n_columns, cap_columns;
+    int io_error;              /* errno of the first failed write, or 0:
+                                  set by the file driver (h5_driver.c)      */
+    clm_status closed;         /* the result of close_file, once closed     */
 };
+
+/* A call failed: CLM_E_IO "<path>: <what>: <system error>" when a write
+ * to the file failed, else CLM_E_HDF5 (the library refused the call). */
+static clm_status write_error(const clm_writer *w, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static clm_status write_error(const clm_writer *w, const char *fmt, ...)
+{
+    char what[1024];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(what, sizeof what, fmt, args);
+    va_end(args);
+    if (w->io_error)
+        return clm_error(CLM_E_IO, "%s: %s: %s", w->path, what, strerror(w->io_error));
+    return clm_error(CLM_E_HDF5, "%s: %s", w->path, what);
+}
 
 static hid_t link_plist(void)
 {
@@ -85,12 +117,24 @@ clm_status clm_writer_create(const char *path, const char *const *inputs, clm_wr
      * header in dense storage: a categorical column may have any number of
      * labels (docs/formats.md). */
     H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
-    w->file = H5Fcreate(w->temp, H5F_ACC_EXCL, fcpl, fapl);
+    if (io_h5_driver_use(fapl, &w->io_error) == 0)
+        w->file = H5Fcreate(w->temp, H5F_ACC_EXCL, fcpl, fapl);
     H5Pclose(fcpl);
     H5Pclose(fapl);
-    if (w->file < 0) {
-        status = clm_error(CLM_E_OPEN, "cannot create '%s' (folder not writable?)", w->temp);
-        io_temp_release(w->temp);
+    if (w->file < 0 || w->io_error) {
+        /* A folder we may not write to is bad input; a full disk is not. */
+        int error = w->io_error;
+        int denied = error == EACCES || error == EPERM || error == EROFS || error == ENOENT || error == EEXIST;
+        status = clm_error(denied ? CLM_E_OPEN : error ? CLM_E_IO : CLM_E_HDF5, "cannot create '%s' (as '%s'): %s",
+                           w->path, w->temp, error ? strerror(error) : "the HDF5 library refused");
+        if (w->file >= 0) {
+            w->io_error = ECANCELED;
+            H5Fclose(w->file);
+        }
+        if (error == EEXIST) /* someone else's file: leave it */
+            io_temp_release(w->temp);
+        else
+            io_temp_discard(w->temp);
         free(w->path);
         free(w);
         return status;
@@ -119,8 +163,10 @@ clm_status clm_writer_group(clm_writer *w, const char *group_path)
             hid_t g = H5Gcreate2(w->file, buf, H5P_DEFAULT, gcpl, H5P_DEFAULT);
             H5Pclose(gcpl);
             if (g < 0)
-                return clm_error(CLM_E_HDF5, "%s: cannot create group '%s'", w->path, buf);
+                return write_error(w, "cannot create group '%s'", buf);
             H5Gclose(g);
+            if (w->io_error)
+                return write_error(w, "cannot create group '%s'", buf);
         }
         buf[i] = saved;
     }
@@ -171,8 +217,12 @@ clm_status clm_writer_column_create(clm_writer *w, const char *path, clm_dtype d
     H5Pclose(lcpl);
     H5Pclose(dcpl);
     H5Sclose(space);
-    if (ds < 0)
-        return clm_error(CLM_E_HDF5, "%s: cannot create dataset '%s' (exists already?)", w->path, path);
+    if (ds >= 0 && w->io_error)
+        H5Dclose(ds);
+    if (ds < 0 || w->io_error)
+        return w->io_error || H5Lexists(w->file, path, H5P_DEFAULT) <= 0
+                   ? write_error(w, "cannot create dataset '%s'", path)
+                   : clm_error(CLM_E_HDF5, "%s: cannot create dataset '%s': it exists already", w->path, path);
     out_column *c = &w->columns[w->n_columns];
     c->dataset = ds;
     c->dtype = dtype;
@@ -218,9 +268,9 @@ clm_status clm_writer_column_write(clm_writer *w, int column, int64_t row0, int6
         rc = H5Dwrite(c->dataset, io_native_type(c->dtype), mspace, fspace, H5P_DEFAULT, data);
     if (mspace >= 0) H5Sclose(mspace);
     if (fspace >= 0) H5Sclose(fspace);
-    if (rc < 0)
-        return clm_error(CLM_E_IO, "%s: cannot write rows %lld..%lld of '%s' (disk full?)", w->path,
-                         (long long)row0, (long long)(row0 + n_rows - 1), c->path);
+    if (rc < 0 || w->io_error)
+        return write_error(w, "cannot write rows %lld..%lld of '%s'", (long long)row0,
+                           (long long)(row0 + n_rows - 1), c->path);
     return CLM_OK;
 }
 
@@ -245,8 +295,8 @@ clm_status clm_writer_array(clm_writer *w, const char *path, clm_dtype dtype, in
     herr_t rc = ds >= 0 ? H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : -1;
     if (ds >= 0) H5Dclose(ds);
     H5Sclose(space);
-    if (rc < 0)
-        return clm_error(CLM_E_IO, "%s: cannot write dataset '%s'", w->path, path);
+    if (rc < 0 || w->io_error)
+        return write_error(w, "cannot write dataset '%s'", path);
     return CLM_OK;
 }
 
@@ -275,8 +325,8 @@ clm_status clm_writer_strings(clm_writer *w, const char *path, const char *const
     if (ds >= 0) H5Dclose(ds);
     H5Tclose(type);
     H5Sclose(space);
-    if (rc < 0)
-        return clm_error(CLM_E_IO, "%s: cannot write dataset '%s'", w->path, path);
+    if (rc < 0 || w->io_error)
+        return write_error(w, "cannot write dataset '%s'", path);
     return CLM_OK;
 }
 
@@ -286,15 +336,18 @@ static clm_status write_attr(clm_writer *w, const char *object_path, const char 
 {
     hid_t obj = H5Oopen(w->file, object_path, H5P_DEFAULT);
     if (obj < 0)
-        return clm_error(CLM_E_PARAM, "%s: no object '%s' to attach attribute '%s' to", w->path, object_path, name);
+        return clm_writer_exists(w, object_path)
+                   ? write_error(w, "cannot open '%s' to write its attribute '%s'", object_path, name)
+                   : clm_error(CLM_E_PARAM, "%s: no object '%s' to attach attribute '%s' to", w->path,
+                               object_path, name);
     if (H5Aexists(obj, name) > 0)
         H5Adelete(obj, name);
     hid_t attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
     herr_t rc = attr >= 0 ? H5Awrite(attr, type, data) : -1;
     if (attr >= 0) H5Aclose(attr);
     H5Oclose(obj);
-    if (rc < 0)
-        return clm_error(CLM_E_HDF5, "%s: cannot write attribute '%s' of '%s'", w->path, name, object_path);
+    if (rc < 0 || w->io_error)
+        return write_error(w, "cannot write attribute '%s' of '%s'", name, object_path);
     return CLM_OK;
 }
 
@@ -384,14 +437,22 @@ clm_status clm_writer_copy(clm_writer *w, const char *src_path, const char *src_
     herr_t rc = H5Ocopy(src, src_object, w->file, dst_object, H5P_DEFAULT, lcpl);
     H5Pclose(lcpl);
     H5Fclose(src);
-    if (rc < 0)
-        return clm_error(CLM_E_IO, "%s: cannot copy '%s' from '%s'", w->path, src_object, src_path);
+    if (rc < 0 || w->io_error)
+        return write_error(w, "cannot copy '%s' from '%s'", src_object, src_path);
     return CLM_OK;
 }
 
-/* Closes every open dataset and the file; returns nonzero on failure. */
-static int close_all(clm_writer *w)
+/* The one close path: every dataset, then the file.  With `keep`, what is
+ * still cached is written and the file synced (by the driver); without, it
+ * is discarded (io_error set), so the close writes nothing.  Whatever
+ * fails, the library is left sound: the driver never reports a failed
+ * write to it.  Idempotent: later calls return the first result. */
+static clm_status close_file(clm_writer *w, int keep)
 {
+    if (w->file < 0)
+        return w->closed;
+    if (!keep && !w->io_error)
+        w->io_error = ECANCELED;
     int failed = 0;
     for (int i = 0; i < w->n_columns; i++) {
         failed |= H5Dclose(w->columns[i].dataset) < 0;
@@ -399,24 +460,27 @@ static int close_all(clm_writer *w)
     }
     free(w->columns);
     w->columns = NULL;
-    w->n_columns = 0;
-    if (w->file >= 0) {
-        failed |= H5Fclose(w->file) < 0;
-        w->file = H5I_INVALID_HID;
-    }
-    return failed;
+    w->n_columns = w->cap_columns = 0;
+    failed |= H5Fclose(w->file) < 0;
+    w->file = H5I_INVALID_HID;
+    clm_status status = CLM_OK;
+    if (!keep)
+        status = CLM_E_IO; /* no detail: an abort keeps the error that caused it */
+    else if (failed || w->io_error)
+        status = write_error(w, "cannot finish writing the file");
+    w->closed = status;
+    return status;
+}
+
+clm_status clm_writer_close(clm_writer *w)
+{
+    return close_file(w, 1);
 }
 
 clm_status clm_writer_commit(clm_writer *w)
 {
-    clm_status status;
-    if (close_all(w)) {
-        status = clm_error(CLM_E_IO, "cannot finish writing '%s' (disk full?)", w->path);
-        unlink(w->temp);
-        io_temp_release(w->temp);
-    } else {
-        status = io_temp_commit(w->temp, w->path);
-    }
+    clm_status status = close_file(w, 1);
+    status = status ? (io_temp_discard(w->temp), status) : io_temp_commit(w->temp, w->path);
     free(w->path);
     free(w);
     return status;
@@ -426,9 +490,8 @@ void clm_writer_abort(clm_writer *w)
 {
     if (!w)
         return;
-    close_all(w);
-    unlink(w->temp);
-    io_temp_release(w->temp);
+    close_file(w, 0);
+    io_temp_discard(w->temp);
     free(w->path);
     free(w);
 }

@@ -4,8 +4,11 @@
  * (step_*.c); the settings in run_settings.c, the timing and paths in
  * run_base.c.  This file only prepares, sequences and cleans up.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -22,6 +25,7 @@
 
 static void free_ctx(run_ctx *ctx)
 {
+    run_outputs_discard(&ctx->outputs); /* what a failed run had written */
     if (ctx->outdir_fd >= 0)
         close(ctx->outdir_fd); /* releases the folder's lock */
     clm_table_close(ctx->table);
@@ -45,6 +49,11 @@ static void free_ctx(run_ctx *ctx)
     free(ctx->arpu_prev_sum);
     free(ctx->arpu_prev_n);
     free(ctx->branches);
+    clm_cox_free(ctx->cox);
+    clm_equity_free(ctx->equity);
+    free(ctx->eq_branch);
+    free(ctx->eq_segment);
+    free(ctx->cox_features);
     cfg_free(ctx->config);
 }
 
@@ -66,6 +75,7 @@ typedef struct run_step_def {
 } run_step_def;
 
 static int stage_tree_wanted(const run_ctx *ctx) { return ctx->stage_model_tree; }
+static int cox_wanted(const run_ctx *ctx) { return ctx->cox_enabled; }
 
 static const run_step_def run_steps[] = {
     {"validate", run_validate, NULL, 1},
@@ -74,6 +84,7 @@ static const run_step_def run_steps[] = {
     {"stage tree", run_stage_tree, stage_tree_wanted, 1},
     {"churn tree", run_churn_tree, NULL, 1},
     {"survival", run_survival, NULL, 1},
+    {"cox+equity", run_equity, cox_wanted, 1},
     {"branch health", run_branches, NULL, 1},
     {"results.h5", run_write_results, NULL, 1},
     {"reports", run_write_reports, NULL, 1},
@@ -102,6 +113,61 @@ static clm_status lock_outdir(run_ctx *ctx)
     return CLM_OK;
 }
 
+/* Every file a run may write into OUTDIR. */
+static const char *const run_output_names[] = {
+    "results.h5", "segments.csv", "branches.csv", "warning.csv", "equity.csv",
+    "survival_segment.csv", "survival_branch.csv", "tree_rules.txt", "report.html", "run.json",
+    "config.used", NULL,
+};
+
+/* Removes what a killed run left in OUTDIR: "<output>.tmp.<pid>.<n>" of a
+ * process that no longer exists (a live pid may be another command writing
+ * its own output there; the folder lock keeps other runs out). */
+static void remove_leftovers(const run_ctx *ctx)
+{
+    DIR *dir = opendir(ctx->outdir);
+    if (!dir)
+        return;
+    for (struct dirent *e; (e = readdir(dir)) != NULL;) {
+        for (int k = 0; run_output_names[k]; k++) {
+            size_t len = strlen(run_output_names[k]);
+            if (strncmp(e->d_name, run_output_names[k], len) || strncmp(e->d_name + len, ".tmp.", 5))
+                continue;
+            char *end = NULL;
+            long pid = strtol(e->d_name + len + 5, &end, 10);
+            if (end == e->d_name + len + 5 || *end != '.' || pid <= 0 || pid == (long)getpid())
+                continue;
+            if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+                char path[8192];
+                snprintf(path, sizeof path, "%s/%s", ctx->outdir, e->d_name);
+                if (unlink(path) == 0 && ctx->log)
+                    fprintf(ctx->log, "removed %s, left by a run that was killed\n", path);
+            }
+        }
+    }
+    closedir(dir);
+}
+
+/* The input as it was when the run started, to see at the end whether it
+ * changed under the run (rewritten, truncated, replaced). */
+static int same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static clm_status check_input_unchanged(const run_ctx *ctx, const struct stat *before)
+{
+    struct stat now, held;
+    int fd = ctx->table ? io_table_fd(ctx->table) : -1;
+    if (stat(ctx->input, &now) != 0 || !same_file(before, &now) ||
+        (fd >= 0 && (fstat(fd, &held) != 0 || !same_file(before, &held))))
+        return clm_error(CLM_E_IO, "input '%s' changed while the run read it (rewritten, "
+                         "truncated or replaced): the results would mix two files, so nothing "
+                         "was written; run again on a file that stays put", ctx->input);
+    return CLM_OK;
+}
+
 /* The settings, the output folder and the check that no output would
  * overwrite the input: everything that can fail before the first step. */
 static clm_status prepare(run_ctx *ctx, const clm_run_options *options)
@@ -123,10 +189,14 @@ static clm_status prepare(run_ctx *ctx, const clm_run_options *options)
     }
     if (!s)
         s = lock_outdir(ctx);
-    if (!s) {
-        run_out_path(ctx->outdir, "results.h5", ctx->path_results, sizeof ctx->path_results);
-        s = io_check_inputs(ctx->path_results, (const char *const[]){ctx->input, NULL});
+    run_out_path(ctx->outdir, "results.h5", ctx->path_results, sizeof ctx->path_results);
+    for (int k = 0; !s && run_output_names[k]; k++) {
+        char path[4096];
+        run_out_path(ctx->outdir, run_output_names[k], path, sizeof path);
+        s = io_check_inputs(path, (const char *const[]){ctx->input, NULL});
     }
+    if (!s)
+        remove_leftovers(ctx);
     return s;
 }
 
@@ -143,6 +213,9 @@ clm_status clm_run(const char *input_path, const char *outdir, const clm_run_opt
     run_clock_start(&ctx.clock);
 
     clm_status s = prepare(&ctx, options);
+    struct stat input_before;
+    if (!s && stat(input_path, &input_before) != 0)
+        s = clm_error(CLM_E_OPEN, "cannot open '%s': %s", input_path, strerror(errno));
     const size_t n_steps = sizeof run_steps / sizeof run_steps[0];
     for (size_t i = 0; i < n_steps && !s; i++) {
         const run_step_def *step = &run_steps[i];
@@ -157,6 +230,23 @@ clm_status clm_run(const char *input_path, const char *outdir, const clm_run_opt
             run_clock_end(&ctx.clock);
         if (!s && options->progress)
             options->progress(options->progress_ctx, step->name, 1, 1);
+    }
+    /* Every output is complete on disk: only the renames are left, once
+     * the input is known to be the file the run started with.  The
+     * interrupting signals wait until the renames are done (their handler
+     * would remove the outputs not yet renamed, leaving a mix of two runs
+     * in OUTDIR); only SIGKILL can still cut the sequence short. */
+    if (!s)
+        s = check_input_unchanged(&ctx, &input_before);
+    if (!s) {
+        sigset_t block, old;
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        sigaddset(&block, SIGHUP);
+        sigprocmask(SIG_BLOCK, &block, &old);
+        s = run_outputs_publish(&ctx.outputs);
+        sigprocmask(SIG_SETMASK, &old, NULL);
     }
     free_ctx(&ctx);
     return s;

@@ -55,11 +55,52 @@ clm_status run_text_open(const char *outdir, const char *name, const char *input
     return clm_textfile_open(path, (const char *const[]){input, NULL}, out);
 }
 
-clm_status run_text_finish(clm_textfile *file, clm_status status)
+clm_status run_text_finish(run_outputs *outputs, clm_textfile *file, clm_status status)
 {
+    status = clm_textfile_close(file, status);
+    if (!status && outputs->n_text == RUN_MAX_OUTPUTS)
+        status = clm_error(CLM_E_INTERNAL, "run: more than %d text outputs", RUN_MAX_OUTPUTS);
     if (status) {
         clm_textfile_abort(file);
         return status;
     }
-    return clm_textfile_commit(file);
+    outputs->text[outputs->n_text++] = file;
+    return CLM_OK;
+}
+
+clm_status run_results_finish(run_outputs *outputs, clm_writer *results, clm_status status)
+{
+    if (!status)
+        status = clm_writer_close(results);
+    if (!status && outputs->results)
+        status = clm_error(CLM_E_INTERNAL, "run: results.h5 written twice");
+    if (status) {
+        clm_writer_abort(results);
+        return status;
+    }
+    outputs->results = results;
+    return CLM_OK;
+}
+
+clm_status run_outputs_publish(run_outputs *outputs)
+{
+    clm_status status = CLM_OK;
+    if (outputs->results)
+        status = clm_writer_commit(outputs->results);
+    outputs->results = NULL;
+    for (int i = 0; i < outputs->n_text && !status; i++) {
+        status = clm_textfile_commit(outputs->text[i]);
+        outputs->text[i] = NULL;
+    }
+    run_outputs_discard(outputs);
+    return status;
+}
+
+void run_outputs_discard(run_outputs *outputs)
+{
+    clm_writer_abort(outputs->results);
+    outputs->results = NULL;
+    for (int i = 0; i < outputs->n_text; i++)
+        clm_textfile_abort(outputs->text[i]);
+    outputs->n_text = 0;
 }

@@ -1,7 +1,7 @@
 /*
  * run_base.h — the helpers every step of the quarterly run stands on:
- * wall-clock and peak-memory bookkeeping per step, and output paths in
- * OUTDIR.  Nothing here knows about the steps (docs/design.md §11).
+ * wall-clock and peak-memory bookkeeping per step, output paths in
+ * OUTDIR, and the finished outputs waiting to be renamed together.  Nothing here knows about the steps (docs/design.md §11).
  */
 #ifndef CLMSEG_RUN_BASE_H
 #define CLMSEG_RUN_BASE_H
@@ -10,8 +10,10 @@
 
 #include "clmseg/status.h"
 #include "clmseg/textfile.h"
+#include "clmseg/writer.h"
 
 #define RUN_MAX_STEPS 16
+#define RUN_MAX_OUTPUTS 16
 
 typedef struct run_step_record {
     const char *name;
@@ -41,8 +43,29 @@ void run_out_path(const char *outdir, const char *name, char *out, size_t cap);
  * to overwrite `input`. */
 clm_status run_text_open(const char *outdir, const char *name, const char *input, clm_textfile **out);
 
-/* Commits `file` when `status` is CLM_OK, else aborts it; returns the
- * status of the whole write. */
-clm_status run_text_finish(clm_textfile *file, clm_status status);
+/* The outputs of a run that are complete on disk under their temporary
+ * names, renamed together when the last step is done (or removed when one
+ * fails), so a run that fails on a full disk leaves OUTDIR as it was. */
+typedef struct run_outputs {
+    clm_writer *results;                  /* results.h5, or NULL  */
+    clm_textfile *text[RUN_MAX_OUTPUTS];  /* CSV, text, HTML, JSON */
+    int n_text;
+} run_outputs;
+
+/* Closes `file` (flushed and synced, clm_textfile_close) when `status`, of
+ * the code that wrote it, is CLM_OK, and keeps it for run_outputs_publish;
+ * else, or when a write failed, removes it.  Returns the status of the
+ * whole write, naming the file when a write failed. */
+clm_status run_text_finish(run_outputs *outputs, clm_textfile *file, clm_status status);
+
+/* The same for results.h5 (clm_writer_close). */
+clm_status run_results_finish(run_outputs *outputs, clm_writer *results, clm_status status);
+
+/* Renames every kept output over its final name (results.h5 first); a
+ * failed rename removes the outputs not yet renamed.  Empties `outputs`. */
+clm_status run_outputs_publish(run_outputs *outputs);
+
+/* Removes every kept output.  Empties `outputs`. */
+void run_outputs_discard(run_outputs *outputs);
 
 #endif /* CLMSEG_RUN_BASE_H */

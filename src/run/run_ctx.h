@@ -6,7 +6,8 @@
  * stay in memory (k-means with every row's label and distance, the churn
  * tree, the survival estimators) and so do the per-row results (tier,
  * stage, churn probability, branch code); every output is written once,
- * from memory, at the end (docs/design.md §11).  Include order: run_base.h
+ * from memory, at the end, and all are renamed together when the last step
+ * is done (docs/design.md §11).  Include order: run_base.h
  * and config_internal.h below this header, the step files above it.
  */
 #ifndef CLMSEG_RUN_CTX_H
@@ -15,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "clmseg/cox.h"
 #include "clmseg/kmeans.h"
 #include "clmseg/lifecycle.h"
 #include "clmseg/run.h"
@@ -36,6 +38,26 @@ typedef struct run_branch {
     double stage_share[CLM_N_STAGES];
     clm_health_result health;
 } run_branch;
+
+/* Customer equity of a group of active subscribers (step_equity.c). */
+typedef struct run_equity_sum {
+    int64_t active;
+    double equity;                /* sum of the expected remaining value  */
+    double at_risk_12;            /* sum of value x P(leave within 12 m)  */
+    double leave_3, leave_12;     /* expected leavers within 3 / 12 months */
+    double months;                /* sum of expected months within horizon */
+} run_equity_sum;
+
+/* The projection against the generator's truth (/truth/residual_months). */
+typedef struct run_calibration {
+    int has_truth;
+    double pred_3, true_3, pred_12, true_12; /* still active after 3 / 12 months */
+    double worst_tier, worst_branch;  /* largest relative gap, 3 or 12 months */
+    const char *worst_branch_name;
+    int n_branches_checked;           /* branches with >= 2,000 active      */
+    int64_t decile_n[10];             /* active rows per decile of leave_12 */
+    double decile_pred[10], decile_true[10]; /* mean predicted / true share leaving in 12 m */
+} run_calibration;
 
 typedef struct run_ctx {
     /* Where. */
@@ -66,6 +88,12 @@ typedef struct run_ctx {
     char **tree_features;         /* NULL-terminated, or NULL: default    */
     int n_tree_features;
     clm_survival_params survival_params;
+    int cox_enabled;              /* cox.features is not "none"           */
+    char **cox_features;          /* NULL-terminated, or NULL: "auto"     */
+    int n_cox_features;
+    const char *cox_strata;       /* "segment", or a column; NULL: none   */
+    clm_cox_params cox_params;
+    clm_equity_params equity_params;
 
     /* The table and per-row results. */
     clm_table *table;
@@ -98,9 +126,15 @@ typedef struct run_ctx {
     clm_tree *tree;
     clm_survival *surv_segment, *surv_branch;
     run_branch *branches;
+    clm_cox *cox;                 /* NULL when cox.features = none        */
+    clm_equity *equity;
+    run_equity_sum *eq_branch, *eq_segment; /* n_branches, k              */
+    run_equity_sum eq_tier[CLM_N_TIERS], eq_stage[CLM_N_STAGES], eq_company;
+    run_calibration calib;
 
-    /* Timing. */
+    /* Timing, and the outputs written so far (renamed at the end). */
     run_clock clock;
+    run_outputs outputs;
     int outdir_fd;                /* the locked output folder, or -1       */
 } run_ctx;
 
@@ -118,6 +152,9 @@ clm_status run_stage_tree(run_ctx *ctx);
 /* Sets truth_agreement from /truth/stage when the input has it. */
 void run_compare_with_truth(run_ctx *ctx);
 clm_status run_survival(run_ctx *ctx);
+/* Cox model, each active row's remaining value and the sums by group. */
+clm_status run_equity(run_ctx *ctx);
+clm_status run_write_equity_csv(run_ctx *ctx);
 clm_status run_branches(run_ctx *ctx);
 clm_status run_write_results(run_ctx *ctx);
 clm_status run_write_branches_csv(run_ctx *ctx);

@@ -55,12 +55,23 @@ const cfg_key run_config_keys[] = {
     {"tree.bins", "64", "histogram bins per feature (2..256)"},
     {"tree.test_fraction", "0.2", "stratified holdout share for the tree's metrics"},
     {"tree.ccp_alpha", "0", "minimal cost-complexity pruning"},
+    {"tree.cat_min_count", "100", "categorical splits: a category with fewer subscribers in a node is pooled with the missing ones; each side holds this many at least"},
+    {"tree.cat_smooth", "10", "categorical splits: categories ordered by churn rate shrunk toward the node's by this many pseudo-subscribers"},
+    {"tree.cat_l2", "10", "categorical splits: children scored with shares shrunk by this many pseudo-subscribers (0: plain impurity)"},
+    {"tree.cat_max_threshold", "32", "categorical splits: categories on the smaller side at most"},
+    {"tree.cat_max_onehot", "3", "categorical splits: nodes with at most this many categories split one against the rest"},
     {"tree.permutation_repeats", "1", "repeats of the holdout permutation importance (0: skip)"},
 
     {"survival.horizon", "36", "LTV horizon in months"},
     {"survival.margin", "1", "share of ARPU that is margin"},
     {"survival.discount", "0.10", "annual discount rate of LTV"},
     {"survival.conf_level", "0.95", "confidence level of the survival bands"},
+
+    {"cox.features", "auto", "covariates of the Cox model, comma-separated; auto: the early-warning signals, usage, value and plan columns the table has; none: no Cox model and no equity"},
+    {"cox.strata", "segment", "baseline hazard strata: segment (the k-means segments), none, or a column"},
+    {"cox.ties", "efron", "ties of the partial likelihood: efron or breslow"},
+    {"cox.l2", "0", "ridge penalty on the standardised coefficients"},
+    {"equity.horizon", "36", "months of remaining value projected per active subscriber, at least 12 (margin and discount: survival.*)"},
 
     {"health.w_retention", "0.30", "weight of the retention sub-score"},
     {"health.w_value", "0.25", "weight of the value sub-score"},

@@ -56,15 +56,23 @@ static clm_status tree_settings(run_ctx *ctx)
 {
     clm_tree_params *tp = &ctx->tree_params;
     clm_tree_params_default(tp);
-    long long depth, min_leaf, bins, repeats;
+    long long depth, min_leaf, bins, repeats, cat_min, cat_threshold, cat_onehot;
     clm_status s = cfg_int(ctx->config, "tree.max_depth", 1, 64, &depth);
     if (!s) s = cfg_int(ctx->config, "tree.permutation_repeats", 0, 100, &repeats);
     if (!s) s = cfg_int(ctx->config, "tree.min_leaf", 1, INT64_MAX, &min_leaf);
     if (!s) s = cfg_int(ctx->config, "tree.bins", 2, 256, &bins);
     if (!s) s = cfg_double(ctx->config, "tree.test_fraction", 0, 0.99, &tp->test_fraction);
     if (!s) s = cfg_double(ctx->config, "tree.ccp_alpha", 0, 1e9, &tp->ccp_alpha);
+    if (!s) s = cfg_int(ctx->config, "tree.cat_min_count", 1, INT64_MAX, &cat_min);
+    if (!s) s = cfg_double(ctx->config, "tree.cat_smooth", 0, 1e9, &tp->cat_smooth);
+    if (!s) s = cfg_double(ctx->config, "tree.cat_l2", 0, 1e9, &tp->cat_l2);
+    if (!s) s = cfg_int(ctx->config, "tree.cat_max_threshold", 1, 1 << 30, &cat_threshold);
+    if (!s) s = cfg_int(ctx->config, "tree.cat_max_onehot", 0, 1 << 30, &cat_onehot);
     if (s)
         return s;
+    tp->cat_min_count = cat_min;
+    tp->cat_max_threshold = (int)cat_threshold;
+    tp->cat_max_onehot = (int)cat_onehot;
     tp->max_depth = (int)depth;
     tp->min_leaf = min_leaf;
     tp->n_bins = (int)bins;
@@ -91,6 +99,33 @@ static clm_status survival_settings(run_ctx *ctx)
     p->horizon = (int32_t)ctx->horizon;
     p->n_threads = ctx->n_threads;
     return clm_survival_params_check(p);
+}
+
+static clm_status cox_settings(run_ctx *ctx)
+{
+    clm_cox_params_default(&ctx->cox_params);
+    clm_equity_params_default(&ctx->equity_params);
+    long long horizon;
+    clm_status s = cfg_double(ctx->config, "cox.l2", 0, 1e12, &ctx->cox_params.l2);
+    if (!s) s = clm_cox_ties_parse(cfg_string(ctx->config, "cox.ties"), &ctx->cox_params.ties);
+    if (!s) s = cfg_int(ctx->config, "equity.horizon", 12, 1200, &horizon);
+    if (s)
+        return s;
+    ctx->cox_params.n_threads = ctx->n_threads;
+    ctx->equity_params.horizon = (int32_t)horizon;
+    ctx->equity_params.margin = ctx->survival_params.margin;
+    ctx->equity_params.discount = ctx->survival_params.discount;
+    ctx->equity_params.n_threads = ctx->n_threads;
+    const char *features = cfg_string(ctx->config, "cox.features");
+    ctx->cox_enabled = strcmp(features, "none") != 0;
+    if (ctx->cox_enabled && strcmp(features, "auto") != 0) {
+        ctx->cox_features = optional_list(features, &ctx->n_cox_features);
+        if (!ctx->cox_features)
+            return clm_error(CLM_E_PARAM, "cox.features: no column listed (auto, none or a list)");
+    }
+    const char *strata = cfg_string(ctx->config, "cox.strata");
+    ctx->cox_strata = strcmp(strata, "none") && strata[0] ? strata : NULL;
+    return clm_cox_params_check(&ctx->cox_params);
 }
 
 const char *run_setting_or_null(const run_ctx *ctx, const char *key)
@@ -174,6 +209,7 @@ clm_status run_resolve_config(run_ctx *ctx)
     if (!s) s = kmeans_settings(ctx);
     if (!s) s = tree_settings(ctx);
     if (!s) s = survival_settings(ctx);
+    if (!s) s = cox_settings(ctx);
     return s;
 }
 

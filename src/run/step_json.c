@@ -59,6 +59,75 @@ static uint64_t fingerprint(const run_ctx *ctx, long long *size)
     return h;
 }
 
+/* "cox": the fit's figures; "equity": the company's sums and, with the
+ * generator's truth, the calibration (docs/cox.md). */
+static void write_equity(const run_ctx *ctx, FILE *f)
+{
+    if (!ctx->cox)
+        return;
+    clm_cox_summary sm;
+    clm_cox_get_summary(ctx->cox, &sm);
+    fputs("  \"cox\": {\"terms\": [", f);
+    for (int j = 0; j < sm.n_terms; j++) {
+        fputs(j ? ", " : "", f);
+        json_put_string(f, sm.terms[j]);
+    }
+    fputs("], \"coef\": [", f);
+    for (int j = 0; j < sm.n_terms; j++) {
+        fputs(j ? ", " : "", f);
+        json_put_number(f, sm.coef[j]);
+    }
+    fputs("], \"se\": [", f);
+    for (int j = 0; j < sm.n_terms; j++) {
+        fputs(j ? ", " : "", f);
+        json_put_number(f, sm.se[j]);
+    }
+    fputs("], \"loglik\": [", f);
+    json_put_number(f, sm.loglik_null);
+    fputs(", ", f);
+    json_put_number(f, sm.loglik);
+    fputs("], \"concordance\": ", f);
+    json_put_number(f, sm.concordance);
+    fprintf(f, ", \"ties\": \"%s\", \"strata\": %d, \"iterations\": %d},\n",
+            clm_cox_ties_name(sm.ties), (int)sm.n_strata, (int)sm.iterations);
+    const run_equity_sum *c = &ctx->eq_company;
+    fprintf(f, "  \"equity\": {\"active\": %lld, \"horizon\": %d, \"equity\": ", (long long)c->active,
+            (int)ctx->equity_params.horizon);
+    json_put_number(f, c->equity);
+    fputs(", \"at_risk_12\": ", f);
+    json_put_number(f, c->at_risk_12);
+    fputs(", \"expected_leavers_3\": ", f);
+    json_put_number(f, c->leave_3);
+    fputs(", \"expected_leavers_12\": ", f);
+    json_put_number(f, c->leave_12);
+    const run_calibration *cal = &ctx->calib;
+    if (cal->has_truth) {
+        fputs(", \"truth\": {\"active_after_3\": [", f);
+        json_put_number(f, cal->pred_3);
+        fputs(", ", f);
+        json_put_number(f, cal->true_3);
+        fputs("], \"active_after_12\": [", f);
+        json_put_number(f, cal->pred_12);
+        fputs(", ", f);
+        json_put_number(f, cal->true_12);
+        fputs("], \"worst_tier_gap\": ", f);
+        json_put_number(f, cal->worst_tier);
+        fputs(", \"worst_branch_gap\": ", f);
+        json_put_number(f, cal->worst_branch);
+        fprintf(f, ", \"branches_checked\": %d, \"deciles\": [", cal->n_branches_checked);
+        for (int d = 0; d < 10; d++) {
+            fprintf(f, "%s{\"rows\": %lld, \"predicted_leave_12\": ", d ? ", " : "",
+                    (long long)cal->decile_n[d]);
+            json_put_number(f, cal->decile_pred[d]);
+            fputs(", \"true_leave_12\": ", f);
+            json_put_number(f, cal->decile_true[d]);
+            fputs("}", f);
+        }
+        fputs("]}", f);
+    }
+    fputs("},\n", f);
+}
+
 clm_status run_write_json(run_ctx *ctx)
 {
     char path[4096];
@@ -95,7 +164,9 @@ clm_status run_write_json(run_ctx *ctx)
     json_put_number(f, ctx->truth_agreement);
     fprintf(f, ", \"stage_model\": \"%s\", \"stage_tree_accuracy\": ", ctx->stage_model_tree ? "tree" : "rules");
     json_put_number(f, ctx->stage_tree_accuracy);
-    fputs("},\n  \"steps\": [", f);
+    fputs("},\n", f);
+    write_equity(ctx, f);
+    fputs("  \"steps\": [", f);
     double total = 0, peak = 0;
     for (int i = 0; i < ctx->clock.n_steps; i++) {
         fprintf(f, "%s\n    {\"step\": ", i ? "," : "");
@@ -106,5 +177,5 @@ clm_status run_write_json(run_ctx *ctx)
             peak = ctx->clock.steps[i].peak_mb;
     }
     fprintf(f, "\n  ],\n  \"total_seconds\": %.4f,\n  \"peak_mb\": %.1f\n}\n", total, peak);
-    return clm_textfile_commit(tf);
+    return run_text_finish(&ctx->outputs, tf, CLM_OK);
 }

@@ -118,6 +118,78 @@ static void strongest_rules(FILE *f, const run_ctx *ctx)
     free(text);
 }
 
+/* Customer equity: the company's figures, the branches holding the most
+ * remaining value (with the share at risk within 12 months), and the
+ * table by tier and stage. */
+static void equity_section(FILE *f, const run_ctx *ctx)
+{
+    const run_equity_sum *c = &ctx->eq_company;
+    clm_cox_summary sm;
+    clm_cox_get_summary(ctx->cox, &sm);
+    section(f, "Customer equity: the remaining value of the active subscribers");
+    fprintf(f, "<p>Expected discounted value over the next %d months of each of the %lld active "
+               "subscribers, from the Cox model (concordance %.3f; docs/cox.md): %.2f in all, "
+               "%.1f%% of it held by subscribers expected to leave within 12 months; %.0f expected "
+               "to leave within 3 months and %.0f within 12.</p>\n",
+            (int)ctx->equity_params.horizon, (long long)c->active, sm.concordance, c->equity,
+            c->equity > 0 ? 100.0 * c->at_risk_12 / c->equity : 0.0, c->leave_3, c->leave_12);
+    const run_calibration *cal = &ctx->calib;
+    if (cal->has_truth)
+        fprintf(f, "<p>Against the generator's truth: still active after 12 months %.0f predicted, "
+                   "%.0f true (%+.2f%%); the largest gap of a value tier %.2f%%, of a branch with "
+                   "2,000 active subscribers or more %.2f%%.</p>\n",
+                cal->pred_12, cal->true_12, 100 * (cal->pred_12 / cal->true_12 - 1),
+                100 * cal->worst_tier, 100 * cal->worst_branch);
+    const int nb = ctx->n_branches, show = nb < 15 ? nb : 15;
+    int *top = malloc((size_t)(nb > 0 ? nb : 1) * sizeof *top);
+    char (*labels)[160] = malloc((size_t)(show > 0 ? show : 1) * sizeof *labels);
+    const char **lp = malloc((size_t)(show > 0 ? show : 1) * sizeof *lp);
+    double *values = malloc((size_t)(show > 0 ? show : 1) * sizeof *values);
+    if (top && labels && lp && values) {
+        /* The `show` branches with the most equity, by selection (ties:
+         * the lower branch index first). */
+        for (int b = 0; b < nb; b++)
+            top[b] = b;
+        for (int r = 0; r < show; r++) {
+            int best = r;
+            for (int q = r + 1; q < nb; q++)
+                if (ctx->eq_branch[top[q]].equity > ctx->eq_branch[top[best]].equity)
+                    best = q;
+            int t = top[r];
+            top[r] = top[best];
+            top[best] = t;
+            const run_equity_sum *e = &ctx->eq_branch[top[r]];
+            snprintf(labels[r], sizeof labels[r], "%s (%.1f%% at risk)", ctx->branch_names[top[r]],
+                     e->equity > 0 ? 100.0 * e->at_risk_12 / e->equity : 0.0);
+            lp[r] = labels[r];
+            values[r] = e->equity;
+        }
+        fprintf(f, "<p>The %d branches with the most customer equity (all in equity.csv and "
+                   "branches.csv):</p>\n", show);
+        svg_bars(f, lp, values, show, "%.0f");
+    }
+    free(top);
+    free(labels);
+    free(lp);
+    free(values);
+    fputs("<table><thead><tr><th>group</th><th>active</th><th>equity</th><th>per subscriber</th>"
+          "<th>at risk within 12 months</th><th>expected months</th></tr></thead><tbody>\n", f);
+    for (int g = 0; g < CLM_N_TIERS + CLM_N_STAGES; g++) {
+        const run_equity_sum *e = g < CLM_N_TIERS ? &ctx->eq_tier[g] : &ctx->eq_stage[g - CLM_N_TIERS];
+        if (e->active == 0)
+            continue;
+        fputs("<tr><td>", f);
+        if (g < CLM_N_TIERS)
+            fprintf(f, "tier %s", clm_tier_names[g]);
+        else
+            fprintf(f, "stage %s", clm_stage_names[g - CLM_N_TIERS]);
+        fprintf(f, "</td><td>%lld</td><td>%.2f</td><td>%.2f</td><td>%.1f%%</td><td>%.1f</td></tr>\n",
+                (long long)e->active, e->equity, e->equity / (double)e->active,
+                e->equity > 0 ? 100.0 * e->at_risk_12 / e->equity : 0.0, e->months / (double)e->active);
+    }
+    fputs("</tbody></table>\n", f);
+}
+
 clm_status run_write_report(run_ctx *ctx)
 {
     clm_status s;
@@ -260,6 +332,9 @@ clm_status run_write_report(run_ctx *ctx)
     free(mix_labels);
     free(mix);
 
+    if (ctx->cox)
+        equity_section(f, ctx);
+
     section(f, "Churn tree: the riskiest leaves");
     fprintf(f, "<p>Holdout accuracy %.4f, AUC %.4f, %d leaves. All rules: tree_rules.txt.</p>\n", tm.accuracy, tm.auc,
             clm_tree_n_leaves(ctx->tree));
@@ -285,5 +360,5 @@ clm_status run_write_report(run_ctx *ctx)
     fputs("</pre>\n", f);
     html_end(f);
     free(order);
-    return clm_textfile_commit(tf);
+    return run_text_finish(&ctx->outputs, tf, CLM_OK);
 }

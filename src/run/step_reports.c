@@ -55,7 +55,8 @@ clm_status run_write_branches_csv(run_ctx *ctx)
     }
     FILE *f = clm_textfile_stream(tf);
     fprintf(f, "rank,branch,subscribers,churn_rate,s12,arpu,arpu_change,ltv,share_A,share_B,share_C,share_D,"
-               "share_E,revenue_at_risk,retention,value,growth,risk,health,lever\n");
+               "share_E,revenue_at_risk,retention,value,growth,risk,health,lever%s\n",
+            ctx->cox ? ",active,equity,equity_at_risk_12,expected_leavers_12" : "");
     for (int r = 0; r < ctx->n_branches; r++) {
         const run_branch *br = &ctx->branches[order[r]];
         const clm_health_metrics *m = &br->metrics;
@@ -73,10 +74,18 @@ clm_status run_write_branches_csv(run_ctx *ctx)
         for (int k = 0; k < CLM_N_SCORES; k++)
             csv_number(f, "%.2f", br->health.score[k]);
         csv_number(f, "%.2f", br->health.total);
-        fprintf(f, ",%s\n", clm_health_lever_names[br->health.lever]);
+        fprintf(f, ",%s", clm_health_lever_names[br->health.lever]);
+        if (ctx->cox) {
+            const run_equity_sum *e = &ctx->eq_branch[order[r]];
+            fprintf(f, ",%lld", (long long)e->active);
+            csv_number(f, "%.4f", e->equity);
+            csv_number(f, "%.4f", e->at_risk_12);
+            csv_number(f, "%.4f", e->leave_12);
+        }
+        fputc('\n', f);
     }
     free(order);
-    return clm_textfile_commit(tf);
+    return run_text_finish(&ctx->outputs, tf, CLM_OK);
 }
 
 /* ---- warning.csv --------------------------------------------------------- */
@@ -240,7 +249,7 @@ clm_status run_write_warning_csv(run_ctx *ctx)
                 csv_field(f, signals);
                 fputc('\n', f);
             }
-        s = clm_textfile_commit(tf);
+        s = run_text_finish(&ctx->outputs, tf, CLM_OK);
     }
     free(sorted);
     free(values);
@@ -255,13 +264,13 @@ clm_status run_write_text_outputs(run_ctx *ctx)
     clm_textfile *tf = NULL;
     clm_status s = run_text_open(ctx->outdir, "tree_rules.txt", ctx->input, &tf);
     if (!s)
-        s = run_text_finish(tf, clm_tree_write_rules(ctx->tree, clm_textfile_stream(tf)));
+        s = run_text_finish(&ctx->outputs, tf, clm_tree_write_rules(ctx->tree, clm_textfile_stream(tf)));
     const char *names[2] = {"survival_segment.csv", "survival_branch.csv"};
     clm_survival *surv[2] = {ctx->surv_segment, ctx->surv_branch};
     for (int i = 0; i < 2 && !s; i++) {
         s = run_text_open(ctx->outdir, names[i], ctx->input, &tf);
         if (!s)
-            s = run_text_finish(tf, clm_survival_write_csv(surv[i], clm_textfile_stream(tf)));
+            s = run_text_finish(&ctx->outputs, tf, clm_survival_write_csv(surv[i], clm_textfile_stream(tf)));
     }
     return s;
 }
@@ -271,7 +280,7 @@ clm_status run_write_segments_csv(run_ctx *ctx)
     clm_textfile *tf = NULL;
     clm_status s = run_text_open(ctx->outdir, "segments.csv", ctx->input, &tf);
     if (!s)
-        s = run_text_finish(tf, clm_kmeans_write_csv(ctx->kmeans, clm_textfile_stream(tf)));
+        s = run_text_finish(&ctx->outputs, tf, clm_kmeans_write_csv(ctx->kmeans, clm_textfile_stream(tf)));
     return s;
 }
 
@@ -280,6 +289,7 @@ clm_status run_write_reports(run_ctx *ctx)
     clm_status s = run_write_segments_csv(ctx);
     if (!s) s = run_write_branches_csv(ctx);
     if (!s) s = run_write_warning_csv(ctx);
+    if (!s) s = run_write_equity_csv(ctx);
     if (!s) s = run_write_text_outputs(ctx);
     return s;
 }
@@ -291,7 +301,7 @@ clm_status run_write_config_used(run_ctx *ctx)
     if (!s) {
         fprintf(clm_textfile_stream(f), "# clmseg %s: settings of the run of %s\n\n", CLMSEG_VERSION, ctx->input);
         cfg_write(ctx->config, clm_textfile_stream(f));
-        s = run_text_finish(f, CLM_OK);
+        s = run_text_finish(&ctx->outputs, f, CLM_OK);
     }
     return s;
 }

@@ -60,6 +60,18 @@ static clm_status write_branches(run_ctx *ctx, clm_writer *w)
     return s;
 }
 
+/* /cox (the model) and /equity (per row, and the expected active count
+ * after 0..horizon months). */
+static clm_status write_equity(run_ctx *ctx, clm_writer *w)
+{
+    const clm_equity *eq = ctx->equity;
+    clm_status s = clm_cox_save(ctx->cox, w, "/cox");
+    if (!s) s = clm_equity_save(eq, w, "/equity");
+    if (!s) s = clm_writer_attr_f64(w, "/equity", "margin", ctx->equity_params.margin);
+    if (!s) s = clm_writer_attr_f64(w, "/equity", "discount", ctx->equity_params.discount);
+    return s;
+}
+
 clm_status run_write_results(run_ctx *ctx)
 {
     clm_writer *w = NULL;
@@ -74,9 +86,6 @@ clm_status run_write_results(run_ctx *ctx)
     if (!s) s = clm_survival_write_h5(ctx->surv_segment, w, "segment");
     if (!s) s = clm_survival_write_h5(ctx->surv_branch, w, "branch");
     if (!s) s = write_branches(ctx, w);
-    if (s) {
-        clm_writer_abort(w);
-        return s;
-    }
-    return clm_writer_commit(w);
+    if (!s && ctx->cox) s = write_equity(ctx, w);
+    return run_results_finish(&ctx->outputs, w, s);
 }

@@ -4,11 +4,27 @@
  * event, so a bad quarter fails in seconds with the first bad row named.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/util_internal.h"
 #include "run/run_ctx.h"
+
+/* Every column a NULL-terminated setting lists exists, of `kind`
+ * (CLM_KIND_UNSUPPORTED: numeric or categorical). */
+static clm_status check_listed(const run_ctx *ctx, const char *key, char **names, clm_column_kind kind)
+{
+    for (int i = 0; names && names[i]; i++) {
+        clm_status s = clm_table_require(ctx->table, names[i], kind, NULL);
+        if (s) {
+            char detail[1024]; /* the message is rewritten from a copy of itself */
+            snprintf(detail, sizeof detail, "%s", clm_error_detail());
+            return clm_error(s, "%s (listed in %s)", detail, key);
+        }
+    }
+    return CLM_OK;
+}
 
 /* Checks the columns every step needs and the values of time and event
  * before any long step runs, so a bad quarter fails in seconds with the
@@ -59,6 +75,28 @@ clm_status run_validate(run_ctx *ctx)
     ctx->has_branch = ctx->col_branch && clm_table_find(ctx->table, ctx->col_branch) >= 0;
     if (ctx->col_branch && !ctx->has_branch && strcmp(ctx->col_branch, "branch") != 0)
         return clm_error(CLM_E_SCHEMA, "%s: branch column '%s' is missing", ctx->input, ctx->col_branch);
+
+    /* The columns the settings name, before any long step: a typo in
+     * cox.features must not cost a k-means first. */
+    s = check_listed(ctx, "kmeans.features", ctx->kmeans_features, CLM_KIND_NUMERIC);
+    if (!s) s = check_listed(ctx, "tree.features", ctx->tree_features, CLM_KIND_UNSUPPORTED);
+    if (!s) s = check_listed(ctx, "cox.features", ctx->cox_features, CLM_KIND_UNSUPPORTED);
+    if (!s && ctx->cox_enabled && ctx->cox_strata && strcmp(ctx->cox_strata, "segment"))
+        s = clm_table_require(ctx->table, ctx->cox_strata, CLM_KIND_UNSUPPORTED, NULL);
+    /* Branch codes outside the dictionary, named with their row. */
+    if (!s && ctx->has_branch) {
+        int b = clm_table_find(ctx->table, ctx->col_branch);
+        const clm_column_info *info = clm_table_column(ctx->table, b);
+        if (info->kind == CLM_KIND_CATEGORICAL) {
+            int64_t *counts = malloc((size_t)(info->n_categories > 0 ? info->n_categories : 1) * sizeof *counts);
+            int64_t missing = 0;
+            s = counts ? clm_table_category_counts(ctx->table, b, counts, &missing)
+                       : clm_error(CLM_E_NOMEM, "out of memory");
+            free(counts);
+        }
+    }
+    if (s)
+        return s;
 
     double *t = malloc(CLM_BLOCK_ROWS * sizeof *t), *e = malloc(CLM_BLOCK_ROWS * sizeof *e);
     if (!t || !e) {

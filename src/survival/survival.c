@@ -629,7 +629,7 @@ clm_status clm_survival_finish(clm_survival *s)
         arpu_sum[s->n_slots] += arpu_sum[slot];
     for (int32_t h = 0; h <= s->params.horizon; h++)
         discount[h] = pow(1.0 + s->params.discount, h / 12.0);
-    const double z = surv_qnorm(1.0 - (1.0 - s->params.conf_level) / 2.0);
+    const double z = util_qnorm(1.0 - (1.0 - s->params.conf_level) / 2.0);
     s->n_missing = rows[s->n_strata];
     int with_arpu = s->has_arpu == 1;
     int32_t n_curves = 0;

@@ -99,7 +99,7 @@ void surv_cells_free(surv_cells *cells);
 /* Fills the statistics of one curve from its time-ordered counts.
  * discount_factors[h] = pow(1 + discount, h / 12.0) for h = 0..horizon
  * (computed once for all curves), or NULL to compute them here; z is the
- * band quantile surv_qnorm(1 - (1 - conf_level) / 2), also computed once
+ * band quantile util_qnorm(1 - (1 - conf_level) / 2), also computed once
  * (200,000 branch curves spent a fifth of their time on it). */
 clm_status surv_curve_build(const clm_survival_params *params, const char *label,
                             int64_t n_entries, const double *time,
@@ -110,11 +110,6 @@ void surv_curve_free(surv_curve *curve);
 
 /* The R print.survfit median rule on (time, y) pairs; NaN if not reached. */
 double surv_median_rule(int64_t n, const double *time, const double *y);
-
-/* Standard normal quantile, to full double precision. */
-double surv_qnorm(double p);
-/* Upper tail of the chi-square distribution with df degrees of freedom. */
-double surv_chisq_upper(double x, int df);
 
 /* Log-rank test over the strata curves (not the overall one), its dense
  * loops run by `kernels`.  Up to SURV_LR_DENSE_MAX compared strata it

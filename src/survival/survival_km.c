@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util_internal.h"
 #include "survival/survival_internal.h"
 
 void surv_curve_free(surv_curve *c)

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util_internal.h"
 #include "survival/survival_internal.h"
 
 /* Solves a x = b for a dense m x m matrix (row-major, overwritten) by
@@ -266,7 +267,7 @@ clm_status surv_logrank_with(const clm_kernels *kernels, const surv_curve *curve
         st = chisq_low_rank(curves, k, overall, keep, q, observed, expected, risk, pos, &chi);
         if (!st) {
             out->chisq = chi;
-            out->p_value = isnan(chi) ? NAN : surv_chisq_upper(chi, out->df);
+            out->p_value = isnan(chi) ? NAN : util_chisq_upper(chi, out->df);
         }
         goto done;
     }
@@ -341,7 +342,7 @@ build:
             chi += x[i] * diff[i];
     }
     out->chisq = chi;
-    out->p_value = surv_chisq_upper(chi, out->df);
+    out->p_value = util_chisq_upper(chi, out->df);
 done:
     free(observed);
     free(expected);

@@ -39,6 +39,8 @@ const synth_column synth_columns[] = {
     COL("/subscribers", payment_delay_days, CLM_DT_INT16, "days the last bill was paid late"),
     COL("/truth", segment, CLM_DT_INT32, "latent behavioural segment"),
     COL("/truth", stage, CLM_DT_UINT8, "lifecycle stage 0..4 = A..E"),
+    COL("/truth", residual_months, CLM_DT_FLOAT32,
+        "months the drawn lifetime keeps an active subscriber after the snapshot (NaN: churned)"),
 };
 
 const int synth_n_columns = (int)(sizeof synth_columns / sizeof synth_columns[0]);

@@ -151,6 +151,7 @@ typedef struct synth_row {
     int16_t payment_delay_days;
     int32_t segment;        /* truth */
     uint8_t stage;          /* truth */
+    float residual_months;  /* truth: lifetime left after the snapshot, NaN if churned */
 } synth_row;
 
 /* Draws row `row` of the quarter from its own stream.  Pure: depends only

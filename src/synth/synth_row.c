@@ -156,6 +156,7 @@ void synth_row_draw(const synth_model *model, int64_t row, synth_row *out)
     int16_t tenure = (int16_t)floor(observed);
     out->tenure_months = tenure;
     out->churned = (int8_t)churned;
+    out->residual_months = churned ? NAN : (float)(lifetime - activated);
 
     /* 6. This quarter's ARPU: the decline plus a ramp-up of young lines
      * (bundles added in the first months). */

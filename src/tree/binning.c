@@ -152,6 +152,59 @@ void tree_bins_from_sample(tree_feature *feature, float *sample, int64_t n,
     set_search_step(feature);
 }
 
+/* Codes by count, descending; ties by code. */
+typedef struct code_count {
+    int64_t count;
+    int32_t code;
+} code_count;
+
+static int by_count(const void *a, const void *b)
+{
+    const code_count *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return (x->code > y->code) - (x->code < y->code);
+}
+
+clm_status tree_pool_categories(tree_feature *feature, const float *sample, int64_t n,
+                                int max_value_bins)
+{
+    const int n_cat = feature->n_categories;
+    code_count *cc = malloc((size_t)(n_cat > 0 ? n_cat : 1) * sizeof *cc);
+    int32_t *bin = malloc((size_t)(n_cat > 0 ? n_cat : 1) * sizeof *bin);
+    if (!cc || !bin) {
+        free(cc);
+        free(bin);
+        return clm_error(CLM_E_NOMEM, "tree: out of memory for the %d categories of '%s'", n_cat,
+                         feature->name);
+    }
+    for (int c = 0; c < n_cat; c++) {
+        cc[c].count = 0;
+        cc[c].code = c;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        float x = sample[i];
+        if (x >= 0 && x < (float)n_cat && (float)(int)x == x)
+            cc[(int)x].count++;
+    }
+    qsort(cc, (size_t)n_cat, sizeof *cc, by_count);
+    /* The kept codes first marked, then numbered in code order. */
+    const int kept = max_value_bins - 1 < n_cat ? max_value_bins - 1 : n_cat;
+    for (int c = 0; c < n_cat; c++)
+        bin[c] = max_value_bins;
+    for (int j = 0; j < kept; j++)
+        bin[cc[j].code] = 0;
+    int next = 1;
+    for (int c = 0; c < n_cat; c++)
+        if (bin[c] == 0)
+            bin[c] = next++;
+    free(cc);
+    free(feature->category_bin);
+    feature->category_bin = bin;
+    feature->n_value_bins = max_value_bins;
+    return CLM_OK;
+}
+
 int tree_bin_value(const tree_feature *feature, float x)
 {
     if (isnan(x))
@@ -162,7 +215,7 @@ int tree_bin_value(const tree_feature *feature, float x)
         int code = (int)x;
         if (code >= feature->n_categories || (float)code != x)
             return -1;
-        return code + 1;
+        return tree_category_bin(feature, code);
     }
     /* Bins are (edges[b-2], edges[b-1]]: the bin is 1 + the number of
      * edges below x.  Eight branchless halving steps over the 255 edges
@@ -243,6 +296,7 @@ void tree_feature_free(tree_feature *feature)
         for (int c = 0; c < feature->n_categories; c++)
             free(feature->categories[c]);
     free(feature->categories);
+    free(feature->category_bin);
     memset(feature, 0, sizeof *feature);
 }
 

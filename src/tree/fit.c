@@ -327,6 +327,15 @@ int clm_tree_depth(const clm_tree *tree)
 int clm_tree_n_features(const clm_tree *tree) { return tree->data.n_features; }
 const char *clm_tree_feature_name(const clm_tree *tree, int f) { return tree->data.features[f].name; }
 int clm_tree_feature_is_categorical(const clm_tree *tree, int f) { return tree->data.features[f].categorical; }
+int clm_tree_category_group(const clm_tree *tree, int f, int code)
+{
+    if (!tree || f < 0 || f >= tree->data.n_features)
+        return -1;
+    const tree_feature *feat = &tree->data.features[f];
+    if (!feat->categorical || code < 0 || code >= feat->n_categories)
+        return -1;
+    return tree_category_bin(feat, code) - 1;
+}
 int clm_tree_n_classes(const clm_tree *tree) { return tree->data.n_classes; }
 const char *clm_tree_class_label(const clm_tree *tree, int k) { return tree->data.class_labels[k]; }
 const double *clm_tree_impurity_importance(const clm_tree *tree) { return tree->impurity_importance; }

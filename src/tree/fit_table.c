@@ -250,11 +250,6 @@ clm_status clm_tree_fit_table(const clm_tree_params *params, const clm_tree_colu
             goto fail;
         }
         if (info->kind == CLM_KIND_CATEGORICAL) {
-            if (info->n_categories > TREE_MAX_VALUE_BINS) {
-                st = clm_error(CLM_E_SCHEMA, "%s: categorical feature '%s' has %d categories; at most %d are supported",
-                               path, info->name, info->n_categories, TREE_MAX_VALUE_BINS);
-                goto fail;
-            }
             feat->categorical = 1;
             feat->n_categories = info->n_categories;
             feat->n_value_bins = info->n_categories > 0 ? info->n_categories : 1;
@@ -270,7 +265,8 @@ clm_status clm_tree_fit_table(const clm_tree_params *params, const clm_tree_colu
                 }
             for (int b = 0; b < CLM_TREE_MAX_BINS; b++)
                 feat->values[b] = NAN;
-            continue;
+            if (info->n_categories <= TREE_MAX_VALUE_BINS)
+                continue; /* code c is bin c + 1 */
         }
         int64_t m = 0;
         for (int r = 0; r < n_ranges; r++) {
@@ -278,6 +274,13 @@ clm_status clm_tree_fit_table(const clm_tree_params *params, const clm_tree_colu
                                          sample + m)))
                 goto fail;
             m += ranges[2 * r + 1];
+        }
+        /* A large dictionary: the most frequent codes of the sample keep a
+         * bin each, the others share the last. */
+        if (feat->categorical) {
+            if ((st = tree_pool_categories(feat, sample, m, TREE_MAX_VALUE_BINS)))
+                goto fail;
+            continue;
         }
         tree_bins_from_sample(feat, sample, m, params->n_bins - 1, n_sample == n);
     }

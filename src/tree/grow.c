@@ -202,8 +202,7 @@ static clm_status consider(grower *g, int index, int64_t begin, int64_t end, uin
     tree_split split;
     double gain = 0.0;
     if (!leaf) {
-        tree_find_split(&tree->data, hist, tree->class_weight, (int)p->criterion,
-                        p->min_leaf, &split);
+        tree_find_split(&tree->data, hist, tree->class_weight, p, &split);
         if (!split.found) {
             leaf = 1;
         } else {

@@ -56,7 +56,7 @@ static void put_node(const clm_tree *tree, int i, int indent, FILE *out)
             fputs(", \"left_categories\": [", out);
             int any = 0;
             for (int c = 0; c < feat->n_categories; c++) {
-                int b = c + 1;
+                int b = tree_category_bin(feat, c);
                 if ((n->left_bins[b >> 6] >> (b & 63)) & 1u) {
                     if (any)
                         fputs(", ", out);
@@ -117,8 +117,15 @@ clm_status clm_tree_write_json(const clm_tree *tree, FILE *out)
     put_number(out, q->ccp_alpha);
     fputs(", \"test_fraction\": ", out);
     put_number(out, q->test_fraction);
-    fprintf(out, ", \"bins\": %d, \"seed\": %llu},\n  \"metrics\": {\"n_train\": %lld, \"n_test\": %lld, "
-                 "\"train_accuracy\": ", q->n_bins, (unsigned long long)q->seed,
+    fprintf(out, ", \"bins\": %d, \"cat_min_count\": %lld, \"cat_smooth\": ", q->n_bins,
+            (long long)q->cat_min_count);
+    put_number(out, q->cat_smooth);
+    fputs(", \"cat_l2\": ", out);
+    put_number(out, q->cat_l2);
+    fprintf(out, ", \"cat_max_threshold\": %d, \"cat_max_onehot\": %d", q->cat_max_threshold,
+            q->cat_max_onehot);
+    fprintf(out, ", \"seed\": %llu},\n  \"metrics\": {\"n_train\": %lld, \"n_test\": %lld, "
+                 "\"train_accuracy\": ", (unsigned long long)q->seed,
             (long long)tree->n_train, (long long)tree->n_test);
     put_number(out, tree->train_accuracy);
     fputs(", \"accuracy\": ", out);

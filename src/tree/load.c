@@ -88,9 +88,23 @@ static clm_status load(hid_t file, const char *path, const char *g, clm_tree *t)
         char name[600];
         snprintf(name, sizeof name, "%s/categories/%d", g, f);
         int64_t nc = io_h5_dataset_strings(file, name, &feat->categories);
-        if (nc < 0 || nc > TREE_MAX_VALUE_BINS)
+        if (nc < 0 || nc > INT32_MAX)
             return clm_error(CLM_E_FORMAT, "%s: dictionary %s of feature '%s' is missing", path, name, feat->name);
         feat->n_categories = (int)nc;
+        /* A large dictionary has its code -> group map beside it. */
+        snprintf(name, sizeof name, "%s/category_groups/%d", g, f);
+        int64_t gdims[2];
+        if (nc > TREE_MAX_VALUE_BINS || io_h5_dataset_dims(file, name, gdims) >= 0) {
+            if (io_h5_dataset_read(file, name, H5T_NATIVE_INT32, nc, (void **)&feat->category_bin))
+                return clm_error(CLM_E_FORMAT, "%s: feature '%s' has %lld categories but no %s of that size",
+                                 path, feat->name, (long long)nc, name);
+            for (int64_t c = 0; c < nc; c++) {
+                if (feat->category_bin[c] < 0 || feat->category_bin[c] >= TREE_MAX_VALUE_BINS)
+                    return clm_error(CLM_E_FORMAT, "%s: %s holds the group %d, outside [0, %d)", path,
+                                     name, feat->category_bin[c], TREE_MAX_VALUE_BINS);
+                feat->category_bin[c] += 1; /* group g is bin g + 1 */
+            }
+        }
     }
     int64_t nk = io_h5_dataset_strings(file, at(b, sizeof b, g, "class_labels"), &labels);
     if (nk == t->data.n_classes) {
@@ -152,8 +166,8 @@ static int route(const clm_tree *t, const float *x)
         if (isnan(v) || (categorical && v < 0))
             left = t->pub_missing[i];
         else if (categorical) {
-            int c = (int)v;
-            left = (int)((t->pub_categories[(int64_t)i * 4 + (c >> 6)] >> (c & 63)) & 1u);
+            int g = tree_category_bin(&t->data.features[f], (int)v) - 1;
+            left = (int)((t->pub_categories[(int64_t)i * 4 + (g >> 6)] >> (g & 63)) & 1u);
         } else
             left = (double)v <= t->pub_threshold[i];
         i = left ? t->pub_left[i] : t->pub_right[i];

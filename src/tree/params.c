@@ -21,6 +21,11 @@ void clm_tree_params_default(clm_tree_params *params)
     params->n_bins = CLM_TREE_MAX_BINS;
     params->permutation_repeats = 3;
     params->sample_rows = (int64_t)1 << 18;
+    params->cat_min_count = 100;
+    params->cat_smooth = 10.0;
+    params->cat_l2 = 10.0;
+    params->cat_max_threshold = 32;
+    params->cat_max_onehot = 3;
     params->seed = 42;
     params->n_threads = 0;
     params->progress = NULL;
@@ -61,6 +66,21 @@ clm_status clm_tree_params_check(const clm_tree_params *params)
     if (params->sample_rows < 1)
         return clm_error(CLM_E_PARAM, "tree: sample rows %lld must be at least 1",
                          (long long)params->sample_rows);
+    if (params->cat_min_count < 1)
+        return clm_error(CLM_E_PARAM, "tree: cat-min-count %lld must be at least 1",
+                         (long long)params->cat_min_count);
+    if (!(params->cat_smooth >= 0.0) || isinf(params->cat_smooth))
+        return clm_error(CLM_E_PARAM, "tree: cat-smooth %g must be a finite number >= 0",
+                         params->cat_smooth);
+    if (!(params->cat_l2 >= 0.0) || isinf(params->cat_l2))
+        return clm_error(CLM_E_PARAM, "tree: cat-l2 %g must be a finite number >= 0",
+                         params->cat_l2);
+    if (params->cat_max_threshold < 1)
+        return clm_error(CLM_E_PARAM, "tree: cat-max-threshold %d must be at least 1",
+                         params->cat_max_threshold);
+    if (params->cat_max_onehot < 0)
+        return clm_error(CLM_E_PARAM, "tree: cat-max-onehot %d must be >= 0",
+                         params->cat_max_onehot);
     if (params->n_threads < 0)
         return clm_error(CLM_E_PARAM, "tree: threads %d must be >= 0", params->n_threads);
     return CLM_OK;

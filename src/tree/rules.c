@@ -38,7 +38,7 @@ static void print_leaf(const clm_tree *tree, int leaf, const path_state *state, 
             fprintf(out, "%s in {", feat->name);
             int any = 0;
             for (int c = 0; c < feat->n_categories; c++) {
-                int b = c + 1;
+                int b = tree_category_bin(feat, c);
                 if ((s->allowed[b >> 6] >> (b & 63)) & 1u) {
                     fprintf(out, "%s%s", any ? ", " : "", feat->categories[c]);
                     any = 1;

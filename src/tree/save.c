@@ -15,6 +15,22 @@ static const char *join(char *buf, size_t size, const char *group, const char *n
     return buf;
 }
 
+/* The code -> group map of a large dictionary: group = bin - 1. */
+static clm_status save_groups(clm_writer *w, const char *group, int f, const tree_feature *feat)
+{
+    char path[600];
+    const int64_t dims[1] = {feat->n_categories};
+    int32_t *groups = malloc((size_t)(feat->n_categories > 0 ? feat->n_categories : 1) * sizeof *groups);
+    if (!groups)
+        return clm_error(CLM_E_NOMEM, "tree: out of memory");
+    for (int c = 0; c < feat->n_categories; c++)
+        groups[c] = feat->category_bin[c] - 1;
+    snprintf(path, sizeof path, "%s/category_groups/%d", group, f);
+    clm_status st = clm_writer_array(w, path, CLM_DT_INT32, 1, dims, groups);
+    free(groups);
+    return st;
+}
+
 clm_status clm_tree_save(const clm_tree *tree, clm_writer *w, const char *group)
 {
     char p[512];
@@ -65,6 +81,8 @@ clm_status clm_tree_save(const clm_tree *tree, clm_writer *w, const char *group)
         if ((st = clm_writer_strings(w, path, (const char *const *)feat->categories, feat->n_categories)) ||
             (st = clm_writer_attr_string(w, path, "feature", feat->name)))
             return st;
+        if (feat->category_bin && (st = save_groups(w, group, f, feat)))
+            return st;
     }
 
     const clm_tree_params *q = &tree->params;
@@ -79,6 +97,11 @@ clm_status clm_tree_save(const clm_tree *tree, clm_writer *w, const char *group)
         (st = clm_writer_attr_f64(w, group, "ccp_alpha", q->ccp_alpha)) ||
         (st = clm_writer_attr_f64(w, group, "test_fraction", q->test_fraction)) ||
         (st = clm_writer_attr_i64(w, group, "bins", q->n_bins)) ||
+        (st = clm_writer_attr_i64(w, group, "cat_min_count", q->cat_min_count)) ||
+        (st = clm_writer_attr_f64(w, group, "cat_smooth", q->cat_smooth)) ||
+        (st = clm_writer_attr_f64(w, group, "cat_l2", q->cat_l2)) ||
+        (st = clm_writer_attr_i64(w, group, "cat_max_threshold", q->cat_max_threshold)) ||
+        (st = clm_writer_attr_i64(w, group, "cat_max_onehot", q->cat_max_onehot)) ||
         (st = clm_writer_attr_i64(w, group, "seed", (int64_t)q->seed)) ||
         (st = clm_writer_attr_i64(w, group, "n_train", tree->n_train)) ||
         (st = clm_writer_attr_i64(w, group, "n_test", tree->n_test)) ||

@@ -8,7 +8,10 @@
  *
  * Bin codes: 0 is the missing bin (NaN, categorical code -1); a numeric
  * feature's values fall in bins 1..n_value_bins by its edges; a
- * categorical feature's code c is bin c + 1.
+ * categorical feature's code c is bin c + 1 when its dictionary fits in
+ * the 255 value bins, else bin category_bin[c] (the most frequent codes a
+ * bin each, the rest pooled in the last; tree_pool_categories).  The
+ * public "group" of a code is its bin - 1.
  */
 #ifndef CLMSEG_TREE_INTERNAL_H
 #define CLMSEG_TREE_INTERNAL_H
@@ -34,6 +37,9 @@ typedef struct tree_feature {
     double values[CLM_TREE_MAX_BINS]; /* exact numeric: the value of bin b   */
     int n_categories;                 /* categorical only                    */
     char **categories;                /* categorical: training dictionary    */
+    int32_t *category_bin;            /* categorical with more categories
+                                         than value bins: bin of code c, in
+                                         1..n_value_bins; NULL: c + 1       */
     int64_t n_missing;                /* missing values among training rows  */
 } tree_feature;
 
@@ -119,6 +125,21 @@ struct clm_tree {
  * equal-count bins. */
 void tree_bins_from_sample(tree_feature *feature, float *sample, int64_t n,
                            int max_value_bins, int full);
+
+/* Bin of training code `code` (0 <= code < n_categories) of a categorical
+ * feature. */
+static inline int tree_category_bin(const tree_feature *feature, int code)
+{
+    return feature->category_bin ? feature->category_bin[code] : code + 1;
+}
+
+/* Bins a categorical feature of more than max_value_bins categories by
+ * frequency: counts the valid codes among sample[0..n) (floats; others
+ * ignored), gives the max_value_bins - 1 most frequent codes (ties: lower
+ * code) a bin each, in code order, and pools every other code in bin
+ * max_value_bins.  Sets category_bin and n_value_bins.  CLM_E_NOMEM. */
+clm_status tree_pool_categories(tree_feature *feature, const float *sample, int64_t n,
+                                int max_value_bins);
 
 /* Bin code of a value of `feature` (numeric: by edges; categorical: the
  * code as float, NaN/negative missing).  Returns -1 for a categorical code
@@ -209,10 +230,21 @@ typedef struct tree_split {
     int64_t n_left, n_right; /* rows                                       */
 } tree_split;
 
-/* Best split of a node from its histogram; class_weight[K]. */
+/* Best split of a node from its histogram; class_weight[K]; criterion,
+ * min_leaf and the cat_* settings from params. */
 void tree_find_split(const tree_data *data, const int64_t *hist,
-                     const double *class_weight, int criterion,
-                     int64_t min_leaf, tree_split *split);
+                     const double *class_weight, const clm_tree_params *params,
+                     tree_split *split);
+
+/* ---- split_cat.c ---- */
+
+/* Best split of categorical feature f (split.c gives it the node's
+ * class-weighted histogram weighted[bin * K + k] and row counts[bin] over
+ * n_bins bins, bin 0 missing); replaces *split when cheaper than
+ * split->cost (strictly).  See the top of split_cat.c. */
+void tree_find_split_categorical(const tree_data *data, int f, const double *weighted,
+                                 const int64_t *counts, int n_bins,
+                                 const clm_tree_params *params, tree_split *split);
 
 /* 1 when a row with these bins goes left at `node`. */
 static inline int tree_goes_left(const tree_node *node, const uint8_t *row)

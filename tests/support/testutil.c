@@ -2,10 +2,13 @@
  * testutil.c — see testutil.h.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -164,6 +167,16 @@ static char *slurp_fd(FILE *f)
     return buf;
 }
 
+/* A wait status as a shell reports it: the exit code, or 128 + signal. */
+static int exit_code(int status)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return -1;
+}
+
 int tu_run(const char *command, char **out, char **err)
 {
     /* Redirect stderr to a file so stdout and stderr cannot deadlock on
@@ -191,23 +204,68 @@ int tu_run(const char *command, char **out, char **err)
     if (err)
         *err = tu_read_file(errpath, NULL);
     unlink(errpath);
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    if (WIFSIGNALED(status))
-        return 128 + WTERMSIG(status);
-    return -1;
+    return exit_code(status);
+}
+
+/* "'<clmseg>' <args>" with the args from a printf format. */
+static void clmseg_command(char *cmd, size_t cap, const char *fmt, va_list ap)
+{
+    char args[8192];
+    vsnprintf(args, sizeof args, fmt, ap);
+    snprintf(cmd, cap, "'%.4000s' %s", tu_clmseg(), args);
 }
 
 int tu_clmseg_run(char **out, char **err, const char *fmt, ...)
 {
-    char args[8192];
+    char cmd[12400];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
+    clmseg_command(cmd, sizeof cmd, fmt, ap);
     va_end(ap);
-    char cmd[12400];
-    snprintf(cmd, sizeof cmd, "'%.4000s' %s", tu_clmseg(), args);
     return tu_run(cmd, out, err);
+}
+
+int tu_clmseg_run_limited(int64_t max_file_bytes, char **err, const char *fmt, ...)
+{
+    char clmseg[12400], cmd[12500];
+    va_list ap;
+    va_start(ap, fmt);
+    clmseg_command(clmseg, sizeof clmseg, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "exec %s >/dev/null", clmseg);
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        /* stderr is a pipe, which the limit does not touch. */
+        dup2(fds[1], STDERR_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit limit = {(rlim_t)max_file_bytes, (rlim_t)max_file_bytes};
+        if (setrlimit(RLIMIT_FSIZE, &limit) != 0)
+            _exit(126);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    FILE *p = fdopen(fds[0], "r");
+    char *e = p ? slurp_fd(p) : NULL;
+    if (p)
+        fclose(p);
+    else
+        close(fds[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (err)
+        *err = e;
+    else
+        free(e);
+    return exit_code(status);
 }
 
 int tu_tuned_slot(const char *slot, int differs)

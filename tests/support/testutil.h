@@ -41,6 +41,17 @@ int tu_clmseg_run(char **out, char **err, const char *fmt, ...)
 #endif
     ;
 
+/* Runs clmseg as tu_clmseg_run, capturing only stderr (through a pipe),
+ * with every file it writes limited to `max_file_bytes` (RLIMIT_FSIZE, and
+ * SIGXFSZ ignored): a write past the limit fails with EFBIG as a write to
+ * a full disk fails with ENOSPC, so a test can fill the "disk" at any
+ * point without root.  Returns the exit status, or 128 + signal. */
+int tu_clmseg_run_limited(int64_t max_file_bytes, char **err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 /* Path to the reference python3 (Debian's, with h5py), Rscript, h5dump;
  * NULL if not found.  Tests needing them fail (not skip) when missing: the
  * test command installs them. */

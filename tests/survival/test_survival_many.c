@@ -155,19 +155,27 @@ static void test_run_3000_branches(void **state)
     char *csv = tu_read_file(path, NULL);
     assert_non_null(csv);
     assert_int_equal(count(csv, "\n"), 3001);
+    /* The health column, by its header (branches of a run with the Cox
+     * step carry more columns after the lever). */
+    int health_col = -1, col = 0;
+    for (const char *q = csv; *q != '\n'; col++) {
+        if (!strncmp(q, "health,", 7))
+            health_col = col;
+        q += strcspn(q, ",\n");
+        if (*q == ',')
+            q++;
+    }
+    assert_true(health_col > 0);
     double previous = INFINITY;
     int rank = 0;
     for (char *line = strchr(csv, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
-        int r = atoi(line);
-        assert_int_equal(r, ++rank);
-        char *end = strchr(line, '\n'), *last = end;
-        *end = '\0';
-        for (int commas = 0; last > line && commas < 2; last--)
-            commas += last[-1] == ',';
-        double health = atof(last + 1); /* the field before the lever */
+        assert_int_equal(atoi(line), ++rank);
+        const char *field = line; /* names hold no comma here */
+        for (int c = 0; c < health_col; c++)
+            field = strchr(field, ',') + 1;
+        double health = atof(field);
         assert_true(health <= previous);
         previous = health;
-        *end = '\n';
     }
     free(csv);
     /* report.html: 1,000 rows of the ranking and the note. */

@@ -18,28 +18,12 @@
 #include <cmocka.h>
 
 #include "testutil.h"
+#include "tree_fixture.h"
 
-static const char *python(void)
-{
-    const char *p = tu_python();
-    if (!p)
-        fail_msg("Debian python3 with h5py and scikit-learn is required (installed by .ci/setup)");
-    return p;
-}
-
-/* Runs tree_fixtures.py with arguments; fails the test on a non-zero exit. */
+/* Runs a fixture whose output only is printed. */
 static void fixture(const char *args)
 {
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/tree/tree_fixtures.py' %s", python(),
-             tu_source_dir(), args);
-    char *out = NULL, *err = NULL;
-    int rc = tu_run(cmd, &out, &err);
-    if (rc != 0)
-        fail_msg("%s\n-> exit %d\n%s%s", cmd, rc, out ? out : "", err ? err : "");
-    printf("%s", out ? out : "");
-    free(out);
-    free(err);
+    free(tree_fixture(args));
 }
 
 static void test_telco_matches_sklearn(void **unused)
@@ -148,7 +132,7 @@ static void test_categorical_and_predict(void **unused)
              "p = h5py.File('%s', 'r')['churn/probability'][()]\n"
              "want = np.array([0.15, 0.7, 0.7, 0.15, 0.15], np.float32)\n"
              "assert np.allclose(p, want, atol=1e-6), p\n\"",
-             python(), res, scored);
+             tree_python(), res, scored);
     char *out = NULL;
     err = NULL;
     rc = tu_run(cmd, &out, &err);
@@ -156,6 +140,67 @@ static void test_categorical_and_predict(void **unused)
         fail_msg("check failed: %s %s", out, err);
     free(out);
     free(err);
+}
+
+/* Makes fixture `name` in a fresh folder, trains a depth-1 tree on its
+ * 'plan' with no holdout and `options`, and runs the Python `asserts`
+ * with r = the saved /churn group. */
+static void check_root_split(const char *name, const char *options, const char *asserts)
+{
+    const char *dir = tu_tmpdir(name);
+    char data[4096], res[4096], args[9000], cmd[9000];
+    snprintf(data, sizeof data, "%s", tu_path(dir, "data.h5"));
+    snprintf(res, sizeof res, "%s", tu_path(dir, "res.h5"));
+    snprintf(args, sizeof args, "%s '%s'", name, data);
+    fixture(args);
+    char *err = NULL;
+    int rc = tu_clmseg_run(NULL, &err, "tree '%s' -o '%s' --features plan --max-depth 1 "
+                           "--test-fraction 0 %s --quiet", data, res, options);
+    if (rc)
+        fail_msg("tree failed: %s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd, "'%s' -c \"import h5py, numpy as np\n"
+             "r = h5py.File('%s', 'r')['churn']\n%s\"", tree_python(), res, asserts);
+    char *out = NULL;
+    err = NULL;
+    rc = tu_run(cmd, &out, &err);
+    if (rc)
+        fail_msg("check failed: %s %s", out, err);
+    free(out);
+    free(err);
+}
+
+/* A category rarer than --cat-min-count is pooled: A and B (300 rows
+ * each, churn 0.5) and R (30 rows, all churned).  The plain ordered
+ * partition (the search without pooling) cuts {A, B} | {R}: costs
+ * 300 + 0 = 300 against the node's 630 - (330^2 + 300^2) / 630 = 314.29.
+ * With R pooled (30 < 100) the candidates are A or B alone, with the pool
+ * on either side: {A} | {B, R} costs 150 + (330 - (180^2 + 150^2) / 330)
+ * = 313.64 (--cat-l2 0: plain Gini), and ties ({A, R} | {B}) keep the
+ * first, pool right.  So only A (code 0: bits 1) goes left, and R with
+ * the missing values goes right. */
+static void test_rare_category_pooled(void **unused)
+{
+    (void)unused;
+    check_root_split("pool", "--cat-l2 0",
+                     "assert int(r['category_left'][0, 0]) == 1, r['category_left'][0]\n"
+                     "assert int(r['missing_left'][0]) == 0\n"
+                     "assert list(r['count'][()]) == [630, 300, 330], r['count'][()]\n"
+                     "assert np.allclose(r['value'][1:, 1], [0.5, 180 / 330])\n");
+}
+
+/* The cap on categories moved: on the 'cat' fixture (A .1, B .9, C .5,
+ * D .2, 100 rows each; smoothed rates 0.130, 0.857, 0.493, 0.220 with
+ * the node's 0.425 and 10 pseudo-rows: the same order A, D, C, B) the
+ * best cut {A, D} | {C, B} moves two categories; with
+ * --cat-max-threshold 1 only {A} | ... (167.3) and {A, D, C} | {B}
+ * (135.3) remain, so A, D and C (codes 0, 3, 2: bits 13) go left. */
+static void test_cap_on_categories_moved(void **unused)
+{
+    (void)unused;
+    check_root_split("cat", "--cat-l2 0 --cat-max-threshold 1",
+                     "assert int(r['category_left'][0, 0]) == 13, r['category_left'][0]\n"
+                     "assert list(r['count'][()]) == [400, 300, 100], r['count'][()]\n");
 }
 
 /* Runs clmseg tree expecting exit 1 with `needle` in stderr and no output
@@ -190,6 +235,9 @@ static void test_bad_input(void **unused)
     expect_failure(dir, data, "--test-fraction 1", "--test-fraction");
     expect_failure(dir, data, "--min-leaf 0", "--min-leaf");
     expect_failure(dir, data, "--criterion best", "--criterion");
+    expect_failure(dir, data, "--cat-min-count 0", "--cat-min-count");
+    expect_failure(dir, data, "--cat-smooth -1", "--cat-smooth");
+    expect_failure(dir, data, "--cat-max-threshold 0", "--cat-max-threshold");
     expect_failure(dir, data, "--target nope", "column 'nope' not found");
     expect_failure(dir, data, "--features u0,nope", "'nope' not found");
     expect_failure(dir, data, "--target u0", "must be an integer");
@@ -203,6 +251,8 @@ int main(void)
         cmocka_unit_test(test_telco_matches_sklearn),
         cmocka_unit_test(test_threads_identical),
         cmocka_unit_test(test_categorical_and_predict),
+        cmocka_unit_test(test_rare_category_pooled),
+        cmocka_unit_test(test_cap_on_categories_moved),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

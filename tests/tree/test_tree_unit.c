@@ -289,6 +289,11 @@ static void test_bad_params(void **unused)
     q = p; q.ccp_alpha = -0.1; expect_param_error(q, "ccp-alpha");
     q = p; q.min_gain = NAN; expect_param_error(q, "min-gain");
     q = p; q.max_leaves = 1; expect_param_error(q, "max-leaves");
+    q = p; q.cat_min_count = 0; expect_param_error(q, "cat-min-count");
+    q = p; q.cat_smooth = -1.0; expect_param_error(q, "cat-smooth");
+    q = p; q.cat_l2 = INFINITY; expect_param_error(q, "cat-l2");
+    q = p; q.cat_max_threshold = 0; expect_param_error(q, "cat-max-threshold");
+    q = p; q.cat_max_onehot = -1; expect_param_error(q, "cat-max-onehot");
 }
 
 static void test_constant_target(void **unused)

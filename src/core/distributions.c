@@ -1,18 +1,18 @@
 /*
- * survival_math.c — the two distribution functions survival needs, written
+ * distributions.c — the two distribution functions survival and Cox need, written
  * out so the library depends on nothing beyond libm:
  *   - the standard normal quantile (for the band's z = qnorm(1 - alpha/2)),
  *     by Acklam's rational approximation refined with one Halley step on
  *     erfc, which brings it to full double precision;
- *   - the upper tail of the chi-square distribution (log-rank p-value),
+ *   - the upper tail of the chi-square distribution (log-rank and Cox test p-values),
  *     the regularized upper incomplete gamma Q(df/2, x/2), by its series
  *     below a + 1 and its continued fraction (modified Lentz) above.
  */
 #include <math.h>
 
-#include "survival/survival_internal.h"
+#include "core/util_internal.h"
 
-double surv_qnorm(double p)
+double util_qnorm(double p)
 {
     static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
                                -2.759285104469687e+02, 1.383577518672690e+02,
@@ -89,7 +89,7 @@ static double gamma_q_fraction(double a, double x)
     return exp(-x + a * log(x) - lgamma(a)) * h;
 }
 
-double surv_chisq_upper(double x, int df)
+double util_chisq_upper(double x, int df)
 {
     if (df <= 0 || isnan(x))
         return NAN;

@@ -1,0 +1,172 @@
+/*
+ * cox_concordance.c — Harrell's C of the fitted linear predictor, within
+ * strata, counted exactly in O(N log T) after one sort of the predictor.
+ *
+ * A pair (i, j) of one stratum is comparable when i had the event at t_i
+ * and j was still there after it: t_j > t_i, or t_j = t_i and j censored
+ * (a censoring at an event's time is taken to come after it, as in the
+ * Kaplan–Meier estimate and R's concordance).  It is concordant when
+ * lp_i > lp_j (the one who left sooner had the higher risk), tied when
+ * lp_i = lp_j.  C = (concordant + tied / 2) / comparable pairs.
+ *
+ * Rows are taken in increasing lp (a radix sort of the predictor with
+ * its cell beside it); a Fenwick tree per stratum over the time index
+ * counts the rows already taken (smaller lp) at each time, and a plain
+ * array the censored ones, so each event's concordant count is a suffix
+ * sum and a point value.  Rows of equal lp are queried before and after
+ * they are added, which gives the ties.
+ *
+ * The radix sort is written here because nothing in Debian sorts keys
+ * with a payload in C; qsort of 10^7 pairs is several times slower.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util_internal.h"
+#include "cox/cox_internal.h"
+
+typedef struct keyed {
+    uint64_t key;              /* the order-preserving bits of lp */
+    int64_t cell;
+} keyed;
+
+/* Maps a double to an unsigned integer of the same order (-0 = +0). */
+static uint64_t order_bits(double v)
+{
+    if (v == 0.0)
+        v = 0.0;
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    return (b & 0x8000000000000000ULL) ? ~b : b | 0x8000000000000000ULL;
+}
+
+/* LSD radix sort on 16-bit digits; `tmp` has n entries. */
+static void radix_sort(keyed *a, keyed *tmp, int64_t n, int64_t *count)
+{
+    for (int shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, 65536 * sizeof *count);
+        for (int64_t i = 0; i < n; i++)
+            count[(a[i].key >> shift) & 0xffff]++;
+        if (count[(a[0].key >> shift) & 0xffff] == n)
+            continue; /* one digit value: this pass would not move anything */
+        int64_t sum = 0;
+        for (int d = 0; d < 65536; d++) {
+            int64_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (int64_t i = 0; i < n; i++)
+            tmp[count[(a[i].key >> shift) & 0xffff]++] = a[i];
+        memcpy(a, tmp, (size_t)n * sizeof *a);
+    }
+}
+
+/* Fenwick tree over n_times entries: add at t, sum over (t, n_times). */
+static void fw_add(int64_t *tree, int64_t n, int64_t t, int64_t v)
+{
+    for (int64_t i = t + 1; i <= n; i += i & -i)
+        tree[i - 1] += v;
+}
+
+static int64_t fw_prefix(const int64_t *tree, int64_t t) /* sum over [0, t] */
+{
+    int64_t s = 0;
+    for (int64_t i = t + 1; i > 0; i -= i & -i)
+        s += tree[i - 1];
+    return s;
+}
+
+clm_status cox_concordance(const cox_design *d, const double *lp, double *out)
+{
+    const int64_t n = d->n_rows, T = d->n_times, S = d->n_strata;
+    keyed *a = util_alloc_big((size_t)n * sizeof *a);
+    keyed *tmp = util_alloc_big((size_t)n * sizeof *tmp);
+    int64_t *count = malloc(65536 * sizeof *count);
+    int64_t *tree = calloc((size_t)(S * T), sizeof *tree);   /* all rows taken, by time */
+    int64_t *cens = calloc((size_t)(S * T), sizeof *cens);   /* censored rows taken     */
+    int64_t *total = calloc((size_t)(S * T), sizeof *total); /* all rows, by time       */
+    int64_t *total_cens = calloc((size_t)(S * T), sizeof *total_cens);
+    int64_t *less = NULL;
+    clm_status st = CLM_OK;
+    if (!a || !tmp || !count || !tree || !cens || !total || !total_cens) {
+        st = clm_error(CLM_E_NOMEM, "out of memory");
+        goto done;
+    }
+    for (int64_t c = 0; c < d->n_cells; c++) {
+        const cox_cell *cell = &d->cells[c];
+        for (int64_t i = cell->row0; i < cell->row0 + cell->n; i++) {
+            a[i].key = order_bits(lp[i]);
+            a[i].cell = c;
+        }
+        total[cell->stratum * T + cell->time] += cell->n;
+        if (!cell->event)
+            total_cens[cell->stratum * T + cell->time] += cell->n;
+    }
+    /* Suffix sums of the totals: rows of the stratum after each time. */
+    for (int64_t s = 0; s < S; s++) {
+        int64_t after = 0;
+        for (int64_t t = T - 1; t >= 0; t--) {
+            int64_t here = total[s * T + t];
+            total[s * T + t] = after;
+            after += here;
+        }
+    }
+    radix_sort(a, tmp, n, count);
+    free(tmp);
+    tmp = NULL;
+    double concordant = 0, discordant = 0, tied = 0;
+    /* The "less" counts of the events of one group of equal lp. */
+    less = malloc((size_t)n * sizeof *less);
+    if (!less) {
+        st = clm_error(CLM_E_NOMEM, "out of memory");
+        goto done;
+    }
+    for (int64_t g = 0; g < n;) {
+        int64_t end = g + 1;
+        while (end < n && a[end].key == a[g].key)
+            end++;
+        for (int64_t i = g; i < end; i++) {
+            const cox_cell *cell = &d->cells[a[i].cell];
+            if (!cell->event)
+                continue;
+            int64_t *tr = tree + cell->stratum * T;
+            int64_t after = fw_prefix(tr, T - 1) - fw_prefix(tr, cell->time);
+            less[i] = after + cens[cell->stratum * T + cell->time];
+        }
+        for (int64_t i = g; i < end; i++) {
+            const cox_cell *cell = &d->cells[a[i].cell];
+            fw_add(tree + cell->stratum * T, T, cell->time, 1);
+            if (!cell->event)
+                cens[cell->stratum * T + cell->time]++;
+        }
+        for (int64_t i = g; i < end; i++) {
+            const cox_cell *cell = &d->cells[a[i].cell];
+            if (!cell->event)
+                continue;
+            int64_t *tr = tree + cell->stratum * T;
+            int64_t after = fw_prefix(tr, T - 1) - fw_prefix(tr, cell->time);
+            int64_t leq = after + cens[cell->stratum * T + cell->time];
+            int64_t comparable = total[cell->stratum * T + cell->time] +
+                                 total_cens[cell->stratum * T + cell->time];
+            concordant += (double)less[i];
+            tied += (double)(leq - less[i]);
+            discordant += (double)(comparable - leq);
+        }
+        g = end;
+    }
+    {
+        double pairs = concordant + discordant + tied;
+        *out = pairs > 0 ? (concordant + 0.5 * tied) / pairs : NAN;
+    }
+done:
+    free(a);
+    free(tmp);
+    free(count);
+    free(tree);
+    free(cens);
+    free(total);
+    free(total_cens);
+    free(less);
+    return st;
+}

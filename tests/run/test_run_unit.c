@@ -1,0 +1,148 @@
+/*
+ * test_run_unit.c — a run is one unit, through the library's clm_run:
+ *
+ *  - the input rewritten while the run reads it (by the progress callback,
+ *    at the start of a step, so the moment is exact): the run fails, names
+ *    the input, and OUTDIR keeps the previous run's files byte for byte,
+ *    with no temporary file left;
+ *  - a column a setting lists that the table lacks fails in the validate
+ *    step, before the segments step starts;
+ *  - the temporary files a killed run left (a pid that no longer exists)
+ *    are removed by the next run; one of a live process stays.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "clmseg/clmseg.h"
+#include "testutil.h"
+
+static char quarter[4200];
+
+static int setup(void **state)
+{
+    (void)state;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir("run_unit"));
+    snprintf(quarter, sizeof quarter, "%s/q.h5", dir);
+    return tu_clmseg_run(NULL, NULL, "synth -o '%s' --rows 20000 --branches 12 --seed 5 --quiet", quarter);
+}
+
+typedef struct watch {
+    const char *at_step;     /* rewrite the input when this step starts */
+    const char *input;
+    int rewritten;
+    int segments_started;
+} watch;
+
+static void on_progress(void *ctx, const char *stage, int64_t done, int64_t total)
+{
+    watch *w = ctx;
+    (void)total;
+    if (done != 0)
+        return;
+    if (!strcmp(stage, "segments"))
+        w->segments_started = 1;
+    if (w->at_step && !strcmp(stage, w->at_step) && !w->rewritten) {
+        /* append a byte: the same inode, another size and time */
+        FILE *f = fopen(w->input, "ab");
+        assert_non_null(f);
+        fputc(0, f);
+        fclose(f);
+        w->rewritten = 1;
+    }
+}
+
+static void test_input_changed_during_run(void **state)
+{
+    (void)state;
+    char dir[4096], copy[4300], out[4300], cmd[9000];
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir("run_unit_changed"));
+    snprintf(copy, sizeof copy, "%s/q.h5", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", quarter, copy);
+    assert_int_equal(tu_run(cmd, NULL, NULL), 0);
+    /* A previous, complete run in OUTDIR. */
+    clm_run_options opt;
+    memset(&opt, 0, sizeof opt);
+    assert_int_equal(clm_run(copy, out, &opt), CLM_OK);
+    char before[4300];
+    snprintf(before, sizeof before, "%s/before", dir);
+    snprintf(cmd, sizeof cmd, "cp -r '%s' '%s'", out, before);
+    assert_int_equal(tu_run(cmd, NULL, NULL), 0);
+
+    watch w = {"churn tree", copy, 0, 0};
+    opt.progress = on_progress;
+    opt.progress_ctx = &w;
+    clm_status st = clm_run(copy, out, &opt);
+    assert_true(w.rewritten);
+    assert_int_equal(st, CLM_E_IO);
+    assert_non_null(strstr(clm_error_detail(), "changed while the run read it"));
+    assert_non_null(strstr(clm_error_detail(), copy));
+    static const char *const files[] = {"results.h5", "branches.csv", "equity.csv", "report.html",
+                                        "run.json", "config.used"};
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char a[4400], b[4400];
+        snprintf(a, sizeof a, "%s/%s", out, files[f]);
+        snprintf(b, sizeof b, "%s/%s", before, files[f]);
+        assert_true(tu_same_bytes(a, b));
+    }
+    assert_int_equal(tu_count_matching(out, ".tmp."), 0);
+}
+
+static void test_listed_column_checked_first(void **state)
+{
+    (void)state;
+    char out[4300];
+    snprintf(out, sizeof out, "%s/out", tu_tmpdir("run_unit_listed"));
+    const char *overrides[] = {"cox.features=suspensions,no_such_column", NULL};
+    watch w = {NULL, NULL, 0, 0};
+    clm_run_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.overrides = overrides;
+    opt.progress = on_progress;
+    opt.progress_ctx = &w;
+    assert_int_equal(clm_run(quarter, out, &opt), CLM_E_SCHEMA);
+    assert_non_null(strstr(clm_error_detail(), "no_such_column"));
+    assert_non_null(strstr(clm_error_detail(), "cox.features"));
+    assert_false(w.segments_started);
+}
+
+static void test_leftovers_of_a_killed_run(void **state)
+{
+    (void)state;
+    char out[4300], dead[4400], live[4400];
+    snprintf(out, sizeof out, "%s/out", tu_tmpdir("run_unit_leftovers"));
+    clm_run_options opt;
+    memset(&opt, 0, sizeof opt);
+    assert_int_equal(clm_run(quarter, out, &opt), CLM_OK);
+    /* A pid that does not exist: above every pid the kernel hands out. */
+    pid_t gone = 4194304 + 17;
+    assert_true(kill(gone, 0) != 0);
+    snprintf(dead, sizeof dead, "%s/results.h5.tmp.%ld.3", out, (long)gone);
+    snprintf(live, sizeof live, "%s/branches.csv.tmp.%ld.0", out, (long)getppid());
+    assert_int_equal(tu_write_file(dead, "half a file"), 0);
+    assert_int_equal(tu_write_file(live, "another command's output"), 0);
+    assert_int_equal(clm_run(quarter, out, &opt), CLM_OK);
+    assert_false(tu_exists(dead));
+    assert_true(tu_exists(live));
+    unlink(live);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_input_changed_during_run),
+        cmocka_unit_test(test_listed_column_checked_first),
+        cmocka_unit_test(test_leftovers_of_a_killed_run),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
