@@ -568,10 +568,9 @@ static clm_status read_covariates(const clm_table *table, int64_t n_rows, const 
     return st;
 }
 
-clm_status cox_design_build(const clm_cox_columns *columns, const clm_table *table,
-                            int n_threads, cox_design *d)
+static clm_status design_build(const clm_cox_columns *columns, const clm_table *table, int n_threads,
+                               cox_design *d)
 {
-    memset(d, 0, sizeof *d);
     clm_cox_columns cols;
     clm_cox_columns_default(&cols);
     if (columns)
@@ -665,6 +664,19 @@ clm_status cox_design_build(const clm_cox_columns *columns, const clm_table *tab
             for (int j = 0; j < d->p; j++)
                 d->event_sum[j] += d->x[(size_t)i * (size_t)d->p + (size_t)j];
     }
+    if (st)
+        cox_design_free(d);
+    return st;
+}
+
+/* The early returns of design_build (a bad setting, a missing column, a
+ * bad stratum) leave what it had copied (column names, labels, terms) in
+ * *d: freed here, so a failed build owns nothing. */
+clm_status cox_design_build(const clm_cox_columns *columns, const clm_table *table,
+                            int n_threads, cox_design *d)
+{
+    memset(d, 0, sizeof *d);
+    clm_status st = design_build(columns, table, n_threads, d);
     if (st)
         cox_design_free(d);
     return st;
