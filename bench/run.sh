@@ -19,6 +19,9 @@ run "$build/bench/bench_import" --rows 3e6
 run "$build/bench/bench_kmeans" --rows 1e7 --features 16 --k 8 --sklearn-script "$src/kmeans_sklearn.py"
 run "$build/bench/bench_tree" --rows 1e7 --features 16 --depth 8 --peers "$src/tree_peers.py" --sklearn-rows 1e6
 run "$build/bench/bench_survival" --rows 1e7 --strata 300
+"$build/clmseg" synth -o "${TMPDIR:-/tmp}/clmseg-bench-q1m.h5" --rows 1000000 --seed 42 --quiet
+run "$build/bench/bench_survival" --quarter "${TMPDIR:-/tmp}/clmseg-bench-q1m.h5" --repeats 20
+rm -f "${TMPDIR:-/tmp}/clmseg-bench-q1m.h5"
 CLMSEG_BIN="$build/clmseg" CLMSEG_SOURCE_DIR="$src/.." run "$build/bench/bench_cox" --rows 1e7 --r-rows 1e6 --dir "${TMPDIR:-/tmp}"
 run "$build/bench/bench_pipeline" --rows 1e7
 echo "results: $out" >&2

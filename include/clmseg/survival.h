@@ -115,6 +115,9 @@ typedef struct clm_logrank {
     double chisq;
     int32_t df;                /* strata with expected events > 0, minus 1 */
     double p_value;            /* upper tail of chi-square(df)             */
+    int32_t n_sparse;          /* strata with expected events in (0, 5):
+                                  when they are many the chi-square
+                                  approximation is poor (docs/survival.md) */
 } clm_logrank;
 
 /* Creates an empty estimator for `n_strata` >= 1 strata.  `labels` names
@@ -200,12 +203,18 @@ CLM_API clm_status clm_survival_fit_table(const clm_survival_params *params,
 
 /* ---- outputs ------------------------------------------------------------ */
 
-/* Writes /survival/<by>/<stratum>/{time, at_risk, events, censored,
- * survival, std_err, lower, upper, cumhaz, ltv} for every stratum, and the
- * overall curve under /survival/all, with the median, its interval, RMST,
- * ARPU and S at the horizons as attributes, and the log-rank test as
- * attributes of /survival/<by>.  `by` NULL: only /survival/all.  Stratum
- * labels become group names with '/' replaced by '_'. */
+/* Writes the curves in the long layout (docs/survival.md, Outputs):
+ * /survival/<by> holds, for the strata with rows in stratum order, the
+ * per-time fields time, at_risk, events, censored, survival, std_err,
+ * lower, upper, cumhaz concatenated (stratum s at offset[s], n_times[s]
+ * points), one dataset per per-stratum figure (label, n_rows, n_events,
+ * n_times, offset, median, median_lower, median_upper, rmst, arpu_mean),
+ * survival_at [strata x n_at] and ltv [strata x horizon + 1] (with ARPU);
+ * the shared settings and the log-rank test as attributes.  The overall
+ * curve goes to /survival/all in the same layout (one stratum), unless the
+ * file has it already.  `by` NULL: only /survival/all; a '/' in `by`
+ * becomes '_'.  About twenty objects whatever the number of strata.
+ * Errors: those of the writer, CLM_E_NOMEM, CLM_E_PARAM before finish. */
 CLM_API clm_status clm_survival_write_h5(const clm_survival *surv, clm_writer *writer,
                                  const char *by);
 

@@ -51,7 +51,7 @@ typedef struct clm_writer clm_writer;
 CLM_API clm_status clm_writer_create(const char *path, const char *const *inputs,
                                      clm_writer **out);
 
-/* Creates the group at `group_path` ("/segments", "/survival/branch/x"),
+/* Creates the group at `group_path` ("/segments", "/survival/branch"),
  * with any missing parents.  Creating an existing group is fine. */
 CLM_API clm_status clm_writer_group(clm_writer *writer, const char *group_path);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "clmseg/health.h"
+#include "core/util_internal.h"
 
 const char *const clm_health_score_names[CLM_N_SCORES] = {"retention", "value", "growth", "risk"};
 const char *const clm_health_lever_names[CLM_N_LEVERS] = {"acquisition", "retention", "up-sell/cross-sell", "win-back",
@@ -38,43 +39,31 @@ clm_status clm_health_weights_check(const clm_health_weights *w)
     return CLM_OK;
 }
 
-typedef struct keyed {
-    double key;
-    int index;
-} keyed;
-
-static int by_key(const void *a, const void *b)
-{
-    const keyed *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    return x->index - y->index;
-}
-
 /* score[i] = 100 (r_i - 1) / (B - 1), r the mean rank from worst (1) to
  * best (B).  `sign` is +1 when higher values are better, -1 otherwise.
  * NaN metrics rank as the worst. */
-static void rank_scores(const double *values, int n, int sign, keyed *scratch, double *score)
+static int rank_scores(const double *values, int n, int sign, double *key, int *order, double *score)
 {
     if (n == 1) {
         score[0] = 50.0;
-        return;
+        return 0;
     }
     for (int i = 0; i < n; i++) {
         double v = values[i];
-        scratch[i].key = isnan(v) ? -INFINITY : sign * v;
-        scratch[i].index = i;
+        key[i] = isnan(v) ? -INFINITY : sign * v;
     }
-    qsort(scratch, (size_t)n, sizeof *scratch, by_key);
+    if (util_order_by_key(key, n, order))
+        return -1;
     for (int i = 0; i < n;) {
         int j = i;
-        while (j + 1 < n && scratch[j + 1].key == scratch[i].key)
+        while (j + 1 < n && key[order[j + 1]] == key[order[i]])
             j++;
         double mean_rank = (i + j) / 2.0 + 1.0; /* ranks i+1 .. j+1 */
         for (int t = i; t <= j; t++)
-            score[scratch[t].index] = 100.0 * (mean_rank - 1.0) / (n - 1);
+            score[order[t]] = 100.0 * (mean_rank - 1.0) / (n - 1);
         i = j + 1;
     }
+    return 0;
 }
 
 clm_status clm_health_score(const clm_health_metrics *m, int n, const clm_health_weights *w, clm_health_result *out)
@@ -84,12 +73,12 @@ clm_status clm_health_score(const clm_health_metrics *m, int n, const clm_health
     clm_status status = clm_health_weights_check(w);
     if (status != CLM_OK)
         return status;
-    /* 8 metrics of n values, 8 score columns, one sort buffer. */
-    double *values = malloc((size_t)n * 16 * sizeof *values);
-    keyed *scratch = malloc((size_t)n * sizeof *scratch);
-    if (!values || !scratch) {
+    /* 8 metrics of n values, 8 score columns, the keys and their order. */
+    double *values = malloc((size_t)n * 17 * sizeof *values);
+    int *order = malloc((size_t)n * sizeof *order);
+    if (!values || !order) {
         free(values);
-        free(scratch);
+        free(order);
         return clm_error(CLM_E_NOMEM, "health score: out of memory for %d branches", n);
     }
     double *col[8], *score[8];
@@ -108,8 +97,13 @@ clm_status clm_health_score(const clm_health_metrics *m, int n, const clm_health
         col[7][i] = m[i].revenue_at_risk;
     }
     static const int sign[8] = {+1, -1, +1, +1, +1, +1, -1, -1};
+    double *key = values + (size_t)16 * n;
     for (int k = 0; k < 8; k++)
-        rank_scores(col[k], n, sign[k], scratch, score[k]);
+        if (rank_scores(col[k], n, sign[k], key, order, score[k])) {
+            free(values);
+            free(order);
+            return clm_error(CLM_E_NOMEM, "health score: out of memory for %d branches", n);
+        }
     double wsum = 0;
     for (int k = 0; k < CLM_N_SCORES; k++)
         wsum += w->weight[k];
@@ -133,6 +127,6 @@ clm_status clm_health_score(const clm_health_metrics *m, int n, const clm_health
         }
     }
     free(values);
-    free(scratch);
+    free(order);
     return CLM_OK;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "clmseg/writer.h"
+#include "core/util_internal.h"
 #include "run/run_ctx.h"
 
 /* S at `t` of a Kaplan-Meier curve, carried flat past its last time. */
@@ -121,20 +122,17 @@ clm_status run_branches(run_ctx *ctx)
 int *run_health_order(const run_ctx *ctx)
 {
     int nb = ctx->n_branches;
-    int *order = malloc((size_t)nb * sizeof *order);
-    if (!order)
-        return NULL;
-    for (int b = 0; b < nb; b++)
-        order[b] = b;
-    /* Insertion sort: B is a few hundred, and the order must be stable. */
-    for (int i = 1; i < nb; i++) {
-        int v = order[i], j = i;
-        while (j > 0 && ctx->branches[order[j - 1]].health.total < ctx->branches[v].health.total) {
-            order[j] = order[j - 1];
-            j--;
-        }
-        order[j] = v;
+    int *order = malloc((size_t)(nb > 0 ? nb : 1) * sizeof *order);
+    double *key = malloc((size_t)(nb > 0 ? nb : 1) * sizeof *key);
+    /* Healthiest first, equal scores in branch order.  Scores are finite
+     * (ranks in [0, 100]), so -total orders them. */
+    for (int b = 0; order && key && b < nb; b++)
+        key[b] = -ctx->branches[b].health.total;
+    if (order && key && util_order_by_key(key, nb, order)) {
+        free(order);
+        order = NULL;
     }
+    free(key);
     return order;
 }
 

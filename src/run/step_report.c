@@ -24,12 +24,24 @@ static void section(FILE *f, const char *title)
     fputs("</h2>\n", f);
 }
 
+/* Branches the ranking table lists at most: the healthiest and the least
+ * healthy half each; the rest are in branches.csv (docs/run.md).  200,000
+ * rows made an 85 MB page no browser opens comfortably. */
+#define REPORT_BRANCHES_MAX 1000
+
 static void branch_table(FILE *f, const run_ctx *ctx, const int *order)
 {
+    int nb = ctx->n_branches, capped = nb > REPORT_BRANCHES_MAX;
+    if (capped)
+        fprintf(f, "<p>%d branches: the %d healthiest and the %d least healthy are listed; every branch is in "
+                   "branches.csv, in the same order.</p>\n",
+                nb, REPORT_BRANCHES_MAX / 2, REPORT_BRANCHES_MAX / 2);
     fputs("<div class=\"scroll\"><table class=\"sortable\" id=\"branches\"><thead><tr><th>rank</th><th>branch</th>"
           "<th>subscribers</th><th>churn rate</th><th>S(12)</th><th>ARPU</th><th>LTV</th><th>retention</th>"
           "<th>value</th><th>growth</th><th>risk</th><th>health</th><th>lever</th></tr></thead><tbody>\n", f);
-    for (int r = 0; r < ctx->n_branches; r++) {
+    for (int r = 0; r < nb; r++) {
+        if (capped && r == REPORT_BRANCHES_MAX / 2)
+            r = nb - REPORT_BRANCHES_MAX / 2; /* skip the middle */
         const run_branch *br = &ctx->branches[order[r]];
         const clm_health_metrics *m = &br->metrics;
         fprintf(f, "<tr><td data-v=\"%d\">%d</td><td>", r + 1, r + 1);

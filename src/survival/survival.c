@@ -629,6 +629,7 @@ clm_status clm_survival_finish(clm_survival *s)
         arpu_sum[s->n_slots] += arpu_sum[slot];
     for (int32_t h = 0; h <= s->params.horizon; h++)
         discount[h] = pow(1.0 + s->params.discount, h / 12.0);
+    const double z = util_qnorm(1.0 - (1.0 - s->params.conf_level) / 2.0);
     s->n_missing = rows[s->n_strata];
     int with_arpu = s->has_arpu == 1;
     int32_t n_curves = 0;
@@ -639,14 +640,14 @@ clm_status clm_survival_finish(clm_survival *s)
         st = surv_curve_build(&s->params, s->labels[slot], cells.first[slot + 1] - f,
                               cells.time + f, cells.censored + f, cells.events + f,
                               with_arpu ? arpu_sum[slot] / (double)rows[slot] : NAN,
-                              discount, &s->curves[n_curves]);
+                              discount, z, &s->curves[n_curves]);
         n_curves++;
     }
     if (!st) {
         st = surv_curve_build(&s->params, "all", all.n_entries, all.time, all.censored,
                               all.events,
                               with_arpu ? arpu_sum[s->n_slots] / (double)s->rows_seen : NAN,
-                              discount, &s->curves[n_curves]);
+                              discount, z, &s->curves[n_curves]);
         n_curves++;
     }
     s->n_curves = n_curves;

@@ -214,6 +214,7 @@ clm_status surv_logrank_with(const clm_kernels *kernels, const surv_curve *curve
     out->chisq = 0.0;
     out->df = 0;
     out->p_value = 1.0;
+    out->n_sparse = 0;
     if (k < 2)
         return CLM_OK;
     size_t kk = (size_t)k;
@@ -247,6 +248,7 @@ clm_status surv_logrank_with(const clm_kernels *kernels, const surv_curve *curve
             if (first < 0)
                 first = g;
             m++;
+            out->n_sparse += expected[g] < SURV_LR_SPARSE;
         }
     out->df = m - 1 > 0 ? m - 1 : 0;
     if (m < 2)

@@ -64,5 +64,9 @@ void clm_survival_print(const clm_survival *s, FILE *out, const char *by)
                     (long long)s->n_missing, by);
         fprintf(out, "log-rank: chi-square = %.6g on %d df, p = %.4g\n", s->logrank.chisq,
                 (int)s->logrank.df, s->logrank.p_value);
+        if (s->logrank.n_sparse > 0)
+            fprintf(out, "(%d of the %d strata compared expect fewer than 5 events: the chi-square "
+                         "approximation is poor for them)\n",
+                    (int)s->logrank.n_sparse, (int)s->logrank.df + 1);
     }
 }

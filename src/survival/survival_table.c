@@ -403,18 +403,21 @@ clm_status clm_survival_fit_table(const clm_survival_params *params,
     const int event_i32 = narrow_integer(clm_table_column(src.input, src.event_col));
     const int by_i32 = (src.by == BY_CODES || src.by == BY_VALUES) && narrow_integer(clm_table_column(src.by_table, src.by_col));
     const int64_t n_chunks_max = (block + SURV_CHUNK_ROWS - 1) / SURV_CHUNK_ROWS;
-    time = malloc((size_t)block * sizeof *time);
+    /* Blocks of 16 Mi rows: huge pages where the kernel has them (a fresh
+     * 4 KiB page costs a fault; on a 1M-row quarter the faults were a
+     * fifth of the whole command). */
+    time = util_alloc_big((size_t)block * sizeof *time);
     /* Raw event and stratum values: double or int32 (same buffers). */
-    event_raw = malloc((size_t)block * sizeof *event_raw);
-    event = malloc((size_t)block * sizeof *event);
+    event_raw = util_alloc_big((size_t)block * sizeof *event_raw);
+    event = util_alloc_big((size_t)block * sizeof *event);
     bad_event = malloc((size_t)n_chunks_max * sizeof *bad_event);
     bad_by = malloc((size_t)n_chunks_max * sizeof *bad_by);
     if (src.by != BY_NONE) {
-        by_raw = malloc((size_t)block * sizeof *by_raw);
-        slot = malloc((size_t)block * sizeof *slot);
+        by_raw = util_alloc_big((size_t)block * sizeof *by_raw);
+        slot = util_alloc_big((size_t)block * sizeof *slot);
     }
     if (cols.arpu)
-        arpu = malloc((size_t)block * sizeof *arpu);
+        arpu = util_alloc_big((size_t)block * sizeof *arpu);
     if (!time || !event_raw || !event || !bad_event || !bad_by ||
         (src.by != BY_NONE && (!by_raw || !slot)) || (cols.arpu && !arpu)) {
         st = clm_error(CLM_E_NOMEM, "out of memory reading %s", path);

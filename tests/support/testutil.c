@@ -116,6 +116,21 @@ int tu_same_bytes(const char *a, const char *b)
     return same;
 }
 
+int tu_same_h5_group(const char *a, const char *b, const char *group, size_t min_length)
+{
+    if (!tu_h5dump())
+        return 0;
+    char cmd[16384], *da = NULL, *db = NULL;
+    snprintf(cmd, sizeof cmd, "%s -g '%s' '%s' | tail -n +2", tu_h5dump(), group, a);
+    int rc = tu_run(cmd, &da, NULL);
+    snprintf(cmd, sizeof cmd, "%s -g '%s' '%s' | tail -n +2", tu_h5dump(), group, b);
+    rc |= tu_run(cmd, &db, NULL);
+    int same = rc == 0 && da && db && strlen(da) >= min_length && !strcmp(da, db);
+    free(da);
+    free(db);
+    return same;
+}
+
 int tu_count_matching(const char *dir, const char *needle)
 {
     DIR *d = opendir(dir);

@@ -76,6 +76,11 @@ int tu_write_file(const char *path, const char *text);
 /* 1 if both files exist and hold the same bytes. */
 int tu_same_bytes(const char *a, const char *b);
 
+/* 1 if h5dump prints the same text for `group` of the HDF5 files a and b
+ * (the file names left out) and that text has at least `min_length`
+ * characters; 0 otherwise, or when h5dump is missing. */
+int tu_same_h5_group(const char *a, const char *b, const char *group, size_t min_length);
+
 /* For kernel tests: returns `differs` (1 when the default kernel context
  * has its own variant of `slot`); when it has none (this CPU lacks the
  * instruction set, or CLMSEG_KERNELS=ref, so default == reference) prints
