@@ -67,3 +67,22 @@ void json_put_number(FILE *out, double value)
     else
         fprintf(out, "%.17g", value);
 }
+
+void json_put_numbers(FILE *out, const double *values, int count)
+{
+    fputc('[', out);
+    for (int i = 0; i < count; i++) {
+        if (i)
+            fputs(", ", out);
+        json_put_number(out, values[i]);
+    }
+    fputc(']', out);
+}
+
+void json_put_member(FILE *out, const char *name, double value)
+{
+    fputs(", ", out);
+    json_put_string(out, name);
+    fputs(": ", out);
+    json_put_number(out, value);
+}

@@ -15,4 +15,10 @@ void json_put_string(FILE *out, const char *s);
  * NaN and infinities. */
 void json_put_number(FILE *out, double value);
 
+/* `[v0, v1, ...]` with json_put_number. */
+void json_put_numbers(FILE *out, const double *values, int count);
+
+/* `, "name": value`: the next member of an object already opened. */
+void json_put_member(FILE *out, const char *name, double value);
+
 #endif /* CLMSEG_JSON_INTERNAL_H */

@@ -20,6 +20,7 @@
 
 #include "core/util_internal.h"
 #include "cox/cox_internal.h"
+#include "io/io_internal.h"
 
 /* Rows read per block. */
 #define COX_BLOCK ((int64_t)4 * CLM_BLOCK_ROWS)
@@ -185,45 +186,6 @@ static clm_status column_terms(const clm_table *table, const char *name, int64_t
 
 /* ---- pass 1: time, event, stratum ------------------------------------- */
 
-typedef struct event_rule {
-    int categorical;
-    int has_level;
-    double value;              /* the value (or code) meaning the event */
-} event_rule;
-
-static clm_status setup_event(const clm_table *table, int col, const char *name,
-                              const char *level, event_rule *rule)
-{
-    const clm_column_info *info = clm_table_column(table, col);
-    const char *path = clm_table_path(table);
-    memset(rule, 0, sizeof *rule);
-    if (info->kind == CLM_KIND_CATEGORICAL) {
-        rule->categorical = 1;
-        if (!level)
-            return clm_error(CLM_E_PARAM,
-                             "%s: column '%s' is categorical (%d levels): give --event-level "
-                             "to say which level is the event", path, name, (int)info->n_categories);
-        for (int32_t c = 0; c < info->n_categories; c++)
-            if (!strcmp(info->categories[c], level)) {
-                rule->has_level = 1;
-                rule->value = c;
-                return CLM_OK;
-            }
-        return clm_error(CLM_E_PARAM, "%s: column '%s' has no level '%s'", path, name, level);
-    }
-    if (level) {
-        char *end = NULL;
-        double v = strtod(level, &end);
-        if (end == level || *end || isnan(v))
-            return clm_error(CLM_E_PARAM,
-                             "%s: column '%s' is numeric: --event-level '%s' must be a number",
-                             path, name, level);
-        rule->has_level = 1;
-        rule->value = v;
-    }
-    return CLM_OK;
-}
-
 /* Strata from a column: categorical codes (a level per stratum) or the
  * values of an integer column. */
 typedef struct strata_rule {
@@ -304,7 +266,7 @@ static clm_status setup_strata(const clm_table *table, const clm_cox_columns *co
 
 /* Reads time (months), event flag and stratum of every row. */
 static clm_status read_outcome(const clm_table *table, const clm_cox_columns *cols, int time_col,
-                               int event_col, const event_rule *ev, const strata_rule *sr,
+                               int event_col, const io_event_rule *ev, const strata_rule *sr,
                                int64_t n_rows, cox_design *d, double *time, uint8_t *event,
                                int32_t *stratum)
 {
@@ -611,9 +573,9 @@ static clm_status design_build(const clm_cox_columns *columns, const clm_table *
         return clm_error(CLM_E_EMPTY, "%s: the table has no rows", path);
     d->n_rows = n_rows;
 
-    event_rule ev;
+    io_event_rule ev;
     strata_rule sr;
-    if ((st = setup_event(table, event_col, cols.event, cols.event_level, &ev)) ||
+    if ((st = io_event_rule_of(table, event_col, cols.event, cols.event_level, &ev)) ||
         (st = setup_strata(table, &cols, n_rows, d, &sr)))
         return st;
     int cap = 0;

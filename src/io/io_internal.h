@@ -29,6 +29,17 @@ hid_t io_native_type(clm_dtype dtype);
  * caller read the file's bytes without opening it again. */
 int io_table_fd(const clm_table *table);
 
+/* What the event of an event column is (table_event.c): a categorical
+ * column's code of `level` (required), or for a numeric column 0/1, or the
+ * number `level` names.  CLM_E_PARAM naming the file and column. */
+typedef struct io_event_rule {
+    int categorical;
+    int has_level;
+    double value;              /* the code or value that means the event */
+} io_event_rule;
+clm_status io_event_rule_of(const clm_table *table, int col, const char *name, const char *level,
+                            io_event_rule *rule);
+
 /* 1 when the HDF5 file at `path` holds both objects `a` and `b` (absolute
  * paths; a parent must be listed before its child), 0 otherwise or when
  * the file cannot be read: "is a model of this kind saved here". */

@@ -72,55 +72,35 @@ static void write_equity(const run_ctx *ctx, FILE *f)
         fputs(j ? ", " : "", f);
         json_put_string(f, sm.terms[j]);
     }
-    fputs("], \"coef\": [", f);
-    for (int j = 0; j < sm.n_terms; j++) {
-        fputs(j ? ", " : "", f);
-        json_put_number(f, sm.coef[j]);
-    }
-    fputs("], \"se\": [", f);
-    for (int j = 0; j < sm.n_terms; j++) {
-        fputs(j ? ", " : "", f);
-        json_put_number(f, sm.se[j]);
-    }
-    fputs("], \"loglik\": [", f);
-    json_put_number(f, sm.loglik_null);
-    fputs(", ", f);
-    json_put_number(f, sm.loglik);
-    fputs("], \"concordance\": ", f);
-    json_put_number(f, sm.concordance);
+    fputs("], \"coef\": ", f);
+    json_put_numbers(f, sm.coef, sm.n_terms);
+    fputs(", \"se\": ", f);
+    json_put_numbers(f, sm.se, sm.n_terms);
+    fputs(", \"loglik\": ", f);
+    json_put_numbers(f, (const double[]){sm.loglik_null, sm.loglik}, 2);
+    json_put_member(f, "concordance", sm.concordance);
     fprintf(f, ", \"ties\": \"%s\", \"strata\": %d, \"iterations\": %d},\n",
             clm_cox_ties_name(sm.ties), (int)sm.n_strata, (int)sm.iterations);
     const run_equity_sum *c = &ctx->eq_company;
-    fprintf(f, "  \"equity\": {\"active\": %lld, \"horizon\": %d, \"equity\": ", (long long)c->active,
+    fprintf(f, "  \"equity\": {\"active\": %lld, \"horizon\": %d", (long long)c->active,
             (int)ctx->equity_params.horizon);
-    json_put_number(f, c->equity);
-    fputs(", \"at_risk_12\": ", f);
-    json_put_number(f, c->at_risk_12);
-    fputs(", \"expected_leavers_3\": ", f);
-    json_put_number(f, c->leave_3);
-    fputs(", \"expected_leavers_12\": ", f);
-    json_put_number(f, c->leave_12);
+    json_put_member(f, "equity", c->equity);
+    json_put_member(f, "at_risk_12", c->at_risk_12);
+    json_put_member(f, "expected_leavers_3", c->leave_3);
+    json_put_member(f, "expected_leavers_12", c->leave_12);
     const run_calibration *cal = &ctx->calib;
     if (cal->has_truth) {
-        fputs(", \"truth\": {\"active_after_3\": [", f);
-        json_put_number(f, cal->pred_3);
-        fputs(", ", f);
-        json_put_number(f, cal->true_3);
-        fputs("], \"active_after_12\": [", f);
-        json_put_number(f, cal->pred_12);
-        fputs(", ", f);
-        json_put_number(f, cal->true_12);
-        fputs("], \"worst_tier_gap\": ", f);
-        json_put_number(f, cal->worst_tier);
-        fputs(", \"worst_branch_gap\": ", f);
-        json_put_number(f, cal->worst_branch);
+        fputs(", \"truth\": {\"active_after_3\": ", f);
+        json_put_numbers(f, (const double[]){cal->pred_3, cal->true_3}, 2);
+        fputs(", \"active_after_12\": ", f);
+        json_put_numbers(f, (const double[]){cal->pred_12, cal->true_12}, 2);
+        json_put_member(f, "worst_tier_gap", cal->worst_tier);
+        json_put_member(f, "worst_branch_gap", cal->worst_branch);
         fprintf(f, ", \"branches_checked\": %d, \"deciles\": [", cal->n_branches_checked);
         for (int d = 0; d < 10; d++) {
-            fprintf(f, "%s{\"rows\": %lld, \"predicted_leave_12\": ", d ? ", " : "",
-                    (long long)cal->decile_n[d]);
-            json_put_number(f, cal->decile_pred[d]);
-            fputs(", \"true_leave_12\": ", f);
-            json_put_number(f, cal->decile_true[d]);
+            fprintf(f, "%s{\"rows\": %lld", d ? ", " : "", (long long)cal->decile_n[d]);
+            json_put_member(f, "predicted_leave_12", cal->decile_pred[d]);
+            json_put_member(f, "true_leave_12", cal->decile_true[d]);
             fputs("}", f);
         }
         fputs("]}", f);

@@ -18,6 +18,7 @@
 
 #include "core/util_internal.h"
 #include "clmseg/table.h"
+#include "io/io_internal.h"
 #include "survival/survival_internal.h"
 
 /* Rows read per block. */
@@ -51,31 +52,13 @@ static void source_free(table_source *src)
 static clm_status setup_event(table_source *src, const char *path, const char *name,
                               const char *level)
 {
-    const clm_column_info *info = clm_table_column(src->input, src->event_col);
-    if (info->kind == CLM_KIND_CATEGORICAL) {
-        src->event_categorical = 1;
-        if (!level)
-            return clm_error(CLM_E_PARAM,
-                             "%s: column '%s' is categorical (%d levels): give --event-level "
-                             "to say which level is the event", path, name, (int)info->n_categories);
-        for (int32_t c = 0; c < info->n_categories; c++)
-            if (!strcmp(info->categories[c], level)) {
-                src->event_value = c;
-                src->event_has_level = 1;
-                return CLM_OK;
-            }
-        return clm_error(CLM_E_PARAM, "%s: column '%s' has no level '%s'", path, name, level);
-    }
-    if (level) {
-        char *end = NULL;
-        double v = strtod(level, &end);
-        if (end == level || *end != '\0' || isnan(v))
-            return clm_error(CLM_E_PARAM, "%s: column '%s' is numeric: --event-level '%s' must be a number",
-                             path, name, level);
-        src->event_value = v;
-        src->event_has_level = 1;
-    }
-    return CLM_OK;
+    (void)path;
+    io_event_rule rule;
+    clm_status st = io_event_rule_of(src->input, src->event_col, name, level, &rule);
+    src->event_categorical = rule.categorical;
+    src->event_has_level = rule.has_level;
+    src->event_value = rule.value;
+    return st;
 }
 
 /* A column stored as a narrow integer type is read as int32 (exact). */
