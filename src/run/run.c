@@ -246,6 +246,14 @@ clm_status clm_run(const char *input_path, const char *outdir, const clm_run_opt
         sigaddset(&block, SIGHUP);
         sigprocmask(SIG_BLOCK, &block, &old);
         s = run_outputs_publish(&ctx.outputs);
+        /* An optional output this run did not write must not stay beside
+         * the new ones from an earlier run (a mix of two runs). */
+        if (!s && !ctx.cox) {
+            char path[4096];
+            run_out_path(ctx.outdir, "equity.csv", path, sizeof path);
+            if (unlink(path) != 0 && errno != ENOENT)
+                s = clm_error(CLM_E_IO, "cannot remove the previous run's '%s': %s", path, strerror(errno));
+        }
         sigprocmask(SIG_SETMASK, &old, NULL);
     }
     free_ctx(&ctx);

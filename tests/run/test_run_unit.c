@@ -8,7 +8,9 @@
  *  - a column a setting lists that the table lacks fails in the validate
  *    step, before the segments step starts;
  *  - the temporary files a killed run left (a pid that no longer exists)
- *    are removed by the next run; one of a live process stays.
+ *    are removed by the next run; one of a live process stays; an
+ *    optional output the new run does not write (equity.csv) does not
+ *    stay beside its outputs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -135,6 +137,14 @@ static void test_leftovers_of_a_killed_run(void **state)
     assert_false(tu_exists(dead));
     assert_true(tu_exists(live));
     unlink(live);
+    /* A rerun without the Cox step: the earlier equity.csv goes too. */
+    char equity[4400];
+    snprintf(equity, sizeof equity, "%s/equity.csv", out);
+    assert_true(tu_exists(equity));
+    const char *no_cox[] = {"cox.features=none", NULL};
+    opt.overrides = no_cox;
+    assert_int_equal(clm_run(quarter, out, &opt), CLM_OK);
+    assert_false(tu_exists(equity));
 }
 
 int main(void)
