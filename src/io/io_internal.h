@@ -70,6 +70,17 @@ void io_temp_discard(const char *temp_path);
  * and returns CLM_E_IO naming both paths. */
 clm_status io_temp_commit(const char *temp_path, const char *path);
 
+/* clm_writer_commit / clm_textfile_commit, renaming to `path` (NULL: the
+ * path the output was opened with): how a run publishes its outputs into
+ * a staging folder (src/run/run_publish.c). */
+struct clm_writer;
+struct clm_textfile;
+clm_status io_writer_commit_as(struct clm_writer *writer, const char *path);
+clm_status io_textfile_commit_as(struct clm_textfile *file, const char *path);
+/* The final path an output was opened with. */
+const char *io_writer_path(const struct clm_writer *writer);
+const char *io_textfile_path(const struct clm_textfile *file);
+
 /* Small whole-object reads (h5read.c) for model loaders and dictionaries.
  * They return failure codes only and set no error detail: the caller names
  * the file and the object in its own clm_error.

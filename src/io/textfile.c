@@ -129,13 +129,23 @@ clm_status clm_textfile_close(clm_textfile *f, clm_status status)
     return status ? status : close_file(f, 1);
 }
 
-clm_status clm_textfile_commit(clm_textfile *f)
+clm_status io_textfile_commit_as(clm_textfile *f, const char *path)
 {
     clm_status status = close_file(f, 1);
-    status = status ? (io_temp_discard(f->temp), status) : io_temp_commit(f->temp, f->path);
+    status = status ? (io_temp_discard(f->temp), status) : io_temp_commit(f->temp, path ? path : f->path);
     free(f->path);
     free(f);
     return status;
+}
+
+clm_status clm_textfile_commit(clm_textfile *f)
+{
+    return io_textfile_commit_as(f, NULL);
+}
+
+const char *io_textfile_path(const clm_textfile *f)
+{
+    return f->path;
 }
 
 void clm_textfile_abort(clm_textfile *f)

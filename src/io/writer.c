@@ -477,13 +477,23 @@ clm_status clm_writer_close(clm_writer *w)
     return close_file(w, 1);
 }
 
-clm_status clm_writer_commit(clm_writer *w)
+clm_status io_writer_commit_as(clm_writer *w, const char *path)
 {
     clm_status status = close_file(w, 1);
-    status = status ? (io_temp_discard(w->temp), status) : io_temp_commit(w->temp, w->path);
+    status = status ? (io_temp_discard(w->temp), status) : io_temp_commit(w->temp, path ? path : w->path);
     free(w->path);
     free(w);
     return status;
+}
+
+clm_status clm_writer_commit(clm_writer *w)
+{
+    return io_writer_commit_as(w, NULL);
+}
+
+const char *io_writer_path(const clm_writer *w)
+{
+    return w->path;
 }
 
 void clm_writer_abort(clm_writer *w)

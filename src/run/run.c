@@ -113,13 +113,6 @@ static clm_status lock_outdir(run_ctx *ctx)
     return CLM_OK;
 }
 
-/* Every file a run may write into OUTDIR. */
-static const char *const run_output_names[] = {
-    "results.h5", "segments.csv", "branches.csv", "warning.csv", "equity.csv",
-    "survival_segment.csv", "survival_branch.csv", "tree_rules.txt", "report.html", "run.json",
-    "config.used", NULL,
-};
-
 /* Removes what a killed run left in OUTDIR: "<output>.tmp.<pid>.<n>" of a
  * process that no longer exists (a live pid may be another command writing
  * its own output there; the folder lock keeps other runs out). */
@@ -146,6 +139,30 @@ static void remove_leftovers(const run_ctx *ctx)
         }
     }
     closedir(dir);
+    /* The staging folder of a run killed while it published: the name
+     * carries the pid; the part before it is the same for every run. */
+    char stage[8400], pattern[4200];
+    run_staging_path(ctx->outdir, 0, pattern, sizeof pattern);
+    pattern[strlen(pattern) - 1] = '\0'; /* "<parent>/.<name>.publish." */
+    const char *slash = strrchr(pattern, '/');
+    char parent[4200];
+    snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - pattern) : 1, slash ? pattern : ".");
+    const char *prefix = slash ? slash + 1 : pattern;
+    DIR *up = opendir(parent[0] ? parent : "/");
+    for (struct dirent *e; up && (e = readdir(up)) != NULL;) {
+        size_t len = strlen(prefix);
+        if (strncmp(e->d_name, prefix, len))
+            continue;
+        char *end = NULL;
+        long pid = strtol(e->d_name + len, &end, 10);
+        if (end == e->d_name + len || *end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        snprintf(stage, sizeof stage, "%s/%s", parent[0] ? parent : "", e->d_name);
+        if (run_remove_folder(stage) == 0 && ctx->log)
+            fprintf(ctx->log, "removed %s, left by a run that was killed\n", stage);
+    }
+    if (up)
+        closedir(up);
 }
 
 /* The input as it was when the run started, to see at the end whether it
@@ -245,7 +262,7 @@ clm_status clm_run(const char *input_path, const char *outdir, const clm_run_opt
         sigaddset(&block, SIGTERM);
         sigaddset(&block, SIGHUP);
         sigprocmask(SIG_BLOCK, &block, &old);
-        s = run_outputs_publish(&ctx.outputs);
+        s = run_outputs_publish(&ctx.outputs, ctx.outdir);
         /* An optional output this run did not write must not stay beside
          * the new ones from an earlier run (a mix of two runs). */
         if (!s && !ctx.cox) {

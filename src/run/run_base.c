@@ -82,20 +82,6 @@ clm_status run_results_finish(run_outputs *outputs, clm_writer *results, clm_sta
     return CLM_OK;
 }
 
-clm_status run_outputs_publish(run_outputs *outputs)
-{
-    clm_status status = CLM_OK;
-    if (outputs->results)
-        status = clm_writer_commit(outputs->results);
-    outputs->results = NULL;
-    for (int i = 0; i < outputs->n_text && !status; i++) {
-        status = clm_textfile_commit(outputs->text[i]);
-        outputs->text[i] = NULL;
-    }
-    run_outputs_discard(outputs);
-    return status;
-}
-
 void run_outputs_discard(run_outputs *outputs)
 {
     clm_writer_abort(outputs->results);

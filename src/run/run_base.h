@@ -61,9 +61,25 @@ clm_status run_text_finish(run_outputs *outputs, clm_textfile *file, clm_status 
 /* The same for results.h5 (clm_writer_close). */
 clm_status run_results_finish(run_outputs *outputs, clm_writer *results, clm_status status);
 
-/* Renames every kept output over its final name (results.h5 first); a
- * failed rename removes the outputs not yet renamed.  Empties `outputs`. */
-clm_status run_outputs_publish(run_outputs *outputs);
+/* Every file a run may write into OUTDIR (NULL-terminated). */
+extern const char *const run_output_names[];
+
+/* Publishes the kept outputs into OUTDIR as one step (run_publish.c): they
+ * are renamed into a staging folder beside OUTDIR, with hard links to the
+ * other files OUTDIR holds, and the staging folder is swapped with OUTDIR
+ * by one atomic rename (renameat2 RENAME_EXCHANGE); the old folder is then
+ * removed.  Where that cannot be done (OUTDIR a symbolic link, or holding a
+ * folder, a file system without the exchange) they are renamed into OUTDIR
+ * one by one.  An optional output of an earlier run that this run did not
+ * write does not survive either way.  A failure leaves OUTDIR as it was.
+ * Empties `outputs`. */
+clm_status run_outputs_publish(run_outputs *outputs, const char *outdir);
+
+/* The staging folder of OUTDIR for process `pid`:
+ * "<parent>/.<name>.publish.<pid>". */
+void run_staging_path(const char *outdir, long pid, char *out, size_t cap);
+/* Empties and removes a folder of plain files; 0 on success. */
+int run_remove_folder(const char *dir);
 
 /* Removes every kept output.  Empties `outputs`. */
 void run_outputs_discard(run_outputs *outputs);

@@ -7,6 +7,8 @@
  *    with no temporary file left;
  *  - a column a setting lists that the table lacks fails in the validate
  *    step, before the segments step starts;
+ *  - the outputs appear by one swap of folders (renameat2 exchange),
+ *    keeping the user's own files; a symbolic-link OUTDIR is not swapped;
  *  - the temporary files a killed run left (a pid that no longer exists)
  *    are removed by the next run; one of a live process stays; an
  *    optional output the new run does not write (equity.csv) does not
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -147,12 +150,54 @@ static void test_leftovers_of_a_killed_run(void **state)
     assert_false(tu_exists(equity));
 }
 
+/* The outputs appear by one swap of folders: OUTDIR is a new folder
+ * (another inode) holding the new run and the user's own files (hard
+ * links, same content), and no staging folder stays beside it.  An OUTDIR
+ * given as a symbolic link is not swapped itself: the outputs are renamed
+ * into the folder it points to. */
+static void test_publish_swaps_the_folder(void **state)
+{
+    (void)state;
+    char dir[4096], out[4300], notes[4400], real[4300], link_path[4300];
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir("run_unit_swap"));
+    snprintf(out, sizeof out, "%s/out", dir);
+    clm_run_options opt;
+    memset(&opt, 0, sizeof opt);
+    assert_int_equal(clm_run(quarter, out, &opt), CLM_OK);
+    snprintf(notes, sizeof notes, "%s/notes.txt", out);
+    assert_int_equal(tu_write_file(notes, "the analyst's own notes\n"), 0);
+    struct stat before, after;
+    assert_int_equal(stat(out, &before), 0);
+    assert_int_equal(clm_run(quarter, out, &opt), CLM_OK);
+    assert_int_equal(stat(out, &after), 0);
+    assert_true(before.st_ino != after.st_ino);
+    char *text = tu_read_file(notes, NULL);
+    assert_non_null(text);
+    assert_string_equal(text, "the analyst's own notes\n");
+    free(text);
+    assert_int_equal(tu_count_matching(dir, ".publish."), 0);
+    assert_int_equal(tu_count_matching(out, ".tmp."), 0);
+
+    snprintf(real, sizeof real, "%s/real", dir);
+    snprintf(link_path, sizeof link_path, "%s/linked", dir);
+    assert_int_equal(mkdir(real, 0777), 0);
+    assert_int_equal(symlink(real, link_path), 0);
+    assert_int_equal(clm_run(quarter, link_path, &opt), CLM_OK);
+    struct stat l;
+    assert_int_equal(lstat(link_path, &l), 0);
+    assert_true(S_ISLNK(l.st_mode));
+    char results[4400];
+    snprintf(results, sizeof results, "%s/results.h5", real);
+    assert_true(tu_exists(results));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_input_changed_during_run),
         cmocka_unit_test(test_listed_column_checked_first),
         cmocka_unit_test(test_leftovers_of_a_killed_run),
+        cmocka_unit_test(test_publish_swaps_the_folder),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
