@@ -37,6 +37,7 @@ typedef struct run_branch {
     double arpu_prev;             /* mean previous ARPU                   */
     double stage_share[CLM_N_STAGES];
     clm_health_result health;
+    const clm_survival_curve *curve; /* its Kaplan-Meier curve, or NULL   */
 } run_branch;
 
 /* Customer equity of a group of active subscribers (step_equity.c). */
@@ -171,6 +172,13 @@ clm_status run_write_config_used(run_ctx *ctx);
  * stable sort): the order of branches.csv and of the report's table.
  * Caller frees; NULL when out of memory. */
 int *run_health_order(const run_ctx *ctx);
+
+/* S at `t` of a Kaplan-Meier curve, carried flat past its last time. */
+double run_survival_at(const clm_survival_curve *curve, double t);
+/* A CSV field, quoted (RFC 4180) when it holds a comma, quote or newline. */
+void run_csv_field(FILE *f, const char *text);
+/* lifecycle_curves.csv (step_curves.c). */
+clm_status run_write_curves_csv(run_ctx *ctx);
 
 /* NULL for an empty setting (a column the user turned off). */
 const char *run_setting_or_null(const run_ctx *ctx, const char *key);

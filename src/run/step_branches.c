@@ -4,6 +4,7 @@
  * report.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,8 +12,7 @@
 #include "core/util_internal.h"
 #include "run/run_ctx.h"
 
-/* S at `t` of a Kaplan-Meier curve, carried flat past its last time. */
-static double survival_at(const clm_survival_curve *c, double t)
+double run_survival_at(const clm_survival_curve *c, double t)
 {
     double s = 1.0;
     for (int64_t j = 0; j < c->n_times && c->time[j] <= t; j++)
@@ -100,8 +100,9 @@ clm_status run_branches(run_ctx *ctx)
         m->s12 = NAN;
         m->ltv = NAN;
         const clm_survival_curve *cv = find_curve(sorted, n_curves, ctx->has_branch ? br->name : "all");
+        br->curve = cv;
         if (cv) {
-            m->s12 = survival_at(cv, 12.0);
+            m->s12 = run_survival_at(cv, 12.0);
             m->ltv = cv->ltv ? cv->ltv[cv->horizon] : NAN;
         }
         metrics[b] = *m;
@@ -117,6 +118,21 @@ clm_status run_branches(run_ctx *ctx)
     free(metrics);
     free(health);
     return s;
+}
+
+void run_csv_field(FILE *f, const char *text)
+{
+    if (!strpbrk(text, ",\"\n\r")) {
+        fputs(text, f);
+        return;
+    }
+    fputc('"', f);
+    for (const char *c = text; *c; c++) {
+        if (*c == '"')
+            fputc('"', f);
+        fputc(*c, f);
+    }
+    fputc('"', f);
 }
 
 int *run_health_order(const run_ctx *ctx)

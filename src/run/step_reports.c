@@ -15,20 +15,6 @@
 #include "clmseg/writer.h"
 #include "run/run_ctx.h"
 
-static void csv_field(FILE *f, const char *text)
-{
-    if (!strpbrk(text, ",\"\n\r")) {
-        fputs(text, f);
-        return;
-    }
-    fputc('"', f);
-    for (const char *p = text; *p; p++) {
-        if (*p == '"')
-            fputc('"', f);
-        fputc(*p, f);
-    }
-    fputc('"', f);
-}
 
 /* A number with `format`, or NA (as R and pandas read it) when missing. */
 static void csv_number(FILE *f, const char *format, double v)
@@ -61,7 +47,7 @@ clm_status run_write_branches_csv(run_ctx *ctx)
         const run_branch *br = &ctx->branches[order[r]];
         const clm_health_metrics *m = &br->metrics;
         fprintf(f, "%d,", r + 1);
-        csv_field(f, br->name);
+        run_csv_field(f, br->name);
         fprintf(f, ",%lld", (long long)m->subscribers);
         csv_number(f, "%.6f", m->churn_rate);
         csv_number(f, "%.6f", m->s12);
@@ -236,7 +222,7 @@ clm_status run_write_warning_csv(run_ctx *ctx)
                 int64_t row = top[(size_t)b * per + k].row;
                 char signals[512];
                 describe_signals(ctx, ctx->arpu[row], values[slot], signals, sizeof signals);
-                csv_field(f, ctx->branch_names[b]);
+                run_csv_field(f, ctx->branch_names[b]);
                 if (have_ids)
                     fprintf(f, ",%d,%lld", k + 1, (long long)ids[slot]);
                 else if (isnan(values[slot][G_ID]))
@@ -246,7 +232,7 @@ clm_status run_write_warning_csv(run_ctx *ctx)
                 fprintf(f, ",%.6f,%s,%s,%d,%.2f,", ctx->probability[row],
                         clm_tier_names[ctx->tier[row]], clm_stage_letters[ctx->stage[row]], ctx->segment[row],
                         ctx->arpu[row]);
-                csv_field(f, signals);
+                run_csv_field(f, signals);
                 fputc('\n', f);
             }
         s = run_text_finish(&ctx->outputs, tf, CLM_OK);
@@ -290,6 +276,7 @@ clm_status run_write_reports(run_ctx *ctx)
     if (!s) s = run_write_branches_csv(ctx);
     if (!s) s = run_write_warning_csv(ctx);
     if (!s) s = run_write_equity_csv(ctx);
+    if (!s) s = run_write_curves_csv(ctx);
     if (!s) s = run_write_text_outputs(ctx);
     return s;
 }

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,6 +192,104 @@ static void test_publish_swaps_the_folder(void **state)
     assert_true(tu_exists(results));
 }
 
+/* lifecycle_curves.csv: every branch and segment has its rows; a branch's
+ * subscribers add up to its count in branches.csv; its survival is the
+ * Kaplan-Meier S of survival_branch.csv at that month (the step function
+ * read back here); the cumulative value adds S x mean ARPU. */
+static char **lines_of(const char *path, int *n)
+{
+    char *text = tu_read_file(path, NULL);
+    assert_non_null(text);
+    int cap = 1024;
+    char **lines = malloc((size_t)cap * sizeof *lines);
+    *n = 0;
+    for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
+        if (*n == cap)
+            lines = realloc(lines, (size_t)(cap *= 2) * sizeof *lines);
+        lines[(*n)++] = strdup(l);
+    }
+    free(text);
+    return lines;
+}
+
+static int split(char *line, char **f, int max)
+{
+    int n = 0;
+    for (char *p = line; n < max;) {
+        f[n++] = p;
+        p = strchr(p, ',');
+        if (!p)
+            break;
+        *p++ = '\0';
+    }
+    return n;
+}
+
+static void test_lifecycle_curves(void **state)
+{
+    (void)state;
+    char out[4300], path[4400];
+    snprintf(out, sizeof out, "%s/out", tu_tmpdir("run_unit_curves"));
+    clm_run_options opt;
+    memset(&opt, 0, sizeof opt);
+    assert_int_equal(clm_run(quarter, out, &opt), CLM_OK);
+    int nc, ns, nb;
+    snprintf(path, sizeof path, "%s/lifecycle_curves.csv", out);
+    char **curves = lines_of(path, &nc);
+    snprintf(path, sizeof path, "%s/survival_branch.csv", out);
+    char **km = lines_of(path, &ns);
+    snprintf(path, sizeof path, "%s/branches.csv", out);
+    char **br = lines_of(path, &nb);
+    assert_string_equal(curves[0], "level,name,month,subscribers,mean_arpu,survival,cumulative_value");
+    int segments_seen[8] = {0}, checked = 0;
+    for (int b = 1; b < nb; b++) {
+        char *f[32] = {0};
+        split(br[b], f, 32);
+        const char *name = f[1];
+        long long subs = atoll(f[2]), total = 0;
+        double value = 0.0;
+        int rows = 0;
+        for (int c = 1; c < nc; c++) {
+            char line[512], *g[8] = {0};
+            snprintf(line, sizeof line, "%s", curves[c]);
+            assert_int_equal(split(line, g, 8), 7);
+            if (strcmp(g[0], "branch") || strcmp(g[1], name))
+                continue;
+            rows++;
+            int month = atoi(g[2]);
+            total += atoll(g[3]);
+            /* S at month: the last Kaplan-Meier row of the branch with time <= month */
+            double want = 1.0;
+            for (int k = 1; k < ns; k++) {
+                char kl[512], *h[12] = {0};
+                snprintf(kl, sizeof kl, "%s", km[k]);
+                assert_true(split(kl, h, 12) >= 6);
+                if (!strcmp(h[0], name) && atof(h[1]) <= month)
+                    want = atof(h[5]);
+            }
+            assert_true(fabs(atof(g[5]) - want) <= 1e-6);
+            value += want * atof(g[4]);
+            assert_true(fabs(atof(g[6]) - value) <= 1e-3 * (1.0 + value));
+            checked++;
+        }
+        assert_true(rows > 0);
+        assert_int_equal(total, subs);
+    }
+    for (int c = 1; c < nc; c++)
+        if (!strncmp(curves[c], "segment,", 8)) {
+            int s = atoi(curves[c] + 8);
+            assert_true(s >= 0 && s < 8);
+            segments_seen[s] = 1;
+        }
+    for (int s = 0; s < 8; s++)
+        assert_true(segments_seen[s]);
+    assert_true(checked > 100);
+    for (int i = 0; i < nc; i++) free(curves[i]);
+    for (int i = 0; i < ns; i++) free(km[i]);
+    for (int i = 0; i < nb; i++) free(br[i]);
+    free(curves); free(km); free(br);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_listed_column_checked_first),
         cmocka_unit_test(test_leftovers_of_a_killed_run),
         cmocka_unit_test(test_publish_swaps_the_folder),
+        cmocka_unit_test(test_lifecycle_curves),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
