@@ -84,6 +84,8 @@ static clm_cox *fit(clm_table *table, int threads)
     return m;
 }
 
+static volatile double stream_sink;
+
 /* One pass over an n x p double matrix, summed in parallel. */
 static double stream_seconds(int64_t n, int p, int threads)
 {
@@ -94,19 +96,17 @@ static double stream_seconds(int64_t n, int p, int threads)
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t i = 0; i < count; i++)
         x[i] = (double)(i % 1000) * 1e-3;
-    double best = 1e30, sum = 0.0;
+    double best = 1e30;
     for (int r = 0; r < 3; r++) {
         double t0 = now(), s = 0.0;
 #pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : s)
         for (size_t i = 0; i < count; i++)
             s += x[i];
         double t = now() - t0;
-        sum += s;
+        stream_sink += s; /* keeps the sum, so the pass cannot be dropped */
         best = t < best ? t : best;
     }
     free(x);
-    if (sum == 42.0)
-        puts("");
     return best;
 }
 

@@ -187,6 +187,10 @@ typedef struct clm_survival_columns {
     double time_unit_days;
 } clm_survival_columns;
 
+/* Days in the month every duration is converted to: a Julian year / 12
+ * (487/16, a binary fraction, so whole days convert exactly). */
+#define CLM_DAYS_PER_MONTH 30.4375
+
 /* Days per unit for "months", "weeks" or "days" (CLM_E_PARAM otherwise). */
 CLM_API clm_status clm_survival_time_unit(const char *name, double *days);
 

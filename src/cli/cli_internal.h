@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <stdint.h>
 
+#include "clmseg/equity.h"
 #include "clmseg/status.h"
 
 typedef int (*cli_command_fn)(int argc, char **argv);
@@ -92,6 +93,12 @@ int cli_parse_i64(const char *command, const char *option, const char *text,
                   int64_t min, int64_t max, int64_t *out);
 int cli_parse_f64(const char *command, const char *option, const char *text,
                   double min, double max, double *out);
+/* One of the equity options shared by cox and predict ("--horizon" from
+ * min_horizon to 1200 months, "--margin", "--discount") into `params`;
+ * 0, or -1 after printing the usage error. */
+int cli_equity_option(const char *command, const char *option, const char *text,
+                      int min_horizon, clm_equity_params *params);
+
 /* cli_parse_i64 into an int (int32_t fields too). */
 int cli_parse_int(const char *command, const char *option, const char *text, int min, int max,
                   int *out);

@@ -111,15 +111,10 @@ int cmd_cox(int argc, char **argv)
         case OPT_EQUITY: equity = 1; break;
         case OPT_ARPU: arpu = v; break;
         case OPT_HORIZON:
-            if (cli_parse_int(cmd, "--horizon", v, 1, 1200, &eq_params.horizon))
-                return 1;
-            break;
         case OPT_MARGIN:
-            if (cli_parse_f64(cmd, "--margin", v, -1e12, 1e12, &eq_params.margin))
-                return 1;
-            break;
         case OPT_DISCOUNT:
-            if (cli_parse_f64(cmd, "--discount", v, 0.0, 1e6, &eq_params.discount))
+            if (cli_equity_option(cmd, c == OPT_HORIZON ? "--horizon" : c == OPT_MARGIN ? "--margin" : "--discount",
+                                  v, 1, &eq_params))
                 return 1;
             break;
         default:

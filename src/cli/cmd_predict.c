@@ -18,19 +18,28 @@
 #include "clmseg/clmseg.h"
 #include "cli/cli_internal.h"
 
+/* What the appliers are given besides the files: the thread count, and
+ * the equity settings of the Cox applier (its options). */
+typedef struct predict_settings {
+    int n_threads;
+    clm_equity_params equity;
+    const char *arpu;
+} predict_settings;
+
 typedef clm_status (*predict_applier)(const char *results_path, const clm_table *input,
-                                      clm_writer *output, int n_threads, int *applied);
+                                      clm_writer *output, const predict_settings *settings,
+                                      int *applied);
 
 /* The k-means applier: the saved model loaded, every row assigned, the
  * labels, distances and sizes written. */
 static clm_status apply_kmeans(const char *results_path, const clm_table *input, clm_writer *output,
-                               int n_threads, int *applied)
+                               const predict_settings *settings, int *applied)
 {
     *applied = 0;
     if (!clm_kmeans_saved_in(results_path, "/segments"))
         return CLM_OK;
     clm_kmeans *model = NULL;
-    clm_status st = clm_kmeans_load(results_path, "/segments", n_threads, &model);
+    clm_status st = clm_kmeans_load(results_path, "/segments", settings->n_threads, &model);
     if (st)
         return st;
     const int64_t n = clm_table_n_rows(input);
@@ -68,13 +77,13 @@ static clm_status apply_kmeans(const char *results_path, const clm_table *input,
  * target writes /churn/probability (class 1), a multi-class one
  * /churn/class_probability [N][K]. */
 static clm_status apply_tree(const char *results_path, const clm_table *input, clm_writer *output,
-                             int n_threads, int *applied)
+                             const predict_settings *settings, int *applied)
 {
     *applied = 0;
     if (!clm_tree_saved_in(results_path, "/churn"))
         return CLM_OK;
     clm_tree *tree = NULL;
-    clm_status st = clm_tree_load(results_path, "/churn", n_threads, &tree);
+    clm_status st = clm_tree_load(results_path, "/churn", settings->n_threads, &tree);
     const int64_t n = clm_table_n_rows(input);
     const int K = st ? 0 : clm_tree_n_classes(tree);
     float *probs = st ? NULL : malloc((size_t)(n > 0 ? n : 1) * (size_t)K * sizeof *probs);
@@ -100,9 +109,9 @@ static clm_status apply_tree(const char *results_path, const clm_table *input, c
 /* The lifecycle applier: the saved thresholds and rules loaded, every row
  * tiered and staged, both columns written. */
 static clm_status apply_lifecycle(const char *results_path, const clm_table *input, clm_writer *output,
-                                  int n_threads, int *applied)
+                                  const predict_settings *settings, int *applied)
 {
-    (void)n_threads;
+    (void)settings;
     *applied = 0;
     if (!clm_lifecycle_saved_in(results_path))
         return CLM_OK;
@@ -125,17 +134,14 @@ static clm_status apply_lifecycle(const char *results_path, const clm_table *inp
 /* The Cox applier: the saved model loaded and each active row's remaining
  * lifetime and value written (/equity).  A model stratified by segment
  * takes the segments of the saved k-means model, predicted again here. */
-static const clm_equity_params *equity_settings;
-static const char *equity_arpu = "arpu";
-
 static clm_status apply_cox(const char *results_path, const clm_table *input, clm_writer *output,
-                            int n_threads, int *applied)
+                            const predict_settings *settings, int *applied)
 {
     *applied = 0;
     if (!clm_cox_saved_in(results_path, NULL))
         return CLM_OK;
     clm_cox *model = NULL;
-    clm_status st = clm_cox_load(results_path, NULL, n_threads, &model);
+    clm_status st = clm_cox_load(results_path, NULL, settings->n_threads, &model);
     if (st)
         return st;
     int32_t *segments = NULL;
@@ -143,7 +149,7 @@ static clm_status apply_cox(const char *results_path, const clm_table *input, cl
     if (strata && !strcmp(strata, "segment")) {
         clm_kmeans *km = NULL;
         const int64_t n = clm_table_n_rows(input);
-        st = clm_kmeans_load(results_path, "/segments", n_threads, &km);
+        st = clm_kmeans_load(results_path, "/segments", settings->n_threads, &km);
         segments = st ? NULL : malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
         float *dist = st ? NULL : malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
         if (!st && (!segments || !dist))
@@ -152,10 +158,10 @@ static clm_status apply_cox(const char *results_path, const clm_table *input, cl
         free(dist);
         clm_kmeans_free(km);
     }
-    clm_equity_params params = *equity_settings;
-    params.n_threads = n_threads;
+    clm_equity_params params = settings->equity;
+    params.n_threads = settings->n_threads;
     clm_equity *eq = NULL;
-    if (!st) st = clm_cox_equity_table(model, &params, equity_arpu, segments, input, &eq);
+    if (!st) st = clm_cox_equity_table(model, &params, settings->arpu, segments, input, &eq);
     if (!st) st = clm_equity_save(eq, output, NULL);
     if (!st)
         *applied = 1;
@@ -207,9 +213,8 @@ int cmd_predict(int argc, char **argv)
     cli_common common;
     cli_common_default(&common);
     const char *results = NULL, *input = NULL, *output = NULL, *group = NULL;
-    clm_equity_params eq_params;
-    clm_equity_params_default(&eq_params);
-    equity_settings = &eq_params;
+    predict_settings settings = {0, {0, 0, 0, 0}, "arpu"};
+    clm_equity_params_default(&settings.equity);
     cli_parser parser;
     cli_parser_init(&parser, "predict", argc, argv, "o:", predict_options, &common);
     for (int c; (c = cli_parser_next(&parser)) != -1;) {
@@ -224,18 +229,13 @@ int cmd_predict(int argc, char **argv)
             group = optarg;
             break;
         case OPT_ARPU:
-            equity_arpu = optarg;
+            settings.arpu = optarg;
             break;
         case OPT_HORIZON:
-            if (cli_parse_int("predict", "--horizon", optarg, 12, 1200, &eq_params.horizon))
-                return 1;
-            break;
         case OPT_MARGIN:
-            if (cli_parse_f64("predict", "--margin", optarg, -1e12, 1e12, &eq_params.margin))
-                return 1;
-            break;
         case OPT_DISCOUNT:
-            if (cli_parse_f64("predict", "--discount", optarg, 0.0, 1e6, &eq_params.discount))
+            if (cli_equity_option("predict", c == OPT_HORIZON ? "--horizon" : c == OPT_MARGIN ? "--margin" : "--discount",
+                                  optarg, 12, &settings.equity))
                 return 1;
             break;
         default:
@@ -259,9 +259,10 @@ int cmd_predict(int argc, char **argv)
     if (!st)
         st = clm_writer_create(output, inputs, &writer);
     int n_applied = 0;
+    settings.n_threads = common.n_threads;
     for (size_t m = 0; !st && m < sizeof appliers / sizeof appliers[0]; m++) {
         int applied = 0;
-        st = appliers[m].apply(results, table, writer, common.n_threads, &applied);
+        st = appliers[m].apply(results, table, writer, &settings, &applied);
         if (!st && applied && !common.quiet)
             fprintf(stderr, "predict: applied %s to %lld rows\n", appliers[m].group,
                     (long long)clm_table_n_rows(table));

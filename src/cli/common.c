@@ -251,3 +251,13 @@ void cli_progress(void *ctx, const char *step, int64_t done, int64_t total)
             fprintf(stderr, "%s: done in %.2f s\n", step, cli_now() - s->started);
     }
 }
+
+int cli_equity_option(const char *command, const char *option, const char *text,
+                      int min_horizon, clm_equity_params *params)
+{
+    if (!strcmp(option, "--horizon"))
+        return cli_parse_int(command, option, text, min_horizon, 1200, &params->horizon);
+    if (!strcmp(option, "--margin"))
+        return cli_parse_f64(command, option, text, -1e12, 1e12, &params->margin);
+    return cli_parse_f64(command, option, text, 0.0, 1e6, &params->discount);
+}

@@ -87,7 +87,6 @@ clm_status cox_concordance(const cox_design *d, const double *lp, double *out)
     int64_t *cens = calloc((size_t)(S * T), sizeof *cens);   /* censored rows taken     */
     int64_t *total = calloc((size_t)(S * T), sizeof *total); /* all rows, by time       */
     int64_t *total_cens = calloc((size_t)(S * T), sizeof *total_cens);
-    int64_t *less = NULL;
     clm_status st = CLM_OK;
     if (!a || !tmp || !count || !tree || !cens || !total || !total_cens) {
         st = clm_error(CLM_E_NOMEM, "out of memory");
@@ -115,24 +114,21 @@ clm_status cox_concordance(const cox_design *d, const double *lp, double *out)
     radix_sort(a, tmp, n, count);
     free(tmp);
     tmp = NULL;
+    /* Per group of equal lp only the sums matter: the events' counts of
+     * smaller lp before the group is added, and of smaller-or-equal after. */
     double concordant = 0, discordant = 0, tied = 0;
-    /* The "less" counts of the events of one group of equal lp. */
-    less = malloc((size_t)n * sizeof *less);
-    if (!less) {
-        st = clm_error(CLM_E_NOMEM, "out of memory");
-        goto done;
-    }
     for (int64_t g = 0; g < n;) {
         int64_t end = g + 1;
         while (end < n && a[end].key == a[g].key)
             end++;
+        double less = 0, leq = 0, comparable = 0;
         for (int64_t i = g; i < end; i++) {
             const cox_cell *cell = &d->cells[a[i].cell];
             if (!cell->event)
                 continue;
-            int64_t *tr = tree + cell->stratum * T;
-            int64_t after = fw_prefix(tr, T - 1) - fw_prefix(tr, cell->time);
-            less[i] = after + cens[cell->stratum * T + cell->time];
+            const int64_t *tr = tree + cell->stratum * T, at = cell->stratum * T + cell->time;
+            less += (double)(fw_prefix(tr, T - 1) - fw_prefix(tr, cell->time) + cens[at]);
+            comparable += (double)(total[at] + total_cens[at]);
         }
         for (int64_t i = g; i < end; i++) {
             const cox_cell *cell = &d->cells[a[i].cell];
@@ -144,15 +140,12 @@ clm_status cox_concordance(const cox_design *d, const double *lp, double *out)
             const cox_cell *cell = &d->cells[a[i].cell];
             if (!cell->event)
                 continue;
-            int64_t *tr = tree + cell->stratum * T;
-            int64_t after = fw_prefix(tr, T - 1) - fw_prefix(tr, cell->time);
-            int64_t leq = after + cens[cell->stratum * T + cell->time];
-            int64_t comparable = total[cell->stratum * T + cell->time] +
-                                 total_cens[cell->stratum * T + cell->time];
-            concordant += (double)less[i];
-            tied += (double)(leq - less[i]);
-            discordant += (double)(comparable - leq);
+            const int64_t *tr = tree + cell->stratum * T, at = cell->stratum * T + cell->time;
+            leq += (double)(fw_prefix(tr, T - 1) - fw_prefix(tr, cell->time) + cens[at]);
         }
+        concordant += less;
+        tied += leq - less;
+        discordant += comparable - leq;
         g = end;
     }
     {
@@ -167,6 +160,5 @@ done:
     free(cens);
     free(total);
     free(total_cens);
-    free(less);
     return st;
 }

@@ -287,8 +287,8 @@ static clm_status read_outcome(const clm_table *table, const clm_cox_columns *co
                                "number >= 0", path, d->time_column, (long long)(r0 + i), t[i]);
                 break;
             }
-            if (unit > 0 && unit != COX_DAYS_PER_MONTH)
-                t[i] = t[i] * unit / COX_DAYS_PER_MONTH;
+            if (unit > 0 && unit != CLM_DAYS_PER_MONTH)
+                t[i] = t[i] * unit / CLM_DAYS_PER_MONTH;
         }
         if (st || (st = clm_table_read_f64(table, event_col, r0, n, buf)))
             break;
@@ -337,7 +337,6 @@ static clm_status read_outcome(const clm_table *table, const clm_cox_columns *co
         }
     }
     free(buf);
-    (void)ev;
     return st;
 }
 

@@ -300,26 +300,14 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
             !eq->expected_active)
             st = clm_error(CLM_E_NOMEM, "out of memory");
     }
-    /* Monthly grids, up to the largest tenure plus the horizon. */
-    double t_max = 0.0;
-    double *tbuf = st ? NULL : cols;
-    for (int64_t r0 = 0; !st && r0 < n_rows; r0 += block) {
-        int64_t n = util_block_len(n_rows, r0, block);
-        if ((st = clm_table_read_f64(table, src.time_col, r0, n, tbuf)))
-            break;
-        for (int64_t i = 0; i < n; i++) {
-            double t = tbuf[i];
-            if (m->time_unit_days > 0 && m->time_unit_days != COX_DAYS_PER_MONTH)
-                t = t * m->time_unit_days / COX_DAYS_PER_MONTH;
-            if (!(t >= 0.0) || !isfinite(t)) {
-                st = clm_error(CLM_E_VALUE, "%s: column '%s', row %lld: time %g is not a number >= 0",
-                               path, m->time_column, (long long)(r0 + i), tbuf[i]);
-                break;
-            }
-            t_max = t > t_max ? t : t_max;
-        }
-    }
-    const int64_t grid_len = (int64_t)ceil(t_max) + h + 1;
+    /* Monthly grids over the model's own times plus the horizon: a tenure
+     * beyond them (a longer-lived quarter) takes the exact path below, which
+     * gives the same values, so no pass over the rows is needed first. */
+    double t_last = 0.0;
+    for (int32_t s = 0; s < m->n_strata; s++)
+        if (m->base_n[s] > 0 && m->base_time[s][m->base_n[s] - 1] > t_last)
+            t_last = m->base_time[s][m->base_n[s] - 1];
+    const int64_t grid_len = (int64_t)ceil(t_last) + h + 1;
     for (int32_t s = 0; !st && s < m->n_strata; s++) {
         rate[s] = tail_rate(m, s);
         if (!(grid[s] = malloc((size_t)grid_len * sizeof **grid))) {
@@ -347,6 +335,15 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
         for (int s = 0; !st && s < src.n_src; s++)
             st = clm_table_read_f64(table, src.src_col[s], r0, n, cols + (size_t)s * (size_t)block);
         if (!st) st = clm_table_read_f64(table, src.time_col, r0, n, time);
+        for (int64_t i = 0; !st && i < n; i++) {
+            double t = time[i];
+            if (unit > 0 && unit != CLM_DAYS_PER_MONTH)
+                t = t * unit / CLM_DAYS_PER_MONTH;
+            if (!(t >= 0.0) || !isfinite(t))
+                st = clm_error(CLM_E_VALUE, "%s: column '%s', row %lld: time %g is not a number >= 0",
+                               path, m->time_column, (long long)(r0 + i), time[i]);
+            time[i] = t; /* in months from here on */
+        }
         if (!st) st = clm_table_read_f64(table, src.event_col, r0, n, event);
         if (!st && src.arpu_col >= 0)
             st = clm_table_read_f64(table, src.arpu_col, r0, n, value);
@@ -389,11 +386,9 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
                     bad[c] = row;
                 const double r = exp(lp);
                 const int32_t s = stratum[i];
-                double tau = time[i];
-                if (unit > 0 && unit != COX_DAYS_PER_MONTH)
-                    tau = tau * unit / COX_DAYS_PER_MONTH;
+                const double tau = time[i];
                 double a[EQ_MAX_HORIZON], q[EQ_MAX_HORIZON];
-                if (tau == floor(tau)) {
+                if (tau == floor(tau) && tau + h < (double)grid_len) {
                     const double *g = grid[s] + (int64_t)tau;
                     for (int k = 0; k < h; k++)
                         a[k] = g[k + 1] - g[0];

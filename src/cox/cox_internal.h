@@ -12,10 +12,9 @@
 #include <stdint.h>
 
 #include "clmseg/cox.h"
+#include "clmseg/survival.h"
 #include "kernels.h"
 
-/* Days per month (a Julian year / 12), as src/survival. */
-#define COX_DAYS_PER_MONTH 30.4375
 
 /* A coefficient whose standardised value passes this has run off to
  * infinity (perfect separation): e^20 is a hazard ratio of 5e8 per

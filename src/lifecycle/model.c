@@ -14,20 +14,20 @@
 #include <string.h>
 
 #include "clmseg/lifecycle.h"
+#include "clmseg/survival.h"
 #include "core/util_internal.h"
 #include "io/io_internal.h"
 #include "lifecycle/lifecycle_internal.h"
 
 enum { N_INPUTS = 9, N_RULES = 7 };
 
-#define DAYS_PER_MONTH 30.4375 /* as the survival estimator (a Julian year / 12) */
 
 void lifecycle_tenure_to_months(float *tenure, int64_t n, double time_unit_days)
 {
-    if (!tenure || !(time_unit_days > 0) || time_unit_days == DAYS_PER_MONTH)
+    if (!tenure || !(time_unit_days > 0) || time_unit_days == CLM_DAYS_PER_MONTH)
         return;
     for (int64_t i = 0; i < n; i++)
-        tenure[i] = (float)((double)tenure[i] * time_unit_days / DAYS_PER_MONTH);
+        tenure[i] = (float)((double)tenure[i] * time_unit_days / CLM_DAYS_PER_MONTH);
 }
 
 struct clm_lifecycle {
@@ -123,7 +123,7 @@ clm_status clm_lifecycle_save(const clm_lifecycle *m, clm_writer *w, const uint8
     if (!s) s = clm_writer_attr_strings(w, "/lifecycle", "rule_names", rule_names, N_RULES);
     /* Only when the time column is not in months, so the files of a
      * months quarter stay as they were. */
-    if (!s && m->time_unit_days > 0 && m->time_unit_days != DAYS_PER_MONTH)
+    if (!s && m->time_unit_days > 0 && m->time_unit_days != CLM_DAYS_PER_MONTH)
         s = clm_writer_attr_f64(w, "/lifecycle", "time_unit_days", m->time_unit_days);
     return s;
 }

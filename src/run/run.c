@@ -4,7 +4,6 @@
  * (step_*.c); the settings in run_settings.c, the timing and paths in
  * run_base.c.  This file only prepares, sequences and cleans up.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -113,58 +112,6 @@ static clm_status lock_outdir(run_ctx *ctx)
     return CLM_OK;
 }
 
-/* Removes what a killed run left in OUTDIR: "<output>.tmp.<pid>.<n>" of a
- * process that no longer exists (a live pid may be another command writing
- * its own output there; the folder lock keeps other runs out). */
-static void remove_leftovers(const run_ctx *ctx)
-{
-    DIR *dir = opendir(ctx->outdir);
-    if (!dir)
-        return;
-    for (struct dirent *e; (e = readdir(dir)) != NULL;) {
-        for (int k = 0; run_output_names[k]; k++) {
-            size_t len = strlen(run_output_names[k]);
-            if (strncmp(e->d_name, run_output_names[k], len) || strncmp(e->d_name + len, ".tmp.", 5))
-                continue;
-            char *end = NULL;
-            long pid = strtol(e->d_name + len + 5, &end, 10);
-            if (end == e->d_name + len + 5 || *end != '.' || pid <= 0 || pid == (long)getpid())
-                continue;
-            if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
-                char path[8192];
-                snprintf(path, sizeof path, "%s/%s", ctx->outdir, e->d_name);
-                if (unlink(path) == 0 && ctx->log)
-                    fprintf(ctx->log, "removed %s, left by a run that was killed\n", path);
-            }
-        }
-    }
-    closedir(dir);
-    /* The staging folder of a run killed while it published: the name
-     * carries the pid; the part before it is the same for every run. */
-    char stage[8400], pattern[4200];
-    run_staging_path(ctx->outdir, 0, pattern, sizeof pattern);
-    pattern[strlen(pattern) - 1] = '\0'; /* "<parent>/.<name>.publish." */
-    const char *slash = strrchr(pattern, '/');
-    char parent[4200];
-    snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - pattern) : 1, slash ? pattern : ".");
-    const char *prefix = slash ? slash + 1 : pattern;
-    DIR *up = opendir(parent[0] ? parent : "/");
-    for (struct dirent *e; up && (e = readdir(up)) != NULL;) {
-        size_t len = strlen(prefix);
-        if (strncmp(e->d_name, prefix, len))
-            continue;
-        char *end = NULL;
-        long pid = strtol(e->d_name + len, &end, 10);
-        if (end == e->d_name + len || *end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue;
-        snprintf(stage, sizeof stage, "%s/%s", parent[0] ? parent : "", e->d_name);
-        if (run_remove_folder(stage) == 0 && ctx->log)
-            fprintf(ctx->log, "removed %s, left by a run that was killed\n", stage);
-    }
-    if (up)
-        closedir(up);
-}
-
 /* The input as it was when the run started, to see at the end whether it
  * changed under the run (rewritten, truncated, replaced). */
 static int same_file(const struct stat *a, const struct stat *b)
@@ -213,7 +160,7 @@ static clm_status prepare(run_ctx *ctx, const clm_run_options *options)
         s = io_check_inputs(path, (const char *const[]){ctx->input, NULL});
     }
     if (!s)
-        remove_leftovers(ctx);
+        run_remove_leftovers(ctx->outdir, ctx->log);
     return s;
 }
 
@@ -263,14 +210,6 @@ clm_status clm_run(const char *input_path, const char *outdir, const clm_run_opt
         sigaddset(&block, SIGHUP);
         sigprocmask(SIG_BLOCK, &block, &old);
         s = run_outputs_publish(&ctx.outputs, ctx.outdir);
-        /* An optional output this run did not write must not stay beside
-         * the new ones from an earlier run (a mix of two runs). */
-        if (!s && !ctx.cox) {
-            char path[4096];
-            run_out_path(ctx.outdir, "equity.csv", path, sizeof path);
-            if (unlink(path) != 0 && errno != ENOENT)
-                s = clm_error(CLM_E_IO, "cannot remove the previous run's '%s': %s", path, strerror(errno));
-        }
         sigprocmask(SIG_SETMASK, &old, NULL);
     }
     free_ctx(&ctx);

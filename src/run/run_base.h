@@ -7,6 +7,7 @@
 #define CLMSEG_RUN_BASE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "clmseg/status.h"
 #include "clmseg/textfile.h"
@@ -75,11 +76,11 @@ extern const char *const run_output_names[];
  * Empties `outputs`. */
 clm_status run_outputs_publish(run_outputs *outputs, const char *outdir);
 
-/* The staging folder of OUTDIR for process `pid`:
- * "<parent>/.<name>.publish.<pid>". */
-void run_staging_path(const char *outdir, long pid, char *out, size_t cap);
-/* Empties and removes a folder of plain files; 0 on success. */
-int run_remove_folder(const char *dir);
+/* Removes what a killed run left (run_publish.c): the temporary outputs
+ * "<output>.tmp.<pid>.<n>" in OUTDIR and the staging folder beside it of a
+ * process that no longer exists (a live pid may be another command; the
+ * folder lock keeps other runs out).  Each removal is logged to `log`. */
+void run_remove_leftovers(const char *outdir, FILE *log);
 
 /* Removes every kept output.  Empties `outputs`. */
 void run_outputs_discard(run_outputs *outputs);

@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,8 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
-int run_remove_folder(const char *dir)
+/* Empties and removes a folder of plain files; 0 on success. */
+static int remove_folder(const char *dir)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -74,7 +76,9 @@ int run_remove_folder(const char *dir)
     return rmdir(dir);
 }
 
-void run_staging_path(const char *outdir, long pid, char *out, size_t cap)
+/* OUTDIR's parent folder and the name its staging folders start with,
+ * ".<name>.publish." (the pid follows). */
+static void staging_parts(const char *outdir, char *parent, size_t pcap, char *prefix, size_t fcap)
 {
     char trimmed[4096];
     snprintf(trimmed, sizeof trimmed, "%s", outdir);
@@ -82,8 +86,53 @@ void run_staging_path(const char *outdir, long pid, char *out, size_t cap)
     while (len > 1 && trimmed[len - 1] == '/')
         trimmed[--len] = '\0';
     const char *name = base_name(trimmed);
-    int parent_len = (int)(name - trimmed);
-    snprintf(out, cap, "%.*s.%s.publish.%ld", parent_len, trimmed, name, pid);
+    if (name == trimmed)
+        snprintf(parent, pcap, ".");
+    else if (name == trimmed + 1)
+        snprintf(parent, pcap, "/");
+    else
+        snprintf(parent, pcap, "%.*s", (int)(name - trimmed - 1), trimmed);
+    snprintf(prefix, fcap, ".%s.publish.", name);
+}
+
+/* 1 when the decimal pid at `digits` (ended by `end`) is no live process. */
+static int dead_pid(const char *digits, char end)
+{
+    char *stop = NULL;
+    long pid = strtol(digits, &stop, 10);
+    return stop != digits && *stop == end && pid > 0 && pid != (long)getpid() &&
+           kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+void run_remove_leftovers(const char *outdir, FILE *log)
+{
+    char path[8400];
+    DIR *d = opendir(outdir);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+        for (int k = 0; run_output_names[k]; k++) {
+            size_t len = strlen(run_output_names[k]);
+            if (strncmp(e->d_name, run_output_names[k], len) || strncmp(e->d_name + len, ".tmp.", 5) ||
+                !dead_pid(e->d_name + len + 5, '.'))
+                continue;
+            snprintf(path, sizeof path, "%s/%s", outdir, e->d_name);
+            if (unlink(path) == 0 && log)
+                fprintf(log, "removed %s, left by a run that was killed\n", path);
+        }
+    if (d)
+        closedir(d);
+    char parent[4096], prefix[4096];
+    staging_parts(outdir, parent, sizeof parent, prefix, sizeof prefix);
+    const size_t plen = strlen(prefix);
+    d = opendir(parent);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        if (strncmp(e->d_name, prefix, plen) || !dead_pid(e->d_name + plen, '\0'))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
+        if (remove_folder(path) == 0 && log)
+            fprintf(log, "removed %s, left by a run that was killed\n", path);
+    }
+    if (d)
+        closedir(d);
 }
 
 /* Links every file of OUTDIR that is not a run output into `stage`.
@@ -95,7 +144,7 @@ static int link_user_files(const char *outdir, const char *stage)
     if (!d)
         return 0;
     int ok = 1;
-    char from[8192], to[8192];
+    char from[8700], to[8700];
     for (struct dirent *e; ok && (e = readdir(d)) != NULL;) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || is_run_output(e->d_name, 1))
             continue;
@@ -108,11 +157,28 @@ static int link_user_files(const char *outdir, const char *stage)
     return ok;
 }
 
+/* The run outputs OUTDIR holds that this run did not write (an optional
+ * one, such as equity.csv without the Cox step) are an earlier run's:
+ * removed, so they never stand beside the new ones. */
+static clm_status remove_unwritten(const char *outdir, char written[][64], int n_written)
+{
+    char path[4200];
+    for (int k = 0; run_output_names[k]; k++) {
+        int mine = 0;
+        for (int i = 0; i < n_written; i++)
+            mine |= !strcmp(written[i], run_output_names[k]);
+        snprintf(path, sizeof path, "%s/%s", outdir, run_output_names[k]);
+        if (!mine && unlink(path) != 0 && errno != ENOENT)
+            return clm_error(CLM_E_IO, "cannot remove the earlier run's '%s': %s", path, strerror(errno));
+    }
+    return CLM_OK;
+}
+
 /* Renames every kept output to `folder`/<its name>. */
 static clm_status commit_all(run_outputs *o, const char *folder)
 {
     clm_status status = CLM_OK;
-    char path[8192];
+    char path[8700];
     if (o->results) {
         snprintf(path, sizeof path, "%s/%s", folder, base_name(io_writer_path(o->results)));
         status = io_writer_commit_as(o->results, path);
@@ -129,33 +195,42 @@ static clm_status commit_all(run_outputs *o, const char *folder)
 
 clm_status run_outputs_publish(run_outputs *o, const char *outdir)
 {
-    char stage[4200];
-    run_staging_path(outdir, (long)getpid(), stage, sizeof stage);
+    char written[RUN_MAX_OUTPUTS + 1][64];
+    int n_written = 0;
+    if (o->results)
+        snprintf(written[n_written++], 64, "%s", base_name(io_writer_path(o->results)));
+    for (int i = 0; i < o->n_text; i++)
+        snprintf(written[n_written++], 64, "%s", base_name(io_textfile_path(o->text[i])));
+    char parent[4096], prefix[4096], stage[8400];
+    staging_parts(outdir, parent, sizeof parent, prefix, sizeof prefix);
+    snprintf(stage, sizeof stage, "%s/%s%ld", parent, prefix, (long)getpid());
     struct stat st;
     int swap = lstat(outdir, &st) == 0 && S_ISDIR(st.st_mode) && mkdir(stage, 0700) == 0;
     if (swap) {
         (void)chmod(stage, st.st_mode & 07777); /* OUTDIR keeps its permissions */
         if (!link_user_files(outdir, stage)) {
-            run_remove_folder(stage);
+            remove_folder(stage);
             swap = 0;
         }
     }
-    if (!swap)
-        return commit_all(o, outdir);
+    if (!swap) {
+        clm_status status = commit_all(o, outdir);
+        return status ? status : remove_unwritten(outdir, written, n_written);
+    }
     clm_status status = commit_all(o, stage);
     if (status) {
-        run_remove_folder(stage); /* OUTDIR was not touched */
+        remove_folder(stage); /* OUTDIR was not touched */
         return status;
     }
     if (renameat2(AT_FDCWD, stage, AT_FDCWD, outdir, RENAME_EXCHANGE) == 0) {
-        run_remove_folder(stage); /* the old folder; a failure only leaves it for the next run */
+        remove_folder(stage); /* the old folder; a failure only leaves it for the next run */
         return CLM_OK;
     }
     /* No exchange here (an old kernel, a file system without it): move the
      * outputs over one by one, then drop the staging links. */
     int err = errno;
     DIR *d = opendir(stage);
-    char from[8192], to[8192];
+    char from[8700], to[8700];
     for (struct dirent *e; d && !status && (e = readdir(d)) != NULL;) {
         if (!is_run_output(e->d_name, 0))
             continue;
@@ -167,6 +242,6 @@ clm_status run_outputs_publish(run_outputs *o, const char *outdir)
     }
     if (d)
         closedir(d);
-    run_remove_folder(stage);
-    return status;
+    remove_folder(stage);
+    return status ? status : remove_unwritten(outdir, written, n_written);
 }

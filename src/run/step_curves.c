@@ -73,7 +73,7 @@ clm_status run_write_curves_csv(run_ctx *ctx)
     if (!t)
         return clm_error(CLM_E_NOMEM, "out of memory");
     clm_status s = clm_table_read_f64(ctx->table, clm_table_find(ctx->table, ctx->col_time), 0, n, t);
-    const double unit = ctx->time_unit_days > 0 ? ctx->time_unit_days / 30.4375 : 1.0;
+    const double unit = ctx->time_unit_days > 0 ? ctx->time_unit_days / CLM_DAYS_PER_MONTH : 1.0;
     int n_months = 1;
     for (int64_t i = 0; !s && i < n; i++) {
         double m = floor(t[i] * unit);

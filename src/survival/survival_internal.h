@@ -124,7 +124,6 @@ double surv_median_rule(int64_t n, const double *time, const double *y);
 
 /* Days in a month of survival time (a Julian year / 12; 487/16, exact in
  * binary). */
-#define SURV_DAYS_PER_MONTH 30.4375
 clm_status surv_logrank(const clm_kernels *kernels, const surv_curve *curves,
                         int32_t n_strata_curves, const surv_curve *overall, clm_logrank *out);
 clm_status surv_logrank_with(const clm_kernels *kernels, const surv_curve *curves,

@@ -49,10 +49,8 @@ static void source_free(table_source *src)
     free(src->labels);
 }
 
-static clm_status setup_event(table_source *src, const char *path, const char *name,
-                              const char *level)
+static clm_status setup_event(table_source *src, const char *name, const char *level)
 {
-    (void)path;
     io_event_rule rule;
     clm_status st = io_event_rule_of(src->input, src->event_col, name, level, &rule);
     src->event_categorical = rule.categorical;
@@ -316,7 +314,7 @@ static clm_status by_error(const table_source *src, const char *path, const char
 clm_status clm_survival_time_unit(const char *name, double *days)
 {
     if (name && !strcmp(name, "months"))
-        *days = SURV_DAYS_PER_MONTH;
+        *days = CLM_DAYS_PER_MONTH;
     else if (name && !strcmp(name, "weeks"))
         *days = 7.0;
     else if (name && !strcmp(name, "days"))
@@ -364,7 +362,7 @@ clm_status clm_survival_fit_table(const clm_survival_params *params,
         st = clm_error(CLM_E_EMPTY, "%s: the table has no rows", path);
         goto done;
     }
-    st = setup_event(&src, path, cols.event, cols.event_level);
+    st = setup_event(&src, cols.event, cols.event_level);
     if (!st)
         st = setup_by(&src, path, &cols, n_rows);
     if (st)
@@ -411,11 +409,11 @@ clm_status clm_survival_fit_table(const clm_survival_params *params,
     for (int64_t row0 = 0; row0 < n_rows; row0 += block) {
         int64_t n = util_block_len(n_rows, row0, block);
         st = clm_table_read_f64(src.input, src.time_col, row0, n, time);
-        if (!st && unit_days > 0 && unit_days != SURV_DAYS_PER_MONTH)
+        if (!st && unit_days > 0 && unit_days != CLM_DAYS_PER_MONTH)
             /* t units of unit_days days, in months: exact for whole days
              * (30.4375 = 487/16 is a binary fraction) */
             for (int64_t i = 0; i < n; i++)
-                time[i] = time[i] * unit_days / SURV_DAYS_PER_MONTH;
+                time[i] = time[i] * unit_days / CLM_DAYS_PER_MONTH;
         if (!st)
             st = event_i32 ? clm_table_read_i32(src.input, src.event_col, row0, n, event_codes)
                            : clm_table_read_f64(src.input, src.event_col, row0, n, event_raw);

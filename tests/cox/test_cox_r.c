@@ -52,11 +52,6 @@ static void assert_close(double got, double want, double rel, const char *what)
     }
 }
 
-typedef struct golden_case {
-    char name[64];
-    char *text;      /* the lines of the case, up to "end" */
-} golden_case;
-
 /* The block of golden_cox.txt for one case (caller frees). */
 static char *golden_block(const char *name)
 {
