@@ -142,6 +142,12 @@ CLM_API const char *clm_cox_strata_name(const clm_cox *model);
 CLM_API void clm_cox_baseline(const clm_cox *model, int32_t stratum, int64_t *n_times,
                               const double **time, const double **cumhaz);
 
+/* The centred baseline cumulative hazard of stratum s at time t (months),
+ * the one the equity projection uses: the step function, then past the
+ * stratum's last time its mean rate of the last 12 months.  NaN for a
+ * stratum out of range. */
+CLM_API double clm_cox_cumhaz(const clm_cox *model, int32_t stratum, double t);
+
 /* The summary laid out like R's summary(coxph). */
 CLM_API void clm_cox_print(const clm_cox *model, FILE *out);
 

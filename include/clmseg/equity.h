@@ -35,6 +35,13 @@ typedef struct clm_equity {
     int32_t horizon;
     double *expected_active;   /* horizon + 1 values: expected active rows
                                   after m = 0..horizon months                   */
+    /* What the projection of each row started from (not saved): its
+     * relative hazard exp(lp) on the model's centred scale (NaN for
+     * churned rows), its stratum and its tenure in months.  A scenario
+     * projection (clmseg/scenario.h) starts from these. */
+    double *relative_hazard;
+    int32_t *stratum;
+    double *tenure;
 } clm_equity;
 
 /* Writes /equity (group NULL) or `group`: leave_3, leave_12,

@@ -148,6 +148,7 @@ int cmd_tree(int argc, char **argv);
 int cmd_survival(int argc, char **argv);
 int cmd_cox(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_scenario(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 #endif /* CLMSEG_CLI_INTERNAL_H */

@@ -24,6 +24,7 @@ static const command commands[] = {
     {"tree",    cmd_tree,    "train a histogram decision tree (churn, stages)"},
     {"survival", cmd_survival, "Kaplan-Meier, log-rank and lifetime value by stratum"},
     {"cox",     cmd_cox,     "Cox regression; each active subscriber's remaining value"},
+    {"scenario", cmd_scenario, "what-if scenarios and the retention budget over a run"},
     {"bench",   cmd_bench,   "measure this node: bandwidth, sgemm and the standard workloads"},
     {"run",     cmd_run,     "the whole quarterly run: segments, tiers, stages, churn, survival, health"},
 };

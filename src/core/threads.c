@@ -21,3 +21,12 @@ int util_threads(int n)
     return 1;
 #endif
 }
+
+int util_thread_id(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}

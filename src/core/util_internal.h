@@ -38,6 +38,8 @@ char *util_path_beside(const char *output, const char *name);
 /* The thread count a parameter asks for: n when n > 0, else (0 = all
  * cores) omp_get_max_threads().  Reads, never sets, OpenMP state. */
 int util_threads(int n);
+/* The calling thread's number in its OpenMP team (0 without OpenMP). */
+int util_thread_id(void);
 
 /* malloc() for large per-row arrays: blocks of 4 MiB and more are 2 MiB
  * aligned and hinted for huge pages (src/core/memory.c).  free() it.

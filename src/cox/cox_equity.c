@@ -49,6 +49,9 @@ void clm_equity_free(clm_equity *eq)
     free(eq->expected_months);
     free(eq->value);
     free(eq->expected_active);
+    free(eq->relative_hazard);
+    free(eq->stratum);
+    free(eq->tenure);
     free(eq);
 }
 
@@ -93,6 +96,15 @@ static double cumhaz_at(const clm_cox *m, int32_t s, double t, double rate)
             hi = mid;
     }
     return lo == 0 ? 0.0 : h[lo - 1];
+}
+
+static double tail_rate(const clm_cox *m, int32_t s);
+
+double clm_cox_cumhaz(const clm_cox *m, int32_t s, double t)
+{
+    if (s < 0 || s >= m->n_strata)
+        return NAN;
+    return cumhaz_at(m, s, t, tail_rate(m, s));
 }
 
 static double tail_rate(const clm_cox *m, int32_t s)
@@ -296,8 +308,11 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
         eq->expected_months = malloc((size_t)n_rows * sizeof(float));
         eq->value = malloc((size_t)n_rows * sizeof(float));
         eq->expected_active = calloc((size_t)h + 1, sizeof(double));
+        eq->relative_hazard = malloc((size_t)n_rows * sizeof(double));
+        eq->stratum = malloc((size_t)n_rows * sizeof(int32_t));
+        eq->tenure = malloc((size_t)n_rows * sizeof(double));
         if (!eq->leave_3 || !eq->leave_12 || !eq->expected_months || !eq->value ||
-            !eq->expected_active)
+            !eq->expected_active || !eq->relative_hazard || !eq->stratum || !eq->tenure)
             st = clm_error(CLM_E_NOMEM, "out of memory");
     }
     /* Monthly grids over the model's own times plus the horizon: a tenure
@@ -364,6 +379,9 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
             for (int64_t i = i0; i < i1; i++) {
                 const int64_t row = r0 + i;
                 double ev = event[i];
+                eq->stratum[row] = stratum[i];
+                eq->tenure[row] = time[i];
+                eq->relative_hazard[row] = NAN;
                 int churned = src.event_has_level ? ev == src.event_value : ev != 0.0;
                 if (isnan(ev) || churned) {
                     eq->leave_3[row] = eq->leave_12[row] = NAN;
@@ -385,6 +403,7 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
                 if (missing && bad[c] < 0)
                     bad[c] = row;
                 const double r = exp(lp);
+                eq->relative_hazard[row] = r;
                 const int32_t s = stratum[i];
                 const double tau = time[i];
                 double a[EQ_MAX_HORIZON], q[EQ_MAX_HORIZON];
