@@ -108,7 +108,7 @@ clm_status cfg_read(cfg_config *c, const char *path)
         return clm_error(CLM_E_NOMEM, "out of memory reading '%s'", path);
     }
     char line[4096], section[128] = "";
-    int line_no = 0;
+    int line_no = 0, skipping = 0;
     clm_status status = CLM_OK;
     while (status == CLM_OK && fgets(line, sizeof line, f)) {
         line_no++;
@@ -127,6 +127,13 @@ clm_status cfg_read(cfg_config *c, const char *path)
             }
             *close = '\0';
             snprintf(section, sizeof section, "%s", trim(s + 1));
+            /* The sections of a strategy plan ([plan], [budget],
+             * [scenario NAME]) are the plan reader's (src/strategy/plan.c):
+             * a run's config may carry its scenarios. */
+            skipping = !strcmp(section, "plan") || !strcmp(section, "budget") ||
+                       !strncmp(section, "scenario ", 9);
+            if (skipping)
+                continue;
             /* A section is known if some key starts with "section.". */
             size_t len = strlen(section);
             int known = 0;
@@ -136,6 +143,8 @@ clm_status cfg_read(cfg_config *c, const char *path)
                 status = clm_error(CLM_E_FORMAT, "%s:%d: unknown section [%s]", path, line_no, section);
             continue;
         }
+        if (skipping)
+            continue;
         char *eq = strchr(s, '=');
         if (!eq) {
             status = clm_error(CLM_E_FORMAT, "%s:%d: expected 'key = value', got '%s'", path, line_no, s);

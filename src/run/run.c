@@ -53,6 +53,8 @@ static void free_ctx(run_ctx *ctx)
     free(ctx->eq_branch);
     free(ctx->eq_segment);
     free(ctx->cox_features);
+    clm_plan_free(ctx->plan);
+    clm_scenario_result_free(ctx->scenarios);
     cfg_free(ctx->config);
 }
 
@@ -75,6 +77,7 @@ typedef struct run_step_def {
 
 static int stage_tree_wanted(const run_ctx *ctx) { return ctx->stage_model_tree; }
 static int cox_wanted(const run_ctx *ctx) { return ctx->cox_enabled; }
+static int plan_wanted(const run_ctx *ctx) { return ctx->plan != NULL; }
 
 static const run_step_def run_steps[] = {
     {"validate", run_validate, NULL, 1},
@@ -85,6 +88,7 @@ static const run_step_def run_steps[] = {
     {"survival", run_survival, NULL, 1},
     {"cox+equity", run_equity, cox_wanted, 1},
     {"branch health", run_branches, NULL, 1},
+    {"scenarios", run_scenarios, plan_wanted, 1},
     {"results.h5", run_write_results, NULL, 1},
     {"reports", run_write_reports, NULL, 1},
     /* The report and run.json show every step above. */

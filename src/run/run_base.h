@@ -14,7 +14,7 @@
 #include "clmseg/writer.h"
 
 #define RUN_MAX_STEPS 16
-#define RUN_MAX_OUTPUTS 16
+#define RUN_MAX_OUTPUTS 32
 
 typedef struct run_step_record {
     const char *name;

@@ -20,6 +20,7 @@
 #include "clmseg/kmeans.h"
 #include "clmseg/lifecycle.h"
 #include "clmseg/run.h"
+#include "clmseg/scenario.h"
 #include "clmseg/textfile.h"
 #include "clmseg/version.h"
 #include "clmseg/survival.h"
@@ -95,6 +96,8 @@ typedef struct run_ctx {
     const char *cox_strata;       /* "segment", or a column; NULL: none   */
     clm_cox_params cox_params;
     clm_equity_params equity_params;
+    clm_plan *plan;               /* scenarios and budget, or NULL          */
+    const char *col_plan, *col_delay; /* plan column, payment delay column  */
 
     /* The table and per-row results. */
     clm_table *table;
@@ -132,6 +135,7 @@ typedef struct run_ctx {
     run_equity_sum *eq_branch, *eq_segment; /* n_branches, k              */
     run_equity_sum eq_tier[CLM_N_TIERS], eq_stage[CLM_N_STAGES], eq_company;
     run_calibration calib;
+    clm_scenario_result *scenarios; /* NULL without a plan                 */
 
     /* Timing, and the outputs written so far (renamed at the end). */
     run_clock clock;
@@ -157,6 +161,11 @@ clm_status run_survival(run_ctx *ctx);
 clm_status run_equity(run_ctx *ctx);
 clm_status run_write_equity_csv(run_ctx *ctx);
 clm_status run_branches(run_ctx *ctx);
+/* The plan's scenarios and budget over the run's book (step_scenarios.c),
+ * their CSV files and scenario.html, and the report's section. */
+clm_status run_scenarios(run_ctx *ctx);
+clm_status run_write_scenario_outputs(run_ctx *ctx);
+void run_report_scenarios(const run_ctx *ctx, FILE *f);
 clm_status run_write_results(run_ctx *ctx);
 clm_status run_write_branches_csv(run_ctx *ctx);
 clm_status run_write_warning_csv(run_ctx *ctx);

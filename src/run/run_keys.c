@@ -73,6 +73,10 @@ const cfg_key run_config_keys[] = {
     {"cox.l2", "0", "ridge penalty on the standardised coefficients"},
     {"equity.horizon", "36", "months of remaining value projected per active subscriber, at least 12 (margin and discount: survival.*)"},
 
+    {"columns.plan", "plan", "plan column (categorical) for scenario targets and the renewal lever (empty: none)"},
+    {"columns.payment_delay", "payment_delay_days", "payment delay column: > 0 is a bad-debt signal, as a suspension is (empty: none)"},
+    {"strategy.plan", "", "a plan file of scenarios and a budget (docs/strategy.md); empty: the [scenario ...] and [budget] sections of this config file, if any"},
+
     {"health.w_retention", "0.30", "weight of the retention sub-score"},
     {"health.w_value", "0.25", "weight of the value sub-score"},
     {"health.w_growth", "0.20", "weight of the growth sub-score"},

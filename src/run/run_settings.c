@@ -134,6 +134,32 @@ const char *run_setting_or_null(const run_ctx *ctx, const char *key)
     return v && v[0] ? v : NULL;
 }
 
+/* The plan: strategy.plan, else the config file's own [scenario ...] and
+ * [budget] sections; none of either is no scenario step. */
+static clm_status strategy_settings(run_ctx *ctx)
+{
+    const char *path = run_setting_or_null(ctx, "strategy.plan");
+    const char *from = path ? path : ctx->options->config_path;
+    ctx->col_plan = run_setting_or_null(ctx, "columns.plan");
+    ctx->col_delay = run_setting_or_null(ctx, "columns.payment_delay");
+    if (!from)
+        return CLM_OK;
+    clm_status s = clm_plan_read(from, &ctx->plan);
+    if (s)
+        return s;
+    if (!clm_plan_n_scenarios(ctx->plan) && !clm_plan_has_budget(ctx->plan)) {
+        clm_plan_free(ctx->plan);
+        ctx->plan = NULL;
+        if (path)
+            return clm_error(CLM_E_PARAM, "strategy.plan: '%s' has no [scenario NAME] and no [budget]", path);
+        return CLM_OK;
+    }
+    if (!ctx->cox_enabled)
+        return clm_error(CLM_E_PARAM, "%s: scenarios project each subscriber's survival from the Cox model: "
+                         "cox.features must not be none", from);
+    return CLM_OK;
+}
+
 clm_status run_resolve_config(run_ctx *ctx)
 {
     cfg_config *c = ctx->config;
@@ -210,6 +236,7 @@ clm_status run_resolve_config(run_ctx *ctx)
     if (!s) s = tree_settings(ctx);
     if (!s) s = survival_settings(ctx);
     if (!s) s = cox_settings(ctx);
+    if (!s) s = strategy_settings(ctx);
     return s;
 }
 

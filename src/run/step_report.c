@@ -334,6 +334,8 @@ clm_status run_write_report(run_ctx *ctx)
 
     if (ctx->cox)
         equity_section(f, ctx);
+    if (ctx->scenarios)
+        run_report_scenarios(ctx, f);
 
     section(f, "Churn tree: the riskiest leaves");
     fprintf(f, "<p>Holdout accuracy %.4f, AUC %.4f, %d leaves. All rules: tree_rules.txt.</p>\n", tm.accuracy, tm.auc,

@@ -87,5 +87,6 @@ clm_status run_write_results(run_ctx *ctx)
     if (!s) s = clm_survival_write_h5(ctx->surv_branch, w, "branch");
     if (!s) s = write_branches(ctx, w);
     if (!s && ctx->cox) s = write_equity(ctx, w);
+    if (!s && ctx->scenarios) s = clm_scenario_save(ctx->scenarios, w, "/scenarios");
     return run_results_finish(&ctx->outputs, w, s);
 }
