@@ -4,8 +4,9 @@
  * clm_synth_write() writes a quarter in the input schema of docs/design.md §3
  * into an HDF5 writer: group /subscribers with the required columns, arpu_prev,
  * the categorical branch and plan, and the usage / value / early-warning
- * features; group /truth with the latent segment and the lifecycle stage
- * A-E of every row.  docs/synth.md documents the model.
+ * features; group /truth with the latent segment, the lifecycle stage A-E
+ * and the remaining lifetime of every row, optionally under a retention
+ * lever (clm_synth_lever).  docs/synth.md documents the model.
  *
  * Every row is drawn from a counter-based generator keyed by (seed, row),
  * so the output is bit-identical for any thread count and block size, and
@@ -79,7 +80,9 @@ CLM_API void clm_synth_params_default(clm_synth_params *params);
 CLM_API clm_status clm_synth_params_check(const clm_synth_params *params);
 
 /* Generates the quarter into an open writer (clm_writer_create): groups
- * /subscribers and /truth.  The caller commits the writer (the file
+ * /subscribers and /truth (with params->lever enabled, also
+ * /truth/lever_target and the lever's attributes on /truth; every other
+ * dataset is the same as without it).  The caller commits the writer (the file
  * appears under its name only then) or aborts it, so a failed or
  * interrupted generation leaves nothing behind and an existing file is
  * untouched.
