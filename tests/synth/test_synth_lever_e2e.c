@@ -15,10 +15,10 @@
  *     months left rises; a 6-month lever lies between none and for ever
  *     (and equals for ever for rows that leave within the 6 months);
  *     ratio 1 keeps every residual bit for bit;
- *   - bad descriptions: exit 1, a message naming the key, no file.
  *
  * The exact counterfactual equation is checked row by row in
- * test_synth_lever.c.
+ * test_synth_lever.c; bad descriptions on the command line in
+ * test_synth_e2e.c with the other bad options.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -347,40 +347,6 @@ static void test_months_and_ratio_one(void **state)
     H5Fclose(one);
 }
 
-static void test_bad_levers(void **state)
-{
-    (void)state;
-    const char *out_file = tu_path(dir, "bad.h5");
-    struct {
-        const char *spec;
-        const char *message;
-    } cases[] = {
-        {"hazard_ratio=0.7,colour=D", "unknown key 'colour'"},
-        {"hazard_ratio=0", "hazard_ratio must be a finite number > 0"},
-        {"hazard_ratio=-1,stage=D", "hazard_ratio must be a finite number > 0"},
-        {"hazard_ratio=lots", "bad number for hazard_ratio: 'lots'"},
-        {"stage=D", "hazard_ratio is required"},
-        {"hazard_ratio=0.7,stage=Z", "stage: 'Z' is not a stage"},
-        {"hazard_ratio=0.7,months=0", "months must be > 0"},
-        {"hazard_ratio=0.7,arpu_max=cheap", "bad number for arpu_max: 'cheap'"},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *err = NULL;
-        int rc = tu_clmseg_run(NULL, &err, "synth -o '%s' --rows 100 --truth-lever '%s'", out_file,
-                               cases[i].spec);
-        if (rc != 1 || !strstr(err, cases[i].message) || !strstr(err, "clmseg synth: error:") ||
-            !strstr(err, "--truth-lever"))
-            fail_msg("--truth-lever '%s' -> exit %d, stderr: %s", cases[i].spec, rc, err);
-        free(err);
-        assert_false(tu_exists(out_file));
-    }
-    char *out = NULL, *err = NULL;
-    assert_int_equal(tu_clmseg_run(&out, &err, "synth -h"), 0);
-    assert_non_null(strstr(out, "--truth-lever SPEC"));
-    free(out);
-    free(err);
-}
-
 int main(void)
 {
     dir = strdup(tu_tmpdir("synth_lever_e2e"));
@@ -388,7 +354,6 @@ int main(void)
         cmocka_unit_test(test_same_quarter),
         cmocka_unit_test(test_target_and_residuals),
         cmocka_unit_test(test_months_and_ratio_one),
-        cmocka_unit_test(test_bad_levers),
     };
     int failures = cmocka_run_group_tests(tests, setup, NULL);
     free((void *)dir);
