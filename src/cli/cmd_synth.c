@@ -2,7 +2,7 @@
  * cmd_synth.c — `clmseg synth`: generate a realistic quarter (HDF5).
  *
  *   clmseg synth -o quarter.h5 [--rows N] [--branches B] [--segments S]
- *                [--seed X] [--threads T] [--quiet]
+ *                [--seed X] [--threads T] [--truth-lever SPEC] [--quiet]
  *
  * A thin front on clm_synth_write (include/clmseg/synth.h); the model is
  * documented in docs/synth.md.
@@ -15,7 +15,7 @@
 
 static const char *const usage_text =
     "usage: clmseg synth -o quarter.h5 [--rows N] [--branches B] [--segments S]\n"
-    "                    [--seed X] [--threads T] [--quiet]\n"
+    "                    [--seed X] [--threads T] [--truth-lever SPEC] [--quiet]\n"
     "\n"
     "Generates a synthetic quarter: /subscribers (ids, branch, tenure, churn,\n"
     "ARPU, plan and 17 usage / value / early-warning features) and /truth\n"
@@ -29,9 +29,17 @@ static const char *const usage_text =
     "  --block-rows R      rows generated per block (default 65536)\n"
     "  --seed X            random seed (default 42)\n"
     "  --threads T         threads (default: all cores)\n"
+    "  --truth-lever SPEC  the same quarter, but /truth/residual_months of the\n"
+    "                      targeted active rows is their remaining lifetime had\n"
+    "                      a retention lever multiplied their hazard from the\n"
+    "                      snapshot on; adds /truth/lever_target.  SPEC is\n"
+    "                      key=value,...: hazard_ratio=R (required, > 0),\n"
+    "                      stage=D or C+D (default: every stage), months=M\n"
+    "                      (default: for ever), arpu_min=X, arpu_max=Y (EUR);\n"
+    "                      e.g. \"hazard_ratio=0.7,stage=D\"\n"
     "  --quiet             no progress, no summary\n";
 
-enum { OPT_ROWS = CLI_OPT_FIRST, OPT_BRANCHES, OPT_SEGMENTS, OPT_BLOCK_ROWS };
+enum { OPT_ROWS = CLI_OPT_FIRST, OPT_BRANCHES, OPT_SEGMENTS, OPT_BLOCK_ROWS, OPT_TRUTH_LEVER };
 
 static const struct option synth_options[] = {
     {"output", required_argument, NULL, 'o'},
@@ -39,6 +47,7 @@ static const struct option synth_options[] = {
     {"branches", required_argument, NULL, OPT_BRANCHES},
     {"segments", required_argument, NULL, OPT_SEGMENTS},
     {"block-rows", required_argument, NULL, OPT_BLOCK_ROWS},
+    {"truth-lever", required_argument, NULL, OPT_TRUTH_LEVER},
     CLI_COMMON_OPTIONS,
     {NULL, 0, NULL, 0},
 };
@@ -77,6 +86,11 @@ int cmd_synth(int argc, char **argv)
         case OPT_BLOCK_ROWS:
             if (cli_parse_i64(command, "--block-rows", optarg, 1, INT64_C(1) << 26, &params.block_rows))
                 return 1;
+            break;
+        case OPT_TRUTH_LEVER:
+            if (clm_synth_lever_parse(optarg, &params.lever) != CLM_OK)
+                return cli_usage_error(command, "%s, in --truth-lever '%s'",
+                                       clm_error_detail(), optarg);
             break;
         default:
             return 1;

@@ -26,6 +26,7 @@ void clm_synth_params_default(clm_synth_params *params)
     params->block_rows = CLM_BLOCK_ROWS;
     params->progress = NULL;
     params->progress_ctx = NULL;
+    clm_synth_lever_default(&params->lever);
 }
 
 clm_status clm_synth_params_check(const clm_synth_params *params)
@@ -47,7 +48,7 @@ clm_status clm_synth_params_check(const clm_synth_params *params)
     if (params->block_rows < 1)
         return clm_error(CLM_E_PARAM, "synth: block_rows must be at least 1 (got %lld)",
                          (long long)params->block_rows);
-    return CLM_OK;
+    return synth_lever_check(&params->lever);
 }
 
 /* Dataset paths and attributes that describe the file, written before the
@@ -87,6 +88,37 @@ static clm_status write_metadata(clm_writer *writer, const clm_synth_params *par
     return CLM_OK;
 }
 
+/* The lever's attributes on /truth (docs/synth.md): the text as given and
+ * its parsed values, so a checker needs no parser of its own. */
+static clm_status write_lever_metadata(clm_writer *writer, const clm_synth_lever *lever)
+{
+    const char *letters[SYNTH_N_STAGES] = {"A", "B", "C", "D", "E"};
+    const char *stages[SYNTH_N_STAGES];
+    int n_stages = 0;
+    for (int s = 0; s < SYNTH_N_STAGES; s++)
+        if (lever->stages & (1u << s))
+            stages[n_stages++] = letters[s];
+    clm_status st;
+    if ((st = clm_writer_attr_string(writer, "/truth", "lever", lever->text)) ||
+        (st = clm_writer_attr_f64(writer, "/truth", "lever_hazard_ratio", lever->hazard_ratio)) ||
+        (st = clm_writer_attr_f64(writer, "/truth", "lever_months", lever->months)) ||
+        (st = clm_writer_attr_strings(writer, "/truth", "lever_stages", stages, n_stages)) ||
+        (st = clm_writer_attr_f64(writer, "/truth", "lever_arpu_min", lever->arpu_min)) ||
+        (st = clm_writer_attr_f64(writer, "/truth", "lever_arpu_max", lever->arpu_max)))
+        return st;
+    return CLM_OK;
+}
+
+/* Rows targeted in a block's lever_target column (the last column). */
+static int64_t count_targets(const synth_block *block, int64_t count)
+{
+    const uint8_t *target = block->data[synth_n_columns - 1];
+    int64_t n = 0;
+    for (int64_t i = 0; i < count; i++)
+        n += target[i];
+    return n;
+}
+
 clm_status clm_synth_write(const clm_synth_params *params, clm_writer *writer)
 {
     clm_status st = clm_synth_params_check(params);
@@ -100,17 +132,21 @@ clm_status clm_synth_write(const clm_synth_params *params, clm_writer *writer)
     int columns[SYNTH_MAX_COLUMNS];
     int64_t n_rows = params->n_rows;
     int64_t capacity = params->block_rows < n_rows ? params->block_rows : n_rows;
+    int64_t n_targets = 0;
+    int n_columns = 0;
 
     if ((st = synth_model_create(params, &model)) ||
         (st = synth_block_alloc(&block, capacity)) ||
         (st = clm_writer_group(writer, "/subscribers")) ||
         (st = clm_writer_group(writer, "/truth")))
         goto fail;
-    for (int c = 0; c < synth_n_columns; c++)
+    n_columns = synth_file_columns(model);
+    for (int c = 0; c < n_columns; c++)
         if ((st = clm_writer_column_create(writer, synth_columns[c].path,
                                            synth_columns[c].dtype, n_rows, &columns[c])))
             goto fail;
-    if ((st = write_metadata(writer, params, model)))
+    if ((st = write_metadata(writer, params, model)) ||
+        (model->lever.enabled && (st = write_lever_metadata(writer, &model->lever))))
         goto fail;
 
     if (params->progress)
@@ -118,12 +154,17 @@ clm_status clm_synth_write(const clm_synth_params *params, clm_writer *writer)
     for (int64_t row0 = 0; row0 < n_rows; row0 += capacity) {
         int64_t count = util_block_len(n_rows, row0, capacity);
         synth_block_generate(model, &block, row0, count, params->n_threads);
-        for (int c = 0; c < synth_n_columns; c++)
+        for (int c = 0; c < n_columns; c++)
             if ((st = clm_writer_column_write(writer, columns[c], row0, count, block.data[c])))
                 goto fail;
+        if (model->lever.enabled)
+            n_targets += count_targets(&block, count);
         if (params->progress)
             params->progress(params->progress_ctx, "synth", row0 + count, n_rows);
     }
+    if (model->lever.enabled &&
+        (st = clm_writer_attr_i64(writer, "/truth", "lever_targets", n_targets)))
+        goto fail;
     synth_block_free(&block);
     synth_model_free(model);
     return CLM_OK;

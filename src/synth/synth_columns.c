@@ -41,6 +41,12 @@ const synth_column synth_columns[] = {
     COL("/truth", stage, CLM_DT_UINT8, "lifecycle stage 0..4 = A..E"),
     COL("/truth", residual_months, CLM_DT_FLOAT32,
         "months the drawn lifetime keeps an active subscriber after the snapshot (NaN: churned)"),
+    COL("/truth", lever_target, CLM_DT_UINT8, "1 = targeted by the truth lever (only with a lever)"),
 };
 
 const int synth_n_columns = (int)(sizeof synth_columns / sizeof synth_columns[0]);
+
+int synth_file_columns(const synth_model *model)
+{
+    return model->lever.enabled ? synth_n_columns : synth_n_columns - 1;
+}

@@ -8,6 +8,8 @@
  *   synth_columns.c the output schema: column names, types, and where each
  *                  value sits in a synth_row
  *   synth_block.c  block buffers and the parallel generation of a block
+ *   synth_lever.c  the retention lever of the counterfactual truth: its
+ *                  description, the target rule and the lifetime under it
  *   synth.c        parameters and the driver writing blocks through
  *                  clm_writer
  *
@@ -84,6 +86,7 @@ typedef struct synth_model {
     double *branch_hazard;       /* [n_branches] log-hazard effect         */
     double *branch_price;        /* [n_branches] ARPU level multiplier     */
     double *branch_network;      /* [n_branches] dropped-call multiplier   */
+    clm_synth_lever lever;       /* the counterfactual lever (enabled = 0: none) */
 } synth_model;
 
 /* Builds the model for the parameters (already checked).  CLM_E_NOMEM. */
@@ -151,7 +154,16 @@ typedef struct synth_row {
     int16_t payment_delay_days;
     int32_t segment;        /* truth */
     uint8_t stage;          /* truth */
-    float residual_months;  /* truth: lifetime left after the snapshot, NaN if churned */
+    float residual_months;  /* truth: lifetime left after the snapshot, NaN if churned;
+                               under a lever, the counterfactual one of targeted rows */
+    uint8_t lever_target;   /* truth: 1 = targeted by the lever (column only with a lever) */
+    /* The lifetime draw of step 5, in double precision.  Internal: no
+     * column points at these; synth_lever.c and the tests read them. */
+    double exp_draw;        /* E ~ Exp(1); the lifetime solves H(T) = E        */
+    double eta;             /* log hazard multiplier: H(t) = e^eta (t/scale)^shape */
+    double lifetime;        /* T, months from activation                       */
+    double activated;       /* A, months from activation to the snapshot      */
+    double lever_lifetime;  /* T' under the lever; T when not targeted         */
 } synth_row;
 
 /* Draws row `row` of the quarter from its own stream.  Pure: depends only
@@ -162,6 +174,29 @@ void synth_row_draw(const synth_model *model, int64_t row, synth_row *out);
  * decline signal; B ARPU rising; C otherwise. */
 uint8_t synth_stage_of(const synth_row *row);
 
+/* ---- the lever (synth_lever.c) ------------------------------------------ */
+
+/* Checks an enabled lever (CLM_E_PARAM naming the key; CLM_OK when
+ * disabled). */
+clm_status synth_lever_check(const clm_synth_lever *lever);
+
+/* 1 when the lever targets the drawn row: active, its stage in the
+ * lever's stages, its arpu (as stored) in [arpu_min, arpu_max]. */
+int synth_lever_targets(const clm_synth_lever *lever, const synth_row *row);
+
+/* The lifetime T' of a subscriber activated A months before the snapshot,
+ * alive then, whose Weibull PH lifetime T solved H(T) = exp_draw with
+ * H(t) = e^eta (t/scale)^shape, had the lever multiplied its hazard by
+ * hazard_ratio from the snapshot on (for lever->months, or for ever):
+ * T' solves H_lever(T') = exp_draw (docs/synth.md).  Returns `lifetime`
+ * itself when the lever changes nothing (hazard_ratio 1). */
+double synth_lever_lifetime(const clm_synth_lever *lever, double exp_draw, double eta,
+                            double scale, double shape, double activated, double lifetime);
+
+/* Sets row->lever_target and, for a targeted row, lever_lifetime and
+ * residual_months from the draw (row drawn with segment `seg`). */
+void synth_lever_apply(const clm_synth_lever *lever, const synth_segment *seg, synth_row *row);
+
 /* ---- columns and blocks --------------------------------------------------- */
 
 typedef struct synth_column {
@@ -171,8 +206,12 @@ typedef struct synth_column {
     const char *description; /* one line, units                            */
 } synth_column;
 
+/* The datasets in file order; the last one, /truth/lever_target, exists
+ * only with a lever, so the file holds the first synth_file_columns(model)
+ * of them.  Blocks always hold all synth_n_columns. */
 extern const synth_column synth_columns[];
 extern const int synth_n_columns;
+int synth_file_columns(const synth_model *model);
 
 /* Rows [row0, row0 + n_rows) as one typed array per column. */
 #define SYNTH_MAX_COLUMNS 32

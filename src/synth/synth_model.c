@@ -16,6 +16,7 @@ clm_status synth_model_create(const clm_synth_params *params, synth_model **out)
     m->seed = params->seed;
     m->n_segments = params->n_segments;
     m->n_branches = params->n_branches;
+    m->lever = params->lever;
     size_t nb = (size_t)params->n_branches, ns = (size_t)params->n_segments;
     m->segments = calloc(ns, sizeof *m->segments);
     m->segment_cdf = calloc(ns, sizeof *m->segment_cdf);

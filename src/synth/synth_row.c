@@ -17,7 +17,9 @@
  *      censoring at the end of the window);
  *   5. this quarter's ARPU from last quarter's, with the decline component
  *      used in eta plus a ramp-up for young lines;
- *   6. the stage from the documented rules.
+ *   6. the stage from the documented rules;
+ *   7. with a lever (synth_lever.c), the counterfactual remaining lifetime
+ *      of the rows it targets.
  *
  * For a churned subscriber the features describe the last quarter before
  * the exit.  Every draw comes from the row's own counter-based stream in a
@@ -148,8 +150,8 @@ void synth_row_draw(const synth_model *model, int64_t row, synth_row *out)
                  2.0 * (decline < 0.0 ? -decline : 0.0) + 0.015 * delay +
                  0.10 * log1p(forward / 10.0) + 0.02 * (dropped < 50 ? dropped : 50);
     /* T = scale (E e^-eta)^(1/shape), E ~ Exp(1), in logs (one exp, no pow). */
-    double lifetime = seg->life_scale *
-                      exp((log(synth_exponential(&rng)) - eta) / seg->life_shape);
+    double exp_draw = synth_exponential(&rng);
+    double lifetime = seg->life_scale * exp((log(exp_draw) - eta) / seg->life_shape);
     double activated = SYNTH_WINDOW_MONTHS * synth_uniform(&rng);
     int churned = lifetime < activated;
     double observed = churned ? lifetime : activated;
@@ -157,6 +159,11 @@ void synth_row_draw(const synth_model *model, int64_t row, synth_row *out)
     out->tenure_months = tenure;
     out->churned = (int8_t)churned;
     out->residual_months = churned ? NAN : (float)(lifetime - activated);
+    out->exp_draw = exp_draw;
+    out->eta = eta;
+    out->lifetime = lifetime;
+    out->activated = activated;
+    out->lever_lifetime = lifetime;
 
     /* 6. This quarter's ARPU: the decline plus a ramp-up of young lines
      * (bundles added in the first months). */
@@ -169,4 +176,10 @@ void synth_row_draw(const synth_model *model, int64_t row, synth_row *out)
     out->plan = plan;
     out->segment = s;
     out->stage = synth_stage_of(out);
+
+    /* 7. The counterfactual truth: the lever only rereads the draw above
+     * (no random numbers), so every other value stays as it is. */
+    out->lever_target = 0;
+    if (model->lever.enabled)
+        synth_lever_apply(&model->lever, seg, out);
 }

@@ -10,7 +10,8 @@
  *   - model: churn rate, Kaplan-Meier S(12) by segment and branch, warning
  *     signals, k-means recovery of the segments (ARI);
  *   - stages: /truth/stage equals the documented rules recomputed;
- *   - bad parameters: exit 1, a message naming the option, no file left.
+ *   - bad parameters: exit 1, a message naming the option (the key of a
+ *     bad --truth-lever), no file left.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -110,6 +111,7 @@ static void test_progress_and_help(void **state)
     free(err);
     assert_int_equal(tu_clmseg_run(&out, &err, "synth -h"), 0);
     assert_non_null(strstr(out, "usage: clmseg synth"));
+    assert_non_null(strstr(out, "--truth-lever SPEC"));
     free(out);
     free(err);
 }
@@ -138,6 +140,16 @@ static void test_bad_parameters(void **state)
         {"--colour blue", "unknown option '--colour'"},
         {"--quiet=yes", "option '--quiet' takes no value"},
         {"extra.h5", "unexpected argument 'extra.h5'"},
+        /* --truth-lever (docs/synth.md): the message names the key. */
+        {"--truth-lever hazard_ratio=0.7,colour=D", "unknown key 'colour'"},
+        {"--truth-lever hazard_ratio=0", "hazard_ratio must be a finite number > 0"},
+        {"--truth-lever hazard_ratio=-1,stage=D", "hazard_ratio must be a finite number > 0"},
+        {"--truth-lever hazard_ratio=lots", "bad number for hazard_ratio: 'lots'"},
+        {"--truth-lever stage=D", "hazard_ratio is required"},
+        {"--truth-lever hazard_ratio=0.7,stage=Z", "stage: 'Z' is not a stage"},
+        {"--truth-lever hazard_ratio=0.7,months=0", "months must be > 0"},
+        {"--truth-lever hazard_ratio=0.7,arpu_max=cheap", "bad number for arpu_max: 'cheap'"},
+        {"--truth-lever", "option '--truth-lever' needs a value"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *err = NULL;
