@@ -2,21 +2,26 @@
  * allocate.c — the retention budget split by three policies (allocate.h,
  * docs/strategy.md "The retention budget").
  *
- * Four phases, each a pass the thread count cannot change:
- *   1. check every candidate and count the positive-gain ones per fixed
- *      block of rows (parallel; the first bad row is reported);
- *   2. give each positive-gain candidate a 64-bit rank key: the bits of its
- *      float gain/cost flipped (so larger ratios come first) above its
- *      32-bit index (ties: lower index first), written in index order;
- *   3. sort the keys with a parallel LSD radix sort.  The keys are written
- *      in index order, so they are already sorted on their low 32 bits and
- *      only the digits of the high half need a pass (a stable pass keeps
- *      the order of the lower digits); a pass whose digit is the same for
- *      every key is skipped.  The keys are distinct, so the sorted order is
- *      unique whatever the thread count;
- *   4. gather the candidates' figures in rank order (parallel) and walk
- *      them once per policy (the three walks run side by side, each
- *      sequential in rank order, so every sum is taken in one fixed order).
+ * The rank key of a positive-gain candidate is 64 bits: the bits of its
+ * float gain/cost flipped (larger ratios first) above its 32-bit index
+ * (ties: lower index first).  It is sorted by an LSD radix sort of 16-bit
+ * digits whose passes over the low half are free: the candidates enter in
+ * index order and every pass is stable, so only the two digits of the
+ * high half need a pass, and the index itself is never stored.  The sort
+ * moves 24-byte records (the key's high half and the figures the walks
+ * read), not indices: a gather of six input columns in rank order costs
+ * random reads, several times a pass over the records.
+ *
+ * Three phases, none of which the thread count can change:
+ *   1. per fixed block of rows (parallel): check every candidate, count
+ *      the low key digits of the positive-gain ones, then write their
+ *      records straight to their place after the first radix pass
+ *      (offsets digit-major, block-minor); the first bad row is reported;
+ *   2. the second radix pass (parallel: each thread counts and scatters a
+ *      contiguous chunk), skipped when every key shares its high digit.
+ *      The keys are distinct, so the sorted order is unique;
+ *   3. one walk per policy over the records in rank order (the three run
+ *      side by side, each sequential, so every sum has one fixed order).
  * A walk takes each candidate as far as its budget pool (the whole budget,
  * or its cell's share) and its cap group allow; the last candidate of a
  * pool or a cap is taken fractionally.
@@ -142,7 +147,7 @@ typedef struct ranked {
 
 #define HIGH_BIT 0x80000000u
 
-/* Phases 1 and 2 (the first radix pass): checks every candidate, counts
+/* Phase 1 (the first radix pass): checks every candidate, counts
  * the positive-gain ones per block and their low key digits per block,
  * then writes their records to *out (util_alloc_big, m entries; the caller
  * frees it) ordered by the low digit, stably: the offsets run digit-major,
@@ -215,13 +220,13 @@ static clm_status first_pass(const alloc_input *in, int capped, int threads, ran
     return CLM_OK;
 }
 
-/* Phase 3 (the second radix pass): moves src[0..m) to dst ordered by the
- * high 16 bits of the key, stably.  Each thread counts and scatters its
+/* A radix pass after the first: moves src[0..m) to dst ordered by the
+ * digit of the key at `shift`, stably.  Each thread counts and scatters its
  * own contiguous chunk; the offsets run digit-major, chunk-minor.  `hist`
  * holds threads * RADIX_SIZE counters.  Returns 0 without touching dst
- * when every key has the same high digit (src is then sorted already), 1
+ * when every key has the same digit (src is then in order already), 1
  * when dst holds the result. */
-static int second_pass(const ranked *src, ranked *dst, int64_t m, int threads, int64_t *hist)
+static int later_pass(const ranked *src, ranked *dst, int64_t m, int shift, int threads, int64_t *hist)
 {
     int moved = 0;
 #pragma omp parallel num_threads(threads)
@@ -235,11 +240,11 @@ static int second_pass(const ranked *src, ranked *dst, int64_t m, int threads, i
         int64_t *mine = hist + (int64_t)t * RADIX_SIZE;
         memset(mine, 0, RADIX_SIZE * sizeof *mine);
         for (int64_t i = lo; i < hi; i++)
-            mine[src[i].key >> RADIX_BITS]++;
+            mine[(src[i].key >> shift) & (RADIX_SIZE - 1)]++;
 #pragma omp barrier
 #pragma omp single
         {
-            int64_t sum = 0, d0 = m > 0 ? (int64_t)(src[0].key >> RADIX_BITS) : 0, same = 0;
+            int64_t sum = 0, d0 = m > 0 ? (int64_t)((src[0].key >> shift) & (RADIX_SIZE - 1)) : 0, same = 0;
             for (int u = 0; u < nt; u++)
                 same += hist[(int64_t)u * RADIX_SIZE + d0];
             moved = same != m;
@@ -252,7 +257,7 @@ static int second_pass(const ranked *src, ranked *dst, int64_t m, int threads, i
         }
         if (moved)
             for (int64_t i = lo; i < hi; i++)
-                dst[mine[src[i].key >> RADIX_BITS]++] = src[i];
+                dst[mine[(src[i].key >> shift) & (RADIX_SIZE - 1)]++] = src[i];
     }
     return moved;
 }
@@ -308,7 +313,7 @@ void alloc_result_free(alloc_result *r)
     r->threshold = NAN;
 }
 
-/* Phase 4: the budget pools and cap lefts of each policy, then the three
+/* Phase 3: the budget pools and cap lefts of each policy, then the three
  * walks side by side. */
 static clm_status run_policies(const alloc_input *in, int capped, int threads, const ranked *r, int64_t m,
                                alloc_result *out)
@@ -383,11 +388,12 @@ clm_status alloc_solve(const alloc_input *in, alloc_result *out)
             st = clm_error(CLM_E_NOMEM, "allocation: no memory to sort %lld candidates", (long long)m);
     }
     if (!st) {
-        if (second_pass(keys, tmp, m, threads, hist)) {
-            ranked *swap = keys;
-            keys = tmp;
-            tmp = swap;
-        }
+        for (int shift = RADIX_BITS; shift < 32; shift += RADIX_BITS)
+            if (later_pass(keys, tmp, m, shift, threads, hist)) {
+                ranked *swap = keys;
+                keys = tmp;
+                tmp = swap;
+            }
         free(tmp);
         tmp = NULL;
         st = run_policies(in, capped, threads, keys, m, out);
