@@ -148,6 +148,14 @@ CLM_API void clm_cox_baseline(const clm_cox *model, int32_t stratum, int64_t *n_
  * stratum out of range. */
 CLM_API double clm_cox_cumhaz(const clm_cox *model, int32_t stratum, double t);
 
+/* In-memory strata "segment+decline" (the run's default, docs/cox.md): out[i]
+ * = 2 segment[i] + decline[i] (-1 for a missing segment), so each segment
+ * has one baseline for subscribers without a decline signal and one for
+ * those with one; labels "S" and "S+decline".  `out` may be `segment`. */
+CLM_API void clm_cox_segment_decline(const int32_t *segment, const uint8_t *decline, int64_t n_rows,
+                                     int32_t *out);
+#define CLM_COX_SEGMENT_DECLINE "segment+decline"
+
 /* The summary laid out like R's summary(coxph). */
 CLM_API void clm_cox_print(const clm_cox *model, FILE *out);
 

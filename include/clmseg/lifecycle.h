@@ -70,6 +70,16 @@ CLM_API clm_status clm_lifecycle_load(const char *path, clm_lifecycle **out);
  * Errors: CLM_E_SCHEMA (a required column missing), read errors. */
 CLM_API clm_status clm_lifecycle_predict_table(const clm_lifecycle *model, const clm_table *table,
                                                uint8_t *tier, uint8_t *stage);
+/* The same, each output optional (NULL: not computed), and the decline
+ * signals of every row (clm_stage_decline), churned rows included. */
+CLM_API clm_status clm_lifecycle_predict_table_decline(const clm_lifecycle *model, const clm_table *table,
+                                                       uint8_t *tier, uint8_t *stage, uint8_t *decline);
+
+/* The strata "segment+decline" of a table (clm_cox_segment_decline): the
+ * stage rules saved in the results file `path` give each row's decline
+ * signals, and segments[i] becomes 2 segments[i] + decline[i] in place
+ * (-1 stays -1).  Errors as clm_lifecycle_load and _predict_table. */
+CLM_API clm_status clm_lifecycle_decline_strata(const char *path, const clm_table *table, int32_t *segments);
 
 /* Frees the model; NULL is fine. */
 CLM_API void clm_lifecycle_free(clm_lifecycle *model);

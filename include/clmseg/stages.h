@@ -61,6 +61,13 @@ typedef struct clm_stage_inputs {
 CLM_API void clm_stage_assign(const clm_stage_rules *rules, const clm_stage_inputs *in,
                               int64_t n_rows, uint8_t *stage);
 
+/* decline[i] = 1 when a decline signal of the D rule fires for row i,
+ * whatever its churn flag and tenure (in->churned and tenure_months are
+ * not read): the signals of a churned subscriber describe its last
+ * quarter, so a survival model can be stratified by them on every row. */
+CLM_API void clm_stage_decline(const clm_stage_rules *rules, const clm_stage_inputs *in,
+                               int64_t n_rows, uint8_t *decline);
+
 #ifdef __cplusplus
 }
 #endif

@@ -146,7 +146,8 @@ static clm_status apply_cox(const char *results_path, const clm_table *input, cl
         return st;
     int32_t *segments = NULL;
     const char *strata = clm_cox_strata_name(model);
-    if (strata && !strcmp(strata, "segment")) {
+    const int by_decline = strata && !strcmp(strata, CLM_COX_SEGMENT_DECLINE);
+    if (strata && (by_decline || !strcmp(strata, "segment"))) {
         clm_kmeans *km = NULL;
         const int64_t n = clm_table_n_rows(input);
         st = clm_kmeans_load(results_path, "/segments", settings->n_threads, &km);
@@ -157,6 +158,8 @@ static clm_status apply_cox(const char *results_path, const clm_table *input, cl
         if (!st) st = clm_kmeans_predict_table(km, input, segments, dist);
         free(dist);
         clm_kmeans_free(km);
+        if (!st && by_decline)
+            st = clm_lifecycle_decline_strata(results_path, input, segments);
     }
     clm_equity_params params = settings->equity;
     params.n_threads = settings->n_threads;

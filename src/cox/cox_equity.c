@@ -100,6 +100,12 @@ static double cumhaz_at(const clm_cox *m, int32_t s, double t, double rate)
 
 static double tail_rate(const clm_cox *m, int32_t s);
 
+void clm_cox_segment_decline(const int32_t *segment, const uint8_t *decline, int64_t n, int32_t *out)
+{
+    for (int64_t i = 0; i < n; i++)
+        out[i] = segment[i] < 0 ? -1 : 2 * segment[i] + (decline[i] != 0);
+}
+
 double clm_cox_cumhaz(const clm_cox *m, int32_t s, double t)
 {
     if (s < 0 || s >= m->n_strata)

@@ -175,6 +175,12 @@ clm_status clm_lifecycle_load(const char *path, clm_lifecycle **out)
 clm_status clm_lifecycle_predict_table(const clm_lifecycle *m, const clm_table *input, uint8_t *tier,
                                        uint8_t *stage)
 {
+    return clm_lifecycle_predict_table_decline(m, input, tier, stage, NULL);
+}
+
+clm_status clm_lifecycle_predict_table_decline(const clm_lifecycle *m, const clm_table *input, uint8_t *tier,
+                                               uint8_t *stage, uint8_t *decline)
+{
     /* Columns by name; churned, tenure and ARPU are required, the signals
      * are used when present (as in the run). */
     int cols[N_INPUTS];
@@ -211,10 +217,30 @@ clm_status clm_lifecycle_predict_table(const clm_lifecycle *m, const clm_table *
                 buf[0][i] = buf[0][i] == (float)event_code ? 1.0f : 0.0f;
         lifecycle_tenure_to_months(buf[1], len, m->time_unit_days);
         clm_stage_inputs in = {buf[0], buf[1], buf[2], buf[3], buf[4], buf[5], buf[6], buf[7], buf[8]};
-        clm_stage_assign(&m->rules, &in, len, stage + r0);
-        clm_tier_assign(m->high_min, m->low_max, buf[2], len, tier + r0);
+        if (stage)
+            clm_stage_assign(&m->rules, &in, len, stage + r0);
+        if (tier)
+            clm_tier_assign(m->high_min, m->low_max, buf[2], len, tier + r0);
+        if (decline)
+            clm_stage_decline(&m->rules, &in, len, decline + r0);
     }
     for (int j = 0; j < N_INPUTS; j++)
         free(buf[j]);
+    return s;
+}
+
+clm_status clm_lifecycle_decline_strata(const char *path, const clm_table *table, int32_t *segments)
+{
+    clm_lifecycle *m = NULL;
+    clm_status s = clm_lifecycle_load(path, &m);
+    const int64_t n = clm_table_n_rows(table);
+    uint8_t *decline = s ? NULL : malloc((size_t)(n > 0 ? n : 1));
+    if (!s && !decline)
+        s = clm_error(CLM_E_NOMEM, "out of memory");
+    if (!s) s = clm_lifecycle_predict_table_decline(m, table, NULL, NULL, decline);
+    for (int64_t i = 0; !s && i < n; i++)
+        segments[i] = segments[i] < 0 ? -1 : 2 * segments[i] + decline[i];
+    free(decline);
+    clm_lifecycle_free(m);
     return s;
 }

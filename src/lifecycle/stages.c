@@ -43,6 +43,24 @@ static int at_least(const float *col, int64_t i, double min)
     return col && col[i] >= min;
 }
 
+/* The D rule of row i: any decline signal fires. */
+static int declines(const clm_stage_rules *r, const clm_stage_inputs *in, int64_t i)
+{
+    int has_prev = in->arpu && in->arpu_prev;
+    return (has_prev && in->arpu[i] < (1.0 - r->arpu_drop) * in->arpu_prev[i]) ||
+           at_least(in->suspensions, i, r->suspensions_min) ||
+           at_least(in->plan_downgrades, i, r->downgrades_min) ||
+           (in->contacts_now && in->contacts_prev &&
+            in->contacts_now[i] < (1.0 - r->contact_drop) * in->contacts_prev[i]) ||
+           at_least(in->complaints, i, r->complaints_min);
+}
+
+void clm_stage_decline(const clm_stage_rules *r, const clm_stage_inputs *in, int64_t n_rows, uint8_t *decline)
+{
+    for (int64_t i = 0; i < n_rows; i++)
+        decline[i] = (uint8_t)declines(r, in, i);
+}
+
 void clm_stage_assign(const clm_stage_rules *r, const clm_stage_inputs *in, int64_t n_rows, uint8_t *stage)
 {
     for (int64_t i = 0; i < n_rows; i++) {
@@ -55,13 +73,7 @@ void clm_stage_assign(const clm_stage_rules *r, const clm_stage_inputs *in, int6
             continue;
         }
         int has_prev = in->arpu && in->arpu_prev;
-        int decline = (has_prev && in->arpu[i] < (1.0 - r->arpu_drop) * in->arpu_prev[i]) ||
-                      at_least(in->suspensions, i, r->suspensions_min) ||
-                      at_least(in->plan_downgrades, i, r->downgrades_min) ||
-                      (in->contacts_now && in->contacts_prev &&
-                       in->contacts_now[i] < (1.0 - r->contact_drop) * in->contacts_prev[i]) ||
-                      at_least(in->complaints, i, r->complaints_min);
-        if (decline)
+        if (declines(r, in, i))
             stage[i] = CLM_STAGE_D;
         else if (has_prev && in->arpu[i] > (1.0 + r->arpu_gain) * in->arpu_prev[i])
             stage[i] = CLM_STAGE_B;

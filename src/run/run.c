@@ -42,6 +42,7 @@ static void free_ctx(run_ctx *ctx)
     free(ctx->tier);
     free(ctx->stage);
     free(ctx->churned);
+    free(ctx->decline);
     free(ctx->probability);
     free(ctx->arpu);
     free(ctx->debt_count);

@@ -110,6 +110,8 @@ typedef struct run_ctx {
     int k;
     uint8_t *tier, *stage;
     uint8_t *churned;             /* per row: the event flag (0/1)        */
+    uint8_t *decline;             /* per row: a decline signal fires (the D
+                                     rule alone, churned rows included)   */
     float *probability;           /* churn probability per row            */
     float *arpu;                  /* ARPU per row                         */
     int64_t *debt_count;          /* per branch: D rows with suspensions  */

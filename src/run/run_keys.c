@@ -68,7 +68,7 @@ const cfg_key run_config_keys[] = {
     {"survival.conf_level", "0.95", "confidence level of the survival bands"},
 
     {"cox.features", "auto", "covariates of the Cox model, comma-separated; auto: the early-warning signals, usage, value and plan columns the table has; none: no Cox model and no equity"},
-    {"cox.strata", "segment", "baseline hazard strata: segment (the k-means segments), none, or a column"},
+    {"cox.strata", "segment+decline", "baseline hazard strata: segment+decline (each k-means segment split by the stage-D decline signals), segment, none, or a column"},
     {"cox.ties", "efron", "ties of the partial likelihood: efron or breslow"},
     {"cox.l2", "0", "ridge penalty on the standardised coefficients"},
     {"equity.horizon", "36", "months of remaining value projected per active subscriber, at least 12 (margin and discount: survival.*)"},

@@ -228,35 +228,48 @@ clm_status run_equity(run_ctx *ctx)
         cols.features = auto_list;
         cols.n_features = n;
     }
-    const int32_t *strata_rows = NULL;
+    /* In-memory strata: the segments, or each segment split by the decline
+     * signals (docs/cox.md: a decline multiplies the hazard unevenly over
+     * tenure, and scenarios aimed at stage D need its own baseline). */
+    int32_t *strata_rows = NULL;
     char **labels = NULL;
-    if (ctx->cox_strata && !strcmp(ctx->cox_strata, "segment")) {
-        labels = malloc((size_t)ctx->k * sizeof *labels);
-        char *text = malloc((size_t)ctx->k * 16);
-        if (!labels || !text) {
+    const int by_segment = ctx->cox_strata && !strcmp(ctx->cox_strata, "segment");
+    const int by_decline = ctx->cox_strata && !strcmp(ctx->cox_strata, CLM_COX_SEGMENT_DECLINE);
+    if (by_segment || by_decline) {
+        const int ns = by_decline ? 2 * ctx->k : ctx->k;
+        labels = malloc((size_t)ns * sizeof *labels);
+        char *text = malloc((size_t)ns * 24);
+        strata_rows = by_decline ? malloc((size_t)ctx->n_rows * sizeof *strata_rows) : NULL;
+        if (!labels || !text || (by_decline && !strata_rows)) {
             free(labels);
             free(text);
+            free(strata_rows);
             return clm_error(CLM_E_NOMEM, "out of memory");
         }
-        for (int s = 0; s < ctx->k; s++) {
-            labels[s] = text + 16 * s;
-            snprintf(labels[s], 16, "%d", s);
+        for (int s = 0; s < ns; s++) {
+            labels[s] = text + 24 * s;
+            if (by_decline)
+                snprintf(labels[s], 24, "%d%s", s / 2, s % 2 ? "+decline" : "");
+            else
+                snprintf(labels[s], 24, "%d", s);
         }
-        strata_rows = ctx->segment;
-        cols.strata_rows = strata_rows;
-        cols.n_strata = ctx->k;
+        if (by_decline)
+            clm_cox_segment_decline(ctx->segment, ctx->decline, ctx->n_rows, strata_rows);
+        cols.strata_rows = by_decline ? strata_rows : ctx->segment;
+        cols.n_strata = ns;
         cols.stratum_labels = (const char *const *)labels;
-        cols.strata_name = "segment";
+        cols.strata_name = by_decline ? CLM_COX_SEGMENT_DECLINE : "segment";
     } else if (ctx->cox_strata) {
         cols.strata = ctx->cox_strata;
     }
     clm_status s = clm_cox_fit_table(&ctx->cox_params, &cols, ctx->table, &ctx->cox);
     if (!s)
-        s = clm_cox_equity_table(ctx->cox, &ctx->equity_params, ctx->col_arpu, strata_rows,
+        s = clm_cox_equity_table(ctx->cox, &ctx->equity_params, ctx->col_arpu, cols.strata_rows,
                                  ctx->table, &ctx->equity);
     if (labels)
         free(labels[0]);
     free(labels);
+    free(strata_rows);
     if (!s)
         s = sum_groups(ctx);
     if (s)

@@ -140,11 +140,12 @@ clm_status run_tiers_and_stages(run_ctx *ctx)
     ctx->tier = malloc((size_t)n);
     ctx->stage = malloc((size_t)n);
     ctx->churned = malloc((size_t)n);
+    ctx->decline = malloc((size_t)n);
     size_t nb = (size_t)ctx->n_branches;
     ctx->debt_count = calloc(nb, sizeof *ctx->debt_count);
     ctx->arpu_prev_sum = calloc(nb, sizeof *ctx->arpu_prev_sum);
     ctx->arpu_prev_n = calloc(nb, sizeof *ctx->arpu_prev_n);
-    if (!arpu || !ctx->tier || !ctx->stage || !ctx->churned || !ctx->debt_count || !ctx->arpu_prev_sum || !ctx->arpu_prev_n)
+    if (!arpu || !ctx->tier || !ctx->stage || !ctx->churned || !ctx->decline || !ctx->debt_count || !ctx->arpu_prev_sum || !ctx->arpu_prev_n)
         return clm_error(CLM_E_NOMEM, "out of memory for tiers and stages");
     s = clm_table_read_f32(ctx->table, clm_table_find(ctx->table, ctx->col_arpu), 0, n, arpu);
     if (!s) s = clm_tier_thresholds(&ctx->tiers, arpu, n, &ctx->high_min, &ctx->low_max);
@@ -186,6 +187,7 @@ clm_status run_tiers_and_stages(run_ctx *ctx)
         clm_stage_assign(&ctx->stages, &in, m, ctx->stage + r0);
         for (int64_t i = 0; i < m; i++)
             ctx->churned[r0 + i] = buf[0][i] >= 0.5f;
+        clm_stage_decline(&ctx->stages, &in, m, ctx->decline + r0);
         /* Per-branch figures that need the signal columns of this block. */
         for (int64_t i = 0; i < m; i++) {
             int32_t b = ctx->branch[r0 + i];

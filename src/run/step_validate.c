@@ -81,7 +81,8 @@ clm_status run_validate(run_ctx *ctx)
     s = check_listed(ctx, "kmeans.features", ctx->kmeans_features, CLM_KIND_NUMERIC);
     if (!s) s = check_listed(ctx, "tree.features", ctx->tree_features, CLM_KIND_UNSUPPORTED);
     if (!s) s = check_listed(ctx, "cox.features", ctx->cox_features, CLM_KIND_UNSUPPORTED);
-    if (!s && ctx->cox_enabled && ctx->cox_strata && strcmp(ctx->cox_strata, "segment"))
+    if (!s && ctx->cox_enabled && ctx->cox_strata && strcmp(ctx->cox_strata, "segment") &&
+        strcmp(ctx->cox_strata, CLM_COX_SEGMENT_DECLINE))
         s = clm_table_require(ctx->table, ctx->cox_strata, CLM_KIND_UNSUPPORTED, NULL);
     /* Branch codes outside the dictionary, named with their row. */
     if (!s && ctx->has_branch) {

@@ -11,6 +11,7 @@
 
 #include "core/util_internal.h"
 #include "io/io_internal.h"
+#include "clmseg/lifecycle.h"
 #include "strategy/strategy_internal.h"
 
 void clm_book_load_params_default(clm_book_load_params *p)
@@ -180,8 +181,22 @@ clm_status clm_book_load(const clm_table *t, const char *results, const clm_book
     ep.margin = md[0];
     ep.discount = md[1];
     ep.n_threads = p->n_threads;
-    const int stratified = !st && clm_cox_strata_name(l.cox) && !strcmp(clm_cox_strata_name(l.cox), "segment");
-    if (!st) st = clm_cox_equity_table(l.cox, &ep, p->arpu, stratified ? l.segment : NULL, t, &l.equity);
+    /* The model's in-memory strata: the run's segments, split by the decline
+     * signals under the saved stage rules for "segment+decline". */
+    const char *strata = st ? NULL : clm_cox_strata_name(l.cox);
+    const int by_segment = strata && !strcmp(strata, "segment");
+    const int by_decline = strata && !strcmp(strata, CLM_COX_SEGMENT_DECLINE);
+    int32_t *strata_rows = by_decline ? malloc((size_t)n * sizeof *strata_rows) : NULL;
+    if (by_decline && !strata_rows)
+        st = clm_error(CLM_E_NOMEM, "out of memory");
+    if (!st && by_decline) {
+        memcpy(strata_rows, l.segment, (size_t)n * sizeof *strata_rows);
+        st = clm_lifecycle_decline_strata(results, t, strata_rows);
+    }
+    if (!st)
+        st = clm_cox_equity_table(l.cox, &ep, p->arpu, by_decline ? strata_rows : by_segment ? l.segment : NULL, t,
+                                  &l.equity);
+    free(strata_rows);
     for (int64_t i = 0; !st && i < n; i++)
         l.churned[i] = l.stage[i] == CLM_STAGE_E;
     /* The plan column, when the quarter has one. */
