@@ -177,7 +177,7 @@ int main(int argc, char **argv)
     int repeats = 3;
     for (int a = 1; a < argc; a++) {
         if (!strcmp(argv[a], "--rows") && a + 1 < argc)
-            n_rows = atoll(argv[++a]);
+            n_rows = (int64_t)atof(argv[++a]); /* 1e7 is fine */
         else if (!strcmp(argv[a], "--cells") && a + 1 < argc)
             n_cells = atoi(argv[++a]);
         else if (!strcmp(argv[a], "--groups") && a + 1 < argc)
