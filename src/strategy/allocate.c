@@ -44,9 +44,10 @@ const char *const alloc_policy_names[ALLOC_N_POLICIES] = {"optimised", "proporti
 #define ALLOC_BLOCK ((int64_t)1 << 20)
 
 /* Digit width of the radix sort: two passes of 16 bits over the 32 bits
- * of the key.  Measured against three passes of 11 bits and four of 8 on
- * 24-byte records (bench_allocate): fewer passes over the records win
- * over a scatter that stays in cache. */
+ * of the key.  Three passes of 11 bits scatter to fewer streams (which
+ * stay in cache) but move the records once more; on bench_allocate the
+ * two measured alike within the noise of the shared machine, and four
+ * passes of 8 bits slower, so the fewer passes are kept. */
 #define RADIX_BITS 16
 #define RADIX_SIZE (1 << RADIX_BITS)
 
