@@ -44,9 +44,10 @@ const char *const alloc_policy_names[ALLOC_N_POLICIES] = {"optimised", "proporti
 #define ALLOC_BLOCK ((int64_t)1 << 20)
 
 /* Digit width of the radix sort: two passes of 16 bits over the 32 bits
- * of the key.  Measured against three passes of 11 bits and four of 8 on
- * 24-byte records (bench_allocate): fewer passes over the records win
- * over a scatter that stays in cache. */
+ * of the key.  Three passes of 11 bits scatter to fewer streams (which
+ * stay in cache) but move the records once more; on bench_allocate the
+ * two measured alike within the noise of the shared machine, and four
+ * passes of 8 bits slower, so the fewer passes are kept. */
 #define RADIX_BITS 16
 #define RADIX_SIZE (1 << RADIX_BITS)
 
@@ -262,44 +263,61 @@ static int later_pass(const ranked *src, ranked *dst, int64_t m, int shift, int 
     return moved;
 }
 
+/* Takes candidate c as far as *left (its pool's budget left) and *cap (its
+ * group's cap left; NULL: none) allow, into its cell of cells[].  Returns
+ * 1 when it was taken (in part or whole).  take <= *left, so a budget
+ * left never drops below 0. */
+static inline int take_one(const ranked *c, double *left, double *cap, alloc_cell *cells)
+{
+    double cost = (double)c->cost, take = cost;
+    if (take > *left)
+        take = *left;
+    if (cap && take > *cap)
+        take = *cap;
+    if (!(take > 0))
+        return 0;
+    double fraction = take == cost ? 1.0 : take / cost;
+    alloc_cell *out = &cells[c->cell_high & ~HIGH_BIT];
+    out->spend += take;
+    out->contacted += fraction;
+    out->saves += fraction * (double)c->saves;
+    out->net_gain += fraction * (double)c->gain;
+    *left -= take;
+    if (cap)
+        *cap -= take;
+    return 1;
+}
+
 /* One policy's walk over the ranked candidates.  pool[] holds the budget
- * left of each pool (one pool, or one per cell when per_cell); cap_left[]
+ * left of each pool: one pool, or one per cell when per_cell; cap_left[]
  * the cap left of each group (NULL: no caps).  Accumulates into cells[]
  * (zeroed by the caller); *last gets the rank of the last candidate taken,
- * or -1. */
+ * or -1.  A single pool's budget lives in a register and ends the walk
+ * when spent; per-cell pools end it when every one is spent. */
 static void walk(const ranked *r, int64_t m, int per_cell, int high_only, double *pool, int32_t n_pools,
                  double *cap_left, alloc_cell *cells, int64_t *last)
 {
+    *last = -1;
+    if (!per_cell) {
+        double left = pool[0];
+        for (int64_t k = 0; k < m && left > 0; k++)
+            if ((!high_only || (r[k].cell_high & HIGH_BIT)) &&
+                take_one(&r[k], &left, cap_left ? &cap_left[r[k].group] : NULL, cells))
+                *last = k;
+        pool[0] = left;
+        return;
+    }
     int32_t live = 0;
     for (int32_t p = 0; p < n_pools; p++)
         live += pool[p] > 0;
-    *last = -1;
     for (int64_t k = 0; k < m && live > 0; k++) {
-        const ranked *c = &r[k];
-        if (high_only && !(c->cell_high & HIGH_BIT))
+        if (high_only && !(r[k].cell_high & HIGH_BIT))
             continue;
-        uint32_t cell = c->cell_high & ~HIGH_BIT;
-        double *left = &pool[per_cell ? cell : 0];
-        double *cap = cap_left ? &cap_left[c->group] : NULL;
-        double take = c->cost;
-        if (take > *left)
-            take = *left;
-        if (cap && take > *cap)
-            take = *cap;
-        if (!(take > 0))
-            continue;
-        /* take <= *left, so the budget left never drops below 0. */
-        double fraction = take == (double)c->cost ? 1.0 : take / (double)c->cost;
-        alloc_cell *out = &cells[cell];
-        out->spend += take;
-        out->contacted += fraction;
-        out->saves += fraction * (double)c->saves;
-        out->net_gain += fraction * (double)c->gain;
-        *left -= take;
-        live -= !(*left > 0);
-        if (cap)
-            *cap -= take;
-        *last = k;
+        double *left = &pool[r[k].cell_high & ~HIGH_BIT];
+        if (take_one(&r[k], left, cap_left ? &cap_left[r[k].group] : NULL, cells)) {
+            live -= !(*left > 0);
+            *last = k;
+        }
     }
 }
 

@@ -72,8 +72,10 @@ typedef struct alloc_result {
  * cap_group, total negative or NaN); CLM_E_VALUE naming the candidate or
  * cap group for a value out of range (cell or group outside its range, cost
  * not > 0, a gain or saves not finite, a cap negative or NaN); CLM_E_NOMEM.
- * On failure *out is left empty (safe to free).  The result is the same to
- * the bit for any n_threads.  Thread-safe for distinct outputs. */
+ * On failure *out is left empty (safe to free).  `in` and `out` must not be
+ * NULL.  The result is the same to the bit for any n_threads.  Memory at
+ * the peak: two 24-byte records per positive-gain candidate, plus 512 KiB
+ * per 2^20 candidates of counts.  Thread-safe for distinct outputs. */
 clm_status alloc_solve(const alloc_input *in, alloc_result *out);
 
 /* Frees the per-cell arrays of *r and empties it; NULL or an empty result

@@ -334,6 +334,17 @@ static void test_refused(void **state)
     in = input_of(&x, 1);
     in.saves = NULL;
     assert_int_equal(alloc_solve(&in, &r), CLM_E_PARAM);
+    in = input_of(&x, 1);
+    in.n = -1;
+    assert_int_equal(alloc_solve(&in, &r), CLM_E_PARAM);
+    in.n = (int64_t)UINT32_MAX + 1; /* refused before any array is read */
+    assert_int_equal(alloc_solve(&in, &r), CLM_E_PARAM);
+    assert_non_null(strstr(clm_error_detail(), "4294967296 candidates"));
+    in = input_of(&x, 1);
+    x.subscribers[1] = -3;
+    assert_int_equal(alloc_solve(&in, &r), CLM_E_VALUE);
+    assert_non_null(strstr(clm_error_detail(), "cell 1: -3 subscribers"));
+    x.subscribers[1] = 0;
 
     /* No candidates at all is a plan that spends nothing. */
     in = input_of(&x, 1);
