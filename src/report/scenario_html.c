@@ -188,7 +188,7 @@ void clm_scenario_write_html(const clm_scenario_result *r, FILE *f)
         fputs("</tr></thead><tbody>\n", f);
         for (int32_t b = 0; b <= nb; b++) {
             const clm_scenario_row *x = &r->rows[(size_t)s * (size_t)(nb + 1) + (size_t)b];
-            if (b < nb && x->targeted == 0 && x->accepting == 0)
+            if (b < nb && ((x->targeted == 0 && x->accepting == 0) || !strcmp(r->branch_names[b], "all")))
                 continue; /* the branches the scenario does not reach: baseline only */
             fputs(b == nb ? "<tr class=\"total\"><td>" : "<tr><td>", f);
             html_escape(f, r->branch_names[b]);

@@ -44,8 +44,11 @@ void clm_scenario_write_csv(const clm_scenario_result *r, FILE *f)
                "active_%d_base,active_%d,revenue_base,revenue,equity_base,equity,cost,net_gain,roi,"
                "payback_month\n", (int)r->horizon, (int)r->horizon);
     const int32_t nb = r->n_branches;
+    /* A base without a branch column is one branch named "all": the
+     * company row says it all. */
+    const int32_t first = nb == 1 && !strcmp(r->branch_names[0], "all") ? 1 : 0;
     for (int32_t s = 0; s < r->n_scenarios; s++)
-        for (int32_t b = 0; b <= nb; b++) {
+        for (int32_t b = first; b <= nb; b++) {
             const clm_scenario_row *x = &r->rows[(size_t)s * (size_t)(nb + 1) + (size_t)b];
             field(f, r->names[s]);
             fputc(',', f);
