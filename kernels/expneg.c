@@ -53,6 +53,40 @@ expneg_body(double r, const double *a, int64_t n, double *q)
     }
 }
 
+static inline __attribute__((always_inline)) void
+expneg32_body(float r, const float *a, int64_t n, float *q)
+{
+    const float log2e = 1.44269504f;
+    const float ln2_hi = 0.693145752f;   /* ln 2, top bits (exact k * ln2_hi) */
+    const float ln2_lo = 1.42860677e-6f; /* the rest                           */
+    const float shifter = 12582912.0f;   /* 1.5 x 2^23                         */
+    for (int64_t i = 0; i < n; i++) {
+        const float x0 = -r * a[i];
+        const float x = x0 > -87.0f ? x0 : -87.0f;
+        float kd = x * log2e + shifter;
+        uint32_t kbits;
+        memcpy(&kbits, &kd, sizeof kbits);
+        kd -= shifter;
+        const float f = (x - kd * ln2_hi) - kd * ln2_lo;
+        /* e^f = sum_{i<=7} f^i / i!, Estrin: three steps deep. */
+        const float f2 = f * f, f4 = f2 * f2;
+        const float p01 = 1.0f + f, p23 = 0.5f + f * (1.0f / 6.0f);
+        const float p45 = 1.0f / 24.0f + f * (1.0f / 120.0f);
+        const float p67 = 1.0f / 720.0f + f * (1.0f / 5040.0f);
+        const float p = (p01 + f2 * p23) + f4 * (p45 + f2 * p67);
+        /* 2^k: k + 127 in the exponent field (k >= -126 here) */
+        uint32_t ebits = (kbits - 0x4B400000u + 127u) << 23;
+        float scale;
+        memcpy(&scale, &ebits, sizeof scale);
+        q[i] = x0 > -87.0f ? p * scale : 0.0f;
+    }
+}
+
+void clm_k_expneg_f32_ref(float r, const float *a, int64_t n, float *q)
+{
+    expneg32_body(r, a, n, q);
+}
+
 void clm_k_expneg_f64_ref(double r, const double *a, int64_t n, double *q)
 {
     expneg_body(r, a, n, q);
@@ -64,9 +98,20 @@ void clm_k_expneg_f64_avx2(double r, const double *a, int64_t n, double *q)
 {
     expneg_body(r, a, n, q);
 }
+
+__attribute__((target("avx2")))
+void clm_k_expneg_f32_avx2(float r, const float *a, int64_t n, float *q)
+{
+    expneg32_body(r, a, n, q);
+}
 #else
 void clm_k_expneg_f64_avx2(double r, const double *a, int64_t n, double *q)
 {
     expneg_body(r, a, n, q);
+}
+
+void clm_k_expneg_f32_avx2(float r, const float *a, int64_t n, float *q)
+{
+    expneg32_body(r, a, n, q);
 }
 #endif

@@ -86,6 +86,8 @@ struct clm_kernels {
                          double *sums);
     /* customer equity (kernels/expneg.h) */
     void (*expneg_f64)(double r, const double *a, int64_t n, double *q);
+    /* scenario projection (kernels/expneg.h) */
+    void (*expneg_f32)(float r, const float *a, int64_t n, float *q);
 };
 
 /* The context a model uses: `kernels` itself, or the default one when it

@@ -43,6 +43,7 @@ static void fill_reference(clm_kernels *k)
     k->cholesky_upper_f64 = clm_k_cholesky_upper_f64_ref;
     k->cox_sums_f64 = clm_k_cox_sums_f64_ref;
     k->expneg_f64 = clm_k_expneg_f64_ref;
+    k->expneg_f32 = clm_k_expneg_f32_ref;
 }
 
 /* Overrides, from the narrowest instruction set to the widest, the slots
@@ -71,6 +72,7 @@ static void override_tuned(clm_kernels *k)
         k->cholesky_upper_f64 = clm_k_cholesky_upper_f64_avx2;
         k->cox_sums_f64 = clm_k_cox_sums_f64_avx2;
         k->expneg_f64 = clm_k_expneg_f64_avx2;
+        k->expneg_f32 = clm_k_expneg_f32_avx2;
     }
     if (avx2 && fma) {
         k->dots_f32 = clm_k_dots_f32_avx2;

@@ -56,17 +56,17 @@ void clm_book_free(clm_book *bk)
 
 int64_t clm_book_n_active(const clm_book *bk) { return bk->n; }
 
-void book_increments(const clm_book *bk, int32_t s, double tau, int h, double *a)
+void book_increments(const clm_book *bk, int32_t s, double tau, int h, float *a)
 {
     if (tau == floor(tau) && tau + h < (double)bk->grid_len) {
         const double *g = bk->grid + (size_t)s * (size_t)bk->grid_len + (int64_t)tau;
         for (int k = 0; k < h; k++)
-            a[k] = g[k + 1] - g[0];
+            a[k] = (float)(g[k + 1] - g[0]);
         return;
     }
     const double h0 = clm_cox_cumhaz(bk->cox, s, tau);
     for (int k = 0; k < h; k++)
-        a[k] = clm_cox_cumhaz(bk->cox, s, tau + k + 1) - h0;
+        a[k] = (float)(clm_cox_cumhaz(bk->cox, s, tau + k + 1) - h0);
 }
 
 /* Health ranks: 1 = healthiest, ties in branch order (the order of

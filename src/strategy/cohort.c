@@ -24,7 +24,7 @@ clm_status cohort_profiles(const clm_book *bk, int by_segment, double *prof, dou
     double *n_join = calloc((size_t)ng + 1, sizeof *n_join);
     double *arpu_sum = calloc((size_t)ng + 1, sizeof *arpu_sum);
     double *n_arpu = calloc((size_t)ng + 1, sizeof *n_arpu);
-    double *a = malloc(len * sizeof *a), *q = malloc(len * sizeof *q);
+    float *a = malloc(len * sizeof *a), *q = malloc(len * sizeof *q);
     if (!sum || !n_join || !arpu_sum || !n_arpu || !a || !q) {
         free(sum);
         free(n_join);
@@ -51,8 +51,8 @@ clm_status cohort_profiles(const clm_book *bk, int by_segment, double *prof, dou
                 continue;
             const double *grid = bk->grid + (size_t)bk->stratum[i] * (size_t)bk->grid_len;
             for (int u = 0; u < h; u++)
-                a[u] = grid[u + 1];
-            bk->kernels->expneg_f64(bk->r[i], a, h, q);
+                a[u] = (float)grid[u + 1];
+            bk->kernels->expneg_f32((float)bk->r[i], a, h, q);
             const int32_t gs[2] = {g, ng};
             for (int k = 0; k < 2; k++) {
                 double *s = sum + (size_t)gs[k] * len;

@@ -76,7 +76,7 @@ static void lever_effect(const lever_rt *rt, const clm_book *bk, int64_t i, doub
 }
 
 typedef struct row_work {
-    double a[1200], ap[1200], q[1200], qs[1200];
+    float a[1200], ap[1200], q[1200], qs[1200];
     double eq_active[1200], eq_rev[1200];
 } row_work;
 
@@ -88,7 +88,7 @@ static void row_change(const clm_book *bk, const lever_rt *const *hit, int n_hit
     const int h = bk->horizon;
     const double r = bk->r[i], arpu = bk->arpu[i];
     book_increments(bk, bk->stratum[i], bk->tenure[i], h, w->a);
-    bk->kernels->expneg_f64(r, w->a, h, w->q);
+    bk->kernels->expneg_f32((float)r, w->a, h, w->q);
     double ratio[PLAN_MAX_LEVERS], factor[PLAN_MAX_LEVERS], p[PLAN_MAX_LEVERS];
     int32_t months[PLAN_MAX_LEVERS];
     double none = 1.0, cost = 0.0;
@@ -117,11 +117,11 @@ static void row_change(const clm_book *bk, const lever_rt *const *hit, int n_hit
             for (int l = 0; l < n_hit; l++)
                 if (set >> l & 1u && k < months[l])
                     rho *= ratio[l];
-            acc += rho * (w->a[k] - prev);
+            acc += rho * ((double)w->a[k] - prev);
             prev = w->a[k];
-            w->ap[k] = acc;
+            w->ap[k] = (float)acc;
         }
-        bk->kernels->expneg_f64(r, w->ap, h, w->qs);
+        bk->kernels->expneg_f32((float)r, w->ap, h, w->qs);
         for (int k = 0; k < h; k++) {
             double f = 1.0;
             for (int l = 0; l < n_hit; l++)
@@ -157,7 +157,7 @@ static void row_base(const clm_book *bk, int64_t i, row_work *w, double *part)
     const int h = bk->horizon;
     const double arpu = bk->arpu[i];
     book_increments(bk, bk->stratum[i], bk->tenure[i], h, w->a);
-    bk->kernels->expneg_f64(bk->r[i], w->a, h, w->q);
+    bk->kernels->expneg_f32((float)bk->r[i], w->a, h, w->q);
     double *curve_active = part + P_SCALARS, *curve_rev = curve_active + h + 1;
     double rev = 0.0, eq = 0.0;
     curve_active[0] += 1.0;

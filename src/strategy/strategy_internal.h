@@ -139,8 +139,9 @@ struct clm_book {
     const clm_kernels *kernels;
 };
 
-/* H_s(tau + k) - H_s(tau), k = 1..h, into a[0..h). */
-void book_increments(const clm_book *book, int32_t stratum, double tau, int h, double *a);
+/* H_s(tau + k) - H_s(tau), k = 1..h, into a[0..h) (the differences taken
+ * in double precision, then rounded: the projection runs in float). */
+void book_increments(const clm_book *book, int32_t stratum, double tau, int h, float *a);
 
 /* ---- targets ------------------------------------------------------------------ */
 

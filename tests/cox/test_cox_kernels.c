@@ -131,11 +131,42 @@ static void test_expneg(void **state)
     }
 }
 
+/* The single-precision variant: within 4 float ulp of exp in double
+ * precision (the relative error of x = -r a itself included), exactly 1 at
+ * a = 0, 0 below e^-87; tuned = reference. */
+static void test_expneg_f32(void **state)
+{
+    (void)state;
+    enum { N = 4099 };
+    static float a[N], q[N], t[N];
+    const int compare = TU_TUNED_SLOT(tu_tuned, tu_ref, expneg_f32);
+    static const float rates[] = {0.0f, 1e-9f, 0.37f, 1.0f, 3.5f, 250.0f};
+    for (size_t ri = 0; ri < sizeof rates / sizeof rates[0]; ri++) {
+        for (int i = 0; i < N; i++)
+            a[i] = i == 0 ? 0.0f : i < 100 ? (float)i * 1e-6f : (float)(90.0 * uniform());
+        tu_ref->expneg_f32(rates[ri], a, N, q);
+        tu_tuned->expneg_f32(rates[ri], a, N, t);
+        if (compare)
+            assert_memory_equal(q, t, sizeof q);
+        for (int i = 0; i < N; i++) {
+            const float xf = -rates[ri] * a[i]; /* the product the kernel forms */
+            double want = xf < -87.0f ? 0.0 : exp((double)xf);
+            if (a[i] == 0.0f || rates[ri] == 0.0f)
+                assert_true(q[i] == 1.0f);
+            if (!(fabs((double)q[i] - want) <= 4.0 * 1.1920929e-7 * want + 1e-38)) {
+                print_error("expf(%.9g): %.9g, exp %.17g\n", (double)xf, (double)q[i], want);
+                fail();
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cox_sums),
         cmocka_unit_test(test_expneg),
+        cmocka_unit_test(test_expneg_f32),
     };
     return cmocka_run_group_tests(tests, tu_kernels_setup, NULL);
 }
