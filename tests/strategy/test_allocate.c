@@ -90,6 +90,15 @@ static void solve(const instance *x, int threads, alloc_result *r)
     assert_int_equal(r->n_cells, x->n_cells);
 }
 
+static int same_bits(const alloc_result *a, const alloc_result *b)
+{
+    for (int p = 0; p < ALLOC_N_POLICIES; p++)
+        if (memcmp(a->cells[p], b->cells[p], (size_t)a->n_cells * sizeof(alloc_cell)) ||
+            memcmp(&a->total[p], &b->total[p], sizeof(alloc_cell)))
+            return 0;
+    return memcmp(&a->threshold, &b->threshold, sizeof(double)) == 0;
+}
+
 static void assert_cell(const alloc_cell *c, double spend, double contacted, double saves, double net_gain)
 {
     assert_float_equal(c->spend, spend, 1e-12);
@@ -475,21 +484,35 @@ static double tol(double v)
     return 1e-6 * (1 + fabs(v));
 }
 
-/* Spend within the budget, each cap and (proportional) each cell's share. */
-static void assert_feasible(const instance *x, const alloc_result *r, const double *share)
+/* Spend within the budget, each cap and (proportional) each cell's share,
+ * to `rel` relative (the rounding of the sums). */
+static void assert_feasible(const instance *x, const alloc_result *r, const double *share, double rel)
 {
+    double *spent = malloc((size_t)(x->n_groups + 1) * sizeof *spent);
+    assert_non_null(spent);
     for (int p = 0; p < ALLOC_N_POLICIES; p++) {
-        assert_true(r->total[p].spend <= x->total * (1 + 1e-12));
-        double spent[16] = {0};
+        assert_true(r->total[p].spend <= x->total * (1 + rel));
+        memset(spent, 0, (size_t)(x->n_groups + 1) * sizeof *spent);
         for (int32_t c = 0; c < x->n_cells; c++) {
             spent[x->cell_group[c]] += r->cells[p][c].spend;
             assert_true(r->cells[p][c].spend >= 0);
             if (p == ALLOC_PROPORTIONAL)
-                assert_true(r->cells[p][c].spend <= share[c] * (1 + 1e-12));
+                assert_true(r->cells[p][c].spend <= share[c] * (1 + rel));
         }
         for (int32_t g = 0; g < x->n_groups && x->capped; g++)
-            assert_true(spent[g] <= x->cap[g] * (1 + 1e-12) + 1e-12);
+            assert_true(spent[g] <= x->cap[g] * (1 + rel) + rel);
     }
+    free(spent);
+}
+
+/* Cell c's share of the budget in the proportional policy. */
+static void shares_of(const instance *x, double *share)
+{
+    double subscribers = 0;
+    for (int32_t c = 0; c < x->n_cells; c++)
+        subscribers += (double)x->subscribers[c];
+    for (int32_t c = 0; c < x->n_cells; c++)
+        share[c] = x->subscribers[c] > 0 ? x->total * ((double)x->subscribers[c] / subscribers) : 0;
 }
 
 static void test_random_against_references(void **state)
@@ -500,16 +523,16 @@ static void test_random_against_references(void **state)
     for (int trial = 0; trial < 400; trial++) {
         int n = 1 + (int)(uniform() * 12);
         instance x = random_instance(n, trial % 3 == 0);
-        alloc_result r;
-        solve(&x, 1 + trial % 2, &r);
-        double share[16], no_share[16], subscribers = 0;
+        alloc_result r, r2;
+        solve(&x, 1, &r);
+        solve(&x, 2, &r2);
+        assert_true(same_bits(&r, &r2));
+        alloc_result_free(&r2);
+        double share[16], no_share[16];
+        shares_of(&x, share);
         for (int32_t c = 0; c < x.n_cells; c++)
-            subscribers += (double)x.subscribers[c];
-        for (int32_t c = 0; c < x.n_cells; c++) {
-            share[c] = x.subscribers[c] > 0 ? x.total * ((double)x.subscribers[c] / subscribers) : 0;
             no_share[c] = INFINITY;
-        }
-        assert_feasible(&x, &r, share);
+        assert_feasible(&x, &r, share, 1e-12);
         uint8_t all[16], high[16];
         float largest = 0;
         int finite_caps = 0;
@@ -594,15 +617,6 @@ static alloc_cell reference_optimised(const instance *x, double *threshold)
     return total;
 }
 
-static int same_bits(const alloc_result *a, const alloc_result *b)
-{
-    for (int p = 0; p < ALLOC_N_POLICIES; p++)
-        if (memcmp(a->cells[p], b->cells[p], (size_t)a->n_cells * sizeof(alloc_cell)) ||
-            memcmp(&a->total[p], &b->total[p], sizeof(alloc_cell)))
-            return 0;
-    return memcmp(&a->threshold, &b->threshold, sizeof(double)) == 0;
-}
-
 /* `narrow`: every ratio in [1, 1.0078), one high key digit (the second
  * radix pass has nothing to move); otherwise ratios over many binades,
  * with ties from figures on a coarse grid. */
@@ -632,6 +646,11 @@ static void check_large(int64_t n, int narrow)
     solve(&x, 1, &one);
     solve(&x, 2, &two);
     assert_true(same_bits(&one, &two));
+    double *share = malloc((size_t)x.n_cells * sizeof *share);
+    assert_non_null(share);
+    shares_of(&x, share);
+    assert_feasible(&x, &one, share, 1e-9);
+    free(share);
     double threshold;
     alloc_cell ref = reference_optimised(&x, &threshold);
     const alloc_cell *got = &one.total[ALLOC_OPTIMISED];
