@@ -49,6 +49,7 @@ void clm_book_free(clm_book *bk)
     free(bk->churn_arpu);
     free(bk->grid);
     free(bk->tail);
+    free(bk->incr);
     free(bk->disc);
     clm_cox_free(bk->owned_cox);
     free(bk);
@@ -147,6 +148,15 @@ static clm_status build_grid(clm_book *bk, double max_tenure)
     for (int32_t s = 0; s < bk->n_strata; s++)
         for (int64_t u = 0; u < bk->grid_len; u++)
             bk->grid[(size_t)s * (size_t)bk->grid_len + (size_t)u] = clm_cox_cumhaz(bk->cox, s, (double)u);
+    const int h = bk->horizon;
+    bk->n_tau = (int64_t)floor(max_tenure) + 1;
+    bk->incr = malloc((size_t)bk->n_strata * (size_t)bk->n_tau * (size_t)h * sizeof *bk->incr);
+    if (!bk->incr)
+        return clm_error(CLM_E_NOMEM, "out of memory");
+    for (int32_t s = 0; s < bk->n_strata; s++)
+        for (int64_t t = 0; t < bk->n_tau; t++)
+            book_increments(bk, s, (double)t, h,
+                            bk->incr + ((size_t)s * (size_t)bk->n_tau + (size_t)t) * (size_t)h);
     bk->disc = malloc((size_t)(bk->horizon + 1) * sizeof *bk->disc);
     if (!bk->disc)
         return clm_error(CLM_E_NOMEM, "out of memory");

@@ -27,8 +27,11 @@
 /* Chunks computed in parallel before being added (bounds the partials). */
 #define PROJ_WINDOW 2048
 
-/* A chunk's sums: scalars then the curves. */
-enum { P_TARGETED, P_ACCEPTING, P_COST, P_ACTIVE3, P_ACTIVE12, P_ACTIVEH, P_REVENUE, P_EQUITY, P_SCALARS };
+/* A chunk's sums: the counts and cost, then two curves over months
+ * 0..h: expected active and revenue (the baseline's own, or a scenario's
+ * changes).  The figures of a group follow from its curves (add_part), so
+ * a row only adds vectors. */
+enum { P_TARGETED, P_ACCEPTING, P_COST, P_SCALARS };
 
 static size_t part_len(int h) { return P_SCALARS + 2 * (size_t)(h + 1); }
 
@@ -81,14 +84,20 @@ typedef struct row_work {
 } row_work;
 
 /* The change one row brings: adds to `part` (a chunk's sums).  `hit`
- * holds the levers reaching the row. */
+ * holds the levers reaching the row.  Each acceptance state's hazard
+ * ratio and ARPU factor are constant between the months where one of its
+ * levers stops acting, so its increments are built segment by segment
+ * (A'_k = A'_{k0-1} + rho (a_k - a_{k0-1}) within a segment). */
 static void row_change(const clm_book *bk, const lever_rt *const *hit, int n_hit, int64_t i, row_work *w,
                        double *part)
 {
     const int h = bk->horizon;
-    const double r = bk->r[i], arpu = bk->arpu[i];
-    book_increments(bk, bk->stratum[i], bk->tenure[i], h, w->a);
-    bk->kernels->expneg_f32((float)r, w->a, h, w->q);
+    const float r = (float)bk->r[i];
+    const double arpu = bk->arpu[i];
+    const float *restrict a = book_increments_of(bk, i, w->a);
+    float *restrict q = w->q, *restrict ap = w->ap, *restrict qs = w->qs;
+    double *restrict ea = w->eq_active, *restrict er = w->eq_rev;
+    bk->kernels->expneg_f32(r, a, h, q);
     double ratio[PLAN_MAX_LEVERS], factor[PLAN_MAX_LEVERS], p[PLAN_MAX_LEVERS];
     int32_t months[PLAN_MAX_LEVERS];
     double none = 1.0, cost = 0.0;
@@ -102,8 +111,8 @@ static void row_change(const clm_book *bk, const lever_rt *const *hit, int n_hit
     }
     /* The state nobody accepts: the baseline, weight `none`. */
     for (int k = 0; k < h; k++) {
-        w->eq_active[k] = none * w->q[k];
-        w->eq_rev[k] = none * w->q[k];
+        ea[k] = none * q[k];
+        er[k] = none * q[k];
     }
     for (unsigned set = 1; set < 1u << n_hit; set++) {
         double weight = 1.0;
@@ -111,86 +120,90 @@ static void row_change(const clm_book *bk, const lever_rt *const *hit, int n_hit
             weight *= set >> l & 1u ? p[l] : 1.0 - p[l];
         if (weight == 0.0)
             continue;
-        double prev = 0.0, acc = 0.0;
-        for (int k = 0; k < h; k++) {
-            double rho = 1.0;
+        /* The segments of the state: [k0, k1) with one ratio and factor. */
+        int32_t bounds[PLAN_MAX_LEVERS + 1];
+        double rho_seg[PLAN_MAX_LEVERS + 1], f_seg[PLAN_MAX_LEVERS + 1];
+        int n_seg = 0;
+        for (int k0 = 0; k0 < h;) {
+            int k1 = h;
+            double rho = 1.0, f = 1.0;
             for (int l = 0; l < n_hit; l++)
-                if (set >> l & 1u && k < months[l])
+                if (set >> l & 1u && months[l] > k0) {
                     rho *= ratio[l];
-            acc += rho * ((double)w->a[k] - prev);
-            prev = w->a[k];
-            w->ap[k] = (float)acc;
-        }
-        bk->kernels->expneg_f32((float)r, w->ap, h, w->qs);
-        for (int k = 0; k < h; k++) {
-            double f = 1.0;
-            for (int l = 0; l < n_hit; l++)
-                if (set >> l & 1u && k < months[l])
                     f *= factor[l];
-            w->eq_active[k] += weight * w->qs[k];
-            w->eq_rev[k] += weight * w->qs[k] * f;
+                    k1 = months[l] < k1 ? months[l] : k1;
+                }
+            bounds[n_seg] = k1;
+            rho_seg[n_seg] = rho;
+            f_seg[n_seg++] = f;
+            k0 = k1;
+        }
+        float base = 0.0f, a_prev = 0.0f;
+        for (int g = 0, k0 = 0; g < n_seg; k0 = bounds[g++]) {
+            const float rho = (float)rho_seg[g];
+            for (int k = k0; k < bounds[g]; k++)
+                ap[k] = base + rho * (a[k] - a_prev);
+            base = ap[bounds[g] - 1];
+            a_prev = a[bounds[g] - 1];
+        }
+        bk->kernels->expneg_f32(r, ap, h, qs);
+        for (int g = 0, k0 = 0; g < n_seg; k0 = bounds[g++]) {
+            const double wf = weight * f_seg[g];
+            for (int k = k0; k < bounds[g]; k++) {
+                ea[k] += weight * qs[k];
+                er[k] += wf * qs[k];
+            }
         }
     }
-    double d_rev = 0.0, d_eq = 0.0;
-    double *curve_active = part + P_SCALARS, *curve_rev = curve_active + h + 1;
+    double *restrict ca = part + P_SCALARS + 1, *restrict cr = ca + h + 1;
     for (int k = 0; k < h; k++) {
-        const double da = w->eq_active[k] - w->q[k];
-        const double dr = (w->eq_rev[k] - w->q[k]) * arpu;
-        curve_active[k + 1] += da;
-        curve_rev[k + 1] += dr;
-        d_rev += dr;
-        d_eq += dr * bk->disc[k + 1];
+        ca[k] += ea[k] - q[k];
+        cr[k] += (er[k] - q[k]) * arpu;
     }
     part[P_TARGETED] += 1.0;
     part[P_ACCEPTING] += 1.0 - none;
     part[P_COST] += cost;
-    part[P_ACTIVE3] += w->eq_active[2] - w->q[2];
-    part[P_ACTIVE12] += w->eq_active[11] - w->q[11];
-    part[P_ACTIVEH] += w->eq_active[h - 1] - w->q[h - 1];
-    part[P_REVENUE] += d_rev;
-    part[P_EQUITY] += d_eq * bk->margin;
 }
 
-/* A baseline row: its own figures. */
+/* A baseline row: its own curves. */
 static void row_base(const clm_book *bk, int64_t i, row_work *w, double *part)
 {
     const int h = bk->horizon;
     const double arpu = bk->arpu[i];
-    book_increments(bk, bk->stratum[i], bk->tenure[i], h, w->a);
-    bk->kernels->expneg_f32((float)bk->r[i], w->a, h, w->q);
-    double *curve_active = part + P_SCALARS, *curve_rev = curve_active + h + 1;
-    double rev = 0.0, eq = 0.0;
-    curve_active[0] += 1.0;
-    curve_rev[0] += arpu;
+    const float *a = book_increments_of(bk, i, w->a);
+    float *restrict q = w->q;
+    bk->kernels->expneg_f32((float)bk->r[i], a, h, q);
+    double *restrict ca = part + P_SCALARS, *restrict cr = ca + h + 1;
+    ca[0] += 1.0;
+    cr[0] += arpu;
     for (int k = 0; k < h; k++) {
-        curve_active[k + 1] += w->q[k];
-        curve_rev[k + 1] += w->q[k] * arpu;
-        rev += w->q[k] * arpu;
-        eq += w->q[k] * bk->disc[k + 1];
+        ca[k + 1] += q[k];
+        cr[k + 1] += q[k] * arpu;
     }
-    part[P_ACTIVE3] += w->q[2];
-    part[P_ACTIVE12] += w->q[11];
-    part[P_ACTIVEH] += w->q[h - 1];
-    part[P_REVENUE] += rev;
-    part[P_EQUITY] += eq * arpu * bk->margin;
 }
 
-/* Adds a chunk's sums to its branch and to the company. */
+/* Adds a chunk's sums to its branch and to the company; the figures come
+ * from the chunk's curves. */
 static void add_part(const clm_book *bk, proj_out *o, int32_t b, const double *part)
 {
     const int h = bk->horizon;
+    const double *ca = part + P_SCALARS, *cr = ca + h + 1;
+    double rev = 0.0, eq = 0.0;
+    for (int k = 1; k <= h; k++) {
+        rev += cr[k];
+        eq += cr[k] * bk->disc[k];
+    }
     proj_sums *s[2] = {&o->branch[b], &o->company};
     for (int g = 0; g < 2; g++) {
         s[g]->targeted += part[P_TARGETED];
         s[g]->accepting += part[P_ACCEPTING];
         s[g]->cost += part[P_COST];
-        s[g]->fig.active_3 += part[P_ACTIVE3];
-        s[g]->fig.active_12 += part[P_ACTIVE12];
-        s[g]->fig.active_h += part[P_ACTIVEH];
-        s[g]->fig.revenue += part[P_REVENUE];
-        s[g]->fig.equity += part[P_EQUITY];
+        s[g]->fig.active_3 += ca[3];
+        s[g]->fig.active_12 += ca[12];
+        s[g]->fig.active_h += ca[h];
+        s[g]->fig.revenue += rev;
+        s[g]->fig.equity += eq * bk->margin;
     }
-    const double *ca = part + P_SCALARS, *cr = ca + h + 1;
     double *bg = o->branch_gain + (size_t)b * (size_t)(h + 1);
     for (int k = 0; k <= h; k++) {
         o->active[k] += ca[k];
@@ -280,23 +293,15 @@ static void add_cohort(const clm_book *bk, proj_out *o, int32_t b, const double 
     double part[P_SCALARS + 2 * 1201];
     memset(part, 0, part_len(h) * sizeof *part);
     double *ca = part + P_SCALARS, *cr = ca + h + 1;
-    double rev = 0.0, eq = 0.0;
     for (int k = 1; k <= h; k++) {
         double a = 0.0;
         for (int j = 1; j <= k && j <= months; j++)
             a += per_month * surv[k - j + 1];
         ca[k] = a;
         cr[k] = a * arpu;
-        rev += a * arpu;
-        eq += a * arpu * bk->disc[k];
     }
     part[P_ACCEPTING] = per_month * (months < h ? months : h);
     part[P_COST] = part[P_ACCEPTING] * cost_each;
-    part[P_ACTIVE3] = ca[3];
-    part[P_ACTIVE12] = ca[12];
-    part[P_ACTIVEH] = ca[h];
-    part[P_REVENUE] = rev;
-    part[P_EQUITY] = eq * bk->margin;
     add_part(bk, o, b, part);
 }
 
@@ -424,8 +429,12 @@ clm_status proj_row_gains(const clm_book *bk, const lever_rt *rt, int n_threads,
             }
             memset(part, 0, len * sizeof *part);
             row_change(bk, hit, 1, i, &work[t], part);
-            gain[i] = (float)part[P_EQUITY];
-            saves12[i] = (float)part[P_ACTIVE12];
+            const double *ca = part + P_SCALARS, *cr = ca + h + 1;
+            double eq = 0.0;
+            for (int k = 1; k <= h; k++)
+                eq += cr[k] * bk->disc[k];
+            gain[i] = (float)(eq * bk->margin);
+            saves12[i] = (float)ca[12];
         }
     }
     free(cstart);

@@ -131,6 +131,10 @@ struct clm_book {
     int64_t grid_len;
     double *grid;                  /* n_strata x grid_len                    */
     double *tail;                  /* per stratum: the tail rate             */
+    /* The increments of every (stratum, whole tenure) cell, as floats:
+     * incr[(s n_tau + tau) h + k] = H_s(tau + k + 1) - H_s(tau). */
+    float *incr;
+    int64_t n_tau;
     const clm_cox *cox;
     clm_cox *owned_cox;            /* loaded by clm_book_load, freed with it */
     int32_t horizon;
@@ -142,6 +146,17 @@ struct clm_book {
 /* H_s(tau + k) - H_s(tau), k = 1..h, into a[0..h) (the differences taken
  * in double precision, then rounded: the projection runs in float). */
 void book_increments(const clm_book *book, int32_t stratum, double tau, int h, float *a);
+
+/* The increments of active book row i: a pointer into the book's table
+ * for a whole tenure, else computed into buf. */
+static inline const float *book_increments_of(const clm_book *bk, int64_t i, float *buf)
+{
+    const double tau = bk->tenure[i];
+    if (tau == floor(tau) && tau < (double)bk->n_tau)
+        return bk->incr + ((size_t)bk->stratum[i] * (size_t)bk->n_tau + (size_t)tau) * (size_t)bk->horizon;
+    book_increments(bk, bk->stratum[i], tau, bk->horizon, buf);
+    return buf;
+}
 
 /* ---- targets ------------------------------------------------------------------ */
 
