@@ -177,7 +177,8 @@ int cmd_scenario(int argc, char **argv)
     clm_table *table = NULL;
     if (!st) st = clm_table_open(args[0], group, &table);
     if (!st) st = clm_table_set_cache(table, 1);
-    lp.horizon = horizon ? horizon : clm_plan_horizon(plan) ? clm_plan_horizon(plan) : 36;
+    /* plan is NULL when the plan file was refused (the error is reported below). */
+    lp.horizon = horizon ? horizon : plan && clm_plan_horizon(plan) ? clm_plan_horizon(plan) : 36;
     lp.n_threads = common.n_threads;
     clm_book *book = NULL;
     if (!st) st = clm_book_load(table, results, &lp, &book);
