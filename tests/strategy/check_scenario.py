@@ -461,16 +461,22 @@ def check_truth(q_path, qlever_path, rundir, out):
           % (target.sum(), D.sum(), (target != D).sum()))
     print("overall: predicted +%.1f active after 12 months, true %+.0f (+-%.0f), relative gap %+.1f%%"
           % (pred, true, se, 100.0 * (pred / true - 1.0) if true else float("nan")))
+    gaps = []
     for t, name in enumerate(TIERS):
         m = target & (run.tier == t)
         tt = float((cf[m] > 12).sum()) - float((res[m] > 12).sum())
         pt = pred_rows[run.tier == t].sum()
         print("tier %-6s: %5d rows, predicted +%.1f, true %+.0f, relative gap %+.1f%%"
               % (name, m.sum(), pt, tt, 100.0 * (pt / tt - 1.0) if tt else float("nan")))
+        gaps.append((name, pt, tt))
     if not pred > 0:
         fail("the predicted change %.2f is not positive" % pred)
-    if not true > 0 or abs(pred / true - 1.0) > 0.30:
-        fail("the predicted change %.1f is not within 30%% of the true %.0f" % (pred, true))
+    # The bar: within 10%, overall and in each value tier.
+    if not true > 0 or abs(pred / true - 1.0) > 0.10:
+        fail("the predicted change %.1f is not within 10%% of the true %.0f" % (pred, true))
+    for name, pt, tt in gaps:
+        if not tt > 0 or abs(pt / tt - 1.0) > 0.10:
+            fail("tier %s: the predicted change %.1f is not within 10%% of the true %.0f" % (name, pt, tt))
     print("ok")
 
 

@@ -17,8 +17,8 @@
  *     gives the command's scenarios.csv;
  *   - scenario.html renders in headless Chromium with scenarios.csv's figures;
  *   - against the generator's truth (--truth-lever), the predicted extra
- *     active subscribers after 12 months (figures printed; see
- *     test_truth_lever for what was measured).
+ *     active subscribers after 12 months within 10%, overall and per tier
+ *     (test_truth_lever gives the figures).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -388,20 +388,20 @@ static void test_html_renders_in_chromium(void **state)
     run_checker(args, 0);
 }
 
-/* The projection against the generator's truth: the same quarter (200,000
- * rows, seed 7) with the counterfactual residual lifetimes of a retention
- * lever (hazard ratio 0.7 on stage D, for ever) and the scenario of that
- * lever (take-up 1) on the plain quarter's run.  The predicted extra
- * active subscribers after 12 months against the true difference
- * sum(cf_residual > 12) - sum(residual > 12) over the targeted rows.
+/* The projection against the generator's truth: the same quarter
+ * (1,000,000 rows, 100 branches, seed 7) with the counterfactual residual
+ * lifetimes of a retention lever (hazard ratio 0.7 on stage D, for ever)
+ * and the scenario of that lever (take-up 1) on the plain quarter's run.
+ * The predicted extra active subscribers after 12 months against the true
+ * difference sum(cf_residual > 12) - sum(residual > 12) over the targeted
+ * rows, overall and per value tier: within 10% (the issue's bar).
  *
- * Measured (2026-12-02, this build): 22,931 rows targeted (the same rows
- * as the run's active stage D); predicted +612.8, true +721 (+-27),
- * relative gap -15.0%; by tier: high +38.3 vs +51 (-24.8%), medium
- * +240.6 vs +292 (-17.6%), low +333.9 vs +378 (-11.7%).  The Cox model
- * under-predicts stage D's hazard, so the projection under-predicts the
- * saves: the issue's 10% bar is NOT met.  Asserted: positive and within
- * 30% (a guard against regressions only). */
+ * Measured (2026-12-02): 114,112 rows targeted (the run's active stage D);
+ * predicted +3,627.4, true +3,655 (+-60), -0.8%; high +248.4 vs +242
+ * (+2.6%), medium +1,462.8 vs +1,454 (+0.6%), low +1,916.2 vs +1,959
+ * (-2.2%).  On 200,000 rows the true difference's own sampling error is
+ * 14% in the high tier, hence the larger quarter.  With strata by segment
+ * alone (before cox.strata = segment+decline) the gap was -15% to -19%. */
 static void test_truth_lever(void **state)
 {
     (void)state;
@@ -413,8 +413,8 @@ static void test_truth_lever(void **state)
     snprintf(tplan, sizeof tplan, "%s/truth.ini", dir);
     assert_int_equal(tu_write_file(tplan, "[scenario save_d]\nlever = retention\nstage = D\nhazard_ratio = 0.7\n"
                                           "take_up = 1\n"), 0);
-    assert_int_equal(tu_clmseg_run(NULL, NULL, "synth -o '%s' --rows 200000 --seed 7 --quiet", tq), 0);
-    assert_int_equal(tu_clmseg_run(NULL, NULL, "synth -o '%s' --rows 200000 --seed 7 --truth-lever "
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "synth -o '%s' --rows 1000000 --branches 100 --seed 7 --quiet", tq), 0);
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "synth -o '%s' --rows 1000000 --branches 100 --seed 7 --truth-lever "
                                                "'hazard_ratio=0.7,stage=D' --quiet", tql), 0);
     char *err = NULL;
     int rc = tu_clmseg_run(NULL, &err, "run '%s' -o '%s' --quiet", tq, tr);
