@@ -92,10 +92,29 @@ static clm_status rank_branches(clm_book *bk, const double *health)
     return st;
 }
 
-static int cmp_float(const void *a, const void *b)
+/* Sorts n non-negative floats (by their bits, which order like their
+ * values) with an LSD radix sort of two 16-bit digits: O(n), where qsort
+ * took a tenth of a projection's time on 10M rows.  `tmp` holds n values,
+ * `count` 65536; the result ends in `v` (an even number of passes). */
+static void sort_nonneg(uint32_t *v, uint32_t *tmp, int64_t *count, int64_t n)
 {
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
+    for (int pass = 0; pass < 2; pass++) {
+        const int shift = 16 * pass;
+        memset(count, 0, 65536 * sizeof *count);
+        for (int64_t i = 0; i < n; i++)
+            count[v[i] >> shift & 0xFFFFu]++;
+        int64_t at = 0;
+        for (int d = 0; d < 65536; d++) {
+            const int64_t c = count[d];
+            count[d] = at;
+            at += c;
+        }
+        for (int64_t i = 0; i < n; i++)
+            tmp[count[v[i] >> shift & 0xFFFFu]++] = v[i];
+        uint32_t *t = v;
+        v = tmp;
+        tmp = t;
+    }
 }
 
 /* Risk deciles of leave_12 over the active rows: cut j (j = 1..9) is the
@@ -107,17 +126,25 @@ static clm_status assign_deciles(clm_book *bk)
     float cuts[9];
     if (n == 0)
         return CLM_OK;
-    float *sorted = malloc((size_t)n * sizeof *sorted);
-    if (!sorted)
+    uint32_t *bits = malloc((size_t)n * sizeof *bits), *tmp = malloc((size_t)n * sizeof *tmp);
+    int64_t *count = malloc(65536 * sizeof *count);
+    if (!bits || !tmp || !count) {
+        free(bits);
+        free(tmp);
+        free(count);
         return clm_error(CLM_E_NOMEM, "out of memory");
-    memcpy(sorted, bk->leave_12, (size_t)n * sizeof *sorted);
-    for (int64_t i = 0; i < n; i++)
-        if (isnan(sorted[i]))
-            sorted[i] = 1.0f; /* horizon < 12 cannot happen (checked); be safe */
-    qsort(sorted, (size_t)n, sizeof *sorted, cmp_float);
+    }
+    for (int64_t i = 0; i < n; i++) {
+        float v = bk->leave_12[i];
+        v = v > 0.0f ? v : 0.0f; /* a probability; NaN (no horizon of 12) cannot occur: checked */
+        memcpy(&bits[i], &v, sizeof v);
+    }
+    sort_nonneg(bits, tmp, count, n);
+    free(count);
     for (int j = 1; j <= 9; j++)
-        cuts[j - 1] = sorted[(int64_t)((double)j * (double)n / 10.0)];
-    free(sorted);
+        memcpy(&cuts[j - 1], &bits[(int64_t)((double)j * (double)n / 10.0)], sizeof(float));
+    free(bits);
+    free(tmp);
     for (int64_t i = 0; i < n; i++) {
         uint8_t d = 1;
         for (int j = 0; j < 9; j++)
