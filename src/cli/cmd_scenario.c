@@ -171,9 +171,6 @@ int cmd_scenario(int argc, char **argv)
     char results[4096];
     if (snprintf(results, sizeof results, "%s/results.h5", args[1]) >= (int)sizeof results)
         st = clm_error(CLM_E_PARAM, "run folder name too long");
-    struct stat sb;
-    if (!st && stat(outdir, &sb) != 0 && mkdir(outdir, 0777) != 0 && errno != EEXIST)
-        st = clm_error(CLM_E_OPEN, "cannot create output folder '%s': %s", outdir, strerror(errno));
     clm_table *table = NULL;
     if (!st) st = clm_table_open(args[0], group, &table);
     if (!st) st = clm_table_set_cache(table, 1);
@@ -186,6 +183,10 @@ int cmd_scenario(int argc, char **argv)
     clm_scenario_result *r = NULL;
     if (!st) st = clm_scenario_project(book, plan, common.n_threads, &r);
     double t2 = cli_now();
+    /* The folder is made only now, so a refused plan or input leaves none. */
+    struct stat sb;
+    if (!st && stat(outdir, &sb) != 0 && mkdir(outdir, 0777) != 0 && errno != EEXIST)
+        st = clm_error(CLM_E_OPEN, "cannot create output folder '%s': %s", outdir, strerror(errno));
     if (!st) st = write_outputs(outdir, args[0], r);
     if (!st && !common.quiet) {
         print_summary(r);

@@ -104,11 +104,10 @@ static clm_status number_cells(const clm_book *bk, const cell_keys *ck, int32_t 
 {
     const int32_t nb = bk->n_branches, groups = ck->by_branch ? nb : 1;
     int32_t *seen = malloc((size_t)ck->rest * sizeof *seen);
-    int64_t *first = malloc((size_t)ck->rest * sizeof *first);
     int64_t cap = 64, n = 0;
     int32_t *cb = malloc((size_t)cap * sizeof *cb);
     int64_t *cr = malloc((size_t)cap * sizeof *cr);
-    clm_status st = seen && first && cb && cr ? CLM_OK : clm_error(CLM_E_NOMEM, "out of memory");
+    clm_status st = seen && cb && cr ? CLM_OK : clm_error(CLM_E_NOMEM, "out of memory");
     for (int32_t g = 0; !st && g < groups; g++) {
         const int64_t i0 = ck->by_branch ? bk->branch_start[g] : 0;
         const int64_t i1 = ck->by_branch ? bk->branch_start[g + 1] : bk->n;
@@ -148,7 +147,6 @@ static clm_status number_cells(const clm_book *bk, const cell_keys *ck, int32_t 
                     st = clm_error(CLM_E_NOMEM, "out of memory");
     }
     free(seen);
-    free(first);
     free(cb);
     free(cr);
     return st;

@@ -109,6 +109,38 @@ static void row_change(const clm_book *bk, const lever_rt *const *hit, int n_hit
         const plan_cost *c = &hit[l]->lever->cost;
         cost += c->contact[bk->tier[i]] + p[l] * c->accept;
     }
+    double *restrict ca = part + P_SCALARS + 1, *restrict cr = ca + h + 1;
+    part[P_TARGETED] += 1.0;
+    part[P_ACCEPTING] += 1.0 - none;
+    part[P_COST] += cost;
+    if (n_hit == 1) {
+        /* One lever (the common case): accepting with probability p, the
+         * ratio and factor act for its first `months` months. */
+        const int m = months[0] < h ? months[0] : h;
+        const float rho = (float)ratio[0];
+        for (int k = 0; k < m; k++)
+            ap[k] = rho * a[k];
+        /* After the lever stops, A'_k = a_k + (rho - 1) a_{m-1}: the
+         * survival runs parallel to the baseline's, q'_k = q_k e^{-r shift},
+         * one exponential instead of h - m. */
+        bk->kernels->expneg_f32(r, ap, m, qs);
+        if (m < h) {
+            const double shift = m > 0 ? ((double)rho - 1.0) * a[m - 1] : 0.0;
+            const float c = (float)exp(-(double)r * shift);
+            for (int k = m; k < h; k++)
+                qs[k] = q[k] * c;
+        }
+        const double pa = p[0], pf = p[0] * factor[0] * arpu, pr = p[0] * arpu;
+        for (int k = 0; k < m; k++) {
+            ca[k] += pa * ((double)qs[k] - q[k]);
+            cr[k] += pf * qs[k] - pr * q[k];
+        }
+        for (int k = m; k < h; k++) {
+            ca[k] += pa * ((double)qs[k] - q[k]);
+            cr[k] += pr * ((double)qs[k] - q[k]);
+        }
+        return;
+    }
     /* The state nobody accepts: the baseline, weight `none`. */
     for (int k = 0; k < h; k++) {
         ea[k] = none * q[k];
@@ -155,14 +187,10 @@ static void row_change(const clm_book *bk, const lever_rt *const *hit, int n_hit
             }
         }
     }
-    double *restrict ca = part + P_SCALARS + 1, *restrict cr = ca + h + 1;
     for (int k = 0; k < h; k++) {
         ca[k] += ea[k] - q[k];
         cr[k] += (er[k] - q[k]) * arpu;
     }
-    part[P_TARGETED] += 1.0;
-    part[P_ACCEPTING] += 1.0 - none;
-    part[P_COST] += cost;
 }
 
 /* A baseline row: its own curves. */
@@ -255,7 +283,10 @@ static clm_status pass_rows(const clm_book *bk, const lever_rt *const *levers, i
             const int32_t b = cbranch[c];
             const int64_t i1 = cstart[c] + BOOK_CHUNK < bk->branch_start[b + 1] ? cstart[c] + BOOK_CHUNK
                                                                                  : bk->branch_start[b + 1];
-            for (int64_t i = cstart[c]; i < i1; i++) {
+            int any = !levers;
+            for (int l = 0; l < n_levers && !any; l++)
+                any = levers[l]->branch_mask[b];
+            for (int64_t i = cstart[c]; any && i < i1; i++) {
                 if (!levers) {
                     row_base(bk, i, wk, part);
                     continue;
