@@ -50,7 +50,7 @@ const cfg_key run_config_keys[] = {
     {"stages.complaints_min", "2", "stage D: at least this many complaints"},
     {"stages.arpu_gain", "0.05", "stage B: ARPU above (1 + gain) x last quarter"},
 
-    {"tree.features", "", "comma-separated churn-tree features (empty: every column but id, event, time, branch)"},
+    {"tree.features", "", "comma-separated churn-tree features (empty: every column but id, event, time, branch, region)"},
     {"tree.max_depth", "6", "churn tree depth at most"},
     {"tree.min_leaf", "200", "subscribers per leaf at least"},
     {"tree.bins", "64", "histogram bins per feature (2..256)"},
