@@ -59,12 +59,14 @@ void run_report_regions(FILE *f, const run_ctx *ctx)
             start[g] = start[g - 1];
         start[0] = 0;
 
-        fputs("<h2>Regions ranked by health score</h2>\n", f);
+        fputs("<h2>Regions ranked by health score</h2>\n<style>tr.region-total td{font-weight:bold}"
+              "details.region summary{cursor:pointer;margin:.3em 0}</style>\n", f);
         fprintf(f, "<p>%d regions over %d branches (column ", R->n, nb);
         html_escape(f, ctx->col_region);
         fputs("). A region's figures come from its own subscribers the way a branch's do, and its sub-scores "
-              "rank it among the regions (0 worst, 100 best; docs/run.md). Open a region for its branches, "
-              "each with its rank among all branches (regions.csv, branches.csv).</p>\n", f);
+              "rank it among the regions (0 worst, 100 best; docs/run.md). Open a region: its first row (bold) is "
+              "the region with its rank among the regions, then its branches, each with its rank among all "
+              "branches (regions.csv, branches.csv).</p>\n", f);
         const int shown = R->n < REPORT_REGIONS_MAX ? R->n : REPORT_REGIONS_MAX;
         if (shown < R->n)
             fprintf(f, "<p>The %d healthiest regions are listed; all %d are in regions.csv.</p>\n", shown, R->n);

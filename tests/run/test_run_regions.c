@@ -12,6 +12,7 @@
  *    own metrics; /regions in results.h5 and the report's section agree;
  *  - the same quarter with columns.region empty: no regions.csv, no
  *    /regions, and branches.csv is the first one without its last column;
+ *    with one thread, the same regions.csv and branches.csv bytes;
  *  - a small quarter written here with the project's writer, with a row
  *    missing its region (it takes its branch's) and hand-counted figures;
  *    then one of its branches given a second region on one row: the run
@@ -429,6 +430,18 @@ static void test_without_regions(void **state)
     assert_true(tu_same_bytes(tu_path(out_regions, "tree_rules.txt"), tu_path(out_plain, "tree_rules.txt")));
 }
 
+/* One thread or the default team: the same regions.csv and branches.csv
+ * bytes (sums in row order, docs/design.md). */
+static void test_threads_same_bytes(void **state)
+{
+    (void)state;
+    char one[4096];
+    snprintf(one, sizeof one, "%s", tu_tmpdir("run_regions_t1"));
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "run '%s' -o '%s' --quiet --threads 1", quarter, one), 0);
+    assert_true(tu_same_bytes(tu_path(out_regions, "regions.csv"), tu_path(one, "regions.csv")));
+    assert_true(tu_same_bytes(tu_path(out_regions, "branches.csv"), tu_path(one, "branches.csv")));
+}
+
 /* ---- small quarters written here ------------------------------------------ */
 
 #define SMALL 600
@@ -544,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_region_scores),
         cmocka_unit_test(test_results_and_report),
         cmocka_unit_test(test_without_regions),
+        cmocka_unit_test(test_threads_same_bytes),
         cmocka_unit_test(test_small_quarter_by_hand),
         cmocka_unit_test(test_branch_in_two_regions),
     };
