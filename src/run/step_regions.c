@@ -104,6 +104,39 @@ static clm_status map_branches(const run_ctx *ctx, const int32_t *branch, char *
     return s;
 }
 
+/* The regions some branch lies in, in code order: R->names (moved out
+ * of region_names), R->of_branch turned into indices into them, and the
+ * branches of each. */
+static clm_status keep_used_regions(run_regions *R, int nb, char **region_names, int nr)
+{
+    int32_t *dense = malloc((size_t)(nr > 0 ? nr : 1) * sizeof *dense);
+    R->n_branches = nb;
+    R->names = calloc((size_t)(nr > 0 ? nr : 1), sizeof *R->names);
+    R->branch_count = calloc((size_t)(nr > 0 ? nr : 1), sizeof *R->branch_count);
+    if (!dense || !R->names || !R->branch_count) {
+        free(dense);
+        return clm_error(CLM_E_NOMEM, "out of memory for the regions");
+    }
+    for (int r = 0; r < nr; r++)
+        dense[r] = -1;
+    for (int b = 0; b < nb; b++)
+        if (R->of_branch[b] >= 0)
+            dense[R->of_branch[b]] = 1;
+    for (int r = 0; r < nr; r++)
+        if (dense[r] >= 0) {
+            dense[r] = R->n;
+            R->names[R->n++] = region_names[r]; /* moved: not freed by the caller */
+            region_names[r] = NULL;
+        }
+    for (int b = 0; b < nb; b++)
+        if (R->of_branch[b] >= 0) {
+            R->of_branch[b] = dense[R->of_branch[b]];
+            R->branch_count[R->of_branch[b]]++;
+        }
+    free(dense);
+    return CLM_OK;
+}
+
 clm_status run_region_map(run_ctx *ctx)
 {
     int use = 0;
@@ -118,43 +151,31 @@ clm_status run_region_map(run_ctx *ctx)
     s = run_read_labels(ctx, ctx->col_branch, &branch, &nb, &branch_names);
     if (!s) s = run_read_labels(ctx, ctx->col_region, &region, &nr, &region_names);
     run_regions *R = s ? NULL : calloc(1, sizeof *R);
-    int32_t *dense = s ? NULL : calloc((size_t)(nr > 0 ? nr : 1), sizeof *dense);
     if (!s && R)
         R->of_branch = malloc((size_t)(nb > 0 ? nb : 1) * sizeof *R->of_branch);
-    if (!s && (!R || !dense || !R->of_branch))
+    if (!s && (!R || !R->of_branch))
         s = clm_error(CLM_E_NOMEM, "out of memory for the regions");
     if (!s) s = map_branches(ctx, branch, branch_names, nb, region, region_names, R->of_branch);
-    /* The regions some branch lies in, in code order. */
-    for (int r = 0; r < nr && !s; r++)
-        dense[r] = -1;
-    for (int b = 0; b < nb && !s; b++)
-        if (R->of_branch[b] >= 0)
-            dense[R->of_branch[b]] = 1;
-    if (!s) {
-        R->n_branches = nb;
-        R->names = calloc((size_t)(nr > 0 ? nr : 1), sizeof *R->names);
-        R->branch_count = calloc((size_t)(nr > 0 ? nr : 1), sizeof *R->branch_count);
-        if (!R->names || !R->branch_count)
-            s = clm_error(CLM_E_NOMEM, "out of memory for the regions");
+    /* The default region column groups the default branch column: ranking
+     * by another column (--branch plan) that does not nest in the regions
+     * drops the region level with a note instead of failing the run.  A
+     * region column named explicitly, or the default pair, must nest. */
+    int dropped = 0;
+    if (s == CLM_E_VALUE && !strcmp(ctx->col_region, "region") && strcmp(ctx->col_branch, "branch")) {
+        if (ctx->log)
+            fprintf(ctx->log, "regions: column 'region' not used with branch column '%s': %s\n", ctx->col_branch,
+                    clm_error_detail());
+        clm_error_clear();
+        s = CLM_OK;
+        dropped = 1;
     }
-    for (int r = 0; r < nr && !s; r++)
-        if (dense[r] >= 0) {
-            dense[r] = R->n;
-            R->names[R->n++] = region_names[r]; /* moved: not freed below */
-            region_names[r] = NULL;
-        }
-    for (int b = 0; b < nb && !s; b++)
-        if (R->of_branch[b] >= 0) {
-            R->of_branch[b] = dense[R->of_branch[b]];
-            R->branch_count[R->of_branch[b]]++;
-        }
-    if (!s && R->n == 0)
+    if (!s && !dropped) s = keep_used_regions(R, nb, region_names, nr);
+    if (!s && !dropped && R->n == 0)
         s = clm_error(CLM_E_EMPTY, "%s: column '%s' names no region on any row with a branch", ctx->input,
                       ctx->col_region);
-    free(dense);
     free_labels(branch, branch_names, nb);
     free_labels(region, region_names, nr);
-    if (s) {
+    if (s || dropped) {
         run_regions_free(R);
         return s;
     }

@@ -12,7 +12,9 @@
  *    own metrics; /regions in results.h5 and the report's section agree;
  *  - the same quarter with columns.region empty: no regions.csv, no
  *    /regions, and branches.csv is the first one without its last column;
- *    with one thread, the same regions.csv and branches.csv bytes;
+ *    with one thread, the same regions.csv and branches.csv bytes; ranked
+ *    by plan (--branch plan), which the regions do not group, the run
+ *    goes on without regions, unless the region column is named;
  *  - a small quarter written here with the project's writer, with a row
  *    missing its region (it takes its branch's) and hand-counted figures;
  *    then one of its branches given a second region on one row: the run
@@ -442,6 +444,39 @@ static void test_threads_same_bytes(void **state)
     assert_true(tu_same_bytes(tu_path(out_regions, "branches.csv"), tu_path(one, "branches.csv")));
 }
 
+/* Ranked by another column (--branch plan) that does not nest in the
+ * default region column: the run goes on without regions, and says why;
+ * the region column named explicitly makes it an error. */
+static void test_other_branch_column(void **state)
+{
+    (void)state;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir("run_regions_plan"));
+    char *out = NULL, *err = NULL;
+    int rc = tu_clmseg_run(&out, &err, "run '%s' -o '%s' --branch plan", quarter, tu_path(dir, "a"));
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "regions: column 'region' not used with branch column 'plan'"));
+    free(out);
+    free(err);
+    assert_true(tu_exists(tu_path(tu_path(dir, "a"), "branches.csv")));
+    assert_false(tu_exists(tu_path(tu_path(dir, "a"), "regions.csv")));
+    /* A copy of the region column under another name, named explicitly. */
+    char copy[4200], cmd[16384];
+    snprintf(copy, sizeof copy, "%s", tu_path(dir, "q2.h5"));
+    snprintf(cmd, sizeof cmd,
+             "%s -c \"import h5py, shutil; shutil.copy('%s', '%s'); g = h5py.File('%s', 'r+')['/subscribers']; "
+             "g['province'] = g['region'][()]; g['province'].attrs['categories'] = g['region'].attrs['categories']\"",
+             tu_python(), quarter, copy, copy);
+    assert_int_equal(tu_run(cmd, NULL, NULL), 0);
+    err = NULL;
+    rc = tu_clmseg_run(NULL, &err, "run '%s' -o '%s' --quiet --branch plan --set columns.region=province", copy,
+                       tu_path(dir, "b"));
+    assert_int_not_equal(rc, 0);
+    assert_non_null(strstr(err, "column 'province'"));
+    assert_non_null(strstr(err, "a branch belongs to one region"));
+    free(err);
+}
+
 /* ---- small quarters written here ------------------------------------------ */
 
 #define SMALL 600
@@ -558,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_results_and_report),
         cmocka_unit_test(test_without_regions),
         cmocka_unit_test(test_threads_same_bytes),
+        cmocka_unit_test(test_other_branch_column),
         cmocka_unit_test(test_small_quarter_by_hand),
         cmocka_unit_test(test_branch_in_two_regions),
     };
