@@ -21,6 +21,7 @@
 #include "clmseg/writer.h"
 #include "io/io_internal.h"
 #include "run/run_ctx.h"
+#include "run/run_regions.h"
 
 static void free_ctx(run_ctx *ctx)
 {
@@ -49,6 +50,7 @@ static void free_ctx(run_ctx *ctx)
     free(ctx->arpu_prev_sum);
     free(ctx->arpu_prev_n);
     free(ctx->branches);
+    run_regions_free(ctx->regions);
     clm_cox_free(ctx->cox);
     clm_equity_free(ctx->equity);
     free(ctx->eq_branch);
@@ -79,6 +81,7 @@ typedef struct run_step_def {
 static int stage_tree_wanted(const run_ctx *ctx) { return ctx->stage_model_tree; }
 static int cox_wanted(const run_ctx *ctx) { return ctx->cox_enabled; }
 static int plan_wanted(const run_ctx *ctx) { return ctx->plan != NULL; }
+static int regions_wanted(const run_ctx *ctx) { return ctx->regions != NULL; }
 
 static const run_step_def run_steps[] = {
     {"validate", run_validate, NULL, 1},
@@ -90,6 +93,7 @@ static const run_step_def run_steps[] = {
     {"cox+equity", run_equity, cox_wanted, 1},
     {"branch health", run_branches, NULL, 1},
     {"scenarios", run_scenarios, plan_wanted, 1},
+    {"region health", run_region_health, regions_wanted, 1},
     {"results.h5", run_write_results, NULL, 1},
     {"reports", run_write_reports, NULL, 1},
     /* The report and run.json show every step above. */

@@ -79,6 +79,7 @@ typedef struct run_ctx {
     int has_id;                   /* the id column exists                 */
     const char *col_id, *col_branch, *col_time, *col_event, *col_arpu, *col_arpu_prev;
     const char *col_susp, *col_down, *col_cnow, *col_cprev, *col_compl;
+    const char *col_region;       /* columns.region, or NULL               */
     clm_tier_params tiers;
     clm_stage_rules stages;
     clm_health_weights weights;
@@ -132,6 +133,7 @@ typedef struct run_ctx {
     clm_tree *tree;
     clm_survival *surv_segment, *surv_branch;
     run_branch *branches;
+    struct run_regions *regions;  /* NULL: no region level (run_regions.h) */
     clm_cox *cox;                 /* NULL when cox.features = none        */
     clm_equity *equity;
     run_equity_sum *eq_branch, *eq_segment; /* n_branches, k              */
@@ -183,6 +185,35 @@ clm_status run_write_config_used(run_ctx *ctx);
  * stable sort): the order of branches.csv and of the report's table.
  * Caller frees; NULL when out of memory. */
 int *run_health_order(const run_ctx *ctx);
+/* The same order of any groups with a health score (the regions). */
+int *run_group_order(const run_branch *groups, int n_groups);
+
+/* Figures and health of groups of branches (step_branches.c): group g
+ * holds the rows of the branches b with group_of[b] == g (group_of NULL:
+ * each branch is its own group; -1: in no group), summed in row order the
+ * way a branch's are; health ranks the groups among themselves.  S(12)
+ * and LTV come from the curve of `surv` labelled with the group's name
+ * (one_curve not NULL: that curve for all).  Fills out[0 .. n_groups). */
+clm_status run_group_health(run_ctx *ctx, const int32_t *group_of, int n_groups, char *const *names,
+                            const clm_survival *surv, const char *one_curve, run_branch *out);
+/* The labels of every row of a categorical or integer column as dense
+ * codes (-1: missing) and their names (step_lifecycle.c); the caller owns
+ * and frees *codes, *names and its n entries, on error too. */
+clm_status run_read_labels(const run_ctx *ctx, const char *column, int32_t **codes, int *n_labels,
+                           char ***names);
+/* The survival columns of the run (time, event, ARPU, unit), no strata. */
+void run_survival_columns(const run_ctx *ctx, clm_survival_columns *cols);
+/* The fields of a health row of branches.csv and regions.csv, from
+ * subscribers to lever, each after a comma (step_reports.c). */
+void run_csv_health_fields(FILE *f, const run_branch *group);
+#define RUN_CSV_HEALTH_HEADER                                                                              \
+    "subscribers,churn_rate,s12,arpu,arpu_change,ltv,share_A,share_B,share_C,share_D,share_E,revenue_at_risk," \
+    "retention,value,growth,risk,health,lever"
+/* The health figures of groups (the branches, the regions) under `group`
+ * of results.h5: name, subscribers, one float64 array per figure, lever,
+ * and the weights and score names as attributes (step_results.c). */
+clm_status run_write_group_h5(const run_ctx *ctx, clm_writer *w, const char *group, const run_branch *groups,
+                              int n_groups);
 
 /* S at `t` of a Kaplan-Meier curve, carried flat past its last time. */
 double run_survival_at(const clm_survival_curve *curve, double t);

@@ -15,6 +15,7 @@ const cfg_key run_config_keys[] = {
 
     {"columns.id", "subscriber_id", "subscriber id column (empty or absent: the row number)"},
     {"columns.branch", "branch", "branch column (categorical or integer); empty or absent: one branch"},
+    {"columns.region", "region", "region column above the branches (categorical or integer; each branch in one region); empty or absent: no regions"},
     {"columns.time", "tenure_months", "survival time column (months)"},
     {"columns.time_unit", "months", "unit of the time column: months, weeks or days (converted to months of 30.4375 days)"},
     {"columns.event", "churned", "churn flag column (0/1, or categorical with event_level)"},
@@ -49,7 +50,7 @@ const cfg_key run_config_keys[] = {
     {"stages.complaints_min", "2", "stage D: at least this many complaints"},
     {"stages.arpu_gain", "0.05", "stage B: ARPU above (1 + gain) x last quarter"},
 
-    {"tree.features", "", "comma-separated churn-tree features (empty: every column but id, event, time, branch)"},
+    {"tree.features", "", "comma-separated churn-tree features (empty: every column but id, event, time, branch, region)"},
     {"tree.max_depth", "6", "churn tree depth at most"},
     {"tree.min_leaf", "200", "subscribers per leaf at least"},
     {"tree.bins", "64", "histogram bins per feature (2..256)"},

@@ -178,6 +178,7 @@ clm_status run_resolve_config(run_ctx *ctx)
     ctx->event_level = run_setting_or_null(ctx, "columns.event_level");
     ctx->event_code = -1;
     ctx->col_branch = run_setting_or_null(ctx, "columns.branch");
+    ctx->col_region = run_setting_or_null(ctx, "columns.region");
     ctx->col_time = cfg_string(c, "columns.time");
     ctx->col_event = cfg_string(c, "columns.event");
     ctx->col_arpu = cfg_string(c, "columns.arpu");

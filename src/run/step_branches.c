@@ -1,7 +1,7 @@
 /*
  * step_branches.c — the branch health step: per-branch figures, health
  * scores and levers, and the health order shared by branches.csv and the
- * report.
+ * report; the same figures for groups of branches (the regions).
  */
 #include <math.h>
 #include <stdio.h>
@@ -39,85 +39,111 @@ static const clm_survival_curve *find_curve(const labelled_curve *sorted, int n,
     return hit ? hit->curve : NULL;
 }
 
-clm_status run_branches(run_ctx *ctx)
+clm_status run_group_health(run_ctx *ctx, const int32_t *group_of, int n_groups, char *const *names,
+                            const clm_survival *surv, const char *one_curve, run_branch *out)
 {
-    int nb = ctx->n_branches;
+    int nb = ctx->n_branches, ng = n_groups;
     int64_t n = ctx->n_rows;
-    ctx->branches = calloc((size_t)nb, sizeof *ctx->branches);
-    double *arpu_sum = calloc((size_t)nb, sizeof *arpu_sum);
-    double *risk_sum = calloc((size_t)nb, sizeof *risk_sum);
-    int64_t *events = calloc((size_t)nb, sizeof *events);
-    int64_t (*stages)[CLM_N_STAGES] = calloc((size_t)nb, sizeof *stages);
-    clm_health_metrics *metrics = calloc((size_t)nb, sizeof *metrics);
-    clm_health_result *health = calloc((size_t)nb, sizeof *health);
+    double *arpu_sum = calloc((size_t)ng, sizeof *arpu_sum);
+    double *risk_sum = calloc((size_t)ng, sizeof *risk_sum);
+    double *prev_sum = calloc((size_t)ng, sizeof *prev_sum);
+    int64_t *prev_n = calloc((size_t)ng, sizeof *prev_n);
+    int64_t *debt = calloc((size_t)ng, sizeof *debt);
+    int64_t *events = calloc((size_t)ng, sizeof *events);
+    int64_t (*stages)[CLM_N_STAGES] = calloc((size_t)ng, sizeof *stages);
+    clm_health_metrics *metrics = calloc((size_t)ng, sizeof *metrics);
+    clm_health_result *health = calloc((size_t)ng, sizeof *health);
     clm_status s = CLM_OK;
-    if (!ctx->branches || !arpu_sum || !risk_sum || !events || !stages || !metrics || !health)
-        s = clm_error(CLM_E_NOMEM, "out of memory for %d branches", nb);
+    if (!arpu_sum || !risk_sum || !prev_sum || !prev_n || !debt || !events || !stages || !metrics || !health)
+        s = clm_error(CLM_E_NOMEM, "out of memory for %d groups of branches", ng);
     /* One sequential pass: sums in row order, so the figures never depend
      * on the thread count. */
     for (int64_t i = 0; i < n && !s; i++) {
         int32_t b = ctx->branch[i];
-        if (b < 0)
+        int32_t g = b < 0 || !group_of ? b : group_of[b];
+        if (g < 0)
             continue;
-        run_branch *br = &ctx->branches[b];
+        run_branch *br = &out[g];
         br->metrics.subscribers++;
         float a = ctx->arpu[i];
         int churned = ctx->churned[i]; /* the event, whatever staged the row */
-        events[b] += churned;
-        stages[b][ctx->stage[i]]++;
+        events[g] += churned;
+        stages[g][ctx->stage[i]]++;
         if (!isnan(a)) {
-            arpu_sum[b] += a;
+            arpu_sum[g] += a;
             if (!churned)
-                risk_sum[b] += (double)ctx->probability[i] * a;
+                risk_sum[g] += (double)ctx->probability[i] * a;
         }
     }
-    /* Survival per branch, matched by label. */
-    int n_curves = s ? 0 : clm_survival_n_curves(ctx->surv_branch);
+    /* The per-branch sums of the signal columns, summed into the groups
+     * (a branch alone adds its own to 0: the same figure). */
+    for (int b = 0; b < nb && !s; b++) {
+        int32_t g = group_of ? group_of[b] : b;
+        if (g < 0)
+            continue;
+        prev_sum[g] += ctx->arpu_prev_sum[b];
+        prev_n[g] += ctx->arpu_prev_n[b];
+        debt[g] += ctx->debt_count[b];
+    }
+    /* Survival per group, matched by label. */
+    int n_curves = s ? 0 : clm_survival_n_curves(surv);
     labelled_curve *sorted = malloc((size_t)(n_curves > 0 ? n_curves : 1) * sizeof *sorted);
     if (!s && !sorted)
-        s = clm_error(CLM_E_NOMEM, "out of memory for %d branch curves", n_curves);
+        s = clm_error(CLM_E_NOMEM, "out of memory for %d curves", n_curves);
     for (int c = 0; c < n_curves && !s; c++) {
-        sorted[c].curve = clm_survival_curve_at(ctx->surv_branch, c);
+        sorted[c].curve = clm_survival_curve_at(surv, c);
         sorted[c].label = sorted[c].curve->label;
     }
     if (!s)
         qsort(sorted, (size_t)n_curves, sizeof *sorted, by_label);
-    for (int b = 0; b < nb && !s; b++) {
-        run_branch *br = &ctx->branches[b];
+    for (int g = 0; g < ng && !s; g++) {
+        run_branch *br = &out[g];
         clm_health_metrics *m = &br->metrics;
-        br->name = ctx->branch_names[b];
+        br->name = names[g];
         double count = (double)m->subscribers;
-        m->churn_rate = count > 0 ? events[b] / count : NAN;
-        m->arpu = count > 0 ? arpu_sum[b] / count : NAN;
-        br->arpu_prev = ctx->arpu_prev_n[b] > 0 ? ctx->arpu_prev_sum[b] / (double)ctx->arpu_prev_n[b] : NAN;
+        m->churn_rate = count > 0 ? events[g] / count : NAN;
+        m->arpu = count > 0 ? arpu_sum[g] / count : NAN;
+        br->arpu_prev = prev_n[g] > 0 ? prev_sum[g] / (double)prev_n[g] : NAN;
         m->arpu_change = br->arpu_prev > 0 ? m->arpu / br->arpu_prev - 1.0 : NAN;
         for (int k = 0; k < CLM_N_STAGES; k++)
-            br->stage_share[k] = count > 0 ? stages[b][k] / count : NAN;
+            br->stage_share[k] = count > 0 ? stages[g][k] / count : NAN;
         m->share_ab = br->stage_share[CLM_STAGE_A] + br->stage_share[CLM_STAGE_B];
         m->share_d = br->stage_share[CLM_STAGE_D];
-        m->revenue_at_risk = arpu_sum[b] > 0 ? risk_sum[b] / arpu_sum[b] : NAN;
-        m->debt_share = stages[b][CLM_STAGE_D] > 0 ? (double)ctx->debt_count[b] / stages[b][CLM_STAGE_D] : 0.0;
+        m->revenue_at_risk = arpu_sum[g] > 0 ? risk_sum[g] / arpu_sum[g] : NAN;
+        m->debt_share = stages[g][CLM_STAGE_D] > 0 ? (double)debt[g] / stages[g][CLM_STAGE_D] : 0.0;
         m->s12 = NAN;
         m->ltv = NAN;
-        const clm_survival_curve *cv = find_curve(sorted, n_curves, ctx->has_branch ? br->name : "all");
+        const clm_survival_curve *cv = find_curve(sorted, n_curves, one_curve ? one_curve : br->name);
         br->curve = cv;
         if (cv) {
             m->s12 = run_survival_at(cv, 12.0);
             m->ltv = cv->ltv ? cv->ltv[cv->horizon] : NAN;
         }
-        metrics[b] = *m;
+        metrics[g] = *m;
     }
-    if (!s) s = clm_health_score(metrics, nb, &ctx->weights, health);
-    for (int b = 0; b < nb && !s; b++)
-        ctx->branches[b].health = health[b];
+    if (!s) s = clm_health_score(metrics, ng, &ctx->weights, health);
+    for (int g = 0; g < ng && !s; g++)
+        out[g].health = health[g];
     free(sorted);
     free(arpu_sum);
     free(risk_sum);
+    free(prev_sum);
+    free(prev_n);
+    free(debt);
     free(events);
     free(stages);
     free(metrics);
     free(health);
     return s;
+}
+
+clm_status run_branches(run_ctx *ctx)
+{
+    ctx->branches = calloc((size_t)ctx->n_branches, sizeof *ctx->branches);
+    if (!ctx->branches)
+        return clm_error(CLM_E_NOMEM, "out of memory for %d branches", ctx->n_branches);
+    return run_group_health(ctx, NULL, ctx->n_branches, ctx->branch_names, ctx->surv_branch,
+                            ctx->has_branch ? NULL : "all", ctx->branches);
 }
 
 void run_csv_field(FILE *f, const char *text)
@@ -137,13 +163,17 @@ void run_csv_field(FILE *f, const char *text)
 
 int *run_health_order(const run_ctx *ctx)
 {
-    int nb = ctx->n_branches;
+    return run_group_order(ctx->branches, ctx->n_branches);
+}
+
+int *run_group_order(const run_branch *groups, int nb)
+{
     int *order = malloc((size_t)(nb > 0 ? nb : 1) * sizeof *order);
     double *key = malloc((size_t)(nb > 0 ? nb : 1) * sizeof *key);
     /* Healthiest first, equal scores in branch order.  Scores are finite
      * (ranks in [0, 100]), so -total orders them. */
     for (int b = 0; order && key && b < nb; b++)
-        key[b] = -ctx->branches[b].health.total;
+        key[b] = -groups[b].health.total;
     if (order && key && util_order_by_key(key, nb, order)) {
         free(order);
         order = NULL;

@@ -15,9 +15,10 @@ clm_status run_churn_tree(run_ctx *ctx)
     clm_tree_columns_default(&cols);
     cols.target = ctx->col_event;
     cols.target_level = ctx->event_level;
-    /* Default features: every usable column but id, event, time and branch
-     * (tenure is the survival time, decided by the churn itself; the
-     * branch is where the lever is pulled, not a behaviour). */
+    /* Default features: every usable column but id, event, time, branch
+     * and region (tenure is the survival time, decided by the churn
+     * itself; the branch and its region are where the lever is pulled, not
+     * a behaviour). */
     const char **features = NULL;
     int n_features = 0;
     if (ctx->tree_features) {
@@ -32,7 +33,8 @@ clm_status run_churn_tree(run_ctx *ctx)
             const clm_column_info *info = clm_table_column(ctx->table, c);
             if (info->kind == CLM_KIND_UNSUPPORTED || (ctx->col_id && !strcmp(info->name, ctx->col_id)) ||
                 !strcmp(info->name, ctx->col_event) || !strcmp(info->name, ctx->col_time) ||
-                (ctx->col_branch && !strcmp(info->name, ctx->col_branch)))
+                (ctx->col_branch && !strcmp(info->name, ctx->col_branch)) ||
+                (ctx->col_region && !strcmp(info->name, ctx->col_region)))
                 continue;
             features[n_features++] = info->name;
         }

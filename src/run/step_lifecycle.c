@@ -12,56 +12,49 @@
 #include "lifecycle/lifecycle_internal.h"
 #include "run/run_ctx.h"
 
-/* Reads the branch of every row: categorical codes with their labels, or
- * an integer column's distinct values; without a branch column the whole
- * company is one branch. */
-static clm_status read_branches(run_ctx *ctx)
+/* The labels of every row of `column`: categorical codes with their
+ * names, or an integer column's distinct values as dense codes in order of
+ * value.  Shared by the branch and the region columns, so a branch code
+ * means the same wherever it is read.  *codes, *names and *n are set as
+ * soon as allocated, so the caller frees them on error too. */
+clm_status run_read_labels(const run_ctx *ctx, const char *column, int32_t **codes, int *n_labels,
+                           char ***names)
 {
     int64_t n = ctx->n_rows;
-    ctx->branch = malloc((size_t)n * sizeof *ctx->branch);
-    if (!ctx->branch)
-        return clm_error(CLM_E_NOMEM, "out of memory for the branch codes");
-    if (!ctx->has_branch) {
-        for (int64_t i = 0; i < n; i++)
-            ctx->branch[i] = 0;
-        ctx->n_branches = 1;
-        ctx->branch_names = malloc(sizeof *ctx->branch_names);
-        if (!ctx->branch_names || !(ctx->branch_names[0] = malloc(8)))
-            return clm_error(CLM_E_NOMEM, "out of memory");
-        strcpy(ctx->branch_names[0], "all");
-        return CLM_OK;
-    }
-    int col = clm_table_find(ctx->table, ctx->col_branch);
+    int32_t *code = *codes = malloc((size_t)n * sizeof *code);
+    if (!code)
+        return clm_error(CLM_E_NOMEM, "out of memory for the codes of column '%s'", column);
+    int col = clm_table_find(ctx->table, column);
     const clm_column_info *info = clm_table_column(ctx->table, col);
-    clm_status s = clm_table_read_i32(ctx->table, col, 0, n, ctx->branch);
+    clm_status s = clm_table_read_i32(ctx->table, col, 0, n, code);
     if (s)
         return s;
     if (info->kind == CLM_KIND_CATEGORICAL) {
-        ctx->n_branches = info->n_categories;
-        ctx->branch_names = calloc((size_t)(info->n_categories ? info->n_categories : 1), sizeof(char *));
-        if (!ctx->branch_names)
+        *n_labels = info->n_categories;
+        *names = calloc((size_t)(info->n_categories ? info->n_categories : 1), sizeof(char *));
+        if (!*names)
             return clm_error(CLM_E_NOMEM, "out of memory");
         for (int b = 0; b < info->n_categories; b++) {
             size_t len = strlen(info->categories[b]) + 1;
-            if (!(ctx->branch_names[b] = malloc(len)))
+            if (!((*names)[b] = malloc(len)))
                 return clm_error(CLM_E_NOMEM, "out of memory");
-            memcpy(ctx->branch_names[b], info->categories[b], len);
+            memcpy((*names)[b], info->categories[b], len);
         }
         for (int64_t i = 0; i < n; i++)
-            if (ctx->branch[i] < -1 || ctx->branch[i] >= info->n_categories)
+            if (code[i] < -1 || code[i] >= info->n_categories)
                 return clm_error(CLM_E_VALUE, "%s: column '%s', row %lld: code %d is outside its %d categories",
-                                 ctx->input, ctx->col_branch, (long long)i, ctx->branch[i], info->n_categories);
+                                 ctx->input, column, (long long)i, code[i], info->n_categories);
         return CLM_OK;
     }
-    /* Integer branch ids: dense codes in order of value. */
+    /* Integer ids: dense codes in order of value. */
     int32_t lo = INT32_MAX, hi = INT32_MIN;
     for (int64_t i = 0; i < n; i++) {
-        if (ctx->branch[i] < lo) lo = ctx->branch[i];
-        if (ctx->branch[i] > hi) hi = ctx->branch[i];
+        if (code[i] < lo) lo = code[i];
+        if (code[i] > hi) hi = code[i];
     }
     if ((int64_t)hi - lo >= 1000000)
-        return clm_error(CLM_E_VALUE, "%s: column '%s' spans %lld values; use a categorical branch column",
-                         ctx->input, ctx->col_branch, (long long)hi - lo + 1);
+        return clm_error(CLM_E_VALUE, "%s: column '%s' spans %lld values; use a categorical column",
+                         ctx->input, column, (long long)hi - lo + 1);
     int32_t span = hi - lo + 1;
     int32_t *dense = malloc((size_t)span * sizeof *dense);
     if (!dense)
@@ -69,14 +62,14 @@ static clm_status read_branches(run_ctx *ctx)
     for (int32_t v = 0; v < span; v++)
         dense[v] = -1;
     for (int64_t i = 0; i < n; i++)
-        dense[ctx->branch[i] - lo] = 1;
+        dense[code[i] - lo] = 1;
     int nb = 0;
     for (int32_t v = 0; v < span; v++)
         if (dense[v] >= 0)
             dense[v] = nb++;
-    ctx->n_branches = nb;
-    ctx->branch_names = calloc((size_t)nb, sizeof(char *));
-    if (!ctx->branch_names) {
+    *n_labels = nb;
+    *names = calloc((size_t)nb, sizeof(char *));
+    if (!*names) {
         free(dense);
         return clm_error(CLM_E_NOMEM, "out of memory");
     }
@@ -84,15 +77,35 @@ static clm_status read_branches(run_ctx *ctx)
         if (dense[v] >= 0) {
             char buf[16];
             snprintf(buf, sizeof buf, "%d", (int)(v + lo));
-            if (!(ctx->branch_names[dense[v]] = malloc(strlen(buf) + 1))) {
+            if (!((*names)[dense[v]] = malloc(strlen(buf) + 1))) {
                 free(dense);
                 return clm_error(CLM_E_NOMEM, "out of memory");
             }
-            strcpy(ctx->branch_names[dense[v]], buf);
+            strcpy((*names)[dense[v]], buf);
         }
     for (int64_t i = 0; i < n; i++)
-        ctx->branch[i] = dense[ctx->branch[i] - lo];
+        code[i] = dense[code[i] - lo];
     free(dense);
+    return CLM_OK;
+}
+
+/* Reads the branch of every row (run_read_labels); without a branch
+ * column the whole company is one branch. */
+static clm_status read_branches(run_ctx *ctx)
+{
+    if (ctx->has_branch)
+        return run_read_labels(ctx, ctx->col_branch, &ctx->branch, &ctx->n_branches, &ctx->branch_names);
+    int64_t n = ctx->n_rows;
+    ctx->branch = malloc((size_t)n * sizeof *ctx->branch);
+    if (!ctx->branch)
+        return clm_error(CLM_E_NOMEM, "out of memory for the branch codes");
+    for (int64_t i = 0; i < n; i++)
+        ctx->branch[i] = 0;
+    ctx->n_branches = 1;
+    ctx->branch_names = malloc(sizeof *ctx->branch_names);
+    if (!ctx->branch_names || !(ctx->branch_names[0] = malloc(8)))
+        return clm_error(CLM_E_NOMEM, "out of memory");
+    strcpy(ctx->branch_names[0], "all");
     return CLM_OK;
 }
 

@@ -16,6 +16,7 @@
 #include "io/io_internal.h"
 #include "report/html_internal.h"
 #include "run/run_ctx.h"
+#include "run/run_regions.h"
 
 static void section(FILE *f, const char *title)
 {
@@ -316,6 +317,7 @@ clm_status run_write_report(run_ctx *ctx)
     fputs("<p>Click a column header to sort. Sub-scores are ranks among branches (0 worst, 100 best); "
           "the lever names the weakest sub-score (docs/lifecycle.md).</p>\n", f);
     branch_table(f, ctx, order);
+    run_report_regions(f, ctx);
 
     section(f, "Stage mix of the best and worst branches");
     int show = nb < 5 ? nb : 5, rows = nb <= 10 ? nb : 2 * show;

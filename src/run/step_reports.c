@@ -14,6 +14,7 @@
 #include "clmseg/textfile.h"
 #include "clmseg/writer.h"
 #include "run/run_ctx.h"
+#include "run/run_regions.h"
 
 
 /* A number with `format`, or NA (as R and pandas read it) when missing. */
@@ -24,6 +25,24 @@ static void csv_number(FILE *f, const char *format, double v)
         fputs("NA", f);
     else
         fprintf(f, format, v);
+}
+
+void run_csv_health_fields(FILE *f, const run_branch *br)
+{
+    const clm_health_metrics *m = &br->metrics;
+    fprintf(f, ",%lld", (long long)m->subscribers);
+    csv_number(f, "%.6f", m->churn_rate);
+    csv_number(f, "%.6f", m->s12);
+    csv_number(f, "%.4f", m->arpu);
+    csv_number(f, "%.6f", m->arpu_change);
+    csv_number(f, "%.4f", m->ltv);
+    for (int k = 0; k < CLM_N_STAGES; k++)
+        csv_number(f, "%.6f", br->stage_share[k]);
+    csv_number(f, "%.6f", m->revenue_at_risk);
+    for (int k = 0; k < CLM_N_SCORES; k++)
+        csv_number(f, "%.2f", br->health.score[k]);
+    csv_number(f, "%.2f", br->health.total);
+    fprintf(f, ",%s", clm_health_lever_names[br->health.lever]);
 }
 
 clm_status run_write_branches_csv(run_ctx *ctx)
@@ -40,27 +59,13 @@ clm_status run_write_branches_csv(run_ctx *ctx)
         return clm_error(CLM_E_NOMEM, "out of memory");
     }
     FILE *f = clm_textfile_stream(tf);
-    fprintf(f, "rank,branch,subscribers,churn_rate,s12,arpu,arpu_change,ltv,share_A,share_B,share_C,share_D,"
-               "share_E,revenue_at_risk,retention,value,growth,risk,health,lever%s\n",
-            ctx->cox ? ",active,equity,equity_at_risk_12,expected_leavers_12" : "");
+    fprintf(f, "rank,branch,%s%s%s\n", RUN_CSV_HEALTH_HEADER,
+            ctx->cox ? ",active,equity,equity_at_risk_12,expected_leavers_12" : "", ctx->regions ? ",region" : "");
     for (int r = 0; r < ctx->n_branches; r++) {
         const run_branch *br = &ctx->branches[order[r]];
-        const clm_health_metrics *m = &br->metrics;
         fprintf(f, "%d,", r + 1);
         run_csv_field(f, br->name);
-        fprintf(f, ",%lld", (long long)m->subscribers);
-        csv_number(f, "%.6f", m->churn_rate);
-        csv_number(f, "%.6f", m->s12);
-        csv_number(f, "%.4f", m->arpu);
-        csv_number(f, "%.6f", m->arpu_change);
-        csv_number(f, "%.4f", m->ltv);
-        for (int k = 0; k < CLM_N_STAGES; k++)
-            csv_number(f, "%.6f", br->stage_share[k]);
-        csv_number(f, "%.6f", m->revenue_at_risk);
-        for (int k = 0; k < CLM_N_SCORES; k++)
-            csv_number(f, "%.2f", br->health.score[k]);
-        csv_number(f, "%.2f", br->health.total);
-        fprintf(f, ",%s", clm_health_lever_names[br->health.lever]);
+        run_csv_health_fields(f, br);
         if (ctx->cox) {
             const run_equity_sum *e = &ctx->eq_branch[order[r]];
             fprintf(f, ",%lld", (long long)e->active);
@@ -68,6 +73,8 @@ clm_status run_write_branches_csv(run_ctx *ctx)
             csv_number(f, "%.4f", e->at_risk_12);
             csv_number(f, "%.4f", e->leave_12);
         }
+        if (ctx->regions)
+            run_csv_region_of(f, ctx, order[r]);
         fputc('\n', f);
     }
     free(order);
@@ -276,6 +283,7 @@ clm_status run_write_reports(run_ctx *ctx)
     if (!s) s = run_write_branches_csv(ctx);
     if (!s) s = run_write_warning_csv(ctx);
     if (!s) s = run_write_equity_csv(ctx);
+    if (!s && ctx->regions) s = run_write_regions_csv(ctx);
     if (!s) s = run_write_curves_csv(ctx);
     if (!s && ctx->scenarios) s = run_write_scenario_outputs(ctx);
     if (!s) s = run_write_text_outputs(ctx);

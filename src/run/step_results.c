@@ -1,7 +1,8 @@
 /*
  * step_results.c — the results.h5 step: the k-means model with every
  * row's label, then tiers, stages, the churn tree with every
- * row's probability, survival by segment and by branch, and /branches.
+ * row's probability, survival by segment and by branch, /branches and
+ * /regions (with a region column).
  * Row i of every per-subscriber dataset is row i of the input.
  */
 #include <stdlib.h>
@@ -9,10 +10,12 @@
 #include "core/util_internal.h"
 #include "clmseg/writer.h"
 #include "run/run_ctx.h"
+#include "run/run_regions.h"
 
-static clm_status write_branches(run_ctx *ctx, clm_writer *w)
+clm_status run_write_group_h5(const run_ctx *ctx, clm_writer *w, const char *group, const run_branch *groups,
+                              int n_groups)
 {
-    int nb = ctx->n_branches;
+    int nb = n_groups;
     int64_t dims = nb;
     double *v = malloc((size_t)nb * sizeof *v);
     int64_t *subs = malloc((size_t)nb * sizeof *subs);
@@ -26,19 +29,22 @@ static clm_status write_branches(run_ctx *ctx, clm_writer *w)
         return clm_error(CLM_E_NOMEM, "out of memory");
     }
     for (int b = 0; b < nb; b++) {
-        names[b] = ctx->branches[b].name;
-        levers[b] = clm_health_lever_names[ctx->branches[b].health.lever];
-        subs[b] = ctx->branches[b].metrics.subscribers;
+        names[b] = groups[b].name;
+        levers[b] = clm_health_lever_names[groups[b].health.lever];
+        subs[b] = groups[b].metrics.subscribers;
     }
-    clm_status s = clm_writer_strings(w, "/branches/name", names, nb);
-    if (!s) s = clm_writer_array(w, "/branches/subscribers", CLM_DT_INT64, 1, &dims, subs);
+    char path[256];
+    snprintf(path, sizeof path, "%s/name", group);
+    clm_status s = clm_writer_strings(w, path, names, nb);
+    snprintf(path, sizeof path, "%s/subscribers", group);
+    if (!s) s = clm_writer_array(w, path, CLM_DT_INT64, 1, &dims, subs);
     /* Every per-branch figure as one float64 array, read by a getter. */
     static const char *const fields[] = {
         "churn_rate", "s12", "arpu", "arpu_change", "ltv", "revenue_at_risk", "share_A", "share_B", "share_C",
         "share_D", "share_E", "retention", "value", "growth", "risk", "health"};
     for (size_t f = 0; f < sizeof fields / sizeof fields[0] && !s; f++) {
         for (int b = 0; b < nb; b++) {
-            const run_branch *br = &ctx->branches[b];
+            const run_branch *br = &groups[b];
             const clm_health_metrics *m = &br->metrics;
             const double all[] = {m->churn_rate, m->s12, m->arpu, m->arpu_change, m->ltv, m->revenue_at_risk,
                                   br->stage_share[0], br->stage_share[1], br->stage_share[2], br->stage_share[3],
@@ -46,13 +52,13 @@ static clm_status write_branches(run_ctx *ctx, clm_writer *w)
                                   br->health.score[2], br->health.score[3], br->health.total};
             v[b] = all[f];
         }
-        char path[64];
-        snprintf(path, sizeof path, "/branches/%s", fields[f]);
+        snprintf(path, sizeof path, "%s/%s", group, fields[f]);
         s = clm_writer_array(w, path, CLM_DT_FLOAT64, 1, &dims, v);
     }
-    if (!s) s = clm_writer_strings(w, "/branches/lever", levers, nb);
-    if (!s) s = clm_writer_attr_f64_array(w, "/branches", "weights", ctx->weights.weight, CLM_N_SCORES);
-    if (!s) s = clm_writer_attr_strings(w, "/branches", "scores", clm_health_score_names, CLM_N_SCORES);
+    snprintf(path, sizeof path, "%s/lever", group);
+    if (!s) s = clm_writer_strings(w, path, levers, nb);
+    if (!s) s = clm_writer_attr_f64_array(w, group, "weights", ctx->weights.weight, CLM_N_SCORES);
+    if (!s) s = clm_writer_attr_strings(w, group, "scores", clm_health_score_names, CLM_N_SCORES);
     free(v);
     free(subs);
     free(names);
@@ -85,7 +91,8 @@ clm_status run_write_results(run_ctx *ctx)
     if (!s) s = clm_writer_column_array(w, "/churn/probability", CLM_DT_FLOAT32, n, ctx->probability);
     if (!s) s = clm_survival_write_h5(ctx->surv_segment, w, "segment");
     if (!s) s = clm_survival_write_h5(ctx->surv_branch, w, "branch");
-    if (!s) s = write_branches(ctx, w);
+    if (!s) s = run_write_group_h5(ctx, w, "/branches", ctx->branches, ctx->n_branches);
+    if (!s && ctx->regions) s = run_write_regions_h5(ctx, w);
     if (!s && ctx->cox) s = write_equity(ctx, w);
     if (!s && ctx->scenarios) s = clm_scenario_save(ctx->scenarios, w, "/scenarios");
     return run_results_finish(&ctx->outputs, w, s);

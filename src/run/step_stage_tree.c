@@ -86,13 +86,14 @@ clm_status run_stage_tree(run_ctx *ctx)
         return clm_error(CLM_E_NOMEM, "out of memory");
     }
     clm_status s = read_labels(ctx, label, y);
-    /* Features: every numeric column but id, branch and the labels (tenure
+    /* Features: every numeric column but id, branch, region and the labels (tenure
      * and churn flag included: they define stages A and E). */
     int d = 0;
     for (int c = 0; c < nc && !s; c++) {
         const clm_column_info *info = clm_table_column(ctx->table, c);
         if (info->kind != CLM_KIND_NUMERIC || (ctx->col_id && !strcmp(info->name, ctx->col_id)) ||
-            (ctx->col_branch && !strcmp(info->name, ctx->col_branch)) || !strcmp(info->name, label_name))
+            (ctx->col_branch && !strcmp(info->name, ctx->col_branch)) ||
+            (ctx->col_region && !strcmp(info->name, ctx->col_region)) || !strcmp(info->name, label_name))
             continue;
         cols[d] = c;
         names[d++] = info->name;

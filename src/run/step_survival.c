@@ -6,15 +6,20 @@
 
 #include "run/run_ctx.h"
 
+void run_survival_columns(const run_ctx *ctx, clm_survival_columns *cols)
+{
+    memset(cols, 0, sizeof *cols);
+    cols->time = ctx->col_time;
+    cols->event = ctx->col_event;
+    cols->event_level = ctx->event_level;
+    cols->arpu = ctx->col_arpu;
+    cols->time_unit_days = ctx->time_unit_days;
+}
+
 clm_status run_survival(run_ctx *ctx)
 {
     clm_survival_columns cols;
-    memset(&cols, 0, sizeof cols);
-    cols.time = ctx->col_time;
-    cols.event = ctx->col_event;
-    cols.event_level = ctx->event_level;
-    cols.arpu = ctx->col_arpu;
-    cols.time_unit_days = ctx->time_unit_days;
+    run_survival_columns(ctx, &cols);
     cols.strata = ctx->segment;
     cols.n_strata = ctx->k;
     cols.strata_name = "segment";

@@ -10,6 +10,7 @@
 
 #include "core/util_internal.h"
 #include "run/run_ctx.h"
+#include "run/run_regions.h"
 
 /* Every column a NULL-terminated setting lists exists, of `kind`
  * (CLM_KIND_UNSUPPORTED: numeric or categorical). */
@@ -120,5 +121,6 @@ clm_status run_validate(run_ctx *ctx)
     }
     free(t);
     free(e);
+    if (!s) s = run_region_map(ctx); /* a branch in two regions fails here */
     return s;
 }

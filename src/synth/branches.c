@@ -16,6 +16,13 @@
  * shift (sd 0.4, clipped to +-1: retention quality of the office), a price
  * level (ARPU multiplier, sd 0.08) and a network quality (dropped-call
  * multiplier, sd 0.3).
+ *
+ * Regions (provinces) group the cities: each city belongs to one of
+ * twelve French regions, so a branch's region is its city's and never
+ * changes with the office or the suffix.  The region list is in order of
+ * first appearance over the cities, so with B branches the regions used
+ * are a prefix of it; nothing here draws a random number, so adding the
+ * region column changed no other value of a generated quarter.
  */
 #include <math.h>
 #include <stdio.h>
@@ -39,7 +46,23 @@ static const char *const offices[] = {
     "Centre", "Nord", "Sud", "Est", "Ouest", "Gare", "Port", "Universite",
     "Republique", "Zone-Commerciale",
 };
+/* In order of first appearance over `cities`. */
+static const char *const regions[] = {
+    "Ile-de-France", "Provence-Alpes-Cote-d-Azur", "Auvergne-Rhone-Alpes", "Occitanie",
+    "Pays-de-la-Loire", "Grand-Est", "Nouvelle-Aquitaine", "Hauts-de-France", "Bretagne",
+    "Normandie", "Bourgogne-Franche-Comte", "Centre-Val-de-Loire",
+};
+/* The region of each city of `cities`, by index. */
+static const int8_t city_region[] = {
+    0, 1, 2, 3, 1, 4, 3, 5, 6, 7,   /* Paris .. Lille              */
+    8, 5, 1, 2, 9, 2, 10, 4, 3, 2,  /* Rennes .. Villeurbanne      */
+    2, 4, 1, 8, 11, 7, 6, 2, 3, 0,  /* Clermont-Ferrand .. Boulogne */
+    5, 10, 11, 9, 5, 9, 5, 0, 0, 7, /* Metz .. Roubaix             */
+    7, 1, 6, 6, 6, 7, 1, 1, 6, 5,   /* Tourcoing .. Colmar         */
+};
 #define N_CITIES ((int32_t)(sizeof cities / sizeof cities[0]))
+#define N_REGIONS ((int32_t)(sizeof regions / sizeof regions[0]))
+_Static_assert(sizeof city_region == sizeof cities / sizeof cities[0], "one region per city");
 #define N_OFFICES ((int32_t)(sizeof offices / sizeof offices[0]))
 
 #define BRANCH_KEY 0xB4A7C0FFEEULL
@@ -60,8 +83,13 @@ clm_status synth_branches_fill(synth_model *model)
 {
     int32_t n = model->n_branches;
     double total = 0.0;
+    model->region_names = regions;
+    model->n_regions = 0;
     for (int32_t b = 0; b < n; b++) {
         int32_t city = b % N_CITIES;
+        model->branch_region[b] = city_region[city];
+        if (city_region[city] + 1 > model->n_regions)
+            model->n_regions = city_region[city] + 1;
         int32_t office = (b / N_CITIES) % N_OFFICES;
         int32_t round = b / (N_CITIES * N_OFFICES);
         char name[96];

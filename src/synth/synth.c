@@ -69,6 +69,8 @@ static clm_status write_metadata(clm_writer *writer, const clm_synth_params *par
     if ((st = clm_writer_attr_strings(writer, "/subscribers/branch", "categories",
                                       (const char *const *)model->branch_names,
                                       model->n_branches)) ||
+        (st = clm_writer_attr_strings(writer, "/subscribers/region", "categories",
+                                      model->region_names, model->n_regions)) ||
         (st = clm_writer_attr_strings(writer, "/subscribers/plan", "categories",
                                       synth_plan_names, SYNTH_N_PLANS)) ||
         (st = clm_writer_attr_strings(writer, "/truth/stage", "stages", stages,

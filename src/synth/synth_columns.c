@@ -2,7 +2,7 @@
  * synth_columns.c — the schema of a generated quarter: every dataset, its
  * HDF5 type and where its value sits in a synth_row.  Counts are integers
  * of a width that holds their cap, money is float32; categorical columns
- * (branch, plan) get their `categories` attribute in synth.c.  The order
+ * (branch, plan, region) get their `categories` attribute in synth.c.  The order
  * here is the order of the datasets in the file and of docs/synth.md.
  */
 #include <stddef.h>
@@ -37,6 +37,8 @@ const synth_column synth_columns[] = {
     COL("/subscribers", dropped_calls, CLM_DT_INT16, "dropped calls this quarter"),
     COL("/subscribers", device_age_months, CLM_DT_INT16, "age of the handset, months"),
     COL("/subscribers", payment_delay_days, CLM_DT_INT16, "days the last bill was paid late"),
+    /* Last of the group, so every earlier column keeps its place. */
+    COL("/subscribers", region, CLM_DT_INT32, "region of the branch (categorical code)"),
     COL("/truth", segment, CLM_DT_INT32, "latent behavioural segment"),
     COL("/truth", stage, CLM_DT_UINT8, "lifecycle stage 0..4 = A..E"),
     COL("/truth", residual_months, CLM_DT_FLOAT32,

@@ -2,7 +2,8 @@
  * synth_internal.h — the pieces of the quarter generator (docs/synth.md).
  *
  *   profiles.c     latent behavioural segments and the plans
- *   branches.c     branch names, sizes (Zipf-like) and branch effects
+ *   branches.c     branch names, sizes (Zipf-like), branch effects and
+ *                  the region of each branch
  *   synth_row.c    one subscriber's draw from its (seed, row) stream, and
  *                  the lifecycle-stage rules
  *   synth_columns.c the output schema: column names, types, and where each
@@ -87,6 +88,9 @@ typedef struct synth_model {
     double *branch_price;        /* [n_branches] ARPU level multiplier     */
     double *branch_network;      /* [n_branches] dropped-call multiplier   */
     clm_synth_lever lever;       /* the counterfactual lever (enabled = 0: none) */
+    int32_t *branch_region;      /* [n_branches] region code of the branch */
+    const char *const *region_names; /* [n_regions] static names        */
+    int32_t n_regions;           /* regions the branches use (a prefix)   */
 } synth_model;
 
 /* Builds the model for the parameters (already checked).  CLM_E_NOMEM. */
@@ -97,7 +101,7 @@ void synth_model_free(synth_model *model);
 void synth_profiles_fill(synth_segment *segments, double *cdf, int32_t n_segments);
 
 /* branches.c: fills names (each malloc'ed; returns CLM_E_NOMEM), the size
- * CDF and the effects. */
+ * CDF, the effects and the regions. */
 clm_status synth_branches_fill(synth_model *model);
 
 /* Index of the first cdf entry > u (u in [0,1)); n - 1 at most: the
@@ -152,6 +156,7 @@ typedef struct synth_row {
     int16_t dropped_calls;
     int16_t device_age_months;
     int16_t payment_delay_days;
+    int32_t region;         /* the branch's region (categorical code) */
     int32_t segment;        /* truth */
     uint8_t stage;          /* truth */
     float residual_months;  /* truth: lifetime left after the snapshot, NaN if churned;

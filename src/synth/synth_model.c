@@ -27,7 +27,8 @@ clm_status synth_model_create(const clm_synth_params *params, synth_model **out)
     m->branch_hazard = calloc(nb, sizeof *m->branch_hazard);
     m->branch_price = calloc(nb, sizeof *m->branch_price);
     m->branch_network = calloc(nb, sizeof *m->branch_network);
-    if (!m->segments || !m->segment_cdf || !m->segment_guide || !m->branch_guide ||
+    m->branch_region = calloc(nb, sizeof *m->branch_region);
+    if (!m->branch_region || !m->segments || !m->segment_cdf || !m->segment_guide || !m->branch_guide ||
         !m->branch_names || !m->branch_cdf ||
         !m->branch_hazard || !m->branch_price || !m->branch_network) {
         synth_model_free(m);
@@ -61,5 +62,6 @@ void synth_model_free(synth_model *model)
     free(model->branch_hazard);
     free(model->branch_price);
     free(model->branch_network);
+    free(model->branch_region);
     free(model);
 }

@@ -85,6 +85,7 @@ void synth_row_draw(const synth_model *model, int64_t row, synth_row *out)
     int32_t b = synth_pick_guided(model->branch_cdf, model->branch_guide, model->n_branches,
                                   synth_uniform(&rng));
     const synth_segment *seg = &model->segments[s];
+    out->region = model->branch_region[b]; /* no draw: the branch decides it */
     int8_t plan = pick_plan(seg, synth_uniform(&rng));
 
     /* 2. Latent frailty; its positive part damps usage and drives decline. */

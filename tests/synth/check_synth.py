@@ -7,7 +7,8 @@ with Debian's /usr/bin/python3 (h5py 3.7, numpy, scikit-learn 1.2.1):
 
   check_synth.py same   A.h5 B.h5     every dataset and attribute identical
   check_synth.py differ A.h5 B.h5     same schema, different values
-  check_synth.py schema Q.h5 N B S    required columns, types, ranges
+  check_synth.py schema Q.h5 N B S    required columns, types, ranges, the
+                                      region of every row (its branch's city)
   check_synth.py model  Q.h5          churn rate, survival by segment and
                                       branch, warning signals, k-means ARI
   check_synth.py stages Q.h5          /truth/stage == the rules of docs/synth.md
@@ -23,7 +24,24 @@ REQUIRED = {  # column -> allowed numpy kinds
     "subscriber_id": "i", "branch": "i", "tenure_months": "iu", "churned": "iu",
     "arpu": "f", "arpu_prev": "f", "plan": "i",
 }
-NOT_FEATURES = {"subscriber_id", "branch", "plan", "churned", "tenure_months"}
+NOT_FEATURES = {"subscriber_id", "branch", "plan", "region", "churned", "tenure_months"}
+# docs/synth.md, "Branches and regions": the region of each city, regions
+# in order of first appearance over the cities.
+REGION_CITIES = [
+    ("Ile-de-France", "Paris Boulogne Argenteuil Montreuil"),
+    ("Provence-Alpes-Cote-d-Azur", "Marseille Nice Toulon Aix-en-Provence Avignon Cannes Antibes"),
+    ("Auvergne-Rhone-Alpes", "Lyon Saint-Etienne Grenoble Villeurbanne Clermont-Ferrand Annecy"),
+    ("Occitanie", "Toulouse Montpellier Nimes Perpignan"),
+    ("Pays-de-la-Loire", "Nantes Angers Le-Mans"),
+    ("Grand-Est", "Strasbourg Reims Metz Mulhouse Nancy Colmar"),
+    ("Nouvelle-Aquitaine", "Bordeaux Limoges Poitiers Pau La-Rochelle Bayonne"),
+    ("Hauts-de-France", "Lille Amiens Roubaix Tourcoing Calais"),
+    ("Bretagne", "Rennes Brest"),
+    ("Normandie", "Le-Havre Rouen Caen"),
+    ("Bourgogne-Franche-Comte", "Dijon Besancon"),
+    ("Centre-Val-de-Loire", "Tours Orleans"),
+]
+REGION_OF_CITY = {c: r for r, cities in REGION_CITIES for c in cities.split()}
 PLANS = ["prepaid", "postpaid", "contract-12m", "contract-24m"]
 
 
@@ -108,6 +126,7 @@ def cmd_schema(path, n_rows, n_branches, n_segments):
     codes = g["branch"][()]
     if codes.min() < 0 or codes.max() >= n_branches:
         fail("branch code out of range")
+    check_regions(g, branch_names, codes)
     if text(g["plan"].attrs["categories"]) != PLANS:
         fail("plan categories %s" % text(g["plan"].attrs["categories"]))
     plan = g["plan"][()]
@@ -130,6 +149,39 @@ def cmd_schema(path, n_rows, n_branches, n_segments):
         fail("stages attribute")
     print("schema: %d rows, %d numeric features, %d branches, %d segments"
           % (n_rows, len(features), n_branches, n_segments))
+
+
+def check_regions(g, branch_names, branch):
+    """region: the last column of /subscribers, categorical, each row's
+    region that of its branch's city, the categories the regions used in
+    order of first appearance."""
+    created = []
+    g.id.links.iterate(lambda name: created.append(name.decode()), idx_type=h5py.h5.INDEX_CRT_ORDER)
+    if created[-1] != "region":
+        fail("region is not the last column written: %s" % created)
+    names = text(g["region"].attrs["categories"])
+    region = g["region"][()]
+    if g["region"].dtype != np.int32 or region.min() < 0 or region.max() >= len(names):
+        fail("region type or code range")
+    city = []
+    for b in branch_names:
+        hits = [c for c in REGION_OF_CITY if b.startswith(c + "-")]
+        if len(hits) != 1:
+            fail("branch %s: no single city" % b)
+        city.append(hits[0])
+    want = [REGION_OF_CITY[city[b]] for b in range(len(branch_names))]
+    used = []
+    for r in want:
+        if r not in used:
+            used.append(r)
+    all_regions = [r for r, _ in REGION_CITIES]
+    if names != used or names != all_regions[:len(names)]:
+        fail("region categories %s, want %s" % (names, used))
+    got = np.array(names, dtype=object)[region]
+    expect = np.array(want, dtype=object)[branch]
+    if not (got == expect).all():
+        i = int(np.nonzero(got != expect)[0][0])
+        fail("row %d: region %s, its branch %s is in %s" % (i, got[i], branch_names[branch[i]], expect[i]))
 
 
 def km_at(time, event, horizon):
