@@ -33,7 +33,7 @@
 const char *const run_output_names[] = {
     "results.h5", "segments.csv", "branches.csv", "warning.csv", "equity.csv", "lifecycle_curves.csv",
     "survival_segment.csv", "survival_branch.csv", "tree_rules.txt", "report.html", "run.json",
-    "config.used", NULL,
+    "config.used", "changes.csv", NULL,
 };
 
 /* A run output's final name, or (mine set) the temporary of one that

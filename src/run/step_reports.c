@@ -277,6 +277,7 @@ clm_status run_write_reports(run_ctx *ctx)
     if (!s) s = run_write_warning_csv(ctx);
     if (!s) s = run_write_equity_csv(ctx);
     if (!s) s = run_write_curves_csv(ctx);
+    if (!s && ctx->previous) s = run_write_changes_csv(ctx);
     if (!s) s = run_write_text_outputs(ctx);
     return s;
 }

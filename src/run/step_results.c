@@ -9,6 +9,7 @@
 #include "core/util_internal.h"
 #include "clmseg/writer.h"
 #include "run/run_ctx.h"
+#include "run/run_previous.h"
 
 static clm_status write_branches(run_ctx *ctx, clm_writer *w)
 {
@@ -80,6 +81,7 @@ clm_status run_write_results(run_ctx *ctx)
     if (s)
         return s;
     s = clm_kmeans_save(ctx->kmeans, w, "/segments");
+    if (!s && ctx->previous) s = clm_writer_attr_string(w, "/segments", "previous", ctx->previous->path);
     if (!s) s = clm_lifecycle_save(ctx->lifecycle, w, ctx->tier, ctx->stage, n);
     if (!s) s = clm_tree_save(ctx->tree, w, "/churn");
     if (!s) s = clm_writer_column_array(w, "/churn/probability", CLM_DT_FLOAT32, n, ctx->probability);
