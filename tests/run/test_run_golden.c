@@ -62,7 +62,7 @@ static uint64_t column_hash(const char *results, const char *group, const char *
 
 /* The hash of the first `n_fields` fields of every line: the columns
  * branches.csv had at e4e5f6d (the equity columns came after them), so the
- * same figures as file_hash for a file without the later columns. */
+ * same figures as a hash of the whole file without the later columns. */
 static uint64_t prefix_hash(const char *path, int n_fields)
 {
     size_t size = 0;
