@@ -34,8 +34,9 @@ const cfg_key run_config_keys[] = {
     {"kmeans.n_init", "1", "k-means restarts; the lowest inertia is kept"},
     {"kmeans.max_iter", "100", "Lloyd iterations at most"},
     {"kmeans.tol", "1e-4", "stop when the centroid shift is at most tol x mean feature variance"},
-    {"segments.names", "", "segment names replacing the ones made from their features, by number after the renumbering: 0:Heavy data,3:Value seekers"},
     {"kmeans.missing", "impute", "missing feature values: fail, drop or impute"},
+
+    {"segments.names", "", "segment names replacing the ones made from their features, by number after the renumbering: 0:Heavy data,3:Value seekers"},
 
     {"tiers.high_share", "0.20", "top ARPU share that is high value"},
     {"tiers.low_share", "0.30", "bottom ARPU share that is low value"},
