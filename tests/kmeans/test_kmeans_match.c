@@ -179,17 +179,23 @@ static void blobs(float *x, const float centres[BLOBS][DIM])
                 x[(b * PER + r) * DIM + j] = centres[b][j] + (float)(uniform() - 0.5);
 }
 
-static clm_kmeans *fit_from(const float *init, const float *x, int32_t *labels)
+/* A model of k centroids fitted from `init` on n rows of d features. */
+static clm_kmeans *fit_given(int k, const float *init, const float *x, int64_t n, int d, int32_t *labels)
 {
     clm_kmeans_params p;
     clm_kmeans_params_default(&p);
-    p.k = BLOBS;
+    p.k = k;
     p.initial_centroids = init;
     p.n_threads = 1;
     clm_kmeans *m = NULL;
     assert_int_equal(clm_kmeans_create(&p, &m), CLM_OK);
-    assert_int_equal(clm_kmeans_fit(m, x, BLOBS * PER, DIM, NULL, labels), CLM_OK);
+    assert_int_equal(clm_kmeans_fit(m, x, n, d, NULL, labels), CLM_OK);
     return m;
+}
+
+static clm_kmeans *fit_from(const float *init, const float *x, int32_t *labels)
+{
+    return fit_given(BLOBS, init, x, BLOBS * PER, DIM, labels);
 }
 
 static void test_permuted_centroids_recovered(void **state)
@@ -236,15 +242,25 @@ static clm_kmeans *line_model(int k)
         x[2 * i + 1] = 10.0f * (float)i + 1.0f;
         init[i] = 10.0f * (float)i;
     }
-    clm_kmeans_params p;
-    clm_kmeans_params_default(&p);
-    p.k = k;
-    p.initial_centroids = init;
-    clm_kmeans *m = NULL;
-    assert_int_equal(clm_kmeans_create(&p, &m), CLM_OK);
-    assert_int_equal(clm_kmeans_fit(m, x, 2 * k, 1, NULL, labels), CLM_OK);
+    clm_kmeans *m = fit_given(k, init, x, 2 * k, 1, labels);
     free(x);
     return m;
+}
+
+/* Relabels a line model of k segments with `match` and checks that number
+ * s now holds former segment from[s] (centroid 10 from[s]) and continues
+ * continues[s]. */
+static void check_relabel(int k, const int32_t *match, int previous_k, const int *from, const int32_t *continues)
+{
+    clm_kmeans *m = line_model(k);
+    assert_int_equal(clm_kmeans_relabel(m, match, previous_k), CLM_OK);
+    const float *c = clm_kmeans_centroids(m);
+    const int32_t *cont = clm_kmeans_continues(m);
+    for (int s = 0; s < k; s++) {
+        assert_true(c[s] == 10.0f * (float)from[s]);
+        assert_int_equal(cont[s], continues[s]);
+    }
+    clm_kmeans_free(m);
 }
 
 static void test_numbering_rule(void **state)
@@ -252,37 +268,16 @@ static void test_numbering_rule(void **state)
     (void)state;
     /* 4 segments after 3: 1 -> 2 and 2 -> 0 keep those numbers; 0 and 3
      * continue none and take the free numbers 1 and 3 in their order. */
-    clm_kmeans *m = line_model(4);
-    const int32_t more[4] = {-1, 2, 0, -1};
-    assert_int_equal(clm_kmeans_relabel(m, more, 3), CLM_OK);
-    const float *c = clm_kmeans_centroids(m);
-    /* new number of segment i: 0 -> 1, 1 -> 2, 2 -> 0, 3 -> 3 */
-    assert_true(c[0] == 20.0f && c[1] == 0.0f && c[2] == 10.0f && c[3] == 30.0f);
-    const int32_t *cont = clm_kmeans_continues(m);
-    assert_true(cont[0] == 0 && cont[1] == -1 && cont[2] == 2 && cont[3] == -1);
-    clm_kmeans_free(m);
-
+    check_relabel(4, (const int32_t[]){-1, 2, 0, -1}, 3, (const int[]){2, 0, 1, 3}, (const int32_t[]){0, -1, 2, -1});
     /* 3 segments after 5: 1 -> 1 and 2 -> 0 keep their numbers; segment 0
      * continues 4, above the last number (2), and takes the free 2. */
-    m = line_model(3);
-    const int32_t fewer[3] = {4, 1, 0};
-    assert_int_equal(clm_kmeans_relabel(m, fewer, 5), CLM_OK);
-    c = clm_kmeans_centroids(m);
-    assert_true(c[0] == 20.0f && c[1] == 10.0f && c[2] == 0.0f);
-    cont = clm_kmeans_continues(m);
-    assert_true(cont[0] == 0 && cont[1] == 1 && cont[2] == 4);
-    clm_kmeans_free(m);
-
+    check_relabel(3, (const int32_t[]){4, 1, 0}, 5, (const int[]){2, 1, 0}, (const int32_t[]){0, 1, 4});
     /* two continuations beyond k, handed the free numbers by their
-     * previous numbers: 0 -> 6 and 1 -> 5 take 1 and 0 */
-    m = line_model(3);
-    const int32_t beyond[3] = {6, 5, 2};
-    assert_int_equal(clm_kmeans_relabel(m, beyond, 7), CLM_OK);
-    c = clm_kmeans_centroids(m);
-    assert_true(c[0] == 10.0f && c[1] == 0.0f && c[2] == 20.0f);
-    clm_kmeans_free(m);
+     * previous numbers: 1 (continuing 5) takes 0, 0 (continuing 6) takes 1 */
+    check_relabel(3, (const int32_t[]){6, 5, 2}, 7, (const int[]){1, 0, 2}, (const int32_t[]){5, 6, 2});
 
-    m = line_model(3);
+    clm_kmeans *m = line_model(3);
+    const float *c;
     const int32_t twice[3] = {1, 1, 0}, out_of_range[3] = {0, 1, 3};
     assert_int_equal(clm_kmeans_relabel(m, twice, 3), CLM_E_PARAM);
     assert_int_equal(clm_kmeans_relabel(m, out_of_range, 3), CLM_E_PARAM);

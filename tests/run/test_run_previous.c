@@ -53,15 +53,20 @@ static void checker(const char *args)
     free(err);
 }
 
+/* clmseg with the arguments fmt formats (into args); its stderr in *err. */
+static int clmseg_va(char **err, char *args, size_t cap, const char *fmt, va_list ap)
+{
+    vsnprintf(args, cap, fmt, ap);
+    return tu_clmseg_run(NULL, err, "%s", args);
+}
+
 static void run_ok(const char *fmt, ...)
 {
-    char args[8192];
+    char args[8192], *err = NULL;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
+    int rc = clmseg_va(&err, args, sizeof args, fmt, ap);
     va_end(ap);
-    char *err = NULL;
-    int rc = tu_clmseg_run(NULL, &err, "%s", args);
     if (rc != 0)
         fail_msg("clmseg %s: %s", args, err);
     free(err);
@@ -194,16 +199,14 @@ static void test_names(void **state)
     checker(args);
 }
 
-/* A run that must fail, with every `needles` in its message. */
+/* A run that must fail, with needle1 (and needle2 unless NULL) in its message. */
 static void run_fails(const char *needle1, const char *needle2, const char *fmt, ...)
 {
-    char args[8192];
+    char args[8192], *err = NULL;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
+    int rc = clmseg_va(&err, args, sizeof args, fmt, ap);
     va_end(ap);
-    char *err = NULL;
-    int rc = tu_clmseg_run(NULL, &err, "%s", args);
     assert_true(rc != 0);
     assert_non_null(err);
     if (!strstr(err, needle1) || (needle2 && !strstr(err, needle2)))
