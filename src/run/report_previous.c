@@ -33,6 +33,16 @@ static int by_rise(const void *a, const void *b)
     return (x->rank > y->rank) - (x->rank < y->rank);
 }
 
+/* Largest fall first; equal falls by this quarter's rank. */
+static int by_fall(const void *a, const void *b)
+{
+    const mover *x = a, *y = b;
+    int rx = x->rank_prev - x->rank, ry = y->rank_prev - y->rank;
+    if (rx != ry)
+        return rx > ry ? 1 : -1;
+    return (x->rank > y->rank) - (x->rank < y->rank);
+}
+
 static void movers_table(FILE *f, const run_ctx *ctx, const mover *m, int count, int rising)
 {
     fprintf(f, "<p>Moved most %s:</p>\n", rising ? "up" : "down");
@@ -72,18 +82,13 @@ static void branch_movers(FILE *f, const run_ctx *ctx)
         int up = 0, down = 0;
         while (up < n && up < MOVERS_SHOWN && m[up].rank_prev > m[up].rank)
             up++;
-        while (down < n - up && down < MOVERS_SHOWN && m[n - 1 - down].rank_prev < m[n - 1 - down].rank)
-            down++;
-        /* the fallers, largest fall first */
-        for (int i = 0; i < down / 2; i++) {
-            mover t = m[n - 1 - i];
-            m[n - 1 - i] = m[n - down + i];
-            m[n - down + i] = t;
-        }
         if (up)
             movers_table(f, ctx, m, up, 1);
+        qsort(m, (size_t)n, sizeof *m, by_fall);
+        while (down < n && down < MOVERS_SHOWN && m[down].rank_prev < m[down].rank)
+            down++;
         if (down)
-            movers_table(f, ctx, m + n - down, down, 0);
+            movers_table(f, ctx, m, down, 0);
         if (!up && !down)
             fputs("<p>No branch changed rank.</p>\n", f);
     }

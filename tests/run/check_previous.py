@@ -76,7 +76,28 @@ def check_changes(prev_out, out):
                 # of the last printed decimal of the rounded ones
                 check(abs(float(d) - (b - a)) <= 1.01 * 10.0 ** -decimals,
                       "%s: %s_delta %s against %s - %s" % (name, fig, d, cur[fig], old[fig]))
+    check_movers(out, changes)
     print("ok")
+
+
+def check_movers(out, changes):
+    """The report's first riser and first faller are the branches of
+    changes.csv with the largest and the most negative rank_up (ties: the
+    better rank this quarter)."""
+    with open(os.path.join(out, "report.html"), encoding="utf-8") as fh:
+        page = fh.read()
+    both = [c for c in changes if c["status"] == "both"]
+    for title, sign in (("Moved most up:", 1), ("Moved most down:", -1)):
+        moved = [c for c in both if sign * int(c["rank_up"]) > 0]
+        at = page.find(title)
+        if not moved:
+            check(at < 0, "report lists '%s' though no branch moved that way" % title)
+            continue
+        check(at >= 0, "report lacks '%s'" % title)
+        first = min(moved, key=lambda c: (-sign * int(c["rank_up"]), int(c["rank"])))
+        row = page.find("<tr><td>", page.find("<tbody>", at)) + len("<tr><td>")
+        shown = page[row: page.find("</td>", row)]
+        check(shown == first["branch"], "report's first under '%s' is %s, expected %s" % (title, shown, first["branch"]))
 
 
 # ---- relabelling --------------------------------------------------------------

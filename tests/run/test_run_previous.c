@@ -4,7 +4,8 @@
  *
  * - changes.csv equals what check_previous.py recomputes from the two
  *   branches.csv files, every column, for branches in both quarters, new
- *   (20 -> 24 branches) and gone (24 -> 20);
+ *   (20 -> 24 branches) and gone (24 -> 20), and the report's first
+ *   riser and faller are those of changes.csv;
  * - the run with --previous renumbers the segments of the same fit as the
  *   run without it: check_previous.py finds the renumbering to be the
  *   brute-force minimum-cost assignment numbered by the documented rule,
