@@ -47,8 +47,13 @@ static void checker(const char *args)
     char cmd[16384], *out = NULL, *err = NULL;
     snprintf(cmd, sizeof cmd, "'%s' '%s/tests/run/check_previous.py' %s", tu_python(), tu_source_dir(), args);
     int rc = tu_run(cmd, &out, &err);
-    if (rc != 0)
-        fail_msg("check_previous.py %s: %s %s", args, out, err);
+    if (rc != 0) {
+        char message[4096];
+        snprintf(message, sizeof message, "%s %s", out ? out : "", err ? err : "");
+        free(out);
+        free(err);
+        fail_msg("check_previous.py %s: %s", args, message);
+    }
     assert_string_equal(out, "ok\n");
     free(out);
     free(err);
