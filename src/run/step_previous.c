@@ -21,8 +21,9 @@
 #include "run/run_previous.h"
 
 /* "0:Heavy data,3:Value seekers": a segment number, a colon, a name; the
- * entries separated by commas.  A name is trimmed of surrounding spaces
- * and may hold neither a comma nor a colon-free number prefix. */
+ * entries separated by commas, so a name holds no comma.  Spaces around
+ * the number and the name are dropped.  Only the syntax is checked here;
+ * the numbers against k after the fit (step_segment_names.c). */
 static clm_status parse_names(run_ctx *ctx, const char *text)
 {
     int n = 0;

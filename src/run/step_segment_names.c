@@ -9,7 +9,6 @@
  * one segments.names gives for its number.  run_segment_label is the one
  * way the reports label a segment.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
