@@ -194,7 +194,16 @@ typedef struct clm_kmeans_profile {
     const float *centroids;
     const float *zscore;
     const char *const *distinguishing;
+    const char *const *name;     /* k names from the distinguishing features
+                                    ("high data gb · low tenure"), or as set
+                                    by clm_kmeans_set_name (docs/kmeans.md) */
 } clm_kmeans_profile;
+
+/* Replaces the name of `segment` in the profile (a copy is kept); the
+ * name is written to segments.csv and /segments/profile/name.  Errors:
+ * CLM_E_PARAM (no profile, segment out of range, NULL or empty name),
+ * CLM_E_NOMEM. */
+CLM_API clm_status clm_kmeans_set_name(clm_kmeans *model, int32_t segment, const char *name);
 
 /* Fills *profile; returns CLM_E_PARAM when the model has no profile. */
 CLM_API clm_status clm_kmeans_get_profile(const clm_kmeans *model, clm_kmeans_profile *profile);
@@ -210,6 +219,57 @@ CLM_API clm_status clm_kmeans_save(const clm_kmeans *model, clm_writer *writer, 
  * CLM_E_PARAM without a profile; CLM_E_IO when writing fails. */
 CLM_API clm_status clm_kmeans_write_csv(const clm_kmeans *model, FILE *out);
 CLM_API void clm_kmeans_print(const clm_kmeans *model, FILE *out);
+
+/* ---- segments that keep their meaning from one quarter to the next --- */
+
+/* Minimum-cost assignment (linear sum assignment) of n_rows rows to n_cols
+ * columns: `cost` is n_rows x n_cols, row-major, finite.  min(n_rows,
+ * n_cols) pairs are made, each row and column in one pair at most, with
+ * the least total cost; match[i] (n_rows, caller-owned) receives the
+ * column of row i, or -1 for a row left out (n_rows > n_cols).  *total
+ * (may be NULL) receives the cost of the pairs.  Shortest augmenting
+ * paths with dual potentials (Jonker-Volgenant style), O(n^2 m) for n =
+ * min, m = max of the sizes; ties go to the lower column index, so the
+ * result is deterministic.  Errors: CLM_E_PARAM (a size < 0 or > 4096,
+ * NULL cost or match with a size > 0), CLM_E_VALUE (a non-finite cost),
+ * CLM_E_NOMEM.  Thread-safe. */
+CLM_API clm_status clm_kmeans_assignment(const double *cost, int32_t n_rows, int32_t n_cols,
+                                         int32_t *match, double *total);
+
+/* The cost of continuing each of `previous`'s segments by each of
+ * `model`'s: cost[i * k_previous + j] (k_model x k_previous, caller-owned)
+ * is the squared Euclidean distance, in `model`'s standardised clustering
+ * space, between model's centroid i and previous's centroid j (mapped to
+ * original units by previous's own standardisation, then into model's).
+ * Features are matched by name for models fitted on a table or loaded;
+ * two in-memory fits must have the same n_features and share one space.
+ * Errors: CLM_E_PARAM (a model not fitted), CLM_E_SCHEMA (a feature of
+ * `model` that `previous` lacks, named, or different feature counts). */
+CLM_API clm_status clm_kmeans_match_cost(const clm_kmeans *model, const clm_kmeans *previous, double *cost);
+
+/* clm_kmeans_match_cost + clm_kmeans_assignment: match[i] (k of `model`)
+ * is the segment of `previous` that model's segment i continues, or -1
+ * when none does (model has more segments).  *total (may be NULL): the
+ * summed squared distance of the pairs.  Errors: as both. */
+CLM_API clm_status clm_kmeans_match(const clm_kmeans *model, const clm_kmeans *previous, int32_t *match,
+                                    double *total);
+
+/* Renumbers the segments of `model` after a match against a model of
+ * `previous_k` segments, so that a segment continuing the previous
+ * segment j is numbered j.  Numbers stay 0..k-1: when k >= previous_k
+ * every previous number is carried by its continuation and the segments
+ * continuing none take previous_k, previous_k + 1, ... in their former
+ * order; when k < previous_k the continuations of segments numbered >= k
+ * take, in the order of those numbers, the numbers below k that no
+ * continuation holds (docs/kmeans.md).  Centroids, the profile, the
+ * per-row labels of a table fit and clm_kmeans_continues() follow.
+ * `match` is what clm_kmeans_match gave (k entries).  Errors: CLM_E_PARAM
+ * (not fitted, previous_k < 1, a match entry out of range or repeated). */
+CLM_API clm_status clm_kmeans_relabel(clm_kmeans *model, const int32_t *match, int32_t previous_k);
+
+/* After clm_kmeans_relabel: per segment (k), the previous segment it
+ * continues (its own number, or -1).  NULL before any relabel. */
+CLM_API const int32_t *clm_kmeans_continues(const clm_kmeans *model);
 
 /* ---- reapplying a saved model ---------------------------------------- */
 

@@ -10,6 +10,7 @@
 #define CLMSEG_CLI_INTERNAL_H
 
 #include <getopt.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "clmseg/equity.h"
@@ -150,5 +151,11 @@ int cmd_cox(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+
+/* `clmseg tree`'s rules on the terminal, bounded (tree_summary.c): the
+ * `shown` leaves with the most rows and, for a binary target, the `shown`
+ * with the highest positive share; all rules are in `rules_path`. */
+struct clm_tree;
+void cli_tree_print_rules(const struct clm_tree *tree, const char *rules_path, int shown, FILE *out);
 
 #endif /* CLMSEG_CLI_INTERNAL_H */

@@ -24,14 +24,37 @@ typedef struct predict_settings {
     int n_threads;
     clm_equity_params equity;
     const char *arpu;
+    const char *previous;   /* --previous LAST_RUNDIR, or NULL */
 } predict_settings;
 
 typedef clm_status (*predict_applier)(const char *results_path, const clm_table *input,
                                       clm_writer *output, const predict_settings *settings,
                                       int *applied);
 
-/* The k-means applier: the saved model loaded, every row assigned, the
- * labels, distances and sizes written. */
+/* With --previous: the model renumbered to continue the segments of
+ * LAST_RUNDIR/results.h5, as `clmseg run --previous` does (clm_kmeans_match
+ * + clm_kmeans_relabel); `path` gets LAST_RUNDIR/results.h5. */
+static clm_status relabel_to_previous(clm_kmeans *model, const char *dir, char *path, size_t cap)
+{
+    snprintf(path, cap, "%s/results.h5", dir);
+    if (!clm_kmeans_saved_in(path, "/segments"))
+        return clm_error(CLM_E_FORMAT, "%s: missing, or not the results of a clmseg run (no k-means model in "
+                         "/segments); --previous names last quarter's output folder", path);
+    clm_kmeans *previous = NULL;
+    clm_status st = clm_kmeans_load(path, "/segments", 1, &previous);
+    int32_t *match = st ? NULL : malloc(sizeof(int32_t) * (size_t)clm_kmeans_k(model));
+    if (!st && !match)
+        st = clm_error(CLM_E_NOMEM, "predict: out of memory");
+    if (!st) st = clm_kmeans_match(model, previous, match, NULL);
+    if (!st) st = clm_kmeans_relabel(model, match, clm_kmeans_k(previous));
+    free(match);
+    clm_kmeans_free(previous);
+    return st;
+}
+
+/* The k-means applier: the saved model loaded (renumbered with
+ * --previous), every row assigned, the labels, distances and sizes
+ * written. */
 static clm_status apply_kmeans(const char *results_path, const clm_table *input, clm_writer *output,
                                const predict_settings *settings, int *applied)
 {
@@ -40,8 +63,13 @@ static clm_status apply_kmeans(const char *results_path, const clm_table *input,
         return CLM_OK;
     clm_kmeans *model = NULL;
     clm_status st = clm_kmeans_load(results_path, "/segments", settings->n_threads, &model);
-    if (st)
+    char previous_path[4096];
+    if (!st && settings->previous)
+        st = relabel_to_previous(model, settings->previous, previous_path, sizeof previous_path);
+    if (st) {
+        clm_kmeans_free(model);
         return st;
+    }
     const int64_t n = clm_table_n_rows(input);
     const int k = clm_kmeans_k(model), d = clm_kmeans_n_features(model);
     int32_t *labels = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
@@ -63,6 +91,10 @@ static clm_status apply_kmeans(const char *results_path, const clm_table *input,
     if (!st) st = clm_writer_attr_i64(output, "/segments", "k", k);
     if (!st) st = clm_writer_attr_string(output, "/segments", "model", results_path);
     if (!st) st = clm_writer_attr_strings(output, "/segments", "features", names, d);
+    if (!st && settings->previous) {
+        st = clm_writer_array(output, "/segments/continues", CLM_DT_INT32, 1, kdim, clm_kmeans_continues(model));
+        if (!st) st = clm_writer_attr_string(output, "/segments", "previous", previous_path);
+    }
     if (!st)
         *applied = 1;
     free(labels);
@@ -196,9 +228,11 @@ static const char *const predict_usage =
     "  --horizon H    months of remaining value (default 36)\n"
     "  --margin M     margin share of ARPU (default 1)\n"
     "  --discount D   annual discount rate (default 0.10)\n"
+    "  --previous DIR last quarter's output folder: the segments are renumbered\n"
+    "                 to continue its segments, as clmseg run --previous does\n"
     "  --threads T  --quiet  -h\n";
 
-enum { OPT_GROUP = CLI_OPT_FIRST, OPT_ARPU, OPT_HORIZON, OPT_MARGIN, OPT_DISCOUNT };
+enum { OPT_GROUP = CLI_OPT_FIRST, OPT_ARPU, OPT_HORIZON, OPT_MARGIN, OPT_DISCOUNT, OPT_PREVIOUS };
 
 static const struct option predict_options[] = {
     {"output", required_argument, NULL, 'o'},
@@ -207,6 +241,7 @@ static const struct option predict_options[] = {
     {"horizon", required_argument, NULL, OPT_HORIZON},
     {"margin", required_argument, NULL, OPT_MARGIN},
     {"discount", required_argument, NULL, OPT_DISCOUNT},
+    {"previous", required_argument, NULL, OPT_PREVIOUS},
     CLI_COMMON_OPTIONS,
     {NULL, 0, NULL, 0},
 };
@@ -216,7 +251,7 @@ int cmd_predict(int argc, char **argv)
     cli_common common;
     cli_common_default(&common);
     const char *results = NULL, *input = NULL, *output = NULL, *group = NULL;
-    predict_settings settings = {0, {0, 0, 0, 0}, "arpu"};
+    predict_settings settings = {0, {0, 0, 0, 0}, "arpu", NULL};
     clm_equity_params_default(&settings.equity);
     cli_parser parser;
     cli_parser_init(&parser, "predict", argc, argv, "o:", predict_options, &common);
@@ -233,6 +268,9 @@ int cmd_predict(int argc, char **argv)
             break;
         case OPT_ARPU:
             settings.arpu = optarg;
+            break;
+        case OPT_PREVIOUS:
+            settings.previous = optarg;
             break;
         case OPT_HORIZON:
         case OPT_MARGIN:

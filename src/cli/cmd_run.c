@@ -14,13 +14,15 @@
 static const char *const usage =
     "usage: clmseg run data.h5 -o OUTDIR [--config FILE] [--set section.key=value]...\n"
     "                  [--k K] [--branch COLUMN] [--horizon H] [--max-depth D]\n"
-    "                  [--seed X] [--threads T] [--quiet]\n"
+    "                  [--previous LAST_RUNDIR] [--seed X] [--threads T] [--quiet]\n"
     "       clmseg run --print-config      (the default configuration, documented)\n"
     "  Runs the quarter: validation, k-means segments, value tiers, lifecycle\n"
     "  stages, the churn tree, survival and LTV by segment and branch, branch\n"
     "  health scores; writes results.h5, segments.csv, branches.csv,\n"
     "  warning.csv, survival_*.csv, tree_rules.txt, report.html, run.json and\n"
-    "  config.used into OUTDIR.  See docs/run.md.\n";
+    "  config.used into OUTDIR.  --previous LAST_RUNDIR (run.previous): last\n"
+    "  quarter's output folder; segments are renumbered to continue its\n"
+    "  segments, and changes.csv compares every branch.  See docs/run.md.\n";
 
 /* Command-line flags and the configuration key each one sets; option id
  * OPT_FLAG + i is flag_keys[i]. */
@@ -32,6 +34,7 @@ static const struct {
     {"--horizon", "survival.horizon"},
     {"--max-depth", "tree.max_depth"},
     {"--group", "run.group"},
+    {"--previous", "run.previous"},
 };
 
 enum { OPT_PRINT_CONFIG = CLI_OPT_FIRST, OPT_CONFIG, OPT_SET, OPT_FLAG };
@@ -46,6 +49,7 @@ static const struct option run_options[] = {
     {"horizon", required_argument, NULL, OPT_FLAG + 2},
     {"max-depth", required_argument, NULL, OPT_FLAG + 3},
     {"group", required_argument, NULL, OPT_FLAG + 4},
+    {"previous", required_argument, NULL, OPT_FLAG + 5},
     CLI_COMMON_OPTIONS,
     {NULL, 0, NULL, 0},
 };

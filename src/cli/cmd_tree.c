@@ -51,12 +51,18 @@ static const char *const usage_text =
     "  --cat-max-onehot H     categorical: nodes with at most H categories split\n"
     "                         one against the rest (default 3)\n"
     "  --permutation-repeats R  holdout permutation-importance repeats (default 3; 0: skip)\n"
+    "  --show-rules N         rules printed: the N leaves with the most rows and,\n"
+    "                         for a binary target, the N with the highest rate\n"
+    "                         (default 10; all rules are in tree_rules.txt)\n"
     "  --seed X               holdout / permutation seed (default 42)\n"
     "  --threads T            threads (default: all cores)\n"
     "  --quiet                no progress on stderr\n"
     "  -h, --help             this help\n";
 
-static void print_summary(const clm_tree *tree, FILE *out)
+/* Features listed on the terminal at most (all are in tree.json). */
+#define TREE_FEATURES_SHOWN 20
+
+static void print_summary(const clm_tree *tree, const char *rules_path, int rules_shown, FILE *out)
 {
     clm_tree_metrics m;
     clm_tree_get_metrics(tree, &m);
@@ -96,13 +102,14 @@ static void print_summary(const clm_tree *tree, FILE *out)
             }
             order[j] = f;
         }
-        for (int j = 0; j < F; j++)
+        for (int j = 0; j < F && j < TREE_FEATURES_SHOWN; j++)
             fprintf(out, "  %-24s %.4f  %+.4f\n", clm_tree_feature_name(tree, order[j]),
                     imp[order[j]], perm[order[j]]);
+        if (F > TREE_FEATURES_SHOWN)
+            fprintf(out, "  (%d more, all in tree.json)\n", F - TREE_FEATURES_SHOWN);
         free(order);
     }
-    fprintf(out, "rules:\n");
-    clm_tree_write_rules(tree, out);
+    cli_tree_print_rules(tree, rules_path, rules_shown, out);
 }
 
 static clm_status write_outputs(const clm_tree *tree, const char *input, const char *output,
@@ -194,7 +201,7 @@ enum {
     OPT_GROUP = CLI_OPT_FIRST, OPT_TARGET, OPT_TARGET_LEVEL, OPT_CRITERION, OPT_MAX_DEPTH,
     OPT_MIN_LEAF, OPT_MIN_GAIN, OPT_MAX_LEAVES, OPT_CLASS_WEIGHT, OPT_CCP_ALPHA,
     OPT_TEST_FRACTION, OPT_BINS, OPT_FEATURES, OPT_PERMUTATION_REPEATS, OPT_CAT_MIN_COUNT,
-    OPT_CAT_SMOOTH, OPT_CAT_L2, OPT_CAT_MAX_THRESHOLD, OPT_CAT_MAX_ONEHOT
+    OPT_CAT_SMOOTH, OPT_CAT_L2, OPT_CAT_MAX_THRESHOLD, OPT_CAT_MAX_ONEHOT, OPT_SHOW_RULES
 };
 
 static const struct option tree_options[] = {
@@ -218,6 +225,7 @@ static const struct option tree_options[] = {
     {"cat-l2", required_argument, NULL, OPT_CAT_L2},
     {"cat-max-threshold", required_argument, NULL, OPT_CAT_MAX_THRESHOLD},
     {"cat-max-onehot", required_argument, NULL, OPT_CAT_MAX_ONEHOT},
+    {"show-rules", required_argument, NULL, OPT_SHOW_RULES},
     CLI_COMMON_OPTIONS,
     {NULL, 0, NULL, 0},
 };
@@ -281,7 +289,7 @@ int cmd_tree(int argc, char **argv)
     clm_tree_params_default(&params);
     const char *input = NULL, *output = NULL, *group = NULL, *features_text = NULL;
     char **features = NULL;
-    int rc = 1;
+    int rc = 1, rules_shown = 10;
 
     cli_parser parser;
     cli_parser_init(&parser, "tree", argc, argv, "o:", tree_options, &common);
@@ -289,6 +297,11 @@ int cmd_tree(int argc, char **argv)
         if (c == 'h') {
             fputs(usage_text, stdout);
             return 0;
+        }
+        if (c == OPT_SHOW_RULES) {
+            if (cli_parse_int("tree", "--show-rules", optarg, 0, 1 << 20, &rules_shown))
+                return 1;
+            continue;
         }
         if (tree_option(c, optarg, &params, &tcols, &output, &group, &features_text))
             return 1;
@@ -335,7 +348,7 @@ int cmd_tree(int argc, char **argv)
     if (!st)
         st = write_outputs(tree, input, output, rules_path, json_path);
     if (!st) {
-        print_summary(tree, stdout);
+        print_summary(tree, rules_path, rules_shown, stdout);
         printf("wrote %s, %s, %s\n", output, rules_path, json_path);
         rc = 0;
     } else {

@@ -208,6 +208,6 @@ clm_status clm_kmeans_write_csv(const clm_kmeans *m, FILE *out)
 {
     if (!m || !m->profile.size)
         return clm_error(CLM_E_PARAM, "k-means: the model has no profile (fitted on rows in memory)");
-    km_profile_write_csv(&m->profile, &m->features, out);
+    km_profile_write_csv(&m->profile, &m->features, m->continues, out);
     return ferror(out) ? clm_error(CLM_E_IO, "k-means: writing the profile CSV failed") : CLM_OK;
 }

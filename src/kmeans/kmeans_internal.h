@@ -241,7 +241,12 @@ typedef struct km_profile {
     float *centroids;         /* k x d, original units                     */
     float *zscore;            /* k x d, (centroid - mean) / std            */
     char **distinguishing;    /* k strings: "arpu +1.52 sd; ..."           */
+    char **name;              /* k names: "high data gb · low arpu" (names.c) */
 } km_profile;
+
+/* The default name of a segment from its z-scores (d of them) and the
+ * feature names: the rule of names.c, into out (cap bytes). */
+void km_segment_name(const float *zscore, const char *const *names, int d, char *out, size_t cap);
 
 clm_status km_profile_alloc(km_profile *profile, int k, int n_features);
 void km_profile_free(km_profile *profile);
@@ -249,7 +254,9 @@ void km_profile_free(km_profile *profile);
 clm_status km_profile_describe(km_profile *profile, const km_features *features,
                                const float *centroids);
 void km_profile_print(const km_profile *profile, const km_features *features, FILE *out);
-void km_profile_write_csv(const km_profile *profile, const km_features *features, FILE *out);
+/* `continues`: k previous segment numbers (-1 none), or NULL. */
+void km_profile_write_csv(const km_profile *profile, const km_features *features,
+                          const int32_t *continues, FILE *out);
 /* Writes the model and profile datasets and attributes of `group`. */
 clm_status km_save_model(clm_writer *writer, const clm_kmeans *model, const char *group);
 
@@ -274,6 +281,7 @@ struct clm_kmeans {
     int32_t *labels;            /* n_rows, -1 = dropped                    */
     float *distances;           /* n_rows, NaN = dropped                   */
     char *event_column, *arpu_column, *weight_column; /* "" = none         */
+    int32_t *continues;         /* k, after clm_kmeans_relabel; else NULL  */
 };
 
 /* Assigns rows already in the clustering space. */

@@ -95,6 +95,7 @@ void clm_kmeans_free(clm_kmeans *model)
     free(model->event_column);
     free(model->arpu_column);
     free(model->weight_column);
+    free(model->continues);
     free(model);
 }
 
@@ -117,7 +118,7 @@ clm_status clm_kmeans_get_profile(const clm_kmeans *m, clm_kmeans_profile *out)
     const km_profile *pr = &m->profile;
     *out = (clm_kmeans_profile){pr->k, pr->n_features, pr->size, pr->share, pr->churn_rate,
                                 pr->mean_arpu, pr->centroids, pr->zscore,
-                                (const char *const *)pr->distinguishing};
+                                (const char *const *)pr->distinguishing, (const char *const *)pr->name};
     return CLM_OK;
 }
 

@@ -29,8 +29,9 @@ clm_status km_profile_alloc(km_profile *pr, int k, int d)
     pr->centroids = calloc((size_t)k * (size_t)d, sizeof(float));
     pr->zscore = calloc((size_t)k * (size_t)d, sizeof(float));
     pr->distinguishing = calloc((size_t)k, sizeof(char *));
+    pr->name = calloc((size_t)k, sizeof(char *));
     if (!pr->size || !pr->share || !pr->churn_rate || !pr->mean_arpu || !pr->centroids ||
-        !pr->zscore || !pr->distinguishing)
+        !pr->zscore || !pr->distinguishing || !pr->name)
         return clm_error(CLM_E_NOMEM, "k-means profile: out of memory");
     return CLM_OK;
 }
@@ -43,6 +44,10 @@ void km_profile_free(km_profile *pr)
         for (int j = 0; j < pr->k; j++)
             free(pr->distinguishing[j]);
     free(pr->distinguishing);
+    if (pr->name)
+        for (int j = 0; j < pr->k; j++)
+            free(pr->name[j]);
+    free(pr->name);
     free(pr->size);
     free(pr->share);
     free(pr->churn_rate);
@@ -91,6 +96,10 @@ clm_status km_profile_describe(km_profile *pr, const km_features *f, const float
         if (!pr->distinguishing[c])
             return clm_error(CLM_E_NOMEM, "k-means profile: out of memory");
         memcpy(pr->distinguishing[c], text, len);
+        km_segment_name(pr->zscore + (int64_t)c * d, (const char *const *)f->names, d, text, sizeof text);
+        pr->name[c] = util_strdup(text);
+        if (!pr->name[c])
+            return clm_error(CLM_E_NOMEM, "k-means profile: out of memory");
     }
     return CLM_OK;
 }
@@ -152,7 +161,9 @@ static void csv_number(FILE *out, double v)
     fprintf(out, "%.9g", v);
 }
 
-void km_profile_write_csv(const km_profile *pr, const km_features *f, FILE *out)
+/* The columns name and continues come last, after the centroids, so the
+ * earlier columns keep their place for readers of older files. */
+void km_profile_write_csv(const km_profile *pr, const km_features *f, const int32_t *continues, FILE *out)
 {
     const int k = pr->k, d = pr->n_features;
     fputs("segment,size,share,churn_rate,mean_arpu,distinguishing", out);
@@ -160,7 +171,7 @@ void km_profile_write_csv(const km_profile *pr, const km_features *f, FILE *out)
         fputc(',', out);
         csv_field(out, f->names[j]);
     }
-    fputc('\n', out);
+    fputs(",name,continues\n", out);
     for (int c = 0; c < k; c++) {
         fprintf(out, "%d,%lld,", c, (long long)pr->size[c]);
         csv_number(out, pr->share[c]);
@@ -174,6 +185,11 @@ void km_profile_write_csv(const km_profile *pr, const km_features *f, FILE *out)
             fputc(',', out);
             csv_number(out, (double)pr->centroids[(int64_t)c * d + j]);
         }
+        fputc(',', out);
+        csv_field(out, pr->name[c]);
+        fputc(',', out);
+        if (continues && continues[c] >= 0)
+            fprintf(out, "%d", continues[c]); /* empty: continues no segment */
         fputc('\n', out);
     }
 }

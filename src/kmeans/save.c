@@ -97,6 +97,16 @@ clm_status km_save_model(clm_writer *w, const clm_kmeans *model, const char *g)
     if (!st) st = clm_writer_attr_strings(w, at(b, sizeof b, g, "profile/zscore"), "features", names, d);
     if (!st) st = clm_writer_strings(w, at(b, sizeof b, g, "profile/distinguishing"),
                                      (const char *const *)pr->distinguishing, k);
+    if (!st) st = clm_writer_strings(w, at(b, sizeof b, g, "profile/name"), (const char *const *)pr->name, k);
+    /* the previous quarter's segment each one continues (-1: none, or no
+     * previous run to match) */
+    int32_t *continues = st ? NULL : malloc(sizeof(int32_t) * (size_t)k);
+    if (!st && !continues)
+        st = clm_error(CLM_E_NOMEM, "k-means: out of memory");
+    for (int c = 0; !st && c < k; c++)
+        continues[c] = model->continues ? model->continues[c] : -1;
+    if (!st) st = clm_writer_array(w, at(b, sizeof b, g, "continues"), CLM_DT_INT32, 1, kdim, continues);
+    free(continues);
     if (!st) st = clm_writer_attr_string(w, at(b, sizeof b, g, "profile"), "churn_column",
                                          model->event_column);
     if (!st) st = clm_writer_attr_string(w, at(b, sizeof b, g, "profile"), "arpu_column",

@@ -189,9 +189,25 @@ void svg_survival(FILE *out, const svg_curve *curves, int n_curves, double max_t
     }
 }
 
+/* The left margin that fits the longest label (11px text, about 6px a
+ * character; a UTF-8 continuation byte takes no room), at least `base`:
+ * segment labels carry their names ("segment 3: high data · low tenure"). */
+static int label_margin(const char *const *labels, int count, int base)
+{
+    int widest = 0;
+    for (int i = 0; i < count; i++) {
+        int chars = 0;
+        for (const unsigned char *c = (const unsigned char *)labels[i]; c && *c; c++)
+            chars += (*c & 0xC0) != 0x80;
+        if (chars > widest)
+            widest = chars;
+    }
+    return 6 * widest + 12 > base ? 6 * widest + 12 : base;
+}
+
 void svg_bars(FILE *out, const char *const *labels, const double *values, int count, const char *value_format)
 {
-    const int width = 760, left = 170, right = 90, row = 20;
+    const int left = label_margin(labels, count, 170), width = left + 590, right = 90, row = 20;
     int height = row * count + 10;
     double max = 0;
     for (int i = 0; i < count; i++)
@@ -236,7 +252,7 @@ static void diverging(double z, char *buf, size_t cap)
 void svg_heatmap(FILE *out, const char *const *row_labels, const char *const *col_labels, const double *values,
                      int n_rows, int n_cols, double clip, const char *const *row_notes)
 {
-    const int left = 110, top = 110, cell_w = 40, cell_h = 24, right = 110;
+    const int left = label_margin(row_labels, n_rows, 110), top = 110, cell_w = 40, cell_h = 24, right = 110;
     int width = left + n_cols * cell_w + right, height = top + n_rows * cell_h + 10;
     fprintf(out, "<svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n", width, height, width,
             height);

@@ -58,6 +58,7 @@ static void free_ctx(run_ctx *ctx)
     free(ctx->cox_features);
     clm_plan_free(ctx->plan);
     clm_scenario_result_free(ctx->scenarios);
+    run_previous_release(ctx);
     cfg_free(ctx->config);
 }
 
@@ -82,10 +83,14 @@ static int stage_tree_wanted(const run_ctx *ctx) { return ctx->stage_model_tree;
 static int cox_wanted(const run_ctx *ctx) { return ctx->cox_enabled; }
 static int plan_wanted(const run_ctx *ctx) { return ctx->plan != NULL; }
 static int regions_wanted(const run_ctx *ctx) { return ctx->regions != NULL; }
+static int previous_wanted(const run_ctx *ctx) { return ctx->previous_dir != NULL; }
 
 static const run_step_def run_steps[] = {
+    {"previous run", run_read_previous, previous_wanted, 1},
     {"validate", run_validate, NULL, 1},
     {"segments", run_segments, NULL, 1},
+    /* before any other step reads a segment number */
+    {"segment names", run_label_segments, NULL, 1},
     {"tiers+stages", run_tiers_and_stages, NULL, 1},
     {"stage tree", run_stage_tree, stage_tree_wanted, 1},
     {"churn tree", run_churn_tree, NULL, 1},

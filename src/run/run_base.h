@@ -13,7 +13,7 @@
 #include "clmseg/textfile.h"
 #include "clmseg/writer.h"
 
-#define RUN_MAX_STEPS 16
+#define RUN_MAX_STEPS 32
 #define RUN_MAX_OUTPUTS 32
 
 typedef struct run_step_record {

@@ -99,6 +99,10 @@ typedef struct run_ctx {
     clm_equity_params equity_params;
     clm_plan *plan;               /* scenarios and budget, or NULL          */
     const char *col_plan, *col_delay; /* plan column, payment delay column  */
+    const char *previous_dir;     /* run.previous: last quarter's OUTDIR, or NULL */
+    char **name_overrides;        /* segments.names: per segment number up to
+                                     n_name_overrides, NULL = not given    */
+    int n_name_overrides;
 
     /* The table and per-row results. */
     clm_table *table;
@@ -140,6 +144,8 @@ typedef struct run_ctx {
     run_equity_sum eq_tier[CLM_N_TIERS], eq_stage[CLM_N_STAGES], eq_company;
     run_calibration calib;
     clm_scenario_result *scenarios; /* NULL without a plan                 */
+    struct run_previous *previous; /* last quarter's run, or NULL (run_previous.h) */
+    char **segment_names;         /* k names, after the relabel (step_segment_names.c) */
 
     /* Timing, and the outputs written so far (renamed at the end). */
     run_clock clock;
@@ -221,6 +227,22 @@ double run_survival_at(const clm_survival_curve *curve, double t);
 void run_csv_field(FILE *f, const char *text);
 /* lifecycle_curves.csv (step_curves.c). */
 clm_status run_write_curves_csv(run_ctx *ctx);
+
+/* Quarter over quarter and segment names (run_previous.h):
+ * run.previous and segments.names resolved (run_settings.c calls it);
+ * last quarter's run read (a step before validate); this quarter's
+ * segments matched, renumbered and named (the step after segments);
+ * changes.csv; the report's section. */
+clm_status run_previous_settings(run_ctx *ctx);
+clm_status run_read_previous(run_ctx *ctx);
+clm_status run_label_segments(run_ctx *ctx);
+clm_status run_write_changes_csv(run_ctx *ctx);
+void run_report_previous(FILE *f, const run_ctx *ctx);
+/* The label of segment `s` in every report: "segment 3: high data · low
+ * tenure" (its number and name), into buf; returns buf. */
+const char *run_segment_label(const run_ctx *ctx, int segment, char *buf, size_t cap);
+/* Frees the previous run, the names and the overrides (free_ctx). */
+void run_previous_release(run_ctx *ctx);
 
 /* NULL for an empty setting (a column the user turned off). */
 const char *run_setting_or_null(const run_ctx *ctx, const char *key);

@@ -13,6 +13,8 @@ const cfg_key run_config_keys[] = {
     {"run.threads", "0", "worker threads (0: all cores)"},
     {"run.column_cache", "yes", "keep each input column in memory once read, so it is read from the file once (no: less memory, columns re-read by each step)"},
 
+    {"run.previous", "", "last quarter's output folder (its results.h5): segments renumbered to continue its segments, changes.csv and the report's comparison (empty: none)"},
+
     {"columns.id", "subscriber_id", "subscriber id column (empty or absent: the row number)"},
     {"columns.branch", "branch", "branch column (categorical or integer); empty or absent: one branch"},
     {"columns.region", "region", "region column above the branches (categorical or integer; each branch in one region); empty or absent: no regions"},
@@ -34,6 +36,8 @@ const cfg_key run_config_keys[] = {
     {"kmeans.max_iter", "100", "Lloyd iterations at most"},
     {"kmeans.tol", "1e-4", "stop when the centroid shift is at most tol x mean feature variance"},
     {"kmeans.missing", "impute", "missing feature values: fail, drop or impute"},
+
+    {"segments.names", "", "segment names replacing the ones made from their features, by number after the renumbering: 0:Heavy data,3:Value seekers"},
 
     {"tiers.high_share", "0.20", "top ARPU share that is high value"},
     {"tiers.low_share", "0.30", "bottom ARPU share that is low value"},

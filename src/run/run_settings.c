@@ -238,6 +238,7 @@ clm_status run_resolve_config(run_ctx *ctx)
     if (!s) s = survival_settings(ctx);
     if (!s) s = cox_settings(ctx);
     if (!s) s = strategy_settings(ctx);
+    if (!s) s = run_previous_settings(ctx);
     return s;
 }
 

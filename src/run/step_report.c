@@ -257,14 +257,14 @@ clm_status run_write_report(run_ctx *ctx)
     svg_curve *curves = calloc((size_t)(nc ? nc : 1), sizeof *curves);
     const char **seg_labels = calloc((size_t)(nc ? nc : 1), sizeof *seg_labels);
     double *seg_ltv = calloc((size_t)(nc ? nc : 1), sizeof *seg_ltv);
-    char (*seg_names)[48] = calloc((size_t)(nc ? nc : 1), sizeof *seg_names);
+    char (*seg_names)[160] = calloc((size_t)(nc ? nc : 1), sizeof *seg_names);
     int m = 0;
     double max_time = 0;
     for (int c = 0; curves && seg_labels && seg_ltv && seg_names && c < nc; c++) {
         const clm_survival_curve *cv = clm_survival_curve_at(ctx->surv_segment, c);
         if (!strcmp(cv->label, "all"))
             continue;
-        snprintf(seg_names[m], 48, "segment %s", cv->label);
+        run_segment_label(ctx, atoi(cv->label), seg_names[m], sizeof seg_names[m]);
         curves[m] = (svg_curve){seg_names[m], (int)cv->n_times, cv->time, cv->survival, cv->lower, cv->upper,
                                     cv->at_risk};
         seg_labels[m] = seg_names[m];
@@ -287,13 +287,13 @@ clm_status run_write_report(run_ctx *ctx)
     if (clm_kmeans_get_profile(ctx->kmeans, &prof) == CLM_OK) {
         const int k = prof.k, d = prof.n_features;
         section(f, "Segment profiles (standardised centroids)");
-        char (*rl)[32] = calloc((size_t)k, sizeof *rl), (*notes)[48] = calloc((size_t)k, sizeof *notes);
+        char (*rl)[160] = calloc((size_t)k, sizeof *rl), (*notes)[48] = calloc((size_t)k, sizeof *notes);
         const char **rowp = calloc((size_t)k, sizeof *rowp), **notep = calloc((size_t)k, sizeof *notep);
         const char **features = calloc((size_t)d, sizeof *features);
         double *z = malloc((size_t)k * (size_t)d * sizeof *z);
         if (rl && notes && rowp && notep && features && z) {
             for (int i = 0; i < k; i++) {
-                snprintf(rl[i], 32, "segment %d", i);
+                run_segment_label(ctx, i, rl[i], sizeof rl[i]);
                 snprintf(notes[i], 48, "n=%lld (%.1f%%)", (long long)prof.size[i],
                          100.0 * (double)prof.size[i] / (double)ctx->n_rows);
                 rowp[i] = rl[i];
@@ -318,6 +318,7 @@ clm_status run_write_report(run_ctx *ctx)
           "the lever names the weakest sub-score (docs/lifecycle.md).</p>\n", f);
     branch_table(f, ctx, order);
     run_report_regions(f, ctx);
+    run_report_previous(f, ctx); /* with a previous run only (report_previous.c) */
 
     section(f, "Stage mix of the best and worst branches");
     int show = nb < 5 ? nb : 5, rows = nb <= 10 ? nb : 2 * show;

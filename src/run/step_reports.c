@@ -286,6 +286,7 @@ clm_status run_write_reports(run_ctx *ctx)
     if (!s && ctx->regions) s = run_write_regions_csv(ctx);
     if (!s) s = run_write_curves_csv(ctx);
     if (!s && ctx->scenarios) s = run_write_scenario_outputs(ctx);
+    if (!s && ctx->previous) s = run_write_changes_csv(ctx);
     if (!s) s = run_write_text_outputs(ctx);
     return s;
 }

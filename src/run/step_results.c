@@ -11,6 +11,7 @@
 #include "clmseg/writer.h"
 #include "run/run_ctx.h"
 #include "run/run_regions.h"
+#include "run/run_previous.h"
 
 clm_status run_write_group_h5(const run_ctx *ctx, clm_writer *w, const char *group, const run_branch *groups,
                               int n_groups)
@@ -86,6 +87,7 @@ clm_status run_write_results(run_ctx *ctx)
     if (s)
         return s;
     s = clm_kmeans_save(ctx->kmeans, w, "/segments");
+    if (!s && ctx->previous) s = clm_writer_attr_string(w, "/segments", "previous", ctx->previous->path);
     if (!s) s = clm_lifecycle_save(ctx->lifecycle, w, ctx->tier, ctx->stage, n);
     if (!s) s = clm_tree_save(ctx->tree, w, "/churn");
     if (!s) s = clm_writer_column_array(w, "/churn/probability", CLM_DT_FLOAT32, n, ctx->probability);

@@ -1,6 +1,8 @@
 /*
  * step_segments.c — the segments step: k-means fitted on the open table;
  * the model keeps every row's label, which the later steps read in memory.
+ * The next step (step_segment_names.c) renumbers and names the segments
+ * and prints the profile.
  */
 
 #include "run/run_ctx.h"
@@ -17,8 +19,6 @@ clm_status run_segments(run_ctx *ctx)
     clm_status s = clm_kmeans_fit_table(&ctx->kmeans_params, &cols, ctx->table, &ctx->kmeans);
     if (s)
         return s;
-    if (ctx->log)
-        clm_kmeans_print(ctx->kmeans, ctx->log);
     ctx->k = clm_kmeans_k(ctx->kmeans);
     ctx->segment = clm_kmeans_labels(ctx->kmeans);
     return CLM_OK;
