@@ -24,5 +24,6 @@ run "$build/bench/bench_survival" --quarter "${TMPDIR:-/tmp}/clmseg-bench-q1m.h5
 rm -f "${TMPDIR:-/tmp}/clmseg-bench-q1m.h5"
 CLMSEG_BIN="$build/clmseg" CLMSEG_SOURCE_DIR="$src/.." run "$build/bench/bench_cox" --rows 1e7 --r-rows 1e6 --dir "${TMPDIR:-/tmp}"
 run "$build/bench/bench_allocate" --rows 1e7
+CLMSEG_BIN="$build/clmseg" run "$build/bench/bench_scenario" --rows 1e7 --dir "${TMPDIR:-/tmp}"
 run "$build/bench/bench_pipeline" --rows 1e7
 echo "results: $out" >&2
