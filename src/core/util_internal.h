@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "clmseg/status.h"
 
 /* A malloc'd copy of the NUL-terminated `text`; NULL when `text` is NULL
  * or memory runs out.  The caller frees it. */
@@ -29,6 +30,20 @@ char *util_strndup(const char *text, size_t length);
  * when memory runs out or `text` is NULL.  *count (may be NULL) gets the
  * number of items.  Reentrant: `text` is not modified, no strtok. */
 char **util_split_list(const char *text, int *count);
+
+/* Trims spaces at both ends in place; returns the first non-space. */
+char *util_trim(char *s);
+
+/* Reads an INI file (src/core/ini.c): for every "[section]" line
+ * fn(ctx, section, NULL, NULL, line), for every "key = value" line
+ * fn(ctx, section, key, value, line) with the current section ("" before
+ * any), the value unquoted.  Blank lines and '#'/';' comments are skipped.
+ * Stops at the first non-OK status, from fn or its own (a missing file, a
+ * folder, a line over 4,095 bytes, a malformed header, a line without
+ * '='; each names `what` or path:line). */
+typedef clm_status (*util_ini_fn)(void *ctx, const char *section, const char *key, const char *value,
+                                  int line);
+clm_status util_ini_read(const char *path, const char *what, util_ini_fn fn, void *ctx);
 
 /* "<folder of output>/<name>", malloc'd: the path of a side file written
  * beside `output` ("out/res.h5", "tree.json" -> "out/tree.json"; "res.h5",

@@ -79,106 +79,59 @@ void cfg_free(cfg_config *c)
     free(c);
 }
 
-/* Trims spaces at both ends in place. */
-static char *trim(char *s)
+/* The state of one cfg_read: the line each key was set on in this file
+ * (a second setting of the same key is an error, not a silent override),
+ * and whether the current section is a strategy plan's. */
+typedef struct read_state {
+    cfg_config *c;
+    const char *path;
+    int *set_on;
+    int skipping;
+} read_state;
+
+static clm_status read_line(void *arg, const char *section, const char *key, const char *value, int line)
 {
-    while (isspace((unsigned char)*s))
-        s++;
-    char *end = s + strlen(s);
-    while (end > s && isspace((unsigned char)end[-1]))
-        *--end = '\0';
-    return s;
+    read_state *r = arg;
+    cfg_config *c = r->c;
+    if (!key) {
+        /* The sections of a strategy plan ([plan], [budget], [scenario
+         * NAME]) are the plan reader's (src/strategy/plan.c): a run's
+         * config may carry its scenarios. */
+        r->skipping = !strcmp(section, "plan") || !strcmp(section, "budget") ||
+                      !strncmp(section, "scenario ", 9);
+        if (r->skipping)
+            return CLM_OK;
+        /* A section is known if some key starts with "section.". */
+        size_t len = strlen(section);
+        for (int i = 0; i < c->n_keys; i++)
+            if (!strncmp(c->keys[i].name, section, len) && c->keys[i].name[len] == '.')
+                return CLM_OK;
+        return clm_error(CLM_E_FORMAT, "%s:%d: unknown section [%s]", r->path, line, section);
+    }
+    if (r->skipping)
+        return CLM_OK;
+    if (!section[0])
+        return clm_error(CLM_E_FORMAT, "%s:%d: key outside any [section]", r->path, line);
+    char name[320], origin[256];
+    snprintf(name, sizeof name, "%s.%s", section, key);
+    int i = find_key(c, name);
+    if (i < 0)
+        return clm_error(CLM_E_FORMAT, "%s:%d: unknown key '%s' in [%s]", r->path, line, key, section);
+    if (r->set_on[i])
+        return clm_error(CLM_E_FORMAT, "%s:%d: key '%s' in [%s] is already set on line %d", r->path, line, key,
+                         section, r->set_on[i]);
+    r->set_on[i] = line;
+    snprintf(origin, sizeof origin, "%s:%d", r->path, line);
+    return store(c, i, value, origin);
 }
 
 clm_status cfg_read(cfg_config *c, const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return clm_error(CLM_E_OPEN, "cannot open configuration '%s': %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f); /* a folder opens for reading but reads as nothing */
-        return clm_error(CLM_E_OPEN, "configuration '%s' is a folder, not a file", path);
-    }
-    /* The line each key was set on in this file: a second setting of the
-     * same key is an error, not a silent override. */
-    int *set_on = calloc((size_t)(c->n_keys > 0 ? c->n_keys : 1), sizeof *set_on);
-    if (!set_on) {
-        fclose(f);
+    read_state r = {c, path, calloc((size_t)(c->n_keys > 0 ? c->n_keys : 1), sizeof(int)), 0};
+    if (!r.set_on)
         return clm_error(CLM_E_NOMEM, "out of memory reading '%s'", path);
-    }
-    char line[4096], section[128] = "";
-    int line_no = 0, skipping = 0;
-    clm_status status = CLM_OK;
-    while (status == CLM_OK && fgets(line, sizeof line, f)) {
-        line_no++;
-        if (!strchr(line, '\n') && !feof(f)) {
-            status = clm_error(CLM_E_FORMAT, "%s:%d: line too long", path, line_no);
-            break;
-        }
-        char *s = trim(line);
-        if (!*s || *s == '#' || *s == ';')
-            continue;
-        if (*s == '[') {
-            char *close = strchr(s, ']');
-            if (!close || close[1] != '\0') {
-                status = clm_error(CLM_E_FORMAT, "%s:%d: malformed section header '%s'", path, line_no, s);
-                break;
-            }
-            *close = '\0';
-            snprintf(section, sizeof section, "%s", trim(s + 1));
-            /* The sections of a strategy plan ([plan], [budget],
-             * [scenario NAME]) are the plan reader's (src/strategy/plan.c):
-             * a run's config may carry its scenarios. */
-            skipping = !strcmp(section, "plan") || !strcmp(section, "budget") ||
-                       !strncmp(section, "scenario ", 9);
-            if (skipping)
-                continue;
-            /* A section is known if some key starts with "section.". */
-            size_t len = strlen(section);
-            int known = 0;
-            for (int i = 0; i < c->n_keys && !known; i++)
-                known = !strncmp(c->keys[i].name, section, len) && c->keys[i].name[len] == '.';
-            if (!known)
-                status = clm_error(CLM_E_FORMAT, "%s:%d: unknown section [%s]", path, line_no, section);
-            continue;
-        }
-        if (skipping)
-            continue;
-        char *eq = strchr(s, '=');
-        if (!eq) {
-            status = clm_error(CLM_E_FORMAT, "%s:%d: expected 'key = value', got '%s'", path, line_no, s);
-            break;
-        }
-        if (!section[0]) {
-            status = clm_error(CLM_E_FORMAT, "%s:%d: key outside any [section]", path, line_no);
-            break;
-        }
-        *eq = '\0';
-        char *key = trim(s), *value = trim(eq + 1);
-        size_t vlen = strlen(value);
-        if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
-            value[vlen - 1] = '\0';
-            value++;
-        }
-        char name[320], origin[256];
-        snprintf(name, sizeof name, "%s.%s", section, key);
-        int i = find_key(c, name);
-        if (i < 0) {
-            status = clm_error(CLM_E_FORMAT, "%s:%d: unknown key '%s' in [%s]", path, line_no, key, section);
-            break;
-        }
-        if (set_on[i]) {
-            status = clm_error(CLM_E_FORMAT, "%s:%d: key '%s' in [%s] is already set on line %d", path, line_no,
-                               key, section, set_on[i]);
-            break;
-        }
-        set_on[i] = line_no;
-        snprintf(origin, sizeof origin, "%s:%d", path, line_no);
-        status = store(c, i, value, origin);
-    }
-    fclose(f);
-    free(set_on);
+    clm_status status = util_ini_read(path, "configuration", read_line, &r);
+    free(r.set_on);
     return status;
 }
 
@@ -197,7 +150,7 @@ clm_status cfg_set(cfg_config *c, const char *assignment, const char *origin)
         return clm_error(CLM_E_USAGE, "%s: expected section.key=value, got '%s'", origin, assignment);
     char name[320];
     snprintf(name, sizeof name, "%.*s", (int)(eq - assignment), assignment);
-    return cfg_set_value(c, trim(name), eq + 1, origin);
+    return cfg_set_value(c, util_trim(name), eq + 1, origin);
 }
 
 const char *cfg_string(const cfg_config *c, const char *name)
@@ -220,7 +173,7 @@ clm_status cfg_double(const cfg_config *c, const char *name, double min, double 
     char *end;
     errno = 0;
     double v = strtod(e->value, &end);
-    if (errno || end == e->value || *trim(end) || isnan(v))
+    if (errno || end == e->value || *util_trim(end) || isnan(v))
         return clm_error(CLM_E_PARAM, "%s (%s): '%s' is not a number", name, e->origin, e->value);
     if (v < min || v > max)
         return clm_error(CLM_E_PARAM, "%s (%s): %g is outside [%g, %g]", name, e->origin, v, min, max);
@@ -236,7 +189,7 @@ clm_status cfg_int(const cfg_config *c, const char *name, long long min, long lo
     char *end;
     errno = 0;
     long long v = strtoll(e->value, &end, 10);
-    if (errno || end == e->value || *trim(end))
+    if (errno || end == e->value || *util_trim(end))
         return clm_error(CLM_E_PARAM, "%s (%s): '%s' is not an integer", name, e->origin, e->value);
     if (v < min || v > max)
         return clm_error(CLM_E_PARAM, "%s (%s): %lld is outside [%lld, %lld]", name, e->origin, v, min, max);

@@ -48,113 +48,67 @@ static void sections_free(ini_section *s, int n)
     free(s);
 }
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *end = s + strlen(s);
-    while (end > s && isspace((unsigned char)end[-1]))
-        *--end = '\0';
-    return s;
-}
-
 static int plan_section(const char *name)
 {
     return !strcmp(name, "plan") || !strcmp(name, "budget") || !strncmp(name, "scenario ", 9);
 }
 
+/* The plan's sections as read so far (util_ini_read calls back per line). */
+typedef struct read_state {
+    const char *path;
+    ini_section *sec;
+    int n, cur;                   /* cur: the section being read, -1: skipped */
+} read_state;
+
+static clm_status read_line(void *arg, const char *name, const char *key, const char *value, int line)
+{
+    read_state *r = arg;
+    if (!key) {
+        r->cur = -1;
+        if (!plan_section(name))
+            return CLM_OK; /* the run's own sections, in a run's config file */
+        for (int i = 0; i < r->n; i++)
+            if (!strcmp(r->sec[i].name, name))
+                return clm_error(CLM_E_FORMAT, "%s:%d: section [%s] is already on line %d", r->path, line, name,
+                                 r->sec[i].line);
+        ini_section *grown = realloc(r->sec, (size_t)(r->n + 1) * sizeof *grown);
+        if (!grown)
+            return clm_error(CLM_E_NOMEM, "out of memory");
+        r->sec = grown;
+        r->cur = r->n++;
+        memset(&r->sec[r->cur], 0, sizeof r->sec[r->cur]);
+        r->sec[r->cur].line = line;
+        return (r->sec[r->cur].name = util_strdup(name)) ? CLM_OK : clm_error(CLM_E_NOMEM, "out of memory");
+    }
+    if (r->cur < 0)
+        return CLM_OK;
+    ini_section *c = &r->sec[r->cur];
+    for (int k = 0; k < c->n_kv; k++)
+        if (!strcmp(c->kv[k].key, key))
+            return clm_error(CLM_E_FORMAT, "%s:%d: key '%s' in [%s] is already set on line %d", r->path, line,
+                             key, c->name, c->kv[k].line);
+    ini_kv *grown = realloc(c->kv, (size_t)(c->n_kv + 1) * sizeof *c->kv);
+    if (!grown)
+        return clm_error(CLM_E_NOMEM, "out of memory");
+    c->kv = grown;
+    ini_kv *kv = &c->kv[c->n_kv++];
+    kv->line = line;
+    kv->key = util_strdup(key);
+    kv->value = util_strdup(value);
+    return kv->key && kv->value ? CLM_OK : clm_error(CLM_E_NOMEM, "out of memory");
+}
+
 /* Reads the plan's sections of the file; the others are skipped. */
 static clm_status read_sections(const char *path, ini_section **out, int *n_out)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return clm_error(CLM_E_OPEN, "cannot open plan '%s': %s", path, strerror(errno));
-    ini_section *sec = NULL;
-    int n = 0, cur = -1, line_no = 0, skipping = 1;
-    char line[4096];
-    clm_status st = CLM_OK;
-    while (!st && fgets(line, sizeof line, f)) {
-        line_no++;
-        if (!strchr(line, '\n') && !feof(f)) {
-            st = clm_error(CLM_E_FORMAT, "%s:%d: line longer than %zu bytes", path, line_no, sizeof line - 2);
-            break;
-        }
-        char *s = trim(line);
-        if (!*s || *s == '#' || *s == ';')
-            continue;
-        if (*s == '[') {
-            char *close = strrchr(s, ']');
-            if (!close || close[1] != '\0') {
-                st = clm_error(CLM_E_FORMAT, "%s:%d: malformed section header '%s'", path, line_no, s);
-                break;
-            }
-            *close = '\0';
-            char *name = trim(s + 1);
-            skipping = !plan_section(name);
-            if (skipping)
-                continue;
-            for (int i = 0; i < n; i++)
-                if (!strcmp(sec[i].name, name)) {
-                    st = clm_error(CLM_E_FORMAT, "%s:%d: section [%s] is already on line %d", path, line_no,
-                                   name, sec[i].line);
-                    break;
-                }
-            ini_section *grown = st ? NULL : realloc(sec, (size_t)(n + 1) * sizeof *sec);
-            if (!st && !grown)
-                st = clm_error(CLM_E_NOMEM, "out of memory");
-            if (st)
-                break;
-            sec = grown;
-            cur = n++;
-            memset(&sec[cur], 0, sizeof sec[cur]);
-            sec[cur].line = line_no;
-            if (!(sec[cur].name = util_strdup(name)))
-                st = clm_error(CLM_E_NOMEM, "out of memory");
-            continue;
-        }
-        if (skipping)
-            continue;
-        char *eq = strchr(s, '=');
-        if (!eq) {
-            st = clm_error(CLM_E_FORMAT, "%s:%d: expected key = value, got '%s'", path, line_no, s);
-            break;
-        }
-        *eq = '\0';
-        char *key = trim(s), *value = trim(eq + 1);
-        size_t vlen = strlen(value);
-        if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
-            value[vlen - 1] = '\0';
-            value++;
-        }
-        ini_section *c = &sec[cur];
-        for (int k = 0; k < c->n_kv; k++)
-            if (!strcmp(c->kv[k].key, key)) {
-                st = clm_error(CLM_E_FORMAT, "%s:%d: key '%s' in [%s] is already set on line %d", path,
-                               line_no, key, c->name, c->kv[k].line);
-                break;
-            }
-        ini_kv *grown = st ? NULL : realloc(c->kv, (size_t)(c->n_kv + 1) * sizeof *c->kv);
-        if (!st && !grown)
-            st = clm_error(CLM_E_NOMEM, "out of memory");
-        if (st)
-            break;
-        c->kv = grown;
-        ini_kv *kv = &c->kv[c->n_kv++];
-        kv->line = line_no;
-        kv->key = util_strdup(key);
-        kv->value = util_strdup(value);
-        if (!kv->key || !kv->value)
-            st = clm_error(CLM_E_NOMEM, "out of memory");
-    }
-    if (!st && ferror(f))
-        st = clm_error(CLM_E_IO, "cannot read plan '%s'", path);
-    fclose(f);
+    read_state r = {path, NULL, 0, -1};
+    clm_status st = util_ini_read(path, "plan", read_line, &r);
     if (st) {
-        sections_free(sec, n);
+        sections_free(r.sec, r.n);
         return st;
     }
-    *out = sec;
-    *n_out = n;
+    *out = r.sec;
+    *n_out = r.n;
     return CLM_OK;
 }
 
@@ -736,7 +690,7 @@ clm_status clm_plan_read(const char *path, clm_plan **out)
             st = build_budget(p, s);
             continue;
         }
-        const char *full = trim((char *)s->name + 9);
+        const char *full = util_trim((char *)s->name + 9);
         const char *dot = strchr(full, '.');
         size_t len = dot ? (size_t)(dot - full) : strlen(full);
         if (len == 0) {
