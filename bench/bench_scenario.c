@@ -93,8 +93,10 @@ static double stream_seconds(int64_t n, int threads)
 }
 
 /* Runs the scenario command; returns its timing line's figures. */
+static int cells_seen;
+
 static void scenario(const char *q, const char *run, const char *out, const char *plan, int threads,
-                     double t[5], long long *active)
+                     double t[7], long long *active)
 {
     char cmd[16384], log[4200];
     snprintf(log, sizeof log, "%s.log", out);
@@ -104,9 +106,13 @@ static void scenario(const char *q, const char *run, const char *out, const char
     FILE *f = fopen(log, "r");
     char line[1024];
     int ok = 0;
-    while (f && fgets(line, sizeof line, f))
+    while (f && fgets(line, sizeof line, f)) {
         ok |= sscanf(line, "book %lf s (%lld active), baseline %lf s, scenarios %lf s, budget %lf s, outputs %lf",
                      &t[0], active, &t[1], &t[2], &t[3], &t[4]) == 6;
+        int cells = 0;
+        if (sscanf(line, "budget: candidates' gains %lf s, allocation %lf s (%d cells)", &t[5], &t[6], &cells) == 3)
+            cells_seen = cells;
+    }
     if (f)
         fclose(f);
     if (!ok) {
@@ -158,7 +164,7 @@ int main(int argc, char **argv)
         return 2;
     fprintf(f, plan_text, horizon);
     fclose(f);
-    double t[3][5];
+    double t[3][7];
     long long active = 0;
     char out[3][4096];
     for (int threads = 1; threads <= 2; threads++) {
@@ -167,10 +173,12 @@ int main(int argc, char **argv)
         double stream = stream_seconds(active, threads);
         printf("{\"bench\":\"scenario\",\"rows\":%lld,\"active\":%lld,\"horizon\":%d,\"threads\":%d,"
                "\"scenarios\":10,\"book_s\":%.3f,\"baseline_s\":%.3f,\"scenarios_s\":%.3f,"
-               "\"baseline_plus_scenarios_s\":%.3f,\"budget_s\":%.3f,\"outputs_s\":%.3f,"
+               "\"baseline_plus_scenarios_s\":%.3f,\"budget_s\":%.3f,\"budget_gains_s\":%.3f,"
+               "\"budget_allocate_s\":%.3f,\"budget_cells\":%d,\"outputs_s\":%.3f,"
                "\"stream_inputs_s\":%.4f,\"vs_stream\":%.1f,\"target_s\":3.0}\n",
                rows, active, horizon, threads, t[threads][0], t[threads][1], t[threads][2],
-               t[threads][1] + t[threads][2], t[threads][3], t[threads][4], stream,
+               t[threads][1] + t[threads][2], t[threads][3], t[threads][5], t[threads][6], cells_seen,
+               t[threads][4], stream,
                (t[threads][1] + t[threads][2]) / stream);
         fflush(stdout);
     }

@@ -162,6 +162,8 @@ typedef struct clm_budget_result {
     clm_budget_cell *cells[CLM_N_POLICIES]; /* n_cells each                   */
     clm_budget_cell totals[CLM_N_POLICIES];
     double threshold;                /* gain per cost of the last contact      */
+    double seconds_candidates;       /* each candidate's gain if contacted      */
+    double seconds_allocate;         /* the three policies' split (alloc_solve) */
 } clm_budget_result;
 
 typedef struct clm_scenario_result {

@@ -193,6 +193,9 @@ int cmd_scenario(int argc, char **argv)
         fprintf(stderr, "book %.2f s (%lld active), baseline %.2f s, scenarios %.2f s, budget %.2f s, "
                 "outputs %.2f s\n", t1 - t0, (long long)clm_book_n_active(book), r->seconds_baseline,
                 r->seconds_scenarios, r->seconds_budget, cli_now() - t2);
+        if (r->budget)
+            fprintf(stderr, "budget: candidates' gains %.2f s, allocation %.2f s (%d cells)\n",
+                    r->budget->seconds_candidates, r->budget->seconds_allocate, (int)r->budget->n_cells);
     }
     clm_scenario_result_free(r);
     clm_book_free(book);

@@ -31,6 +31,9 @@ char *util_strndup(const char *text, size_t length);
  * number of items.  Reentrant: `text` is not modified, no strtok. */
 char **util_split_list(const char *text, int *count);
 
+/* Monotonic wall-clock seconds (src/core/clock.c). */
+double util_now(void);
+
 /* Trims spaces at both ends in place; returns the first non-space. */
 char *util_trim(char *s);
 

@@ -5,13 +5,12 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "core/util_internal.h"
 #include "run/run_base.h"
 
 double run_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    return util_now();
 }
 
 double run_peak_mb(void)

@@ -220,6 +220,7 @@ clm_status budget_solve(const clm_book *bk, const plan_budget *pb, int n_threads
     lever_rt rt;
     memset(&rt, 0, sizeof rt);
     clm_status st = gain_eq && saves12 && row_cell && cap ? CLM_OK : clm_error(CLM_E_NOMEM, "out of memory");
+    const double t0 = util_now();
     if (!st) st = lever_compile(l, bk, &rt);
     if (!st) st = proj_row_gains(bk, &rt, n_threads, gain_eq, saves12);
     cell_keys ck;
@@ -276,7 +277,10 @@ clm_status budget_solve(const clm_book *bk, const plan_budget *pb, int n_threads
                           .n_cap_groups = bk->n_branches, .cap = cap, .gain = gain, .cost = cost,
                           .saves = saves, .high = high, .cell_subscribers = r->cell_subscribers,
                           .total = pb->total, .n_threads = n_threads};
+        const double t1 = util_now();
         st = alloc_solve(&in, &ar);
+        r->seconds_candidates = t1 - t0;
+        r->seconds_allocate = util_now() - t1;
     }
     for (int pol = 0; !st && pol < CLM_N_POLICIES; pol++) {
         r->cells[pol] = malloc((size_t)(r->n_cells > 0 ? r->n_cells : 1) * sizeof(clm_budget_cell));

@@ -12,17 +12,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/util_internal.h"
 #include "strategy/strategy_internal.h"
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 void clm_scenario_result_free(clm_scenario_result *r)
 {
@@ -207,22 +199,22 @@ clm_status clm_scenario_project(const clm_book *bk, const clm_plan *plan, int32_
     memset(&o, 0, sizeof o);
     if (!st) st = proj_alloc(&base, bk->n_branches, bk->horizon);
     if (!st) st = proj_alloc(&o, bk->n_branches, bk->horizon);
-    double t0 = now();
+    double t0 = util_now();
     if (!st) st = proj_baseline(bk, n_threads, &base);
     if (!st) {
         memcpy(r->base_active, base.active, (size_t)(bk->horizon + 1) * sizeof(double));
         memcpy(r->base_revenue, base.revenue, (size_t)(bk->horizon + 1) * sizeof(double));
     }
-    double t1 = now();
+    double t1 = util_now();
     for (int32_t s = 0; !st && s < plan->n_scenarios; s++)
         st = one_scenario(bk, &plan->scenarios[s], &base, n_threads, s, r, &o);
     /* A plan without scenarios still reports the baseline's rows. */
     if (!st && plan->n_scenarios == 0)
         r->n_scenarios = 0;
-    double t2 = now();
+    double t2 = util_now();
     if (!st && plan->has_budget)
         st = budget_solve(bk, &plan->budget, n_threads, &r->budget);
-    double t3 = now();
+    double t3 = util_now();
     r->seconds_baseline = t1 - t0;
     r->seconds_scenarios = t2 - t1;
     r->seconds_budget = t3 - t2;
