@@ -53,6 +53,10 @@ static void free_ctx(run_ctx *ctx)
     free(ctx->eq_branch);
     free(ctx->eq_segment);
     free(ctx->cox_features);
+    run_lifecycle_free(&ctx->life);
+    for (int64_t i = 0; i < ctx->n_warnings; i++)
+        free(ctx->warnings[i].signals);
+    free(ctx->warnings);
     cfg_free(ctx->config);
 }
 
@@ -85,6 +89,7 @@ static const run_step_def run_steps[] = {
     {"survival", run_survival, NULL, 1},
     {"cox+equity", run_equity, cox_wanted, 1},
     {"branch health", run_branches, NULL, 1},
+    {"lifecycle curves", run_lifecycle_tables, NULL, 1},
     {"results.h5", run_write_results, NULL, 1},
     {"reports", run_write_reports, NULL, 1},
     /* The report and run.json show every step above. */

@@ -32,7 +32,7 @@
 
 const char *const run_output_names[] = {
     "results.h5", "segments.csv", "branches.csv", "warning.csv", "equity.csv", "lifecycle_curves.csv",
-    "survival_segment.csv", "survival_branch.csv", "tree_rules.txt", "report.html", "run.json",
+    "lifecycle_stages.csv", "survival_segment.csv", "survival_branch.csv", "tree_rules.txt", "report.html", "run.json",
     "config.used", NULL,
 };
 

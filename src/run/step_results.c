@@ -86,6 +86,7 @@ clm_status run_write_results(run_ctx *ctx)
     if (!s) s = clm_survival_write_h5(ctx->surv_segment, w, "segment");
     if (!s) s = clm_survival_write_h5(ctx->surv_branch, w, "branch");
     if (!s) s = write_branches(ctx, w);
+    if (!s) s = run_write_lifecycle_h5(ctx, w);
     if (!s && ctx->cox) s = write_equity(ctx, w);
     return run_results_finish(&ctx->outputs, w, s);
 }
