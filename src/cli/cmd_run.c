@@ -14,13 +14,15 @@
 static const char *const usage =
     "usage: clmseg run data.h5 -o OUTDIR [--config FILE] [--set section.key=value]...\n"
     "                  [--k K] [--branch COLUMN] [--horizon H] [--max-depth D]\n"
-    "                  [--seed X] [--threads T] [--quiet]\n"
+    "                  [--lang en|zh] [--csv-bom] [--seed X] [--threads T] [--quiet]\n"
     "       clmseg run --print-config      (the default configuration, documented)\n"
     "  Runs the quarter: validation, k-means segments, value tiers, lifecycle\n"
     "  stages, the churn tree, survival and LTV by segment and branch, branch\n"
     "  health scores; writes results.h5, segments.csv, branches.csv,\n"
-    "  warning.csv, survival_*.csv, tree_rules.txt, report.html, run.json and\n"
-    "  config.used into OUTDIR.  See docs/run.md.\n";
+    "  warning.csv, survival_*.csv, lifecycle_*.csv, tree_rules.txt,\n"
+    "  report.html, run.json and config.used into OUTDIR.  --lang zh writes\n"
+    "  the report in Simplified Chinese; --csv-bom starts every CSV with a\n"
+    "  UTF-8 byte-order mark.  See docs/run.md.\n";
 
 /* Command-line flags and the configuration key each one sets; option id
  * OPT_FLAG + i is flag_keys[i]. */
@@ -32,9 +34,10 @@ static const struct {
     {"--horizon", "survival.horizon"},
     {"--max-depth", "tree.max_depth"},
     {"--group", "run.group"},
+    {"--lang", "report.lang"},
 };
 
-enum { OPT_PRINT_CONFIG = CLI_OPT_FIRST, OPT_CONFIG, OPT_SET, OPT_FLAG };
+enum { OPT_PRINT_CONFIG = CLI_OPT_FIRST, OPT_CONFIG, OPT_SET, OPT_CSV_BOM, OPT_FLAG };
 
 static const struct option run_options[] = {
     {"output", required_argument, NULL, 'o'},
@@ -46,6 +49,8 @@ static const struct option run_options[] = {
     {"horizon", required_argument, NULL, OPT_FLAG + 2},
     {"max-depth", required_argument, NULL, OPT_FLAG + 3},
     {"group", required_argument, NULL, OPT_FLAG + 4},
+    {"lang", required_argument, NULL, OPT_FLAG + 5},
+    {"csv-bom", no_argument, NULL, OPT_CSV_BOM},
     CLI_COMMON_OPTIONS,
     {NULL, 0, NULL, 0},
 };
@@ -93,6 +98,13 @@ int cmd_run(int argc, char **argv)
             break;
         case OPT_CONFIG:
             config = optarg;
+            break;
+        case OPT_CSV_BOM:
+            overrides[n_over] = util_strdup("report.csv_bom=yes");
+            if (!overrides[n_over])
+                rc = cli_fail("run", clm_error(CLM_E_NOMEM, "out of memory"));
+            else
+                origins[n_over++] = "--csv-bom";
             break;
         case OPT_SET:
             if (!(overrides[n_over] = util_strdup(optarg)))

@@ -2,7 +2,8 @@
  * pages.c — the renderer of the branch and segment pages (see
  * pages_internal.h).  Charts: 760 x 320 SVG, months on x from 0 to the
  * company's longest tenure D.M; survival in [0, 1] on y (values in the
- * block are S x 10,000, rounded); the value chart's y axis runs to the
+ * block are S x 10,000, rounded, and the band's distance from S in the
+ * same units); the value chart's y axis runs to the
  * entity's "nice" maximum with its five tick labels given.
  */
 #include <stdio.h>
@@ -44,7 +45,11 @@ static const char *const renderer =
     "h+='<line x1=\"'+(W-PR+10)+'\" x2=\"'+(W-PR+28)+'\" y1=\"'+(y+5)+'\" y2=\"'+(y+5)+'\" stroke=\"'+it[1]+"
     "'\" stroke-width=\"2\"'+(it[2]?' stroke-dasharray=\"4 3\"':'')+'/><text x=\"'+(W-PR+32)+'\" y=\"'+(y+9)+'\">'+e(it[0])+'</text>';});"
     "return h;}"
-    "function survival(x){var h=frame(D.yS,1,L.axSurvival),u=steps(x.hi,1e-4,1),l=steps(x.lo,1e-4,1).reverse();"
+    "function band(x,d,sg){return x.s.map(function(v,m){return v===null||d[m]===null?null:v+sg*d[m];});}"
+    /* A sentence of the strings table with its figures for %s (%% is %). */
+    "function fill(t,a){var i=0;return t.replace(/%[s%]/g,function(c){return c==='%%'?'%':a[i++];});}"
+    "function survival(x){var h=frame(D.yS,1,L.axSurvival),u=steps(band(x,x.hi,1),1e-4,1),"
+    "l=steps(band(x,x.lo,-1),1e-4,1).reverse();"
     "if(u.length&&l.length)h+='<path d=\"'+d(u.concat(l))+'Z\" fill=\"'+C[0]+'\" fill-opacity=\"0.15\" stroke=\"none\"/>';"
     "h+='<path d=\"'+d(steps(D.C.s,1e-4,1))+'\" fill=\"none\" stroke=\"'+C[1]+'\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"/>';"
     "h+='<path class=\"km\" d=\"'+d(steps(x.s,1e-4,1))+'\" fill=\"none\" stroke=\"'+C[0]+'\" stroke-width=\"2\"/>';"
@@ -73,7 +78,7 @@ static const char *const renderer =
     "h+='<h2>'+e(L.hStages)+'</h2>'+table('stages',D.stH,D.stK,x.st.map(function(r,i){return [D.stages[i]].concat(r);}));"
     "h+='<h2>'+e(L.hTiers)+'</h2>'+table('tiers',D.tiH,D.tiK,x.ti.map(function(r,i){return [D.tiers[i]].concat(r);}));"
     "if(b)h+='<h2>'+e(L.hScores)+'</h2>'+table('scores',D.scH,D.scK,x.sc.map(function(r,i){return [D.scores[i]].concat(r);}))"
-    "+'<h2>'+e(L.hLever)+'</h2><p class=\"lever\">'+e(x.lv)+'</p><p>'+e(x.lf)+'</p>';"
+    "+'<h2>'+e(L.hLever)+'</h2><p class=\"lever\">'+e(fill(D.lvT,x.lv))+'</p><p>'+e(fill(D.lfT,x.lf))+'</p>';"
     "else h+='<p>'+e(L.noScores)+'</p>';"
     "h+='<h2>'+e(L.hWarning)+'</h2>'+(x.w.length?table('warning',D.wH,null,x.w):'<p>'+e(L.noWarning)+'</p>');"
     "h+='<h2>'+e(L.hEquity)+'</h2>'+(x.eq?kpis(D.eqK,D.eqH,x.eq):'<p>'+e(L.noEquity)+'</p>');"

@@ -76,16 +76,18 @@ static double step_value(const clm_survival_curve *c, const double *value, doubl
     return v;
 }
 
-/* S (or a band) on the month grid, as S x 10,000 rounded; null without a
- * curve. */
-static void put_grid(const page_ctx *p, const clm_survival_curve *c, const double *value)
+/* S on the month grid, as S x 10,000 rounded (null without a curve); or,
+ * with `band`, a band's distance from S in the same units, |band - S|
+ * (short numbers: the file stays small). */
+static void put_grid(const page_ctx *p, const clm_survival_curve *c, const double *band)
 {
     fputc('[', p->f);
     for (int m = 0; m < p->n_months; m++) {
         if (m) fputc(',', p->f);
-        double v = c && value ? step_value(c, value, (double)m) : NAN;
+        double s = c ? rint(1e4 * step_value(c, c->survival, (double)m)) : NAN;
+        double v = band ? fabs(rint(1e4 * step_value(c, band, (double)m)) - s) : s;
         if (isfinite(v))
-            fprintf(p->f, "%.0f", 1e4 * v);
+            fprintf(p->f, "%.0f", v);
         else
             fputs("null", p->f);
     }
@@ -215,11 +217,11 @@ static void put_curves(const page_ctx *p, int g)
 {
     const clm_survival_curve *c = run_group_curve(p->ctx, g);
     fputs(",\"s\":", p->f);
-    put_grid(p, c, c ? c->survival : NULL);
+    put_grid(p, c, NULL);
     fputs(",\"lo\":", p->f);
-    put_grid(p, c, c ? c->lower : NULL);
+    put_grid(p, c && c->lower ? c : NULL, c ? c->lower : NULL);
     fputs(",\"hi\":", p->f);
-    put_grid(p, c, c ? c->upper : NULL);
+    put_grid(p, c && c->upper ? c : NULL, c ? c->upper : NULL);
     fputs(",\"a\":", p->f);
     double max = put_arpu(p, g, NULL);
     for (int m = 0; m < p->n_months; m++)
@@ -262,14 +264,14 @@ static void put_branch(const page_ctx *p, int b, int rank, const run_warning *wa
         if (k) fputc(',', p->f);
         put_texts(p, sv, 3);
     }
+    /* The sentences' figures; their texts (D.lvT, D.lfT) are written once. */
     fputs("],\"lv\":", p->f);
-    char text[2048];
     const int weak = br->health.weakest;
     fmt_fixed(v[0], FMT_CAP, fmt_as_csv(br->health.score[weak], 2), 2);
     fmt_fixed(v[1], FMT_CAP, p->median[weak], 2);
-    snprintf(text, sizeof text, tx(p, RT_P_LEVER), report_lever_name(p->lang, br->health.lever),
-             report_score_name(p->lang, weak), v[0], v[1]);
-    put_str(p, text);
+    const char *lv[4] = {report_lever_name(p->lang, br->health.lever), report_score_name(p->lang, weak), v[0],
+                         v[1]};
+    put_texts(p, lv, 4);
     fmt_percent(v[0], FMT_CAP, fmt_as_csv(m->s12, 6), 2);
     fmt_percent(v[1], FMT_CAP, fmt_as_csv(m->churn_rate, 6), 2);
     fmt_money(v[2], FMT_CAP, fmt_as_csv(m->arpu, 4));
@@ -279,9 +281,8 @@ static void put_branch(const page_ctx *p, int b, int rank, const run_warning *wa
     fmt_percent(v[6], FMT_CAP, m->share_d, 2);
     fmt_percent(v[7], FMT_CAP, fmt_as_csv(m->revenue_at_risk, 6), 2);
     fmt_percent(v[8], FMT_CAP, m->debt_share, 2);
-    snprintf(text, sizeof text, tx(p, RT_P_LEVER_FIGURES), v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
     fputs(",\"lf\":", p->f);
-    put_str(p, text);
+    put_texts(p, pv, 9); /* pv points at v[] */
     fputs(",\"w\":[", p->f);
     for (int64_t i = 0; i < n_warnings; i++) {
         if (i) fputc(',', p->f);
@@ -378,7 +379,11 @@ static void put_words(const page_ctx *p)
         {"axArpu", RT_AX_ARPU},        {"company", RT_COMPANY},         {"meanArpu", RT_MEAN_ARPU},
         {"arpuS", RT_ARPU_X_S},
     };
-    fputs("\"L\":{", p->f);
+    fputs("\"lvT\":", p->f);
+    put_str(p, tx(p, RT_P_LEVER));
+    fputs(",\"lfT\":", p->f);
+    put_str(p, tx(p, RT_P_LEVER_FIGURES));
+    fputs(",\"L\":{", p->f);
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         fprintf(p->f, "%s\"%s\":", i ? "," : "", words[i].key);
         put_str(p, tx(p, words[i].id));
@@ -502,7 +507,7 @@ void run_report_pages(FILE *f, const run_ctx *ctx, const int *order)
     put_axes(&p);
     fputs(",\"C\":{\"s\":", f);
     const clm_survival_curve *all = run_group_curve(ctx, 0);
-    put_grid(&p, all, all ? all->survival : NULL);
+    put_grid(&p, all, NULL);
     fputs(",\"a\":", f);
     put_arpu(&p, 0, p.company_arpu);
     fputs("},\"B\":[", f);
