@@ -201,7 +201,8 @@ clm_status run_write_results(run_ctx *ctx);
 clm_status run_write_branches_csv(run_ctx *ctx);
 clm_status run_write_warning_csv(run_ctx *ctx);
 clm_status run_write_segments_csv(run_ctx *ctx);
-/* The reports step: every CSV and text output above, in one go. */
+/* The reports step: every CSV and text output above but branches.csv (a
+ * step of its own), in one go. */
 clm_status run_write_reports(run_ctx *ctx);
 clm_status run_write_text_outputs(run_ctx *ctx);
 clm_status run_write_report(run_ctx *ctx);

@@ -1,6 +1,7 @@
 /*
- * step_reports.c — the reports step: the CSV and text outputs of the run,
- * each written once from memory: branches.csv (health order),
+ * step_reports.c — the CSV and text outputs of the run, each written once
+ * from memory: branches.csv (health order; a step of its own, so run.json
+ * times it beside report.html),
  * warning.csv (the early-warning list), segments.csv (the k-means
  * profile), tree_rules.txt, survival_segment.csv, survival_branch.csv; and
  * config.used, the settings of the run.
@@ -281,7 +282,6 @@ clm_status run_write_segments_csv(run_ctx *ctx)
 clm_status run_write_reports(run_ctx *ctx)
 {
     clm_status s = run_write_segments_csv(ctx);
-    if (!s) s = run_write_branches_csv(ctx);
     if (!s) s = run_write_warning_csv(ctx);
     if (!s) s = run_write_equity_csv(ctx);
     if (!s) s = run_write_curves_csv(ctx);
