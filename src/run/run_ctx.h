@@ -218,6 +218,8 @@ int *run_health_order(const run_ctx *ctx);
 double run_survival_at(const clm_survival_curve *curve, double t);
 /* A CSV field, quoted (RFC 4180) when it holds a comma, quote or newline. */
 void run_csv_field(FILE *f, const char *text);
+/* ",<v with format>", or ",NA" (as R and pandas read it) when v is NaN. */
+void run_csv_number(FILE *f, const char *format, double v);
 /* The lifecycle tables into ctx->life (step_curves.c), and their outputs:
  * lifecycle_curves.csv, lifecycle_stages.csv, /lifecycle/{names, curves,
  * stages} of results.h5. */

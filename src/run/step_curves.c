@@ -271,16 +271,6 @@ clm_status run_lifecycle_tables(run_ctx *ctx)
     return s;
 }
 
-/* A number as the CSVs write it: NA when missing. */
-static void csv_value(FILE *f, const char *format, double v)
-{
-    fputc(',', f);
-    if (isnan(v))
-        fputs("NA", f);
-    else
-        fprintf(f, format, v);
-}
-
 static void csv_group(FILE *f, const run_ctx *ctx, int group)
 {
     char name[64];
@@ -305,9 +295,9 @@ clm_status run_write_curves_csv(run_ctx *ctx)
     for (int64_t r = 0; r < life->n_curves; r++) {
         csv_group(f, ctx, life->group[r]);
         fprintf(f, ",%d,%lld", life->month[r], (long long)life->subscribers[r]);
-        csv_value(f, "%.4f", life->mean_arpu[r]);
-        csv_value(f, "%.6f", life->survival[r]);
-        csv_value(f, "%.4f", life->cumulative_value[r]);
+        run_csv_number(f, "%.4f", life->mean_arpu[r]);
+        run_csv_number(f, "%.6f", life->survival[r]);
+        run_csv_number(f, "%.4f", life->cumulative_value[r]);
         fputc('\n', f);
     }
     return run_text_finish(&ctx->outputs, tf, CLM_OK);
@@ -327,10 +317,10 @@ clm_status run_write_stages_csv(run_ctx *ctx)
             const run_stage_row *r = &life->stages[(size_t)g * CLM_N_STAGES + k];
             csv_group(f, ctx, g);
             fprintf(f, ",%s,%lld", clm_stage_letters[k], (long long)r->subscribers);
-            csv_value(f, "%.4f", r->mean_arpu);
-            csv_value(f, "%.4f", r->tenure_q1);
-            csv_value(f, "%.4f", r->tenure_median);
-            csv_value(f, "%.4f", r->tenure_q3);
+            run_csv_number(f, "%.4f", r->mean_arpu);
+            run_csv_number(f, "%.4f", r->tenure_q1);
+            run_csv_number(f, "%.4f", r->tenure_median);
+            run_csv_number(f, "%.4f", r->tenure_q3);
             fputc('\n', f);
         }
     return run_text_finish(&ctx->outputs, tf, CLM_OK);

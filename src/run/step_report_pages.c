@@ -66,27 +66,24 @@ static void put_labels(const page_ctx *p, const report_text *ids, int n)
     fputc(']', p->f);
 }
 
-/* Step function `value` of a curve at t, 1 before its first time (the
- * band starts at 1 like S), carried flat past its last. */
-static double step_value(const clm_survival_curve *c, const double *value, double t)
-{
-    double v = 1.0;
-    for (int64_t j = 0; j < c->n_times && c->time[j] <= t; j++)
-        v = value[j];
-    return v;
-}
-
 /* S on the month grid, as S x 10,000 rounded (null without a curve); or,
  * with `band`, a band's distance from S in the same units, |band - S|
- * (short numbers: the file stays small). */
+ * (short numbers: the file stays small).  Step functions: the value of
+ * the last time <= m, 1 before the first time, carried flat past the
+ * last; one pass over the curve's times, as the months increase. */
 static void put_grid(const page_ctx *p, const clm_survival_curve *c, const double *band)
 {
     fputc('[', p->f);
+    double s = 1.0, b = 1.0;
+    int64_t j = 0;
     for (int m = 0; m < p->n_months; m++) {
         if (m) fputc(',', p->f);
-        double s = c ? rint(1e4 * step_value(c, c->survival, (double)m)) : NAN;
-        double v = band ? fabs(rint(1e4 * step_value(c, band, (double)m)) - s) : s;
-        if (isfinite(v))
+        for (; c && j < c->n_times && c->time[j] <= (double)m; j++) {
+            s = c->survival[j];
+            b = band ? band[j] : s;
+        }
+        double v = band ? fabs(rint(1e4 * b) - rint(1e4 * s)) : rint(1e4 * s);
+        if (c && isfinite(v))
             fprintf(p->f, "%.0f", v);
         else
             fputs("null", p->f);

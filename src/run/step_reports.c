@@ -17,16 +17,6 @@
 #include "run/run_ctx.h"
 
 
-/* A number with `format`, or NA (as R and pandas read it) when missing. */
-static void csv_number(FILE *f, const char *format, double v)
-{
-    fputc(',', f);
-    if (isnan(v))
-        fputs("NA", f);
-    else
-        fprintf(f, format, v);
-}
-
 clm_status run_write_branches_csv(run_ctx *ctx)
 {
     clm_textfile *tf = NULL;
@@ -48,24 +38,24 @@ clm_status run_write_branches_csv(run_ctx *ctx)
         fprintf(f, "%d,", r + 1);
         run_csv_field(f, br->name);
         fprintf(f, ",%lld", (long long)m->subscribers);
-        csv_number(f, "%.6f", m->churn_rate);
-        csv_number(f, "%.6f", m->s12);
-        csv_number(f, "%.4f", m->arpu);
-        csv_number(f, "%.6f", m->arpu_change);
-        csv_number(f, "%.4f", m->ltv);
+        run_csv_number(f, "%.6f", m->churn_rate);
+        run_csv_number(f, "%.6f", m->s12);
+        run_csv_number(f, "%.4f", m->arpu);
+        run_csv_number(f, "%.6f", m->arpu_change);
+        run_csv_number(f, "%.4f", m->ltv);
         for (int k = 0; k < CLM_N_STAGES; k++)
-            csv_number(f, "%.6f", br->stage_share[k]);
-        csv_number(f, "%.6f", m->revenue_at_risk);
+            run_csv_number(f, "%.6f", br->stage_share[k]);
+        run_csv_number(f, "%.6f", m->revenue_at_risk);
         for (int k = 0; k < CLM_N_SCORES; k++)
-            csv_number(f, "%.2f", br->health.score[k]);
-        csv_number(f, "%.2f", br->health.total);
+            run_csv_number(f, "%.2f", br->health.score[k]);
+        run_csv_number(f, "%.2f", br->health.total);
         fprintf(f, ",%s", clm_health_lever_names[br->health.lever]);
         if (ctx->cox) {
             const run_equity_sum *e = &ctx->eq_branch[order[r]];
             fprintf(f, ",%lld", (long long)e->active);
-            csv_number(f, "%.4f", e->equity);
-            csv_number(f, "%.4f", e->at_risk_12);
-            csv_number(f, "%.4f", e->leave_12);
+            run_csv_number(f, "%.4f", e->equity);
+            run_csv_number(f, "%.4f", e->at_risk_12);
+            run_csv_number(f, "%.4f", e->leave_12);
         }
         fputc('\n', f);
     }
