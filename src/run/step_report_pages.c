@@ -342,7 +342,8 @@ static void put_segment(const page_ctx *p, int s)
     }
     char v[5][FMT_CAP], name[16];
     fmt_count(v[0], FMT_CAP, subs);
-    fmt_percent(v[1], FMT_CAP, subs > 0 ? (double)rows[CLM_STAGE_E].subscribers / (double)subs : NAN, 2);
+    /* The event's rate, whatever model staged the rows (the curve counts it). */
+    fmt_percent(v[1], FMT_CAP, c && c->n_rows > 0 ? (double)c->n_events / (double)c->n_rows : NAN, 2);
     fmt_percent(v[2], FMT_CAP, c ? run_survival_at(c, 12.0) : NAN, 2);
     fmt_money(v[3], FMT_CAP, priced > 0 ? arpu / (double)priced : NAN);
     fmt_money(v[4], FMT_CAP, c && c->ltv ? c->ltv[c->horizon] : NAN);

@@ -5,6 +5,7 @@ html.parser): every output present and consistent with the input.
     check_run.py outputs INPUT.h5 OUTDIR [--branches B] [--truth]
     check_run.py dom OUTDIR DOM.html   (the page as Chromium rendered it)
     check_run.py page OUTDIR DOM.html BRANCH   (a branch's page, rendered)
+    check_run.py segment OUTDIR DOM.html S     (a segment's page, rendered)
     check_run.py zh OUTDIR DOM.html    (the Chinese page, main or a branch's)
     check_run.py size OUTDIR BYTES BRANCHES (report.html under BYTES, every branch in it)
     check_run.py link DOM.html BRANCH  (prints the anchor of the branch's page)
@@ -422,20 +423,10 @@ def page(outdir, dom_path, branch):
         check(p.kpis.get(key) == want, "%s page: %s shown %r, CSV %r" % (branch, key, p.kpis.get(key), want))
         n += 1
     stages = {r[0]: r[1:] for r in p.tables.get("stages", [])}
-    with open(os.path.join(outdir, "lifecycle_stages.csv"), newline="", encoding="utf-8-sig") as f:
-        srows = {r["stage"]: r for r in csv.DictReader(f) if r["level"] == "branch" and r["name"] == branch}
     for letter in "ABCDE":
-        shown, s = stages[letter], srows[letter]
-        # stage, subscribers, share, mean ARPU, revenue, Q1, median, Q3
-        check(shown[2] == fmt_pct(row["share_" + letter]), "%s page: share %s %r, CSV %r"
-              % (branch, letter, shown[2], row["share_" + letter]))
-        check(shown[1] == fmt_count(s["subscribers"]), "%s page: stage %s subscribers" % (branch, letter))
-        check(shown[3] == fmt_money(s["mean_arpu"]), "%s page: stage %s mean ARPU %r, CSV %r"
-              % (branch, letter, shown[3], s["mean_arpu"]))
-        for i, col in ((5, "tenure_q1"), (6, "tenure_median"), (7, "tenure_q3")):
-            want = DASH if s[col] == "NA" else fmt_fixed(float(s[col]), 1)
-            check(shown[i] == want, "%s page: stage %s %s %r, CSV %r" % (branch, letter, col, shown[i], s[col]))
-        n += 6
+        check(stages[letter][2] == fmt_pct(row["share_" + letter]), "%s page: share %s %r, CSV %r"
+              % (branch, letter, stages[letter][2], row["share_" + letter]))
+    n += 5 + stage_rows(outdir, p, "branch", branch)
     scores = {r[0]: r[1:] for r in p.tables.get("scores", [])}
     for key in ("retention", "value", "growth", "risk"):
         check(scores[key][1] == fmt_money(row[key]), "%s page: %s %r, CSV %r" % (branch, key, scores[key][1], row[key]))
@@ -450,6 +441,41 @@ def page(outdir, dom_path, branch):
         n += 4
     check(p.paths >= 6, "%s page draws %d paths, expected the curves and bands" % (branch, p.paths))
     print("%d figures of %s checked" % (n, branch))
+
+
+def stage_rows(outdir, p, level, name):
+    """The stage table of a page against lifecycle_stages.csv."""
+    stages = {r[0]: r[1:] for r in p.tables.get("stages", [])}
+    with open(os.path.join(outdir, "lifecycle_stages.csv"), newline="", encoding="utf-8-sig") as f:
+        srows = {r["stage"]: r for r in csv.DictReader(f) if r["level"] == level and r["name"] == name}
+    n = 0
+    for letter in "ABCDE":
+        shown, s = stages[letter], srows[letter]
+        # stage, subscribers, share, mean ARPU, revenue, Q1, median, Q3
+        check(shown[1] == fmt_count(s["subscribers"]), "%s page: stage %s subscribers" % (name, letter))
+        check(shown[3] == fmt_money(s["mean_arpu"]), "%s page: stage %s mean ARPU %r, CSV %r"
+              % (name, letter, shown[3], s["mean_arpu"]))
+        for i, col in ((5, "tenure_q1"), (6, "tenure_median"), (7, "tenure_q3")):
+            want = DASH if s[col] == "NA" else fmt_fixed(float(s[col]), 1)
+            check(shown[i] == want, "%s page: stage %s %s %r, CSV %r" % (name, letter, col, shown[i], s[col]))
+        n += 5
+    return n
+
+
+def segment_page(outdir, dom_path, segment):
+    """A segment's page: size, churn rate and ARPU as segments.csv has
+    them, the stage rows as lifecycle_stages.csv, the charts drawn."""
+    p = PageParser()
+    p.feed(open(dom_path, encoding="utf-8").read())
+    with open(os.path.join(outdir, "segments.csv"), newline="", encoding="utf-8-sig") as f:
+        row = [r for r in csv.DictReader(f) if r["segment"] == segment][0]
+    check(p.h1.endswith(" " + segment), "page heading %r does not name segment %s" % (p.h1, segment))
+    for key, want in (("subscribers", fmt_count(row["size"])), ("churn_rate", fmt_pct(row["churn_rate"])),
+                      ("arpu", fmt_money(row["mean_arpu"]))):
+        check(p.kpis.get(key) == want, "segment %s page: %s shown %r, CSV %r" % (segment, key, p.kpis.get(key), want))
+    n = 3 + stage_rows(outdir, p, "segment", segment)
+    check(p.paths >= 6, "segment %s page draws %d paths" % (segment, p.paths))
+    print("%d figures of segment %s checked" % (n, segment))
 
 
 def has_cjk(text):
@@ -518,6 +544,8 @@ if __name__ == "__main__":
         dom(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "page":
         page(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "segment":
+        segment_page(sys.argv[2], sys.argv[3], sys.argv[4])
     elif sys.argv[1] == "zh":
         zh(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "link":

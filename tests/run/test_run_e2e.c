@@ -126,7 +126,8 @@ static void render(const char *url, const char *dom, const char *png)
 
 /* The main page shows the ranking of branches.csv; the page of the top
  * branch, opened by its anchor from the ranking, shows its figures as
- * branches.csv, warning.csv and lifecycle_stages.csv hold them; the run
+ * branches.csv, warning.csv and lifecycle_stages.csv hold them, a
+ * segment's page those of segments.csv and lifecycle_stages.csv; the run
  * with --lang zh shows Chinese headings and stage names, on its main page
  * and on a branch's page. */
 static void test_report_renders_in_chromium(void **state)
@@ -162,6 +163,17 @@ static void test_report_renders_in_chromium(void **state)
     if (tu_run(cmd, &said, &err) != 0)
         fail_msg("branch page: %s %s", said, err);
     printf("%s", said); /* "N figures of BRANCH checked" */
+    free(said);
+    free(err);
+    /* A segment's page. */
+    snprintf(url, sizeof url, "file://%s/report.html#s-2", out1);
+    render(url, page_dom, tu_path(quarter_dir, "segment.png"));
+    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/run/check_run.py' segment '%s' '%s' 2", tu_python(), tu_source_dir(),
+             out1, page_dom);
+    said = err = NULL;
+    if (tu_run(cmd, &said, &err) != 0)
+        fail_msg("segment page: %s %s", said, err);
+    printf("%s", said);
     free(said);
     free(err);
 
