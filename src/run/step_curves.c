@@ -283,15 +283,27 @@ static void csv_group(FILE *f, const run_ctx *ctx, int group)
     }
 }
 
+/* Opens OUTDIR/<name> and writes its header line; the stream, or NULL
+ * with *status set. */
+static FILE *open_table(run_ctx *ctx, const char *name, const char *header, clm_textfile **tf, clm_status *status)
+{
+    *status = run_csv_open(ctx->outdir, name, ctx->input, ctx->csv_bom, tf);
+    if (*status)
+        return NULL;
+    FILE *f = clm_textfile_stream(*tf);
+    fputs(header, f);
+    return f;
+}
+
 clm_status run_write_curves_csv(run_ctx *ctx)
 {
     const run_lifecycle *life = &ctx->life;
     clm_textfile *tf = NULL;
-    clm_status s = run_csv_open(ctx->outdir, "lifecycle_curves.csv", ctx->input, ctx->csv_bom, &tf);
-    if (s)
+    clm_status s;
+    FILE *f = open_table(ctx, "lifecycle_curves.csv",
+                         "level,name,month,subscribers,mean_arpu,survival,cumulative_value\n", &tf, &s);
+    if (!f)
         return s;
-    FILE *f = clm_textfile_stream(tf);
-    fputs("level,name,month,subscribers,mean_arpu,survival,cumulative_value\n", f);
     for (int64_t r = 0; r < life->n_curves; r++) {
         csv_group(f, ctx, life->group[r]);
         fprintf(f, ",%d,%lld", life->month[r], (long long)life->subscribers[r]);
@@ -307,11 +319,11 @@ clm_status run_write_stages_csv(run_ctx *ctx)
 {
     const run_lifecycle *life = &ctx->life;
     clm_textfile *tf = NULL;
-    clm_status s = run_csv_open(ctx->outdir, "lifecycle_stages.csv", ctx->input, ctx->csv_bom, &tf);
-    if (s)
+    clm_status s;
+    FILE *f = open_table(ctx, "lifecycle_stages.csv",
+                         "level,name,stage,subscribers,mean_arpu,tenure_q1,tenure_median,tenure_q3\n", &tf, &s);
+    if (!f)
         return s;
-    FILE *f = clm_textfile_stream(tf);
-    fputs("level,name,stage,subscribers,mean_arpu,tenure_q1,tenure_median,tenure_q3\n", f);
     for (int g = 0; g < life->n_groups; g++)
         for (int k = 0; k < CLM_N_STAGES; k++) {
             const run_stage_row *r = &life->stages[(size_t)g * CLM_N_STAGES + k];
