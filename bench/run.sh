@@ -24,4 +24,5 @@ run "$build/bench/bench_survival" --quarter "${TMPDIR:-/tmp}/clmseg-bench-q1m.h5
 rm -f "${TMPDIR:-/tmp}/clmseg-bench-q1m.h5"
 CLMSEG_BIN="$build/clmseg" CLMSEG_SOURCE_DIR="$src/.." run "$build/bench/bench_cox" --rows 1e7 --r-rows 1e6 --dir "${TMPDIR:-/tmp}"
 run "$build/bench/bench_pipeline" --rows 1e7
+run "$build/bench/bench_report" --dir "${TMPDIR:-/tmp}"
 echo "results: $out" >&2
