@@ -140,8 +140,11 @@ void svg_survival(FILE *out, const svg_curve *curves, int n_curves, double max_t
                      "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
                 SV_L, SV_W - SV_R, sy(s), sy(s), SV_L - 6, sy(s) + 4, fmt_percent(text, sizeof text, s, 0));
     }
+    /* Month ticks at a round step (12, 20, ...), at most about n_ticks. */
+    const double step = fmt_axis_max(max_time / (n_ticks > 0 ? n_ticks : 1));
+    n_ticks = (int)floor(max_time / step + 1e-9);
     for (int k = 0; k <= n_ticks; k++) {
-        double t = max_time * k / (n_ticks > 0 ? n_ticks : 1);
+        double t = step * k;
         fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", sx(t, max_time),
                 SV_H - SV_B + 16, fmt_fixed(text, sizeof text, t, 0));
     }
@@ -182,7 +185,7 @@ void svg_survival(FILE *out, const svg_curve *curves, int n_curves, double max_t
         html_escape(out, axes->at_risk);
         fputs("</th>", out);
         for (int k = 0; k <= n_ticks; k++)
-            fprintf(out, "<th>%s</th>", fmt_fixed(text, sizeof text, max_time * k / (n_ticks > 0 ? n_ticks : 1), 0));
+            fprintf(out, "<th>%s</th>", fmt_fixed(text, sizeof text, step * k, 0));
         fputs("</tr></thead><tbody>\n", out);
         for (int c = 0; c < n_curves; c++) {
             const svg_curve *cv = &curves[c];
@@ -190,7 +193,7 @@ void svg_survival(FILE *out, const svg_curve *curves, int n_curves, double max_t
             html_escape(out, cv->label);
             fputs("</td>", out);
             for (int k = 0; k <= n_ticks; k++) {
-                double t = max_time * k / (n_ticks > 0 ? n_ticks : 1);
+                double t = step * k;
                 /* At risk at t: the at-risk count of the first time >= t. */
                 long long n = 0;
                 for (int i = 0; i < cv->n_points; i++)

@@ -39,8 +39,8 @@ typedef struct svg_axes {
 } svg_axes;
 
 /* Kaplan-Meier curves on one chart (time in months on x, S in [0, 1] on y
- * shown in percent), bands shaded, and an at-risk table at `n_ticks`
- * evenly spaced times below the chart. */
+ * shown in percent), bands shaded, and an at-risk table at the month
+ * ticks (a round step, about `n_ticks` of them) below the chart. */
 void svg_survival(FILE *out, const svg_curve *curves, int n_curves, double max_time, int n_ticks,
                   const svg_axes *axes);
 
