@@ -234,7 +234,7 @@ clm_status run_write_lifecycle_h5(run_ctx *ctx, clm_writer *writer);
 double run_quantile_sorted(const double *x, int64_t n, double p);
 /* The branch and segment pages of report.html (step_report_pages.c):
  * the data block and its renderer; `order` is the health order. */
-void run_report_pages(FILE *f, const run_ctx *ctx, const int *order);
+clm_status run_report_pages(FILE *f, const run_ctx *ctx, const int *order);
 int run_group_level(const run_ctx *ctx, int group);
 void run_group_name(const run_ctx *ctx, int group, char *buf, size_t cap);
 const clm_survival_curve *run_group_curve(const run_ctx *ctx, int group);

@@ -466,8 +466,8 @@ clm_status run_write_report(run_ctx *ctx)
     pages_index(f, ctx);
     run_section(f, ctx);
     fputs("</main>\n", f);
-    run_report_pages(f, ctx, order);
+    s = run_report_pages(f, ctx, order);
     html_end(f);
     free(order);
-    return run_text_finish(&ctx->outputs, tf, CLM_OK);
+    return run_text_finish(&ctx->outputs, tf, s);
 }

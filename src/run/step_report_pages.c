@@ -467,16 +467,23 @@ static int by_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-void run_report_pages(FILE *f, const run_ctx *ctx, const int *order)
+clm_status run_report_pages(FILE *f, const run_ctx *ctx, const int *order)
 {
+    clm_status s = CLM_OK;
     const int nb = ctx->n_branches, groups = ctx->life.n_groups;
     page_ctx p = {f, ctx, ctx->report_lang, 1, NULL, NULL, {0}};
     p.curve_start = calloc((size_t)groups + 1, sizeof *p.curve_start);
     int *rank = malloc((size_t)(nb > 0 ? nb : 1) * sizeof *rank);
     int64_t *first_warning = calloc((size_t)nb + 1, sizeof *first_warning);
     double *scores = malloc((size_t)(nb > 0 ? nb : 1) * sizeof *scores);
-    if (!p.curve_start || !rank || !first_warning || !scores || groups < 1)
+    if (groups < 1) {
+        s = clm_error(CLM_E_INTERNAL, "report: the lifecycle tables were not computed");
         goto done;
+    }
+    if (!p.curve_start || !rank || !first_warning || !scores) {
+        s = clm_error(CLM_E_NOMEM, "out of memory for the report's %d branch pages", nb);
+        goto done;
+    }
     /* Curve rows are grouped in group order. */
     for (int64_t r = 0; r < ctx->life.n_curves; r++)
         p.curve_start[ctx->life.group[r] + 1]++;
@@ -484,8 +491,10 @@ void run_report_pages(FILE *f, const run_ctx *ctx, const int *order)
         p.curve_start[g + 1] += p.curve_start[g];
     p.n_months = (int)(p.curve_start[1] > 0 ? p.curve_start[1] : 1);
     p.company_arpu = malloc((size_t)p.n_months * sizeof *p.company_arpu);
-    if (!p.company_arpu)
+    if (!p.company_arpu) {
+        s = clm_error(CLM_E_NOMEM, "out of memory for the report's pages");
         goto done;
+    }
     for (int r = 0; r < nb; r++)
         rank[order[r]] = r + 1;
     /* warning.csv lists branch by branch. */
@@ -527,4 +536,5 @@ done:
     free(rank);
     free(first_warning);
     free(scores);
+    return s;
 }
