@@ -26,4 +26,5 @@ CLMSEG_BIN="$build/clmseg" CLMSEG_SOURCE_DIR="$src/.." run "$build/bench/bench_c
 run "$build/bench/bench_allocate" --rows 1e7
 CLMSEG_BIN="$build/clmseg" run "$build/bench/bench_scenario" --rows 1e7 --dir "${TMPDIR:-/tmp}"
 run "$build/bench/bench_pipeline" --rows 1e7
+run "$build/bench/bench_report" --dir "${TMPDIR:-/tmp}"
 echo "results: $out" >&2

@@ -5,8 +5,10 @@
  * tiers and lifecycle stages, trains the churn tree, estimates survival and
  * LTV by segment and by branch, scores every branch's health, and writes
  * into a folder: results.h5, segments.csv, branches.csv, warning.csv,
- * survival_segment.csv, survival_branch.csv, tree_rules.txt, report.html,
- * run.json and config.used.  Every file is written under a temporary name
+ * equity.csv, lifecycle_curves.csv, lifecycle_stages.csv,
+ * survival_segment.csv, survival_branch.csv, tree_rules.txt, report.html
+ * (with a page per branch and segment; report.lang en or zh), run.json and
+ * config.used.  Every file is written under a temporary name
  * and renamed when complete.  docs/run.md documents the configuration keys.
  */
 #ifndef CLMSEG_RUN_H

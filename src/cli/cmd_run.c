@@ -14,15 +14,20 @@
 static const char *const usage =
     "usage: clmseg run data.h5 -o OUTDIR [--config FILE] [--set section.key=value]...\n"
     "                  [--k K] [--branch COLUMN] [--horizon H] [--max-depth D]\n"
-    "                  [--previous LAST_RUNDIR] [--seed X] [--threads T] [--quiet]\n"
+    "                  [--previous LAST_RUNDIR] [--lang en|zh] [--csv-bom] [--seed X]\n"
+    "                  [--threads T] [--quiet]\n"
     "       clmseg run --print-config      (the default configuration, documented)\n"
     "  Runs the quarter: validation, k-means segments, value tiers, lifecycle\n"
     "  stages, the churn tree, survival and LTV by segment and branch, branch\n"
     "  health scores; writes results.h5, segments.csv, branches.csv,\n"
-    "  warning.csv, survival_*.csv, tree_rules.txt, report.html, run.json and\n"
-    "  config.used into OUTDIR.  --previous LAST_RUNDIR (run.previous): last\n"
-    "  quarter's output folder; segments are renumbered to continue its\n"
-    "  segments, and changes.csv compares every branch.  See docs/run.md.\n";
+    "  warning.csv, survival_*.csv, lifecycle_*.csv, tree_rules.txt,\n"
+    "  report.html, run.json and config.used into OUTDIR.  --previous\n"
+    "  LAST_RUNDIR (run.previous): last quarter's output folder; segments are\n"
+    "  renumbered to continue its segments, and changes.csv compares every\n"
+    "  branch.  --lang zh writes the report in Simplified Chinese; --csv-bom\n"
+    "  starts every CSV with a UTF-8 byte-order mark.  A config file with\n"
+    "  [scenario NAME] or [budget] sections (or strategy.plan) adds the\n"
+    "  strategy scenarios (docs/strategy.md).  See docs/run.md.\n";
 
 /* Command-line flags and the configuration key each one sets; option id
  * OPT_FLAG + i is flag_keys[i]. */
@@ -35,9 +40,10 @@ static const struct {
     {"--max-depth", "tree.max_depth"},
     {"--group", "run.group"},
     {"--previous", "run.previous"},
+    {"--lang", "report.lang"},
 };
 
-enum { OPT_PRINT_CONFIG = CLI_OPT_FIRST, OPT_CONFIG, OPT_SET, OPT_FLAG };
+enum { OPT_PRINT_CONFIG = CLI_OPT_FIRST, OPT_CONFIG, OPT_SET, OPT_CSV_BOM, OPT_FLAG };
 
 static const struct option run_options[] = {
     {"output", required_argument, NULL, 'o'},
@@ -50,6 +56,8 @@ static const struct option run_options[] = {
     {"max-depth", required_argument, NULL, OPT_FLAG + 3},
     {"group", required_argument, NULL, OPT_FLAG + 4},
     {"previous", required_argument, NULL, OPT_FLAG + 5},
+    {"lang", required_argument, NULL, OPT_FLAG + 6},
+    {"csv-bom", no_argument, NULL, OPT_CSV_BOM},
     CLI_COMMON_OPTIONS,
     {NULL, 0, NULL, 0},
 };
@@ -97,6 +105,13 @@ int cmd_run(int argc, char **argv)
             break;
         case OPT_CONFIG:
             config = optarg;
+            break;
+        case OPT_CSV_BOM:
+            overrides[n_over] = util_strdup("report.csv_bom=yes");
+            if (!overrides[n_over])
+                rc = cli_fail("run", clm_error(CLM_E_NOMEM, "out of memory"));
+            else
+                origins[n_over++] = "--csv-bom";
             break;
         case OPT_SET:
             if (!(overrides[n_over] = util_strdup(optarg)))

@@ -45,6 +45,8 @@ void json_put_string(FILE *out, const char *s)
         switch (*p) {
         case '"': fputs("\\\"", out); break;
         case '\\': fputs("\\\\", out); break;
+        /* "</script>" in a name must not end the report's data block. */
+        case '<': fputs("\\u003c", out); break;
         case '\n': fputs("\\n", out); break;
         case '\r': fputs("\\r", out); break;
         case '\t': fputs("\\t", out); break;

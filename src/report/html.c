@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "report/format_internal.h"
 #include "report/html_internal.h"
 
 /* A palette that stays distinguishable for up to 12 series. */
@@ -54,9 +55,9 @@ static const char *const sort_script =
     "v=c.dataset.v!==undefined?parseFloat(c.dataset.v):c.textContent;"
     "return (u<v?-1:u>v?1:0)*(asc?1:-1);});rows.forEach(function(r){b.appendChild(r);});});});});";
 
-void html_begin(FILE *out, const char *title)
+void html_begin(FILE *out, const char *title, const char *lang)
 {
-    fputs("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", out);
+    fprintf(out, "<!doctype html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">\n<title>", lang);
     html_escape(out, title);
     fprintf(out, "</title>\n<style>%s</style>\n</head><body>\n", style_sheet);
 }
@@ -115,23 +116,40 @@ static void step_path(FILE *out, const double *time, const double *value, int n,
     fprintf(out, "H%.1f", sx(max_time, max_time));
 }
 
-void svg_survival(FILE *out, const svg_curve *curves, int n_curves, double max_time, int n_ticks)
+/* An axis title: below the chart (x) or turned along its left edge (y). */
+static void axis_title(FILE *out, double x, double y, int vertical, const char *title)
 {
+    if (vertical)
+        fprintf(out, "<text class=\"ax\" transform=\"translate(%.1f,%.1f) rotate(-90)\" text-anchor=\"middle\">",
+                x, y);
+    else
+        fprintf(out, "<text class=\"ax\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, y);
+    html_escape(out, title);
+    fputs("</text>\n", out);
+}
+
+void svg_survival(FILE *out, const svg_curve *curves, int n_curves, double max_time, int n_ticks,
+                  const svg_axes *axes)
+{
+    char text[FMT_CAP];
     fprintf(out, "<svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n", SV_W, SV_H, SV_W, SV_H);
     /* Axes and grid. */
     for (int g = 0; g <= 4; g++) {
         double s = g / 4.0;
         fprintf(out, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
-                     "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.2f</text>\n",
-                SV_L, SV_W - SV_R, sy(s), sy(s), SV_L - 6, sy(s) + 4, s);
+                     "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+                SV_L, SV_W - SV_R, sy(s), sy(s), SV_L - 6, sy(s) + 4, fmt_percent(text, sizeof text, s, 0));
     }
+    /* Month ticks at a round step (12, 20, ...), at most about n_ticks. */
+    const double step = fmt_axis_max(max_time / (n_ticks > 0 ? n_ticks : 1));
+    n_ticks = (int)floor(max_time / step + 1e-9);
     for (int k = 0; k <= n_ticks; k++) {
-        double t = max_time * k / (n_ticks > 0 ? n_ticks : 1);
-        fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.0f</text>\n", sx(t, max_time),
-                SV_H - SV_B + 16, t);
+        double t = step * k;
+        fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", sx(t, max_time),
+                SV_H - SV_B + 16, fmt_fixed(text, sizeof text, t, 0));
     }
-    fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">months</text>\n", (SV_L + SV_W - SV_R) / 2,
-            SV_H - 4);
+    axis_title(out, (SV_L + SV_W - SV_R) / 2.0, SV_H - 4, 0, axes->x_title);
+    axis_title(out, 12, (SV_T + SV_H - SV_B) / 2.0, 1, axes->y_title);
     for (int c = 0; c < n_curves; c++) {
         const svg_curve *cv = &curves[c];
         const char *colour = palette[c % 12];
@@ -163,9 +181,11 @@ void svg_survival(FILE *out, const svg_curve *curves, int n_curves, double max_t
     fputs("</svg>\n", out);
     /* At-risk table. */
     if (n_curves > 0 && curves[0].at_risk) {
-        fputs("<table class=\"atrisk\"><thead><tr><th>at risk</th>", out);
+        fputs("<table class=\"atrisk\"><thead><tr><th>", out);
+        html_escape(out, axes->at_risk);
+        fputs("</th>", out);
         for (int k = 0; k <= n_ticks; k++)
-            fprintf(out, "<th>%.0f</th>", max_time * k / (n_ticks > 0 ? n_ticks : 1));
+            fprintf(out, "<th>%s</th>", fmt_fixed(text, sizeof text, step * k, 0));
         fputs("</tr></thead><tbody>\n", out);
         for (int c = 0; c < n_curves; c++) {
             const svg_curve *cv = &curves[c];
@@ -173,7 +193,7 @@ void svg_survival(FILE *out, const svg_curve *curves, int n_curves, double max_t
             html_escape(out, cv->label);
             fputs("</td>", out);
             for (int k = 0; k <= n_ticks; k++) {
-                double t = max_time * k / (n_ticks > 0 ? n_ticks : 1);
+                double t = step * k;
                 /* At risk at t: the at-risk count of the first time >= t. */
                 long long n = 0;
                 for (int i = 0; i < cv->n_points; i++)
@@ -181,7 +201,7 @@ void svg_survival(FILE *out, const svg_curve *curves, int n_curves, double max_t
                         n = (long long)cv->at_risk[i];
                         break;
                     }
-                fprintf(out, "<td>%lld</td>", n);
+                fprintf(out, "<td>%s</td>", fmt_count(text, sizeof text, n));
             }
             fputs("</tr>\n", out);
         }
@@ -205,10 +225,11 @@ static int label_margin(const char *const *labels, int count, int base)
     return 6 * widest + 12 > base ? 6 * widest + 12 : base;
 }
 
-void svg_bars(FILE *out, const char *const *labels, const double *values, int count, const char *value_format)
+void svg_bars(FILE *out, const char *const *labels, const double *values, const char *const *value_texts,
+              int count, const char *axis)
 {
     const int left = label_margin(labels, count, 170), width = left + 590, right = 90, row = 20;
-    int height = row * count + 10;
+    int height = row * count + 30;
     double max = 0;
     for (int i = 0; i < count; i++)
         if (isfinite(values[i]) && values[i] > max)
@@ -224,9 +245,10 @@ void svg_bars(FILE *out, const char *const *labels, const double *values, int co
         fprintf(out, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>"
                      "<text x=\"%.1f\" y=\"%d\">",
                 left, y + 3, w, row - 6, palette[i % 12], left + w + 4, y + 13);
-        fprintf(out, value_format, values[i]);
+        html_escape(out, value_texts[i]);
         fputs("</text>\n", out);
     }
+    axis_title(out, left + (width - left - right) / 2.0, height - 6, 0, axis);
     fputs("</svg>\n", out);
 }
 
@@ -250,10 +272,11 @@ static void diverging(double z, char *buf, size_t cap)
 }
 
 void svg_heatmap(FILE *out, const char *const *row_labels, const char *const *col_labels, const double *values,
-                     int n_rows, int n_cols, double clip, const char *const *row_notes)
+                     int n_rows, int n_cols, double clip, const char *const *row_notes, const char *title)
 {
     const int left = label_margin(row_labels, n_rows, 110), top = 110, cell_w = 40, cell_h = 24, right = 110;
-    int width = left + n_cols * cell_w + right, height = top + n_rows * cell_h + 10;
+    int width = left + n_cols * cell_w + right, height = top + n_rows * cell_h + 30;
+    char text[FMT_CAP];
     fprintf(out, "<svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n", width, height, width,
             height);
     for (int j = 0; j < n_cols; j++) {
@@ -271,10 +294,10 @@ void svg_heatmap(FILE *out, const char *const *row_labels, const char *const *co
             double v = values[(size_t)i * n_cols + j];
             char colour[16];
             diverging(clip > 0 ? v / clip : 0, colour, sizeof colour);
-            fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"><title>%.2f</title></rect>",
-                    left + j * cell_w, y, cell_w - 1, cell_h - 1, colour, v);
-            fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" style=\"font-size:9px\">%.1f</text>",
-                    left + j * cell_w + cell_w / 2, y + 15, v);
+            fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"><title>%s</title></rect>",
+                    left + j * cell_w, y, cell_w - 1, cell_h - 1, colour, fmt_fixed(text, sizeof text, v, 2));
+            fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" style=\"font-size:9px\">%s</text>",
+                    left + j * cell_w + cell_w / 2, y + 15, fmt_fixed(text, sizeof text, v, 1));
         }
         if (row_notes) {
             fprintf(out, "<text x=\"%d\" y=\"%d\">", left + n_cols * cell_w + 8, y + 16);
@@ -283,14 +306,16 @@ void svg_heatmap(FILE *out, const char *const *row_labels, const char *const *co
         }
         fputs("\n", out);
     }
+    axis_title(out, left + n_cols * cell_w / 2.0, height - 6, 0, title);
     fputs("</svg>\n", out);
 }
 
 void svg_stacked(FILE *out, const char *const *row_labels, const char *const *part_labels, const double *shares,
-                     int n_rows, int n_parts)
+                     int n_rows, int n_parts, const char *axis)
 {
     const int width = 760, left = 170, right = 20, row = 22, top = 26;
-    int height = top + row * n_rows + 6;
+    int height = top + row * n_rows + 40;
+    char text[FMT_CAP];
     fprintf(out, "<svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n", width, height, width,
             height);
     for (int p = 0; p < n_parts; p++) {
@@ -312,10 +337,18 @@ void svg_stacked(FILE *out, const char *const *row_labels, const char *const *pa
             fprintf(out, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>", x, y + 2,
                     w, row - 6, palette[p % 12]);
             html_escape(out, part_labels[p]);
-            fprintf(out, " %.1f%%</title></rect>", 100 * s);
+            fprintf(out, " %s</title></rect>", fmt_percent(text, sizeof text, s, 1));
             x += w;
         }
         fputs("\n", out);
     }
+    /* The percent axis under the bars. */
+    int base = top + row * n_rows;
+    for (int g = 0; g <= 4; g++) {
+        double x = left + (width - left - right) * g / 4.0;
+        fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>", x, base + 14,
+                fmt_percent(text, sizeof text, g / 4.0, 0));
+    }
+    axis_title(out, left + (width - left - right) / 2.0, height - 6, 0, axis);
     fputs("</svg>\n", out);
 }

@@ -16,8 +16,9 @@
 /* Writes `text` with &, <, >, " and ' escaped. */
 void html_escape(FILE *out, const char *text);
 
-/* <!doctype html> ... <body>, with the inline style sheet and script. */
-void html_begin(FILE *out, const char *title);
+/* <!doctype html> ... <body>, with the inline style sheet and script;
+ * `lang` the page's language tag ("en", "zh-Hans"). */
+void html_begin(FILE *out, const char *title, const char *lang);
 void html_end(FILE *out);
 
 /* A row of headline figures: label above, value below. */
@@ -31,24 +32,34 @@ typedef struct svg_curve {
     const int64_t *at_risk;
 } svg_curve;
 
-/* Kaplan-Meier curves on one chart (time in months on x, S in [0, 1] on y),
- * bands shaded, and an at-risk table at `n_ticks` evenly spaced times below
- * the chart. */
-void svg_survival(FILE *out, const svg_curve *curves, int n_curves, double max_time, int n_ticks);
+/* The words of a chart, in the report's language: axis titles (with their
+ * unit) and the heading of the at-risk table. */
+typedef struct svg_axes {
+    const char *x_title, *y_title, *at_risk;
+} svg_axes;
 
-/* Horizontal bars with labels and formatted values. */
-void svg_bars(FILE *out, const char *const *labels, const double *values, int count, const char *value_format);
+/* Kaplan-Meier curves on one chart (time in months on x, S in [0, 1] on y
+ * shown in percent), bands shaded, and an at-risk table at the month
+ * ticks (a round step, about `n_ticks` of them) below the chart. */
+void svg_survival(FILE *out, const svg_curve *curves, int n_curves, double max_time, int n_ticks,
+                  const svg_axes *axes);
+
+/* Horizontal bars with labels, each value's text (format_internal.h) at
+ * its end, and the axis title (with the unit) below. */
+void svg_bars(FILE *out, const char *const *labels, const double *values, const char *const *value_texts,
+              int count, const char *axis_title);
 
 /* Heat map of `values` (n_rows x n_cols, row-major), coloured on a diverging
  * scale clipped at +-clip, with row and column labels and one annotation per
  * row (e.g. the segment size) on the right. */
 void svg_heatmap(FILE *out, const char *const *row_labels, const char *const *col_labels,
                      const double *values, int n_rows, int n_cols, double clip,
-                     const char *const *row_notes);
+                     const char *const *row_notes, const char *title);
 
 /* Stacked horizontal bars of shares (n_rows x n_parts, each row summing to
- * 1), with a legend of the part labels. */
+ * 1), with a legend of the part labels and a percent axis titled
+ * `axis_title`. */
 void svg_stacked(FILE *out, const char *const *row_labels, const char *const *part_labels,
-                     const double *shares, int n_rows, int n_parts);
+                     const double *shares, int n_rows, int n_parts, const char *axis_title);
 
 #endif /* CLMSEG_HTML_INTERNAL_H */

@@ -154,7 +154,7 @@ static void budget_section(FILE *f, const clm_budget_result *g)
 
 void clm_scenario_write_html(const clm_scenario_result *r, FILE *f)
 {
-    html_begin(f, "clmseg scenarios");
+    html_begin(f, "clmseg scenarios", "en");
     fputs("<h1>Strategy scenarios</h1>\n", f);
     fprintf(f, "<p>Each active subscriber projected month by month over %d months from the Cox model's "
                "conditional survival, ARPU and margin %.2f, discounted at %.1f%% a year; the baseline, "

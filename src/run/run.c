@@ -59,6 +59,10 @@ static void free_ctx(run_ctx *ctx)
     clm_plan_free(ctx->plan);
     clm_scenario_result_free(ctx->scenarios);
     run_previous_release(ctx);
+    run_lifecycle_free(&ctx->life);
+    for (int64_t i = 0; i < ctx->n_warnings; i++)
+        free(ctx->warnings[i].signals);
+    free(ctx->warnings);
     cfg_free(ctx->config);
 }
 
@@ -71,7 +75,7 @@ void clm_run_write_default_config(FILE *out)
 }
 
 /* The steps in order.  `when` (may be NULL) says whether the step runs;
- * `timed` steps get a line in run.json and the report. */
+ * `timed` steps get a line in run.json (and in the report, those before it). */
 typedef struct run_step_def {
     const char *name;
     clm_status (*run)(run_ctx *ctx);
@@ -99,10 +103,13 @@ static const run_step_def run_steps[] = {
     {"branch health", run_branches, NULL, 1},
     {"scenarios", run_scenarios, plan_wanted, 1},
     {"region health", run_region_health, regions_wanted, 1},
+    {"lifecycle curves", run_lifecycle_tables, NULL, 1},
     {"results.h5", run_write_results, NULL, 1},
+    {"branches.csv", run_write_branches_csv, NULL, 1},
     {"reports", run_write_reports, NULL, 1},
-    /* The report and run.json show every step above. */
-    {"report.html", run_write_report, NULL, 0},
+    /* The report shows every step above; run.json those and the report's
+     * own (bench/bench_report.c reads it). */
+    {"report.html", run_write_report, NULL, 1},
     {"run.json", run_write_json, NULL, 0},
     {"config.used", run_write_config_used, NULL, 0},
 };

@@ -54,6 +54,14 @@ clm_status run_text_open(const char *outdir, const char *name, const char *input
     return clm_textfile_open(path, (const char *const[]){input, NULL}, out);
 }
 
+clm_status run_csv_open(const char *outdir, const char *name, const char *input, int bom, clm_textfile **out)
+{
+    clm_status s = run_text_open(outdir, name, input, out);
+    if (!s && bom)
+        fputs("\xEF\xBB\xBF", clm_textfile_stream(*out));
+    return s;
+}
+
 clm_status run_text_finish(run_outputs *outputs, clm_textfile *file, clm_status status)
 {
     status = clm_textfile_close(file, status);

@@ -44,6 +44,12 @@ void run_out_path(const char *outdir, const char *name, char *out, size_t cap);
  * to overwrite `input`. */
 clm_status run_text_open(const char *outdir, const char *name, const char *input, clm_textfile **out);
 
+/* Opens the CSV output OUTDIR/<name> as run_text_open does and, when
+ * `bom` (report.csv_bom / --csv-bom) is set, writes the UTF-8 byte-order
+ * mark first, so a spreadsheet reads UTF-8 branch names right.  Every CSV
+ * of the run is opened here. */
+clm_status run_csv_open(const char *outdir, const char *name, const char *input, int bom, clm_textfile **out);
+
 /* The outputs of a run that are complete on disk under their temporary
  * names, renamed together when the last step is done (or removed when one
  * fails), so a run that fails on a full disk leaves OUTDIR as it was. */

@@ -50,6 +50,41 @@ typedef struct run_equity_sum {
     double months;                /* sum of expected months within horizon */
 } run_equity_sum;
 
+/* The lifecycle tables (step_curves.c).  Groups: 0 the company, 1..B the
+ * branches, B+1..B+k the segments. */
+enum { RUN_LEVEL_COMPANY = 0, RUN_LEVEL_BRANCH, RUN_LEVEL_SEGMENT, RUN_N_LEVELS };
+extern const char *const run_level_names[RUN_N_LEVELS]; /* "company", ... */
+
+typedef struct run_stage_row {
+    int64_t subscribers, priced;  /* rows, rows with an ARPU              */
+    double arpu_sum, mean_arpu;   /* NaN mean without a priced row        */
+    double tenure_q1, tenure_median, tenure_q3; /* months, type-7; NaN: none */
+} run_stage_row;
+
+typedef struct run_tier_row {
+    int64_t subscribers, priced;
+    double arpu_sum;
+} run_tier_row;
+
+typedef struct run_lifecycle {
+    int n_groups;                 /* 1 + branches + segments              */
+    int64_t n_curves;             /* curve rows, group by group, by month */
+    uint8_t *level;               /* RUN_LEVEL_* per curve row            */
+    int32_t *group, *month;
+    int64_t *subscribers;
+    double *mean_arpu, *survival, *cumulative_value; /* NaN: NA           */
+    run_stage_row *stages;        /* n_groups x CLM_N_STAGES              */
+    run_tier_row *tiers;          /* n_groups x CLM_N_TIERS               */
+} run_lifecycle;
+
+/* One row of warning.csv, kept for the report's branch and segment pages. */
+typedef struct run_warning {
+    int32_t branch, rank;
+    int64_t row;
+    char id[24];                  /* the subscriber id as warning.csv has it */
+    char *signals;                /* owned                                 */
+} run_warning;
+
 /* The projection against the generator's truth (/truth/residual_months). */
 typedef struct run_calibration {
     int has_truth;
@@ -103,6 +138,8 @@ typedef struct run_ctx {
     char **name_overrides;        /* segments.names: per segment number up to
                                      n_name_overrides, NULL = not given    */
     int n_name_overrides;
+    int report_lang;              /* report.lang: REPORT_LANG_* (report/strings_internal.h) */
+    int csv_bom;                  /* report.csv_bom: CSVs start with a UTF-8 BOM */
 
     /* The table and per-row results. */
     clm_table *table;
@@ -146,6 +183,9 @@ typedef struct run_ctx {
     clm_scenario_result *scenarios; /* NULL without a plan                 */
     struct run_previous *previous; /* last quarter's run, or NULL (run_previous.h) */
     char **segment_names;         /* k names, after the relabel (step_segment_names.c) */
+    run_lifecycle life;           /* curves, stage and tier rows          */
+    run_warning *warnings;        /* warning.csv's rows, in its order     */
+    int64_t n_warnings;
 
     /* Timing, and the outputs written so far (renamed at the end). */
     run_clock clock;
@@ -180,7 +220,8 @@ clm_status run_write_results(run_ctx *ctx);
 clm_status run_write_branches_csv(run_ctx *ctx);
 clm_status run_write_warning_csv(run_ctx *ctx);
 clm_status run_write_segments_csv(run_ctx *ctx);
-/* The reports step: every CSV and text output above, in one go. */
+/* The reports step: every CSV and text output above but branches.csv (a
+ * step of its own), in one go. */
 clm_status run_write_reports(run_ctx *ctx);
 clm_status run_write_text_outputs(run_ctx *ctx);
 clm_status run_write_report(run_ctx *ctx);
@@ -225,8 +266,26 @@ clm_status run_write_group_h5(const run_ctx *ctx, clm_writer *w, const char *gro
 double run_survival_at(const clm_survival_curve *curve, double t);
 /* A CSV field, quoted (RFC 4180) when it holds a comma, quote or newline. */
 void run_csv_field(FILE *f, const char *text);
-/* lifecycle_curves.csv (step_curves.c). */
+/* ",<v with format>", or ",NA" (as R and pandas read it) when v is NaN. */
+void run_csv_number(FILE *f, const char *format, double v);
+/* The lifecycle tables into ctx->life (step_curves.c), and their outputs:
+ * lifecycle_curves.csv, lifecycle_stages.csv, /lifecycle/{names, curves,
+ * stages} of results.h5. */
+clm_status run_lifecycle_tables(run_ctx *ctx);
+void run_lifecycle_free(run_lifecycle *life);
 clm_status run_write_curves_csv(run_ctx *ctx);
+clm_status run_write_stages_csv(run_ctx *ctx);
+clm_status run_write_lifecycle_h5(run_ctx *ctx, clm_writer *writer);
+/* A group's level, name ("all", the branch, the segment number) and
+ * Kaplan-Meier curve (NULL when it has none). */
+/* The type-7 quantile p of sorted x[0..n-1] (NaN when n = 0). */
+double run_quantile_sorted(const double *x, int64_t n, double p);
+/* The branch and segment pages of report.html (step_report_pages.c):
+ * the data block and its renderer; `order` is the health order. */
+clm_status run_report_pages(FILE *f, const run_ctx *ctx, const int *order);
+int run_group_level(const run_ctx *ctx, int group);
+void run_group_name(const run_ctx *ctx, int group, char *buf, size_t cap);
+const clm_survival_curve *run_group_curve(const run_ctx *ctx, int group);
 
 /* Quarter over quarter and segment names (run_previous.h):
  * run.previous and segments.names resolved (run_settings.c calls it);

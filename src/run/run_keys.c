@@ -88,5 +88,8 @@ const cfg_key run_config_keys[] = {
     {"health.w_risk", "0.25", "weight of the risk sub-score"},
 
     {"warning.per_branch", "10", "highest-risk active high/medium-value subscribers listed per branch"},
+
+    {"report.lang", "en", "language of report.html: en (English) or zh (Simplified Chinese); names from the data pass through"},
+    {"report.csv_bom", "no", "start every CSV output with a UTF-8 byte-order mark (yes: spreadsheets read UTF-8 names right)"},
     {NULL, NULL, NULL},
 };

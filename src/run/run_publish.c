@@ -31,10 +31,10 @@
 #include "run/run_base.h"
 
 const char *const run_output_names[] = {
-    "results.h5", "segments.csv", "branches.csv", "warning.csv", "equity.csv", "lifecycle_curves.csv", "regions.csv",
-    "survival_segment.csv", "survival_branch.csv", "tree_rules.txt", "report.html", "run.json",
-    "config.used", "scenarios.csv", "scenario_curves.csv", "scenario_levers.csv", "scenario.html",
-    "allocation.csv", "allocation_policies.csv", "changes.csv", NULL,
+    "results.h5", "segments.csv", "branches.csv", "warning.csv", "equity.csv", "lifecycle_curves.csv",
+    "lifecycle_stages.csv", "regions.csv", "survival_segment.csv", "survival_branch.csv", "tree_rules.txt",
+    "report.html", "run.json", "config.used", "scenarios.csv", "scenario_curves.csv", "scenario_levers.csv",
+    "scenario.html", "allocation.csv", "allocation_policies.csv", "changes.csv", NULL,
 };
 
 /* A run output's final name, or (mine set) the temporary of one that

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/util_internal.h"
+#include "report/strings_internal.h"
 #include "run/run_ctx.h"
 
 /* A feature list setting: NULL (the estimator's default) when empty. */
@@ -232,6 +233,9 @@ clm_status run_resolve_config(run_ctx *ctx)
         s = cfg_double(c, wkeys[k], 0, 1e6, &ctx->weights.weight[k]);
     if (!s) s = clm_health_weights_check(&ctx->weights);
     if (!s) s = cfg_bool(c, "run.column_cache", &ctx->column_cache);
+    if (!s) s = cfg_bool(c, "report.csv_bom", &ctx->csv_bom);
+    if (!s && (ctx->report_lang = report_lang_parse(cfg_string(c, "report.lang"))) < 0)
+        s = clm_error(CLM_E_PARAM, "report.lang: '%s' is not en or zh", cfg_string(c, "report.lang"));
     if (!s) s = clm_survival_time_unit(cfg_string(c, "columns.time_unit"), &ctx->time_unit_days);
     if (!s) s = kmeans_settings(ctx);
     if (!s) s = tree_settings(ctx);

@@ -146,6 +146,15 @@ clm_status run_branches(run_ctx *ctx)
                             ctx->has_branch ? NULL : "all", ctx->branches);
 }
 
+void run_csv_number(FILE *f, const char *format, double v)
+{
+    fputc(',', f);
+    if (isnan(v))
+        fputs("NA", f);
+    else
+        fprintf(f, format, v);
+}
+
 void run_csv_field(FILE *f, const char *text)
 {
     if (!strpbrk(text, ",\"\n\r")) {

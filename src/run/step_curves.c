@@ -1,28 +1,41 @@
 /*
- * step_curves.c — lifecycle_curves.csv: per company, branch and segment,
- * by tenure month, the subscribers at that tenure, their mean ARPU, the
- * group's Kaplan–Meier survival and the cumulative value
- * sum_{u <= month} S(u) x mean ARPU(u) (what a subscriber who joins today
- * is expected to bring by that month, read off this quarter's
- * cross-section; docs/run.md).
+ * step_curves.c — the lifecycle tables of the run, computed once in the
+ * "lifecycle curves" step and written three ways: results.h5
+ * (/lifecycle/curves, /lifecycle/stages), lifecycle_curves.csv and
+ * lifecycle_stages.csv; the report draws its branch and segment pages
+ * from the same rows.
  *
- * One pass over the rows in row order counts subscribers and sums ARPU per
- * (group, whole month) in dense tables; the survival comes from the
- * run's curves in memory (the branch curves through run_branch.curve), so
- * it is the same S as survival_branch.csv and survival_segment.csv.
- * Company rows cover every month up to the longest tenure; branch and
- * segment rows only the months that group has subscribers at.
+ * Curves: per company, branch and segment, by tenure month, the
+ * subscribers at that tenure, their mean ARPU, the group's Kaplan–Meier
+ * survival and the cumulative value sum_{u <= month} S(u) x mean ARPU(u)
+ * (what a subscriber who joins today is expected to bring by that month,
+ * read off this quarter's cross-section; docs/run.md).  One pass over the
+ * rows in row order counts subscribers and sums ARPU per (group, whole
+ * month) in dense tables, then only the cells a group has subscribers at
+ * are kept (company rows: every month up to the longest tenure).  The
+ * survival comes from the run's curves in memory (the branch curves
+ * through run_branch.curve), so it is the same S as survival_branch.csv
+ * and survival_segment.csv.
+ *
+ * Stages: per group and stage, the subscribers, their mean ARPU and the
+ * exact quartiles of their tenure (months): each group's tenures sorted,
+ * then q(p) = x[j] + (h - j)(x[j+1] - x[j]) with h = (n - 1) p, j = floor h
+ * (linear interpolation between order statistics: R's type 7, numpy's
+ * default).  Tiers: subscribers and ARPU per group and tier, for the report.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clmseg/writer.h"
 #include "core/util_internal.h"
 #include "run/run_ctx.h"
 
 /* Months beyond this are refused (a tenure column in days read as months). */
 #define CURVES_MAX_MONTH 10000
+
+const char *const run_level_names[RUN_N_LEVELS] = {"company", "branch", "segment"};
 
 /* A group's curve of segment s: the stratum labelled "s" (labels are the
  * segment numbers), or NULL. */
@@ -39,44 +52,149 @@ static const clm_survival_curve *segment_curve(const run_ctx *ctx, int s)
     return NULL;
 }
 
-static void write_group(FILE *f, const char *level, const char *name, const int64_t *count,
-                        const int64_t *priced, const double *arpu, int n_months,
-                        const clm_survival_curve *curve, int all)
+const clm_survival_curve *run_group_curve(const run_ctx *ctx, int group)
+{
+    const int nb = ctx->n_branches;
+    if (group == 0)
+        return clm_survival_curve_at(ctx->surv_branch, clm_survival_n_curves(ctx->surv_branch) - 1);
+    if (group <= nb)
+        return ctx->branches[group - 1].curve;
+    return segment_curve(ctx, group - 1 - nb);
+}
+
+int run_group_level(const run_ctx *ctx, int group)
+{
+    return group == 0 ? RUN_LEVEL_COMPANY : group <= ctx->n_branches ? RUN_LEVEL_BRANCH : RUN_LEVEL_SEGMENT;
+}
+
+void run_group_name(const run_ctx *ctx, int group, char *buf, size_t cap)
+{
+    if (group == 0)
+        snprintf(buf, cap, "all");
+    else if (group <= ctx->n_branches)
+        snprintf(buf, cap, "%s", ctx->branch_names[group - 1]);
+    else
+        snprintf(buf, cap, "%d", group - 1 - ctx->n_branches);
+}
+
+double run_quantile_sorted(const double *x, int64_t n, double p)
+{
+    if (n <= 0)
+        return NAN;
+    double h = (double)(n - 1) * p;
+    int64_t j = (int64_t)floor(h);
+    if (j >= n - 1)
+        return x[n - 1];
+    return x[j] + (h - (double)j) * (x[j + 1] - x[j]);
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The quartiles of tenure per (group, stage) of one level: rows bucketed
+ * by key = group x stage (a counting sort), each bucket sorted. */
+static clm_status stage_quartiles(run_ctx *ctx, const double *months, int level)
+{
+    const int64_t n = ctx->n_rows;
+    const int nb = ctx->n_branches, k = ctx->k;
+    const int n_keys = (level == RUN_LEVEL_COMPANY ? 1 : level == RUN_LEVEL_BRANCH ? nb : k) * CLM_N_STAGES;
+    const int first = level == RUN_LEVEL_COMPANY ? 0 : level == RUN_LEVEL_BRANCH ? 1 : 1 + nb;
+    int64_t *start = calloc((size_t)n_keys + 1, sizeof *start);
+    double *sorted = malloc((size_t)(n > 0 ? n : 1) * sizeof *sorted);
+    if (!start || !sorted) {
+        free(start);
+        free(sorted);
+        return clm_error(CLM_E_NOMEM, "out of memory for the tenure quartiles");
+    }
+    for (int64_t i = 0; i < n; i++) {
+        int g = level == RUN_LEVEL_COMPANY ? 0 : level == RUN_LEVEL_BRANCH ? ctx->branch[i] : ctx->segment[i];
+        if (g >= 0)
+            start[g * CLM_N_STAGES + ctx->stage[i] + 1]++;
+    }
+    for (int c = 0; c < n_keys; c++)
+        start[c + 1] += start[c];
+    int64_t *fill = malloc((size_t)(n_keys > 0 ? n_keys : 1) * sizeof *fill);
+    if (!fill) {
+        free(start);
+        free(sorted);
+        return clm_error(CLM_E_NOMEM, "out of memory for the tenure quartiles");
+    }
+    memcpy(fill, start, (size_t)n_keys * sizeof *fill);
+    for (int64_t i = 0; i < n; i++) {
+        int g = level == RUN_LEVEL_COMPANY ? 0 : level == RUN_LEVEL_BRANCH ? ctx->branch[i] : ctx->segment[i];
+        if (g >= 0)
+            sorted[fill[g * CLM_N_STAGES + ctx->stage[i]]++] = months[i];
+    }
+    for (int c = 0; c < n_keys; c++) {
+        int64_t m = start[c + 1] - start[c];
+        double *x = sorted + start[c];
+        qsort(x, (size_t)m, sizeof *x, by_value);
+        run_stage_row *r = &ctx->life.stages[(size_t)(first + c / CLM_N_STAGES) * CLM_N_STAGES + c % CLM_N_STAGES];
+        r->tenure_q1 = run_quantile_sorted(x, m, 0.25);
+        r->tenure_median = run_quantile_sorted(x, m, 0.5);
+        r->tenure_q3 = run_quantile_sorted(x, m, 0.75);
+    }
+    free(fill);
+    free(start);
+    free(sorted);
+    return CLM_OK;
+}
+
+/* Keeps the cells of group g (all months for the company, else the months
+ * it has subscribers at) as curve rows. */
+static void keep_group(run_lifecycle *life, int level, int g, const int64_t *count, const int64_t *priced,
+                       const double *arpu, int n_months, const clm_survival_curve *curve)
 {
     double value = 0.0;
     for (int m = 0; m < n_months; m++) {
-        if (!all && count[m] == 0)
+        if (level != RUN_LEVEL_COMPANY && count[m] == 0)
             continue;
         double mean = priced[m] > 0 ? arpu[m] / (double)priced[m] : NAN;
         double s = curve ? run_survival_at(curve, (double)m) : NAN;
         if (!isnan(mean))
             value += s * mean;
-        fprintf(f, "%s,", level);
-        run_csv_field(f, name);
-        fprintf(f, ",%d,%lld,", m, (long long)count[m]);
-        if (isnan(mean))
-            fputs("NA", f);
-        else
-            fprintf(f, "%.4f", mean);
-        if (isnan(s))
-            fputs(",NA,NA\n", f);
-        else
-            fprintf(f, ",%.6f,%.4f\n", s, value);
+        int64_t r = life->n_curves++;
+        life->level[r] = (uint8_t)level;
+        life->group[r] = g;
+        life->month[r] = m;
+        life->subscribers[r] = count[m];
+        life->mean_arpu[r] = mean;
+        life->survival[r] = s;
+        life->cumulative_value[r] = isnan(s) ? NAN : value;
     }
 }
 
-clm_status run_write_curves_csv(run_ctx *ctx)
+void run_lifecycle_free(run_lifecycle *life)
+{
+    free(life->level);
+    free(life->group);
+    free(life->month);
+    free(life->subscribers);
+    free(life->mean_arpu);
+    free(life->survival);
+    free(life->cumulative_value);
+    free(life->stages);
+    free(life->tiers);
+    memset(life, 0, sizeof *life);
+}
+
+clm_status run_lifecycle_tables(run_ctx *ctx)
 {
     const int64_t n = ctx->n_rows;
     const int nb = ctx->n_branches, k = ctx->k, groups = 1 + nb + k;
-    double *t = malloc((size_t)n * sizeof *t);
+    run_lifecycle *life = &ctx->life;
+    double *t = malloc((size_t)(n > 0 ? n : 1) * sizeof *t);
     if (!t)
         return clm_error(CLM_E_NOMEM, "out of memory");
     clm_status s = clm_table_read_f64(ctx->table, clm_table_find(ctx->table, ctx->col_time), 0, n, t);
     const double unit = ctx->time_unit_days > 0 ? ctx->time_unit_days / CLM_DAYS_PER_MONTH : 1.0;
     int n_months = 1;
     for (int64_t i = 0; !s && i < n; i++) {
-        double m = floor(t[i] * unit);
+        t[i] *= unit; /* tenure in months from here on */
+        double m = floor(t[i]);
         if (m > CURVES_MAX_MONTH) {
             s = clm_error(CLM_E_VALUE, "%s: column '%s', row %lld: tenure %g months is beyond the "
                           "%d months lifecycle_curves.csv lists (is columns.time_unit right?)",
@@ -89,10 +207,12 @@ clm_status run_write_curves_csv(run_ctx *ctx)
     int64_t *count = s ? NULL : calloc(cells, sizeof *count);
     int64_t *priced = s ? NULL : calloc(cells, sizeof *priced); /* rows with an ARPU */
     double *arpu = s ? NULL : calloc(cells, sizeof *arpu);
-    if (!s && (!count || !priced || !arpu))
+    life->stages = s ? NULL : calloc((size_t)groups * CLM_N_STAGES, sizeof *life->stages);
+    life->tiers = s ? NULL : calloc((size_t)groups * CLM_N_TIERS, sizeof *life->tiers);
+    if (!s && (!count || !priced || !arpu || !life->stages || !life->tiers))
         s = clm_error(CLM_E_NOMEM, "out of memory for %d groups x %d months", groups, n_months);
     for (int64_t i = 0; !s && i < n; i++) {
-        const int m = (int)floor(t[i] * unit);
+        const int m = (int)floor(t[i]);
         const float a = ctx->arpu[i];
         int g[3] = {0, ctx->branch[i] >= 0 ? 1 + ctx->branch[i] : -1,
                     ctx->segment[i] >= 0 ? 1 + nb + ctx->segment[i] : -1};
@@ -100,39 +220,201 @@ clm_status run_write_curves_csv(run_ctx *ctx)
             if (g[j] < 0)
                 continue;
             size_t c = (size_t)g[j] * (size_t)n_months + (size_t)m;
+            run_stage_row *st = &life->stages[(size_t)g[j] * CLM_N_STAGES + ctx->stage[i]];
+            run_tier_row *ti = &life->tiers[(size_t)g[j] * CLM_N_TIERS + ctx->tier[i]];
             count[c]++;
+            st->subscribers++;
+            ti->subscribers++;
             if (!isnan(a)) {
                 priced[c]++;
                 arpu[c] += a;
+                st->priced++;
+                st->arpu_sum += a;
+                ti->priced++;
+                ti->arpu_sum += a;
             }
         }
     }
-    free(t);
-    clm_textfile *tf = NULL;
-    if (!s)
-        s = run_text_open(ctx->outdir, "lifecycle_curves.csv", ctx->input, &tf);
+    /* Rows: at most every cell; the company's all months. */
+    int64_t n_rows = 0;
+    for (size_t c = 0; !s && c < cells; c++)
+        n_rows += c < (size_t)n_months || count[c] > 0;
     if (!s) {
-        FILE *f = clm_textfile_stream(tf);
-        fputs("level,name,month,subscribers,mean_arpu,survival,cumulative_value\n", f);
-        const clm_survival_curve *all =
-            clm_survival_curve_at(ctx->surv_branch, clm_survival_n_curves(ctx->surv_branch) - 1);
-        write_group(f, "company", "all", count, priced, arpu, n_months, all, 1);
-        for (int b = 0; b < nb; b++) {
-            size_t at = (size_t)(1 + b) * n_months;
-            write_group(f, "branch", ctx->branch_names[b], count + at, priced + at, arpu + at,
-                        n_months, ctx->branches[b].curve, 0);
-        }
-        for (int j = 0; j < k; j++) {
-            char name[16];
-            snprintf(name, sizeof name, "%d", j);
-            size_t at = (size_t)(1 + nb + j) * n_months;
-            write_group(f, "segment", name, count + at, priced + at, arpu + at, n_months,
-                        segment_curve(ctx, j), 0);
-        }
-        s = run_text_finish(&ctx->outputs, tf, CLM_OK);
+        size_t r = (size_t)(n_rows > 0 ? n_rows : 1);
+        life->level = malloc(r * sizeof *life->level);
+        life->group = malloc(r * sizeof *life->group);
+        life->month = malloc(r * sizeof *life->month);
+        life->subscribers = malloc(r * sizeof *life->subscribers);
+        life->mean_arpu = malloc(r * sizeof *life->mean_arpu);
+        life->survival = malloc(r * sizeof *life->survival);
+        life->cumulative_value = malloc(r * sizeof *life->cumulative_value);
+        if (!life->level || !life->group || !life->month || !life->subscribers || !life->mean_arpu ||
+            !life->survival || !life->cumulative_value)
+            s = clm_error(CLM_E_NOMEM, "out of memory for %lld lifecycle curve rows", (long long)n_rows);
     }
+    for (int g = 0; !s && g < groups; g++) {
+        size_t at = (size_t)g * (size_t)n_months;
+        keep_group(life, run_group_level(ctx, g), g, count + at, priced + at, arpu + at, n_months,
+                   run_group_curve(ctx, g));
+    }
+    for (int g = 0; !s && g < groups * CLM_N_STAGES; g++) {
+        run_stage_row *st = &life->stages[g];
+        st->mean_arpu = st->priced > 0 ? st->arpu_sum / (double)st->priced : NAN;
+    }
+    for (int level = 0; !s && level < RUN_N_LEVELS; level++)
+        s = stage_quartiles(ctx, t, level);
+    life->n_groups = s ? 0 : groups;
+    free(t);
     free(count);
     free(priced);
     free(arpu);
+    return s;
+}
+
+static void csv_group(FILE *f, const run_ctx *ctx, int group)
+{
+    char name[64];
+    fprintf(f, "%s,", run_level_names[run_group_level(ctx, group)]);
+    if (group >= 1 && group <= ctx->n_branches)
+        run_csv_field(f, ctx->branch_names[group - 1]);
+    else {
+        run_group_name(ctx, group, name, sizeof name);
+        fputs(name, f);
+    }
+}
+
+/* Opens OUTDIR/<name> and writes its header line; the stream, or NULL
+ * with *status set. */
+static FILE *open_table(run_ctx *ctx, const char *name, const char *header, clm_textfile **tf, clm_status *status)
+{
+    *status = run_csv_open(ctx->outdir, name, ctx->input, ctx->csv_bom, tf);
+    if (*status)
+        return NULL;
+    FILE *f = clm_textfile_stream(*tf);
+    fputs(header, f);
+    return f;
+}
+
+clm_status run_write_curves_csv(run_ctx *ctx)
+{
+    const run_lifecycle *life = &ctx->life;
+    clm_textfile *tf = NULL;
+    clm_status s;
+    FILE *f = open_table(ctx, "lifecycle_curves.csv",
+                         "level,name,month,subscribers,mean_arpu,survival,cumulative_value\n", &tf, &s);
+    if (!f)
+        return s;
+    for (int64_t r = 0; r < life->n_curves; r++) {
+        csv_group(f, ctx, life->group[r]);
+        fprintf(f, ",%d,%lld", life->month[r], (long long)life->subscribers[r]);
+        run_csv_number(f, "%.4f", life->mean_arpu[r]);
+        run_csv_number(f, "%.6f", life->survival[r]);
+        run_csv_number(f, "%.4f", life->cumulative_value[r]);
+        fputc('\n', f);
+    }
+    return run_text_finish(&ctx->outputs, tf, CLM_OK);
+}
+
+clm_status run_write_stages_csv(run_ctx *ctx)
+{
+    const run_lifecycle *life = &ctx->life;
+    clm_textfile *tf = NULL;
+    clm_status s;
+    FILE *f = open_table(ctx, "lifecycle_stages.csv",
+                         "level,name,stage,subscribers,mean_arpu,tenure_q1,tenure_median,tenure_q3\n", &tf, &s);
+    if (!f)
+        return s;
+    for (int g = 0; g < life->n_groups; g++)
+        for (int k = 0; k < CLM_N_STAGES; k++) {
+            const run_stage_row *r = &life->stages[(size_t)g * CLM_N_STAGES + k];
+            csv_group(f, ctx, g);
+            fprintf(f, ",%s,%lld", clm_stage_letters[k], (long long)r->subscribers);
+            run_csv_number(f, "%.4f", r->mean_arpu);
+            run_csv_number(f, "%.4f", r->tenure_q1);
+            run_csv_number(f, "%.4f", r->tenure_median);
+            run_csv_number(f, "%.4f", r->tenure_q3);
+            fputc('\n', f);
+        }
+    return run_text_finish(&ctx->outputs, tf, CLM_OK);
+}
+
+/* /lifecycle/names: the group names, row g for group g (0 the company,
+ * then the branches, then the segments); the name columns index it. */
+static clm_status write_names(const run_ctx *ctx, clm_writer *w)
+{
+    const int groups = ctx->life.n_groups;
+    char (*seg)[16] = calloc((size_t)ctx->k + 1, sizeof *seg);
+    const char **names = malloc((size_t)groups * sizeof *names);
+    clm_status s = CLM_OK;
+    if (!seg || !names)
+        s = clm_error(CLM_E_NOMEM, "out of memory");
+    for (int g = 0; !s && g < groups; g++) {
+        if (g == 0)
+            names[g] = "all";
+        else if (g <= ctx->n_branches)
+            names[g] = ctx->branch_names[g - 1];
+        else {
+            snprintf(seg[g - 1 - ctx->n_branches], 16, "%d", g - 1 - ctx->n_branches);
+            names[g] = seg[g - 1 - ctx->n_branches];
+        }
+    }
+    if (!s)
+        s = clm_writer_strings(w, "/lifecycle/names", names, groups);
+    free(seg);
+    free(names);
+    return s;
+}
+
+clm_status run_write_lifecycle_h5(run_ctx *ctx, clm_writer *w)
+{
+    const run_lifecycle *life = &ctx->life;
+    const int64_t nc = life->n_curves, ns = (int64_t)life->n_groups * CLM_N_STAGES;
+    clm_status s = write_names(ctx, w);
+    if (!s) s = clm_writer_column_array(w, "/lifecycle/curves/level", CLM_DT_UINT8, nc, life->level);
+    if (!s) s = clm_writer_column_array(w, "/lifecycle/curves/name", CLM_DT_INT32, nc, life->group);
+    if (!s) s = clm_writer_column_array(w, "/lifecycle/curves/month", CLM_DT_INT32, nc, life->month);
+    if (!s) s = clm_writer_column_array(w, "/lifecycle/curves/subscribers", CLM_DT_INT64, nc, life->subscribers);
+    if (!s) s = clm_writer_column_array(w, "/lifecycle/curves/mean_arpu", CLM_DT_FLOAT64, nc, life->mean_arpu);
+    if (!s) s = clm_writer_column_array(w, "/lifecycle/curves/survival", CLM_DT_FLOAT64, nc, life->survival);
+    if (!s)
+        s = clm_writer_column_array(w, "/lifecycle/curves/cumulative_value", CLM_DT_FLOAT64, nc,
+                                    life->cumulative_value);
+    /* Stage rows: group g, stage k at row g x 5 + k. */
+    uint8_t *level = malloc((size_t)(ns > 0 ? ns : 1));
+    int32_t *group = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *group);
+    uint8_t *stage = malloc((size_t)(ns > 0 ? ns : 1));
+    int64_t *subs = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *subs);
+    double *v = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *v);
+    if (!s && (!level || !group || !stage || !subs || !v))
+        s = clm_error(CLM_E_NOMEM, "out of memory");
+    for (int64_t r = 0; !s && r < ns; r++) {
+        level[r] = (uint8_t)run_group_level(ctx, (int)(r / CLM_N_STAGES));
+        group[r] = (int32_t)(r / CLM_N_STAGES);
+        stage[r] = (uint8_t)(r % CLM_N_STAGES);
+        subs[r] = life->stages[r].subscribers;
+    }
+    if (!s) s = clm_writer_column_array(w, "/lifecycle/stages/level", CLM_DT_UINT8, ns, level);
+    if (!s) s = clm_writer_column_array(w, "/lifecycle/stages/name", CLM_DT_INT32, ns, group);
+    if (!s) s = clm_writer_column_array(w, "/lifecycle/stages/stage", CLM_DT_UINT8, ns, stage);
+    if (!s) s = clm_writer_column_array(w, "/lifecycle/stages/subscribers", CLM_DT_INT64, ns, subs);
+    static const char *const fields[] = {"mean_arpu", "tenure_q1", "tenure_median", "tenure_q3"};
+    for (int f = 0; f < 4 && !s; f++) {
+        for (int64_t r = 0; r < ns; r++) {
+            const run_stage_row *st = &life->stages[r];
+            v[r] = f == 0 ? st->mean_arpu : f == 1 ? st->tenure_q1 : f == 2 ? st->tenure_median : st->tenure_q3;
+        }
+        char path[64];
+        snprintf(path, sizeof path, "/lifecycle/stages/%s", fields[f]);
+        s = clm_writer_column_array(w, path, CLM_DT_FLOAT64, ns, v);
+    }
+    const char *const *letters = clm_stage_letters;
+    if (!s) s = clm_writer_attr_strings(w, "/lifecycle/curves", "levels", run_level_names, RUN_N_LEVELS);
+    if (!s) s = clm_writer_attr_strings(w, "/lifecycle/stages", "levels", run_level_names, RUN_N_LEVELS);
+    if (!s) s = clm_writer_attr_strings(w, "/lifecycle/stages", "stages", letters, CLM_N_STAGES);
+    free(level);
+    free(group);
+    free(stage);
+    free(subs);
+    free(v);
     return s;
 }

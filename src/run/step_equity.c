@@ -306,7 +306,7 @@ clm_status run_write_equity_csv(run_ctx *ctx)
     if (!ctx->cox)
         return CLM_OK;
     clm_textfile *tf = NULL;
-    clm_status s = run_text_open(ctx->outdir, "equity.csv", ctx->input, &tf);
+    clm_status s = run_csv_open(ctx->outdir, "equity.csv", ctx->input, ctx->csv_bom, &tf);
     if (s)
         return s;
     FILE *f = clm_textfile_stream(tf);

@@ -14,9 +14,16 @@
 #include "clmseg/version.h"
 #include "clmseg/writer.h"
 #include "io/io_internal.h"
+#include "report/format_internal.h"
 #include "report/html_internal.h"
+#include "report/strings_internal.h"
 #include "run/run_ctx.h"
 #include "run/run_regions.h"
+
+static const char *tx(const run_ctx *ctx, report_text id)
+{
+    return report_text_of(ctx->report_lang, id);
+}
 
 static void section(FILE *f, const char *title)
 {
@@ -25,37 +32,78 @@ static void section(FILE *f, const char *title)
     fputs("</h2>\n", f);
 }
 
+/* A paragraph from a sentence of the strings table and its figures. */
+#define PARAGRAPH(f, ctx, id, ...)                                                                           \
+    do {                                                                                                     \
+        char text_[2048];                                                                                    \
+        snprintf(text_, sizeof text_, tx(ctx, id), __VA_ARGS__);                                             \
+        fputs("<p>", f);                                                                                     \
+        html_escape(f, text_);                                                                               \
+        fputs("</p>\n", f);                                                                                  \
+    } while (0)
+
+/* A table cell with its figure as text and its raw value for sorting. */
+static void cell(FILE *f, double raw, const char *text)
+{
+    fprintf(f, "<td data-v=\"%.17g\">", isfinite(raw) ? raw : -1e300);
+    html_escape(f, text);
+    fputs("</td>", f);
+}
+
+static void header_row(FILE *f, const char *const *heads, int n)
+{
+    fputs("<thead><tr>", f);
+    for (int i = 0; i < n; i++) {
+        fputs("<th>", f);
+        html_escape(f, heads[i]);
+        fputs("</th>", f);
+    }
+    fputs("</tr></thead>", f);
+}
+
 /* Branches the ranking table lists at most: the healthiest and the least
- * healthy half each; the rest are in branches.csv (docs/run.md).  200,000
- * rows made an 85 MB page no browser opens comfortably. */
+ * healthy half each; the rest are in branches.csv and have their pages
+ * (docs/run.md).  200,000 rows made an 85 MB page no browser opens
+ * comfortably. */
 #define REPORT_BRANCHES_MAX 1000
 
+/* The ranking: each figure formatted from the value branches.csv holds
+ * (fmt_as_csv), so the shown figure is the CSV's rounded once more. */
 static void branch_table(FILE *f, const run_ctx *ctx, const int *order)
 {
     int nb = ctx->n_branches, capped = nb > REPORT_BRANCHES_MAX;
+    char a[FMT_CAP], b[FMT_CAP], c[FMT_CAP];
     if (capped)
-        fprintf(f, "<p>%d branches: the %d healthiest and the %d least healthy are listed; every branch is in "
-                   "branches.csv, in the same order.</p>\n",
-                nb, REPORT_BRANCHES_MAX / 2, REPORT_BRANCHES_MAX / 2);
-    fputs("<div class=\"scroll\"><table class=\"sortable\" id=\"branches\"><thead><tr><th>rank</th><th>branch</th>"
-          "<th>subscribers</th><th>churn rate</th><th>S(12)</th><th>ARPU</th><th>LTV</th><th>retention</th>"
-          "<th>value</th><th>growth</th><th>risk</th><th>health</th><th>lever</th></tr></thead><tbody>\n", f);
+        PARAGRAPH(f, ctx, RT_RANKING_CAPPED, fmt_count(a, sizeof a, nb),
+                  fmt_count(b, sizeof b, REPORT_BRANCHES_MAX / 2), fmt_count(c, sizeof c, REPORT_BRANCHES_MAX / 2));
+    const char *heads[13] = {tx(ctx, RT_K_RANK), tx(ctx, RT_C_BRANCH), tx(ctx, RT_K_SUBSCRIBERS),
+                             tx(ctx, RT_K_CHURN_RATE), "S(12)", "ARPU", "LTV",
+                             report_score_name(ctx->report_lang, 0), report_score_name(ctx->report_lang, 1),
+                             report_score_name(ctx->report_lang, 2), report_score_name(ctx->report_lang, 3),
+                             tx(ctx, RT_K_HEALTH), tx(ctx, RT_C_LEVER)};
+    fputs("<div class=\"scroll\"><table class=\"sortable\" id=\"branches\">", f);
+    header_row(f, heads, 13);
+    fputs("<tbody>\n", f);
     for (int r = 0; r < nb; r++) {
         if (capped && r == REPORT_BRANCHES_MAX / 2)
             r = nb - REPORT_BRANCHES_MAX / 2; /* skip the middle */
         const run_branch *br = &ctx->branches[order[r]];
         const clm_health_metrics *m = &br->metrics;
-        fprintf(f, "<tr><td data-v=\"%d\">%d</td><td>", r + 1, r + 1);
+        fputs("<tr>", f);
+        cell(f, r + 1, fmt_count(a, sizeof a, r + 1));
+        fprintf(f, "<td><a href=\"#b-%d\">", order[r]);
         html_escape(f, br->name);
-        fprintf(f, "</td><td data-v=\"%lld\">%lld</td><td data-v=\"%.6f\">%.6f</td><td data-v=\"%.6f\">%.6f</td>"
-                   "<td data-v=\"%.4f\">%.4f</td><td data-v=\"%.4f\">%.4f</td>",
-                (long long)m->subscribers, (long long)m->subscribers, m->churn_rate, m->churn_rate, m->s12, m->s12,
-                m->arpu, m->arpu, m->ltv, m->ltv);
+        fputs("</a></td>", f);
+        cell(f, (double)m->subscribers, fmt_count(a, sizeof a, m->subscribers));
+        cell(f, m->churn_rate, fmt_percent(a, sizeof a, fmt_as_csv(m->churn_rate, 6), 2));
+        cell(f, m->s12, fmt_percent(a, sizeof a, fmt_as_csv(m->s12, 6), 2));
+        cell(f, m->arpu, fmt_money(a, sizeof a, fmt_as_csv(m->arpu, 4)));
+        cell(f, m->ltv, fmt_money(a, sizeof a, fmt_as_csv(m->ltv, 4)));
         for (int k = 0; k < CLM_N_SCORES; k++)
-            fprintf(f, "<td data-v=\"%.2f\">%.2f</td>", br->health.score[k], br->health.score[k]);
-        fprintf(f, "<td data-v=\"%.2f\"><span class=\"bar\" style=\"width:%.0fpx\"></span>%.2f</td><td>",
-                br->health.total, br->health.total * 0.8, br->health.total);
-        html_escape(f, clm_health_lever_names[br->health.lever]);
+            cell(f, br->health.score[k], fmt_fixed(a, sizeof a, fmt_as_csv(br->health.score[k], 2), 2));
+        fprintf(f, "<td data-v=\"%.17g\"><span class=\"bar\" style=\"width:%.0fpx\"></span>%s</td><td>",
+                br->health.total, br->health.total * 0.8, fmt_fixed(a, sizeof a, fmt_as_csv(br->health.total, 2), 2));
+        html_escape(f, report_lever_name(ctx->report_lang, br->health.lever));
         fputs("</td></tr>\n", f);
     }
     fputs("</tbody></table></div>\n", f);
@@ -127,26 +175,26 @@ static void equity_section(FILE *f, const run_ctx *ctx)
     const run_equity_sum *c = &ctx->eq_company;
     clm_cox_summary sm;
     clm_cox_get_summary(ctx->cox, &sm);
-    section(f, "Customer equity: the remaining value of the active subscribers");
-    fprintf(f, "<p>Expected discounted value over the next %d months of each of the %lld active "
-               "subscribers, from the Cox model (concordance %.3f; docs/cox.md): %.2f in all, "
-               "%.1f%% of it held by subscribers expected to leave within 12 months; %.0f expected "
-               "to leave within 3 months and %.0f within 12.</p>\n",
-            (int)ctx->equity_params.horizon, (long long)c->active, sm.concordance, c->equity,
-            c->equity > 0 ? 100.0 * c->at_risk_12 / c->equity : 0.0, c->leave_3, c->leave_12);
+    char v[7][FMT_CAP];
+    section(f, tx(ctx, RT_H_EQUITY));
+    PARAGRAPH(f, ctx, RT_EQUITY_NOTE, fmt_fixed(v[0], FMT_CAP, ctx->equity_params.horizon, 0),
+              fmt_count(v[1], FMT_CAP, c->active), fmt_fixed(v[2], FMT_CAP, sm.concordance, 3),
+              fmt_money(v[3], FMT_CAP, c->equity),
+              fmt_percent(v[4], FMT_CAP, c->equity > 0 ? c->at_risk_12 / c->equity : 0.0, 1),
+              fmt_fixed(v[5], FMT_CAP, c->leave_3, 0), fmt_fixed(v[6], FMT_CAP, c->leave_12, 0));
     const run_calibration *cal = &ctx->calib;
     if (cal->has_truth)
-        fprintf(f, "<p>Against the generator's truth: still active after 12 months %.0f predicted, "
-                   "%.0f true (%+.2f%%); the largest gap of a value tier %.2f%%, of a branch with "
-                   "2,000 active subscribers or more %.2f%%.</p>\n",
-                cal->pred_12, cal->true_12, 100 * (cal->pred_12 / cal->true_12 - 1),
-                100 * cal->worst_tier, 100 * cal->worst_branch);
+        PARAGRAPH(f, ctx, RT_EQUITY_TRUTH, fmt_fixed(v[0], FMT_CAP, cal->pred_12, 0),
+                  fmt_fixed(v[1], FMT_CAP, cal->true_12, 0), fmt_percent(v[2], FMT_CAP, cal->pred_12 / cal->true_12 - 1, 2),
+                  fmt_percent(v[3], FMT_CAP, cal->worst_tier, 2), fmt_percent(v[4], FMT_CAP, cal->worst_branch, 2));
     const int nb = ctx->n_branches, show = nb < 15 ? nb : 15;
     int *top = malloc((size_t)(nb > 0 ? nb : 1) * sizeof *top);
     char (*labels)[160] = malloc((size_t)(show > 0 ? show : 1) * sizeof *labels);
+    char (*texts)[FMT_CAP] = malloc((size_t)(show > 0 ? show : 1) * sizeof *texts);
     const char **lp = malloc((size_t)(show > 0 ? show : 1) * sizeof *lp);
+    const char **tp = malloc((size_t)(show > 0 ? show : 1) * sizeof *tp);
     double *values = malloc((size_t)(show > 0 ? show : 1) * sizeof *values);
-    if (top && labels && lp && values) {
+    if (top && labels && texts && lp && tp && values) {
         /* The `show` branches with the most equity, by selection (ties:
          * the lower branch index first). */
         for (int b = 0; b < nb; b++)
@@ -160,170 +208,180 @@ static void equity_section(FILE *f, const run_ctx *ctx)
             top[r] = top[best];
             top[best] = t;
             const run_equity_sum *e = &ctx->eq_branch[top[r]];
-            snprintf(labels[r], sizeof labels[r], "%s (%.1f%% at risk)", ctx->branch_names[top[r]],
-                     e->equity > 0 ? 100.0 * e->at_risk_12 / e->equity : 0.0);
+            char risk[FMT_CAP], at_risk[128];
+            fmt_percent(risk, sizeof risk, e->equity > 0 ? e->at_risk_12 / e->equity : 0.0, 1);
+            snprintf(at_risk, sizeof at_risk, tx(ctx, RT_AT_RISK_LABEL), risk);
+            snprintf(labels[r], sizeof labels[r], "%s (%s)", ctx->branch_names[top[r]], at_risk);
             lp[r] = labels[r];
             values[r] = e->equity;
+            tp[r] = fmt_money(texts[r], FMT_CAP, e->equity);
         }
-        fprintf(f, "<p>The %d branches with the most customer equity (all in equity.csv and "
-                   "branches.csv):</p>\n", show);
-        svg_bars(f, lp, values, show, "%.0f");
+        PARAGRAPH(f, ctx, RT_EQUITY_TOP, fmt_count(v[0], FMT_CAP, show));
+        svg_bars(f, lp, values, tp, show, tx(ctx, RT_AX_EQUITY));
     }
     free(top);
     free(labels);
+    free(texts);
     free(lp);
+    free(tp);
     free(values);
-    fputs("<table><thead><tr><th>group</th><th>active</th><th>equity</th><th>per subscriber</th>"
-          "<th>at risk within 12 months</th><th>expected months</th></tr></thead><tbody>\n", f);
+    const char *heads[6] = {tx(ctx, RT_C_GROUP), tx(ctx, RT_C_ACTIVE), tx(ctx, RT_C_EQUITY),
+                            tx(ctx, RT_C_PER_SUBSCRIBER), tx(ctx, RT_C_AT_RISK_12), tx(ctx, RT_C_EXPECTED_MONTHS)};
+    fputs("<table id=\"equity\">", f);
+    header_row(f, heads, 6);
+    fputs("<tbody>\n", f);
     for (int g = 0; g < CLM_N_TIERS + CLM_N_STAGES; g++) {
         const run_equity_sum *e = g < CLM_N_TIERS ? &ctx->eq_tier[g] : &ctx->eq_stage[g - CLM_N_TIERS];
         if (e->active == 0)
             continue;
         fputs("<tr><td>", f);
-        if (g < CLM_N_TIERS)
-            fprintf(f, "tier %s", clm_tier_names[g]);
-        else
-            fprintf(f, "stage %s", clm_stage_names[g - CLM_N_TIERS]);
-        fprintf(f, "</td><td>%lld</td><td>%.2f</td><td>%.2f</td><td>%.1f%%</td><td>%.1f</td></tr>\n",
-                (long long)e->active, e->equity, e->equity / (double)e->active,
-                e->equity > 0 ? 100.0 * e->at_risk_12 / e->equity : 0.0, e->months / (double)e->active);
+        html_escape(f, g < CLM_N_TIERS ? report_tier_name(ctx->report_lang, g)
+                                       : report_stage_name(ctx->report_lang, g - CLM_N_TIERS));
+        fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+                fmt_count(v[0], FMT_CAP, e->active), fmt_money(v[1], FMT_CAP, e->equity),
+                fmt_money(v[2], FMT_CAP, e->equity / (double)e->active),
+                fmt_percent(v[3], FMT_CAP, e->equity > 0 ? e->at_risk_12 / e->equity : 0.0, 1),
+                fmt_fixed(v[4], FMT_CAP, e->months / (double)e->active, 1));
     }
     fputs("</tbody></table>\n", f);
 }
 
-clm_status run_write_report(run_ctx *ctx)
+/* Headline figures of the company. */
+static void headline(FILE *f, const run_ctx *ctx, const clm_tree_metrics *tm)
 {
-    clm_status s;
-    char path[4096];
-    run_out_path(ctx->outdir, "report.html", path, sizeof path);
-    clm_textfile *tf = NULL;
-    s = clm_textfile_open(path, (const char *const[]){ctx->input, NULL}, &tf);
-    if (s)
-        return s;
-    FILE *f = clm_textfile_stream(tf);
-    int nb = ctx->n_branches;
-    int *order = run_health_order(ctx);
-    if (!order) {
-        clm_textfile_abort(tf);
-        return clm_error(CLM_E_NOMEM, "out of memory");
-    }
-
-    html_begin(f, "clmseg quarterly report");
-    fputs("<h1>Quarterly customer-lifecycle report</h1><p class=\"sub\">", f);
-    html_escape(f, ctx->input);
-    fprintf(f, " &middot; clmseg %s</p>\n", CLMSEG_VERSION);
-
-    /* Headline figures. */
-    const clm_survival_curve *all = NULL;
-    for (int c = 0; c < clm_survival_n_curves(ctx->surv_branch); c++)
-        if (!strcmp(clm_survival_curve_at(ctx->surv_branch, c)->label, "all"))
-            all = clm_survival_curve_at(ctx->surv_branch, c);
-    double s12 = NAN, ltv = NAN, arpu = 0;
-    if (all) {
-        for (int64_t j = 0; j < all->n_times && all->time[j] <= 12; j++)
-            s12 = all->survival[j];
-        ltv = all->ltv ? all->ltv[all->horizon] : NAN;
-    }
-    for (int64_t i = 0; i < ctx->n_rows; i++)
-        arpu += isnan(ctx->arpu[i]) ? 0 : ctx->arpu[i];
-    clm_tree_metrics tm;
-    clm_tree_get_metrics(ctx->tree, &tm);
-    char v[8][64];
-    snprintf(v[0], 64, "%lld", (long long)ctx->n_rows);
+    const clm_survival_curve *all = run_group_curve(ctx, 0);
+    double s12 = all ? run_survival_at(all, 12.0) : NAN, ltv = all && all->ltv ? all->ltv[all->horizon] : NAN;
+    double arpu = 0;
     int64_t n_churned = 0;
-    for (int64_t i = 0; i < ctx->n_rows; i++)
+    for (int64_t i = 0; i < ctx->n_rows; i++) {
+        arpu += isnan(ctx->arpu[i]) ? 0 : ctx->arpu[i];
         n_churned += ctx->churned[i];
-    snprintf(v[1], 64, "%.1f%%", 100.0 * (double)n_churned / (double)ctx->n_rows);
-    snprintf(v[2], 64, "%.3f", s12);
-    snprintf(v[3], 64, "%.2f", arpu / (double)ctx->n_rows);
-    snprintf(v[4], 64, "%.0f", ltv);
-    snprintf(v[5], 64, "%d", ctx->k);
-    snprintf(v[6], 64, "%d", nb);
-    snprintf(v[7], 64, "%.3f", tm.auc);
-    const char *labels[8] = {"subscribers", "churned", "S(12)", "mean ARPU", "LTV (horizon)", "segments",
-                             "branches", "churn tree AUC"};
+    }
+    char v[8][FMT_CAP];
+    fmt_count(v[0], FMT_CAP, ctx->n_rows);
+    fmt_percent(v[1], FMT_CAP, (double)n_churned / (double)ctx->n_rows, 2);
+    fmt_percent(v[2], FMT_CAP, s12, 2);
+    fmt_money(v[3], FMT_CAP, arpu / (double)ctx->n_rows);
+    fmt_money(v[4], FMT_CAP, ltv);
+    fmt_count(v[5], FMT_CAP, ctx->k);
+    fmt_count(v[6], FMT_CAP, ctx->n_branches);
+    fmt_fixed(v[7], FMT_CAP, tm->auc, 3);
+    const char *labels[8] = {tx(ctx, RT_K_SUBSCRIBERS), tx(ctx, RT_K_CHURNED), tx(ctx, RT_K_S12),
+                             tx(ctx, RT_K_ARPU),        tx(ctx, RT_K_LTV),     tx(ctx, RT_K_SEGMENTS),
+                             tx(ctx, RT_K_BRANCHES),    tx(ctx, RT_K_AUC)};
     const char *values[8] = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
     html_kpis(f, labels, values, 8);
-    fprintf(f, "<p>Lifecycle stages by %s", ctx->stage_model_tree ? "a tree trained on labelled stages" : "rules");
+    char text[2048];
     if (ctx->stage_model_tree)
-        fprintf(f, " (holdout accuracy %.4f)", ctx->stage_tree_accuracy);
-    if (!isnan(ctx->truth_agreement))
-        fprintf(f, "; they agree with the generator's ground truth on %.2f%% of subscribers", 100 * ctx->truth_agreement);
-    fputs(".</p>\n", f);
+        snprintf(text, sizeof text, tx(ctx, RT_STAGES_BY_TREE), fmt_percent(v[0], FMT_CAP, ctx->stage_tree_accuracy, 2));
+    else
+        snprintf(text, sizeof text, "%s", tx(ctx, RT_STAGES_BY_RULES));
+    size_t used = strlen(text);
+    if (!isnan(ctx->truth_agreement) && used < sizeof text)
+        snprintf(text + used, sizeof text - used, tx(ctx, RT_TRUTH_AGREE),
+                 fmt_percent(v[0], FMT_CAP, ctx->truth_agreement, 2));
+    fputs("<p>", f);
+    html_escape(f, text);
+    fputs(ctx->report_lang == REPORT_LANG_ZH ? "。</p>\n" : ".</p>\n", f);
+}
 
-    /* Survival by segment. */
-    section(f, "Survival by segment (Kaplan-Meier, 95% band)");
+/* "segment s" in the report's language, then the segment's name when the
+ * run has names (step_segment_names.c). */
+static void segment_label(const run_ctx *ctx, int segment, char *buf, size_t cap)
+{
+    char number[16];
+    snprintf(number, sizeof number, "%d", segment);
+    int n = snprintf(buf, cap, tx(ctx, RT_SEGMENT_N), number);
+    if (ctx->segment_names && segment >= 0 && segment < ctx->k && n > 0 && (size_t)n < cap)
+        snprintf(buf + n, cap - (size_t)n, ": %s", ctx->segment_names[segment]);
+}
+
+/* Survival and LTV by segment; each legend names "segment s", linked. */
+static void segment_charts(FILE *f, const run_ctx *ctx)
+{
+    const svg_axes axes = {tx(ctx, RT_AX_MONTHS), tx(ctx, RT_AX_SURVIVAL), tx(ctx, RT_AT_RISK)};
+    section(f, tx(ctx, RT_H_SURVIVAL));
     int nc = clm_survival_n_curves(ctx->surv_segment);
     svg_curve *curves = calloc((size_t)(nc ? nc : 1), sizeof *curves);
     const char **seg_labels = calloc((size_t)(nc ? nc : 1), sizeof *seg_labels);
+    const char **ltv_texts = calloc((size_t)(nc ? nc : 1), sizeof *ltv_texts);
     double *seg_ltv = calloc((size_t)(nc ? nc : 1), sizeof *seg_ltv);
     char (*seg_names)[160] = calloc((size_t)(nc ? nc : 1), sizeof *seg_names);
+    char (*texts)[FMT_CAP] = calloc((size_t)(nc ? nc : 1), sizeof *texts);
     int m = 0;
     double max_time = 0;
-    for (int c = 0; curves && seg_labels && seg_ltv && seg_names && c < nc; c++) {
+    for (int c = 0; curves && seg_labels && ltv_texts && seg_ltv && seg_names && texts && c < nc; c++) {
         const clm_survival_curve *cv = clm_survival_curve_at(ctx->surv_segment, c);
         if (!strcmp(cv->label, "all"))
             continue;
-        run_segment_label(ctx, atoi(cv->label), seg_names[m], sizeof seg_names[m]);
+        segment_label(ctx, atoi(cv->label), seg_names[m], sizeof seg_names[m]);
         curves[m] = (svg_curve){seg_names[m], (int)cv->n_times, cv->time, cv->survival, cv->lower, cv->upper,
                                     cv->at_risk};
         seg_labels[m] = seg_names[m];
         seg_ltv[m] = cv->ltv ? cv->ltv[cv->horizon] : NAN;
+        ltv_texts[m] = fmt_money(texts[m], FMT_CAP, seg_ltv[m]);
         if (cv->n_times && cv->time[cv->n_times - 1] > max_time)
             max_time = cv->time[cv->n_times - 1];
         m++;
     }
-    svg_survival(f, curves, m, max_time > 0 ? max_time : 12, 6);
-    section(f, "Lifetime value by segment");
-    fprintf(f, "<p>LTV over %.0f months: S(t) &middot; mean ARPU &middot; margin, discounted.</p>\n", ctx->horizon);
-    svg_bars(f, seg_labels, seg_ltv, m, "%.0f");
+    svg_survival(f, curves, m, max_time > 0 ? max_time : 12, 6, &axes);
+    section(f, tx(ctx, RT_H_LTV));
+    char h[FMT_CAP];
+    PARAGRAPH(f, ctx, RT_LTV_NOTE, fmt_fixed(h, sizeof h, ctx->horizon, 0));
+    svg_bars(f, seg_labels, seg_ltv, ltv_texts, m, tx(ctx, RT_AX_LTV));
     free(curves);
     free(seg_labels);
+    free(ltv_texts);
     free(seg_ltv);
     free(seg_names);
+    free(texts);
+}
 
-    /* Segment profiles: the standardised centroids of the k-means model. */
+/* Segment profiles: the standardised centroids of the k-means model. */
+static void segment_profiles(FILE *f, const run_ctx *ctx)
+{
     clm_kmeans_profile prof;
-    if (clm_kmeans_get_profile(ctx->kmeans, &prof) == CLM_OK) {
-        const int k = prof.k, d = prof.n_features;
-        section(f, "Segment profiles (standardised centroids)");
-        char (*rl)[160] = calloc((size_t)k, sizeof *rl), (*notes)[48] = calloc((size_t)k, sizeof *notes);
-        const char **rowp = calloc((size_t)k, sizeof *rowp), **notep = calloc((size_t)k, sizeof *notep);
-        const char **features = calloc((size_t)d, sizeof *features);
-        double *z = malloc((size_t)k * (size_t)d * sizeof *z);
-        if (rl && notes && rowp && notep && features && z) {
-            for (int i = 0; i < k; i++) {
-                run_segment_label(ctx, i, rl[i], sizeof rl[i]);
-                snprintf(notes[i], 48, "n=%lld (%.1f%%)", (long long)prof.size[i],
-                         100.0 * (double)prof.size[i] / (double)ctx->n_rows);
-                rowp[i] = rl[i];
-                notep[i] = notes[i];
-            }
-            for (int j = 0; j < d; j++)
-                features[j] = clm_kmeans_feature_name(ctx->kmeans, j);
-            for (int64_t q = 0; q < (int64_t)k * d; q++)
-                z[q] = prof.zscore[q];
-            svg_heatmap(f, rowp, features, z, k, d, 2.0, notep);
+    if (clm_kmeans_get_profile(ctx->kmeans, &prof) != CLM_OK)
+        return;
+    const int k = prof.k, d = prof.n_features;
+    section(f, tx(ctx, RT_H_PROFILES));
+    char (*rl)[160] = calloc((size_t)k, sizeof *rl), (*notes)[96] = calloc((size_t)k, sizeof *notes);
+    const char **rowp = calloc((size_t)k, sizeof *rowp), **notep = calloc((size_t)k, sizeof *notep);
+    const char **features = calloc((size_t)d, sizeof *features);
+    double *z = malloc((size_t)k * (size_t)d * sizeof *z);
+    if (rl && notes && rowp && notep && features && z) {
+        for (int i = 0; i < k; i++) {
+            char n[FMT_CAP], share[FMT_CAP];
+            segment_label(ctx, i, rl[i], sizeof rl[i]);
+            snprintf(notes[i], 96, "n=%s (%s)", fmt_count(n, sizeof n, prof.size[i]),
+                     fmt_percent(share, sizeof share, (double)prof.size[i] / (double)ctx->n_rows, 1));
+            rowp[i] = rl[i];
+            notep[i] = notes[i];
         }
-        free(rl);
-        free(notes);
-        free(rowp);
-        free(notep);
-        free(features);
-        free(z);
+        for (int j = 0; j < d; j++)
+            features[j] = clm_kmeans_feature_name(ctx->kmeans, j);
+        for (int64_t q = 0; q < (int64_t)k * d; q++)
+            z[q] = prof.zscore[q];
+        svg_heatmap(f, rowp, features, z, k, d, 2.0, notep, tx(ctx, RT_AX_Z));
     }
+    free(rl);
+    free(notes);
+    free(rowp);
+    free(notep);
+    free(features);
+    free(z);
+}
 
-    section(f, "Branch ranking by health score");
-    fputs("<p>Click a column header to sort. Sub-scores are ranks among branches (0 worst, 100 best); "
-          "the lever names the weakest sub-score (docs/lifecycle.md).</p>\n", f);
-    branch_table(f, ctx, order);
-    run_report_regions(f, ctx);
-    run_report_previous(f, ctx); /* with a previous run only (report_previous.c) */
-
-    section(f, "Stage mix of the best and worst branches");
+static void stage_mix(FILE *f, const run_ctx *ctx, const int *order)
+{
+    const int nb = ctx->n_branches;
+    section(f, tx(ctx, RT_H_MIX));
     int show = nb < 5 ? nb : 5, rows = nb <= 10 ? nb : 2 * show;
-    const char **mix_labels = calloc((size_t)rows, sizeof *mix_labels);
-    double *mix = calloc((size_t)rows * CLM_N_STAGES, sizeof *mix);
+    const char **mix_labels = calloc((size_t)(rows ? rows : 1), sizeof *mix_labels);
+    double *mix = calloc((size_t)(rows ? rows : 1) * CLM_N_STAGES, sizeof *mix);
+    const char *stage_labels[CLM_N_STAGES];
+    for (int k = 0; k < CLM_N_STAGES; k++)
+        stage_labels[k] = report_stage_name(ctx->report_lang, k);
     for (int r = 0; mix && mix_labels && r < rows; r++) {
         int b = nb <= 10 ? order[r] : (r < show ? order[r] : order[nb - rows + r]);
         mix_labels[r] = ctx->branches[b].name;
@@ -331,28 +389,29 @@ clm_status run_write_report(run_ctx *ctx)
             mix[(size_t)r * CLM_N_STAGES + k] = ctx->branches[b].stage_share[k];
     }
     if (mix && mix_labels)
-        svg_stacked(f, mix_labels, clm_stage_names, mix, rows, CLM_N_STAGES);
+        svg_stacked(f, mix_labels, stage_labels, mix, rows, CLM_N_STAGES, tx(ctx, RT_AX_SHARE));
     free(mix_labels);
     free(mix);
+}
 
-    if (ctx->cox)
-        equity_section(f, ctx);
-    if (ctx->scenarios)
-        run_report_scenarios(ctx, f);
-
-    section(f, "Churn tree: the riskiest leaves");
-    fprintf(f, "<p>Holdout accuracy %.4f, AUC %.4f, %d leaves. All rules: tree_rules.txt.</p>\n", tm.accuracy, tm.auc,
-            clm_tree_n_leaves(ctx->tree));
-    strongest_rules(f, ctx);
-
-    section(f, "Run");
-    fputs("<table><thead><tr><th>step</th><th>seconds</th><th>peak memory (MB)</th></tr></thead><tbody>\n", f);
+/* The timings and settings of the run. */
+static void run_section(FILE *f, const run_ctx *ctx)
+{
+    section(f, tx(ctx, RT_H_RUN));
+    const char *heads[3] = {tx(ctx, RT_STEP), tx(ctx, RT_SECONDS), tx(ctx, RT_PEAK_MB)};
+    fputs("<table>", f);
+    header_row(f, heads, 3);
+    fputs("<tbody>\n", f);
+    char a[FMT_CAP], b[FMT_CAP];
     for (int i = 0; i < ctx->clock.n_steps; i++) {
         fputs("<tr><td>", f);
         html_escape(f, ctx->clock.steps[i].name);
-        fprintf(f, "</td><td>%.3f</td><td>%.0f</td></tr>\n", ctx->clock.steps[i].seconds, ctx->clock.steps[i].peak_mb);
+        fprintf(f, "</td><td>%s</td><td>%s</td></tr>\n", fmt_fixed(a, sizeof a, ctx->clock.steps[i].seconds, 3),
+                fmt_fixed(b, sizeof b, ctx->clock.steps[i].peak_mb, 0));
     }
-    fputs("</tbody></table>\n<p>Settings (config.used):</p><pre>", f);
+    fputs("</tbody></table>\n<p>", f);
+    html_escape(f, tx(ctx, RT_SETTINGS));
+    fputs("</p><pre>", f);
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
@@ -363,7 +422,65 @@ clm_status run_write_report(run_ctx *ctx)
         free(text);
     }
     fputs("</pre>\n", f);
+}
+
+/* The index of every branch and segment page (filled by the page script
+ * when opened: thousands of links stay out of the file). */
+static void pages_index(FILE *f, const run_ctx *ctx)
+{
+    section(f, tx(ctx, RT_H_PAGES));
+    fputs("<details id=\"pages-index\"><summary>", f);
+    html_escape(f, tx(ctx, RT_PAGES_NOTE));
+    fputs("</summary></details>\n", f);
+}
+
+clm_status run_write_report(run_ctx *ctx)
+{
+    clm_textfile *tf = NULL;
+    clm_status s = run_text_open(ctx->outdir, "report.html", ctx->input, &tf);
+    if (s)
+        return s;
+    FILE *f = clm_textfile_stream(tf);
+    int *order = run_health_order(ctx);
+    if (!order) {
+        clm_textfile_abort(tf);
+        return clm_error(CLM_E_NOMEM, "out of memory");
+    }
+    html_begin(f, tx(ctx, RT_DOC_TITLE), report_lang_tag(ctx->report_lang));
+    fputs("<main id=\"main\"><h1>", f);
+    html_escape(f, tx(ctx, RT_TITLE));
+    fputs("</h1><p class=\"sub\">", f);
+    html_escape(f, ctx->input);
+    fprintf(f, " &middot; clmseg %s</p>\n", CLMSEG_VERSION);
+    clm_tree_metrics tm;
+    clm_tree_get_metrics(ctx->tree, &tm);
+    headline(f, ctx, &tm);
+    segment_charts(f, ctx);
+    segment_profiles(f, ctx);
+
+    section(f, tx(ctx, RT_H_RANKING));
+    fputs("<p>", f);
+    html_escape(f, tx(ctx, RT_RANKING_NOTE));
+    fputs("</p>\n", f);
+    branch_table(f, ctx, order);
+    run_report_regions(f, ctx);  /* with a region column only (report_regions.c) */
+    run_report_previous(f, ctx); /* with a previous run only (report_previous.c) */
+    stage_mix(f, ctx, order);
+    if (ctx->cox)
+        equity_section(f, ctx);
+    if (ctx->scenarios)
+        run_report_scenarios(ctx, f); /* with a plan only (step_scenarios.c) */
+
+    section(f, tx(ctx, RT_H_TREE));
+    char v[3][FMT_CAP];
+    PARAGRAPH(f, ctx, RT_TREE_NOTE, fmt_fixed(v[0], FMT_CAP, tm.accuracy, 4), fmt_fixed(v[1], FMT_CAP, tm.auc, 4),
+              fmt_count(v[2], FMT_CAP, clm_tree_n_leaves(ctx->tree)));
+    strongest_rules(f, ctx);
+    pages_index(f, ctx);
+    run_section(f, ctx);
+    fputs("</main>\n", f);
+    s = run_report_pages(f, ctx, order);
     html_end(f);
     free(order);
-    return run_text_finish(&ctx->outputs, tf, CLM_OK);
+    return run_text_finish(&ctx->outputs, tf, s);
 }

@@ -1,6 +1,7 @@
 /*
- * step_reports.c — the reports step: the CSV and text outputs of the run,
- * each written once from memory: branches.csv (health order),
+ * step_reports.c — the CSV and text outputs of the run, each written once
+ * from memory: branches.csv (health order; a step of its own, so run.json
+ * times it beside report.html),
  * warning.csv (the early-warning list), segments.csv (the k-means
  * profile), tree_rules.txt, survival_segment.csv, survival_branch.csv; and
  * config.used, the settings of the run.
@@ -17,40 +18,28 @@
 #include "run/run_regions.h"
 
 
-/* A number with `format`, or NA (as R and pandas read it) when missing. */
-static void csv_number(FILE *f, const char *format, double v)
-{
-    fputc(',', f);
-    if (isnan(v))
-        fputs("NA", f);
-    else
-        fprintf(f, format, v);
-}
-
 void run_csv_health_fields(FILE *f, const run_branch *br)
 {
     const clm_health_metrics *m = &br->metrics;
     fprintf(f, ",%lld", (long long)m->subscribers);
-    csv_number(f, "%.6f", m->churn_rate);
-    csv_number(f, "%.6f", m->s12);
-    csv_number(f, "%.4f", m->arpu);
-    csv_number(f, "%.6f", m->arpu_change);
-    csv_number(f, "%.4f", m->ltv);
+    run_csv_number(f, "%.6f", m->churn_rate);
+    run_csv_number(f, "%.6f", m->s12);
+    run_csv_number(f, "%.4f", m->arpu);
+    run_csv_number(f, "%.6f", m->arpu_change);
+    run_csv_number(f, "%.4f", m->ltv);
     for (int k = 0; k < CLM_N_STAGES; k++)
-        csv_number(f, "%.6f", br->stage_share[k]);
-    csv_number(f, "%.6f", m->revenue_at_risk);
+        run_csv_number(f, "%.6f", br->stage_share[k]);
+    run_csv_number(f, "%.6f", m->revenue_at_risk);
     for (int k = 0; k < CLM_N_SCORES; k++)
-        csv_number(f, "%.2f", br->health.score[k]);
-    csv_number(f, "%.2f", br->health.total);
+        run_csv_number(f, "%.2f", br->health.score[k]);
+    run_csv_number(f, "%.2f", br->health.total);
     fprintf(f, ",%s", clm_health_lever_names[br->health.lever]);
 }
 
 clm_status run_write_branches_csv(run_ctx *ctx)
 {
-    char path[4096];
-    run_out_path(ctx->outdir, "branches.csv", path, sizeof path);
     clm_textfile *tf = NULL;
-    clm_status s = clm_textfile_open(path, (const char *const[]){ctx->input, NULL}, &tf);
+    clm_status s = run_csv_open(ctx->outdir, "branches.csv", ctx->input, ctx->csv_bom, &tf);
     if (s)
         return s;
     int *order = run_health_order(ctx);
@@ -69,9 +58,9 @@ clm_status run_write_branches_csv(run_ctx *ctx)
         if (ctx->cox) {
             const run_equity_sum *e = &ctx->eq_branch[order[r]];
             fprintf(f, ",%lld", (long long)e->active);
-            csv_number(f, "%.4f", e->equity);
-            csv_number(f, "%.4f", e->at_risk_12);
-            csv_number(f, "%.4f", e->leave_12);
+            run_csv_number(f, "%.4f", e->equity);
+            run_csv_number(f, "%.4f", e->at_risk_12);
+            run_csv_number(f, "%.4f", e->leave_12);
         }
         if (ctx->regions)
             run_csv_region_of(f, ctx, order[r]);
@@ -217,10 +206,12 @@ clm_status run_write_warning_csv(run_ctx *ctx)
         qsort(sorted, (size_t)n_listed, sizeof *sorted, by_row);
         s = gather(ctx, sorted, n_listed, values, ids, &have_ids);
     }
-    char path[4096];
-    run_out_path(ctx->outdir, "warning.csv", path, sizeof path);
+    /* The rows are kept for the report's branch and segment pages. */
+    ctx->warnings = s ? NULL : calloc((size_t)(n_listed ? n_listed : 1), sizeof *ctx->warnings);
+    if (!s && !ctx->warnings)
+        s = clm_error(CLM_E_NOMEM, "out of memory for %lld warning rows", (long long)n_listed);
     clm_textfile *tf = NULL;
-    if (!s) s = clm_textfile_open(path, (const char *const[]){ctx->input, NULL}, &tf);
+    if (!s) s = run_csv_open(ctx->outdir, "warning.csv", ctx->input, ctx->csv_bom, &tf);
     if (!s) {
         FILE *f = clm_textfile_stream(tf);
         fprintf(f, "branch,rank,subscriber_id,churn_probability,tier,stage,segment,arpu,signals\n");
@@ -229,20 +220,28 @@ clm_status run_write_warning_csv(run_ctx *ctx)
                 int64_t row = top[(size_t)b * per + k].row;
                 char signals[512];
                 describe_signals(ctx, ctx->arpu[row], values[slot], signals, sizeof signals);
-                run_csv_field(f, ctx->branch_names[b]);
+                run_warning *kept = &ctx->warnings[ctx->n_warnings++];
+                kept->branch = b;
+                kept->rank = k + 1;
+                kept->row = row;
                 if (have_ids)
-                    fprintf(f, ",%d,%lld", k + 1, (long long)ids[slot]);
+                    snprintf(kept->id, sizeof kept->id, "%lld", (long long)ids[slot]);
                 else if (isnan(values[slot][G_ID]))
-                    fprintf(f, ",%d,%lld", k + 1, (long long)row); /* no id column: the row */
+                    snprintf(kept->id, sizeof kept->id, "%lld", (long long)row); /* no id column: the row */
                 else
-                    fprintf(f, ",%d,%.0f", k + 1, values[slot][G_ID]);
+                    snprintf(kept->id, sizeof kept->id, "%.0f", values[slot][G_ID]);
+                kept->signals = strdup(signals);
+                if (!kept->signals)
+                    s = clm_error(CLM_E_NOMEM, "out of memory");
+                run_csv_field(f, ctx->branch_names[b]);
+                fprintf(f, ",%d,%s", k + 1, kept->id);
                 fprintf(f, ",%.6f,%s,%s,%d,%.2f,", ctx->probability[row],
                         clm_tier_names[ctx->tier[row]], clm_stage_letters[ctx->stage[row]], ctx->segment[row],
                         ctx->arpu[row]);
                 run_csv_field(f, signals);
                 fputc('\n', f);
             }
-        s = run_text_finish(&ctx->outputs, tf, CLM_OK);
+        s = run_text_finish(&ctx->outputs, tf, s);
     }
     free(sorted);
     free(values);
@@ -261,7 +260,7 @@ clm_status run_write_text_outputs(run_ctx *ctx)
     const char *names[2] = {"survival_segment.csv", "survival_branch.csv"};
     clm_survival *surv[2] = {ctx->surv_segment, ctx->surv_branch};
     for (int i = 0; i < 2 && !s; i++) {
-        s = run_text_open(ctx->outdir, names[i], ctx->input, &tf);
+        s = run_csv_open(ctx->outdir, names[i], ctx->input, ctx->csv_bom, &tf);
         if (!s)
             s = run_text_finish(&ctx->outputs, tf, clm_survival_write_csv(surv[i], clm_textfile_stream(tf)));
     }
@@ -271,7 +270,7 @@ clm_status run_write_text_outputs(run_ctx *ctx)
 clm_status run_write_segments_csv(run_ctx *ctx)
 {
     clm_textfile *tf = NULL;
-    clm_status s = run_text_open(ctx->outdir, "segments.csv", ctx->input, &tf);
+    clm_status s = run_csv_open(ctx->outdir, "segments.csv", ctx->input, ctx->csv_bom, &tf);
     if (!s)
         s = run_text_finish(&ctx->outputs, tf, clm_kmeans_write_csv(ctx->kmeans, clm_textfile_stream(tf)));
     return s;
@@ -280,13 +279,13 @@ clm_status run_write_segments_csv(run_ctx *ctx)
 clm_status run_write_reports(run_ctx *ctx)
 {
     clm_status s = run_write_segments_csv(ctx);
-    if (!s) s = run_write_branches_csv(ctx);
     if (!s) s = run_write_warning_csv(ctx);
     if (!s) s = run_write_equity_csv(ctx);
     if (!s && ctx->regions) s = run_write_regions_csv(ctx);
     if (!s) s = run_write_curves_csv(ctx);
     if (!s && ctx->scenarios) s = run_write_scenario_outputs(ctx);
     if (!s && ctx->previous) s = run_write_changes_csv(ctx);
+    if (!s) s = run_write_stages_csv(ctx);
     if (!s) s = run_write_text_outputs(ctx);
     return s;
 }

@@ -95,6 +95,7 @@ clm_status run_write_results(run_ctx *ctx)
     if (!s) s = clm_survival_write_h5(ctx->surv_branch, w, "branch");
     if (!s) s = run_write_group_h5(ctx, w, "/branches", ctx->branches, ctx->n_branches);
     if (!s && ctx->regions) s = run_write_regions_h5(ctx, w);
+    if (!s) s = run_write_lifecycle_h5(ctx, w);
     if (!s && ctx->cox) s = write_equity(ctx, w);
     if (!s && ctx->scenarios) s = clm_scenario_save(ctx->scenarios, w, "/scenarios");
     return run_results_finish(&ctx->outputs, w, s);

@@ -156,7 +156,7 @@ static void test_golden_checksums(void **state)
     assert_int_equal(tu_clmseg_run(NULL, NULL, "run %s -o %s --quiet --set run.column_cache=no", quarter(), plain), 0);
     static const char *const files[] = {"results.h5", "segments.csv", "branches.csv", "warning.csv",
                                         "survival_branch.csv", "tree_rules.txt", "equity.csv", "lifecycle_curves.csv",
-                                        "regions.csv"};
+                                        "regions.csv", "lifecycle_stages.csv"};
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         char a[4096];
         snprintf(a, sizeof a, "%s", tu_path(dir, files[f]));
@@ -212,7 +212,7 @@ static void test_one_open(void **state)
      * it, and its removal by a later run without it). */
     static const char *const finals[] = {"results.h5", "segments.csv", "branches.csv", "warning.csv",
                                          "tree_rules.txt", "survival_segment.csv", "survival_branch.csv",
-                                         "equity.csv", "lifecycle_curves.csv", "regions.csv", "report.html", "run.json",
+                                         "equity.csv", "lifecycle_curves.csv", "lifecycle_stages.csv", "regions.csv", "report.html", "run.json",
                                          "config.used"};
     snprintf(needle, sizeof needle, "\"%s/", dir);
     int created = 0;
@@ -237,7 +237,7 @@ static void test_one_open(void **state)
         assert_true(ok);
         created++;
     }
-    assert_int_equal(created, 13); /* a generated quarter has a region column: regions.csv too */
+    assert_int_equal(created, 14); /* regions.csv (a generated quarter has a region column) and lifecycle_stages.csv */
     assert_false(tu_exists(tu_path(dir, "changes.csv")));
     free(text);
 }
@@ -269,6 +269,10 @@ static void test_time_unit_days(void **state)
     assert_true(column_hash(ra, "/value", "tier") == column_hash(rb, "/value", "tier"));
     snprintf(ra, sizeof ra, "%s/survival_branch.csv", a);
     snprintf(rb, sizeof rb, "%s/survival_branch.csv", b);
+    assert_true(tu_same_bytes(ra, rb));
+    /* The tenure quartiles of the stages are in months either way. */
+    snprintf(ra, sizeof ra, "%s/lifecycle_stages.csv", a);
+    snprintf(rb, sizeof rb, "%s/lifecycle_stages.csv", b);
     assert_true(tu_same_bytes(ra, rb));
     /* A bad unit is a usage error naming the key. */
     char *err = NULL;

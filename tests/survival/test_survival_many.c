@@ -178,14 +178,17 @@ static void test_run_3000_branches(void **state)
         previous = health;
     }
     free(csv);
-    /* report.html: 1,000 rows of the ranking and the note. */
+    /* report.html: 1,000 rows of the ranking and the note (counts with
+     * thousands separators), and the data of a page for each of the 3,000
+     * branches and 8 segments (one {"n": ...} entry each). */
     snprintf(path, sizeof path, "%s/report.html", out);
     char *html = tu_read_file(path, NULL);
     assert_non_null(html);
-    assert_non_null(strstr(html, "3000 branches: the 500 healthiest and the 500 least healthy are listed"));
+    assert_non_null(strstr(html, "3,000 branches: the 500 healthiest and the 500 least healthy are listed"));
     assert_int_equal(count(html, "<tr><td data-v=\""), 1000);
-    assert_non_null(strstr(html, "<tr><td data-v=\"2501\">2501</td>"));
+    assert_non_null(strstr(html, "<tr><td data-v=\"2501\">2,501</td>"));
     assert_null(strstr(html, "<tr><td data-v=\"501\">501</td>"));
+    assert_int_equal(count(html, "{\"n\":"), 3000 + 8);
     free(html);
     /* results.h5: a curve per branch with subscribers (synth leaves some
      * of 3,000 branches empty on 30,000 rows), in the long layout. */
