@@ -22,7 +22,7 @@ clm_status run_write_regions_csv(run_ctx *ctx)
 {
     const run_regions *R = ctx->regions;
     clm_textfile *tf = NULL;
-    clm_status s = run_text_open(ctx->outdir, "regions.csv", ctx->input, &tf);
+    clm_status s = run_csv_open(ctx->outdir, "regions.csv", ctx->input, ctx->csv_bom, &tf);
     if (s)
         return s;
     int *order = run_group_order(R->figures, R->n);

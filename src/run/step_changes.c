@@ -74,7 +74,7 @@ clm_status run_write_changes_csv(run_ctx *ctx)
     int *gone = malloc((size_t)(p->n_branches > 0 ? p->n_branches : 1) * sizeof *gone);
     clm_textfile *tf = NULL;
     clm_status s = order && seen && gone ? CLM_OK : clm_error(CLM_E_NOMEM, "out of memory");
-    if (!s) s = run_text_open(ctx->outdir, "changes.csv", ctx->input, &tf);
+    if (!s) s = run_csv_open(ctx->outdir, "changes.csv", ctx->input, ctx->csv_bom, &tf);
     if (!s) {
         FILE *f = clm_textfile_stream(tf);
         header(f);

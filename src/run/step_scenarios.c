@@ -100,7 +100,9 @@ clm_status run_write_scenario_outputs(run_ctx *ctx)
         if (outs[k].budget_only && !ctx->scenarios->budget)
             continue;
         clm_textfile *tf = NULL;
-        s = run_text_open(ctx->outdir, outs[k].name, ctx->input, &tf);
+        const int csv = strstr(outs[k].name, ".csv") != NULL;
+        s = csv ? run_csv_open(ctx->outdir, outs[k].name, ctx->input, ctx->csv_bom, &tf)
+                : run_text_open(ctx->outdir, outs[k].name, ctx->input, &tf);
         if (s)
             break;
         outs[k].write(ctx->scenarios, clm_textfile_stream(tf));

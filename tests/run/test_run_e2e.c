@@ -240,7 +240,7 @@ static void test_many_branch_pages(void **state)
     assert_int_equal(tu_clmseg_run(NULL, NULL, "run '%s' -o '%s' --csv-bom --quiet", q, bom), 0);
     static const char *const csvs[] = {"segments.csv", "branches.csv", "warning.csv", "equity.csv",
                                        "lifecycle_curves.csv", "lifecycle_stages.csv", "survival_segment.csv",
-                                       "survival_branch.csv"};
+                                       "survival_branch.csv", "regions.csv"};
     for (size_t i = 0; i < sizeof csvs / sizeof csvs[0]; i++) {
         size_t with_n = 0, without_n = 0;
         char *with = tu_read_file(tu_path(bom, csvs[i]), &with_n);
