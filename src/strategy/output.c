@@ -30,12 +30,14 @@ static void field(FILE *f, const char *text)
     fputc('"', f);
 }
 
+/* A number, or NA; a sum that cancels to a tiny negative prints as 0,
+ * not "-0.00". */
 static void num(FILE *f, double v, int decimals)
 {
     if (isnan(v))
         fputs(",NA", f);
     else
-        fprintf(f, ",%.*f", decimals, v);
+        fprintf(f, ",%.*f", decimals, fabs(v) < 0.5 * pow(10.0, -decimals) ? 0.0 : v);
 }
 
 void clm_scenario_write_csv(const clm_scenario_result *r, FILE *f)
@@ -97,10 +99,13 @@ void clm_scenario_write_levers_csv(const clm_scenario_result *r, FILE *f)
             field(f, r->names[s]);
             fputc(',', f);
             field(f, r->lever_names[s][l]);
-            fprintf(f, ",%.2f\n", r->lever_net_gain[s][l]);
+            num(f, r->lever_net_gain[s][l], 2);
+            fputc('\n', f);
         }
         field(f, r->names[s]);
-        fprintf(f, ",interaction,%.2f\n", r->interaction[s]);
+        fputs(",interaction", f);
+        num(f, r->interaction[s], 2);
+        fputc('\n', f);
     }
 }
 
