@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "clmseg/status.h"
 
 /* A malloc'd copy of the NUL-terminated `text`; NULL when `text` is NULL
@@ -30,6 +31,13 @@ char *util_strndup(const char *text, size_t length);
  * when memory runs out or `text` is NULL.  *count (may be NULL) gets the
  * number of items.  Reentrant: `text` is not modified, no strtok. */
 char **util_split_list(const char *text, int *count);
+
+/* Writes `text` (not NULL) as one CSV field (RFC 4180, src/core/
+ * csv_field.c): as it is, or in double quotes with each quote doubled when
+ * it holds a comma, a quote or a line break.  util_csv_field_quoted
+ * always quotes (equity.csv quotes every name, and keeps doing so). */
+void util_csv_field(FILE *out, const char *text);
+void util_csv_field_quoted(FILE *out, const char *text);
 
 /* Monotonic wall-clock seconds (src/core/clock.c). */
 double util_now(void);
