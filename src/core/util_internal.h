@@ -1,11 +1,12 @@
 /*
  * util_internal.h — small helpers every module needs once: string copies,
- * the comma-list splitter, paths beside an output file, the thread-count
- * rule, the block-length rule and the splitmix64 mixer.
+ * the comma-list splitter, paths beside an output file, CSV field quoting,
+ * the thread-count rule, the block-length rule and the splitmix64 mixer.
  *
  * Internal only (never installed, no clm_ prefix).  Each helper lives in a
- * file with one job: strings.c (copies, lists, paths), threads.c; the two
- * arithmetic ones are static inline here because they sit in hot loops;
+ * file with one job: strings.c (copies, lists, paths), csv_field.c (CSV
+ * quoting), threads.c; the two arithmetic ones are static inline here
+ * because they sit in hot loops;
  * format.c writes numbers as text, order.c sorts keys.
  */
 #ifndef CLMSEG_CORE_UTIL_INTERNAL_H
