@@ -200,8 +200,11 @@ CLM_API clm_status clm_scenario_save(const clm_scenario_result *result, clm_writ
 CLM_API void clm_scenario_write_csv(const clm_scenario_result *result, FILE *out);
 CLM_API void clm_scenario_write_curves_csv(const clm_scenario_result *result, FILE *out);
 CLM_API void clm_scenario_write_levers_csv(const clm_scenario_result *result, FILE *out);
-/* scenario.html: self-contained, offline (src/report/scenario_html.c). */
-CLM_API void clm_scenario_write_html(const clm_scenario_result *result, FILE *out);
+/* scenario.html: self-contained, offline (src/report/scenario_html.c), in
+ * the language `lang` names: "en" (English) or "zh" (Simplified Chinese);
+ * NULL or any other name gives English.  Figures are scenarios.csv's,
+ * formatted as report.html formats them (docs/run.md, "Numbers"). */
+CLM_API void clm_scenario_write_html(const clm_scenario_result *result, const char *lang, FILE *out);
 /* allocation.csv and allocation_policies.csv (a result with a budget). */
 CLM_API void clm_budget_write_csv(const clm_budget_result *budget, FILE *out);
 CLM_API void clm_budget_write_policies_csv(const clm_budget_result *budget, FILE *out);

@@ -32,9 +32,10 @@ static const char *const usage_text =
     "  --group G            input group (default /subscribers)\n"
     "  --branch COL  --arpu COL  --plan-column COL   the run's columns (defaults branch,\n"
     "                       arpu, plan)\n"
+    "  --lang en|zh         language of scenario.html (default en)\n"
     "  --threads T  --quiet  -h\n";
 
-enum { OPT_PLAN = CLI_OPT_FIRST, OPT_HORIZON, OPT_GROUP, OPT_BRANCH, OPT_ARPU, OPT_PLAN_COLUMN };
+enum { OPT_PLAN = CLI_OPT_FIRST, OPT_HORIZON, OPT_GROUP, OPT_BRANCH, OPT_ARPU, OPT_PLAN_COLUMN, OPT_LANG };
 
 static const struct option scenario_options[] = {
     {"output", required_argument, NULL, 'o'},
@@ -44,6 +45,7 @@ static const struct option scenario_options[] = {
     {"branch", required_argument, NULL, OPT_BRANCH},
     {"arpu", required_argument, NULL, OPT_ARPU},
     {"plan-column", required_argument, NULL, OPT_PLAN_COLUMN},
+    {"lang", required_argument, NULL, OPT_LANG},
     CLI_COMMON_OPTIONS,
     {0}};
 
@@ -77,7 +79,7 @@ static void print_summary(const clm_scenario_result *r)
 
 /* Writes one CSV or the page into a temporary file beside its name. */
 static clm_status write_text(const char *dir, output *o, const char *input, const clm_scenario_result *r,
-                             int kind)
+                             const char *lang, int kind)
 {
     char path[4096];
     if (snprintf(path, sizeof path, "%s/%s", dir, o->name) >= (int)sizeof path)
@@ -90,21 +92,22 @@ static clm_status write_text(const char *dir, output *o, const char *input, cons
     case 0: clm_scenario_write_csv(r, f); break;
     case 1: clm_scenario_write_curves_csv(r, f); break;
     case 2: clm_scenario_write_levers_csv(r, f); break;
-    case 3: clm_scenario_write_html(r, f); break;
+    case 3: clm_scenario_write_html(r, lang, f); break;
     case 4: clm_budget_write_csv(r->budget, f); break;
     default: clm_budget_write_policies_csv(r->budget, f); break;
     }
     return clm_textfile_close(o->file, CLM_OK);
 }
 
-static clm_status write_outputs(const char *dir, const char *input, const clm_scenario_result *r)
+static clm_status write_outputs(const char *dir, const char *input, const clm_scenario_result *r,
+                                const char *lang)
 {
     output outs[6] = {{"scenarios.csv", NULL}, {"scenario_curves.csv", NULL}, {"scenario_levers.csv", NULL},
                       {"scenario.html", NULL}, {"allocation.csv", NULL}, {"allocation_policies.csv", NULL}};
     const int n_out = r->budget ? 6 : 4;
     clm_status st = CLM_OK;
     for (int k = 0; !st && k < n_out; k++)
-        st = write_text(dir, &outs[k], input, r, k);
+        st = write_text(dir, &outs[k], input, r, lang, k);
     char h5[4096];
     snprintf(h5, sizeof h5, "%s/scenarios.h5", dir);
     clm_writer *w = NULL;
@@ -131,7 +134,7 @@ int cmd_scenario(int argc, char **argv)
 {
     cli_common common;
     cli_common_default(&common);
-    const char *outdir = NULL, *plan_path = NULL, *group = "/subscribers";
+    const char *outdir = NULL, *plan_path = NULL, *group = "/subscribers", *lang = "en";
     clm_book_load_params lp;
     clm_book_load_params_default(&lp);
     int horizon = 0;
@@ -149,6 +152,11 @@ int cmd_scenario(int argc, char **argv)
         case OPT_BRANCH: lp.branch = optarg; break;
         case OPT_ARPU: lp.arpu = optarg; break;
         case OPT_PLAN_COLUMN: lp.plan = optarg; break;
+        case OPT_LANG:
+            if (strcmp(optarg, "en") && strcmp(optarg, "zh"))
+                return cli_usage_error("scenario", "--lang: '%s' is not en or zh", optarg);
+            lang = optarg;
+            break;
         case 'h': fputs(usage_text, stdout); return 0;
         default: return 1;
         }
@@ -187,7 +195,7 @@ int cmd_scenario(int argc, char **argv)
     struct stat sb;
     if (!st && stat(outdir, &sb) != 0 && mkdir(outdir, 0777) != 0 && errno != EEXIST)
         st = clm_error(CLM_E_OPEN, "cannot create output folder '%s': %s", outdir, strerror(errno));
-    if (!st) st = write_outputs(outdir, args[0], r);
+    if (!st) st = write_outputs(outdir, args[0], r, lang);
     if (!st && !common.quiet) {
         print_summary(r);
         fprintf(stderr, "book %.2f s (%lld active), baseline %.2f s, scenarios %.2f s, budget %.2f s, "

@@ -1,11 +1,12 @@
 /*
  * util_internal.h — small helpers every module needs once: string copies,
- * the comma-list splitter, paths beside an output file, the thread-count
- * rule, the block-length rule and the splitmix64 mixer.
+ * the comma-list splitter, paths beside an output file, CSV field quoting,
+ * the thread-count rule, the block-length rule and the splitmix64 mixer.
  *
  * Internal only (never installed, no clm_ prefix).  Each helper lives in a
- * file with one job: strings.c (copies, lists, paths), threads.c; the two
- * arithmetic ones are static inline here because they sit in hot loops;
+ * file with one job: strings.c (copies, lists, paths), csv_field.c (CSV
+ * quoting), threads.c; the two arithmetic ones are static inline here
+ * because they sit in hot loops;
  * format.c writes numbers as text, order.c sorts keys.
  */
 #ifndef CLMSEG_CORE_UTIL_INTERNAL_H
@@ -13,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "clmseg/status.h"
 
 /* A malloc'd copy of the NUL-terminated `text`; NULL when `text` is NULL
@@ -30,6 +32,13 @@ char *util_strndup(const char *text, size_t length);
  * when memory runs out or `text` is NULL.  *count (may be NULL) gets the
  * number of items.  Reentrant: `text` is not modified, no strtok. */
 char **util_split_list(const char *text, int *count);
+
+/* Writes `text` (not NULL) as one CSV field (RFC 4180, src/core/
+ * csv_field.c): as it is, or in double quotes with each quote doubled when
+ * it holds a comma, a quote or a line break.  util_csv_field_quoted
+ * always quotes (equity.csv quotes every name, and keeps doing so). */
+void util_csv_field(FILE *out, const char *text);
+void util_csv_field_quoted(FILE *out, const char *text);
 
 /* Monotonic wall-clock seconds (src/core/clock.c). */
 double util_now(void);

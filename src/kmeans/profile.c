@@ -138,22 +138,6 @@ void km_profile_print(const km_profile *pr, const km_features *f, FILE *out)
     }
 }
 
-/* CSV field quoted per RFC 4180 when needed. */
-static void csv_field(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 static void csv_number(FILE *out, double v)
 {
     if (isnan(v))
@@ -169,7 +153,7 @@ void km_profile_write_csv(const km_profile *pr, const km_features *f, const int3
     fputs("segment,size,share,churn_rate,mean_arpu,distinguishing", out);
     for (int j = 0; j < d; j++) {
         fputc(',', out);
-        csv_field(out, f->names[j]);
+        util_csv_field(out, f->names[j]);
     }
     fputs(",name,continues\n", out);
     for (int c = 0; c < k; c++) {
@@ -180,13 +164,13 @@ void km_profile_write_csv(const km_profile *pr, const km_features *f, const int3
         fputc(',', out);
         csv_number(out, pr->mean_arpu[c]);
         fputc(',', out);
-        csv_field(out, pr->distinguishing[c]);
+        util_csv_field(out, pr->distinguishing[c]);
         for (int j = 0; j < d; j++) {
             fputc(',', out);
             csv_number(out, (double)pr->centroids[(int64_t)c * d + j]);
         }
         fputc(',', out);
-        csv_field(out, pr->name[c]);
+        util_csv_field(out, pr->name[c]);
         fputc(',', out);
         if (continues && continues[c] >= 0)
             fprintf(out, "%d", continues[c]); /* empty: continues no segment */

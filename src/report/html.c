@@ -4,6 +4,7 @@
  * so the page renders the same in any browser, offline.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,27 @@ void html_escape(FILE *out, const char *text)
         default: fputc(*p, out);
         }
     }
+}
+
+void html_escapef(FILE *out, const char *format, ...)
+{
+    char text[4096];
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(text, sizeof text, format, ap);
+    va_end(ap);
+    html_escape(out, text);
+}
+
+void html_header_row(FILE *out, const char *const *heads, int count)
+{
+    fputs("<thead><tr>", out);
+    for (int i = 0; i < count; i++) {
+        fputs("<th>", out);
+        html_escape(out, heads[i]);
+        fputs("</th>", out);
+    }
+    fputs("</tr></thead>", out);
 }
 
 static const char *const style_sheet =

@@ -15,6 +15,16 @@
 
 /* Writes `text` with &, <, >, " and ' escaped. */
 void html_escape(FILE *out, const char *text);
+/* A sentence of the strings table (printf format) with its figures, then
+ * escaped as html_escape does; at most 4,095 bytes of text. */
+void html_escapef(FILE *out, const char *format, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* A table's <thead> row of `count` column titles, escaped. */
+void html_header_row(FILE *out, const char *const *heads, int count);
 
 /* <!doctype html> ... <body>, with the inline style sheet and script;
  * `lang` the page's language tag ("en", "zh-Hans"). */

@@ -139,6 +139,101 @@ static const char *const texts[RT_COUNT][REPORT_N_LANGS] = {
     [RT_P_NO_EQUITY] = {"No Cox model in this run (cox.features = none).", "本次运行未拟合 Cox 模型（cox.features = none）。"},
     [RT_P_NO_WARNING] = {"No early-warning subscriber.", "无预警用户。"},
     [RT_P_NOT_FOUND] = {"No such page.", "页面不存在。"},
+    [RT_H_REGIONS] = {"Regions ranked by health score", "区域健康分排名"},
+    [RT_REGIONS_NOTE] = {"%s regions over %s branches (column %s). A region's figures come from its own subscribers "
+                         "the way a branch's do, and its sub-scores rank it among the regions (0 worst, 100 best; "
+                         "docs/run.md). Open a region: its first row (bold) is the region with its rank among the "
+                         "regions, then its branches, each with its rank among all branches (regions.csv, "
+                         "branches.csv).",
+                         "共 %s 个区域、%s 个分支（列 %s）。区域的指标与分支一样由其自身用户计算，子分数为区域之间的排名分"
+                         "（0 最差，100 最好；docs/run.md）。展开一个区域：首行（粗体）为该区域及其在区域间的排名，"
+                         "其后为其各分支及其在全部分支中的排名（regions.csv、branches.csv）。"},
+    [RT_REGIONS_CAPPED] = {"The %s healthiest regions are listed; all %s are in regions.csv.",
+                           "列出最健康的 %s 个区域；全部 %s 个见 regions.csv。"},
+    [RT_REGION_HEALTH] = {"health score %s", "健康分 %s"},
+    [RT_REGION_SUBSCRIBERS] = {"%s subscribers", "用户 %s"},
+    [RT_REGION_CHURN] = {"churn rate %s", "流失率 %s"},
+    [RT_REGION_LEVER] = {"lever: %s", "抓手：%s"},
+    [RT_REGION_BRANCHES] = {"branches: %s", "分支 %s 个"},
+    [RT_C_REGION_BRANCH] = {"region / branch", "区域 / 分支"},
+    [RT_REGION_BRANCHES_CAPPED] = {"The %s healthiest of its %s branches; all are in branches.csv.",
+                                   "列出最健康的 %s 个（共 %s 个分支）；全部见 branches.csv。"},
+    [RT_H_PREVIOUS] = {"Quarter over quarter", "季度环比"},
+    [RT_PREV_AGAINST] = {"Against last quarter's run %s.", "对比上季度的运行结果 %s。"},
+    [RT_PREV_COUNTS] = {"%s branches in both quarters, %s new this quarter, %s gone since last quarter; every branch, "
+                        "with its figures of both quarters, is in changes.csv.",
+                        "两个季度都有的分支 %s 个，本季度新增 %s 个，上季度后消失 %s 个；所有分支及其两个季度的指标见 "
+                        "changes.csv。"},
+    [RT_PREV_UP] = {"Moved most up:", "排名上升最多："},
+    [RT_PREV_DOWN] = {"Moved most down:", "排名下降最多："},
+    [RT_PREV_NO_CHANGE] = {"No branch changed rank.", "没有分支的排名发生变化。"},
+    [RT_PREV_SEGMENTS_NOTE] = {"Each segment against the one of last quarter it continues (matched by the least total "
+                               "squared distance between centroids; docs/kmeans.md). The centroid shift is in this "
+                               "quarter's standard deviations; the z-score change is of the segment's centroid against "
+                               "the whole base.",
+                               "每个细分群与其延续的上季度细分群对比（按质心间总平方距离最小匹配；docs/kmeans.md）。"
+                               "质心位移以本季度的标准差计；z 分数变化指细分群质心相对全体用户的变化。"},
+    [RT_PREV_NEW_SEGMENT] = {"new this quarter", "本季度新增"},
+    [RT_PREV_NO_CONTINUATION] = {"Last quarter's segment %s (%s, %s of subscribers) has no continuation this quarter.",
+                                 "上季度的细分群 %s（%s，占用户 %s）在本季度没有延续。"},
+    [RT_C_RANK_PREV] = {"rank last quarter", "上季度排名"},
+    [RT_C_HEALTH_PREV] = {"health score last quarter", "上季度健康分"},
+    [RT_C_CHURN_PREV] = {"churn rate last quarter", "上季度流失率"},
+    [RT_C_CONTINUES] = {"continues", "延续自"},
+    [RT_C_SHARE_PREV] = {"share last quarter", "上季度占比"},
+    [RT_C_ARPU_PREV] = {"mean ARPU last quarter", "上季度平均 ARPU"},
+    [RT_C_SHIFT] = {"centroid shift (standard deviations)", "质心位移（标准差数）"},
+    [RT_C_Z_CHANGES] = {"largest z-score changes", "z 分数变化最大的特征"},
+    [RT_H_SCENARIOS] = {"Strategy scenarios", "策略情景"},
+    [RT_SCEN_NOTE] = {"The plan's scenarios over the active base, projected from the Cox model for %s months; the "
+                      "curves, waterfalls and branch tables are in",
+                      "计划中的各情景基于 Cox 模型对在网用户测算 %s 个月；曲线、瀑布图和分支表见"},
+    [RT_SCEN_BUDGET] = {"Retention budget %s: the optimised split gains %s, %s more than spreading it in proportion to "
+                        "subscribers and %s more than spending it on the high tier only (allocation.csv).",
+                        "保留预算 %s：优化分配的净收益为 %s，比按用户数比例分配多 %s，比只投向高价值层级多 %s"
+                        "（allocation.csv）。"},
+    [RT_C_SCENARIO] = {"scenario", "情景"},
+    [RT_C_TARGETED] = {"targeted", "触达用户"},
+    [RT_C_ACCEPTING] = {"accepting", "预计接受"},
+    [RT_C_EXTRA_12] = {"extra active after 12 months", "12 个月后在网增量"},
+    [RT_C_ACTIVE_12_BASE] = {"active after 12 months, baseline", "12 个月后在网（基线）"},
+    [RT_C_ACTIVE_12] = {"active after 12 months", "12 个月后在网"},
+    [RT_C_EQUITY_CHANGE] = {"equity change", "客户资产变化"},
+    [RT_C_COST] = {"cost", "成本"},
+    [RT_C_NET_GAIN] = {"net gain", "净收益"},
+    [RT_C_ROI] = {"ROI", "投资回报率"},
+    [RT_C_PAYBACK] = {"payback month", "回本月份"},
+    [RT_S_DOC_TITLE] = {"clmseg scenarios", "clmseg 策略情景"},
+    [RT_S_INTRO] = {"Each active subscriber projected month by month over %s months from the Cox model's conditional "
+                    "survival, ARPU and margin %s, discounted at %s a year; the baseline, then each scenario of the "
+                    "plan (docs/strategy.md).",
+                    "每个在网用户逐月测算 %s 个月：依据 Cox 模型的条件留存、ARPU 与毛利率 %s，按年折现率 %s 折现；"
+                    "先是基线，再是计划中的各情景（docs/strategy.md）。"},
+    [RT_S_H_SCENARIOS] = {"Scenarios", "各情景"},
+    [RT_S_SCENARIO] = {"Scenario %s", "情景 %s"},
+    [RT_S_H_ACTIVE] = {"Active subscribers", "在网用户"},
+    [RT_S_H_REVENUE] = {"Monthly revenue", "月收入"},
+    [RT_S_H_WATERFALL] = {"Net gain by lever", "各抓手的净收益"},
+    [RT_S_H_BY_BRANCH] = {"By branch", "各分支"},
+    [RT_S_LEFT_OUT] = {"Branches the scenario does not reach are left out; every branch is in scenarios.csv.",
+                       "未覆盖的分支不列出；所有分支见 scenarios.csv。"},
+    [RT_AX_FROM_NOW] = {"time from now (months)", "距今时间（月）"},
+    [RT_AX_ACTIVE] = {"expected active subscribers (subscribers)", "预期在网用户（人）"},
+    [RT_AX_REVENUE] = {"revenue per month (currency units)", "每月收入（货币单位）"},
+    [RT_AX_NET_GAIN] = {"net gain: equity change − cost (currency units)", "净收益：客户资产变化 − 成本（货币单位）"},
+    [RT_S_BASELINE] = {"baseline", "基线"},
+    [RT_S_SCENARIO_CURVE] = {"scenario", "情景"},
+    [RT_S_INTERACTION] = {"interaction", "交互作用"},
+    [RT_S_H_BUDGET] = {"Retention budget", "保留预算"},
+    [RT_S_BUDGET] = {"Budget %s: the optimised split spends %s on %s contacts for %s expected saves and a net gain of",
+                     "预算 %s：优化分配支出 %s，触达 %s 人，预计挽留 %s 人，净收益"},
+    [RT_C_POLICY] = {"policy", "分配方案"},
+    [RT_C_SPEND] = {"spend", "支出"},
+    [RT_C_CONTACTED] = {"contacted", "触达"},
+    [RT_C_SAVES] = {"expected saves", "预计挽留"},
+    [RT_C_GAINS_MORE] = {"optimised gains more by", "优化分配多得"},
+    [RT_S_ALLOCATION] = {"Every cell's spend, contacts and saves are in allocation.csv.",
+                         "每个单元的支出、触达与挽留见 allocation.csv。"},
 };
 
 static const char *const stages[CLM_N_STAGES][REPORT_N_LANGS] = {
@@ -152,6 +247,14 @@ static const char *const scores[CLM_N_SCORES][REPORT_N_LANGS] = {
 static const char *const levers[CLM_N_LEVERS][REPORT_N_LANGS] = {
     {"acquisition", "获客"},         {"retention", "客户保留"}, {"up-sell/cross-sell", "追加销售/交叉销售"},
     {"win-back", "客户赢回"},        {"bad-debt control", "坏账控制"}};
+
+/* The kinds of a plan's levers (clm_lever_kind_names order) and the
+ * budget's policies (clm_budget_policy_names order). */
+static const char *const plan_levers[][REPORT_N_LANGS] = {
+    {"retention", "客户保留"}, {"upsell", "追加销售"},  {"renewal", "续约"},
+    {"bad_debt", "坏账回收"},  {"acquisition", "获客"}, {"winback", "客户赢回"}};
+static const char *const policies[][REPORT_N_LANGS] = {
+    {"optimised", "优化分配"}, {"proportional", "按用户数比例"}, {"high_tier", "仅高价值层级"}};
 
 int report_lang_parse(const char *name)
 {
@@ -196,4 +299,17 @@ const char *report_score_name(int lang, int k)
 const char *report_lever_name(int lang, int k)
 {
     return k >= 0 && k < CLM_N_LEVERS ? levers[k][valid(lang)] : "";
+}
+
+const char *report_plan_lever_name(int lang, const char *name)
+{
+    for (size_t k = 0; name && k < sizeof plan_levers / sizeof plan_levers[0]; k++)
+        if (!strcmp(name, plan_levers[k][0]))
+            return plan_levers[k][valid(lang)];
+    return name ? name : "";
+}
+
+const char *report_policy_name(int lang, int k)
+{
+    return k >= 0 && k < (int)(sizeof policies / sizeof policies[0]) ? policies[k][valid(lang)] : "";
 }

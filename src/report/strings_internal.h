@@ -39,6 +39,20 @@ typedef enum report_text {
     RT_P_BACK, RT_P_BRANCH, RT_P_SEGMENT, RT_P_H_SURVIVAL, RT_P_H_VALUE, RT_P_VALUE_NOTE, RT_P_H_STAGES,
     RT_P_H_TIERS, RT_P_H_SCORES, RT_P_H_LEVER, RT_P_LEVER, RT_P_LEVER_FIGURES, RT_P_H_WARNING, RT_P_H_EQUITY,
     RT_P_NO_SCORES, RT_P_NO_EQUITY, RT_P_NO_WARNING, RT_P_NOT_FOUND,
+    /* regions (run/report_regions.c) */
+    RT_H_REGIONS, RT_REGIONS_NOTE, RT_REGIONS_CAPPED, RT_REGION_HEALTH, RT_REGION_SUBSCRIBERS, RT_REGION_CHURN,
+    RT_REGION_LEVER, RT_REGION_BRANCHES, RT_C_REGION_BRANCH, RT_REGION_BRANCHES_CAPPED,
+    /* quarter over quarter (run/report_previous.c) */
+    RT_H_PREVIOUS, RT_PREV_AGAINST, RT_PREV_COUNTS, RT_PREV_UP, RT_PREV_DOWN, RT_PREV_NO_CHANGE,
+    RT_PREV_SEGMENTS_NOTE, RT_PREV_NEW_SEGMENT, RT_PREV_NO_CONTINUATION, RT_C_RANK_PREV, RT_C_HEALTH_PREV,
+    RT_C_CHURN_PREV, RT_C_CONTINUES, RT_C_SHARE_PREV, RT_C_ARPU_PREV, RT_C_SHIFT, RT_C_Z_CHANGES,
+    /* strategy scenarios (run/step_scenarios.c, scenario_html.c) */
+    RT_H_SCENARIOS, RT_SCEN_NOTE, RT_SCEN_BUDGET, RT_C_SCENARIO, RT_C_TARGETED, RT_C_ACCEPTING, RT_C_EXTRA_12,
+    RT_C_ACTIVE_12_BASE, RT_C_ACTIVE_12, RT_C_EQUITY_CHANGE, RT_C_COST, RT_C_NET_GAIN, RT_C_ROI, RT_C_PAYBACK,
+    RT_S_DOC_TITLE, RT_S_INTRO, RT_S_H_SCENARIOS, RT_S_SCENARIO, RT_S_H_ACTIVE, RT_S_H_REVENUE, RT_S_H_WATERFALL,
+    RT_S_H_BY_BRANCH, RT_S_LEFT_OUT, RT_AX_FROM_NOW, RT_AX_ACTIVE, RT_AX_REVENUE, RT_AX_NET_GAIN, RT_S_BASELINE,
+    RT_S_SCENARIO_CURVE, RT_S_INTERACTION, RT_S_H_BUDGET, RT_S_BUDGET, RT_C_POLICY, RT_C_SPEND, RT_C_CONTACTED,
+    RT_C_SAVES, RT_C_GAINS_MORE, RT_S_ALLOCATION,
     RT_COUNT
 } report_text;
 
@@ -51,5 +65,11 @@ const char *report_stage_name(int lang, int stage);
 const char *report_tier_name(int lang, int tier);
 const char *report_score_name(int lang, int score);
 const char *report_lever_name(int lang, int lever);
+
+/* A lever of a strategy plan by its kind's name ("retention", "upsell",
+ * ... clm_lever_kind_names) in `lang`; any other name passes through. */
+const char *report_plan_lever_name(int lang, const char *name);
+/* A budget policy (CLM_POLICY_*) in `lang`. */
+const char *report_policy_name(int lang, int policy);
 
 #endif /* CLMSEG_STRINGS_INTERNAL_H */

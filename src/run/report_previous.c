@@ -5,14 +5,18 @@
  * how its profile shifted against the segment it continues: share, churn
  * rate, mean ARPU, the distance the centroid moved (in this quarter's
  * standard deviations) and the features whose z-score against the whole
- * base changed most.
+ * base changed most.  Words come from the strings table in the report's
+ * language; the branch figures are changes.csv's values (fmt_as_csv) shown
+ * as the branch ranking shows them (format_internal.h).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/format_internal.h"
 #include "report/html_internal.h"
+#include "report/strings_internal.h"
 #include "run/run_ctx.h"
 #include "run/run_previous.h"
 
@@ -43,19 +47,45 @@ static int by_fall(const void *a, const void *b)
     return (x->rank > y->rank) - (x->rank < y->rank);
 }
 
+static const char *tx(const run_ctx *ctx, report_text id)
+{
+    return report_text_of(ctx->report_lang, id);
+}
+
+/* A paragraph of one sentence of the strings table. */
+#define SENTENCE(f, ...)                                                                                     \
+    do {                                                                                                     \
+        fputs("<p>", f);                                                                                     \
+        html_escapef(f, __VA_ARGS__);                                                                        \
+        fputs("</p>\n", f);                                                                                  \
+    } while (0)
+
+/* The columns of changes.csv it shows: rank_prev, rank, health_prev,
+ * health (2 decimals), churn_rate_prev, churn_rate (6 decimals, shown in
+ * percent with 2). */
 static void movers_table(FILE *f, const run_ctx *ctx, const mover *m, int count, int rising)
 {
-    fprintf(f, "<p>Moved most %s:</p>\n", rising ? "up" : "down");
-    fputs("<table><thead><tr><th>branch</th><th>rank last quarter</th><th>rank</th><th>health last quarter</th>"
-          "<th>health</th><th>churn rate last quarter</th><th>churn rate</th></tr></thead><tbody>\n", f);
+    fputs("<p>", f);
+    html_escape(f, tx(ctx, rising ? RT_PREV_UP : RT_PREV_DOWN));
+    fprintf(f, "</p>\n<table id=\"movers-%s\">", rising ? "up" : "down");
+    const char *heads[7] = {tx(ctx, RT_C_BRANCH),      tx(ctx, RT_C_RANK_PREV),  tx(ctx, RT_K_RANK),
+                            tx(ctx, RT_C_HEALTH_PREV), tx(ctx, RT_K_HEALTH),     tx(ctx, RT_C_CHURN_PREV),
+                            tx(ctx, RT_K_CHURN_RATE)};
+    html_header_row(f, heads, 7);
+    fputs("<tbody>\n", f);
     const run_previous *p = ctx->previous;
+    char v[6][FMT_CAP];
     for (int i = 0; i < count; i++) {
         const run_branch *br = &ctx->branches[m[i].branch];
         const run_previous_branch *pb = &p->branches[run_previous_find(p, br->name)];
         fputs("<tr><td>", f);
         html_escape(f, br->name);
-        fprintf(f, "</td><td>%d</td><td>%d</td><td>%.2f</td><td>%.2f</td><td>%.6f</td><td>%.6f</td></tr>\n",
-                m[i].rank_prev, m[i].rank, pb->health, br->health.total, pb->churn_rate, br->metrics.churn_rate);
+        fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+                fmt_count(v[0], FMT_CAP, m[i].rank_prev), fmt_count(v[1], FMT_CAP, m[i].rank),
+                fmt_fixed(v[2], FMT_CAP, fmt_as_csv(pb->health, 2), 2),
+                fmt_fixed(v[3], FMT_CAP, fmt_as_csv(br->health.total, 2), 2),
+                fmt_percent(v[4], FMT_CAP, fmt_as_csv(pb->churn_rate, 6), 2),
+                fmt_percent(v[5], FMT_CAP, fmt_as_csv(br->metrics.churn_rate, 6), 2));
     }
     fputs("</tbody></table>\n", f);
 }
@@ -75,9 +105,9 @@ static void branch_movers(FILE *f, const run_ctx *ctx)
             m[n++] = (mover){order[r], r + 1, p->branches[b].rank};
     }
     if (order && m) {
-        fprintf(f, "<p>%d branches in both quarters, %d new this quarter, %d gone since last quarter; every "
-                   "branch, with its figures of both quarters, is in changes.csv.</p>\n",
-                n, n_new, p->n_branches - n);
+        char a[FMT_CAP], b[FMT_CAP], c[FMT_CAP];
+        SENTENCE(f, tx(ctx, RT_PREV_COUNTS), fmt_count(a, sizeof a, n), fmt_count(b, sizeof b, n_new),
+                 fmt_count(c, sizeof c, p->n_branches - n));
         qsort(m, (size_t)n, sizeof *m, by_rise);
         int up = 0, down = 0;
         while (up < n && up < MOVERS_SHOWN && m[up].rank_prev > m[up].rank)
@@ -90,7 +120,7 @@ static void branch_movers(FILE *f, const run_ctx *ctx)
         if (down)
             movers_table(f, ctx, m, down, 0);
         if (!up && !down)
-            fputs("<p>No branch changed rank.</p>\n", f);
+            SENTENCE(f, "%s", tx(ctx, RT_PREV_NO_CHANGE));
     }
     free(order);
     free(m);
@@ -125,7 +155,9 @@ static void z_shifts(FILE *f, const run_ctx *ctx, const clm_kmeans_profile *now,
     for (int t = 0; t < 2 && at[t] >= 0; t++) {
         fputs(t ? "; " : "", f);
         html_escape(f, clm_kmeans_feature_name(ctx->kmeans, at[t]));
-        fprintf(f, " %+.2f", best[t]);
+        char v[FMT_CAP];
+        fmt_fixed(v, sizeof v, best[t], 2);
+        fprintf(f, " %s%s", v[0] == '-' ? "" : "+", v); /* "+0.42", "-0.31" */
     }
 }
 
@@ -136,28 +168,34 @@ static void segment_shifts(FILE *f, const run_ctx *ctx)
     const int32_t *continues = clm_kmeans_continues(ctx->kmeans);
     if (clm_kmeans_get_profile(ctx->kmeans, &now) != CLM_OK || !continues)
         return;
-    fputs("<p>Each segment against the one of last quarter it continues (matched by the least total squared "
-          "distance between centroids; docs/kmeans.md). The centroid shift is in this quarter's standard "
-          "deviations; the z-score change is of the segment's centroid against the whole base.</p>\n", f);
-    fputs("<table><thead><tr><th>segment</th><th>continues</th><th>share last quarter</th><th>share</th>"
-          "<th>churn rate last quarter</th><th>churn rate</th><th>mean ARPU last quarter</th><th>mean ARPU</th>"
-          "<th>centroid shift (sd)</th><th>largest z-score changes</th></tr></thead><tbody>\n", f);
-    char label[320];
+    SENTENCE(f, "%s", tx(ctx, RT_PREV_SEGMENTS_NOTE));
+    fputs("<table id=\"segment-shifts\">", f);
+    const char *heads[10] = {tx(ctx, RT_C_SEGMENT),     tx(ctx, RT_C_CONTINUES),  tx(ctx, RT_C_SHARE_PREV),
+                             tx(ctx, RT_C_SHARE),       tx(ctx, RT_C_CHURN_PREV), tx(ctx, RT_K_CHURN_RATE),
+                             tx(ctx, RT_C_ARPU_PREV),   tx(ctx, RT_MEAN_ARPU),    tx(ctx, RT_C_SHIFT),
+                             tx(ctx, RT_C_Z_CHANGES)};
+    html_header_row(f, heads, 10);
+    fputs("<tbody>\n", f);
+    char label[320], v[7][FMT_CAP];
     for (int s = 0; s < ctx->k; s++) {
         int old = continues[s];
         fputs("<tr><td>", f);
         html_escape(f, run_segment_label(ctx, s, label, sizeof label));
         fputs("</td><td>", f);
         if (old < 0) {
-            fprintf(f, "new this quarter</td><td></td><td>%.4f</td><td></td><td>%.4f</td><td></td><td>%.2f</td>"
-                       "<td></td><td></td></tr>\n", now.share[s], now.churn_rate[s], now.mean_arpu[s]);
+            html_escape(f, tx(ctx, RT_PREV_NEW_SEGMENT));
+            fprintf(f, "</td><td></td><td>%s</td><td></td><td>%s</td><td></td><td>%s</td><td></td><td></td></tr>\n",
+                    fmt_percent(v[0], FMT_CAP, now.share[s], 2), fmt_percent(v[1], FMT_CAP, now.churn_rate[s], 2),
+                    fmt_money(v[2], FMT_CAP, now.mean_arpu[s]));
             continue;
         }
         fprintf(f, "%d: ", old);
         html_escape(f, p->segment_names[old]);
-        fprintf(f, "</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%.2f</td><td>%.2f</td>"
-                   "<td>%.3f</td><td>", p->share[old], now.share[s], p->churn_rate[old], now.churn_rate[s],
-                p->mean_arpu[old], now.mean_arpu[s], sqrt(p->cost[(int64_t)s * p->k + old]));
+        fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>",
+                fmt_percent(v[0], FMT_CAP, p->share[old], 2), fmt_percent(v[1], FMT_CAP, now.share[s], 2),
+                fmt_percent(v[2], FMT_CAP, p->churn_rate[old], 2), fmt_percent(v[3], FMT_CAP, now.churn_rate[s], 2),
+                fmt_money(v[4], FMT_CAP, p->mean_arpu[old]), fmt_money(v[5], FMT_CAP, now.mean_arpu[s]),
+                fmt_fixed(v[6], FMT_CAP, sqrt(p->cost[(int64_t)s * p->k + old]), 3));
         z_shifts(f, ctx, &now, s, old);
         fputs("</td></tr>\n", f);
     }
@@ -167,9 +205,10 @@ static void segment_shifts(FILE *f, const run_ctx *ctx)
         for (int s = 0; s < ctx->k; s++)
             held |= continues[s] == old;
         if (!held) {
-            fprintf(f, "<p>Last quarter's segment %d (", old);
-            html_escape(f, p->segment_names[old]);
-            fprintf(f, ", %.1f%% of subscribers) has no continuation this quarter.</p>\n", 100.0 * p->share[old]);
+            char number[16];
+            snprintf(number, sizeof number, "%d", old);
+            SENTENCE(f, tx(ctx, RT_PREV_NO_CONTINUATION), number, p->segment_names[old],
+                     fmt_percent(v[0], FMT_CAP, p->share[old], 2));
         }
     }
 }
@@ -178,9 +217,10 @@ void run_report_previous(FILE *f, const run_ctx *ctx)
 {
     if (!ctx->previous)
         return;
-    fputs("<h2>Quarter over quarter</h2>\n<p>Against last quarter's run ", f);
-    html_escape(f, ctx->previous->path);
-    fputs(".</p>\n", f);
+    fputs("<h2>", f);
+    html_escape(f, tx(ctx, RT_H_PREVIOUS));
+    fputs("</h2>\n", f);
+    SENTENCE(f, tx(ctx, RT_PREV_AGAINST), ctx->previous->path);
     branch_movers(f, ctx);
     segment_shifts(f, ctx);
 }

@@ -2,12 +2,16 @@
  * report_regions.c — the report's region section: the regions in health
  * order, each a collapsible <details> block whose table holds the region's
  * own row and, under it, its branches in the branch health order with
- * their rank among all branches.  Figures are printed rounded as in
- * regions.csv and branches.csv, so a reader can match them one for one.
+ * their rank among all branches.  Words come from the strings table in the
+ * report's language; every figure is the value regions.csv or branches.csv
+ * holds (fmt_as_csv), formatted as the branch ranking formats it
+ * (format_internal.h), so a reader can match them one for one.
  */
 #include <stdlib.h>
 
+#include "report/format_internal.h"
 #include "report/html_internal.h"
+#include "report/strings_internal.h"
 #include "run/run_regions.h"
 
 /* Regions and branches per region the section lists at most (the rest are
@@ -16,18 +20,56 @@
 #define REPORT_REGIONS_MAX 500
 #define REPORT_BRANCHES_PER_REGION 100
 
-static void group_row(FILE *f, const char *cls, int rank, const run_branch *g)
+/* One row: the columns of the branch ranking (step_report.c), with the
+ * decimals of RUN_CSV_HEALTH_HEADER's columns rounded as the CSV rounds. */
+static void group_row(FILE *f, const char *cls, int rank, const run_branch *g, int lang)
 {
     const clm_health_metrics *m = &g->metrics;
-    fprintf(f, "<tr class=\"%s\"><td>%d</td><td>", cls, rank);
+    char v[5][FMT_CAP];
+    fprintf(f, "<tr class=\"%s\"><td>%s</td><td>", cls, fmt_count(v[0], FMT_CAP, rank));
     html_escape(f, g->name);
-    fprintf(f, "</td><td>%lld</td><td>%.6f</td><td>%.6f</td><td>%.4f</td><td>%.4f</td>", (long long)m->subscribers,
-            m->churn_rate, m->s12, m->arpu, m->ltv);
+    fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>",
+            fmt_count(v[0], FMT_CAP, m->subscribers), fmt_percent(v[1], FMT_CAP, fmt_as_csv(m->churn_rate, 6), 2),
+            fmt_percent(v[2], FMT_CAP, fmt_as_csv(m->s12, 6), 2), fmt_money(v[3], FMT_CAP, fmt_as_csv(m->arpu, 4)),
+            fmt_money(v[4], FMT_CAP, fmt_as_csv(m->ltv, 4)));
     for (int k = 0; k < CLM_N_SCORES; k++)
-        fprintf(f, "<td>%.2f</td>", g->health.score[k]);
-    fprintf(f, "<td>%.2f</td><td>", g->health.total);
-    html_escape(f, clm_health_lever_names[g->health.lever]);
+        fprintf(f, "<td>%s</td>", fmt_fixed(v[0], FMT_CAP, fmt_as_csv(g->health.score[k], 2), 2));
+    fprintf(f, "<td>%s</td><td>", fmt_fixed(v[0], FMT_CAP, fmt_as_csv(g->health.total, 2), 2));
+    html_escape(f, report_lever_name(lang, g->health.lever));
     fputs("</td></tr>\n", f);
+}
+
+static void header(FILE *f, int lang)
+{
+    const char *heads[13] = {report_text_of(lang, RT_K_RANK),      report_text_of(lang, RT_C_REGION_BRANCH),
+                             report_text_of(lang, RT_K_SUBSCRIBERS), report_text_of(lang, RT_K_CHURN_RATE),
+                             "S(12)", "ARPU", "LTV", report_score_name(lang, 0), report_score_name(lang, 1),
+                             report_score_name(lang, 2), report_score_name(lang, 3), report_text_of(lang, RT_K_HEALTH),
+                             report_text_of(lang, RT_C_LEVER)};
+    fputs("<div class=\"scroll\"><table class=\"region\">", f);
+    html_header_row(f, heads, 13);
+    fputs("<tbody>\n", f);
+}
+
+/* "1. North · health score 61.20 · 1,234 subscribers · ...": the region's
+ * line of figures, each rounded as regions.csv holds it. */
+static void summary(FILE *f, int rank, const run_branch *fig, int n_branches, int lang)
+{
+    char v[FMT_CAP];
+    fprintf(f, "<details class=\"region\"><summary>%d. ", rank);
+    html_escape(f, fig->name);
+    fputs(" &middot; ", f);
+    html_escapef(f, report_text_of(lang, RT_REGION_HEALTH), fmt_fixed(v, FMT_CAP, fmt_as_csv(fig->health.total, 2), 2));
+    fputs(" &middot; ", f);
+    html_escapef(f, report_text_of(lang, RT_REGION_SUBSCRIBERS), fmt_count(v, FMT_CAP, fig->metrics.subscribers));
+    fputs(" &middot; ", f);
+    html_escapef(f, report_text_of(lang, RT_REGION_CHURN),
+                 fmt_percent(v, FMT_CAP, fmt_as_csv(fig->metrics.churn_rate, 6), 2));
+    fputs(" &middot; ", f);
+    html_escapef(f, report_text_of(lang, RT_REGION_LEVER), report_lever_name(lang, fig->health.lever));
+    fputs(" &middot; ", f);
+    html_escapef(f, report_text_of(lang, RT_REGION_BRANCHES), fmt_count(v, FMT_CAP, n_branches));
+    fputs("</summary>\n", f);
 }
 
 void run_report_regions(FILE *f, const run_ctx *ctx)
@@ -35,7 +77,7 @@ void run_report_regions(FILE *f, const run_ctx *ctx)
     const run_regions *R = ctx->regions;
     if (!R || !R->figures)
         return;
-    const int nb = ctx->n_branches;
+    const int nb = ctx->n_branches, lang = ctx->report_lang;
     int *order = run_group_order(R->figures, R->n);
     int *branch_order = run_health_order(ctx);
     /* The branches of each region in health order: a counting sort of the
@@ -59,39 +101,40 @@ void run_report_regions(FILE *f, const run_ctx *ctx)
             start[g] = start[g - 1];
         start[0] = 0;
 
-        fputs("<h2>Regions ranked by health score</h2>\n<style>tr.region-total td{font-weight:bold}"
-              "details.region summary{cursor:pointer;margin:.3em 0}</style>\n", f);
-        fprintf(f, "<p>%d regions over %d branches (column ", R->n, nb);
-        html_escape(f, ctx->col_region);
-        fputs("). A region's figures come from its own subscribers the way a branch's do, and its sub-scores "
-              "rank it among the regions (0 worst, 100 best; docs/run.md). Open a region: its first row (bold) is "
-              "the region with its rank among the regions, then its branches, each with its rank among all "
-              "branches (regions.csv, branches.csv).</p>\n", f);
+        char a[FMT_CAP], b[FMT_CAP];
+        fputs("<h2>", f);
+        html_escape(f, report_text_of(lang, RT_H_REGIONS));
+        fputs("</h2>\n<style>tr.region-total td{font-weight:bold}"
+              "details.region summary{cursor:pointer;margin:.3em 0}</style>\n<p>", f);
+        html_escapef(f, report_text_of(lang, RT_REGIONS_NOTE), fmt_count(a, sizeof a, R->n),
+                     fmt_count(b, sizeof b, nb), ctx->col_region);
+        fputs("</p>\n", f);
         const int shown = R->n < REPORT_REGIONS_MAX ? R->n : REPORT_REGIONS_MAX;
-        if (shown < R->n)
-            fprintf(f, "<p>The %d healthiest regions are listed; all %d are in regions.csv.</p>\n", shown, R->n);
+        if (shown < R->n) {
+            fputs("<p>", f);
+            html_escapef(f, report_text_of(lang, RT_REGIONS_CAPPED), fmt_count(a, sizeof a, shown),
+                         fmt_count(b, sizeof b, R->n));
+            fputs("</p>\n", f);
+        }
         for (int r = 0; r < shown; r++) {
             const int g = order[r];
             const run_branch *fig = &R->figures[g];
-            fprintf(f, "<details class=\"region\"><summary>%d. ", r + 1);
-            html_escape(f, fig->name);
-            fprintf(f, " &middot; health %.2f &middot; %lld subscribers &middot; churn rate %.6f &middot; lever ",
-                    fig->health.total, (long long)fig->metrics.subscribers, fig->metrics.churn_rate);
-            html_escape(f, clm_health_lever_names[fig->health.lever]);
-            fprintf(f, " &middot; %d branch%s</summary>\n", R->branch_count[g], R->branch_count[g] == 1 ? "" : "es");
-            fputs("<div class=\"scroll\"><table><thead><tr><th>rank</th><th>region / branch</th><th>subscribers</th>"
-                  "<th>churn rate</th><th>S(12)</th><th>ARPU</th><th>LTV</th><th>retention</th><th>value</th>"
-                  "<th>growth</th><th>risk</th><th>health</th><th>lever</th></tr></thead><tbody>\n", f);
-            group_row(f, "region-total", r + 1, fig);
+            summary(f, r + 1, fig, R->branch_count[g], lang);
+            header(f, lang);
+            group_row(f, "region-total", r + 1, fig, lang);
             const int n_in = start[g + 1] - start[g];
             const int cap = n_in < REPORT_BRANCHES_PER_REGION ? n_in : REPORT_BRANCHES_PER_REGION;
             for (int k = 0; k < cap; k++) {
-                int b = listed[start[g] + k];
-                group_row(f, "branch", rank[b], &ctx->branches[b]);
+                int br = listed[start[g] + k];
+                group_row(f, "branch", rank[br], &ctx->branches[br], lang);
             }
             fputs("</tbody></table></div>\n", f);
-            if (cap < n_in)
-                fprintf(f, "<p>The %d healthiest of its %d branches; all are in branches.csv.</p>\n", cap, n_in);
+            if (cap < n_in) {
+                fputs("<p>", f);
+                html_escapef(f, report_text_of(lang, RT_REGION_BRANCHES_CAPPED), fmt_count(a, sizeof a, cap),
+                             fmt_count(b, sizeof b, n_in));
+                fputs("</p>\n", f);
+            }
             fputs("</details>\n", f);
         }
     }

@@ -264,7 +264,8 @@ clm_status run_write_group_h5(const run_ctx *ctx, clm_writer *w, const char *gro
 
 /* S at `t` of a Kaplan-Meier curve, carried flat past its last time. */
 double run_survival_at(const clm_survival_curve *curve, double t);
-/* A CSV field, quoted (RFC 4180) when it holds a comma, quote or newline. */
+/* A CSV field, quoted (RFC 4180) when it holds a comma, quote or newline:
+ * util_csv_field under the run's name (src/core/csv_field.c). */
 void run_csv_field(FILE *f, const char *text);
 /* ",<v with format>", or ",NA" (as R and pandas read it) when v is NaN. */
 void run_csv_number(FILE *f, const char *format, double v);

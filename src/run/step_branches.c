@@ -157,17 +157,7 @@ void run_csv_number(FILE *f, const char *format, double v)
 
 void run_csv_field(FILE *f, const char *text)
 {
-    if (!strpbrk(text, ",\"\n\r")) {
-        fputs(text, f);
-        return;
-    }
-    fputc('"', f);
-    for (const char *c = text; *c; c++) {
-        if (*c == '"')
-            fputc('"', f);
-        fputc(*c, f);
-    }
-    fputc('"', f);
+    util_csv_field(f, text);
 }
 
 int *run_health_order(const run_ctx *ctx)

@@ -287,14 +287,7 @@ clm_status run_equity(run_ctx *ctx)
 static void equity_row(FILE *f, const char *level, const char *name, const run_equity_sum *g)
 {
     fprintf(f, "%s,", level);
-    /* names may hold commas or quotes: quoted as CSV wants */
-    fputc('"', f);
-    for (const char *c = name; *c; c++) {
-        if (*c == '"')
-            fputc('"', f);
-        fputc(*c, f);
-    }
-    fputc('"', f);
+    util_csv_field_quoted(f, name); /* every name quoted, as equity.csv always had them */
     fprintf(f, ",%lld,%.4f,%.4f,%.4f,%.4f,%.4f,%.6f\n", (long long)g->active, g->equity,
             g->at_risk_12, g->leave_3, g->leave_12,
             g->active > 0 ? g->months / (double)g->active : NAN,

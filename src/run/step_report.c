@@ -50,17 +50,6 @@ static void cell(FILE *f, double raw, const char *text)
     fputs("</td>", f);
 }
 
-static void header_row(FILE *f, const char *const *heads, int n)
-{
-    fputs("<thead><tr>", f);
-    for (int i = 0; i < n; i++) {
-        fputs("<th>", f);
-        html_escape(f, heads[i]);
-        fputs("</th>", f);
-    }
-    fputs("</tr></thead>", f);
-}
-
 /* Branches the ranking table lists at most: the healthiest and the least
  * healthy half each; the rest are in branches.csv and have their pages
  * (docs/run.md).  200,000 rows made an 85 MB page no browser opens
@@ -82,7 +71,7 @@ static void branch_table(FILE *f, const run_ctx *ctx, const int *order)
                              report_score_name(ctx->report_lang, 2), report_score_name(ctx->report_lang, 3),
                              tx(ctx, RT_K_HEALTH), tx(ctx, RT_C_LEVER)};
     fputs("<div class=\"scroll\"><table class=\"sortable\" id=\"branches\">", f);
-    header_row(f, heads, 13);
+    html_header_row(f, heads, 13);
     fputs("<tbody>\n", f);
     for (int r = 0; r < nb; r++) {
         if (capped && r == REPORT_BRANCHES_MAX / 2)
@@ -228,7 +217,7 @@ static void equity_section(FILE *f, const run_ctx *ctx)
     const char *heads[6] = {tx(ctx, RT_C_GROUP), tx(ctx, RT_C_ACTIVE), tx(ctx, RT_C_EQUITY),
                             tx(ctx, RT_C_PER_SUBSCRIBER), tx(ctx, RT_C_AT_RISK_12), tx(ctx, RT_C_EXPECTED_MONTHS)};
     fputs("<table id=\"equity\">", f);
-    header_row(f, heads, 6);
+    html_header_row(f, heads, 6);
     fputs("<tbody>\n", f);
     for (int g = 0; g < CLM_N_TIERS + CLM_N_STAGES; g++) {
         const run_equity_sum *e = g < CLM_N_TIERS ? &ctx->eq_tier[g] : &ctx->eq_stage[g - CLM_N_TIERS];
@@ -285,17 +274,6 @@ static void headline(FILE *f, const run_ctx *ctx, const clm_tree_metrics *tm)
     fputs(ctx->report_lang == REPORT_LANG_ZH ? "。</p>\n" : ".</p>\n", f);
 }
 
-/* "segment s" in the report's language, then the segment's name when the
- * run has names (step_segment_names.c). */
-static void segment_label(const run_ctx *ctx, int segment, char *buf, size_t cap)
-{
-    char number[16];
-    snprintf(number, sizeof number, "%d", segment);
-    int n = snprintf(buf, cap, tx(ctx, RT_SEGMENT_N), number);
-    if (ctx->segment_names && segment >= 0 && segment < ctx->k && n > 0 && (size_t)n < cap)
-        snprintf(buf + n, cap - (size_t)n, ": %s", ctx->segment_names[segment]);
-}
-
 /* Survival and LTV by segment; each legend names "segment s", linked. */
 static void segment_charts(FILE *f, const run_ctx *ctx)
 {
@@ -314,7 +292,7 @@ static void segment_charts(FILE *f, const run_ctx *ctx)
         const clm_survival_curve *cv = clm_survival_curve_at(ctx->surv_segment, c);
         if (!strcmp(cv->label, "all"))
             continue;
-        segment_label(ctx, atoi(cv->label), seg_names[m], sizeof seg_names[m]);
+        run_segment_label(ctx, atoi(cv->label), seg_names[m], sizeof seg_names[m]);
         curves[m] = (svg_curve){seg_names[m], (int)cv->n_times, cv->time, cv->survival, cv->lower, cv->upper,
                                     cv->at_risk};
         seg_labels[m] = seg_names[m];
@@ -352,7 +330,7 @@ static void segment_profiles(FILE *f, const run_ctx *ctx)
     if (rl && notes && rowp && notep && features && z) {
         for (int i = 0; i < k; i++) {
             char n[FMT_CAP], share[FMT_CAP];
-            segment_label(ctx, i, rl[i], sizeof rl[i]);
+            run_segment_label(ctx, i, rl[i], sizeof rl[i]);
             snprintf(notes[i], 96, "n=%s (%s)", fmt_count(n, sizeof n, prof.size[i]),
                      fmt_percent(share, sizeof share, (double)prof.size[i] / (double)ctx->n_rows, 1));
             rowp[i] = rl[i];
@@ -400,7 +378,7 @@ static void run_section(FILE *f, const run_ctx *ctx)
     section(f, tx(ctx, RT_H_RUN));
     const char *heads[3] = {tx(ctx, RT_STEP), tx(ctx, RT_SECONDS), tx(ctx, RT_PEAK_MB)};
     fputs("<table>", f);
-    header_row(f, heads, 3);
+    html_header_row(f, heads, 3);
     fputs("<tbody>\n", f);
     char a[FMT_CAP], b[FMT_CAP];
     for (int i = 0; i < ctx->clock.n_steps; i++) {

@@ -5,13 +5,17 @@
  * bad-debt signals read once), projected as `clmseg scenario` does, and
  * written as scenarios.csv, scenario_curves.csv, scenario_levers.csv,
  * scenario.html (and allocation*.csv with a budget), /scenarios in
- * results.h5 and a section of the report.
+ * results.h5 and a section of the report.  scenario.html and the
+ * section are in the report's language (report.lang); their figures are
+ * scenarios.csv's, formatted as the report's tables are.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/format_internal.h"
 #include "report/html_internal.h"
+#include "report/strings_internal.h"
 #include "run/run_ctx.h"
 
 /* A numeric column as a 0/1 flag (value > 0), OR-ed into flag. */
@@ -73,12 +77,19 @@ clm_status run_scenarios(run_ctx *ctx)
     return s;
 }
 
-typedef void (*scenario_writer)(const clm_scenario_result *r, FILE *f);
+typedef void (*scenario_writer)(const run_ctx *ctx, FILE *f);
 
-static void write_allocation(const clm_scenario_result *r, FILE *f) { clm_budget_write_csv(r->budget, f); }
-static void write_policies(const clm_scenario_result *r, FILE *f)
+static void write_csv(const run_ctx *ctx, FILE *f) { clm_scenario_write_csv(ctx->scenarios, f); }
+static void write_curves(const run_ctx *ctx, FILE *f) { clm_scenario_write_curves_csv(ctx->scenarios, f); }
+static void write_levers(const run_ctx *ctx, FILE *f) { clm_scenario_write_levers_csv(ctx->scenarios, f); }
+static void write_html(const run_ctx *ctx, FILE *f)
 {
-    clm_budget_write_policies_csv(r->budget, f);
+    clm_scenario_write_html(ctx->scenarios, ctx->report_lang == REPORT_LANG_ZH ? "zh" : "en", f);
+}
+static void write_allocation(const run_ctx *ctx, FILE *f) { clm_budget_write_csv(ctx->scenarios->budget, f); }
+static void write_policies(const run_ctx *ctx, FILE *f)
+{
+    clm_budget_write_policies_csv(ctx->scenarios->budget, f);
 }
 
 clm_status run_write_scenario_outputs(run_ctx *ctx)
@@ -88,10 +99,10 @@ clm_status run_write_scenario_outputs(run_ctx *ctx)
         scenario_writer write;
         int budget_only;
     } outs[] = {
-        {"scenarios.csv", clm_scenario_write_csv, 0},
-        {"scenario_curves.csv", clm_scenario_write_curves_csv, 0},
-        {"scenario_levers.csv", clm_scenario_write_levers_csv, 0},
-        {"scenario.html", clm_scenario_write_html, 0},
+        {"scenarios.csv", write_csv, 0},
+        {"scenario_curves.csv", write_curves, 0},
+        {"scenario_levers.csv", write_levers, 0},
+        {"scenario.html", write_html, 0},
         {"allocation.csv", write_allocation, 1},
         {"allocation_policies.csv", write_policies, 1},
     };
@@ -105,46 +116,58 @@ clm_status run_write_scenario_outputs(run_ctx *ctx)
                 : run_text_open(ctx->outdir, outs[k].name, ctx->input, &tf);
         if (s)
             break;
-        outs[k].write(ctx->scenarios, clm_textfile_stream(tf));
+        outs[k].write(ctx, clm_textfile_stream(tf));
         s = run_text_finish(&ctx->outputs, tf, CLM_OK);
     }
     return s;
 }
 
+/* The company row of each scenario: scenarios.csv's figures (targeted 0
+ * decimals, the rest 2, roi 4 shown in percent with 2); the extra active
+ * subscribers and the equity change are differences of its columns. */
 void run_report_scenarios(const run_ctx *ctx, FILE *f)
 {
     const clm_scenario_result *r = ctx->scenarios;
     const int32_t nb = r->n_branches;
-    fputs("<h2>Strategy scenarios</h2>\n<p>The plan's scenarios over the active base, projected from the Cox "
-          "model for ", f);
-    fprintf(f, "%d months (the curves, waterfalls and branch tables are in <a href=\"scenario.html\">"
-               "scenario.html</a>).</p>\n", (int)r->horizon);
-    fputs("<table class=\"sortable\" id=\"scenario-summary\"><thead><tr><th>scenario</th><th>targeted</th>"
-          "<th>accepting</th><th>extra active after 12 m</th><th>equity change</th><th>cost</th>"
-          "<th>net gain</th><th>ROI</th><th>payback month</th></tr></thead><tbody>\n", f);
+    const int lang = ctx->report_lang;
+    char v[8][FMT_CAP];
+    fputs("<h2>", f);
+    html_escape(f, report_text_of(lang, RT_H_SCENARIOS));
+    fputs("</h2>\n<p>", f);
+    html_escapef(f, report_text_of(lang, RT_SCEN_NOTE), fmt_count(v[0], FMT_CAP, r->horizon));
+    fputs(" <a href=\"scenario.html\">scenario.html</a>", f);
+    fputs(lang == REPORT_LANG_ZH ? "。</p>\n" : ".</p>\n", f);
+    const char *heads[9] = {report_text_of(lang, RT_C_SCENARIO), report_text_of(lang, RT_C_TARGETED),
+                            report_text_of(lang, RT_C_ACCEPTING), report_text_of(lang, RT_C_EXTRA_12),
+                            report_text_of(lang, RT_C_EQUITY_CHANGE), report_text_of(lang, RT_C_COST),
+                            report_text_of(lang, RT_C_NET_GAIN), report_text_of(lang, RT_C_ROI),
+                            report_text_of(lang, RT_C_PAYBACK)};
+    fputs("<table class=\"sortable\" id=\"scenario-summary\">", f);
+    html_header_row(f, heads, 9);
+    fputs("<tbody>\n", f);
     for (int32_t s = 0; s < r->n_scenarios; s++) {
         const clm_scenario_row *x = &r->rows[(size_t)s * (size_t)(nb + 1) + (size_t)nb];
         fputs("<tr><td>", f);
         html_escape(f, r->names[s]);
-        fprintf(f, "</td><td>%.0f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td>",
-                x->targeted, x->accepting, x->scen.active_12 - x->base.active_12,
-                x->scen.equity - x->base.equity, x->cost, x->net_gain);
-        if (isnan(x->roi))
-            fputs("<td>NA</td>", f);
-        else
-            fprintf(f, "<td>%.4f</td>", x->roi);
-        if (x->payback_month > 0)
-            fprintf(f, "<td>%d</td></tr>\n", (int)x->payback_month);
-        else
-            fputs("<td>&#8212;</td></tr>\n", f);
+        fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+                   "</tr>\n",
+                fmt_fixed(v[0], FMT_CAP, fmt_as_csv(x->targeted, 0), 0),
+                fmt_money(v[1], FMT_CAP, fmt_as_csv(x->accepting, 2)),
+                fmt_money(v[2], FMT_CAP, fmt_as_csv(x->scen.active_12, 2) - fmt_as_csv(x->base.active_12, 2)),
+                fmt_money(v[3], FMT_CAP, fmt_as_csv(x->scen.equity, 2) - fmt_as_csv(x->base.equity, 2)),
+                fmt_money(v[4], FMT_CAP, fmt_as_csv(x->cost, 2)), fmt_money(v[5], FMT_CAP, fmt_as_csv(x->net_gain, 2)),
+                fmt_percent(v[6], FMT_CAP, fmt_as_csv(x->roi, 4), 2),
+                fmt_fixed(v[7], FMT_CAP, x->payback_month > 0 ? (double)x->payback_month : NAN, 0));
     }
     fputs("</tbody></table>\n", f);
     if (r->budget) {
         const clm_budget_cell *t = r->budget->totals;
-        fprintf(f, "<p>Retention budget %.2f: the optimised split gains %.2f, %.2f more than spreading it in "
-                   "proportion to subscribers and %.2f more than spending it on the high tier only "
-                   "(allocation.csv).</p>\n", r->budget->total, t[CLM_POLICY_OPTIMISED].net_gain,
-                t[CLM_POLICY_OPTIMISED].net_gain - t[CLM_POLICY_PROPORTIONAL].net_gain,
-                t[CLM_POLICY_OPTIMISED].net_gain - t[CLM_POLICY_HIGH_TIER].net_gain);
+        const double opt = fmt_as_csv(t[CLM_POLICY_OPTIMISED].net_gain, 2);
+        fputs("<p>", f);
+        html_escapef(f, report_text_of(lang, RT_SCEN_BUDGET), fmt_money(v[0], FMT_CAP, fmt_as_csv(r->budget->total, 2)),
+                     fmt_money(v[1], FMT_CAP, opt),
+                     fmt_money(v[2], FMT_CAP, opt - fmt_as_csv(t[CLM_POLICY_PROPORTIONAL].net_gain, 2)),
+                     fmt_money(v[3], FMT_CAP, opt - fmt_as_csv(t[CLM_POLICY_HIGH_TIER].net_gain, 2)));
+        fputs("</p>\n", f);
     }
 }

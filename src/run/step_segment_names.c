@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "core/util_internal.h"
+#include "report/strings_internal.h"
 #include "run/run_ctx.h"
 #include "run/run_previous.h"
 
@@ -75,9 +76,11 @@ clm_status run_label_segments(run_ctx *ctx)
 
 const char *run_segment_label(const run_ctx *ctx, int segment, char *buf, size_t cap)
 {
-    if (ctx->segment_names && segment >= 0 && segment < ctx->k)
-        snprintf(buf, cap, "segment %d: %s", segment, ctx->segment_names[segment]);
-    else
-        snprintf(buf, cap, "segment %d", segment);
+    /* "segment s" in the report's language, then ": name" when named. */
+    char number[16];
+    snprintf(number, sizeof number, "%d", segment);
+    int n = snprintf(buf, cap, report_text_of(ctx->report_lang, RT_SEGMENT_N), number);
+    if (ctx->segment_names && segment >= 0 && segment < ctx->k && n > 0 && (size_t)n < cap)
+        snprintf(buf + n, cap - (size_t)n, ": %s", ctx->segment_names[segment]);
     return buf;
 }

@@ -14,22 +14,6 @@
 #include "core/util_internal.h"
 #include "strategy/strategy_internal.h"
 
-/* A CSV field, quoted (RFC 4180) when it holds a comma, quote or newline. */
-static void field(FILE *f, const char *text)
-{
-    if (!strpbrk(text, ",\"\n\r")) {
-        fputs(text, f);
-        return;
-    }
-    fputc('"', f);
-    for (const char *c = text; *c; c++) {
-        if (*c == '"')
-            fputc('"', f);
-        fputc(*c, f);
-    }
-    fputc('"', f);
-}
-
 /* A number, or NA; a sum that cancels to a tiny negative prints as 0,
  * not "-0.00". */
 static void num(FILE *f, double v, int decimals)
@@ -52,9 +36,9 @@ void clm_scenario_write_csv(const clm_scenario_result *r, FILE *f)
     for (int32_t s = 0; s < r->n_scenarios; s++)
         for (int32_t b = first; b <= nb; b++) {
             const clm_scenario_row *x = &r->rows[(size_t)s * (size_t)(nb + 1) + (size_t)b];
-            field(f, r->names[s]);
+            util_csv_field(f, r->names[s]);
             fputc(',', f);
-            field(f, r->branch_names[b]);
+            util_csv_field(f, r->branch_names[b]);
             num(f, x->targeted, 0);
             num(f, x->accepting, 2);
             num(f, x->base.active_3, 2);
@@ -85,7 +69,7 @@ void clm_scenario_write_curves_csv(const clm_scenario_result *r, FILE *f)
         const double *a = s < 0 ? r->base_active : r->active + (size_t)s * (size_t)(h + 1);
         const double *v = s < 0 ? r->base_revenue : r->revenue + (size_t)s * (size_t)(h + 1);
         for (int k = 0; k <= h; k++) {
-            field(f, s < 0 ? "baseline" : r->names[s]);
+            util_csv_field(f, s < 0 ? "baseline" : r->names[s]);
             fprintf(f, ",%d,%.2f,%.2f\n", k, a[k], v[k]);
         }
     }
@@ -96,13 +80,13 @@ void clm_scenario_write_levers_csv(const clm_scenario_result *r, FILE *f)
     fputs("scenario,lever,net_gain\n", f);
     for (int32_t s = 0; s < r->n_scenarios; s++) {
         for (int32_t l = 0; l < r->n_levers[s]; l++) {
-            field(f, r->names[s]);
+            util_csv_field(f, r->names[s]);
             fputc(',', f);
-            field(f, r->lever_names[s][l]);
+            util_csv_field(f, r->lever_names[s][l]);
             num(f, r->lever_net_gain[s][l], 2);
             fputc('\n', f);
         }
-        field(f, r->names[s]);
+        util_csv_field(f, r->names[s]);
         fputs(",interaction", f);
         num(f, r->interaction[s], 2);
         fputc('\n', f);
@@ -117,7 +101,7 @@ void clm_budget_write_csv(const clm_budget_result *g, FILE *f)
           "proportional_net_gain,high_tier_spend,high_tier_net_gain\n", f);
     for (int32_t c = 0; c < g->n_cells; c++) {
         for (int k = 0; k < g->n_keys; k++) {
-            field(f, g->cell_labels[(size_t)c * (size_t)g->n_keys + (size_t)k]);
+            util_csv_field(f, g->cell_labels[(size_t)c * (size_t)g->n_keys + (size_t)k]);
             fputc(',', f);
         }
         const clm_budget_cell *o = &g->cells[CLM_POLICY_OPTIMISED][c];

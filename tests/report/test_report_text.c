@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "clmseg/health.h"
+#include "clmseg/scenario.h"
 #include "clmseg/stages.h"
 #include "clmseg/tiers.h"
 #include "report/format_internal.h"
@@ -184,6 +185,18 @@ static void test_strings_table(void **state)
         assert_string_equal(report_tier_name(REPORT_LANG_EN, k), clm_tier_names[k]);
     for (int k = 0; k < CLM_N_SCORES; k++)
         assert_string_equal(report_score_name(REPORT_LANG_EN, k), clm_health_score_names[k]);
+    /* A plan's levers and the budget's policies: English is the library's
+     * own name, Chinese another, an unknown lever name passes through. */
+    for (int k = 0; k < CLM_N_LEVER_KINDS; k++) {
+        assert_string_equal(report_plan_lever_name(REPORT_LANG_EN, clm_lever_kind_names[k]), clm_lever_kind_names[k]);
+        assert_string_not_equal(report_plan_lever_name(REPORT_LANG_ZH, clm_lever_kind_names[k]),
+                                clm_lever_kind_names[k]);
+    }
+    assert_string_equal(report_plan_lever_name(REPORT_LANG_ZH, "my_lever"), "my_lever");
+    for (int k = 0; k < CLM_N_POLICIES; k++) {
+        assert_string_equal(report_policy_name(REPORT_LANG_EN, k), clm_budget_policy_names[k]);
+        assert_string_not_equal(report_policy_name(REPORT_LANG_ZH, k), clm_budget_policy_names[k]);
+    }
     assert_int_equal(report_lang_parse("en"), REPORT_LANG_EN);
     assert_int_equal(report_lang_parse("zh"), REPORT_LANG_ZH);
     assert_int_equal(report_lang_parse("fr"), -1);

@@ -7,6 +7,8 @@ html.parser): every output present and consistent with the input.
     check_run.py page OUTDIR DOM.html BRANCH   (a branch's page, rendered)
     check_run.py segment OUTDIR DOM.html S     (a segment's page, rendered)
     check_run.py zh OUTDIR DOM.html    (the Chinese page, main or a branch's)
+    check_run.py sections OUTDIR DOM.html [zh]  (regions, quarter over quarter, scenarios)
+    check_run.py scenario-zh DOM.html  (scenario.html in Chinese, rendered)
     check_run.py size OUTDIR BYTES BRANCHES (report.html under BYTES, every branch in it)
     check_run.py link DOM.html BRANCH  (prints the anchor of the branch's page)
 
@@ -495,8 +497,155 @@ def zh(outdir, dom_path):
     for name in ("阶段 A 获取", "阶段 B 提升", "阶段 C 成熟", "阶段 D 衰退", "阶段 E 离网"):
         check(name in text, "stage name %s missing" % name)
     for english in ("Branch ranking", "Survival by segment", "Customer equity", "back to the report",
-                    "Lifecycle value curve", ">subscribers<", ">churn rate<"):
+                    "Lifecycle value curve", ">subscribers<", ">churn rate<", "Regions ranked", "region / branch",
+                    "Quarter over quarter", "Moved most", ">rank last quarter<", "Strategy scenarios", ">net gain<",
+                    ">targeted<", "Retention budget"):
         check(english not in text, "English text %r on the Chinese page" % english)
+
+
+# ---- the sections of a run with regions, a previous run and a plan ----------------
+
+LEVERS_ZH = {"acquisition": "获客", "retention": "客户保留", "up-sell/cross-sell": "追加销售/交叉销售",
+             "win-back": "客户赢回", "bad-debt control": "坏账控制"}
+
+
+def read_csv(outdir, name):
+    with open(os.path.join(outdir, name), newline="", encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+class SectionParser(html.parser.HTMLParser):
+    """Every <tr> of the tables of the three sections: the region tables
+    (class "region", rows by class), the movers (id movers-up/-down) and
+    table#scenario-summary; and the text of each region's <summary>."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables = {}  # key -> list of (row class, cells)
+        self.summaries = []
+        self.key = self.row = self.cell = self.summary = None
+        self.row_class = None
+        self.in_region = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table":
+            if a.get("class") == "region":
+                self.key = "region"
+            elif a.get("id") in ("movers-up", "movers-down", "scenario-summary"):
+                self.key = a["id"]
+        elif tag == "tr" and self.key:
+            self.row, self.row_class = [], a.get("class")
+        elif tag == "td" and self.row is not None:
+            self.cell = ""
+        elif tag == "details":
+            self.in_region = a.get("class") == "region"
+        elif tag == "summary" and self.in_region:
+            self.summary = ""
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.key = None
+        elif tag == "td" and self.cell is not None:
+            self.row.append(self.cell.strip())
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            if self.row:
+                self.tables.setdefault(self.key, []).append((self.row_class, self.row))
+            self.row = None
+        elif tag == "summary" and self.summary is not None:
+            self.summaries.append(self.summary)
+            self.summary = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+        if self.summary is not None:
+            self.summary += data
+
+
+def health_cells(r, lang):
+    """The columns of a health row (regions.csv, branches.csv) as shown."""
+    lever = LEVERS_ZH[r["lever"]] if lang == "zh" else r["lever"]
+    return [fmt_count(r["subscribers"]), fmt_pct(r["churn_rate"]), fmt_pct(r["s12"]), fmt_money(r["arpu"]),
+            fmt_money(r["ltv"]), fmt_money(r["retention"]), fmt_money(r["value"]), fmt_money(r["growth"]),
+            fmt_money(r["risk"]), fmt_money(r["health"]), lever]
+
+
+def money_diff(a, b):
+    return fmt_fixed(float(a) - float(b), 2)
+
+
+def sections(outdir, dom_path, lang):
+    """Every figure of the region, quarter-over-quarter and scenario
+    sections equals regions.csv / branches.csv / changes.csv /
+    scenarios.csv with the documented rounding; the movers are the ten
+    largest rises and falls of changes.csv."""
+    p = SectionParser()
+    p.feed(open(dom_path, encoding="utf-8").read())
+    n = 0
+    regions = {r["region"]: r for r in read_csv(outdir, "regions.csv")}
+    branches = {r["branch"]: r for r in read_branches(outdir)}
+    rows = p.tables.get("region", [])
+    check(sum(1 for c, _ in rows if c == "region-total") == len(regions),
+          "%d region rows, regions.csv %d" % (sum(1 for c, _ in rows if c == "region-total"), len(regions)))
+    for cls, cells in rows:
+        src = regions[cells[1]] if cls == "region-total" else branches[cells[1]]
+        want = [fmt_count(src["rank"]), cells[1]] + health_cells(src, lang)
+        check(cells == want, "region section row %s: %r, CSV %r" % (cells[1], cells, want))
+        n += len(want) - 1
+    check(len(p.summaries) == len(regions), "%d region summaries" % len(p.summaries))
+    for text in p.summaries:
+        parts = [t.strip() for t in text.split("\u00b7")]
+        rank, name = parts[0].split(". ", 1)
+        r = regions[name]
+        check(rank == r["rank"], "region %s summary rank %s, regions.csv %s" % (name, rank, r["rank"]))
+        for part, want in zip(parts[1:4], (fmt_money(r["health"]), fmt_count(r["subscribers"]),
+                                           fmt_pct(r["churn_rate"]))):
+            check(want in part.split(), "region %s summary %r lacks %r" % (name, part, want))
+            n += 1
+        check(fmt_count(r["branches"]) in parts[5].split(), "region %s summary %r: branches %s"
+              % (name, parts[5], r["branches"]))
+    changes = read_csv(outdir, "changes.csv")
+    both = [c for c in changes if c["status"] == "both"]
+    for key, sign in (("movers-up", 1), ("movers-down", -1)):
+        moved = sorted((c for c in both if sign * int(c["rank_up"]) > 0),
+                       key=lambda c: (-sign * int(c["rank_up"]), int(c["rank"])))[:10]
+        shown = [cells for _, cells in p.tables.get(key, [])]
+        check(len(shown) == len(moved), "%s: %d rows, changes.csv gives %d" % (key, len(shown), len(moved)))
+        for cells, c in zip(shown, moved):
+            want = [c["branch"], fmt_count(c["rank_prev"]), fmt_count(c["rank"]), fmt_money(c["health_prev"]),
+                    fmt_money(c["health"]), fmt_pct(c["churn_rate_prev"]), fmt_pct(c["churn_rate"])]
+            check(cells == want, "%s: %r, changes.csv %r" % (key, cells, want))
+            n += 6
+    check(p.tables.get("movers-up") or p.tables.get("movers-down"), "no movers shown")
+    company = [r for r in read_csv(outdir, "scenarios.csv") if r["branch"] == "all"]
+    shown = [cells for _, cells in p.tables.get("scenario-summary", [])]
+    check(len(shown) == len(company) > 0, "scenario summary: %d rows, scenarios.csv %d" % (len(shown), len(company)))
+    for cells, c in zip(shown, company):
+        want = [c["scenario"], fmt_fixed(float(c["targeted"]), 0), fmt_money(c["accepting"]),
+                money_diff(c["active_12"], c["active_12_base"]), money_diff(c["equity"], c["equity_base"]),
+                fmt_money(c["cost"]), fmt_money(c["net_gain"]), fmt_pct(c["roi"]),
+                fmt_count(c["payback_month"]) if c["payback_month"] else DASH]
+        check(cells == want, "scenario summary %s: %r, scenarios.csv %r" % (c["scenario"], cells, want))
+        n += 8
+    print("%d figures of the sections checked" % n)
+
+
+def scenario_zh(dom_path):
+    """scenario.html in Chinese: marked zh-Hans, every heading (h1-h3) and
+    axis title Chinese, none of the English words left."""
+    text = re.sub(r"<script.*?</script>", "", open(dom_path, encoding="utf-8").read(), flags=re.S)
+    check('lang="zh-Hans"' in text, "scenario.html is not marked zh-Hans")
+    headings = re.findall(r"<h[123][^>]*>(.*?)</h[123]>", text, re.S)
+    check(len(headings) >= 6, "only %d headings" % len(headings))
+    for h in headings:
+        check(has_cjk(re.sub(r"<[^>]+>", "", h)), "heading not in Chinese: %r" % h)
+    for english in ("Strategy scenarios", "months from now", "baseline", "net gain", "interaction", ">targeted<",
+                    "Retention budget", ">optimised<", "By branch"):
+        check(english not in text, "English text %r in the Chinese scenario.html" % english)
+    for axis in ("距今时间（月）", "预期在网用户（人）", "每月收入（货币单位）", "（货币单位）"):
+        check(axis in text, "axis title %s missing" % axis)
 
 
 def branch_names(outdir):
@@ -548,6 +697,10 @@ if __name__ == "__main__":
         segment_page(sys.argv[2], sys.argv[3], sys.argv[4])
     elif sys.argv[1] == "zh":
         zh(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "sections":
+        sections(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else "en")
+    elif sys.argv[1] == "scenario-zh":
+        scenario_zh(sys.argv[2])
     elif sys.argv[1] == "link":
         # the href of a branch's link in the ranking of a rendered page
         m = re.search(r'<a href="(#b-\d+)">%s</a>' % re.escape(html.escape(sys.argv[3], quote=False)),

@@ -6,7 +6,10 @@
  * column) as one branch and by a column the user names; bad settings and
  * missing columns fail cleanly; an interrupted run leaves nothing
  * half-written; the report renders in headless Chromium and shows the
- * figures of branches.csv.
+ * figures of branches.csv; in Chinese, with a previous quarter and a plan,
+ * every heading of report.html and scenario.html is Chinese and the
+ * region, quarter-over-quarter and scenario sections show the figures of
+ * regions.csv, changes.csv and scenarios.csv.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,6 +51,20 @@ static int setup_quarter(void **state)
     return rc;
 }
 
+/* Each of `names` is the same bytes in folders a and b (`what` names the
+ * two runs in the failure). */
+static void same_files(const char *a_dir, const char *b_dir, const char *const *names, size_t count,
+                       const char *what)
+{
+    for (size_t i = 0; i < count; i++) {
+        char a[4200], b[4200];
+        snprintf(a, sizeof a, "%s/%s", a_dir, names[i]);
+        snprintf(b, sizeof b, "%s/%s", b_dir, names[i]);
+        if (!tu_same_bytes(a, b))
+            fail_msg("%s differs between %s", names[i], what);
+    }
+}
+
 static void test_generated_quarter(void **state)
 {
     (void)state;
@@ -72,13 +89,7 @@ static void test_generated_quarter(void **state)
     assert_int_equal(tu_clmseg_run(NULL, NULL, "run '%s' -o '%s' --threads 2 --quiet", q, out2), 0);
     const char *same[] = {"results.h5", "segments.csv", "branches.csv", "warning.csv", "survival_segment.csv",
                           "survival_branch.csv", "tree_rules.txt", "lifecycle_curves.csv", "lifecycle_stages.csv"};
-    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
-        char a[4200], b[4200];
-        snprintf(a, sizeof a, "%s/%s", out1, same[i]);
-        snprintf(b, sizeof b, "%s/%s", out2, same[i]);
-        if (!tu_same_bytes(a, b))
-            fail_msg("%s differs between --threads 1 and 2", same[i]);
-    }
+    same_files(out1, out2, same, sizeof same / sizeof same[0], "--threads 1 and 2");
     /* Next quarter: the saved models, thresholds and rules score it. */
     char next[4096], scored[4096];
     snprintf(next, sizeof next, "%s", tu_path(quarter_dir, "next.h5"));
@@ -215,6 +226,90 @@ static void test_report_renders_in_chromium(void **state)
     snprintf(cmd, sizeof cmd, "'%s' '%s/tests/run/check_run.py' %s", tu_python(), tu_source_dir(), args);
     assert_int_equal(tu_run(cmd, NULL, NULL), 0);
     free(anchor);
+}
+
+/* A plan of two scenarios (one lever; two levers, so a waterfall with an
+ * interaction) and a budget, for the run's config. */
+static const char *const zh_plan =
+    "[scenario save_d]\nlever = retention\nstage = D\nhazard_ratio = 0.7\ntake_up = 0.5\n"
+    "cost_contact = high:20,medium:10,low:5\n\n"
+    "[scenario combo]\n[scenario combo.retention]\nstage = D\nhazard_ratio = 0.8\ncost_contact = 5\n"
+    "[scenario combo.upsell]\ntier = low\narpu_change = 0.05\ntake_up = 0.2\ncost_contact = 2\n\n"
+    "[budget]\ntotal = 50000\nlever = retention\nhazard_ratio = 0.7\ntake_up = 0.3\nmonths = 12\n"
+    "cost_contact = high:20,medium:10,low:5\ncost_accept = 10\n";
+
+/* Two generated quarters (seeds 11 and 13): the second run with --lang
+ * zh, --previous the first and the plan.  Rendered in Chromium, report.html
+ * has only Chinese headings (check_run.py zh) and its region, quarter-over-
+ * quarter and scenario sections the figures of regions.csv, changes.csv
+ * and scenarios.csv (check_run.py sections); scenario.html, written by the
+ * run, is Chinese too, its axes titled with their units, and its table
+ * shows scenarios.csv's figures (check_scenario.py dom).  The English run
+ * of the same shows the same figures. */
+static void test_zh_previous_and_plan(void **state)
+{
+    (void)state;
+    char q2[4096], prev[4096], zh[4096], en[4096], plan[4096], url[8192], dom[4200], args[16384];
+    snprintf(q2, sizeof q2, "%s", tu_path(quarter_dir, "q13.h5"));
+    snprintf(prev, sizeof prev, "%s", tu_path(quarter_dir, "prev"));
+    snprintf(zh, sizeof zh, "%s", tu_path(quarter_dir, "out_zh_plan"));
+    snprintf(en, sizeof en, "%s", tu_path(quarter_dir, "out_en_plan"));
+    snprintf(plan, sizeof plan, "%s", tu_path(quarter_dir, "plan.ini"));
+    FILE *f = fopen(plan, "w");
+    assert_non_null(f);
+    fputs(zh_plan, f);
+    fclose(f);
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "synth -o '%s' --rows 30000 --branches 40 --seed 13 --quiet", q2), 0);
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "run '%s' -o '%s' --quiet", tu_path(quarter_dir, "q.h5"), prev), 0);
+    char *err = NULL;
+    if (tu_clmseg_run(NULL, &err, "run '%s' -o '%s' --previous '%s' --config '%s' --lang zh --quiet", q2, zh, prev,
+                      plan) != 0)
+        fail_msg("zh run: %s", err);
+    free(err);
+    assert_true(tu_exists(tu_path(zh, "regions.csv")) && tu_exists(tu_path(zh, "changes.csv")) &&
+                tu_exists(tu_path(zh, "scenarios.csv")));
+    snprintf(url, sizeof url, "file://%s/report.html", zh);
+    snprintf(dom, sizeof dom, "%s", tu_path(quarter_dir, "dom_zh_plan.html"));
+    render(url, dom, tu_path(quarter_dir, "report_zh_plan.png"));
+    snprintf(args, sizeof args, "zh '%s' '%s'", zh, dom);
+    run_checker(args);
+    char cmd[20000], *said = NULL;
+    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/run/check_run.py' sections '%s' '%s' zh", tu_python(), tu_source_dir(),
+             zh, dom);
+    err = NULL;
+    if (tu_run(cmd, &said, &err) != 0)
+        fail_msg("sections: %s %s", said, err);
+    printf("%s", said); /* "N figures of the sections checked" */
+    assert_non_null(strstr(said, "\nok\n"));
+    free(said);
+    free(err);
+
+    snprintf(url, sizeof url, "file://%s/scenario.html", zh);
+    snprintf(dom, sizeof dom, "%s", tu_path(quarter_dir, "dom_zh_scenario.html"));
+    render(url, dom, tu_path(quarter_dir, "scenario_zh.png"));
+    snprintf(args, sizeof args, "scenario-zh '%s'", dom);
+    run_checker(args);
+    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/strategy/check_scenario.py' dom '%s' '%s'", tu_python(),
+             tu_source_dir(), zh, dom);
+    said = err = NULL;
+    if (tu_run(cmd, &said, &err) != 0)
+        fail_msg("scenario.html: %s %s", said, err);
+    assert_string_equal(said, "ok\n");
+    free(said);
+    free(err);
+
+    /* English: the same figures (the CSVs are the same bytes). */
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "run '%s' -o '%s' --previous '%s' --config '%s' --quiet", q2, en, prev,
+                                   plan), 0);
+    const char *same[] = {"regions.csv", "changes.csv", "scenarios.csv", "branches.csv"};
+    same_files(zh, en, same, sizeof same / sizeof same[0], "--lang zh and en");
+    snprintf(cmd, sizeof cmd, "'%s' '%s/tests/run/check_run.py' sections '%s' '%s/report.html'", tu_python(),
+             tu_source_dir(), en, en);
+    said = err = NULL;
+    if (tu_run(cmd, &said, &err) != 0)
+        fail_msg("English sections: %s %s", said, err);
+    free(said);
+    free(err);
 }
 
 /* A quarter of 3,000 branches (20 subscribers each): report.html holds
@@ -517,6 +612,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generated_quarter),
         cmocka_unit_test(test_report_renders_in_chromium),
+        cmocka_unit_test(test_zh_previous_and_plan),
         cmocka_unit_test(test_many_branch_pages),
         cmocka_unit_test(test_telco_sample),
         cmocka_unit_test(test_bad_settings_leave_nothing),

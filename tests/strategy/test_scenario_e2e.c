@@ -16,6 +16,7 @@
  *   - 1 and 2 threads give the same bytes; `clmseg run --config plan.ini`
  *     gives the command's scenarios.csv;
  *   - scenario.html renders in headless Chromium with scenarios.csv's figures;
+ *     with --lang zh it is Chinese with the same figures, --lang fr fails;
  *   - against the generator's truth (--truth-lever), the predicted extra
  *     active subscribers after 12 months within 10%, overall and per tier
  *     (test_truth_lever gives the figures).
@@ -386,6 +387,30 @@ static void test_html_renders_in_chromium(void **state)
     char args[16384];
     snprintf(args, sizeof args, "dom '%s' '%s'", out, dom);
     run_checker(args, 0);
+
+    /* --lang zh: the page in Chinese with the same figures (the parser
+     * reads the written page as it reads the rendered one); the CSV is the
+     * same bytes; a language it does not know is refused. */
+    char zh[4200], a[4400], b[4400];
+    snprintf(zh, sizeof zh, "%s/out_zh", dir);
+    assert_int_equal(tu_clmseg_run(NULL, NULL, "scenario '%s' '%s' -o '%s' --plan '%s' --lang zh --quiet", q, rundir,
+                                   zh, plan), 0);
+    page = tu_read_file(tu_path(zh, "scenario.html"), NULL);
+    assert_non_null(page);
+    assert_non_null(strstr(page, "<html lang=\"zh-Hans\""));
+    assert_non_null(strstr(page, "<h1>策略情景</h1>"));
+    assert_null(strstr(page, "Strategy scenarios"));
+    free(page);
+    snprintf(a, sizeof a, "%s/scenarios.csv", zh);
+    snprintf(b, sizeof b, "%s/scenarios.csv", out);
+    assert_true(tu_same_bytes(a, b));
+    snprintf(args, sizeof args, "dom '%s' '%s/scenario.html'", zh, zh);
+    run_checker(args, 0);
+    char *err = NULL;
+    assert_int_equal(tu_clmseg_run(NULL, &err, "scenario '%s' '%s' -o '%s/out_fr' --plan '%s' --lang fr --quiet", q,
+                                   rundir, dir, plan), 1);
+    assert_non_null(strstr(err, "--lang"));
+    free(err);
 }
 
 /* The projection against the generator's truth: the same quarter
