@@ -40,6 +40,7 @@ void clm_book_free(clm_book *bk)
     free(bk->stage);
     free(bk->decile);
     free(bk->debt);
+    free(bk->attr);
     free(bk->segment);
     free(bk->plan);
     free(bk->churn_start);
@@ -309,6 +310,11 @@ clm_status clm_book_create(const clm_book_source *src, clm_book **out)
     }
     free(fill);
     if (!st) st = assign_deciles(bk);
+    if (!st && !(bk->attr = malloc(sn * sizeof *bk->attr)))
+        st = clm_error(CLM_E_NOMEM, "out of memory");
+    for (int64_t i = 0; !st && i < n; i++)
+        bk->attr[i] = book_attr(bk->tier[i], bk->stage[i] < CLM_N_STAGES ? bk->stage[i] : CLM_STAGE_C,
+                                bk->decile[i], bk->debt[i]);
     if (!st) st = build_grid(bk, max_tenure);
     if (st) {
         clm_book_free(bk);

@@ -113,6 +113,7 @@ struct clm_book {
     float *arpu;
     float *leave_12;
     uint8_t *tier, *stage, *decile, *debt;
+    uint16_t *attr;                /* the four together: book_attr()          */
     int32_t *segment, *plan;       /* -1: none                               */
     int32_t n_segments;
     int32_t n_plans;
@@ -179,6 +180,12 @@ typedef struct lever_rt {
     double *plan_ratio;            /* renewal: per plan code, the hazard ratio of
                                       moving to the target plan (NULL otherwise) */
     int32_t months;                /* resolved: 1..horizon                  */
+    /* The tier, stage, decile and bad-debt conditions of the target as one
+     * table over book_attr codes, and whether nothing else is asked (no
+     * segment, plan, ARPU or leave_12 condition): the hot loop's test is
+     * then one load. */
+    uint8_t attr_ok[1024];
+    int attr_only;
 } lever_rt;
 
 clm_status lever_compile(const plan_lever *lever, const clm_book *book, lever_rt *out);
@@ -200,19 +207,22 @@ static inline int target_row_ok(const plan_target *t, const lever_rt *rt, int ti
     return 1;
 }
 
+/* A row's tier (2 bits), stage (3), risk decile - 1 (4) and bad-debt
+ * flag (1) as one 10-bit code. */
+static inline uint16_t book_attr(int tier, int stage, int decile, int debt)
+{
+    return (uint16_t)(tier | stage << 2 | (decile - 1) << 5 | (debt != 0) << 9);
+}
+
 /* 1 when active book row i, of branch b, is reached by the lever. */
 static inline int lever_reaches(const lever_rt *rt, const clm_book *bk, int32_t b, int64_t i)
 {
+    if (!rt->branch_mask[b] || !rt->attr_ok[bk->attr[i]])
+        return 0;
+    if (rt->attr_only)
+        return 1;
     const plan_target *t = &rt->lever->target;
-    if (!rt->branch_mask[b])
-        return 0;
-    if (t->stages && !(t->stages >> bk->stage[i] & 1u))
-        return 0;
-    if (t->deciles && !(t->deciles >> (bk->decile[i] - 1) & 1u))
-        return 0;
     if (!isnan(t->leave_12_min) && !(bk->leave_12[i] >= t->leave_12_min))
-        return 0;
-    if (rt->lever->kind == CLM_LEVER_KIND_BAD_DEBT && !bk->debt[i])
         return 0;
     return target_row_ok(t, rt, bk->tier[i], bk->segment[i], bk->plan[i], bk->arpu[i]);
 }

@@ -151,6 +151,16 @@ clm_status lever_compile(const plan_lever *l, const clm_book *bk, lever_rt *rt)
                 rt->segment_mask[s] = 1;
         }
     }
+    /* The table of the tier, stage, decile and bad-debt conditions. */
+    const plan_target *t = &l->target;
+    for (int code = 0; code < 1024; code++) {
+        const int tier = code & 3, stage = code >> 2 & 7, decile = (code >> 5 & 15) + 1, debt = code >> 9 & 1;
+        rt->attr_ok[code] = (uint8_t)((!t->tiers || t->tiers >> tier & 1u) && (!t->stages || t->stages >> stage & 1u) &&
+                                      (!t->deciles || t->deciles >> (decile - 1) & 1u) &&
+                                      (l->kind != CLM_LEVER_KIND_BAD_DEBT || debt));
+    }
+    rt->attr_only = !rt->segment_mask && !rt->plan_mask && isnan(t->leave_12_min) && isnan(t->arpu_min) &&
+                    isnan(t->arpu_max);
     if (st)
         lever_release(rt);
     return st;
