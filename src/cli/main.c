@@ -72,25 +72,15 @@ static int runs_on_ranks(const char *name)
     return !strcmp(name, "kmeans");
 }
 
-/* Ranks other than 0 print nothing: every failure is agreed between the
- * ranks (comm_agree), so rank 0 holds the one message to print, and rank
- * 0 alone writes the outputs and the summaries. */
-static void silence_other_ranks(void)
-{
-    comm_ctx world = comm_world();
-    if (world.rank == 0)
-        return;
-    if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
-        return; /* still correct, only noisier */
-}
-
 static int run_program(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
     if (comm_init(&argc, &argv))
         return 2;
-    silence_other_ranks();
+    /* Ranks other than 0 print nothing: rank 0 prints the one agreed
+     * message of any failure, and alone writes the outputs. */
+    comm_quiet_other_ranks();
     int rc = run_program(argc, argv);
     comm_finalize();
     return rc;

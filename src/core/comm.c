@@ -15,6 +15,7 @@
 #include "core/comm_internal.h"
 
 #ifdef CLMSEG_MPI
+#include <unistd.h>
 #include <mpi.h>
 #include <hdf5.h>
 /* A parallel HDF5 is a build requirement (CMakeLists.txt checks it too);
@@ -59,6 +60,14 @@ comm_ctx comm_world(void)
     return (comm_ctx){0, 1};
 }
 
+void comm_quiet_other_ranks(void) {}
+
+void comm_abort_unagreed(const comm_ctx *c, clm_status status)
+{
+    (void)c;
+    (void)status;
+}
+
 clm_status comm_share_chunks(const comm_ctx *c, void *parts, size_t chunk_bytes,
                              int64_t n_chunks)
 {
@@ -98,11 +107,34 @@ clm_status comm_agree(const comm_ctx *c, clm_status status)
 
 static int started_here = 0;
 
+/* Whether a launcher (mpirun, mpiexec, srun) started this process: each
+ * sets its own variables.  Started by hand, the program is one rank and
+ * does not start MPI at all: a singleton MPI_Init would spawn a helper
+ * daemon and shared-memory files, which costs 0.3 s and fails under a
+ * file-size limit (tests/cli/test_full_disk), for nothing to talk to.
+ * CLMSEG_MPI_INIT=1 starts MPI regardless. */
+static int launched_by_mpi(void)
+{
+    static const char *const vars[] = {
+        "OMPI_COMM_WORLD_SIZE", /* Open MPI's mpirun        */
+        "PMIX_RANK",            /* PMIx launchers           */
+        "PMI_RANK", "PMI_SIZE", /* MPICH (Hydra), Intel MPI */
+        "PMI_FD",               /* PMI-1/2 over a socket (srun --mpi=pmi2) */
+        "CLMSEG_MPI_INIT",
+    };
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && v[0])
+            return 1;
+    }
+    return 0;
+}
+
 int comm_init(int *argc, char ***argv)
 {
     int ready = 0;
     MPI_Initialized(&ready);
-    if (ready)
+    if (ready || !launched_by_mpi())
         return 0;
     int provided = 0;
     if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
@@ -135,6 +167,36 @@ comm_ctx comm_world(void)
     MPI_Comm_rank(MPI_COMM_WORLD, &c.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &c.size);
     return c;
+}
+
+/* This rank's stderr before comm_quiet_other_ranks, for comm_abort_unagreed
+ * (-1: still the stderr it started with). */
+static int own_stderr = -1;
+
+void comm_quiet_other_ranks(void)
+{
+    comm_ctx c = comm_world();
+    if (c.rank == 0)
+        return;
+    fflush(stdout);
+    fflush(stderr);
+    own_stderr = dup(STDERR_FILENO);
+    if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+        return; /* still correct, only noisier */
+}
+
+void comm_abort_unagreed(const comm_ctx *c, clm_status status)
+{
+    if (status > CLM_E_NOMEM || !comm_is_parallel(c))
+        return;
+    const char *detail = clm_error_detail();
+    char line[1200];
+    int n = snprintf(line, sizeof line, "clmseg: error on rank %d of %d: %s\n", c->rank, c->size,
+                     detail[0] ? detail : clm_strerror(status));
+    const int fd = own_stderr >= 0 ? own_stderr : STDERR_FILENO;
+    if (n > 0 && write(fd, line, (size_t)(n < (int)sizeof line ? n : (int)sizeof line - 1)) < 0)
+        n = 0; /* nowhere left to say it: abort all the same */
+    MPI_Abort(MPI_COMM_WORLD, clm_status_exit_code(status));
 }
 
 static clm_status mpi_failed(const char *what, int code)
@@ -240,7 +302,10 @@ clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_loca
     if (rc == MPI_SUCCESS)
         rc = MPI_Type_commit(&elem);
     if (rc == MPI_SUCCESS) {
-        rc = MPI_Gatherv(local, mine, elem, all, counts, displs, elem, 0, MPI_COMM_WORLD);
+        /* Rank 0's rows may already sit in place (local == all): MPI
+         * forbids the aliased buffers, MPI_IN_PLACE says the same. */
+        const void *send = c->rank == 0 && local == all ? MPI_IN_PLACE : local;
+        rc = MPI_Gatherv(send, mine, elem, all, counts, displs, elem, 0, MPI_COMM_WORLD);
         MPI_Type_free(&elem);
     }
     free(counts);

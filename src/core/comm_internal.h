@@ -20,7 +20,9 @@
  * Contract for callers: a collective must be reached by every rank.  A
  * step that can fail on one rank only (a read, a bad value) calls
  * comm_agree() before the next collective, so that all ranks leave
- * together with the same status and the same message.
+ * together with the same status and the same message.  A resource error
+ * inside a pass, where the other ranks may already wait in a collective,
+ * ends the job instead (comm_abort_unagreed).
  */
 #ifndef CLMSEG_CORE_COMM_INTERNAL_H
 #define CLMSEG_CORE_COMM_INTERNAL_H
@@ -38,8 +40,11 @@ typedef struct comm_ctx {
 } comm_ctx;
 
 /* Starts MPI (thread level FUNNELED: only the main thread communicates,
- * OpenMP threads compute between calls).  Serial build: nothing.  Returns
- * 0, or -1 when MPI cannot start (a message is printed). */
+ * OpenMP threads compute between calls) when a launcher started the
+ * process (mpirun, mpiexec, srun: their environment variables, or
+ * CLMSEG_MPI_INIT=1); started by hand the program is one rank without
+ * MPI.  Serial build: nothing.  Returns 0, or -1 when MPI cannot start
+ * (a message is printed). */
 int comm_init(int *argc, char ***argv);
 
 /* Ends MPI when comm_init started it.  Serial build: nothing. */
@@ -48,6 +53,22 @@ void comm_finalize(void);
 /* The calling process's rank and the rank count (0 of 1 when MPI is not
  * running). */
 comm_ctx comm_world(void);
+
+/* Sends the standard output and error of every rank but 0 to /dev/null:
+ * every agreed failure is printed by rank 0 alone, which also writes the
+ * outputs.  The rank's own stderr is kept for comm_abort.  Serial build
+ * (or one rank): nothing. */
+void comm_quiet_other_ranks(void);
+
+/* For a failure the other ranks cannot learn of because they may already
+ * wait in a collective: a resource or internal error (`status` <=
+ * CLM_E_NOMEM: out of memory, an MPI failure) inside a pass.  On several
+ * ranks it prints this rank's detail message on its own stderr and ends
+ * every rank (MPI_Abort) with exit code 2.  It returns for every other
+ * status: input errors inside the passes are the same on every rank
+ * (they are computed from shared figures) or already agreed.  On one
+ * rank it always returns. */
+void comm_abort_unagreed(const comm_ctx *c, clm_status status);
 
 /* 1 when this is a run on more than one rank. */
 static inline int comm_is_parallel(const comm_ctx *c)
@@ -81,8 +102,9 @@ clm_status comm_bcast(const comm_ctx *c, void *buf, size_t bytes, int root);
 /* Rank 0 gets every rank's rows: `local` (n_local elements of elem_bytes)
  * of rank r lands at element offset first_r of `all` (n_all elements,
  * only used on rank 0, may be NULL elsewhere), where the ranks' rows are
- * contiguous and in rank order.  In the serial build `all` receives a
- * copy unless it is `local` itself. */
+ * contiguous and in rank order.  Rank 0's `local` may be `all` itself
+ * (its rows are the first ones, already in place).  In the serial build
+ * `all` receives a copy unless it is `local` itself. */
 clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_local,
                             size_t elem_bytes, void *all, int64_t n_all);
 

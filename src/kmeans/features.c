@@ -342,6 +342,8 @@ clm_status km_features_load_ranks(const clm_table *table, const clm_kmeans_param
     if (!st)
         for (int j = 0; j < d; j++)
             f->std[j] = sqrt(f->std[j] / (double)count[j]);
+    /* Out of memory here leaves the other ranks in the moments' collectives. */
+    comm_abort_unagreed(comm, st);
     free(count);
     if (st)
         return st;

@@ -254,6 +254,10 @@ clm_status km_fit_table_ranks(const clm_kmeans_params *p, const clm_kmeans_colum
         data.kernels = kernels_resolve(p->kernels);
         data.product = p->product;
         st = km_fit_data(m, &data, labels);
+        /* A pass that ran out of memory on this rank left the others
+         * waiting in a collective: end them all (input errors in the fit,
+         * such as k above the row count, are the same on every rank). */
+        comm_abort_unagreed(comm, st);
     }
     if (!st && p->progress)
         p->progress(p->progress_ctx, "clustering", f->n_rows, f->n_rows);
