@@ -14,6 +14,11 @@
  * chunk partials merged in chunk order) are over the kept rows; a feature
  * with zero variance gets scale 1, so it is centred but never divided by
  * zero.
+ *
+ * On several ranks (km_features_load_ranks) each rank reads only its own
+ * rows, numbered as in the table so that a message names the table's
+ * row; the ranks agree on the first failure, and the moments' partials
+ * are shared and merged in global chunk order (kmeans_internal.h).
  */
 #include <math.h>
 #include <omp.h>

@@ -8,6 +8,11 @@
  * weights with a weight column); the matrix is freed before returning, so
  * the model keeps 8 bytes a row (label and distance).  All table calls
  * are made on the calling thread; the passes are parallel.
+ *
+ * On several ranks (km_fit_table_ranks, docs/design.md §7) each rank holds
+ * its own rows' matrix; the labels and distances are gathered to rank 0,
+ * which alone computes the profile (row-order sums) and keeps the per-row
+ * results, because it alone writes them.
  */
 #include <math.h>
 #include <stdlib.h>

@@ -8,6 +8,10 @@
  * draw "proportional to w D^2" walks per-chunk potentials (summed in chunk
  * order) to the chunk, then the rows of that chunk in order, so the chosen
  * row depends on the seed and the data only, never on the threads.
+ * On several ranks the chunk potentials are those of every rank (shared
+ * in global chunk order), each rank walks them to the same chunk, and the
+ * rank holding it walks its rows and broadcasts the drawn row, so the
+ * choice does not depend on the rank count either.
  */
 #include <math.h>
 #include <omp.h>

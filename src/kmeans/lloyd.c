@@ -16,7 +16,10 @@
  * lower row — which leaves its old cluster (sums and weight adjusted), the
  * same rule as scikit-learn's _relocate_empty_clusters.  The i-th empty
  * cluster (by index) gets the i-th farthest point.  A point is not taken
- * from a cluster it would leave empty.
+ * from a cluster it would leave empty.  On several ranks the candidates
+ * of every chunk are shared (global rows, so the ties are the serial
+ * run's) and the rank holding a chosen row broadcasts its label, weight
+ * and features.
  */
 #include <math.h>
 #include <omp.h>
