@@ -285,6 +285,8 @@ static void test_nan_on_rank_2_stops_every_rank(void **state)
     free(ref_err);
 }
 
+/* Also the proof that the runs above were distributed: a rank that did
+ * not see the others would run --k auto as one process and succeed. */
 static void test_refused_options_give_one_message(void **state)
 {
     (void)state;
