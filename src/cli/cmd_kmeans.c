@@ -2,6 +2,11 @@
  * cmd_kmeans.c — `clmseg kmeans data.h5 -o results.h5 [options]`: the
  * command-line front of the k-means estimator (include/clmseg/kmeans.h):
  * open, clm_kmeans_fit_table, clm_kmeans_save, clm_kmeans_write_csv.
+ *
+ * Under mpirun (the MPI build, docs/design.md §7) every rank opens the
+ * input and clusters its own rows (km_fit_table_ranks); rank 0, which then
+ * holds every row's label, writes the outputs and prints, and the ranks
+ * agree on the outcome so that all exit with the same code.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +14,9 @@
 
 #include "clmseg/clmseg.h"
 #include "cli/cli_internal.h"
+#include "core/comm_internal.h"
 #include "core/util_internal.h"
+#include "kmeans/kmeans_ranks.h"
 
 static const char *const kmeans_usage =
     "usage: clmseg kmeans data.h5 -o results.h5 [options]\n"
@@ -161,13 +168,22 @@ static clm_status run_kmeans(const clm_kmeans_params *p, const clm_kmeans_column
     char *beside = csv_path ? NULL : util_path_beside(output, "segments.csv");
     if (!csv_path && !beside)
         return clm_error(CLM_E_NOMEM, "k-means: out of memory");
+    const comm_ctx world = comm_world();
+    const int root = world.rank == 0;
     clm_table *table = NULL;
     clm_kmeans *model = NULL;
     clm_writer *writer = NULL;
     clm_textfile *csv = NULL;
-    clm_status st = clm_table_open(input, group, &table);
-    if (!st) st = clm_kmeans_fit_table(p, cols, table, &model);
+    clm_status st = comm_agree(&world, clm_table_open(input, group, &table));
+    if (!st) st = km_fit_table_ranks(p, cols, table, &world, &model);
     clm_table_close(table);
+    const int fitted = st == CLM_OK; /* every rank alike: the fit agrees */
+    /* Only rank 0 holds every row's results: it alone writes and prints. */
+    if (!st && !root) {
+        clm_kmeans_free(model);
+        free(beside);
+        return comm_agree(&world, CLM_OK);
+    }
     if (!st) st = clm_writer_create(output, inputs, &writer);
     if (!st) st = clm_kmeans_save(model, writer, "/segments");
     if (!st) st = clm_textfile_open(csv_path ? csv_path : beside, inputs, &csv);
@@ -188,7 +204,9 @@ static clm_status run_kmeans(const clm_kmeans_params *p, const clm_kmeans_column
     clm_textfile_abort(csv);
     clm_kmeans_free(model);
     free(beside);
-    return st;
+    /* A failed fit is already agreed (the same st on every rank); after
+     * it, rank 0's outcome is everyone's. */
+    return fitted ? comm_agree(&world, st) : st;
 }
 
 int cmd_kmeans(int argc, char **argv)
@@ -232,7 +250,8 @@ int cmd_kmeans(int argc, char **argv)
     p.n_threads = common.n_threads;
     cli_progress_state progress;
     cli_progress_init(&progress, common.quiet);
-    p.progress = cli_progress;
+    /* One progress line for all ranks: rank 0's. */
+    p.progress = comm_world().rank == 0 ? cli_progress : NULL;
     p.progress_ctx = &progress;
     clm_status st = run_kmeans(&p, &w.columns, w.group, input, w.output, w.csv, common.quiet ? NULL : stdout);
     free(features);

@@ -8,6 +8,7 @@
 
 #include "clmseg/clmseg.h"
 #include "cli/cli_internal.h"
+#include "core/comm_internal.h"
 
 typedef struct command {
     const char *name;
@@ -63,7 +64,29 @@ static const struct option main_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* The commands that run on more than one rank (docs/design.md §7); any
+ * other command under mpirun -np R > 1 would run R times over and race
+ * for its outputs, so it is refused. */
+static int runs_on_ranks(const char *name)
+{
+    return !strcmp(name, "kmeans");
+}
+
+static int run_program(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    if (comm_init(&argc, &argv))
+        return 2;
+    /* Ranks other than 0 print nothing: rank 0 prints the one agreed
+     * message of any failure, and alone writes the outputs. */
+    comm_quiet_other_ranks();
+    int rc = run_program(argc, argv);
+    comm_finalize();
+    return rc;
+}
+
+static int run_program(int argc, char **argv)
 {
     opterr = 0;
     for (int c; (c = getopt_long(argc, argv, "+:h", main_options, NULL)) != -1;) {
@@ -92,9 +115,17 @@ int main(int argc, char **argv)
         return 0;
     }
     clm_writer_install_signal_cleanup();
+    comm_ctx world = comm_world();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(name, commands[i].name))
+        if (!strcmp(name, commands[i].name)) {
+            if (comm_is_parallel(&world) && !runs_on_ranks(name)) {
+                fprintf(stderr, "clmseg %s: error: this command does not run on %d ranks yet "
+                                "(only kmeans does, docs/design.md §7); run it without mpirun\n",
+                        name, world.size);
+                return 1;
+            }
             return finish_stdout(name, commands[i].run(argc - optind, argv + optind));
+        }
     fprintf(stderr, "clmseg: unknown command '%s'\n\n", name);
     print_usage(stderr);
     return 1;

@@ -14,6 +14,11 @@
  * chunk partials merged in chunk order) are over the kept rows; a feature
  * with zero variance gets scale 1, so it is centred but never divided by
  * zero.
+ *
+ * On several ranks (km_features_load_ranks) each rank reads only its own
+ * rows, numbered as in the table so that a message names the table's
+ * row; the ranks agree on the first failure, and the moments' partials
+ * are shared and merged in global chunk order (kmeans_internal.h).
  */
 #include <math.h>
 #include <omp.h>
@@ -114,7 +119,7 @@ static clm_status feature_moment(const km_data *data, const double *mean, double
      * lines, and summing into them row by row made the two threads fight
      * over those lines (false sharing; the pass ran ~10x slower). */
     const int64_t stride = ((int64_t)d + 7) / 8 * 8 + 8;
-    double *part = calloc((size_t)(data->n_chunks * d + 1), sizeof(double));
+    double *part = calloc((size_t)(data->n_all_chunks * d + 1), sizeof(double));
     int64_t *part_n = calloc((size_t)(data->n_chunks * d + 1), sizeof(int64_t));
     double *acc = malloc(sizeof(double) * (size_t)(stride * data->n_threads));
     int64_t *acc_n = malloc(sizeof(int64_t) * (size_t)(stride * data->n_threads));
@@ -154,7 +159,7 @@ static clm_status feature_moment(const km_data *data, const double *mean, double
                         pn[j] += ok;
                     }
             }
-            memcpy(part + c * d, p, sizeof(double) * (size_t)d);
+            memcpy(part + (data->chunk0 + c) * d, p, sizeof(double) * (size_t)d);
             memcpy(part_n + c * d, pn, sizeof(int64_t) * (size_t)d);
         }
     }
@@ -162,16 +167,22 @@ static clm_status feature_moment(const km_data *data, const double *mean, double
         sum[j] = 0.0;
         count[j] = 0;
     }
+    /* Counts are integers (any order, any rank count); the sums are the
+     * global chunks' partials added in global chunk order. */
     for (int64_t c = 0; c < data->n_chunks; c++)
-        for (int j = 0; j < d; j++) {
-            sum[j] += part[c * d + j];
+        for (int j = 0; j < d; j++)
             count[j] += part_n[c * d + j];
-        }
+    clm_status st = comm_sum_i64(data->comm, count, d);
+    if (!st)
+        st = km_share(data, part, sizeof(double) * (size_t)d);
+    for (int64_t c = 0; c < data->n_all_chunks; c++)
+        for (int j = 0; j < d; j++)
+            sum[j] += part[c * d + j];
     free(part);
     free(part_n);
     free(acc);
     free(acc_n);
-    return CLM_OK;
+    return st;
 }
 
 /* The first non-finite value of the block, as (row, feature); -1 if none. */
@@ -189,22 +200,40 @@ static int64_t first_bad(const float *block, int64_t n, int d, int *feature)
 clm_status km_features_load(const clm_table *table, const clm_kmeans_params *p,
                             const clm_kmeans_columns *c, km_features *f)
 {
+    return km_features_load_ranks(table, p, c, NULL, f);
+}
+
+clm_status km_features_load_ranks(const clm_table *table, const clm_kmeans_params *p,
+                                  const clm_kmeans_columns *c, const comm_ctx *comm,
+                                  km_features *f)
+{
     const char *path = clm_table_path(table);
     const int d = f->n_features;
-    const int64_t n_input = clm_table_n_rows(table);
-    f->n_input_rows = n_input;
-    if (n_input <= 0)
+    const int64_t n_all = clm_table_n_rows(table);
+    f->n_input_rows = n_all;
+    if (n_all <= 0)
         return clm_error(CLM_E_EMPTY, "%s: the table %s has no rows", path, clm_table_group(table));
+    if (comm_is_parallel(comm) && p->missing == CLM_MISSING_DROP)
+        return clm_error(CLM_E_PARAM, "k-means: --missing drop does not run on several ranks yet "
+                                      "(docs/design.md §7)");
+    /* This process reads input rows [first, first + n_input); the loop
+     * below numbers them globally, so messages name the table's rows. */
+    int64_t first = 0, n_input = n_all;
+    km_rank_rows(comm, n_all, &first, &n_input);
+    f->first_row = first;
+    f->n_local_rows = n_input;
     int weight_col = -1;
     if (c->weight) {
         clm_status st = clm_table_require(table, c->weight, CLM_KIND_NUMERIC, &weight_col);
         if (st)
             return st;
     }
-    f->rows = util_alloc_big(sizeof(float) * (size_t)n_input * (size_t)d);
+    /* At least one row's room: a rank may hold no rows. */
+    const int64_t room = n_input > 0 ? n_input : 1;
+    f->rows = util_alloc_big(sizeof(float) * (size_t)room * (size_t)d);
     float *scratch = malloc(sizeof(float) * CLM_BLOCK_ROWS);
     if (weight_col >= 0)
-        f->weights = malloc(sizeof(float) * (size_t)n_input);
+        f->weights = malloc(sizeof(float) * (size_t)room);
     if (p->missing == CLM_MISSING_DROP)
         f->dropped = calloc((size_t)(n_input / 8 + 1), 1);
     f->mean = malloc(sizeof(double) * (size_t)d);
@@ -217,14 +246,16 @@ clm_status km_features_load(const clm_table *table, const clm_kmeans_params *p,
         !f->center || !f->scale || !count) {
         free(scratch);
         free(count);
-        return clm_error(CLM_E_NOMEM, "%s: out of memory for the %lld x %d feature matrix",
-                         path, (long long)n_input, d);
+        /* The other ranks learn of it here rather than wait for this one. */
+        return comm_agree(comm, clm_error(CLM_E_NOMEM, "%s: out of memory for the %lld x %d feature matrix",
+                                          path, (long long)n_input, d));
     }
 
     clm_status st = CLM_OK;
     int64_t kept = 0;
-    for (int64_t row0 = 0; !st && row0 < n_input; row0 += CLM_BLOCK_ROWS) {
-        int64_t n = util_block_len(n_input, row0, CLM_BLOCK_ROWS);
+    for (int64_t at = 0; !st && at < n_input; at += CLM_BLOCK_ROWS) {
+        int64_t n = util_block_len(n_input, at, CLM_BLOCK_ROWS);
+        const int64_t row0 = first + at; /* the table's row number */
         float *block = f->rows + kept * d;
         st = clm_table_read_block_f32(table, f->columns, d, row0, n, block, scratch);
         if (!st && f->weights)
@@ -280,21 +311,30 @@ clm_status km_features_load(const clm_table *table, const clm_kmeans_params *p,
             kept += n;
         }
         if (p->progress)
-            p->progress(p->progress_ctx, "reading features", row0 + n, n_input);
+            p->progress(p->progress_ctx, "reading features", at + n, n_input);
     }
     free(scratch);
+    /* A read or a bad value on one rank stops them all, with the message
+     * of the lowest rank that failed: the first bad row of the table. */
+    st = comm_agree(comm, st);
     if (st) {
         free(count);
         return st;
     }
     f->n_rows = kept;
-    if (kept == 0) {
+    if (!st)
+        st = comm_sum_i64(comm, &f->n_rows, 1);
+    if (st) {
+        free(count);
+        return st;
+    }
+    if (f->n_rows == 0) {
         free(count);
         return clm_error(CLM_E_EMPTY, "%s: no rows left after dropping the rows with missing values", path);
     }
 
     km_data data;
-    km_data_init(&data, f->rows, NULL, kept, d, p->n_threads);
+    km_data_init_ranks(&data, comm, f->rows, NULL, f->n_rows, d, p->n_threads);
     st = feature_moment(&data, NULL, f->mean, count);
     for (int j = 0; !st && j < d; j++) {
         if (count[j] == 0)
@@ -307,6 +347,8 @@ clm_status km_features_load(const clm_table *table, const clm_kmeans_params *p,
     if (!st)
         for (int j = 0; j < d; j++)
             f->std[j] = sqrt(f->std[j] / (double)count[j]);
+    /* Out of memory here leaves the other ranks in the moments' collectives. */
+    comm_abort_unagreed(comm, st);
     free(count);
     if (st)
         return st;
@@ -331,5 +373,5 @@ clm_status km_features_load(const clm_table *table, const clm_kmeans_params *p,
             rows[i * d + j] = (float)(((double)x - center[j]) / scale[j]);
         }
     f->n_imputed = n_imputed;
-    return CLM_OK;
+    return comm_sum_i64(comm, &f->n_imputed, 1);
 }

@@ -8,6 +8,11 @@
  * weights with a weight column); the matrix is freed before returning, so
  * the model keeps 8 bytes a row (label and distance).  All table calls
  * are made on the calling thread; the passes are parallel.
+ *
+ * On several ranks (km_fit_table_ranks, docs/design.md §7) each rank holds
+ * its own rows' matrix; the labels and distances are gathered to rank 0,
+ * which alone computes the profile (row-order sums) and keeps the per-row
+ * results, because it alone writes them.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -35,26 +40,18 @@ static int optional_column(const clm_table *table, const char *name)
     return col;
 }
 
-/* Spreads the labels of the kept rows over the input rows (-1 for dropped
- * rows), computes every distance, and gathers the profile sums (size,
- * churn, ARPU) in input-row order, block by block. */
-static clm_status per_row_results(clm_kmeans *m, const clm_table *table,
-                                  const clm_kmeans_columns *c, const int32_t *kept_labels)
+/* This process's labels and distances over its input rows (-1 and NaN
+ * for dropped rows), from the labels of its kept rows. */
+static clm_status local_results(const clm_kmeans *m, const int32_t *kept_labels,
+                                int32_t *labels, float *distances)
 {
     const km_features *f = &m->features;
-    km_profile *pr = &m->profile;
-    const int k = m->k, d = f->n_features;
-    const int64_t n = f->n_input_rows;
-    const int event_col = optional_column(table, c->event);
-    const int arpu_col = optional_column(table, c->arpu);
-    m->labels = malloc(sizeof(int32_t) * (size_t)n);
-    m->distances = malloc(sizeof(float) * (size_t)n);
+    const int d = f->n_features;
+    const int64_t n = f->n_local_rows;
     float *kept_dist = malloc(sizeof(float) * CLM_BLOCK_ROWS);
-    double *values = malloc(sizeof(double) * CLM_BLOCK_ROWS);
-    double *sums = calloc((size_t)k * 4, sizeof(double)); /* churn sum, count, arpu sum, count */
+    if (!kept_dist)
+        return clm_error(CLM_E_NOMEM, "k-means: out of memory for the distances");
     clm_status st = CLM_OK;
-    if (!m->labels || !m->distances || !kept_dist || !values || !sums)
-        st = clm_error(CLM_E_NOMEM, "k-means: out of memory for %lld labels", (long long)n);
     int64_t next = 0; /* next kept row */
     for (int64_t row0 = 0; !st && row0 < n; row0 += CLM_BLOCK_ROWS) {
         const int64_t nb = util_block_len(n, row0, CLM_BLOCK_ROWS);
@@ -68,20 +65,46 @@ static clm_status per_row_results(clm_kmeans *m, const clm_table *table,
             st = km_distances(&data, m->centroids, kept_labels + next, kept_dist);
         if (st)
             break;
-        int32_t *labels = m->labels + row0;
-        float *dist = m->distances + row0;
         for (int64_t i = 0, q = 0; i < nb; i++) {
             if (f->dropped && km_bit(f->dropped, row0 + i)) {
-                labels[i] = -1;
-                dist[i] = NAN;
+                labels[row0 + i] = -1;
+                distances[row0 + i] = NAN;
             } else {
-                labels[i] = kept_labels[next + q];
-                dist[i] = kept_dist[q];
-                pr->size[labels[i]]++;
+                labels[row0 + i] = kept_labels[next + q];
+                distances[row0 + i] = kept_dist[q];
                 q++;
             }
         }
         next += n_kept;
+    }
+    free(kept_dist);
+    return st;
+}
+
+/* Segment sizes and each segment's churn rate and mean ARPU, from every
+ * input row's label, in input-row order, block by block (rank 0 only on
+ * several ranks: these sums run row by row, and one process adding them
+ * in the table's order is what keeps their bits those of a serial run). */
+static clm_status profile_rows(clm_kmeans *m, const clm_table *table,
+                               const clm_kmeans_columns *c)
+{
+    const km_features *f = &m->features;
+    km_profile *pr = &m->profile;
+    const int k = m->k;
+    const int64_t n = f->n_input_rows;
+    const int event_col = optional_column(table, c->event);
+    const int arpu_col = optional_column(table, c->arpu);
+    double *values = malloc(sizeof(double) * CLM_BLOCK_ROWS);
+    double *sums = calloc((size_t)k * 4, sizeof(double)); /* churn sum, count, arpu sum, count */
+    clm_status st = CLM_OK;
+    if (!values || !sums)
+        st = clm_error(CLM_E_NOMEM, "k-means: out of memory for the segment profile");
+    for (int64_t row0 = 0; !st && row0 < n; row0 += CLM_BLOCK_ROWS) {
+        const int64_t nb = util_block_len(n, row0, CLM_BLOCK_ROWS);
+        const int32_t *labels = m->labels + row0;
+        for (int64_t i = 0; i < nb; i++)
+            if (labels[i] >= 0)
+                pr->size[labels[i]]++;
         for (int which = 0; which < 2 && !st; which++) {
             int col = which == 0 ? event_col : arpu_col;
             if (col < 0)
@@ -101,10 +124,50 @@ static clm_status per_row_results(clm_kmeans *m, const clm_table *table,
         pr->churn_rate[s] = sums[s * 4 + 1] > 0 ? sums[s * 4] / sums[s * 4 + 1] : NAN;
         pr->mean_arpu[s] = sums[s * 4 + 3] > 0 ? sums[s * 4 + 2] / sums[s * 4 + 3] : NAN;
     }
-    free(kept_dist);
     free(values);
     free(sums);
     return st;
+}
+
+/* Every input row's label and distance, and the profile, into the model
+ * (on rank 0; the other ranks send theirs there and keep none). */
+static clm_status per_row_results(clm_kmeans *m, const clm_table *table,
+                                  const clm_kmeans_columns *c, const comm_ctx *comm,
+                                  const int32_t *kept_labels)
+{
+    const km_features *f = &m->features;
+    const int root = comm == NULL || comm->rank == 0;
+    const int64_t n = f->n_input_rows, n_local = f->n_local_rows;
+    int32_t *labels = NULL;
+    float *distances = NULL;
+    clm_status st = CLM_OK;
+    if (root) {
+        /* Rank 0 holds the table's first rows: its own results go straight
+         * into place, the others' are gathered behind them. */
+        m->labels = malloc(sizeof(int32_t) * (size_t)n);
+        m->distances = malloc(sizeof(float) * (size_t)n);
+        labels = m->labels;
+        distances = m->distances;
+    } else {
+        labels = malloc(sizeof(int32_t) * (size_t)(n_local > 0 ? n_local : 1));
+        distances = malloc(sizeof(float) * (size_t)(n_local > 0 ? n_local : 1));
+    }
+    if (!labels || !distances)
+        st = clm_error(CLM_E_NOMEM, "k-means: out of memory for %lld labels", (long long)n);
+    if (!st)
+        st = local_results(m, kept_labels, labels, distances);
+    st = comm_agree(comm, st);
+    if (!st)
+        st = comm_gather_rows(comm, labels, n_local, sizeof(int32_t), m->labels, n);
+    if (!st)
+        st = comm_gather_rows(comm, distances, n_local, sizeof(float), m->distances, n);
+    if (!root) {
+        free(labels);
+        free(distances);
+    }
+    if (!st && root)
+        st = profile_rows(m, table, c);
+    return comm_agree(comm, st);
 }
 
 /* The column names the saved model records ("" = none). */
@@ -123,6 +186,39 @@ static clm_status keep_names(clm_kmeans *m, const clm_table *table, const clm_km
 clm_status clm_kmeans_fit_table(const clm_kmeans_params *p, const clm_kmeans_columns *columns,
                                 const clm_table *table, clm_kmeans **out)
 {
+    return km_fit_table_ranks(p, columns, table, NULL, out);
+}
+
+/* What does not run on several ranks yet (docs/design.md §7): each of
+ * these changes which rows form a chunk (drop), draws from a sample or
+ * with coins not yet keyed on global rows (auto k, k-means||, random), or
+ * needs a global weight check.  The same answer on every rank, before any
+ * collective. */
+static clm_status check_ranks(const clm_kmeans_params *p, const clm_kmeans_columns *c,
+                              const comm_ctx *comm)
+{
+    if (!comm_is_parallel(comm))
+        return CLM_OK;
+    const char *what = NULL;
+    if (p->k == 0)
+        what = "--k auto";
+    else if (p->init == CLM_KMEANS_INIT_PARALLEL)
+        what = "--init k-means||";
+    else if (p->init == CLM_KMEANS_INIT_RANDOM)
+        what = "--init random";
+    else if (p->missing == CLM_MISSING_DROP)
+        what = "--missing drop";
+    else if (c->weight)
+        what = "--sample-weight";
+    if (what)
+        return clm_error(CLM_E_PARAM, "k-means: %s does not run on %d ranks yet (docs/design.md §7); "
+                                      "run it on one rank", what, comm->size);
+    return CLM_OK;
+}
+
+clm_status km_fit_table_ranks(const clm_kmeans_params *p, const clm_kmeans_columns *columns,
+                              const clm_table *table, const comm_ctx *comm, clm_kmeans **out)
+{
     *out = NULL;
     clm_kmeans_columns defaults;
     if (!columns) {
@@ -134,25 +230,44 @@ clm_status clm_kmeans_fit_table(const clm_kmeans_params *p, const clm_kmeans_col
     if (p && p->initial_centroids)
         return clm_error(CLM_E_PARAM, "k-means: initial centroids are for the in-memory API only");
     clm_kmeans *m = NULL;
-    clm_status st = clm_kmeans_create(p, &m);
+    clm_status st = check_ranks(p, columns, comm);
+    if (!st) st = clm_kmeans_create(p, &m);
     if (st)
         return st;
     int32_t *labels = NULL;
     km_features *f = &m->features;
+    /* The same columns and the same answer on every rank. */
     st = km_features_select(table, columns, f);
-    if (!st) st = km_features_load(table, p, columns, f);
+    if (!st) st = km_features_load_ranks(table, p, columns, comm, f);
     if (!st) {
-        labels = malloc(sizeof(int32_t) * (size_t)f->n_rows);
+        /* This rank's kept rows (at least one slot: a rank may hold none). */
+        const int64_t n_kept = comm_is_parallel(comm) ? f->n_local_rows : f->n_rows;
+        labels = malloc(sizeof(int32_t) * (size_t)(n_kept > 0 ? n_kept : 1));
         if (!labels)
-            st = clm_error(CLM_E_NOMEM, "k-means: out of memory for %lld labels", (long long)f->n_rows);
+            st = clm_error(CLM_E_NOMEM, "k-means: out of memory for %lld labels", (long long)n_kept);
+        st = comm_agree(comm, st);
     }
     if (!st && p->progress)
         p->progress(p->progress_ctx, "clustering", 0, f->n_rows);
-    if (!st) st = clm_kmeans_fit(m, f->rows, f->n_rows, f->n_features, f->weights, labels);
+    if (!st && !comm_is_parallel(comm)) {
+        st = clm_kmeans_fit(m, f->rows, f->n_rows, f->n_features, f->weights, labels);
+    } else if (!st) {
+        /* This rank's rows, chunked as the whole table (km_data_init_ranks):
+         * every pass merges the same partials in the same order as above. */
+        km_data data;
+        km_data_init_ranks(&data, comm, f->rows, f->weights, f->n_rows, f->n_features, p->n_threads);
+        data.kernels = kernels_resolve(p->kernels);
+        data.product = p->product;
+        st = km_fit_data(m, &data, labels);
+        /* A pass that ran out of memory on this rank left the others
+         * waiting in a collective: end them all (input errors in the fit,
+         * such as k above the row count, are the same on every rank). */
+        comm_abort_unagreed(comm, st);
+    }
     if (!st && p->progress)
         p->progress(p->progress_ctx, "clustering", f->n_rows, f->n_rows);
     if (!st) st = km_profile_alloc(&m->profile, m->k, f->n_features);
-    if (!st) st = per_row_results(m, table, columns, labels);
+    if (!st) st = per_row_results(m, table, columns, comm, labels);
     if (!st) st = km_profile_describe(&m->profile, f, m->centroids);
     if (!st) st = keep_names(m, table, columns);
     free(labels);

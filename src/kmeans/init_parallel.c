@@ -57,10 +57,14 @@ clm_status km_init_parallel(const km_data *data, int k, uint64_t seed,
             s += data->weights ? (double)data->weights[i] : 1.0;
         chunk_pot[c] = s;
     }
-    int64_t first = km_draw_row(data, NULL, chunk_pot, km_sum_in_order(chunk_pot, n_chunks), &rng);
-    memcpy(cands, data->rows + first * d, sizeof(float) * (size_t)d);
+    /* One process only (the command refuses k-means|| on several ranks):
+     * the chunk loops below are this process's chunks. */
     int64_t m = 1;
-    clm_status st = km_update_closest(data, cands, 1, 1, store, chunk_pot);
+    clm_status st = CLM_OK;
+    if (km_draw_row(data, NULL, chunk_pot, km_sum_in_order(chunk_pot, n_chunks), &rng, cands) < 0)
+        st = clm_error(CLM_E_INTERNAL, "k-means||: the first centre could not be drawn");
+    if (!st)
+        st = km_update_closest(data, cands, 1, 1, store, chunk_pot);
 
     for (int round = 0; !st && round < KM_PAR_ROUNDS; round++) {
         double phi = km_sum_in_order(chunk_pot, n_chunks);

@@ -8,6 +8,10 @@
  * draw "proportional to w D^2" walks per-chunk potentials (summed in chunk
  * order) to the chunk, then the rows of that chunk in order, so the chosen
  * row depends on the seed and the data only, never on the threads.
+ * On several ranks the chunk potentials are those of every rank (shared
+ * in global chunk order), each rank walks them to the same chunk, and the
+ * rank holding it walks its rows and broadcasts the drawn row, so the
+ * choice does not depend on the rank count either.
  */
 #include <math.h>
 #include <omp.h>
@@ -39,41 +43,96 @@ static int64_t last_positive_row(const km_data *data, const int32_t *store, int6
     return -1;
 }
 
+/* The row of global chunk `chunk` drawn for target u, `acc` being the
+ * potential of the chunks before it, on the rank that holds the chunk
+ * (a local row index); `last` takes the last row with positive mass. */
+static int64_t draw_in_chunk(const km_data *data, const int32_t *store, int64_t chunk,
+                             double acc, double u, int last)
+{
+    const int64_t c = chunk - data->chunk0;
+    if (last)
+        return last_positive_row(data, store, c);
+    int64_t row0, count;
+    km_chunk(data, c, &row0, &count);
+    double run = acc;
+    for (int64_t i = row0; i < row0 + count; i++) {
+        run += row_mass(data, store, i);
+        if (run > u && row_mass(data, store, i) > 0.0)
+            return i;
+    }
+    return last_positive_row(data, store, c);
+}
+
+/* Global row and features of the row that the owner of `chunk` picked
+ * (`local` on the owner), broadcast to every rank. */
+static int64_t share_row(const km_data *data, int64_t chunk, int64_t local, float *x)
+{
+    const int d = data->n_features;
+    const int owner = comm_chunk_owner(data->comm, chunk, data->n_all_chunks);
+    struct {
+        int64_t row;
+        float x[];
+    } *pick = malloc(sizeof(int64_t) + sizeof(float) * (size_t)d);
+    if (!pick) {
+        clm_error(CLM_E_NOMEM, "k-means seeding: out of memory");
+        return -1;
+    }
+    const int mine = data->comm == NULL || data->comm->rank == owner;
+    if (mine) {
+        pick->row = local >= 0 ? data->first_row + local : -1;
+        if (local >= 0)
+            memcpy(pick->x, data->rows + local * d, sizeof(float) * (size_t)d);
+    }
+    int64_t row = -1;
+    if (!comm_bcast(data->comm, pick, sizeof(int64_t) + sizeof(float) * (size_t)d, owner)) {
+        row = pick->row;
+        if (row >= 0)
+            memcpy(x, pick->x, sizeof(float) * (size_t)d);
+    }
+    free(pick);
+    return row;
+}
+
+/* Whether this rank holds global chunk `chunk`. */
+static int holds_chunk(const km_data *data, int64_t chunk)
+{
+    return chunk >= data->chunk0 && chunk < data->chunk0 + data->n_chunks;
+}
+
 /* Row drawn with probability w_i * D_i^2 / total (D^2 from `store`, or 1
  * when store is NULL: a draw by weight alone).  When rounding leaves the
  * target past the chunk or the end, the last row with positive mass before
- * it is taken. */
+ * it is taken.  Every rank walks the same global chunk potentials to the
+ * same chunk; its owner walks the rows and shares the one it drew. */
 int64_t km_draw_row(const km_data *data, const int32_t *store, const double *chunk_pot,
-                        double total, km_rng *rng)
+                    double total, km_rng *rng, float *x)
 {
     double u = km_rng_unit(rng) * total;
     double acc = 0.0;
     int64_t last_chunk = -1;
-    for (int64_t c = 0; c < data->n_chunks; c++) {
+    for (int64_t c = 0; c < data->n_all_chunks; c++) {
         if (!(chunk_pot[c] > 0.0))
             continue;
         last_chunk = c;
         if (acc + chunk_pot[c] > u) {
-            int64_t row0, count;
-            km_chunk(data, c, &row0, &count);
-            double run = acc;
-            for (int64_t i = row0; i < row0 + count; i++) {
-                run += row_mass(data, store, i);
-                if (run > u && row_mass(data, store, i) > 0.0)
-                    return i;
-            }
-            return last_positive_row(data, store, c);
+            int64_t local = holds_chunk(data, c) ? draw_in_chunk(data, store, c, acc, u, 0) : -1;
+            return share_row(data, c, local, x);
         }
         acc += chunk_pot[c];
     }
     if (last_chunk >= 0) {
-        int64_t r = last_positive_row(data, store, last_chunk);
+        int64_t local = holds_chunk(data, last_chunk)
+                            ? draw_in_chunk(data, store, last_chunk, acc, u, 1) : -1;
+        int64_t r = share_row(data, last_chunk, local, x);
         if (r >= 0)
             return r;
     }
     /* No mass at all (every row sits on a centre): uniform draw. */
-    int64_t r = (int64_t)(km_rng_unit(rng) * (double)data->n_rows);
-    return r < data->n_rows ? r : data->n_rows - 1;
+    const int64_t n = data->n_all_rows;
+    int64_t r = (int64_t)(km_rng_unit(rng) * (double)n);
+    r = r < n ? r : n - 1;
+    const int64_t chunk = r / data->chunk_rows;
+    return share_row(data, chunk, holds_chunk(data, chunk) ? r - data->first_row : -1, x);
 }
 
 /* store[i] = min(store[i] (or +inf when `first`), D^2(x_i, centre_t) for
@@ -113,17 +172,18 @@ clm_status km_update_closest(const km_data *data, const float *centres, int n_ce
                     pot += row_weight(data, r) * (double)km_load_f32(store, r);
                 }
             }
-            chunk_pot[c] = pot;
+            chunk_pot[data->chunk0 + c] = pot;
         }
     }
     free(tmp);
-    return CLM_OK;
+    return km_share(data, chunk_pot, sizeof(double));
 }
 
 /* store[i] = min(store[i], dist[i]) and chunk_pot[c] = sum of w D^2 over
  * chunk c, from the kept distances of the chosen candidate: what
  * km_update_closest would compute for it, without computing them again. */
-static void apply_closest(const km_data *data, const float *dist, int32_t *store, double *chunk_pot)
+static clm_status apply_closest(const km_data *data, const float *dist, int32_t *store,
+                                double *chunk_pot)
 {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(data->n_threads)
     for (int64_t c = 0; c < data->n_chunks; c++) {
@@ -136,8 +196,9 @@ static void apply_closest(const km_data *data, const float *dist, int32_t *store
             km_store_f32(store, r, v);
             pot += row_weight(data, r) * (double)v;
         }
-        chunk_pot[c] = pot;
+        chunk_pot[data->chunk0 + c] = pot;
     }
+    return km_share(data, chunk_pot, sizeof(double));
 }
 
 /* Potential sum_i w_i min(D_i^2, D^2(x_i, cand_t)) for each candidate,
@@ -147,9 +208,9 @@ static void apply_closest(const km_data *data, const float *dist, int32_t *store
  * over the chunk's rows in order.  `tmp` holds PP_BLOCK x n_cands doubles
  * per thread.  With `cand_dist` (n_cands x n_rows floats) the rounded
  * distances are kept, so the chosen candidate's need not be recomputed. */
-static void candidate_potentials(const km_data *data, const float *cands, int n_cands,
-                                 const int32_t *store, double *part, double *tmp, double *pot,
-                                 float *cand_dist)
+static clm_status candidate_potentials(const km_data *data, const float *cands, int n_cands,
+                                       const int32_t *store, double *part, double *tmp,
+                                       double *pot, float *cand_dist)
 {
     const int d = data->n_features;
 #pragma omp parallel num_threads(data->n_threads)
@@ -159,7 +220,7 @@ static void candidate_potentials(const km_data *data, const float *cands, int n_
         for (int64_t c = 0; c < data->n_chunks; c++) {
             int64_t row0, count;
             km_chunk(data, c, &row0, &count);
-            double *s = part + c * n_cands;
+            double *s = part + (data->chunk0 + c) * n_cands;
             for (int t = 0; t < n_cands; t++)
                 s[t] = 0.0;
             for (int64_t b = 0; b < count; b += PP_BLOCK) {
@@ -181,12 +242,14 @@ static void candidate_potentials(const km_data *data, const float *cands, int n_
             }
         }
     }
+    clm_status st = km_share(data, part, sizeof(double) * (size_t)n_cands);
     for (int t = 0; t < n_cands; t++) {
         double s = 0.0;
-        for (int64_t c = 0; c < data->n_chunks; c++)
+        for (int64_t c = 0; c < data->n_all_chunks; c++)
             s += part[c * n_cands + t];
         pot[t] = s;
     }
+    return st;
 }
 
 double km_sum_in_order(const double *values, int64_t n)
@@ -202,9 +265,9 @@ clm_status km_init_plusplus(const km_data *data, int k, uint64_t seed,
 {
     const int d = data->n_features;
     const int n_cands = 2 + (int)log((double)k);
-    const int64_t n_chunks = data->n_chunks;
-    double *chunk_pot = malloc(sizeof(double) * (size_t)(n_chunks + 1));
-    double *part = malloc(sizeof(double) * (size_t)(n_chunks * n_cands + 1));
+    const int64_t n_chunks = data->n_chunks, n_all = data->n_all_chunks;
+    double *chunk_pot = malloc(sizeof(double) * (size_t)(n_all + 1));
+    double *part = malloc(sizeof(double) * (size_t)(n_all * n_cands + 1));
     double *tmp = malloc(sizeof(double) * (size_t)(PP_BLOCK * data->n_threads * n_cands));
     float *cands = malloc(sizeof(float) * (size_t)(n_cands * d));
     int64_t *cand_rows = malloc(sizeof(int64_t) * (size_t)n_cands);
@@ -226,27 +289,33 @@ clm_status km_init_plusplus(const km_data *data, int k, uint64_t seed,
         double s = 0.0;
         for (int64_t i = row0; i < row0 + count; i++)
             s += row_weight(data, i);
-        chunk_pot[c] = s;
+        chunk_pot[data->chunk0 + c] = s;
     }
-    int64_t first = km_draw_row(data, NULL, chunk_pot, km_sum_in_order(chunk_pot, n_chunks), &rng);
-    memcpy(centroids, data->rows + first * d, sizeof(float) * (size_t)d);
-    clm_status st = km_update_closest(data, centroids, 1, 1, store, chunk_pot);
+    clm_status st = km_share(data, chunk_pot, sizeof(double));
+    if (!st && km_draw_row(data, NULL, chunk_pot, km_sum_in_order(chunk_pot, n_all), &rng,
+                           centroids) < 0)
+        st = clm_error(CLM_E_INTERNAL, "k-means++: the first centre could not be drawn");
+    if (!st)
+        st = km_update_closest(data, centroids, 1, 1, store, chunk_pot);
 
     for (int j = 1; !st && j < k; j++) {
-        double total = km_sum_in_order(chunk_pot, n_chunks);
-        for (int t = 0; t < n_cands; t++) {
-            cand_rows[t] = km_draw_row(data, store, chunk_pot, total, &rng);
-            memcpy(cands + (int64_t)t * d, data->rows + cand_rows[t] * d,
-                   sizeof(float) * (size_t)d);
+        double total = km_sum_in_order(chunk_pot, n_all);
+        for (int t = 0; !st && t < n_cands; t++) {
+            cand_rows[t] = km_draw_row(data, store, chunk_pot, total, &rng, cands + (int64_t)t * d);
+            if (cand_rows[t] < 0)
+                st = clm_error(CLM_E_INTERNAL, "k-means++: a candidate could not be drawn");
         }
-        candidate_potentials(data, cands, n_cands, store, part, tmp, pot, cand_dist);
+        if (!st)
+            st = candidate_potentials(data, cands, n_cands, store, part, tmp, pot, cand_dist);
+        if (st)
+            break;
         int best = 0;
         for (int t = 1; t < n_cands; t++)
             if (pot[t] < pot[best])
                 best = t;
         memcpy(centroids + (int64_t)j * d, cands + (int64_t)best * d, sizeof(float) * (size_t)d);
         if (cand_dist)
-            apply_closest(data, cand_dist + (int64_t)best * data->n_rows, store, chunk_pot);
+            st = apply_closest(data, cand_dist + (int64_t)best * data->n_rows, store, chunk_pot);
         else
             st = km_update_closest(data, centroids + (int64_t)j * d, 1, 0, store, chunk_pot);
     }

@@ -9,6 +9,13 @@
  * partial result per chunk (in row order inside the chunk), and partials
  * are merged in chunk order on the calling thread.  Threads only decide
  * who computes which chunk, never the order of any floating-point sum.
+ *
+ * On several ranks (docs/design.md §7) the chunks are those of the whole
+ * table, and each rank holds a contiguous run of them (core/comm_internal.h).
+ * Every pass writes its partials at their *global* chunk index, shares
+ * them (km_share: every rank then holds all of them) and merges all of
+ * them in global chunk order, so the sums are those of one process; with
+ * one rank km_share does nothing.
  */
 #ifndef CLMSEG_KMEANS_INTERNAL_H
 #define CLMSEG_KMEANS_INTERNAL_H
@@ -17,8 +24,10 @@
 #include <string.h>
 
 #include "clmseg/kmeans.h"
+#include "kmeans/kmeans_ranks.h"
 #include "clmseg/textfile.h"
 #include "kernels.h"
+#include "core/comm_internal.h"
 #include "core/util_internal.h"
 
 /* The data a pass walks. */
@@ -32,12 +41,40 @@ typedef struct km_data {
     int n_threads;          /* OpenMP team size for the passes (>= 1)    */
     int product;            /* KM_PRODUCT_*, AUTO unless forced          */
     const clm_kernels *kernels; /* every kernel call goes through it     */
+    /* Ranks (all equal to the one-process values when comm is NULL): rows
+     * and n_rows above are this rank's; row 0 of them is global row
+     * first_row, and local chunk 0 is global chunk chunk0. */
+    const comm_ctx *comm;   /* the ranks, or NULL: one process           */
+    int64_t n_all_rows;     /* rows over every rank                      */
+    int64_t n_all_chunks;   /* chunks over every rank                    */
+    int64_t first_row;
+    int64_t chunk0;
 } km_data;
 
 /* Fills the chunking of `data` from n_rows; n_threads 0 means all cores.
  * The kernels are the default context (the caller may set another). */
 void km_data_init(km_data *data, const float *rows, const float *weights,
                   int64_t n_rows, int n_features, int n_threads);
+
+/* Rows per reduction chunk for n_rows rows: about n_rows / 64, clamped
+ * to [4096, CLM_BLOCK_ROWS] (docs/design.md §13 rule 1). */
+int64_t km_chunk_rows(int64_t n_rows);
+
+/* The global rows [*first_row, *first_row + *n_rows) this rank holds when
+ * n_all_rows rows are split by whole chunks (comm_chunks_of). */
+void km_rank_rows(const comm_ctx *comm, int64_t n_all_rows, int64_t *first_row, int64_t *n_rows);
+
+/* km_data_init for this rank's share `rows` (km_rank_rows of n_all_rows)
+ * of a table of n_all_rows rows split among the ranks of `comm`. */
+void km_data_init_ranks(km_data *data, const comm_ctx *comm, const float *rows,
+                        const float *weights, int64_t n_all_rows, int n_features, int n_threads);
+
+/* Every rank's partials of `parts` (n_all_chunks of chunk_bytes, this
+ * rank's at their global indices) onto every rank; nothing on one rank. */
+static inline clm_status km_share(const km_data *data, void *parts, size_t chunk_bytes)
+{
+    return comm_share_chunks(data->comm, parts, chunk_bytes, data->n_all_chunks);
+}
 
 /* Rows of chunk c: [*row0, *row0 + *count). */
 static inline void km_chunk(const km_data *data, int64_t c, int64_t *row0, int64_t *count)
@@ -188,8 +225,12 @@ static inline void km_store_f32(int32_t *store, int64_t i, float f)
 /* Seeding helpers shared by k-means++ and k-means|| (init_plusplus.c). */
 clm_status km_update_closest(const km_data *data, const float *centres, int n_centres,
                              int first, int32_t *store, double *chunk_pot);
+/* Draws a row with probability w D^2 / total over the global chunk
+ * potentials `chunk_pot` (n_all_chunks); returns its global row number and
+ * copies its features into `x` (n_features) on every rank; -1 and an
+ * error recorded when the owner's row could not be shared. */
 int64_t km_draw_row(const km_data *data, const int32_t *store, const double *chunk_pot,
-                    double total, km_rng *rng);
+                    double total, km_rng *rng, float *x);
 double km_sum_in_order(const double *values, int64_t n);
 
 /* Number of threads to use for n_threads (0 = all). */
@@ -204,8 +245,12 @@ typedef struct km_features {
     char **names;             /* owned copies of the column names          */
     int64_t n_input_rows;     /* rows of the table                         */
     int64_t n_rows;           /* rows kept (== n_input_rows unless drop)   */
-    float *rows;              /* n_rows x n_features, clustering space     */
-    float *weights;           /* n_rows or NULL                            */
+    /* On several ranks this process holds input rows [first_row,
+     * first_row + n_local_rows) only; one process: 0 and n_rows. */
+    int64_t first_row;
+    int64_t n_local_rows;
+    float *rows;              /* n_local_rows x n_features, clustering space */
+    float *weights;           /* n_local_rows or NULL                      */
     uint8_t *dropped;         /* bitmap of dropped input rows, or NULL     */
     int64_t n_imputed;        /* values replaced by the mean               */
     double *mean;             /* per feature, raw units, over kept rows    */
@@ -223,6 +268,15 @@ clm_status km_features_select(const clm_table *table, const clm_kmeans_columns *
  * mean/std and standardises (when params->scale). */
 clm_status km_features_load(const clm_table *table, const clm_kmeans_params *params,
                             const clm_kmeans_columns *columns, km_features *features);
+
+/* The same on the ranks of `comm` (NULL: one process, as above): each
+ * rank reads its own rows (km_rank_rows), the moments are merged in global
+ * chunk order and a bad value on any rank fails every rank with the
+ * message naming its global row.  --missing drop is refused on several
+ * ranks (CLM_E_PARAM): dropping changes which rows form a chunk. */
+clm_status km_features_load_ranks(const clm_table *table, const clm_kmeans_params *params,
+                                  const clm_kmeans_columns *columns, const comm_ctx *comm,
+                                  km_features *features);
 
 void km_features_free(km_features *features);
 
@@ -283,6 +337,11 @@ struct clm_kmeans {
     char *event_column, *arpu_column, *weight_column; /* "" = none         */
     int32_t *continues;         /* k, after clm_kmeans_relabel; else NULL  */
 };
+
+/* The body of clm_kmeans_fit on a prepared view of the rows (one
+ * process, or this rank's share: km_data_init_ranks): tolerance, seeding,
+ * restarts, Lloyd, --k auto.  `labels` holds data->n_rows labels. */
+clm_status km_fit_data(clm_kmeans *m, const km_data *data, int32_t *labels);
 
 /* Assigns rows already in the clustering space. */
 clm_status km_predict_scaled(const clm_kmeans *model, const float *rows, int64_t n_rows,

@@ -16,7 +16,10 @@
  * lower row — which leaves its old cluster (sums and weight adjusted), the
  * same rule as scikit-learn's _relocate_empty_clusters.  The i-th empty
  * cluster (by index) gets the i-th farthest point.  A point is not taken
- * from a cluster it would leave empty.
+ * from a cluster it would leave empty.  On several ranks the candidates
+ * of every chunk are shared (global rows, so the ties are the serial
+ * run's) and the rank holding a chosen row broadcasts its label, weight
+ * and features.
  */
 #include <math.h>
 #include <omp.h>
@@ -53,10 +56,10 @@ static clm_status farthest_rows(const km_data *data, const float *centroids,
                                 const int32_t *labels, int want, far_point *best, int *found)
 {
     const int d = data->n_features;
-    const int64_t n_chunks = data->n_chunks;
+    const int64_t n_chunks = data->n_chunks, n_all = data->n_all_chunks;
     const int64_t block = 1024;
-    far_point *part = malloc(sizeof(far_point) * (size_t)(n_chunks * want + 1));
-    int *part_n = calloc((size_t)(n_chunks + 1), sizeof(int));
+    far_point *part = malloc(sizeof(far_point) * (size_t)(n_all * want + 1));
+    int *part_n = calloc((size_t)(n_all + 1), sizeof(int));
     double *tmp = malloc(sizeof(double) * (size_t)(block * data->n_threads));
     if (!part || !part_n || !tmp) {
         free(part); free(part_n); free(tmp);
@@ -69,14 +72,14 @@ static clm_status farthest_rows(const km_data *data, const float *centroids,
         for (int64_t c = 0; c < n_chunks; c++) {
             int64_t row0, count;
             km_chunk(data, c, &row0, &count);
-            far_point *top = part + c * want;
+            far_point *top = part + (data->chunk0 + c) * want;
             int n = 0;
             for (int64_t b = 0; b < count; b += block) {
                 int64_t nb = util_block_len(count, b, block);
                 data->kernels->sqdist_f64(data->rows + (row0 + b) * d, nb, d, labels + row0 + b,
                                           centroids, my);
                 for (int64_t i = 0; i < nb; i++) {
-                    far_point p = {my[i], row0 + b + i};
+                    far_point p = {my[i], data->first_row + row0 + b + i}; /* global row */
                     if (n == want && !far_before(&p, &top[n - 1]))
                         continue;
                     /* insertion into the small sorted list */
@@ -88,11 +91,20 @@ static clm_status farthest_rows(const km_data *data, const float *centroids,
                     top[pos] = p;
                 }
             }
-            part_n[c] = n;
+            part_n[data->chunk0 + c] = n;
         }
     }
+    /* Every rank's candidates, so all ranks pick the same points (ties to
+     * the lower global row by far_compare). */
+    clm_status st = km_share(data, part, sizeof(far_point) * (size_t)want);
+    if (!st)
+        st = km_share(data, part_n, sizeof(int));
+    if (st) {
+        free(part); free(part_n); free(tmp);
+        return st;
+    }
     int64_t total = 0;
-    for (int64_t c = 0; c < n_chunks; c++)
+    for (int64_t c = 0; c < n_all; c++)
         for (int i = 0; i < part_n[c]; i++)
             part[total++] = part[c * want + i];
     qsort(part, (size_t)total, sizeof *part, far_compare);
@@ -101,6 +113,32 @@ static clm_status farthest_rows(const km_data *data, const float *centroids,
         best[i] = part[i];
     free(part); free(part_n); free(tmp);
     return CLM_OK;
+}
+
+/* A candidate point as every rank needs it: its label, weight and
+ * features, which only the rank holding the row knows. */
+typedef struct candidate {
+    int32_t label;
+    double weight;
+    float x[];              /* n_features */
+} candidate;
+
+/* Fills `cand` for global row `row` on every rank (the owner's values);
+ * *local is the row's index among this rank's rows, or -1 elsewhere. */
+static clm_status share_candidate(const km_data *data, const int32_t *labels, int64_t row,
+                                  candidate *cand, int64_t *local)
+{
+    const int d = data->n_features;
+    const int owner = comm_chunk_owner(data->comm, row / data->chunk_rows, data->n_all_chunks);
+    *local = -1;
+    if (row >= data->first_row && row < data->first_row + data->n_rows) {
+        const int64_t i = row - data->first_row;
+        *local = i;
+        cand->label = labels[i];
+        cand->weight = data->weights ? (double)data->weights[i] : 1.0;
+        memcpy(cand->x, data->rows + i * d, sizeof(float) * (size_t)d);
+    }
+    return comm_bcast(data->comm, cand, sizeof(candidate) + sizeof(float) * (size_t)d, owner);
 }
 
 /* Moves far points into the empty clusters (see the file comment). */
@@ -116,36 +154,45 @@ static clm_status relocate_empty(const km_data *data, const float *old_centroids
     /* Extra candidates cover points we may not take (their cluster would
      * be emptied). */
     int want = 2 * n_empty + 8;
-    if ((int64_t)want > data->n_rows)
-        want = (int)data->n_rows;
+    if ((int64_t)want > data->n_all_rows)
+        want = (int)data->n_all_rows;
     far_point *best = malloc(sizeof(far_point) * (size_t)want);
-    if (!best)
+    candidate *cand = malloc(sizeof(candidate) + sizeof(float) * (size_t)d);
+    if (!best || !cand) {
+        free(best);
+        free(cand);
         return clm_error(CLM_E_NOMEM, "k-means: out of memory relocating empty clusters");
+    }
     int found = 0;
     clm_status st = farthest_rows(data, old_centroids, labels, want, best, &found);
     int next = 0;
     for (int j = 0; !st && j < k; j++) {
         if (counts[j] > 0.0)
             continue;
-        for (; next < found; next++) {
-            int64_t row = best[next].row;
-            int old = labels[row];
-            double w = data->weights ? (double)data->weights[row] : 1.0;
+        for (; !st && next < found; next++) {
+            int64_t local = -1;
+            st = share_candidate(data, labels, best[next].row, cand, &local);
+            if (st)
+                break;
+            int old = cand->label;
+            double w = cand->weight;
             if (old < 0 || !(w > 0.0) || !(counts[old] - w > 0.0))
                 continue;
-            const float *x = data->rows + row * d;
+            const float *x = cand->x;
             for (int f = 0; f < d; f++) {
                 sums[(int64_t)old * d + f] -= w * (double)x[f];
                 sums[(int64_t)j * d + f] = w * (double)x[f];
             }
             counts[old] -= w;
             counts[j] = w;
-            labels[row] = j; /* sums and counts stay those of the labels */
+            if (local >= 0)
+                labels[local] = j; /* sums and counts stay those of the labels */
             next++;
             break;
         }
     }
     free(best);
+    free(cand);
     return st;
 }
 

@@ -239,16 +239,32 @@ clm_status clm_kmeans_fit(clm_kmeans *m, const float *rows, int64_t n_rows,
         return clm_error(CLM_E_PARAM, "k-means: no features");
     if (n_rows < 1)
         return clm_error(CLM_E_EMPTY, "k-means: no rows to cluster");
-    int k_lo = p->k > 0 ? p->k : p->k_min, k_hi = p->k > 0 ? p->k : p->k_max;
-    if (k_hi > n_rows)
-        k_hi = (int)n_rows;
+    const int k_lo = p->k > 0 ? p->k : p->k_min;
     if (k_lo > n_rows)
         return clm_error(CLM_E_PARAM, "k-means: k = %d exceeds the %lld rows to cluster",
                          k_lo, (long long)n_rows);
     clm_status st = check_input(rows, n_rows, n_features, weights);
     if (st)
         return st;
+    km_data data;
+    km_data_init(&data, rows, weights, n_rows, n_features, p->n_threads);
+    data.kernels = kernels_resolve(p->kernels);
+    data.product = p->product;
+    return km_fit_data(m, &data, labels);
+}
 
+clm_status km_fit_data(clm_kmeans *m, const km_data *in, int32_t *labels)
+{
+    const clm_kmeans_params *p = &m->params;
+    const int64_t n_rows = in->n_all_rows;
+    const int n_features = in->n_features;
+    int k_lo = p->k > 0 ? p->k : p->k_min, k_hi = p->k > 0 ? p->k : p->k_max;
+    if (k_hi > n_rows)
+        k_hi = (int)n_rows;
+    if (k_lo > n_rows)
+        return clm_error(CLM_E_PARAM, "k-means: k = %d exceeds the %lld rows to cluster",
+                         k_lo, (long long)n_rows);
+    clm_status st = CLM_OK;
     free(m->centroids);
     free(m->scores);
     m->centroids = NULL;
@@ -258,10 +274,7 @@ clm_status clm_kmeans_fit(clm_kmeans *m, const float *rows, int64_t n_rows,
     m->n_features = n_features;
     m->product = p->product;
 
-    km_data data;
-    km_data_init(&data, rows, weights, n_rows, n_features, p->n_threads);
-    data.kernels = kernels_resolve(p->kernels);
-    data.product = p->product;
+    km_data data = *in;
     double tol_abs = 0.0;
     st = km_tolerance(&data, p->tol, &tol_abs);
     if (st)

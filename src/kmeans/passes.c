@@ -29,6 +29,21 @@ void km_data_init(km_data *data, const float *rows, const float *weights,
     data->weights = weights;
     data->n_rows = n_rows;
     data->n_features = n_features;
+    const int64_t chunk = km_chunk_rows(n_rows);
+    data->chunk_rows = chunk;
+    data->n_chunks = n_rows > 0 ? (n_rows + chunk - 1) / chunk : 0;
+    data->n_threads = km_threads(n_threads);
+    data->product = KM_PRODUCT_AUTO;
+    data->kernels = clm_kernels_default();
+    data->comm = NULL;
+    data->n_all_rows = n_rows;
+    data->n_all_chunks = data->n_chunks;
+    data->first_row = 0;
+    data->chunk0 = 0;
+}
+
+int64_t km_chunk_rows(int64_t n_rows)
+{
     /* About 64 chunks for small inputs (so tests exercise the merge and two
      * threads share work), 64 Ki rows for large ones (few partials). */
     int64_t chunk = (n_rows + 63) / 64;
@@ -36,11 +51,47 @@ void km_data_init(km_data *data, const float *rows, const float *weights,
         chunk = 4096;
     if (chunk > CLM_BLOCK_ROWS)
         chunk = CLM_BLOCK_ROWS;
-    data->chunk_rows = chunk;
-    data->n_chunks = n_rows > 0 ? (n_rows + chunk - 1) / chunk : 0;
-    data->n_threads = km_threads(n_threads);
-    data->product = KM_PRODUCT_AUTO;
-    data->kernels = clm_kernels_default();
+    return chunk;
+}
+
+/* Chunks of this rank: [*chunk0, *chunk0 + *n_chunks). */
+static void rank_chunks(const comm_ctx *comm, int64_t n_all_rows, int64_t *chunk0,
+                        int64_t *n_chunks)
+{
+    const int64_t chunk = km_chunk_rows(n_all_rows);
+    const int64_t n_all_chunks = n_all_rows > 0 ? (n_all_rows + chunk - 1) / chunk : 0;
+    comm_chunks_of(comm, comm ? comm->rank : 0, n_all_chunks, chunk0, n_chunks);
+}
+
+void km_rank_rows(const comm_ctx *comm, int64_t n_all_rows, int64_t *first_row, int64_t *n_rows)
+{
+    const int64_t chunk = km_chunk_rows(n_all_rows);
+    int64_t chunk0, n_chunks;
+    rank_chunks(comm, n_all_rows, &chunk0, &n_chunks);
+    int64_t end = (chunk0 + n_chunks) * chunk;
+    *first_row = chunk0 * chunk;
+    *n_rows = (end < n_all_rows ? end : n_all_rows) - *first_row;
+    if (*n_rows < 0) /* no chunk: the empty range at the end */
+        *n_rows = 0;
+    if (n_chunks == 0)
+        *first_row = n_all_rows;
+}
+
+void km_data_init_ranks(km_data *data, const comm_ctx *comm, const float *rows,
+                        const float *weights, int64_t n_all_rows, int n_features, int n_threads)
+{
+    int64_t first_row, n_rows, chunk0, n_chunks;
+    km_rank_rows(comm, n_all_rows, &first_row, &n_rows);
+    rank_chunks(comm, n_all_rows, &chunk0, &n_chunks);
+    km_data_init(data, rows, weights, n_rows, n_features, n_threads);
+    /* The chunking is the whole table's, not that of this rank's rows. */
+    data->chunk_rows = km_chunk_rows(n_all_rows);
+    data->n_chunks = n_chunks;
+    data->comm = comm;
+    data->n_all_rows = n_all_rows;
+    data->n_all_chunks = n_all_rows > 0 ? (n_all_rows + data->chunk_rows - 1) / data->chunk_rows : 0;
+    data->first_row = first_row;
+    data->chunk0 = chunk0;
 }
 
 int64_t km_gemm_block_rows(int k, int n_features)
@@ -81,7 +132,7 @@ clm_status km_assign(const km_data *data, const float *centroids, int k,
     float *dots = malloc(sizeof(float) * (size_t)(block * ld * threads));
     int32_t *scratch = malloc(sizeof(int32_t) * (size_t)(block * threads));
     int64_t *changed = calloc((size_t)(n_chunks + 1), sizeof(int64_t));
-    double *part = sums ? calloc((size_t)(n_chunks * part_len + 1), sizeof(double)) : NULL;
+    double *part = sums ? calloc((size_t)(data->n_all_chunks * part_len + 1), sizeof(double)) : NULL;
     /* Each thread sums a chunk's changes into its own buffer (padded to
      * whole cache lines) and copies it out at the end of the chunk:
      * accumulating in place would make neighbouring chunks on two cores
@@ -133,17 +184,20 @@ clm_status km_assign(const km_data *data, const float *centroids, int k,
             }
             changed[c] = n_diff;
             if (psum)
-                memcpy(part + c * part_len, psum, sizeof(double) * (size_t)part_len);
+                memcpy(part + (data->chunk0 + c) * part_len, psum, sizeof(double) * (size_t)part_len);
         }
     }
 
     int64_t total = 0;
     for (int64_t c = 0; c < n_chunks; c++)
         total += changed[c];
+    st = comm_sum_i64(data->comm, &total, 1);
+    if (!st && sums)
+        st = km_share(data, part, sizeof(double) * (size_t)part_len);
     if (n_changed)
         *n_changed = total;
-    if (sums) {
-        for (int64_t c = 0; c < n_chunks; c++) {
+    if (!st && sums) {
+        for (int64_t c = 0; c < data->n_all_chunks; c++) {
             const double *p = part + c * part_len;
             for (int64_t i = 0; i < (int64_t)k * d; i++)
                 sums[i] += p[i];
@@ -153,7 +207,7 @@ clm_status km_assign(const km_data *data, const float *centroids, int k,
     }
     free(norms); free(dots); free(scratch); free(changed); free(part); free(acc);
     km_product_free(&prod);
-    return CLM_OK;
+    return st;
 }
 
 clm_status km_inertia(const km_data *data, const float *centroids, int32_t *labels,
@@ -163,7 +217,7 @@ clm_status km_inertia(const km_data *data, const float *centroids, int32_t *labe
     const int threads = data->n_threads;
     const int64_t n_chunks = data->n_chunks;
     const int64_t block = 1024;
-    double *part = calloc((size_t)(n_chunks + 1), sizeof(double));
+    double *part = calloc((size_t)(data->n_all_chunks + 1), sizeof(double));
     double *tmp = malloc(sizeof(double) * (size_t)(block * threads));
     if (!part || !tmp) {
         free(part); free(tmp);
@@ -190,15 +244,16 @@ clm_status km_inertia(const km_data *data, const float *centroids, int32_t *labe
                         s += my[i];
                 }
             }
-            part[c] = s;
+            part[data->chunk0 + c] = s;
         }
     }
+    clm_status st = km_share(data, part, sizeof(double));
     double total = 0.0;
-    for (int64_t c = 0; c < n_chunks; c++)
+    for (int64_t c = 0; c < data->n_all_chunks; c++)
         total += part[c];
     *inertia = total;
     free(part); free(tmp);
-    return CLM_OK;
+    return st;
 }
 
 /* Per-chunk column sums of x (pass 0) or of (x - mean)^2 (pass 1), each
@@ -209,7 +264,7 @@ static clm_status column_moment(const km_data *data, const double *mean, double 
     const int d = data->n_features;
     const int64_t n_chunks = data->n_chunks;
     const int64_t stride = ((int64_t)d + 7) / 8 * 8 + 8;
-    double *part = calloc((size_t)(n_chunks * d + 1), sizeof(double));
+    double *part = calloc((size_t)(data->n_all_chunks * d + 1), sizeof(double));
     double *acc = malloc(sizeof(double) * (size_t)(stride * data->n_threads));
     if (!part || !acc) {
         free(part);
@@ -236,23 +291,25 @@ static clm_status column_moment(const km_data *data, const double *mean, double 
                     for (int f = 0; f < d; f++)
                         p[f] += (double)x[f];
             }
-            memcpy(part + c * d, p, sizeof(double) * (size_t)d);
+            memcpy(part + (data->chunk0 + c) * d, p, sizeof(double) * (size_t)d);
         }
     }
+    clm_status st = km_share(data, part, sizeof(double) * (size_t)d);
     for (int f = 0; f < d; f++)
         out[f] = 0.0;
-    for (int64_t c = 0; c < n_chunks; c++)
+    for (int64_t c = 0; c < data->n_all_chunks; c++)
         for (int f = 0; f < d; f++)
             out[f] += part[c * d + f];
     free(part);
     free(acc);
-    return CLM_OK;
+    return st;
 }
 
 clm_status km_tolerance(const km_data *data, double tol, double *out)
 {
     *out = 0.0;
-    if (tol == 0.0 || data->n_rows == 0)
+    /* Global counts: a rank without rows still takes part in the sums. */
+    if (tol == 0.0 || data->n_all_rows == 0)
         return CLM_OK;
     const int d = data->n_features;
     double *mean = malloc(sizeof(double) * (size_t)d);
@@ -263,13 +320,13 @@ clm_status km_tolerance(const km_data *data, double tol, double *out)
         st = column_moment(data, NULL, mean);
     if (!st) {
         for (int f = 0; f < d; f++)
-            mean[f] /= (double)data->n_rows;
+            mean[f] /= (double)data->n_all_rows;
         st = column_moment(data, mean, var);
     }
     if (!st) {
         double s = 0.0;
         for (int f = 0; f < d; f++)
-            s += var[f] / (double)data->n_rows;
+            s += var[f] / (double)data->n_all_rows;
         *out = tol * s / d;
     }
     free(mean);

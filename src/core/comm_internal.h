@@ -1,0 +1,119 @@
+/*
+ * comm_internal.h — the one communication layer of the multi-node build
+ * (docs/design.md §7): who this process is among the ranks, which rows it
+ * owns, and the few collectives the estimators combine their partials
+ * with.  Every collective here gives the same bits for any rank count:
+ * integer sums are exact in any order, and floating-point partials are
+ * never summed by MPI — they are *gathered* per reduction chunk, in global
+ * chunk order, and the caller adds them in that order exactly as the
+ * serial code does (docs/design.md §13 rule 2).
+ *
+ * Built without CLMSEG_MPI (the serial build) every function is the
+ * one-rank case: rank 0 of 1, owns every row, and the collectives do
+ * nothing, so the serial build's behaviour and outputs are unchanged.
+ *
+ * Ranks split the rows by whole reduction chunks (the k-means chunk of
+ * kmeans_internal.h), so each rank's chunks are the global chunks with the
+ * same rows as in the serial run.  A rank may own no chunk at all (fewer
+ * chunks than ranks); every collective still works with an empty share.
+ *
+ * Contract for callers: a collective must be reached by every rank.  A
+ * step that can fail on one rank only (a read, a bad value) calls
+ * comm_agree() before the next collective, so that all ranks leave
+ * together with the same status and the same message.  A resource error
+ * inside a pass, where the other ranks may already wait in a collective,
+ * ends the job instead (comm_abort_unagreed).
+ */
+#ifndef CLMSEG_CORE_COMM_INTERNAL_H
+#define CLMSEG_CORE_COMM_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clmseg/status.h"
+
+/* This process among the ranks of MPI_COMM_WORLD (a value, no handle:
+ * the communicator is always the world one in this increment). */
+typedef struct comm_ctx {
+    int rank;   /* 0 .. size-1; 0 also speaks for all (messages, files) */
+    int size;   /* number of ranks, 1 in the serial build or without mpirun */
+} comm_ctx;
+
+/* Starts MPI (thread level FUNNELED: only the main thread communicates,
+ * OpenMP threads compute between calls) when a launcher started the
+ * process (mpirun, mpiexec, srun: their environment variables, or
+ * CLMSEG_MPI_INIT=1); started by hand the program is one rank without
+ * MPI.  Serial build: nothing.  Returns 0, or -1 when MPI cannot start
+ * (a message is printed). */
+int comm_init(int *argc, char ***argv);
+
+/* Ends MPI when comm_init started it.  Serial build: nothing. */
+void comm_finalize(void);
+
+/* The calling process's rank and the rank count (0 of 1 when MPI is not
+ * running). */
+comm_ctx comm_world(void);
+
+/* Sends the standard output and error of every rank but 0 to /dev/null:
+ * every agreed failure is printed by rank 0 alone, which also writes the
+ * outputs.  The rank's own stderr is kept for comm_abort.  Serial build
+ * (or one rank): nothing. */
+void comm_quiet_other_ranks(void);
+
+/* For a failure the other ranks cannot learn of because they may already
+ * wait in a collective: a resource or internal error (`status` <=
+ * CLM_E_NOMEM: out of memory, an MPI failure) inside a pass.  On several
+ * ranks it prints this rank's detail message on its own stderr and ends
+ * every rank (MPI_Abort) with exit code 2.  It returns for every other
+ * status: input errors inside the passes are the same on every rank
+ * (they are computed from shared figures) or already agreed.  On one
+ * rank it always returns. */
+void comm_abort_unagreed(const comm_ctx *c, clm_status status);
+
+/* 1 when this is a run on more than one rank. */
+static inline int comm_is_parallel(const comm_ctx *c)
+{
+    return c && c->size > 1;
+}
+
+/* Chunks [*first, *first + *count) of rank `rank` among n_chunks: the
+ * chunks are cut into `size` contiguous runs whose lengths differ by at
+ * most one, the longer runs first.  Pure arithmetic, the same on every
+ * rank. */
+void comm_chunks_of(const comm_ctx *c, int rank, int64_t n_chunks, int64_t *first,
+                    int64_t *count);
+
+/* The rank that owns chunk `chunk` of n_chunks (the inverse of the above). */
+int comm_chunk_owner(const comm_ctx *c, int64_t chunk, int64_t n_chunks);
+
+/* Fills in every rank's share of `parts` (n_chunks partials of
+ * `chunk_bytes` bytes, in global chunk order): on entry this rank's own
+ * chunks hold its partials, on return all n_chunks do, on every rank.
+ * CLM_E_INTERNAL when the sizes do not fit MPI's int counts. */
+clm_status comm_share_chunks(const comm_ctx *c, void *parts, size_t chunk_bytes,
+                             int64_t n_chunks);
+
+/* values[0..n) summed over the ranks, in place, exactly (integers). */
+clm_status comm_sum_i64(const comm_ctx *c, int64_t *values, int n);
+
+/* The `bytes` at buf of rank `root` copied to every rank. */
+clm_status comm_bcast(const comm_ctx *c, void *buf, size_t bytes, int root);
+
+/* Rank 0 gets every rank's rows: `local` (n_local elements of elem_bytes)
+ * of rank r lands at element offset first_r of `all` (n_all elements,
+ * only used on rank 0, may be NULL elsewhere), where the ranks' rows are
+ * contiguous and in rank order.  Rank 0's `local` may be `all` itself
+ * (its rows are the first ones, already in place).  In the serial build
+ * `all` receives a copy unless it is `local` itself. */
+clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_local,
+                            size_t elem_bytes, void *all, int64_t n_all);
+
+/* The error agreement: every rank passes its own status; all return the
+ * same one.  When some rank failed, the lowest failing rank's status and
+ * detail message (clm_error_detail) become every rank's, so rank 0 can
+ * print the one message.  The lowest failing rank owns the lowest rows,
+ * so a bad value is reported at the first bad global row, as in a serial
+ * run.  Serial build: returns `status` as it is. */
+clm_status comm_agree(const comm_ctx *c, clm_status status);
+
+#endif /* CLMSEG_CORE_COMM_INTERNAL_H */

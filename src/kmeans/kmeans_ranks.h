@@ -1,0 +1,25 @@
+/*
+ * kmeans_ranks.h — the k-means command's entry on several ranks
+ * (docs/design.md §7), kept apart from kmeans_internal.h so that the
+ * command line can call it without the kernels' headers.
+ */
+#ifndef CLMSEG_KMEANS_RANKS_H
+#define CLMSEG_KMEANS_RANKS_H
+
+#include "clmseg/kmeans.h"
+#include "clmseg/table.h"
+#include "core/comm_internal.h"
+
+/* clm_kmeans_fit_table on the ranks of `comm` (NULL or one rank: the
+ * public function itself).  Each rank reads and clusters its own rows;
+ * every rank returns the same status and, on failure, the same detail
+ * message.  The model's centroids and figures are complete on every
+ * rank; the per-row labels and distances and the segment profile on
+ * rank 0 only, which alone writes the outputs (clm_kmeans_save,
+ * clm_kmeans_write_csv, clm_kmeans_print).  Refused on several ranks
+ * (CLM_E_PARAM, on every rank alike): --k auto, k-means|| and random
+ * seeding, --missing drop, sample weights. */
+clm_status km_fit_table_ranks(const clm_kmeans_params *p, const clm_kmeans_columns *columns,
+                              const clm_table *table, const comm_ctx *comm, clm_kmeans **out);
+
+#endif /* CLMSEG_KMEANS_RANKS_H */
