@@ -33,7 +33,13 @@
  * a row only adds vectors. */
 enum { P_TARGETED, P_ACCEPTING, P_COST, P_SCALARS };
 
-static size_t part_len(int h) { return P_SCALARS + 2 * (size_t)(h + 1); }
+/* Doubles of a chunk's sums, rounded up to whole 64-byte cache lines: the
+ * threads write neighbouring chunks' sums row after row, and two of them
+ * sharing a line made two threads slower than one. */
+static size_t part_len(int h) { return (P_SCALARS + 2 * (size_t)(h + 1) + 7) & ~(size_t)7; }
+
+/* Memory on 64-byte lines for per-thread or per-chunk buffers. */
+static void *alloc_lines(size_t bytes) { return aligned_alloc(64, (bytes + 63) & ~(size_t)63); }
 
 clm_status proj_alloc(proj_out *o, int32_t nb, int32_t h)
 {
@@ -118,6 +124,14 @@ static void row_change(const clm_book *bk, const lever_rt *const *hit, int n_hit
          * ratio and factor act for its first `months` months. */
         const int m = months[0] < h ? months[0] : h;
         const float rho = (float)ratio[0];
+        if (rho == 1.0f) {
+            /* An ARPU lever alone (up-sell, bad debt): the survival is the
+             * baseline's, so are its exponentials. */
+            const double pf = p[0] * (factor[0] - 1.0) * arpu;
+            for (int k = 0; k < m; k++)
+                cr[k] += pf * q[k];
+            return;
+        }
         for (int k = 0; k < m; k++)
             ap[k] = rho * a[k];
         /* After the lever stops, A'_k = a_k + (rho - 1) a_{m-1}: the
@@ -269,8 +283,8 @@ static clm_status pass_rows(const clm_book *bk, const lever_rt *const *levers, i
     clm_status st = chunk_table(bk, &n_chunks, &cstart, &cbranch);
     const size_t len = part_len(bk->horizon);
     const int64_t window = n_chunks < PROJ_WINDOW ? n_chunks : PROJ_WINDOW;
-    double *parts = st ? NULL : malloc((size_t)(window > 0 ? window : 1) * len * sizeof *parts);
-    row_work *work = st ? NULL : malloc((size_t)n_threads * sizeof *work);
+    double *parts = st ? NULL : alloc_lines((size_t)(window > 0 ? window : 1) * len * sizeof *parts);
+    row_work *work = st ? NULL : alloc_lines((size_t)n_threads * sizeof *work);
     if (!st && (!parts || !work))
         st = clm_error(CLM_E_NOMEM, "out of memory");
     for (int64_t w0 = 0; !st && w0 < n_chunks; w0 += window) {
@@ -427,7 +441,7 @@ clm_status proj_row_gains(const clm_book *bk, const lever_rt *rt, int n_threads,
 {
     const int h = bk->horizon;
     n_threads = util_threads(n_threads);
-    row_work *work = malloc((size_t)n_threads * sizeof *work);
+    row_work *work = alloc_lines((size_t)n_threads * sizeof *work);
     if (!work)
         return clm_error(CLM_E_NOMEM, "out of memory");
     /* The row's change with take-up 1 and no costs: what accepting brings. */
@@ -438,7 +452,7 @@ clm_status proj_row_gains(const clm_book *bk, const lever_rt *rt, int n_threads,
     one.lever = &sure;
     const lever_rt *hit[1] = {&one};
     const size_t len = part_len(h);
-    double *parts = malloc((size_t)n_threads * len * sizeof *parts);
+    double *parts = alloc_lines((size_t)n_threads * len * sizeof *parts);
     if (!parts) {
         free(work);
         return clm_error(CLM_E_NOMEM, "out of memory");
