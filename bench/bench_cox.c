@@ -30,15 +30,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bench_stream.h"
 #include "clmseg/clmseg.h"
 #include "clmseg/cox.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void die(clm_status s)
 {
@@ -84,31 +78,6 @@ static clm_cox *fit(clm_table *table, int threads)
     return m;
 }
 
-static volatile double stream_sink;
-
-/* One pass over an n x p double matrix, summed in parallel. */
-static double stream_seconds(int64_t n, int p, int threads)
-{
-    size_t count = (size_t)n * (size_t)p;
-    double *x = malloc(count * sizeof *x);
-    if (!x)
-        die(CLM_E_NOMEM);
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (size_t i = 0; i < count; i++)
-        x[i] = (double)(i % 1000) * 1e-3;
-    double best = 1e30;
-    for (int r = 0; r < 3; r++) {
-        double t0 = now(), s = 0.0;
-#pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : s)
-        for (size_t i = 0; i < count; i++)
-            s += x[i];
-        double t = now() - t0;
-        stream_sink += s; /* keeps the sum, so the pass cannot be dropped */
-        best = t < best ? t : best;
-    }
-    free(x);
-    return best;
-}
 
 int main(int argc, char **argv)
 {
@@ -145,7 +114,7 @@ int main(int argc, char **argv)
     m = fit(table, threads);
     clm_cox_summary s;
     clm_cox_get_summary(m, &s);
-    const double stream = stream_seconds(rows, s.n_terms, threads);
+    const double stream = bench_stream_seconds((size_t)rows * (size_t)s.n_terms, threads);
     printf("{\"bench\": \"cox\", \"rows\": %lld, \"terms\": %d, \"threads\": %d, \"iterations\": %d, "
            "\"design_s\": %.4f, \"iteration_s\": %.4f, \"stream_s\": %.4f, \"iteration_over_stream\": %.2f, "
            "\"target\": \"<= 3\"}\n",
@@ -159,10 +128,10 @@ int main(int argc, char **argv)
     double best = 1e30;
     for (int r = 0; r < 3; r++) {
         clm_equity *eq = NULL;
-        double t0 = now();
+        double t0 = bench_now();
         if ((st = clm_cox_equity_table(m, &ep, "arpu", NULL, table, &eq)))
             die(st);
-        double t = now() - t0;
+        double t = bench_now() - t0;
         best = t < best ? t : best;
         if (r == 2)
             printf("{\"bench\": \"equity\", \"rows\": %lld, \"active\": %lld, \"horizon\": %d, "
@@ -181,9 +150,9 @@ int main(int argc, char **argv)
     quarter(rpath, r_rows);
     if ((st = clm_table_open(rpath, NULL, &table)) || (st = clm_table_set_cache(table, 1)))
         die(st);
-    double t0 = now();
+    double t0 = bench_now();
     m = fit(table, threads);
-    const double ours = now() - t0;
+    const double ours = bench_now() - t0;
     clm_cox_get_summary(m, &s);
     clm_table_close(table);
     char coef_path[4200], cmd[16384];

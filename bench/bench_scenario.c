@@ -26,12 +26,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "bench_stream.h"
 
 static const char *bin(void) { return getenv("CLMSEG_BIN") ? getenv("CLMSEG_BIN") : "./clmseg"; }
 
@@ -66,31 +61,6 @@ static const char *const plan_text =
     "[budget]\ntotal = 2000000\nlever = retention\nhazard_ratio = 0.7\ntake_up = 0.3\nmonths = 12\n"
     "cost_contact = high:20,medium:10,low:5\ncost_accept = 10\ncells = branch,tier,stage\n";
 
-static volatile double sink;
-
-static double stream_seconds(int64_t n, int threads)
-{
-    const size_t bytes = (size_t)n * 32;
-    double *x = malloc(bytes);
-    if (!x)
-        exit(2);
-    const size_t count = bytes / sizeof *x;
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (size_t i = 0; i < count; i++)
-        x[i] = (double)(i % 1000);
-    double best = 1e30;
-    for (int r = 0; r < 3; r++) {
-        double t0 = now(), s = 0.0;
-#pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : s)
-        for (size_t i = 0; i < count; i++)
-            s += x[i];
-        double t = now() - t0;
-        sink += s;
-        best = t < best ? t : best;
-    }
-    free(x);
-    return best;
-}
 
 /* Runs the scenario command; returns its timing line's figures. */
 static int cells_seen;
@@ -170,7 +140,7 @@ int main(int argc, char **argv)
     for (int threads = 1; threads <= 2; threads++) {
         snprintf(out[threads], sizeof out[threads], "%s/clmseg-bench-scenario-out%d", dir, threads);
         scenario(q, run, out[threads], plan, threads, t[threads], &active);
-        double stream = stream_seconds(active, threads);
+        double stream = bench_stream_seconds((size_t)active * 4, threads); /* 32 bytes a row */
         printf("{\"bench\":\"scenario\",\"rows\":%lld,\"active\":%lld,\"horizon\":%d,\"threads\":%d,"
                "\"scenarios\":10,\"book_s\":%.3f,\"baseline_s\":%.3f,\"scenarios_s\":%.3f,"
                "\"baseline_plus_scenarios_s\":%.3f,\"budget_s\":%.3f,\"budget_gains_s\":%.3f,"

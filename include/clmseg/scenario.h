@@ -116,7 +116,11 @@ typedef struct clm_book_load_params {
 CLM_API void clm_book_load_params_default(clm_book_load_params *params);
 CLM_API clm_status clm_book_load(const clm_table *quarter, const char *results_path,
                                  const clm_book_load_params *params, clm_book **out);
-/* Active subscribers in the book, and its horizon. */
+/* The bad-debt signal of every row: flag[i] |= (column value > 0), for a
+ * numeric column such as payment_delay_days or suspensions; a NULL, empty
+ * or absent column changes nothing. */
+CLM_API clm_status clm_book_debt_signal(const clm_table *table, const char *column, uint8_t *flag);
+/* Active subscribers in the book. */
 CLM_API int64_t clm_book_n_active(const clm_book *book);
 CLM_API void clm_book_free(clm_book *book);
 

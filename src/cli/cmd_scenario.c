@@ -49,8 +49,6 @@ static const struct option scenario_options[] = {
     CLI_COMMON_OPTIONS,
     {0}};
 
-typedef void (*csv_fn)(const void *result, FILE *out);
-
 typedef struct output {
     const char *name;
     clm_textfile *file;

@@ -18,30 +18,16 @@
 #include "report/strings_internal.h"
 #include "run/run_ctx.h"
 
-/* A numeric column as a 0/1 flag (value > 0), OR-ed into flag. */
-static clm_status flag_from(const run_ctx *ctx, const char *name, uint8_t *flag, float *buf)
-{
-    if (!name || clm_table_find(ctx->table, name) < 0)
-        return CLM_OK;
-    int col = -1;
-    clm_status s = clm_table_require(ctx->table, name, CLM_KIND_NUMERIC, &col);
-    if (!s) s = clm_table_read_f32(ctx->table, col, 0, ctx->n_rows, buf);
-    for (int64_t i = 0; !s && i < ctx->n_rows; i++)
-        flag[i] |= buf[i] > 0;
-    return s;
-}
-
 clm_status run_scenarios(run_ctx *ctx)
 {
     const int64_t n = ctx->n_rows;
     const int nb = ctx->n_branches;
     uint8_t *debt = calloc((size_t)n, 1);
-    float *buf = malloc((size_t)n * sizeof *buf);
     double *health = malloc((size_t)nb * sizeof *health);
     int32_t *plan = NULL;
-    clm_status s = debt && buf && health ? CLM_OK : clm_error(CLM_E_NOMEM, "out of memory");
-    if (!s) s = flag_from(ctx, ctx->col_delay, debt, buf);
-    if (!s) s = flag_from(ctx, ctx->col_susp, debt, buf);
+    clm_status s = debt && health ? CLM_OK : clm_error(CLM_E_NOMEM, "out of memory");
+    if (!s) s = clm_book_debt_signal(ctx->table, ctx->col_delay, debt);
+    if (!s) s = clm_book_debt_signal(ctx->table, ctx->col_susp, debt);
     for (int b = 0; !s && b < nb; b++)
         health[b] = ctx->branches[b].health.total;
     const clm_column_info *plan_info = NULL;
@@ -71,7 +57,6 @@ clm_status run_scenarios(run_ctx *ctx)
     if (!s) s = clm_scenario_project(book, ctx->plan, ctx->n_threads, &ctx->scenarios);
     clm_book_free(book);
     free(debt);
-    free(buf);
     free(health);
     free(plan);
     return s;

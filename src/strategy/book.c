@@ -52,6 +52,10 @@ void clm_book_free(clm_book *bk)
     free(bk->tail);
     free(bk->incr);
     free(bk->disc);
+    free(bk->join_branch);
+    free(bk->join_branch_arpu);
+    free(bk->join_segment);
+    free(bk->join_segment_arpu);
     clm_cox_free(bk->owned_cox);
     free(bk);
 }
@@ -316,6 +320,17 @@ clm_status clm_book_create(const clm_book_source *src, clm_book **out)
         bk->attr[i] = book_attr(bk->tier[i], bk->stage[i] < CLM_N_STAGES ? bk->stage[i] : CLM_STAGE_C,
                                 bk->decile[i], bk->debt[i]);
     if (!st) st = build_grid(bk, max_tenure);
+    if (!st) {
+        const size_t len = (size_t)h + 1, ng = (size_t)(bk->n_segments > 0 ? bk->n_segments : 1);
+        bk->join_branch = malloc((size_t)nb * len * sizeof(double));
+        bk->join_branch_arpu = malloc((size_t)nb * sizeof(double));
+        bk->join_segment = malloc(ng * len * sizeof(double));
+        bk->join_segment_arpu = malloc(ng * sizeof(double));
+        if (!bk->join_branch || !bk->join_branch_arpu || !bk->join_segment || !bk->join_segment_arpu)
+            st = clm_error(CLM_E_NOMEM, "out of memory");
+    }
+    if (!st) st = cohort_profiles(bk, 0, bk->join_branch, bk->join_branch_arpu);
+    if (!st) st = cohort_profiles(bk, bk->n_segments > 0, bk->join_segment, bk->join_segment_arpu);
     if (st) {
         clm_book_free(bk);
         return st;

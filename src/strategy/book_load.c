@@ -134,8 +134,7 @@ static clm_status map_branches(const clm_table *t, const char *col_name, loaded 
     return st;
 }
 
-/* A numeric column as a 0/1 flag (value > 0), OR-ed into flag; absent: no-op. */
-static clm_status flag_column(const clm_table *t, const char *name, uint8_t *flag)
+clm_status clm_book_debt_signal(const clm_table *t, const char *name, uint8_t *flag)
 {
     if (!name || !name[0] || clm_table_find(t, name) < 0)
         return CLM_OK;
@@ -173,8 +172,8 @@ clm_status clm_book_load(const clm_table *t, const char *results, const clm_book
     if (!st && (!l.arpu || !l.debt || !l.churned))
         st = clm_error(CLM_E_NOMEM, "out of memory");
     if (!st) st = clm_table_read_f32(t, col, 0, n, l.arpu);
-    if (!st) st = flag_column(t, p->payment_delay, l.debt);
-    if (!st) st = flag_column(t, p->suspensions, l.debt);
+    if (!st) st = clm_book_debt_signal(t, p->payment_delay, l.debt);
+    if (!st) st = clm_book_debt_signal(t, p->suspensions, l.debt);
     clm_equity_params ep;
     clm_equity_params_default(&ep);
     ep.horizon = p->horizon > 0 ? p->horizon : 36;

@@ -99,25 +99,40 @@ static char *label_of(const cell_keys *ck, const clm_book *bk, int k, int32_t b,
     }
 }
 
-/* Dense cell numbers for the active rows, in (branch, rest) order. */
+static int cmp_i64(const void *a, const void *b)
+{
+    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Dense cell numbers for the active rows, in (branch, rest) order.  Only
+ * the combinations a branch's rows touch are visited and reset, so many
+ * branches times a large grouping cost their rows, not their product. */
 static clm_status number_cells(const clm_book *bk, const cell_keys *ck, int32_t *cell, clm_budget_result *r)
 {
     const int32_t nb = bk->n_branches, groups = ck->by_branch ? nb : 1;
     int32_t *seen = malloc((size_t)ck->rest * sizeof *seen);
+    int64_t *touched = malloc((size_t)ck->rest * sizeof *touched);
     int64_t cap = 64, n = 0;
     int32_t *cb = malloc((size_t)cap * sizeof *cb);
     int64_t *cr = malloc((size_t)cap * sizeof *cr);
-    clm_status st = seen && cb && cr ? CLM_OK : clm_error(CLM_E_NOMEM, "out of memory");
+    clm_status st = seen && touched && cb && cr ? CLM_OK : clm_error(CLM_E_NOMEM, "out of memory");
+    for (int64_t v = 0; !st && v < ck->rest; v++)
+        seen[v] = -1;
     for (int32_t g = 0; !st && g < groups; g++) {
         const int64_t i0 = ck->by_branch ? bk->branch_start[g] : 0;
         const int64_t i1 = ck->by_branch ? bk->branch_start[g + 1] : bk->n;
-        for (int64_t v = 0; v < ck->rest; v++)
-            seen[v] = -1;
-        for (int64_t i = i0; i < i1; i++)
-            seen[rest_id(ck, bk, i)] = 0;
-        for (int64_t v = 0; !st && v < ck->rest; v++) {
-            if (seen[v] < 0)
-                continue;
+        int64_t n_touched = 0;
+        for (int64_t i = i0; i < i1; i++) {
+            const int64_t v = rest_id(ck, bk, i);
+            if (seen[v] == -1) {
+                seen[v] = -2;
+                touched[n_touched++] = v;
+            }
+        }
+        qsort(touched, (size_t)n_touched, sizeof *touched, cmp_i64);
+        for (int64_t t = 0; !st && t < n_touched; t++) {
+            const int64_t v = touched[t];
             if (n == cap) {
                 cap *= 2;
                 int32_t *gb = realloc(cb, (size_t)cap * sizeof *cb);
@@ -135,6 +150,8 @@ static clm_status number_cells(const clm_book *bk, const cell_keys *ck, int32_t 
         }
         for (int64_t i = i0; !st && i < i1; i++)
             cell[i] = seen[rest_id(ck, bk, i)];
+        for (int64_t t = 0; t < n_touched; t++)
+            seen[touched[t]] = -1;
     }
     if (!st) {
         r->n_cells = (int32_t)n;
@@ -147,6 +164,7 @@ static clm_status number_cells(const clm_book *bk, const cell_keys *ck, int32_t 
                     st = clm_error(CLM_E_NOMEM, "out of memory");
     }
     free(seen);
+    free(touched);
     free(cb);
     free(cr);
     return st;

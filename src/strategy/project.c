@@ -355,17 +355,12 @@ static void add_cohort(const clm_book *bk, proj_out *o, int32_t b, const double 
 static clm_status acquisition(const clm_book *bk, const lever_rt *rt, proj_out *o)
 {
     const int h = bk->horizon;
-    double *prof = malloc((size_t)bk->n_branches * (size_t)(h + 1) * sizeof *prof);
-    double *arpu = malloc((size_t)bk->n_branches * sizeof *arpu);
-    clm_status st = prof && arpu ? cohort_profiles(bk, 0, prof, arpu) : clm_error(CLM_E_NOMEM, "out of memory");
     const plan_lever *l = rt->lever;
-    for (int32_t b = 0; !st && b < bk->n_branches; b++)
+    for (int32_t b = 0; b < bk->n_branches; b++)
         if (rt->branch_mask[b])
-            add_cohort(bk, o, b, prof + (size_t)b * (size_t)(h + 1), arpu[b], l->new_per_month, rt->months,
-                       l->cost.accept);
-    free(prof);
-    free(arpu);
-    return st;
+            add_cohort(bk, o, b, bk->join_branch + (size_t)b * (size_t)(h + 1), bk->join_branch_arpu[b],
+                       l->new_per_month, rt->months, l->cost.accept);
+    return CLM_OK;
 }
 
 /* Win-back: a share take_up of the reached churners comes back at the
@@ -375,13 +370,12 @@ static clm_status winback(const clm_book *bk, const lever_rt *rt, proj_out *o)
 {
     const int h = bk->horizon;
     const int32_t ng = bk->n_segments > 0 ? bk->n_segments : 1;
-    double *prof = malloc((size_t)ng * (size_t)(h + 1) * sizeof *prof);
-    double *arpu = malloc((size_t)ng * sizeof *arpu);
+    const double *prof = bk->join_segment, *arpu = bk->join_segment_arpu;
     double *wins = malloc((size_t)ng * sizeof *wins);
-    clm_status st = prof && arpu && wins ? cohort_profiles(bk, bk->n_segments > 0, prof, arpu)
-                                         : clm_error(CLM_E_NOMEM, "out of memory");
+    if (!wins)
+        return clm_error(CLM_E_NOMEM, "out of memory");
     const plan_lever *l = rt->lever;
-    for (int32_t b = 0; !st && b < bk->n_branches; b++) {
+    for (int32_t b = 0; b < bk->n_branches; b++) {
         if (!rt->branch_mask[b])
             continue;
         double contact = 0.0, reached = 0.0;
@@ -402,10 +396,8 @@ static clm_status winback(const clm_book *bk, const lever_rt *rt, proj_out *o)
         o->branch[b].cost += contact;
         o->company.cost += contact;
     }
-    free(prof);
-    free(arpu);
     free(wins);
-    return st;
+    return CLM_OK;
 }
 
 clm_status proj_levers(const clm_book *bk, const lever_rt *rts, int n_levers, const proj_out *base,

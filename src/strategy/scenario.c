@@ -208,9 +208,6 @@ clm_status clm_scenario_project(const clm_book *bk, const clm_plan *plan, int32_
     double t1 = util_now();
     for (int32_t s = 0; !st && s < plan->n_scenarios; s++)
         st = one_scenario(bk, &plan->scenarios[s], &base, n_threads, s, r, &o);
-    /* A plan without scenarios still reports the baseline's rows. */
-    if (!st && plan->n_scenarios == 0)
-        r->n_scenarios = 0;
     double t2 = util_now();
     if (!st && plan->has_budget)
         st = budget_solve(bk, &plan->budget, n_threads, &r->budget);

@@ -4,10 +4,12 @@
  *   plan.c      the plan file: scenarios, their levers, the budget
  *   target.c    which rows a lever reaches
  *   book.c      the base the projection starts from
+ *   book_load.c the book of a finished run (its results.h5 and quarter)
  *   cohort.c    survival and ARPU profiles of new and won-back subscribers
  *   project.c   one scenario over the book: the per-row hot loop
  *   scenario.c  the baseline, every scenario, the lever waterfall
- *   budget.c    the budget's candidates, cells and policies (allocate.c)
+ *   budget.c    the budget's candidates, cells and policies
+ *   allocate.c  the budget's split (allocate.h)
  *   output.c    scenarios.csv, the curves, /scenarios
  */
 #ifndef CLMSEG_STRATEGY_INTERNAL_H
@@ -125,8 +127,13 @@ struct clm_book {
     uint8_t *churn_tier;
     int32_t *churn_segment, *churn_plan;
     float *churn_arpu;
-    /* Recent joiners (tenure < new_months), for the cohorts' profiles. */
+    /* Recent joiners (tenure < new_months) and the profiles of new and
+     * won-back subscribers taken from them once (cohort.c): survival from
+     * tenure 0, months 0..horizon, and mean ARPU, per branch and per
+     * segment (n_segments, or 1 without segments). */
     double new_months;
+    double *join_branch, *join_branch_arpu;
+    double *join_segment, *join_segment_arpu;
     /* Cumulative hazard per stratum on the month grid 0..grid_len-1. */
     int32_t n_strata;
     int64_t grid_len;
