@@ -37,83 +37,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <hdf5.h>
-
 #include "clmseg/clmseg.h"
+#include "mpi_util.h"
 #include "testutil.h"
-
-/* Each mpirun gets this long (seconds) before it counts as a hang. */
-#define RUN_TIMEOUT 300
 
 static char dir[4096];
 static char q50k[4200], q6000[4200], q12289[4200], q_nan[4200], q_impute[4200];
-
-static const char *env(const char *name)
-{
-    const char *v = getenv(name);
-    return v && v[0] && !strstr(v, "NOTFOUND") ? v : NULL;
-}
-
-/* The reference program: the serial build's, or (when that build is
- * missing) this build's run without mpirun, which is one rank. */
-static const char *reference_bin(void)
-{
-    const char *serial = env("CLMSEG_SERIAL_BIN");
-    if (serial && access(serial, X_OK) == 0)
-        return serial;
-    return NULL;
-}
-
-static const char *mpirun(void)
-{
-    const char *m = env("CLMSEG_MPIEXEC");
-    return m ? m : "mpirun";
-}
-
-/* mpirun's flags, with --allow-run-as-root when the tests run as root
- * (Open MPI refuses root otherwise). */
-static const char *mpirun_flags(void)
-{
-    static char flags[1024];
-    const char *f = env("CLMSEG_MPIEXEC_FLAGS");
-    snprintf(flags, sizeof flags, "%s%s", f ? f : "-q --oversubscribe --bind-to none",
-             geteuid() == 0 ? " --allow-run-as-root" : "");
-    return flags;
-}
-
-/* Writes NaN into row `row` of the float column `column` of /subscribers. */
-static void put_nan(const char *path, const char *column, hsize_t row)
-{
-    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-    assert_true(file >= 0);
-    char name[256];
-    snprintf(name, sizeof name, "/subscribers/%s", column);
-    hid_t dset = H5Dopen2(file, name, H5P_DEFAULT);
-    assert_true(dset >= 0);
-    hid_t space = H5Dget_space(dset);
-    hsize_t count = 1;
-    assert_true(H5Sselect_hyperslab(space, H5S_SELECT_SET, &row, NULL, &count, NULL) >= 0);
-    hid_t mem = H5Screate_simple(1, &count, NULL);
-    const float nan_value = NAN;
-    assert_true(H5Dwrite(dset, H5T_NATIVE_FLOAT, mem, space, H5P_DEFAULT, &nan_value) >= 0);
-    H5Sclose(mem);
-    H5Sclose(space);
-    H5Dclose(dset);
-    H5Fclose(file);
-}
-
-static void synth(const char *path, int rows, int seed)
-{
-    char *err = NULL;
-    const char *bin = reference_bin() ? reference_bin() : tu_clmseg();
-    char cmd[40000];
-    snprintf(cmd, sizeof cmd, "'%s' synth -o '%s' --rows %d --seed %d --quiet", bin, path, rows, seed);
-    int rc = tu_run(cmd, NULL, &err);
-    if (rc != 0)
-        fprintf(stderr, "%s\n", err ? err : "");
-    free(err);
-    assert_int_equal(rc, 0);
-}
 
 static int make_quarters(void **state)
 {
@@ -124,77 +53,33 @@ static int make_quarters(void **state)
     snprintf(q12289, sizeof q12289, "%s/q12289.h5", dir);
     snprintf(q_nan, sizeof q_nan, "%s/q_nan.h5", dir);
     snprintf(q_impute, sizeof q_impute, "%s/q_impute.h5", dir);
-    synth(q50k, 50000, 3);
-    synth(q6000, 6000, 5);
-    synth(q12289, 12289, 11);
+    mpi_synth(q50k, 50000, 3);
+    mpi_synth(q6000, 6000, 5);
+    mpi_synth(q12289, 12289, 11);
     /* 50,000 rows on 4 ranks: rank 2 holds rows 28,672 .. 40,959, rank 3
      * rows 40,960 .. 49,999. */
-    synth(q_nan, 50000, 3);
-    put_nan(q_nan, "arpu", 30001);
-    put_nan(q_nan, "arpu", 45000);
+    mpi_synth(q_nan, 50000, 3);
+    mpi_put_nan(q_nan, "arpu", 30001);
+    mpi_put_nan(q_nan, "arpu", 45000);
     /* Missing values on ranks 0, 1 and 3 of 4 (12,289 rows: one chunk each,
      * the last rank's chunk a single row) for --missing impute. */
-    synth(q_impute, 12289, 11);
-    put_nan(q_impute, "arpu", 17);
-    put_nan(q_impute, "arpu_prev", 4100);
-    put_nan(q_impute, "arpu", 12288);
-    if (!reference_bin())
-        fprintf(stderr, "note: no serial build at CLMSEG_SERIAL_BIN (%s): the reference is this "
-                        "build's clmseg without mpirun\n",
-                env("CLMSEG_SERIAL_BIN") ? env("CLMSEG_SERIAL_BIN") : "unset");
+    mpi_synth(q_impute, 12289, 11);
+    mpi_put_nan(q_impute, "arpu", 17);
+    mpi_put_nan(q_impute, "arpu_prev", 4100);
+    mpi_put_nan(q_impute, "arpu", 12288);
     return 0;
 }
 
-/* Runs the reference program: kmeans `quarter` -o <out>/results.h5 ARGS,
- * stdout into <out>/stdout.txt.  Returns the exit code. */
-static int run_reference(const char *quarter, const char *args, const char *out)
-{
-    char cmd[40000];
-    const char *bin = reference_bin() ? reference_bin() : tu_clmseg();
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && '%s' kmeans '%s' -o '%s/results.h5' %s > '%s/stdout.txt'",
-             out, out, bin, quarter, out, args, out);
-    return tu_run(cmd, NULL, NULL);
-}
-
-/* The same under mpirun -np ranks with --threads threads. */
-static int run_ranks(int ranks, int threads, const char *quarter, const char *args, const char *out,
-                     char **err)
-{
-    char cmd[40000];
-    snprintf(cmd, sizeof cmd,
-             "rm -rf '%s' && mkdir -p '%s' && timeout %d '%s' %s -np %d '%s' kmeans '%s' -o '%s/results.h5' --threads %d %s > '%s/stdout.txt'",
-             out, out, RUN_TIMEOUT, mpirun(), mpirun_flags(), ranks, tu_clmseg(), quarter, out,
-             threads, args, out);
-    return tu_run(cmd, NULL, err);
-}
-
-/* Every R x T run equals the reference in results.h5, segments.csv and
- * stdout; `expect` is a line the reference's stdout must hold (so that
- * equal bytes are bytes of a real result). */
+/* Every R x T run of `clmseg kmeans QUARTER -o results.h5 ARGS` equals the
+ * serial run in results.h5, segments.csv and stdout. */
 static void same_bytes_on_ranks(const char *quarter, const char *args, const char *expect)
 {
-    char ref[4300], out[4300];
-    snprintf(ref, sizeof ref, "%s/reference", dir);
-    assert_int_equal(run_reference(quarter, args, ref), 0);
-    char *text = tu_read_file(tu_path(ref, "stdout.txt"), NULL);
-    assert_non_null(text);
-    if (!strstr(text, expect))
-        fail_msg("the reference's stdout lacks '%s':\n%s", expect, text);
-    free(text);
-    for (int ranks = 1; ranks <= 4; ranks++)
-        for (int threads = 1; threads <= 2; threads++) {
-            snprintf(out, sizeof out, "%s/ranks%d-threads%d", dir, ranks, threads);
-            char *err = NULL;
-            int rc = run_ranks(ranks, threads, quarter, args, out, &err);
-            if (rc != 0)
-                fail_msg("%d ranks x %d threads: exit %d\n%s", ranks, threads, rc, err ? err : "");
-            free(err);
-            const char *files[] = {"results.h5", "segments.csv", "stdout.txt"};
-            for (int f = 0; f < 3; f++)
-                if (!tu_same_bytes(tu_path(ref, files[f]), tu_path(out, files[f])))
-                    fail_msg("%s: %s on %d ranks x %d threads differs from the serial run's",
-                             quarter, files[f], ranks, threads);
-        }
+    static int n_case = 0;
+    char sub[4300], cmd[8192];
+    snprintf(sub, sizeof sub, "%s/kmeans-%d", dir, ++n_case);
+    snprintf(cmd, sizeof cmd, "kmeans '%s' -o results.h5 %s", quarter, args);
+    const char *files[] = {"results.h5", "segments.csv", "stdout.txt"};
+    mpi_same_bytes_on_ranks(sub, cmd, files, 3, expect);
 }
 
 static void test_rows_not_a_multiple_of_the_chunk(void **state)
@@ -230,15 +115,6 @@ static void test_uniform_draws_and_empty_clusters(void **state)
     same_bytes_on_ranks(q50k, "--features plan_downgrades --k 8", "k-means: k = 8,");
 }
 
-/* The lines of `text` that hold `needle`. */
-static int count_lines_with(const char *text, const char *needle)
-{
-    int n = 0;
-    for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-        n++;
-    return n;
-}
-
 static void test_nan_on_rank_2_stops_every_rank(void **state)
 {
     (void)state;
@@ -248,7 +124,7 @@ static void test_nan_on_rank_2_stops_every_rank(void **state)
     snprintf(codes, sizeof codes, "%s/codes", dir);
     /* The serial run's message. */
     char cmd[40000], *ref_err = NULL;
-    const char *bin = reference_bin() ? reference_bin() : tu_clmseg();
+    const char *bin = mpi_reference_bin();
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && '%s' kmeans '%s' -o '%s/results.h5' --quiet",
              ref, ref, bin, q_nan, ref);
     assert_int_equal(tu_run(cmd, NULL, &ref_err), 1);
@@ -261,7 +137,7 @@ static void test_nan_on_rank_2_stops_every_rank(void **state)
     snprintf(cmd, sizeof cmd,
              "rm -rf '%s' '%s' && mkdir -p '%s' '%s' && timeout %d '%s' %s -np 4 sh -c "
              "\"'%s' kmeans '%s' -o '%s/results.h5' --quiet; echo \\$? > '%s'/rank\\$OMPI_COMM_WORLD_RANK\"",
-             out, codes, out, codes, RUN_TIMEOUT, mpirun(), mpirun_flags(), tu_clmseg(), q_nan, out,
+             out, codes, out, codes, MPI_RUN_TIMEOUT, mpi_mpirun(), mpi_mpirun_flags(), tu_clmseg(), q_nan, out,
              codes);
     int rc = tu_run(cmd, NULL, &err);
     assert_non_null(err);
@@ -277,7 +153,7 @@ static void test_nan_on_rank_2_stops_every_rank(void **state)
         free(code);
     }
     /* One message, the serial run's, and nothing written. */
-    assert_int_equal(count_lines_with(err, "error:"), 1);
+    assert_int_equal(mpi_count(err, "error:"), 1);
     assert_string_equal(err, ref_err);
     /* Only "." and "..": no results.h5, no temporary file. */
     assert_int_equal(tu_count_matching(out, "."), 2);
@@ -292,18 +168,20 @@ static void test_refused_options_give_one_message(void **state)
     (void)state;
     char out[4300], *err = NULL;
     snprintf(out, sizeof out, "%s/ranks-auto", dir);
-    int rc = run_ranks(3, 1, q6000, "--k auto --quiet", out, &err);
+    char args[8192];
+    snprintf(args, sizeof args, "kmeans '%s' -o results.h5 --k auto --quiet", q6000);
+    int rc = mpi_run_ranks(3, 1, out, args, &err);
     assert_int_equal(rc, 1);
     assert_non_null(err);
-    assert_int_equal(count_lines_with(err, "error:"), 1);
+    assert_int_equal(mpi_count(err, "error:"), 1);
     assert_non_null(strstr(err, "--k auto does not run on 3 ranks yet"));
     free(err);
     /* Another command than kmeans is refused rather than run 2 times. */
     char cmd[40000];
-    snprintf(cmd, sizeof cmd, "timeout %d '%s' %s -np 2 '%s' inspect '%s'", RUN_TIMEOUT, mpirun(),
-             mpirun_flags(), tu_clmseg(), q6000);
+    snprintf(cmd, sizeof cmd, "timeout %d '%s' %s -np 2 '%s' inspect '%s'", MPI_RUN_TIMEOUT,
+             mpi_mpirun(), mpi_mpirun_flags(), tu_clmseg(), q6000);
     assert_int_equal(tu_run(cmd, NULL, &err), 1);
-    assert_int_equal(count_lines_with(err, "error:"), 1);
+    assert_int_equal(mpi_count(err, "error:"), 1);
     assert_non_null(strstr(err, "clmseg inspect: error: this command does not run on 2 ranks yet"));
     free(err);
 }

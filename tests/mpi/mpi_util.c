@@ -1,0 +1,135 @@
+/*
+ * mpi_util.c — the multi-node tests' shared helpers (mpi_util.h).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <math.h>
+
+#include "mpi_util.h"
+#include "testutil.h"
+
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && v[0] && !strstr(v, "NOTFOUND") ? v : NULL;
+}
+
+const char *mpi_reference_bin(void)
+{
+    const char *serial = env("CLMSEG_SERIAL_BIN");
+    if (serial && access(serial, X_OK) == 0)
+        return serial;
+    static int said = 0;
+    if (!said++)
+        fprintf(stderr, "note: no serial build at CLMSEG_SERIAL_BIN (%s): the reference is this "
+                        "build's clmseg without mpirun\n", serial ? serial : "unset");
+    return tu_clmseg();
+}
+
+const char *mpi_mpirun(void)
+{
+    const char *m = env("CLMSEG_MPIEXEC");
+    return m ? m : "mpirun";
+}
+
+const char *mpi_mpirun_flags(void)
+{
+    static char flags[1024];
+    const char *f = env("CLMSEG_MPIEXEC_FLAGS");
+    snprintf(flags, sizeof flags, "%s%s", f ? f : "-q --oversubscribe --bind-to none",
+             geteuid() == 0 ? " --allow-run-as-root" : "");
+    return flags;
+}
+
+void mpi_synth(const char *path, int rows, int seed)
+{
+    char *err = NULL;
+    char cmd[40000];
+    snprintf(cmd, sizeof cmd, "'%s' synth -o '%s' --rows %d --seed %d --quiet",
+             mpi_reference_bin(), path, rows, seed);
+    int rc = tu_run(cmd, NULL, &err);
+    if (rc != 0)
+        fprintf(stderr, "%s\n", err ? err : "");
+    free(err);
+    assert_int_equal(rc, 0);
+}
+
+void mpi_put_nan(const char *path, const char *column, hsize_t row)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(file >= 0);
+    char name[256];
+    snprintf(name, sizeof name, "/subscribers/%s", column);
+    hid_t dset = H5Dopen2(file, name, H5P_DEFAULT);
+    assert_true(dset >= 0);
+    hid_t space = H5Dget_space(dset);
+    hsize_t count = 1;
+    assert_true(H5Sselect_hyperslab(space, H5S_SELECT_SET, &row, NULL, &count, NULL) >= 0);
+    hid_t mem = H5Screate_simple(1, &count, NULL);
+    const float nan_value = NAN;
+    assert_true(H5Dwrite(dset, H5T_NATIVE_FLOAT, mem, space, H5P_DEFAULT, &nan_value) >= 0);
+    H5Sclose(mem);
+    H5Sclose(space);
+    H5Dclose(dset);
+    H5Fclose(file);
+}
+
+int mpi_run_reference(const char *out, const char *args)
+{
+    char cmd[40000];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cd '%s' && '%s' %s > stdout.txt",
+             out, out, out, mpi_reference_bin(), args);
+    return tu_run(cmd, NULL, NULL);
+}
+
+int mpi_run_ranks(int ranks, int threads, const char *out, const char *args, char **err)
+{
+    char cmd[40000];
+    snprintf(cmd, sizeof cmd,
+             "rm -rf '%s' && mkdir -p '%s' && cd '%s' && timeout %d '%s' %s -np %d '%s' %s --threads %d > stdout.txt",
+             out, out, out, MPI_RUN_TIMEOUT, mpi_mpirun(), mpi_mpirun_flags(), ranks, tu_clmseg(),
+             args, threads);
+    return tu_run(cmd, NULL, err);
+}
+
+void mpi_same_bytes_on_ranks(const char *dir, const char *args, const char *const *files,
+                             int n_files, const char *expect)
+{
+    char ref[4300], out[4300];
+    snprintf(ref, sizeof ref, "%s/reference", dir);
+    if (mpi_run_reference(ref, args) != 0)
+        fail_msg("the reference run failed: %s", args);
+    char *text = tu_read_file(tu_path(ref, "stdout.txt"), NULL);
+    assert_non_null(text);
+    if (expect && !strstr(text, expect))
+        fail_msg("the reference's stdout lacks '%s':\n%s", expect, text);
+    free(text);
+    for (int ranks = 1; ranks <= 4; ranks++)
+        for (int threads = 1; threads <= 2; threads++) {
+            snprintf(out, sizeof out, "%s/ranks%d-threads%d", dir, ranks, threads);
+            char *err = NULL;
+            int rc = mpi_run_ranks(ranks, threads, out, args, &err);
+            if (rc != 0)
+                fail_msg("%s: %d ranks x %d threads: exit %d\n%s", args, ranks, threads, rc,
+                         err ? err : "");
+            free(err);
+            for (int f = 0; f < n_files; f++)
+                if (!tu_same_bytes(tu_path(ref, files[f]), tu_path(out, files[f])))
+                    fail_msg("%s: %s on %d ranks x %d threads differs from the serial run's",
+                             args, files[f], ranks, threads);
+        }
+}
+
+int mpi_count(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
