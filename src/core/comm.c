@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "core/comm_internal.h"
+#include "core/util_internal.h"
 
 #ifdef CLMSEG_MPI
 #include <unistd.h>
@@ -44,13 +46,93 @@ int comm_chunk_owner(const comm_ctx *c, int64_t chunk, int64_t n_chunks)
     return (int)(extra + (chunk - extra * (base + 1)) / base);
 }
 
+const char *const comm_op_names[COMM_N_OPS] = {"share_chunks", "sum_i64", "bcast",
+                                                "gather_rows", "agree"};
+
+static comm_traffic traffic;
+static double started_at = -1.0; /* util_now() at comm_init */
+
+void comm_traffic_get(comm_traffic *out)
+{
+    *out = traffic;
+}
+
+/* One rank's figures, all doubles so that one gather carries them. */
+enum { FIG_CPU, FIG_WALL, FIG_PEAK, FIG_OPS };
+#define N_FIGURES (FIG_OPS + 3 * COMM_N_OPS)
+
+static void own_figures(double *fig)
+{
+    struct rusage use;
+    memset(&use, 0, sizeof use);
+    getrusage(RUSAGE_SELF, &use);
+    fig[FIG_CPU] = (double)use.ru_utime.tv_sec + 1e-6 * (double)use.ru_utime.tv_usec +
+                   (double)use.ru_stime.tv_sec + 1e-6 * (double)use.ru_stime.tv_usec;
+    fig[FIG_WALL] = started_at >= 0.0 ? util_now() - started_at : 0.0;
+    fig[FIG_PEAK] = 1024.0 * (double)use.ru_maxrss; /* Linux: kilobytes */
+    for (int op = 0; op < COMM_N_OPS; op++) {
+        fig[FIG_OPS + 3 * op] = (double)traffic.calls[op];
+        fig[FIG_OPS + 3 * op + 1] = (double)traffic.bytes[op];
+        fig[FIG_OPS + 3 * op + 2] = traffic.seconds[op];
+    }
+}
+
+static clm_status gather_figures(const comm_ctx *c, const double *mine, double *all);
+
+clm_status comm_write_rank_stats(const comm_ctx *c, const char *path, const char *command)
+{
+    const int size = c ? c->size : 1, rank = c ? c->rank : 0;
+    double mine[N_FIGURES];
+    own_figures(mine);
+    double *all = rank == 0 ? malloc(sizeof(double) * N_FIGURES * (size_t)size) : NULL;
+    clm_status st = gather_figures(c, mine, all);
+    if (st || rank != 0) {
+        free(all);
+        return st;
+    }
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        free(all);
+        return clm_error(CLM_E_IO, "%s: cannot write the rank statistics", tmp);
+    }
+    for (int r = 0; r < size; r++) {
+        const double *fig = all + (size_t)r * N_FIGURES;
+        fprintf(f, "{\"command\":\"%s\",\"rank\":%d,\"ranks\":%d,\"cpu_s\":%.4f,\"wall_s\":%.4f,"
+                   "\"peak_rss_bytes\":%.0f,\"collectives\":{",
+                command, r, size, fig[FIG_CPU], fig[FIG_WALL], fig[FIG_PEAK]);
+        for (int op = 0; op < COMM_N_OPS; op++)
+            fprintf(f, "%s\"%s\":{\"calls\":%.0f,\"bytes\":%.0f,\"seconds\":%.6f}",
+                    op ? "," : "", comm_op_names[op], fig[FIG_OPS + 3 * op],
+                    fig[FIG_OPS + 3 * op + 1], fig[FIG_OPS + 3 * op + 2]);
+        fprintf(f, "}}\n");
+    }
+    free(all);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        remove(tmp);
+        return clm_error(CLM_E_IO, "%s: cannot write the rank statistics", path);
+    }
+    return CLM_OK;
+}
+
 #ifndef CLMSEG_MPI
 
 int comm_init(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
+    started_at = util_now();
     return 0;
+}
+
+static clm_status gather_figures(const comm_ctx *c, const double *mine, double *all)
+{
+    (void)c;
+    if (!all)
+        return clm_error(CLM_E_NOMEM, "out of memory for the rank statistics");
+    memcpy(all, mine, sizeof(double) * N_FIGURES);
+    return CLM_OK;
 }
 
 void comm_finalize(void) {}
@@ -133,6 +215,7 @@ static int launched_by_mpi(void)
 int comm_init(int *argc, char ***argv)
 {
     int ready = 0;
+    started_at = util_now();
     MPI_Initialized(&ready);
     if (ready || !launched_by_mpi())
         return 0;
@@ -208,11 +291,37 @@ static clm_status mpi_failed(const char *what, int code)
     return clm_error(CLM_E_INTERNAL, "MPI: %s failed: %s", what, text);
 }
 
+/* Books one collective call of `bytes` payload begun at util_now() t0. */
+static void account(comm_op op, double bytes, double t0)
+{
+    traffic.calls[op]++;
+    traffic.bytes[op] += (int64_t)bytes;
+    traffic.seconds[op] += util_now() - t0;
+}
+
+static clm_status gather_figures(const comm_ctx *c, const double *mine, double *all)
+{
+    if (!comm_is_parallel(c)) {
+        if (!all)
+            return clm_error(CLM_E_NOMEM, "out of memory for the rank statistics");
+        memcpy(all, mine, sizeof(double) * N_FIGURES);
+        return CLM_OK;
+    }
+    int ok = c->rank != 0 || all;
+    int rc = MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (rc == MPI_SUCCESS && !ok)
+        return clm_error(CLM_E_NOMEM, "out of memory for the rank statistics");
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Gather(mine, N_FIGURES, MPI_DOUBLE, all, N_FIGURES, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("gathering the rank statistics", rc);
+}
+
 clm_status comm_share_chunks(const comm_ctx *c, void *parts, size_t chunk_bytes,
                              int64_t n_chunks)
 {
     if (!comm_is_parallel(c) || n_chunks == 0 || chunk_bytes == 0)
         return CLM_OK;
+    const double t0 = util_now();
     /* One contiguous datatype per chunk keeps the counts in chunks, far
      * below INT_MAX, however large the partials are. */
     if (n_chunks > 0x7fffffff || chunk_bytes > 0x7fffffff)
@@ -240,6 +349,7 @@ clm_status comm_share_chunks(const comm_ctx *c, void *parts, size_t chunk_bytes,
                             MPI_COMM_WORLD);
         MPI_Type_free(&chunk);
     }
+    account(COMM_OP_SHARE_CHUNKS, (double)n_chunks * (double)chunk_bytes, t0);
     free(counts);
     free(displs);
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("gathering the chunk partials", rc);
@@ -249,7 +359,9 @@ clm_status comm_sum_i64(const comm_ctx *c, int64_t *values, int n)
 {
     if (!comm_is_parallel(c) || n == 0)
         return CLM_OK;
+    const double t0 = util_now();
     int rc = MPI_Allreduce(MPI_IN_PLACE, values, n, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    account(COMM_OP_SUM_I64, 8.0 * n, t0);
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("summing counts", rc);
 }
 
@@ -259,7 +371,9 @@ clm_status comm_bcast(const comm_ctx *c, void *buf, size_t bytes, int root)
         return CLM_OK;
     if (bytes > 0x7fffffff)
         return clm_error(CLM_E_INTERNAL, "MPI: %zu bytes are too many to broadcast", bytes);
+    const double t0 = util_now();
     int rc = MPI_Bcast(buf, (int)bytes, MPI_BYTE, root, MPI_COMM_WORLD);
+    account(COMM_OP_BCAST, (double)bytes, t0);
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("broadcasting", rc);
 }
 
@@ -273,6 +387,7 @@ clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_loca
     }
     if (n_all > 0x7fffffff || elem_bytes > 0x7fffffff)
         return clm_error(CLM_E_INTERNAL, "MPI: %lld rows are too many to gather", (long long)n_all);
+    const double t0 = util_now();
     int mine = (int)n_local;
     int *counts = c->rank == 0 ? malloc(sizeof(int) * (size_t)c->size) : NULL;
     int *displs = c->rank == 0 ? malloc(sizeof(int) * (size_t)c->size) : NULL;
@@ -308,6 +423,7 @@ clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_loca
         rc = MPI_Gatherv(send, mine, elem, all, counts, displs, elem, 0, MPI_COMM_WORLD);
         MPI_Type_free(&elem);
     }
+    account(COMM_OP_GATHER_ROWS, (double)(c->rank == 0 ? n_all : n_local) * (double)elem_bytes, t0);
     free(counts);
     free(displs);
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("gathering rows", rc);
@@ -322,8 +438,10 @@ clm_status comm_agree(const comm_ctx *c, clm_status status)
         return status;
     /* The lowest failing rank: each rank offers its own number if it
      * failed, the rank count otherwise. */
+    const double t0 = util_now();
     int mine = status ? c->rank : c->size, lowest = c->size;
     int rc = MPI_Allreduce(&mine, &lowest, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    account(COMM_OP_AGREE, sizeof(int), t0);
     if (rc != MPI_SUCCESS)
         return mpi_failed("agreeing on errors", rc);
     if (lowest == c->size)
@@ -338,6 +456,7 @@ clm_status comm_agree(const comm_ctx *c, clm_status status)
         snprintf(news.message, sizeof news.message, "%s", clm_error_detail());
     }
     rc = MPI_Bcast(&news, (int)sizeof news, MPI_BYTE, lowest, MPI_COMM_WORLD);
+    traffic.bytes[COMM_OP_AGREE] += (int64_t)sizeof news;
     if (rc != MPI_SUCCESS)
         return mpi_failed("agreeing on errors", rc);
     if (c->rank == lowest)

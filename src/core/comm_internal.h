@@ -116,4 +116,31 @@ clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_loca
  * run.  Serial build: returns `status` as it is. */
 clm_status comm_agree(const comm_ctx *c, clm_status status);
 
+/* What the collectives have cost this rank so far: per kind of collective,
+ * the calls, the payload bytes this rank sent or received, and the wall
+ * seconds spent inside them (waiting for slower ranks included).  The
+ * serial build counts nothing. */
+typedef enum comm_op {
+    COMM_OP_SHARE_CHUNKS, COMM_OP_SUM_I64, COMM_OP_BCAST, COMM_OP_GATHER_ROWS, COMM_OP_AGREE,
+    COMM_N_OPS
+} comm_op;
+extern const char *const comm_op_names[COMM_N_OPS]; /* "share_chunks", ... */
+
+typedef struct comm_traffic {
+    int64_t calls[COMM_N_OPS];
+    int64_t bytes[COMM_N_OPS];
+    double seconds[COMM_N_OPS];
+} comm_traffic;
+
+void comm_traffic_get(comm_traffic *out);
+
+/* Rank accounting for benchmarks (bench/bench_mpi, docs/scaling.md): every
+ * rank's CPU seconds (user + system, all its threads), wall seconds since
+ * comm_init, peak resident memory and collective traffic, gathered to rank
+ * 0, which writes one JSON line per rank to `path` (through a temporary
+ * file and a rename).  A collective: every rank calls it.  main() calls it
+ * at the end of a command when CLMSEG_RANK_STATS names a file.  The serial
+ * build writes the one line of its one rank. */
+clm_status comm_write_rank_stats(const comm_ctx *c, const char *path, const char *command);
+
 #endif /* CLMSEG_CORE_COMM_INTERNAL_H */
