@@ -10,6 +10,10 @@
  * scheduler time slice.
  * Integer and categorical event and stratum columns are read as int32
  * (cheaper for HDF5 to convert than double); float ones as double.
+ *
+ * On several ranks (surv_fit_table_ranks, docs/design.md §7) each rank
+ * streams only its own rows, in the serial run's blocks cut to its range,
+ * and survival_ranks.c merges the counts and the ARPU sums.
  */
 #include <math.h>
 #include <stdio.h>
