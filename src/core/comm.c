@@ -46,8 +46,8 @@ int comm_chunk_owner(const comm_ctx *c, int64_t chunk, int64_t n_chunks)
     return (int)(extra + (chunk - extra * (base + 1)) / base);
 }
 
-const char *const comm_op_names[COMM_N_OPS] = {"share_chunks", "sum_i64", "bcast",
-                                                "gather_rows", "agree"};
+const char *const comm_op_names[COMM_N_OPS] = {
+    "share_chunks", "sum_i64", "max_i64", "bcast", "gather_rows", "allgather_bytes", "relay", "agree"};
 
 static comm_traffic traffic;
 static double started_at = -1.0; /* util_now() at comm_init */
@@ -113,6 +113,18 @@ clm_status comm_write_rank_stats(const comm_ctx *c, const char *path, const char
         remove(tmp);
         return clm_error(CLM_E_IO, "%s: cannot write the rank statistics", path);
     }
+    return CLM_OK;
+}
+
+/* comm_allgather_bytes on one rank: a copy. */
+static clm_status copy_bytes(const void *mine, size_t bytes, void **all, size_t *all_bytes)
+{
+    *all = malloc(bytes ? bytes : 1);
+    if (!*all)
+        return clm_error(CLM_E_NOMEM, "out of memory gathering %zu bytes", bytes);
+    if (bytes)
+        memcpy(*all, mine, bytes);
+    *all_bytes = bytes;
     return CLM_OK;
 }
 
@@ -183,6 +195,31 @@ clm_status comm_agree(const comm_ctx *c, clm_status status)
 {
     (void)c;
     return status;
+}
+
+clm_status comm_max_i64(const comm_ctx *c, int64_t *values, int n)
+{
+    (void)c; (void)values; (void)n;
+    return CLM_OK;
+}
+
+clm_status comm_allgather_bytes(const comm_ctx *c, const void *mine, size_t bytes, void **all,
+                                size_t *all_bytes)
+{
+    (void)c;
+    return copy_bytes(mine, bytes, all, all_bytes);
+}
+
+clm_status comm_relay_receive(const comm_ctx *c, void *buf, size_t bytes)
+{
+    (void)c; (void)buf; (void)bytes;
+    return CLM_OK;
+}
+
+clm_status comm_relay_send(const comm_ctx *c, const void *buf, size_t bytes)
+{
+    (void)c; (void)buf; (void)bytes;
+    return CLM_OK;
 }
 
 #else /* CLMSEG_MPI */
@@ -429,6 +466,101 @@ clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_loca
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("gathering rows", rc);
 }
 
+clm_status comm_max_i64(const comm_ctx *c, int64_t *values, int n)
+{
+    if (!comm_is_parallel(c) || n == 0)
+        return CLM_OK;
+    const double t0 = util_now();
+    int rc = MPI_Allreduce(MPI_IN_PLACE, values, n, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
+    account(COMM_OP_MAX_I64, 8.0 * n, t0);
+    return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("taking maxima", rc);
+}
+
+clm_status comm_allgather_bytes(const comm_ctx *c, const void *mine, size_t bytes, void **all,
+                                size_t *all_bytes)
+{
+    *all = NULL;
+    *all_bytes = 0;
+    if (!comm_is_parallel(c))
+        return copy_bytes(mine, bytes, all, all_bytes);
+    const double t0 = util_now();
+    int64_t *sizes = calloc((size_t)c->size, sizeof *sizes);
+    int *counts = malloc(sizeof(int) * (size_t)c->size);
+    int *displs = malloc(sizeof(int) * (size_t)c->size);
+    int ok = sizes && counts && displs;
+    /* Every rank learns the sizes and whether all could allocate, so none
+     * waits below for a rank that gave up. */
+    if (ok)
+        sizes[c->rank] = (int64_t)bytes;
+    int rc = MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (rc == MPI_SUCCESS && ok)
+        rc = MPI_Allreduce(MPI_IN_PLACE, sizes, c->size, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    clm_status st = rc != MPI_SUCCESS ? mpi_failed("gathering sizes", rc)
+                    : ok             ? CLM_OK
+                                     : clm_error(CLM_E_NOMEM, "MPI: out of memory gathering");
+    int64_t total = 0;
+    for (int r = 0; !st && r < c->size; r++) {
+        displs[r] = (int)total;
+        counts[r] = (int)sizes[r];
+        total += sizes[r];
+        if (total > 0x7fffffff)
+            st = clm_error(CLM_E_INTERNAL, "MPI: %lld bytes are too many to gather",
+                           (long long)total);
+    }
+    /* The same total on every rank: all fail or none does. */
+    void *out = st ? NULL : malloc((size_t)(total ? total : 1));
+    if (!st) {
+        ok = out != NULL;
+        rc = MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+        st = rc != MPI_SUCCESS ? mpi_failed("gathering", rc)
+             : ok             ? CLM_OK
+                              : clm_error(CLM_E_NOMEM, "MPI: out of memory gathering %lld bytes",
+                                          (long long)total);
+    }
+    if (!st) {
+        rc = MPI_Allgatherv(mine, (int)bytes, MPI_BYTE, out, counts, displs, MPI_BYTE,
+                            MPI_COMM_WORLD);
+        if (rc != MPI_SUCCESS)
+            st = mpi_failed("gathering", rc);
+    }
+    free(sizes);
+    free(counts);
+    free(displs);
+    account(COMM_OP_ALLGATHER_BYTES, (double)total, t0);
+    if (st) {
+        free(out);
+        return st;
+    }
+    *all = out;
+    *all_bytes = (size_t)total;
+    return CLM_OK;
+}
+
+clm_status comm_relay_receive(const comm_ctx *c, void *buf, size_t bytes)
+{
+    if (!comm_is_parallel(c) || c->rank == 0 || bytes == 0)
+        return CLM_OK;
+    if (bytes > 0x7fffffff)
+        return clm_error(CLM_E_INTERNAL, "MPI: %zu bytes are too many to relay", bytes);
+    const double t0 = util_now();
+    int rc = MPI_Recv(buf, (int)bytes, MPI_BYTE, c->rank - 1, 0, MPI_COMM_WORLD,
+                      MPI_STATUS_IGNORE);
+    account(COMM_OP_RELAY, (double)bytes, t0);
+    return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("relaying", rc);
+}
+
+clm_status comm_relay_send(const comm_ctx *c, const void *buf, size_t bytes)
+{
+    if (!comm_is_parallel(c) || c->rank == c->size - 1 || bytes == 0)
+        return CLM_OK;
+    if (bytes > 0x7fffffff)
+        return clm_error(CLM_E_INTERNAL, "MPI: %zu bytes are too many to relay", bytes);
+    const double t0 = util_now();
+    int rc = MPI_Send(buf, (int)bytes, MPI_BYTE, c->rank + 1, 0, MPI_COMM_WORLD);
+    account(COMM_OP_RELAY, (double)bytes, t0);
+    return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("relaying", rc);
+}
+
 /* Longest detail message carried from a failing rank to the others. */
 #define COMM_MESSAGE_BYTES 1024
 
@@ -468,3 +600,15 @@ clm_status comm_agree(const comm_ctx *c, clm_status status)
 }
 
 #endif /* CLMSEG_MPI */
+
+clm_status comm_agree_first(const comm_ctx *c, clm_status status, int64_t key)
+{
+    /* The lowest key among the failing ranks (INT64_MAX: no failure), as
+     * the maximum of the negated keys; the other failing ranks stand
+     * down, and comm_agree picks the lowest rank among those left. */
+    int64_t lowest = status ? -key : -INT64_MAX;
+    clm_status st = comm_max_i64(c, &lowest, 1);
+    if (st)
+        return st;
+    return comm_agree(c, status && -lowest == key ? status : CLM_OK);
+}

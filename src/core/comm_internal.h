@@ -108,6 +108,30 @@ clm_status comm_bcast(const comm_ctx *c, void *buf, size_t bytes, int root);
 clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_local,
                             size_t elem_bytes, void *all, int64_t n_all);
 
+/* values[0..n) replaced by their maxima over the ranks, in place (exact:
+ * integers; a minimum is the maximum of the negated values). */
+clm_status comm_max_i64(const comm_ctx *c, int64_t *values, int n);
+
+/* Every rank's `bytes` bytes at `mine`, concatenated in rank order, into a
+ * new buffer *all (free it; at least one byte) of *all_bytes bytes, on
+ * every rank: an allgatherv of variable-size buffers, for aggregates whose
+ * size depends on the rank's rows (distinct keys, sparse counts).
+ * CLM_E_NOMEM, or CLM_E_INTERNAL when the total does not fit MPI's int
+ * counts.  Serial build: a copy of `mine`. */
+clm_status comm_allgather_bytes(const comm_ctx *c, const void *mine, size_t bytes, void **all,
+                                size_t *all_bytes);
+
+/* The relay, for a running floating-point sum that must see the rows in
+ * table order (a sum that cannot be cut into partials without changing
+ * the serial run's bits): comm_relay_receive waits for the `bytes` at buf
+ * that rank - 1 passes on (rank 0 returns at once, buf as it is), the rank
+ * continues the sum over its own rows, and comm_relay_send passes buf on
+ * to rank + 1 (the last rank sends nothing; comm_bcast from it then gives
+ * everyone the result).  Ranks work one after the other: only for sums
+ * cheap next to the rest of the pass.  Serial build: nothing. */
+clm_status comm_relay_receive(const comm_ctx *c, void *buf, size_t bytes);
+clm_status comm_relay_send(const comm_ctx *c, const void *buf, size_t bytes);
+
 /* The error agreement: every rank passes its own status; all return the
  * same one.  When some rank failed, the lowest failing rank's status and
  * detail message (clm_error_detail) become every rank's, so rank 0 can
@@ -121,8 +145,8 @@ clm_status comm_agree(const comm_ctx *c, clm_status status);
  * seconds spent inside them (waiting for slower ranks included).  The
  * serial build counts nothing. */
 typedef enum comm_op {
-    COMM_OP_SHARE_CHUNKS, COMM_OP_SUM_I64, COMM_OP_BCAST, COMM_OP_GATHER_ROWS, COMM_OP_AGREE,
-    COMM_N_OPS
+    COMM_OP_SHARE_CHUNKS, COMM_OP_SUM_I64, COMM_OP_MAX_I64, COMM_OP_BCAST, COMM_OP_GATHER_ROWS,
+    COMM_OP_ALLGATHER_BYTES, COMM_OP_RELAY, COMM_OP_AGREE, COMM_N_OPS
 } comm_op;
 extern const char *const comm_op_names[COMM_N_OPS]; /* "share_chunks", ... */
 
@@ -142,5 +166,11 @@ void comm_traffic_get(comm_traffic *out);
  * at the end of a command when CLMSEG_RANK_STATS names a file.  The serial
  * build writes the one line of its one rank. */
 clm_status comm_write_rank_stats(const comm_ctx *c, const char *path, const char *command);
+
+/* comm_agree for failures ranked by a key rather than by rank: the failing
+ * rank with the lowest `key` (ties: the lowest rank) gives every rank its
+ * status and message.  For a scan whose serial order is not row order
+ * alone (one kind of error checked over a whole block before another). */
+clm_status comm_agree_first(const comm_ctx *c, clm_status status, int64_t key);
 
 #endif /* CLMSEG_CORE_COMM_INTERNAL_H */

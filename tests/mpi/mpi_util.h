@@ -46,6 +46,13 @@ int mpi_run_ranks(int ranks, int threads, const char *out, const char *args, cha
 void mpi_same_bytes_on_ranks(const char *dir, const char *args, const char *const *files,
                              int n_files, const char *expect);
 
+/* The error case: ARGS (input files by absolute path, outputs relative)
+ * run by the reference in <dir>/reference must exit 1 with `message` in
+ * its stderr; on `ranks` ranks in <dir>/ranks every rank must exit 1 on
+ * its own within MPI_RUN_TIMEOUT, the standard error must be the
+ * reference's (one message), and no file may be left in <dir>/ranks. */
+void mpi_fails_alike_on_ranks(const char *dir, const char *args, int ranks, const char *message);
+
 /* How often `needle` occurs in `text`. */
 int mpi_count(const char *text, const char *needle);
 
