@@ -20,6 +20,7 @@
 
 #include "clmseg/clmseg.h"
 #include "cli/cli_internal.h"
+#include "core/comm_internal.h"
 #include "core/stream.h"
 #include "core/util_internal.h"
 
@@ -28,7 +29,9 @@ static const char *const usage =
     "  Measures this node: memory bandwidth, sgemm GFLOP/s, then on a generated\n"
     "  quarter of N rows (default 1,000,000, written to PATH, default /tmp, and\n"
     "  removed): column read, one Lloyd iteration, one tree level, Kaplan-Meier\n"
-    "  by branch, and the whole run.  A table, or JSON lines with --json.\n";
+    "  by branch, and the whole run.  A table, or JSON lines with --json.\n"
+    "  Under mpirun -np R: the collectives' latency and bandwidth between the ranks,\n"
+    "  and the k-means fit and Kaplan-Meier on 1 rank and on R (speedup, efficiency).\n";
 
 typedef struct result {
     const char *workload;
@@ -130,6 +133,9 @@ int cmd_bench(int argc, char **argv)
     }
     if (cli_positionals("bench", argc, argv, NULL, 0))
         return 1;
+    const comm_ctx world = comm_world();
+    if (comm_is_parallel(&world))
+        return cli_bench_ranks(&common, rows, dir, json);
     /* Every workload gets the thread count as a parameter (nothing sets
      * OpenMP's global count); the two references, memory bandwidth and
      * sgemm, measure the whole node with every core. */
