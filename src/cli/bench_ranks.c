@@ -85,7 +85,7 @@ static clm_status kmeans_workload(const clm_table *t, const comm_ctx *c, int thr
     return st;
 }
 
-static clm_status survival_workload(const clm_table *t, const comm_ctx *c, int threads)
+clm_status cli_bench_survival(const clm_table *t, const comm_ctx *c, int threads)
 {
     clm_survival_params p;
     clm_survival_params_default(&p);
@@ -157,7 +157,7 @@ int cli_bench_ranks(const cli_common *common, int64_t rows, const char *dir, int
         const char *name;
         workload_fn fn;
     } workloads[] = {{"k-means fit (k=8, 5 iterations)", kmeans_workload},
-                     {"Kaplan-Meier by branch", survival_workload}};
+                     {"Kaplan-Meier by branch", cli_bench_survival}};
     double solo[2] = {0}, all[2] = {0};
     for (int i = 0; !st && i < 2; i++) {
         if (!common->quiet)

@@ -243,21 +243,12 @@ int cmd_bench(int argc, char **argv)
     /* 4. Kaplan-Meier by branch, from the file. */
     clm_table_close(t);
     t = NULL;
-    clm_survival_params svp;
-    clm_survival_params_default(&svp);
-    svp.n_threads = threads;
-    clm_survival_columns sc;
-    memset(&sc, 0, sizeof sc);
-    sc.by = "branch";
-    sc.arpu = "arpu";
-    clm_survival *surv = NULL;
     t0 = cli_now();
-    if (clm_table_open(quarter, NULL, &t) || clm_survival_fit_table(&svp, &sc, t, &surv)) {
+    if (clm_table_open(quarter, NULL, &t) || cli_bench_survival(t, NULL, threads)) {
         rc = fail_bench("survival");
         goto done;
     }
     s = cli_now() - t0;
-    clm_survival_free(surv);
     res[n_res++] = (result){"Kaplan-Meier by branch", s, rows / s, rows * 10.0 / s / 1e9};
 
     /* 5. The whole run. */
