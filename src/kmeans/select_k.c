@@ -100,7 +100,7 @@ clm_status km_silhouette(const km_data *data, const float *centroids, int k,
     }
     /* Each rank scores its share of the sample (each score alone, in a
      * fixed order); the scores are shared and summed in sample order. */
-    int64_t s0 = 0, n_mine = n_sample;
+    int64_t s0 = 0, n_mine = 0;
     if (!st)
         comm_chunks_of(data->comm, data->comm ? data->comm->rank : 0, n_sample, &s0, &n_mine);
 #pragma omp parallel num_threads(data->n_threads) if (!st)
