@@ -47,7 +47,8 @@ int comm_chunk_owner(const comm_ctx *c, int64_t chunk, int64_t n_chunks)
 }
 
 const char *const comm_op_names[COMM_N_OPS] = {
-    "share_chunks", "sum_i64", "max_i64", "bcast", "gather_rows", "allgather_bytes", "relay", "agree"};
+    "share_chunks", "sum_i64", "max_i64", "bcast", "gather_rows", "allgather_bytes",
+    "share_rows", "recut_rows", "relay", "agree"};
 
 static comm_traffic traffic;
 static double started_at = -1.0; /* util_now() at comm_init */
@@ -128,6 +129,18 @@ static clm_status copy_bytes(const void *mine, size_t bytes, void **all, size_t 
     return CLM_OK;
 }
 
+/* comm_recut_rows on one rank: the rows stay, copied to `out`. */
+static clm_status recut_one_rank(const void *local, int64_t n_local, size_t elem_bytes,
+                                 void *out, int64_t n_out)
+{
+    if (n_out != n_local)
+        return clm_error(CLM_E_INTERNAL, "re-cutting %lld rows into %lld", (long long)n_local,
+                         (long long)n_out);
+    if (out != local && n_local > 0)
+        memcpy(out, local, (size_t)n_local * elem_bytes);
+    return CLM_OK;
+}
+
 #ifndef CLMSEG_MPI
 
 int comm_init(int *argc, char ***argv)
@@ -189,6 +202,20 @@ clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_loca
     if (all && all != local && n_local > 0)
         memcpy(all, local, (size_t)n_local * elem_bytes);
     return CLM_OK;
+}
+
+clm_status comm_share_rows(const comm_ctx *c, void *all, int64_t n_local, size_t elem_bytes,
+                           int64_t n_all)
+{
+    (void)c; (void)all; (void)n_local; (void)elem_bytes; (void)n_all;
+    return CLM_OK;
+}
+
+clm_status comm_recut_rows(const comm_ctx *c, const void *local, int64_t n_local,
+                           size_t elem_bytes, void *out, int64_t n_out)
+{
+    (void)c;
+    return recut_one_rank(local, n_local, elem_bytes, out, n_out);
 }
 
 clm_status comm_agree(const comm_ctx *c, clm_status status)
@@ -353,6 +380,28 @@ static clm_status gather_figures(const comm_ctx *c, const double *mine, double *
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("gathering the rank statistics", rc);
 }
 
+/* One element of elem_bytes as an MPI type, so that counts are in
+ * elements (far below INT_MAX) however large the elements are. */
+static int element_type(size_t elem_bytes, MPI_Datatype *type)
+{
+    int rc = MPI_Type_contiguous((int)elem_bytes, MPI_BYTE, type);
+    return rc == MPI_SUCCESS ? MPI_Type_commit(type) : rc;
+}
+
+/* MPI_Allgatherv in place of elements of elem_bytes: rank r's counts[r]
+ * elements at element displs[r] of buf, onto every rank. */
+static int allgather_in_place(void *buf, int *counts, int *displs, size_t elem_bytes)
+{
+    MPI_Datatype elem;
+    int rc = element_type(elem_bytes, &elem);
+    if (rc == MPI_SUCCESS) {
+        rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, counts, displs, elem,
+                            MPI_COMM_WORLD);
+        MPI_Type_free(&elem);
+    }
+    return rc;
+}
+
 clm_status comm_share_chunks(const comm_ctx *c, void *parts, size_t chunk_bytes,
                              int64_t n_chunks)
 {
@@ -377,15 +426,7 @@ clm_status comm_share_chunks(const comm_ctx *c, void *parts, size_t chunk_bytes,
         counts[r] = (int)count;
         displs[r] = (int)first;
     }
-    MPI_Datatype chunk;
-    int rc = MPI_Type_contiguous((int)chunk_bytes, MPI_BYTE, &chunk);
-    if (rc == MPI_SUCCESS)
-        rc = MPI_Type_commit(&chunk);
-    if (rc == MPI_SUCCESS) {
-        rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, parts, counts, displs, chunk,
-                            MPI_COMM_WORLD);
-        MPI_Type_free(&chunk);
-    }
+    int rc = allgather_in_place(parts, counts, displs, chunk_bytes);
     account(COMM_OP_SHARE_CHUNKS, (double)n_chunks * (double)chunk_bytes, t0);
     free(counts);
     free(displs);
@@ -450,9 +491,7 @@ clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_loca
     }
     MPI_Datatype elem;
     if (rc == MPI_SUCCESS)
-        rc = MPI_Type_contiguous((int)elem_bytes, MPI_BYTE, &elem);
-    if (rc == MPI_SUCCESS)
-        rc = MPI_Type_commit(&elem);
+        rc = element_type(elem_bytes, &elem);
     if (rc == MPI_SUCCESS) {
         /* Rank 0's rows may already sit in place (local == all): MPI
          * forbids the aliased buffers, MPI_IN_PLACE says the same. */
@@ -559,6 +598,105 @@ clm_status comm_relay_send(const comm_ctx *c, const void *buf, size_t bytes)
     int rc = MPI_Send(buf, (int)bytes, MPI_BYTE, c->rank + 1, 0, MPI_COMM_WORLD);
     account(COMM_OP_RELAY, (double)bytes, t0);
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("relaying", rc);
+}
+
+clm_status comm_share_rows(const comm_ctx *c, void *all, int64_t n_local, size_t elem_bytes,
+                           int64_t n_all)
+{
+    if (!comm_is_parallel(c) || elem_bytes == 0)
+        return CLM_OK;
+    if (n_all > 0x7fffffff || elem_bytes > 0x7fffffff)
+        return clm_error(CLM_E_INTERNAL, "MPI: %lld rows are too many to share", (long long)n_all);
+    const double t0 = util_now();
+    int *counts = malloc(sizeof(int) * (size_t)c->size);
+    int *displs = malloc(sizeof(int) * (size_t)c->size);
+    if (!counts || !displs) {
+        free(counts);
+        free(displs);
+        return clm_error(CLM_E_NOMEM, "MPI: out of memory sharing rows");
+    }
+    int mine = (int)n_local;
+    int rc = MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
+    int64_t at = 0;
+    for (int r = 0; rc == MPI_SUCCESS && r < c->size; r++) {
+        displs[r] = (int)at;
+        at += counts[r];
+    }
+    if (rc == MPI_SUCCESS && at != n_all)
+        rc = MPI_ERR_COUNT;
+    if (rc == MPI_SUCCESS)
+        rc = allgather_in_place(all, counts, displs, elem_bytes);
+    free(counts);
+    free(displs);
+    account(COMM_OP_SHARE_ROWS, (double)n_all * (double)elem_bytes, t0);
+    return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("sharing rows", rc);
+}
+
+/* The overlap of [a0, a1) and [b0, b1): its start, and its length (>= 0). */
+static int64_t overlap(int64_t a0, int64_t a1, int64_t b0, int64_t b1, int64_t *start)
+{
+    *start = a0 > b0 ? a0 : b0;
+    const int64_t end = a1 < b1 ? a1 : b1;
+    return end > *start ? end - *start : 0;
+}
+
+clm_status comm_recut_rows(const comm_ctx *c, const void *local, int64_t n_local,
+                           size_t elem_bytes, void *out, int64_t n_out)
+{
+    if (!comm_is_parallel(c))
+        return recut_one_rank(local, n_local, elem_bytes, out, n_out);
+    if (n_local > 0x7fffffff || n_out > 0x7fffffff || elem_bytes > 0x7fffffff)
+        return clm_error(CLM_E_INTERNAL, "MPI: %lld rows are too many to re-cut",
+                         (long long)(n_local > n_out ? n_local : n_out));
+    const int size = c->size;
+    const double t0 = util_now();
+    int64_t *shares = malloc(sizeof(int64_t) * 2 * (size_t)size);
+    int *counts = malloc(sizeof(int) * 4 * (size_t)size);
+    if (!shares || !counts) {
+        free(shares);
+        free(counts);
+        return clm_error(CLM_E_NOMEM, "MPI: out of memory re-cutting rows");
+    }
+    int *send_n = counts, *send_at = counts + size, *recv_n = counts + 2 * size,
+        *recv_at = counts + 3 * size;
+    const int64_t mine[2] = {n_local, n_out};
+    int rc = MPI_Allgather(mine, 2, MPI_INT64_T, shares, 2, MPI_INT64_T, MPI_COMM_WORLD);
+    /* Where this rank's rows sit in the old cut and in the new one. */
+    int64_t old0 = 0, new0 = 0, old_total = 0, new_total = 0;
+    for (int r = 0; r < size; r++) {
+        if (r == c->rank) {
+            old0 = old_total;
+            new0 = new_total;
+        }
+        old_total += shares[2 * r];
+        new_total += shares[2 * r + 1];
+    }
+    if (rc == MPI_SUCCESS && old_total != new_total)
+        rc = MPI_ERR_COUNT; /* the same on every rank: all return it */
+    int64_t o = 0, q = 0;
+    for (int r = 0; rc == MPI_SUCCESS && r < size; r++) {
+        int64_t start;
+        /* What goes to rank r: my old rows inside its new share; what
+         * comes from it: its old rows inside my new share. */
+        send_n[r] = (int)overlap(old0, old0 + n_local, q, q + shares[2 * r + 1], &start);
+        send_at[r] = (int)(start - old0);
+        recv_n[r] = (int)overlap(new0, new0 + n_out, o, o + shares[2 * r], &start);
+        recv_at[r] = (int)(start - new0);
+        o += shares[2 * r];
+        q += shares[2 * r + 1];
+    }
+    MPI_Datatype elem;
+    if (rc == MPI_SUCCESS)
+        rc = element_type(elem_bytes, &elem);
+    if (rc == MPI_SUCCESS) {
+        rc = MPI_Alltoallv(local, send_n, send_at, elem, out, recv_n, recv_at, elem,
+                           MPI_COMM_WORLD);
+        MPI_Type_free(&elem);
+    }
+    free(shares);
+    free(counts);
+    account(COMM_OP_RECUT_ROWS, (double)(n_local + n_out) * (double)elem_bytes, t0);
+    return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("re-cutting rows", rc);
 }
 
 /* Longest detail message carried from a failing rank to the others. */

@@ -132,6 +132,25 @@ clm_status comm_allgather_bytes(const comm_ctx *c, const void *mine, size_t byte
 clm_status comm_relay_receive(const comm_ctx *c, void *buf, size_t bytes);
 clm_status comm_relay_send(const comm_ctx *c, const void *buf, size_t bytes);
 
+/* Every rank gets every rank's rows, in place: the ranks' rows follow one
+ * another in rank order in `all` (n_all elements of elem_bytes over the
+ * ranks); on entry this rank's n_local sit at their place (after the rows
+ * of the ranks before it), on return all n_all do, on every rank.  For
+ * small sets that every rank needs whole (k-means|| candidates, the
+ * silhouette sample).  Serial build: nothing. */
+clm_status comm_share_rows(const comm_ctx *c, void *all, int64_t n_local, size_t elem_bytes,
+                           int64_t n_all);
+
+/* Re-cuts rows held contiguously in rank order: this rank holds n_local
+ * of them at `local` and is to hold n_out of them at `out` (the ranks'
+ * new shares again contiguous in rank order, over the same rows), so
+ * that rank r gets the rows after those of ranks 0..r-1 in the new cut.
+ * For rows whose count is known only after reading them (the kept rows
+ * of --missing drop), to put them on the chunk grid of their own count.
+ * CLM_E_INTERNAL when the shares do not add up.  Serial build: a copy. */
+clm_status comm_recut_rows(const comm_ctx *c, const void *local, int64_t n_local,
+                           size_t elem_bytes, void *out, int64_t n_out);
+
 /* The error agreement: every rank passes its own status; all return the
  * same one.  When some rank failed, the lowest failing rank's status and
  * detail message (clm_error_detail) become every rank's, so rank 0 can
@@ -146,7 +165,8 @@ clm_status comm_agree(const comm_ctx *c, clm_status status);
  * serial build counts nothing. */
 typedef enum comm_op {
     COMM_OP_SHARE_CHUNKS, COMM_OP_SUM_I64, COMM_OP_MAX_I64, COMM_OP_BCAST, COMM_OP_GATHER_ROWS,
-    COMM_OP_ALLGATHER_BYTES, COMM_OP_RELAY, COMM_OP_AGREE, COMM_N_OPS
+    COMM_OP_ALLGATHER_BYTES, COMM_OP_SHARE_ROWS, COMM_OP_RECUT_ROWS, COMM_OP_RELAY, COMM_OP_AGREE,
+    COMM_N_OPS
 } comm_op;
 extern const char *const comm_op_names[COMM_N_OPS]; /* "share_chunks", ... */
 

@@ -62,6 +62,11 @@ void mpi_synth(const char *path, int rows, int seed)
 
 void mpi_put_nan(const char *path, const char *column, hsize_t row)
 {
+    mpi_put_nan_rows(path, column, row, 1);
+}
+
+void mpi_put_nan_rows(const char *path, const char *column, hsize_t row, hsize_t count)
+{
     hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     assert_true(file >= 0);
     char name[256];
@@ -69,11 +74,14 @@ void mpi_put_nan(const char *path, const char *column, hsize_t row)
     hid_t dset = H5Dopen2(file, name, H5P_DEFAULT);
     assert_true(dset >= 0);
     hid_t space = H5Dget_space(dset);
-    hsize_t count = 1;
     assert_true(H5Sselect_hyperslab(space, H5S_SELECT_SET, &row, NULL, &count, NULL) >= 0);
     hid_t mem = H5Screate_simple(1, &count, NULL);
-    const float nan_value = NAN;
-    assert_true(H5Dwrite(dset, H5T_NATIVE_FLOAT, mem, space, H5P_DEFAULT, &nan_value) >= 0);
+    float *nan_values = malloc(sizeof(float) * (size_t)count);
+    assert_non_null(nan_values);
+    for (hsize_t i = 0; i < count; i++)
+        nan_values[i] = NAN;
+    assert_true(H5Dwrite(dset, H5T_NATIVE_FLOAT, mem, space, H5P_DEFAULT, nan_values) >= 0);
+    free(nan_values);
     H5Sclose(mem);
     H5Sclose(space);
     H5Dclose(dset);
@@ -124,6 +132,17 @@ void mpi_same_bytes_on_ranks(const char *dir, const char *args, const char *cons
                     fail_msg("%s: %s on %d ranks x %d threads differs from the serial run's",
                              args, files[f], ranks, threads);
         }
+}
+
+void mpi_kmeans_same_bytes(const char *dir, const char *quarter, const char *args,
+                           const char *expect)
+{
+    static int n_case = 0;
+    char sub[4200], cmd[8192];
+    snprintf(sub, sizeof sub, "%s/kmeans-%d", dir, ++n_case);
+    snprintf(cmd, sizeof cmd, "kmeans '%s' -o results.h5 %s", quarter, args);
+    const char *files[] = {"results.h5", "segments.csv", "stdout.txt"};
+    mpi_same_bytes_on_ranks(sub, cmd, files, 3, expect);
 }
 
 int mpi_count(const char *text, const char *needle)
