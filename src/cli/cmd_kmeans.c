@@ -15,6 +15,7 @@
 #include "clmseg/clmseg.h"
 #include "cli/cli_internal.h"
 #include "core/comm_internal.h"
+#include "io/io_internal.h"
 #include "core/util_internal.h"
 #include "kmeans/kmeans_ranks.h"
 
@@ -178,27 +179,29 @@ static clm_status run_kmeans(const clm_kmeans_params *p, const clm_kmeans_column
     if (!st) st = km_fit_table_ranks(p, cols, table, &world, &model);
     clm_table_close(table);
     const int fitted = st == CLM_OK; /* every rank alike: the fit agrees */
-    /* Only rank 0 holds every row's results: it alone writes and prints. */
-    if (!st && !root) {
-        clm_kmeans_free(model);
-        free(beside);
-        return comm_agree(&world, CLM_OK);
+    /* Rank 0 writes the files; then every rank its own rows of the
+     * per-row columns, into the closed results file; then rank 0 renames. */
+    if (!st && root) {
+        st = clm_writer_create(output, inputs, &writer);
+        if (!st) st = clm_kmeans_save(model, writer, "/segments");
+        if (!st) st = clm_textfile_open(csv_path ? csv_path : beside, inputs, &csv);
+        if (!st) st = clm_textfile_close(csv, clm_kmeans_write_csv(model, clm_textfile_stream(csv)));
+        if (!st) st = clm_writer_close(writer);
     }
-    if (!st) st = clm_writer_create(output, inputs, &writer);
-    if (!st) st = clm_kmeans_save(model, writer, "/segments");
-    if (!st) st = clm_textfile_open(csv_path ? csv_path : beside, inputs, &csv);
-    if (!st) st = clm_textfile_close(csv, clm_kmeans_write_csv(model, clm_textfile_stream(csv)));
-    if (!st) st = clm_writer_close(writer);
+    if (fitted)
+        st = comm_agree(&world, st);
+    if (fitted && !st)
+        st = km_save_rank_rows(model, &world, root ? io_writer_temp_path(writer) : NULL, "/segments");
     /* Both are complete on disk: only the renames are left. */
-    if (!st) {
+    if (!st && root) {
         st = clm_writer_commit(writer);
         writer = NULL;
     }
-    if (!st) {
+    if (!st && root) {
         st = clm_textfile_commit(csv);
         csv = NULL;
     }
-    if (!st && report)
+    if (!st && report && root)
         clm_kmeans_print(model, report);
     clm_writer_abort(writer);
     clm_textfile_abort(csv);

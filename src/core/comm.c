@@ -6,7 +6,8 @@
  * (MPI_Allgatherv of bytes), never through MPI_Allreduce, whose summation
  * order depends on the rank count and the MPI library: with it, sums
  * differed in the last bit between 1 and 2 ranks on this platform
- * (/work/shared/PLATFORM.md).  Integer sums use MPI_SUM, exact in any order.
+ * (measured on Open MPI 4.1, docs/building.md).  Integer sums use MPI_SUM,
+ * exact in any order.
  */
 #include <stdio.h>
 #include <stdlib.h>

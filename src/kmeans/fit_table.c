@@ -10,12 +10,13 @@
  * are made on the calling thread; the passes are parallel.
  *
  * On several ranks (km_fit_table_ranks, docs/design.md §7) each rank holds
- * its own kept rows' matrix; the labels and distances are gathered to
- * rank 0, which alone computes the profile (row-order sums) and keeps the
- * per-row results, because it alone writes them.
+ * its own kept rows' matrix, and keeps the labels and distances of its own
+ * input rows, which it writes itself (km_save_rank_rows); the profile's
+ * row-order sums are relayed from rank to rank.
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/util_internal.h"
 #include "kmeans/kmeans_internal.h"
@@ -40,17 +41,19 @@ static int optional_column(const clm_table *table, const char *name)
     return col;
 }
 
-/* Segment sizes and each segment's churn rate and mean ARPU, from every
- * input row's label, in input-row order, block by block (rank 0 only on
- * several ranks: these sums run row by row, and one process adding them
- * in the table's order is what keeps their bits those of a serial run). */
+/* Segment sizes and each segment's churn rate and mean ARPU, from this
+ * process's input rows' labels, in input-row order.  The sums are made row
+ * by row, so on several ranks they are relayed (comm_relay_receive/send):
+ * each rank goes on from the sums of the rows before its own, which keeps
+ * the bits of the serial loop.  A failed read does not break the relay:
+ * the rank passes the sums on and the failure is agreed after it. */
 static clm_status profile_rows(clm_kmeans *m, const clm_table *table,
-                               const clm_kmeans_columns *c)
+                               const clm_kmeans_columns *c, const comm_ctx *comm)
 {
     const km_features *f = &m->features;
     km_profile *pr = &m->profile;
     const int k = m->k;
-    const int64_t n = f->n_input_rows;
+    const int64_t n = f->n_local_rows, row_first = f->first_row;
     const int event_col = optional_column(table, c->event);
     const int arpu_col = optional_column(table, c->arpu);
     double *values = malloc(sizeof(double) * CLM_BLOCK_ROWS);
@@ -58,26 +61,37 @@ static clm_status profile_rows(clm_kmeans *m, const clm_table *table,
     clm_status st = CLM_OK;
     if (!values || !sums)
         st = clm_error(CLM_E_NOMEM, "k-means: out of memory for the segment profile");
-    for (int64_t row0 = 0; !st && row0 < n; row0 += CLM_BLOCK_ROWS) {
+    st = comm_agree(comm, st);
+    if (!st)
+        st = comm_relay_receive(comm, sums, sizeof(double) * (size_t)k * 4);
+    clm_status read_st = CLM_OK;
+    for (int64_t row0 = 0; !st && !read_st && row0 < n; row0 += CLM_BLOCK_ROWS) {
         const int64_t nb = util_block_len(n, row0, CLM_BLOCK_ROWS);
         const int32_t *labels = m->labels + row0;
         for (int64_t i = 0; i < nb; i++)
             if (labels[i] >= 0)
                 pr->size[labels[i]]++;
-        for (int which = 0; which < 2 && !st; which++) {
+        for (int which = 0; which < 2 && !read_st; which++) {
             int col = which == 0 ? event_col : arpu_col;
             if (col < 0)
                 continue;
-            st = clm_table_read_f64(table, col, row0, nb, values);
-            for (int64_t i = 0; !st && i < nb; i++)
+            read_st = clm_table_read_f64(table, col, row_first + row0, nb, values);
+            for (int64_t i = 0; !read_st && i < nb; i++)
                 if (labels[i] >= 0 && !isnan(values[i])) {
                     sums[labels[i] * 4 + 2 * which] += values[i];
                     sums[labels[i] * 4 + 2 * which + 1] += 1.0;
                 }
         }
-        if (!st && m->params.progress)
+        if (!read_st && m->params.progress)
             m->params.progress(m->params.progress_ctx, "segment profile", row0 + nb, n);
     }
+    if (!st)
+        st = comm_relay_send(comm, sums, sizeof(double) * (size_t)k * 4);
+    if (!st && comm_is_parallel(comm))
+        st = comm_bcast(comm, sums, sizeof(double) * (size_t)k * 4, comm->size - 1);
+    st = comm_agree(comm, st ? st : read_st);
+    if (!st)
+        st = comm_sum_i64(comm, pr->size, k);
     for (int s = 0; !st && s < k; s++) {
         pr->share[s] = (double)pr->size[s] / (double)f->n_rows;
         pr->churn_rate[s] = sums[s * 4 + 1] > 0 ? sums[s * 4] / sums[s * 4 + 1] : NAN;
@@ -88,39 +102,16 @@ static clm_status profile_rows(clm_kmeans *m, const clm_table *table,
     return st;
 }
 
-/* Rank 0 gets the bitmap of every dropped input row: each rank's bitmap
- * starts at its first input row, a multiple of 8 (rank ranges are whole
- * chunks of 4096 rows or more), so the ranks' bytes simply follow one
- * another. */
-static clm_status gather_dropped(km_features *f, const comm_ctx *comm)
-{
-    if (!f->dropped || !comm_is_parallel(comm))
-        return CLM_OK;
-    const int root = comm->rank == 0;
-    uint8_t *all = root ? calloc((size_t)(f->n_input_rows / 8 + 1), 1) : NULL;
-    clm_status st = comm_agree(comm, root && !all ? clm_error(CLM_E_NOMEM, "k-means: out of memory")
-                                                  : CLM_OK);
-    if (!st)
-        st = comm_gather_rows(comm, f->dropped, (f->n_local_rows + 7) / 8, 1, all,
-                              (f->n_input_rows + 7) / 8);
-    if (st || !root) {
-        free(all);
-        return st;
-    }
-    free(f->dropped);
-    f->dropped = all;
-    return CLM_OK;
-}
-
-/* Spreads the kept rows' labels and distances, at the front of the
- * model's arrays, over the input rows, with -1 and NaN at the dropped
- * ones (in place, from the end: a kept row only moves back). */
-static void spread_over_input_rows(clm_kmeans *m)
+/* Spreads the first n_kept labels and distances of the model's arrays
+ * (this process's kept input rows, in order) over its n_local_rows input
+ * rows, with -1 and NaN at the dropped ones (in place, from the end: a
+ * kept row only moves back). */
+static void spread_over_input_rows(clm_kmeans *m, int64_t n_kept)
 {
     const km_features *f = &m->features;
     if (!f->dropped)
         return;
-    for (int64_t i = f->n_input_rows - 1, q = f->n_rows - 1; i >= 0; i--) {
+    for (int64_t i = f->n_local_rows - 1, q = n_kept - 1; i >= 0; i--) {
         if (km_bit(f->dropped, i)) {
             m->labels[i] = -1;
             m->distances[i] = NAN;
@@ -132,29 +123,26 @@ static void spread_over_input_rows(clm_kmeans *m)
     }
 }
 
-/* Every input row's label and distance, and the profile, into the model
- * on rank 0: each rank computes its kept rows' distances, the kept rows'
- * labels and distances are gathered in kept-row order (rank 0's own
- * distances straight into place) and spread over the input rows.  The
- * other ranks keep none. */
-static clm_status per_row_results(clm_kmeans *m, const clm_table *table,
-                                  const clm_kmeans_columns *c, const comm_ctx *comm,
-                                  const int32_t *kept_labels)
+/* The label and distance of each of this process's input rows, into the
+ * model.  Each rank computes its kept rows' distances; with dropped rows
+ * the kept rows were re-cut onto the ranks by kept-row number, so their
+ * labels and distances are re-cut back onto the ranks' input ranges
+ * (comm_recut_rows) and spread over the input rows.  Every rank keeps
+ * its own rows only: each writes them itself (km_save_rank_rows). */
+static clm_status per_row_results(clm_kmeans *m, const comm_ctx *comm, const int32_t *kept_labels)
 {
     km_features *f = &m->features;
-    const int root = comm == NULL || comm->rank == 0;
-    const int64_t n = f->n_input_rows, n_local = f->n_local_kept;
-    float *distances = NULL;
-    if (root) {
-        m->labels = malloc(sizeof(int32_t) * (size_t)n);
-        m->distances = malloc(sizeof(float) * (size_t)n);
-        distances = m->labels ? m->distances : NULL;
-    } else {
-        distances = malloc(sizeof(float) * (size_t)(n_local > 0 ? n_local : 1));
-    }
+    const int64_t n_mine = f->n_local_rows, n_local = f->n_local_kept;
+    int64_t n_kept_mine = n_mine;
+    for (int64_t i = 0; f->dropped && i < n_mine; i++)
+        n_kept_mine -= km_bit(f->dropped, i);
+    const size_t room = (size_t)(n_mine > n_local ? n_mine : n_local) + 1;
+    m->labels = malloc(sizeof(int32_t) * room);
+    m->distances = malloc(sizeof(float) * room);
+    float *distances = f->dropped ? malloc(sizeof(float) * (size_t)(n_local + 1)) : m->distances;
     clm_status st = CLM_OK;
-    if (!distances) {
-        st = clm_error(CLM_E_NOMEM, "k-means: out of memory for %lld labels", (long long)n);
+    if (!m->labels || !m->distances || !distances) {
+        st = clm_error(CLM_E_NOMEM, "k-means: out of memory for %lld labels", (long long)n_mine);
     } else {
         km_data data;
         km_data_init(&data, f->rows, NULL, n_local, f->n_features, m->params.n_threads);
@@ -162,18 +150,18 @@ static clm_status per_row_results(clm_kmeans *m, const clm_table *table,
         st = km_distances(&data, m->centroids, kept_labels, distances);
     }
     st = comm_agree(comm, st);
-    if (!st)
-        st = comm_gather_rows(comm, kept_labels, n_local, sizeof(int32_t), m->labels, f->n_rows);
-    if (!st)
-        st = comm_gather_rows(comm, distances, n_local, sizeof(float), m->distances, f->n_rows);
-    if (!root)
+    if (!st && f->dropped) {
+        st = comm_recut_rows(comm, kept_labels, n_local, sizeof(int32_t), m->labels, n_kept_mine);
+        if (!st)
+            st = comm_recut_rows(comm, distances, n_local, sizeof(float), m->distances, n_kept_mine);
+    } else if (!st && n_local > 0) {
+        memcpy(m->labels, kept_labels, sizeof(int32_t) * (size_t)n_local);
+    }
+    if (distances != m->distances)
         free(distances);
     if (!st)
-        st = gather_dropped(f, comm);
-    if (!st && root) {
-        spread_over_input_rows(m);
-        st = profile_rows(m, table, c);
-    }
+        spread_over_input_rows(m, n_kept_mine);
+    m->rows_on_ranks = comm_is_parallel(comm);
     return comm_agree(comm, st);
 }
 
@@ -246,16 +234,18 @@ clm_status km_fit_table_ranks(const clm_kmeans_params *p, const clm_kmeans_colum
     if (!st && p->progress)
         p->progress(p->progress_ctx, "clustering", f->n_rows, f->n_rows);
     if (!st) st = km_profile_alloc(&m->profile, m->k, f->n_features);
-    if (!st) st = per_row_results(m, table, columns, comm, labels);
-    if (!st) st = km_profile_describe(&m->profile, f, m->centroids);
-    if (!st) st = keep_names(m, table, columns);
+    if (!st) st = per_row_results(m, comm, labels);
     free(labels);
-    /* The matrix and the weights are not part of the model. */
+    /* The matrix and the weights are not part of the model: gone before
+     * the profile reads its columns. */
     free(f->rows);
     free(f->weights);
-    free(f->dropped);
     f->rows = NULL;
     f->weights = NULL;
+    if (!st) st = profile_rows(m, table, columns, comm);
+    if (!st) st = km_profile_describe(&m->profile, f, m->centroids);
+    if (!st) st = keep_names(m, table, columns);
+    free(f->dropped);
     f->dropped = NULL;
     if (st) {
         clm_kmeans_free(m);

@@ -344,6 +344,9 @@ struct clm_kmeans {
     int64_t n_rows;             /* input rows of a table fit               */
     int32_t *labels;            /* n_rows, -1 = dropped                    */
     float *distances;           /* n_rows, NaN = dropped                   */
+    int rows_on_ranks;          /* labels and distances hold only this
+                                   rank's input rows (features.first_row,
+                                   .n_local_rows) of a fit on several ranks */
     char *event_column, *arpu_column, *weight_column; /* "" = none         */
     int32_t *continues;         /* k, after clm_kmeans_relabel; else NULL  */
 };

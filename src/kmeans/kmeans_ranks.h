@@ -13,12 +13,20 @@
 /* clm_kmeans_fit_table on the ranks of `comm` (NULL or one rank: the
  * public function itself).  Each rank reads and clusters its own rows;
  * every rank returns the same status and, on failure, the same detail
- * message.  The model's centroids and figures are complete on every
- * rank; the per-row labels and distances and the segment profile on
- * rank 0 only, which alone writes the outputs (clm_kmeans_save,
- * clm_kmeans_write_csv, clm_kmeans_print).  Every option of the command
- * runs on ranks. */
+ * message.  The model's centroids, figures and segment profile are
+ * complete on every rank; the per-row labels and distances are those of
+ * this rank's input rows only.  Rank 0 writes the outputs
+ * (clm_kmeans_save, which lays the per-row columns out, clm_kmeans_write_csv,
+ * clm_kmeans_print); then every rank writes its rows (km_save_rank_rows). */
 clm_status km_fit_table_ranks(const clm_kmeans_params *p, const clm_kmeans_columns *columns,
                               const clm_table *table, const comm_ctx *comm, clm_kmeans **out);
+
+/* After rank 0 has saved the model into `group` of a results file and
+ * closed it (clm_writer_close; `path` is its temporary name, used on rank
+ * 0 only): every rank writes its rows of the per-row columns, collectively
+ * (io_write_rank_rows).  The status is agreed; with the rows all on one
+ * process (serial, one rank) it does nothing. */
+clm_status km_save_rank_rows(const clm_kmeans *model, const comm_ctx *comm, const char *path,
+                             const char *group);
 
 #endif /* CLMSEG_KMEANS_RANKS_H */

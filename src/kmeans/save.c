@@ -11,7 +11,9 @@
 #include <stdio.h>
 
 #include "core/util_internal.h"
+#include "io/io_internal.h"
 #include "kmeans/kmeans_internal.h"
+#include "kmeans/kmeans_ranks.h"
 
 const char *const km_missing_names[3] = {"fail", "drop", "impute"};
 
@@ -139,14 +141,37 @@ clm_status km_save_model(clm_writer *w, const clm_kmeans *model, const char *g)
     return st;
 }
 
-/* Per-row columns of a table fit. */
+/* Per-row columns of a table fit.  Fitted on several ranks, each rank
+ * holds its own rows: the columns are laid out here, zero-filled, and
+ * each rank writes its rows into them after the file is closed
+ * (km_save_rank_rows). */
 static clm_status save_rows(const clm_kmeans *m, clm_writer *w, const char *g)
 {
     char b[512];
+    if (m->rows_on_ranks) {
+        clm_status st = io_writer_column_zeros(w, at(b, sizeof b, g, "label"), CLM_DT_INT32, m->n_rows);
+        if (!st)
+            st = io_writer_column_zeros(w, at(b, sizeof b, g, "distance"), CLM_DT_FLOAT32, m->n_rows);
+        return st;
+    }
     clm_status st = clm_writer_column_array(w, at(b, sizeof b, g, "label"), CLM_DT_INT32, m->n_rows, m->labels);
     if (!st)
         st = clm_writer_column_array(w, at(b, sizeof b, g, "distance"), CLM_DT_FLOAT32, m->n_rows, m->distances);
     return st;
+}
+
+clm_status km_save_rank_rows(const clm_kmeans *m, const comm_ctx *comm, const char *path,
+                             const char *group)
+{
+    if (!m->rows_on_ranks || !m->labels)
+        return comm_agree(comm, CLM_OK);
+    char label[512], distance[512];
+    const io_rank_column columns[] = {
+        {at(label, sizeof label, group, "label"), CLM_DT_INT32, m->labels},
+        {at(distance, sizeof distance, group, "distance"), CLM_DT_FLOAT32, m->distances},
+    };
+    return io_write_rank_rows(comm, path, m->features.first_row, m->features.n_local_rows,
+                              columns, 2);
 }
 
 clm_status clm_kmeans_save(const clm_kmeans *model, clm_writer *writer, const char *group)
