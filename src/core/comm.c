@@ -97,6 +97,12 @@ clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_loca
     return CLM_OK;
 }
 
+clm_status comm_allgather_rows(const comm_ctx *c, const void *local, int64_t n_local,
+                               size_t elem_bytes, void *all, int64_t n_all)
+{
+    return comm_gather_rows(c, local, n_local, elem_bytes, all, n_all);
+}
+
 clm_status comm_agree(const comm_ctx *c, clm_status status)
 {
     (void)c;
@@ -306,6 +312,45 @@ clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_loca
          * forbids the aliased buffers, MPI_IN_PLACE says the same. */
         const void *send = c->rank == 0 && local == all ? MPI_IN_PLACE : local;
         rc = MPI_Gatherv(send, mine, elem, all, counts, displs, elem, 0, MPI_COMM_WORLD);
+        MPI_Type_free(&elem);
+    }
+    free(counts);
+    free(displs);
+    return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("gathering rows", rc);
+}
+
+clm_status comm_allgather_rows(const comm_ctx *c, const void *local, int64_t n_local,
+                               size_t elem_bytes, void *all, int64_t n_all)
+{
+    if (!comm_is_parallel(c))
+        return comm_gather_rows(c, local, n_local, elem_bytes, all, n_all);
+    if (n_all > 0x7fffffff || elem_bytes > 0x7fffffff)
+        return clm_error(CLM_E_INTERNAL, "MPI: %lld rows are too many to gather", (long long)n_all);
+    int mine = (int)n_local;
+    int *counts = malloc(sizeof(int) * (size_t)c->size);
+    int *displs = malloc(sizeof(int) * (size_t)c->size);
+    if (!counts || !displs) {
+        free(counts);
+        free(displs);
+        return clm_error(CLM_E_NOMEM, "MPI: out of memory gathering rows");
+    }
+    int rc = MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
+    if (rc == MPI_SUCCESS) {
+        int64_t at = 0;
+        for (int r = 0; r < c->size; r++) {
+            displs[r] = (int)at;
+            at += counts[r];
+        }
+        if (at != n_all)
+            rc = MPI_ERR_COUNT;
+    }
+    MPI_Datatype elem;
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Type_contiguous((int)elem_bytes, MPI_BYTE, &elem);
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Type_commit(&elem);
+    if (rc == MPI_SUCCESS) {
+        rc = MPI_Allgatherv(local, mine, elem, all, counts, displs, elem, MPI_COMM_WORLD);
         MPI_Type_free(&elem);
     }
     free(counts);

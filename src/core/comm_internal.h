@@ -108,6 +108,15 @@ clm_status comm_bcast(const comm_ctx *c, void *buf, size_t bytes, int root);
 clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_local,
                             size_t elem_bytes, void *all, int64_t n_all);
 
+/* comm_gather_rows onto every rank: `local` (n_local elements of
+ * elem_bytes) of rank r lands at element offset first_r of `all` (n_all
+ * elements) on every rank; `all` must not alias `local`.  For the small
+ * per-row columns a serial algorithm needs whole (the tree's targets for
+ * its holdout draw, one holdout column for a permutation).  In the serial
+ * build `all` receives a copy. */
+clm_status comm_allgather_rows(const comm_ctx *c, const void *local, int64_t n_local,
+                               size_t elem_bytes, void *all, int64_t n_all);
+
 /* The error agreement: every rank passes its own status; all return the
  * same one.  When some rank failed, the lowest failing rank's status and
  * detail message (clm_error_detail) become every rank's, so rank 0 can
