@@ -88,7 +88,7 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
             test_here += tree->holdout[i];
         train_here = n - test_here;
     } else {
-        tree->n_train = n;
+        tree->n_train = tree->data.n_all_rows;
         tree->n_test = 0;
     }
     if (tree->n_train < 1) {

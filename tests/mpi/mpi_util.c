@@ -60,7 +60,9 @@ void mpi_synth(const char *path, int rows, int seed)
     assert_int_equal(rc, 0);
 }
 
-void mpi_put_nan(const char *path, const char *column, hsize_t row)
+/* Writes one value of HDF5 type `type` into row `row` of /subscribers/column. */
+static void put_value(const char *path, const char *column, hsize_t row, hid_t type,
+                      const void *value)
 {
     hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     assert_true(file >= 0);
@@ -72,12 +74,22 @@ void mpi_put_nan(const char *path, const char *column, hsize_t row)
     hsize_t count = 1;
     assert_true(H5Sselect_hyperslab(space, H5S_SELECT_SET, &row, NULL, &count, NULL) >= 0);
     hid_t mem = H5Screate_simple(1, &count, NULL);
-    const float nan_value = NAN;
-    assert_true(H5Dwrite(dset, H5T_NATIVE_FLOAT, mem, space, H5P_DEFAULT, &nan_value) >= 0);
+    assert_true(H5Dwrite(dset, type, mem, space, H5P_DEFAULT, value) >= 0);
     H5Sclose(mem);
     H5Sclose(space);
     H5Dclose(dset);
     H5Fclose(file);
+}
+
+void mpi_put_nan(const char *path, const char *column, hsize_t row)
+{
+    const float nan_value = NAN;
+    put_value(path, column, row, H5T_NATIVE_FLOAT, &nan_value);
+}
+
+void mpi_put_int(const char *path, const char *column, hsize_t row, int value)
+{
+    put_value(path, column, row, H5T_NATIVE_INT, &value);
 }
 
 int mpi_run_reference(const char *out, const char *args)
@@ -132,4 +144,50 @@ int mpi_count(const char *text, const char *needle)
     for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
         n++;
     return n;
+}
+
+void mpi_fails_alike(const char *dir, const char *args, int ranks, const char *message)
+{
+    char ref[4300], out[4300], codes[4300];
+    snprintf(ref, sizeof ref, "%s/reference", dir);
+    snprintf(out, sizeof out, "%s/ranks", dir);
+    snprintf(codes, sizeof codes, "%s/codes", dir);
+    /* The serial run's message. */
+    char cmd[40000], *ref_err = NULL;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cd '%s' && '%s' %s --quiet",
+             ref, ref, ref, mpi_reference_bin(), args);
+    assert_int_equal(tu_run(cmd, NULL, &ref_err), 1);
+    assert_non_null(ref_err);
+    if (!strstr(ref_err, message))
+        fail_msg("the reference's message lacks '%s':\n%s", message, ref_err);
+
+    /* Each rank records its own exit code and exits 0, so that mpirun
+     * never kills a rank that is still running: a rank that hung would
+     * leave no code behind and the timeout would stop the run. */
+    char *err = NULL;
+    snprintf(cmd, sizeof cmd,
+             "rm -rf '%s' '%s' && mkdir -p '%s' '%s' && cd '%s' && timeout %d '%s' %s -np %d sh -c "
+             "\"'%s' %s --quiet; echo \\$? > '%s'/rank\\$OMPI_COMM_WORLD_RANK\"",
+             out, codes, out, codes, out, MPI_RUN_TIMEOUT, mpi_mpirun(), mpi_mpirun_flags(), ranks,
+             tu_clmseg(), args, codes);
+    int rc = tu_run(cmd, NULL, &err);
+    assert_non_null(err);
+    if (rc != 0)
+        fail_msg("mpirun exit %d (124: a rank hung)\n%s", rc, err);
+    for (int r = 0; r < ranks; r++) {
+        char name[32];
+        snprintf(name, sizeof name, "rank%d", r);
+        char *code = tu_read_file(tu_path(codes, name), NULL);
+        if (!code)
+            fail_msg("rank %d left no exit code", r);
+        assert_int_equal(atoi(code), 1);
+        free(code);
+    }
+    /* One message, the serial run's, and nothing written. */
+    assert_int_equal(mpi_count(err, "error:"), 1);
+    assert_string_equal(err, ref_err);
+    /* Only "." and "..": no output, no temporary file. */
+    assert_int_equal(tu_count_matching(out, "."), 2);
+    free(err);
+    free(ref_err);
 }

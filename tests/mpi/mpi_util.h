@@ -29,6 +29,17 @@ void mpi_synth(const char *path, int rows, int seed);
 /* Writes NaN into row `row` of the float column `column` of /subscribers. */
 void mpi_put_nan(const char *path, const char *column, hsize_t row);
 
+/* Writes the integer `value` into row `row` of the column `column` of
+ * /subscribers. */
+void mpi_put_int(const char *path, const char *column, hsize_t row, int value);
+
+/* Runs `clmseg ARGS --quiet` (outputs named relative to the run's fresh
+ * folder) serially and on `ranks` ranks: both must exit 1, the serial
+ * run's stderr must hold `message`, every rank must exit 1 on its own
+ * within the timeout, the ranks' stderr must be the serial run's (one
+ * message), and the ranks' folder must be left empty. */
+void mpi_fails_alike(const char *dir, const char *args, int ranks, const char *message);
+
 /* Runs `reference clmseg ARGS` in the fresh folder `out` (cwd), stdout to
  * out/stdout.txt; returns the exit code.  ARGS may name files relative to
  * `out`. */
