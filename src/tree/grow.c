@@ -442,7 +442,7 @@ clm_status tree_grow(clm_tree *tree, int32_t *rows, int64_t n_rows)
     int64_t *root_hist = malloc((size_t)hsize * sizeof *root_hist);
     clm_status st = CLM_OK;
     if (!rows) {
-        g.labels = malloc((size_t)data->n_rows);
+        g.labels = malloc((size_t)(data->n_rows > 0 ? data->n_rows : 1)); /* a rank may hold none */
         if (!g.labels) {
             free(root_hist);
             st = clm_error(CLM_E_NOMEM, "tree: out of memory for %lld row labels",
