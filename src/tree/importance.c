@@ -93,8 +93,7 @@ static clm_status permutation_importance(clm_tree *tree, const int32_t *test, in
     for (int u = 0; u < n_used && !st; u++) {
         for (int64_t i = 0; i < n_test; i++)
             mine[i] = bins[(int64_t)test[i] * F + features[u]];
-        st = comm_agree(comm, comm_allgather_rows(comm, mine, n_test, 1, columns + (int64_t)u * n_all,
-                                                  n_all));
+        st = tree_gather_column(&tree->data, mine, n_test, columns + (int64_t)u * n_all, n_all);
     }
     if (st)
         goto done;

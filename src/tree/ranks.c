@@ -10,7 +10,7 @@
  * serial run's for any rank count.  Two serial draws run over the whole
  * table and are reproduced from small gathered columns: the holdout
  * (selection sampling in row order: every rank gathers the targets, one
- * byte a row) and each permutation of the importance (importance.c: one
+ * byte a row, tree_gather_column) and each permutation of the importance (importance.c: one
  * byte a holdout row per used feature).
  */
 #include <stdlib.h>
@@ -59,6 +59,26 @@ int64_t tree_sum_one(const tree_data *data, int64_t local)
     return local;
 }
 
+clm_status tree_gather_column(const tree_data *data, const uint8_t *mine, int64_t n_here,
+                              uint8_t *all, int64_t n_all)
+{
+    if (!comm_is_parallel(data->comm)) {
+        if (n_here > 0)
+            memcpy(all, mine, (size_t)n_here);
+        return CLM_OK;
+    }
+    void *got = NULL;
+    size_t got_bytes = 0;
+    clm_status st = comm_allgather_bytes(data->comm, mine, (size_t)n_here, &got, &got_bytes);
+    if (!st && got_bytes != (size_t)n_all)
+        st = clm_error(CLM_E_INTERNAL, "tree: %zu bytes gathered for %lld rows", got_bytes,
+                       (long long)n_all);
+    if (!st && n_all > 0)
+        memcpy(all, got, (size_t)n_all);
+    free(got);
+    return comm_agree(data->comm, st);
+}
+
 clm_status tree_holdout_ranks(const tree_data *data, double fraction, uint64_t seed,
                               uint8_t *holdout, int64_t *n_train, int64_t *n_test,
                               int64_t *first_test)
@@ -78,7 +98,7 @@ clm_status tree_holdout_ranks(const tree_data *data, double fraction, uint64_t s
                                : clm_error(CLM_E_NOMEM, "tree: out of memory for the holdout draw of %lld rows",
                                            (long long)n));
     if (!st)
-        st = comm_agree(data->comm, comm_allgather_rows(data->comm, data->y, data->n_rows, 1, y, n));
+        st = tree_gather_column(data, data->y, data->n_rows, y, n);
     if (!st) {
         tree_holdout_split(y, n, data->n_classes, fraction, seed, mask, NULL, n_train, NULL, n_test);
         if (data->n_rows > 0)

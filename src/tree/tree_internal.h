@@ -148,6 +148,12 @@ void tree_sum(const tree_data *data, int64_t *values, int64_t n);
 /* A count of this rank's rows summed over the ranks. */
 int64_t tree_sum_one(const tree_data *data, int64_t local);
 
+/* A one-byte column of this rank's n_here rows, every rank's in rank
+ * (that is, table) order, into all[0..n_all) on every rank
+ * (comm_allgather_bytes; a copy on one rank).  Agreed. */
+clm_status tree_gather_column(const tree_data *data, const uint8_t *mine, int64_t n_here,
+                              uint8_t *all, int64_t n_all);
+
 /* tree_holdout_split of the whole table's rows; this rank's part of the
  * mask into holdout[0..data->n_rows), the whole table's train and test
  * counts, and *first_test, the test rows before this rank's first row.

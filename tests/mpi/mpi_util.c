@@ -146,28 +146,27 @@ int mpi_count(const char *text, const char *needle)
     return n;
 }
 
-void mpi_fails_alike(const char *dir, const char *args, int ranks, const char *message)
+void mpi_fails_alike_on_ranks(const char *dir, const char *args, int ranks, const char *message)
 {
-    char ref[4300], out[4300], codes[4300];
+    char ref[4300], out[4300], codes[4300], cmd[40000];
     snprintf(ref, sizeof ref, "%s/reference", dir);
     snprintf(out, sizeof out, "%s/ranks", dir);
     snprintf(codes, sizeof codes, "%s/codes", dir);
     /* The serial run's message. */
-    char cmd[40000], *ref_err = NULL;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cd '%s' && '%s' %s --quiet",
-             ref, ref, ref, mpi_reference_bin(), args);
+    char *ref_err = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cd '%s' && '%s' %s", ref, ref, ref,
+             mpi_reference_bin(), args);
     assert_int_equal(tu_run(cmd, NULL, &ref_err), 1);
     assert_non_null(ref_err);
     if (!strstr(ref_err, message))
-        fail_msg("the reference's message lacks '%s':\n%s", message, ref_err);
+        fail_msg("the reference's stderr lacks '%s':\n%s", message, ref_err);
 
     /* Each rank records its own exit code and exits 0, so that mpirun
      * never kills a rank that is still running: a rank that hung would
      * leave no code behind and the timeout would stop the run. */
-    char *err = NULL;
     snprintf(cmd, sizeof cmd,
              "rm -rf '%s' '%s' && mkdir -p '%s' '%s' && cd '%s' && timeout %d '%s' %s -np %d sh -c "
-             "\"'%s' %s --quiet; echo \\$? > '%s'/rank\\$OMPI_COMM_WORLD_RANK\"",
+             "\"'%s' %s; echo \\$? > '%s'/rank\\$OMPI_COMM_WORLD_RANK\"",
              out, codes, out, codes, out, MPI_RUN_TIMEOUT, mpi_mpirun(), mpi_mpirun_flags(), ranks,
              tu_clmseg(), args, codes);
     int rc = tu_run(cmd, NULL, &err);
@@ -186,7 +185,7 @@ void mpi_fails_alike(const char *dir, const char *args, int ranks, const char *m
     /* One message, the serial run's, and nothing written. */
     assert_int_equal(mpi_count(err, "error:"), 1);
     assert_string_equal(err, ref_err);
-    /* Only "." and "..": no output, no temporary file. */
+    /* Only "." and "..": no output file, no temporary file. */
     assert_int_equal(tu_count_matching(out, "."), 2);
     free(err);
     free(ref_err);

@@ -33,13 +33,6 @@ void mpi_put_nan(const char *path, const char *column, hsize_t row);
  * /subscribers. */
 void mpi_put_int(const char *path, const char *column, hsize_t row, int value);
 
-/* Runs `clmseg ARGS --quiet` (outputs named relative to the run's fresh
- * folder) serially and on `ranks` ranks: both must exit 1, the serial
- * run's stderr must hold `message`, every rank must exit 1 on its own
- * within the timeout, the ranks' stderr must be the serial run's (one
- * message), and the ranks' folder must be left empty. */
-void mpi_fails_alike(const char *dir, const char *args, int ranks, const char *message);
-
 /* Runs `reference clmseg ARGS` in the fresh folder `out` (cwd), stdout to
  * out/stdout.txt; returns the exit code.  ARGS may name files relative to
  * `out`. */
@@ -56,6 +49,13 @@ int mpi_run_ranks(int ranks, int threads, const char *out, const char *args, cha
  * reference's stdout, so that equal bytes are bytes of a real result. */
 void mpi_same_bytes_on_ranks(const char *dir, const char *args, const char *const *files,
                              int n_files, const char *expect);
+
+/* The error case: ARGS (input files by absolute path, outputs relative)
+ * run by the reference in <dir>/reference must exit 1 with `message` in
+ * its stderr; on `ranks` ranks in <dir>/ranks every rank must exit 1 on
+ * its own within MPI_RUN_TIMEOUT, the standard error must be the
+ * reference's (one message), and no file may be left in <dir>/ranks. */
+void mpi_fails_alike_on_ranks(const char *dir, const char *args, int ranks, const char *message);
 
 /* How often `needle` occurs in `text`. */
 int mpi_count(const char *text, const char *needle);
