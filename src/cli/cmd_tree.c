@@ -6,6 +6,9 @@
  * (group /churn), and tree_rules.txt and tree.json beside it.  All three
  * are written under temporary names and committed only when all are
  * complete; the metrics, importance and rules are printed on stdout.
+ *
+ * Under mpirun (the MPI build, docs/design.md §7) every rank fits on its
+ * own rows (tree_fit_table_ranks); rank 0 writes and prints.
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,7 +17,9 @@
 
 #include "clmseg/clmseg.h"
 #include "cli/cli_internal.h"
+#include "core/comm_internal.h"
 #include "core/util_internal.h"
+#include "tree/tree_ranks.h"
 
 static const char *const usage_text =
     "usage: clmseg tree data.h5 -o results.h5 [options]\n"
@@ -334,6 +339,10 @@ int cmd_tree(int argc, char **argv)
     params.progress = cli_progress;
     params.progress_ctx = &progress;
 
+    const comm_ctx world = comm_world();
+    const int root = world.rank == 0;
+    if (!root)
+        params.progress = NULL; /* one progress line for all ranks: rank 0's */
     char *rules_path = util_path_beside(output, "tree_rules.txt");
     char *json_path = util_path_beside(output, "tree.json");
     clm_table *table = NULL;
@@ -342,18 +351,22 @@ int cmd_tree(int argc, char **argv)
         st = clm_error(CLM_E_NOMEM, "out of memory");
     if (!st)
         st = clm_table_open(input, group, &table);
+    st = comm_agree(&world, st);
     if (!st)
-        st = clm_tree_fit_table(&params, &tcols, table, &tree);
+        st = tree_fit_table_ranks(&params, &tcols, table, &world, &tree);
     clm_table_close(table);
-    if (!st)
+    /* The fit agrees (the same st on every rank); rank 0, which alone
+     * holds every row's leaf, writes and prints, and its outcome is
+     * everyone's. */
+    if (!st && root)
         st = write_outputs(tree, input, output, rules_path, json_path);
-    if (!st) {
+    if (!st && root) {
         print_summary(tree, rules_path, rules_shown, stdout);
         printf("wrote %s, %s, %s\n", output, rules_path, json_path);
-        rc = 0;
-    } else {
-        rc = cli_fail("tree", st);
     }
+    if (tree)
+        st = comm_agree(&world, st);
+    rc = st ? cli_fail("tree", st) : 0;
     clm_tree_free(tree);
     free(rules_path);
     free(json_path);

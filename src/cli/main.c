@@ -70,7 +70,8 @@ static const struct option main_options[] = {
  * for its outputs, so it is refused. */
 static int runs_on_ranks(const char *name)
 {
-    return !strcmp(name, "kmeans") || !strcmp(name, "survival") || !strcmp(name, "bench");
+    return !strcmp(name, "kmeans") || !strcmp(name, "survival") || !strcmp(name, "tree") ||
+           !strcmp(name, "bench");
 }
 
 static int run_program(int argc, char **argv);
@@ -134,7 +135,7 @@ static int run_program(int argc, char **argv)
         if (!strcmp(name, commands[i].name)) {
             if (comm_is_parallel(&world) && !runs_on_ranks(name)) {
                 fprintf(stderr, "clmseg %s: error: this command does not run on %d ranks yet "
-                                "(only kmeans, survival and bench do, docs/design.md §7); "
+                                "(only kmeans, survival, tree and bench do, docs/design.md §7); "
                                 "run it without mpirun\n",
                         name, world.size);
                 return 1;

@@ -47,6 +47,7 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
     int64_t class_rows[CLM_TREE_MAX_CLASSES] = {0};
     for (int64_t i = 0; i < n; i++)
         class_rows[tree->data.y[i]]++;
+    tree_sum(&tree->data, class_rows, K);
     int present = 0, only = 0;
     for (int k = 0; k < K; k++)
         if (class_rows[k] > 0) {
@@ -55,7 +56,7 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
         }
     if (present < 2) {
         st = clm_error(CLM_E_EMPTY, "tree: target '%s' has the single value '%s' in all %lld rows: nothing to learn",
-                       target, tree->data.class_labels[only], (long long)n);
+                       target, tree->data.class_labels[only], (long long)tree->data.n_all_rows);
         goto fail;
     }
 
@@ -63,23 +64,31 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
      * (see grow.c); the row-label form grows on the holdout mask, and the
      * metrics then need index lists only when there is a holdout. */
     const int labels = tree_grow_uses_labels(params, &data->schedule);
+    /* This rank's rows (possibly none): n_train + n_test of the whole
+     * table, train_here + test_here of them here. */
+    int64_t train_here = n, test_here = 0;
     if (!labels) {
-        rows = malloc((size_t)n * sizeof *rows);
+        rows = malloc((size_t)(n > 0 ? n : 1) * sizeof *rows);
         if (!rows) {
             st = clm_error(CLM_E_NOMEM, "tree: out of memory for %lld row indices", (long long)n);
             goto fail;
         }
     }
     if (params->test_fraction > 0.0) {
-        tree->holdout = malloc((size_t)n);
+        tree->holdout = malloc((size_t)(n > 0 ? n : 1));
         if (!tree->holdout) {
             st = clm_error(CLM_E_NOMEM, "tree: out of memory for the holdout mask");
             goto fail;
         }
-        tree_holdout_split(tree->data.y, n, K, params->test_fraction, params->seed,
-                           tree->holdout, NULL, &tree->n_train, NULL, &tree->n_test);
+        if ((st = tree_holdout_ranks(&tree->data, params->test_fraction, params->seed,
+                                     tree->holdout, &tree->n_train, &tree->n_test,
+                                     &tree->first_test)))
+            goto fail;
+        for (int64_t i = 0; i < n; i++)
+            test_here += tree->holdout[i];
+        train_here = n - test_here;
     } else {
-        tree->n_train = n;
+        tree->n_train = tree->data.n_all_rows;
         tree->n_test = 0;
     }
     if (tree->n_train < 1) {
@@ -89,7 +98,7 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
     }
     if (rows) {
         /* Training rows first, then the holdout rows, each ascending. */
-        int64_t a = 0, b = tree->n_train;
+        int64_t a = 0, b = train_here;
         for (int64_t i = 0; i < n; i++) {
             if (tree->holdout && tree->holdout[i])
                 rows[b++] = (int32_t)i;
@@ -104,6 +113,7 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
     for (int64_t i = 0; i < n; i++)
         if (!(tree->holdout && tree->holdout[i]))
             train_rows[tree->data.y[i]]++;
+    tree_sum(&tree->data, train_rows, K);
     int train_present = 0;
     for (int k = 0; k < K; k++)
         train_present += train_rows[k] > 0;
@@ -113,7 +123,7 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
             : 1.0;
 
     double t0 = tree_now();
-    if ((st = tree_grow(tree, labels ? NULL : rows, tree->n_train)))
+    if ((st = tree_grow(tree, labels ? NULL : rows, train_here)))
         goto fail;
     if (params->ccp_alpha > 0.0 && (st = tree_prune(tree, params->ccp_alpha)))
         goto fail;
@@ -125,12 +135,12 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
     if (labels && tree->n_test > 0) {
         /* Index lists for the metrics, allocated after growth so that
          * they and the row labels are never alive together. */
-        rows = malloc((size_t)n * sizeof *rows);
+        rows = malloc((size_t)(n > 0 ? n : 1) * sizeof *rows);
         if (!rows) {
             st = clm_error(CLM_E_NOMEM, "tree: out of memory for %lld row indices", (long long)n);
             goto fail;
         }
-        int64_t a = 0, b = tree->n_train;
+        int64_t a = 0, b = train_here;
         for (int64_t i = 0; i < n; i++) {
             if (tree->holdout[i])
                 rows[b++] = (int32_t)i;
@@ -139,15 +149,20 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
         }
     }
     /* rows == NULL: every row is a training row, in order. */
-    if ((st = tree_compute_metrics(tree, rows, tree->n_train, rows ? rows + tree->n_train : NULL,
-                                   tree->n_test)))
+    if ((st = tree_compute_metrics(tree, rows, train_here, rows ? rows + train_here : NULL,
+                                   test_here)))
         goto fail;
-    if ((st = tree_compute_importance(tree, rows ? rows + tree->n_train : NULL, tree->n_test)))
+    if ((st = tree_compute_importance(tree, rows ? rows + train_here : NULL, test_here)))
+        goto fail;
+    if ((st = tree_gather_outputs(tree)))
         goto fail;
     free(rows);
     *out = tree;
     return CLM_OK;
 fail:
+    /* On several ranks a failure here is either agreed already or one
+     * of resources, after which the other ranks may wait in a sum. */
+    comm_abort_unagreed(tree->data.comm, st);
     free(rows);
     clm_tree_free(tree);
     return st;
@@ -189,7 +204,7 @@ clm_status tree_fit_matrix_scheduled(const clm_tree_params *params, const tree_s
         data.schedule = *schedule;
     else
         tree_schedule_default(&data.schedule);
-    data.n_rows = n_rows;
+    data.n_rows = data.n_all_rows = n_rows;
     data.n_features = n_features;
     data.n_classes = n_classes;
     data.features = calloc((size_t)n_features, sizeof *data.features);
@@ -278,6 +293,7 @@ void clm_tree_free(clm_tree *tree)
     free(tree->pub_impurity); free(tree->pub_count); free(tree->pub_missing);
     free(tree->pub_categories);
     free(tree->holdout);
+    free(tree->row_leaf);
     free(tree->confusion);
     free(tree->impurity_importance);
     free(tree->permutation_importance);
@@ -341,7 +357,7 @@ const char *clm_tree_class_label(const clm_tree *tree, int k) { return tree->dat
 const double *clm_tree_impurity_importance(const clm_tree *tree) { return tree->impurity_importance; }
 const double *clm_tree_permutation_importance(const clm_tree *tree) { return tree->permutation_importance; }
 const uint8_t *clm_tree_holdout_mask(const clm_tree *tree) { return tree->holdout; }
-int64_t clm_tree_n_rows(const clm_tree *tree) { return tree->data.n_rows; }
+int64_t clm_tree_n_rows(const clm_tree *tree) { return tree->data.n_all_rows; }
 
 void clm_tree_get_metrics(const clm_tree *tree, clm_tree_metrics *m)
 {

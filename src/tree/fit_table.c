@@ -3,6 +3,11 @@
  * target and the features, reads bin edges from a sample of rows, then
  * streams the rows in blocks (read on this thread, binned in parallel)
  * into the uint8 matrix.  Memory: N x features bytes plus one block.
+ *
+ * On several ranks (tree_fit_table_ranks) each rank reads and bins its
+ * own rows (tree_rank_rows), every rank derives the same edges from the
+ * same sample rows, and each step that may fail on one rank is agreed
+ * (comm_agree) before the next, so that the message is the serial run's.
  */
 #include <math.h>
 #include <omp.h>
@@ -12,6 +17,7 @@
 
 #include "core/util_internal.h"
 #include "tree/tree_internal.h"
+#include "tree/tree_ranks.h"
 
 /* Reads the target into data->y and fills the classes. */
 static clm_status read_target(const clm_tree_columns *params, const clm_table *table,
@@ -51,23 +57,25 @@ static clm_status read_target(const clm_tree_columns *params, const clm_table *t
         positive = (int)v;
         n_classes = 2;
     }
+    /* This rank's rows; messages name the table's row. */
+    const int64_t first = data->first_row;
     int32_t *block = malloc((size_t)CLM_BLOCK_ROWS * sizeof *block);
-    if (!block)
-        return clm_error(CLM_E_NOMEM, "tree: out of memory");
-    int max_value = 0;
-    clm_status st = CLM_OK;
+    /* Rows of each class number (no --target-level), for the class count. */
+    int64_t seen[CLM_TREE_MAX_CLASSES] = {0};
+    clm_status st = block ? CLM_OK : clm_error(CLM_E_NOMEM, "tree: out of memory");
     for (int64_t row0 = 0; row0 < n && !st; row0 += CLM_BLOCK_ROWS) {
         int64_t count = util_block_len(n, row0, CLM_BLOCK_ROWS);
-        if ((st = clm_table_read_i32(table, column, row0, count, block)))
+        if ((st = clm_table_read_i32(table, column, first + row0, count, block)))
             break;
         for (int64_t i = 0; i < count; i++) {
             int32_t v = block[i];
+            const long long row = (long long)(first + row0 + i);
             if (v < 0) {
                 st = info->kind == CLM_KIND_CATEGORICAL
                     ? clm_error(CLM_E_VALUE, "%s: target column '%s' is missing at row %lld",
-                                path, info->name, (long long)(row0 + i))
+                                path, info->name, row)
                     : clm_error(CLM_E_VALUE, "%s: target column '%s' has the negative value %d at row %lld",
-                                path, info->name, v, (long long)(row0 + i));
+                                path, info->name, v, row);
                 break;
             }
             if (positive >= 0) {
@@ -76,22 +84,27 @@ static clm_status read_target(const clm_tree_columns *params, const clm_table *t
             }
             if (v >= CLM_TREE_MAX_CLASSES) {
                 st = clm_error(CLM_E_VALUE, "%s: target column '%s' has the value %d at row %lld; class numbers must be below %d (use --target-level for a binary target)",
-                               path, info->name, v, (long long)(row0 + i), CLM_TREE_MAX_CLASSES);
+                               path, info->name, v, row, CLM_TREE_MAX_CLASSES);
                 break;
             }
             if (info->kind == CLM_KIND_CATEGORICAL && v >= info->n_categories) {
                 st = clm_error(CLM_E_VALUE, "%s: target column '%s' has the code %d at row %lld, outside its %d categories",
-                               path, info->name, v, (long long)(row0 + i), info->n_categories);
+                               path, info->name, v, row, info->n_categories);
                 break;
             }
             data->y[row0 + i] = (uint8_t)v;
-            if (v > max_value)
-                max_value = v;
+            seen[v]++;
         }
     }
     free(block);
-    if (st)
+    /* The first bad row of the lowest failing rank: the table's first. */
+    if ((st = comm_agree(data->comm, st)))
         return st;
+    tree_sum(data, seen, CLM_TREE_MAX_CLASSES);
+    int max_value = 0;
+    for (int v = 0; v < CLM_TREE_MAX_CLASSES; v++)
+        if (seen[v] > 0)
+            max_value = v;
     if (n_classes == 0)
         n_classes = max_value + 1 < 2 ? 2 : max_value + 1;
     data->n_classes = n_classes;
@@ -182,9 +195,113 @@ static clm_status pick_features(const clm_tree_columns *params, const clm_table 
     return CLM_OK;
 }
 
+/* The feature's name and kind, and its bins: a numeric feature's edges
+ * and a large dictionary's pooling from the sample rows, which every rank
+ * reads alike from the table (the same rows in the same order on every
+ * rank, so the same edges: no gather needed). */
+static clm_status bin_feature(const clm_tree_params *params, const clm_table *table, int column,
+                              const int64_t *ranges, int n_ranges, int full, float *sample,
+                              tree_feature *feat)
+{
+    const clm_column_info *info = clm_table_column(table, column);
+    if (!(feat->name = util_strdup(info->name)))
+        return clm_error(CLM_E_NOMEM, "tree: out of memory");
+    if (info->kind == CLM_KIND_CATEGORICAL) {
+        feat->categorical = 1;
+        feat->n_categories = info->n_categories;
+        feat->n_value_bins = info->n_categories > 0 ? info->n_categories : 1;
+        feat->categories = calloc((size_t)info->n_categories + 1, sizeof *feat->categories);
+        if (!feat->categories)
+            return clm_error(CLM_E_NOMEM, "tree: out of memory");
+        for (int c = 0; c < info->n_categories; c++)
+            if (!(feat->categories[c] = util_strdup(info->categories[c])))
+                return clm_error(CLM_E_NOMEM, "tree: out of memory");
+        for (int b = 0; b < CLM_TREE_MAX_BINS; b++)
+            feat->values[b] = NAN;
+        if (info->n_categories <= TREE_MAX_VALUE_BINS)
+            return CLM_OK; /* code c is bin c + 1 */
+    }
+    int64_t m = 0;
+    clm_status st;
+    for (int r = 0; r < n_ranges; r++) {
+        if ((st = clm_table_read_f32(table, column, ranges[2 * r], ranges[2 * r + 1], sample + m)))
+            return st;
+        m += ranges[2 * r + 1];
+    }
+    /* A large dictionary: the most frequent codes of the sample keep a
+     * bin each, the others share the last. */
+    if (feat->categorical)
+        return tree_pool_categories(feat, sample, m, TREE_MAX_VALUE_BINS);
+    tree_bins_from_sample(feat, sample, m, params->n_bins - 1, full);
+    return CLM_OK;
+}
+
+/* Bin edges of every feature from the sample rows. */
+static clm_status bin_features(const clm_tree_params *params, const clm_table *table,
+                               const int *columns, tree_data *data)
+{
+    const int64_t n = data->n_all_rows;
+    int64_t ranges[128];
+    int n_ranges = tree_sample_ranges(n, params->sample_rows, ranges);
+    int64_t n_sample = 0;
+    for (int r = 0; r < n_ranges; r++)
+        n_sample += ranges[2 * r + 1];
+    float *sample = malloc((size_t)n_sample * sizeof *sample);
+    if (!sample)
+        return clm_error(CLM_E_NOMEM, "tree: out of memory for the binning sample");
+    clm_status st = CLM_OK;
+    for (int f = 0; f < data->n_features && !st; f++)
+        st = bin_feature(params, table, columns[f], ranges, n_ranges, n_sample == n, sample,
+                         &data->features[f]);
+    free(sample);
+    return st;
+}
+
+/* Streams this rank's rows into bins; a bad code is named by its table
+ * row. */
+static clm_status bin_rows(const clm_tree_params *params, const clm_table *table,
+                           const int *columns, tree_data *data)
+{
+    const int F = data->n_features;
+    const int64_t n = data->n_rows, first = data->first_row;
+    float *block = malloc((size_t)CLM_BLOCK_ROWS * F * sizeof *block);
+    float *scratch = malloc((size_t)CLM_BLOCK_ROWS * sizeof *scratch);
+    clm_status st = block && scratch ? CLM_OK
+                  : clm_error(CLM_E_NOMEM, "tree: out of memory for a block");
+    int n_threads = util_threads(params->n_threads);
+    for (int64_t row0 = 0; row0 < n && !st; row0 += CLM_BLOCK_ROWS) {
+        int64_t count = util_block_len(n, row0, CLM_BLOCK_ROWS);
+        if ((st = clm_table_read_block_f32(table, columns, F, first + row0, count, block, scratch)))
+            break;
+        int bad_f = -1;
+        int64_t bad = tree_bin_block(data->features, F, block, count,
+                                     data->bins + row0 * F, n_threads, &bad_f);
+        if (bad >= 0) {
+            st = clm_error(CLM_E_VALUE, "%s: categorical column '%s' has the code %g at row %lld, outside its %d categories",
+                           clm_table_path(table), data->features[bad_f].name,
+                           (double)block[bad * F + bad_f], (long long)(first + row0 + bad),
+                           data->features[bad_f].n_categories);
+            break;
+        }
+        if (params->progress)
+            params->progress(params->progress_ctx, "tree binning", row0 + count, n);
+    }
+    free(block);
+    free(scratch);
+    return st;
+}
+
 clm_status clm_tree_fit_table(const clm_tree_params *params, const clm_tree_columns *given,
                               const clm_table *table, clm_tree **out)
 {
+    return tree_fit_table_ranks(params, given, table, NULL, out);
+}
+
+clm_status tree_fit_table_ranks(const clm_tree_params *params, const clm_tree_columns *given,
+                                const clm_table *table, const comm_ctx *comm, clm_tree **out)
+{
+    /* Until the rows are read every check depends on the parameters and
+     * the schema only: the same outcome on every rank. */
     clm_status st = clm_tree_params_check(params);
     if (st)
         return st;
@@ -210,115 +327,30 @@ clm_status clm_tree_fit_table(const clm_tree_params *params, const clm_tree_colu
 
     tree_data data = {0};
     tree_schedule_default(&data.schedule);
+    data.comm = comm;
+    data.n_all_rows = n;
+    tree_rank_rows(comm, n, &data.first_row, &data.n_rows);
     int *columns = NULL;
-    float *sample = NULL, *block = NULL, *scratch = NULL;
-    data.n_rows = n;
-    data.y = malloc((size_t)n);
-    if (!data.y) {
-        st = clm_error(CLM_E_NOMEM, "tree: out of memory");
-        goto fail;
-    }
-    if ((st = read_target(tc, table, target, &data)))
+    data.y = malloc((size_t)(data.n_rows > 0 ? data.n_rows : 1));
+    st = comm_agree(comm, data.y ? CLM_OK : clm_error(CLM_E_NOMEM, "tree: out of memory"));
+    if (st || (st = read_target(tc, table, target, &data)))
         goto fail;
     int F = 0;
     if ((st = pick_features(tc, table, target, &columns, &F)))
         goto fail;
     data.n_features = F;
     data.features = calloc((size_t)F, sizeof *data.features);
-    data.bins = util_alloc_big((size_t)n * F);
-    if (!data.features || !data.bins) {
-        st = clm_error(CLM_E_NOMEM, "tree: out of memory for %lld x %d bins", (long long)n, F);
+    data.bins = util_alloc_big((size_t)(data.n_rows > 0 ? data.n_rows : 1) * F);
+    if (!data.features || !data.bins)
+        st = clm_error(CLM_E_NOMEM, "tree: out of memory for %lld x %d bins",
+                       (long long)data.n_rows, F);
+    if ((st = comm_agree(comm, st)) ||
+        (st = comm_agree(comm, bin_features(params, table, columns, &data))) ||
+        (st = comm_agree(comm, bin_rows(params, table, columns, &data))))
         goto fail;
-    }
-
-    /* Bin edges from the sample. */
-    int64_t ranges[128];
-    int n_ranges = tree_sample_ranges(n, params->sample_rows, ranges);
-    int64_t n_sample = 0;
-    for (int r = 0; r < n_ranges; r++)
-        n_sample += ranges[2 * r + 1];
-    sample = malloc((size_t)n_sample * sizeof *sample);
-    if (!sample) {
-        st = clm_error(CLM_E_NOMEM, "tree: out of memory for the binning sample");
-        goto fail;
-    }
-    for (int f = 0; f < F; f++) {
-        const clm_column_info *info = clm_table_column(table, columns[f]);
-        tree_feature *feat = &data.features[f];
-        if (!(feat->name = util_strdup(info->name))) {
-            st = clm_error(CLM_E_NOMEM, "tree: out of memory");
-            goto fail;
-        }
-        if (info->kind == CLM_KIND_CATEGORICAL) {
-            feat->categorical = 1;
-            feat->n_categories = info->n_categories;
-            feat->n_value_bins = info->n_categories > 0 ? info->n_categories : 1;
-            feat->categories = calloc((size_t)info->n_categories + 1, sizeof *feat->categories);
-            if (!feat->categories) {
-                st = clm_error(CLM_E_NOMEM, "tree: out of memory");
-                goto fail;
-            }
-            for (int c = 0; c < info->n_categories; c++)
-                if (!(feat->categories[c] = util_strdup(info->categories[c]))) {
-                    st = clm_error(CLM_E_NOMEM, "tree: out of memory");
-                    goto fail;
-                }
-            for (int b = 0; b < CLM_TREE_MAX_BINS; b++)
-                feat->values[b] = NAN;
-            if (info->n_categories <= TREE_MAX_VALUE_BINS)
-                continue; /* code c is bin c + 1 */
-        }
-        int64_t m = 0;
-        for (int r = 0; r < n_ranges; r++) {
-            if ((st = clm_table_read_f32(table, columns[f], ranges[2 * r], ranges[2 * r + 1],
-                                         sample + m)))
-                goto fail;
-            m += ranges[2 * r + 1];
-        }
-        /* A large dictionary: the most frequent codes of the sample keep a
-         * bin each, the others share the last. */
-        if (feat->categorical) {
-            if ((st = tree_pool_categories(feat, sample, m, TREE_MAX_VALUE_BINS)))
-                goto fail;
-            continue;
-        }
-        tree_bins_from_sample(feat, sample, m, params->n_bins - 1, n_sample == n);
-    }
-    free(sample);
-    sample = NULL;
-
-    /* Stream the rows into bins. */
-    block = malloc((size_t)CLM_BLOCK_ROWS * F * sizeof *block);
-    scratch = malloc((size_t)CLM_BLOCK_ROWS * sizeof *scratch);
-    if (!block || !scratch) {
-        st = clm_error(CLM_E_NOMEM, "tree: out of memory for a block");
-        goto fail;
-    }
-    int n_threads = util_threads(params->n_threads);
-    for (int64_t row0 = 0; row0 < n; row0 += CLM_BLOCK_ROWS) {
-        int64_t count = util_block_len(n, row0, CLM_BLOCK_ROWS);
-        if ((st = clm_table_read_block_f32(table, columns, F, row0, count, block, scratch)))
-            goto fail;
-        int bad_f = -1;
-        int64_t bad = tree_bin_block(data.features, F, block, count,
-                                     data.bins + row0 * F, n_threads, &bad_f);
-        if (bad >= 0) {
-            st = clm_error(CLM_E_VALUE, "%s: categorical column '%s' has the code %g at row %lld, outside its %d categories",
-                           path, data.features[bad_f].name, (double)block[bad * F + bad_f],
-                           (long long)(row0 + bad), data.features[bad_f].n_categories);
-            goto fail;
-        }
-        if (params->progress)
-            params->progress(params->progress_ctx, "tree binning", row0 + count, n);
-    }
-    free(block);
-    free(scratch);
     free(columns);
     return tree_fit_data(params, &data, tc->target, tree_now() - t0, out);
 fail:
-    free(sample);
-    free(block);
-    free(scratch);
     free(columns);
     tree_data_free(&data);
     return st;

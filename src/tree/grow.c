@@ -44,6 +44,11 @@
  * is at max_depth, has fewer than 2 * min_leaf rows, is pure, has no valid
  * split, or its best split decreases the weighted impurity by less than
  * min_gain.  A zero-gain split is still made (XOR needs it).
+ *
+ * On several ranks each rank holds its own rows (rows[], labels and
+ * lists index them), while every histogram and count is the whole
+ * table's (histogram.c sums them over the ranks): all ranks take the same
+ * decisions, and so the same number of sums, in the same order.
  */
 #include <float.h>
 #include <math.h>
@@ -277,7 +282,7 @@ static clm_status list_rows(grower *g, candidate *c)
                              (long long)g->list_cap);
     }
     int64_t m = tree_label_rows(&g->tree->data, g->labels, c->begin, c->end, c->slot, g->list);
-    if (m != count)
+    if (tree_sum_one(&g->tree->data, m) != count)
         return clm_error(CLM_E_INTERNAL, "tree: node %d lists %lld rows, holds %lld", c->node,
                          (long long)m, (long long)count);
     /* Its rows keep the label until a clean-up pass. */
@@ -285,7 +290,7 @@ static clm_status list_rows(grower *g, candidate *c)
     c->slot = 0;
     c->listed = 1;
     c->begin = 0;
-    c->end = count;
+    c->end = m;    /* this rank's share of the count */
     return CLM_OK;
 }
 
@@ -396,7 +401,7 @@ static clm_status split_candidate(grower *g, candidate c)
         right_end = res.right_end;
     } else {
         int64_t mid = partition(data, n, rows, c.begin, c.end);
-        if (mid - c.begin != n_left) {
+        if (tree_sum_one(data, mid - c.begin) != n_left) {
             free(small);
             free(c.hist);
             return clm_error(CLM_E_INTERNAL, "tree: node %d partition gave %lld left rows, histogram %lld",
@@ -437,7 +442,7 @@ clm_status tree_grow(clm_tree *tree, int32_t *rows, int64_t n_rows)
     int64_t *root_hist = malloc((size_t)hsize * sizeof *root_hist);
     clm_status st = CLM_OK;
     if (!rows) {
-        g.labels = malloc((size_t)data->n_rows);
+        g.labels = malloc((size_t)(data->n_rows > 0 ? data->n_rows : 1)); /* a rank may hold none */
         if (!g.labels) {
             free(root_hist);
             st = clm_error(CLM_E_NOMEM, "tree: out of memory for %lld row labels",
@@ -467,16 +472,18 @@ clm_status tree_grow(clm_tree *tree, int32_t *rows, int64_t n_rows)
             labels[i] = holdout && holdout[i] ? 0 : 1;
         root_slot = 1;
         g.slot_state[1] = SLOT_USED;
-        g.list_cap = data->schedule.list_share > 0 ? n_rows / data->schedule.list_share : 0;
+        /* By the whole table's rows, as the nodes' counts it is
+         * compared with: a rank's share of a node is never more. */
+        g.list_cap = data->schedule.list_share > 0 ? tree->n_train / data->schedule.list_share : 0;
         uint8_t all_left[CLM_TREE_MAX_BINS];
         memset(all_left, 1, sizeof all_left);
         tree_route route = {0, n, n_rows, 1, 0, all_left, 1, 1, 1};
         tree_route_result res;
         tree_route_build(data, labels, &route, g.n_threads, g.scratch, root_hist, &res);
-        if (res.n_rows != n_rows) {
+        if (res.n_rows != tree->n_train) {
             free(root_hist);
             st = clm_error(CLM_E_INTERNAL, "tree: %lld training rows labelled, %lld expected",
-                           (long long)res.n_rows, (long long)n_rows);
+                           (long long)res.n_rows, (long long)tree->n_train);
             goto done;
         }
         root_begin = res.left_begin;

@@ -18,6 +18,8 @@
  * each block's labels are scanned, the node's rows relabelled to their
  * child and one child counted, in one pass.  Kernels are called through
  * the tree's context (data->kernels); their variants count identically.
+ * On several ranks both sum their histogram (and the route its counts)
+ * over the ranks (tree_sum): each rank counts its own rows.
  */
 #include <omp.h>
 #include <string.h>
@@ -50,8 +52,8 @@ void tree_schedule_default(tree_schedule *schedule)
 /* Rows per block handed to a thread. */
 #define BLOCK_ROWS 16384
 
-void tree_hist_build(const tree_data *data, const int32_t *rows, int64_t n,
-                     int n_threads, uint32_t *scratch, int64_t *hist)
+static void hist_build_here(const tree_data *data, const int32_t *rows, int64_t n,
+                            int n_threads, uint32_t *scratch, int64_t *hist)
 {
     const int64_t size = tree_hist_size(data);
     if (n_threads < 1)
@@ -88,6 +90,13 @@ void tree_hist_build(const tree_data *data, const int32_t *rows, int64_t n,
             hist[i] = s;
         }
     }
+}
+
+void tree_hist_build(const tree_data *data, const int32_t *rows, int64_t n,
+                     int n_threads, uint32_t *scratch, int64_t *hist)
+{
+    hist_build_here(data, rows, n, n_threads, scratch, hist);
+    tree_sum(data, hist, tree_hist_size(data));
 }
 
 /* Labels scanned per block of the route pass (a byte each, plus the rows
@@ -177,6 +186,13 @@ void tree_route_build(const tree_data *data, uint8_t *labels, const tree_route *
         span_add(&out->left_begin, &out->left_end, lo[1][t], hi[1][t] - lo[1][t]);
         span_add(&out->right_begin, &out->right_end, lo[0][t], hi[0][t] - lo[0][t]);
     }
+    /* The spans are this rank's, the counts the whole table's. */
+    if (hist)
+        tree_sum(data, hist, size);
+    int64_t counts[2] = {out->n_rows, out->n_left};
+    tree_sum(data, counts, 2);
+    out->n_rows = counts[0];
+    out->n_left = counts[1];
 }
 
 int64_t tree_label_rows(const tree_data *data, const uint8_t *labels, int64_t begin,

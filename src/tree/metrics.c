@@ -5,7 +5,10 @@
  * metrics follow from the class counts of the evaluated rows per leaf:
  * rows are routed in parallel into per-thread integer counts (merged in
  * thread order; integers make the result thread-count independent), then
- * the metrics are summed leaf by leaf in id order.  The AUC is the
+ * the metrics are summed leaf by leaf in id order.  On several ranks the
+ * counts are summed over the ranks first (tree_leaf_counts), so every
+ * metric, the log loss included, is computed from the whole table's
+ * integers exactly as on one.  The AUC is the
  * Mann-Whitney statistic with ties between leaves of equal score counted
  * as one half, computed over leaves sorted by score.
  */
@@ -44,6 +47,7 @@ clm_status tree_leaf_counts(const clm_tree *tree, const int32_t *rows, int64_t n
         for (int64_t j = 0; j < size; j++)
             counts[j] += local[(int64_t)t * size + j];
     free(local);
+    tree_sum(&tree->data, counts, size);
     return CLM_OK;
 }
 
@@ -58,7 +62,8 @@ int tree_predicted_class(const clm_tree *tree, int leaf)
     return best;
 }
 
-double tree_accuracy_from_counts(const clm_tree *tree, const int64_t *counts)
+void tree_right_from_counts(const clm_tree *tree, const int64_t *counts, int64_t *right_rows,
+                            int64_t *total_rows)
 {
     const int K = tree->data.n_classes;
     int64_t right = 0, total = 0;
@@ -72,7 +77,20 @@ double tree_accuracy_from_counts(const clm_tree *tree, const int64_t *counts)
                 right += counts[(int64_t)i * K + k];
         }
     }
+    *right_rows = right;
+    *total_rows = total;
+}
+
+double tree_accuracy_of(int64_t right, int64_t total)
+{
     return total > 0 ? (double)right / (double)total : NAN;
+}
+
+double tree_accuracy_from_counts(const clm_tree *tree, const int64_t *counts)
+{
+    int64_t right, total;
+    tree_right_from_counts(tree, counts, &right, &total);
+    return tree_accuracy_of(right, total);
 }
 
 static int compare_score(const void *a, const void *b)
@@ -125,7 +143,7 @@ clm_status tree_compute_metrics(clm_tree *tree, const int32_t *train, int64_t n_
     }
     tree->train_accuracy = tree_accuracy_from_counts(tree, counts);
     tree->accuracy = tree->auc = tree->log_loss = NAN;
-    if (n_test > 0) {
+    if (tree->n_test > 0) {
         if ((st = tree_leaf_counts(tree, test, n_test, -1, NULL, counts))) {
             free(counts);
             return st;
@@ -160,7 +178,7 @@ clm_status tree_compute_metrics(clm_tree *tree, const int32_t *train, int64_t n_
                 n_leaves++;
             }
         }
-        tree->log_loss = loss / (double)n_test;
+        tree->log_loss = loss / (double)tree->n_test;
         if (K == 2)
             tree->auc = tree_auc_from_scores(scores, n_leaves);
         free(scores);

@@ -81,14 +81,18 @@ clm_status tree_finalize(clm_tree *tree)
 clm_status clm_tree_predict_training(const clm_tree *tree, int64_t row0, int64_t n_rows,
                                      float *out)
 {
-    if (!tree || row0 < 0 || n_rows < 0 || row0 + n_rows > tree->data.n_rows)
+    /* After a fit on ranks rank 0 knows every row's leaf (row_leaf), the
+     * other ranks their own rows' bins. */
+    const int64_t held = tree && tree->row_leaf ? tree->data.n_all_rows : tree ? tree->data.n_rows : 0;
+    if (!tree || row0 < 0 || n_rows < 0 || row0 + n_rows > held)
         return clm_error(CLM_E_PARAM, "tree: training rows [%lld, %lld) out of range",
                          (long long)row0, (long long)(row0 + n_rows));
     const int K = tree->data.n_classes, F = tree->data.n_features;
     const int n_threads = util_threads(tree->params.n_threads);
     #pragma omp parallel for schedule(static) num_threads(n_threads)
     for (int64_t i = 0; i < n_rows; i++) {
-        int leaf = tree_leaf_of(tree, tree->data.bins + (row0 + i) * F, -1, 0);
+        int leaf = tree->row_leaf ? tree->row_leaf[row0 + i]
+                                  : tree_leaf_of(tree, tree->data.bins + (row0 + i) * F, -1, 0);
         for (int k = 0; k < K; k++)
             out[i * K + k] = (float)tree->pub_value[(int64_t)leaf * K + k];
     }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "clmseg/tree.h"
+#include "core/comm_internal.h"
 #include "core/util_internal.h"
 #include "kernels.h"
 
@@ -62,9 +63,16 @@ typedef struct tree_schedule {
 /* The schedule the library uses. */
 void tree_schedule_default(tree_schedule *schedule);
 
-/* The binned training set. */
+/* The binned training set.  On several ranks (tree_fit_table_ranks) it
+ * holds this rank's rows only, rows first_row .. first_row + n_rows - 1 of
+ * the table's n_all_rows; every histogram and count built from them is
+ * summed over the ranks (tree_sum) before it is used, so that each rank
+ * makes the same decisions from the same whole-table figures. */
 typedef struct tree_data {
-    int64_t n_rows;
+    int64_t n_rows;         /* rows held here                             */
+    int64_t first_row;      /* global row of row 0 (0 on one rank)        */
+    int64_t n_all_rows;     /* rows of the whole training set             */
+    const comm_ctx *comm;   /* the ranks, or NULL: one process            */
     int n_features;
     int n_classes;
     uint8_t *bins;          /* [n_rows][n_features], row-major            */
@@ -110,12 +118,55 @@ struct clm_tree {
 
     /* Holdout and metrics. */
     uint8_t *holdout;           /* [n_rows] 1 = test row, or NULL          */
-    int64_t n_train, n_test;
+    int64_t n_train, n_test;    /* the whole table's                       */
+    int64_t first_test;         /* test rows on lower ranks                */
+    int32_t *row_leaf;          /* ranks, rank 0: leaf of every table row
+                                   (tree_gather_outputs), else NULL        */
     double train_accuracy, accuracy, auc, log_loss;
     int64_t *confusion;         /* [K][K]                                  */
     double *impurity_importance, *permutation_importance;
     double binning_seconds, growth_seconds;
 };
+
+/* ---- ranks.c ---- */
+
+/* Rows per chunk of the ranks' row split (comm_chunks_of): a rank holds
+ * whole chunks.  The tree sums only integers, so the chunk sets nothing
+ * but the balance (ranks differ by at most one chunk). */
+#define TREE_CHUNK_ROWS 4096
+
+/* This rank's rows of a table of n_all_rows rows: [*first_row,
+ * *first_row + *n_rows), possibly empty. */
+void tree_rank_rows(const comm_ctx *comm, int64_t n_all_rows, int64_t *first_row,
+                    int64_t *n_rows);
+
+/* values[0..n) summed over the ranks of data->comm (nothing on one rank).
+ * Every rank reaches it alike (the sums follow decisions made from
+ * earlier sums); a failure of MPI itself ends the job. */
+void tree_sum(const tree_data *data, int64_t *values, int64_t n);
+
+/* A count of this rank's rows summed over the ranks. */
+int64_t tree_sum_one(const tree_data *data, int64_t local);
+
+/* A one-byte column of this rank's n_here rows, every rank's in rank
+ * (that is, table) order, into all[0..n_all) on every rank
+ * (comm_allgather_bytes; a copy on one rank).  Agreed. */
+clm_status tree_gather_column(const tree_data *data, const uint8_t *mine, int64_t n_here,
+                              uint8_t *all, int64_t n_all);
+
+/* tree_holdout_split of the whole table's rows; this rank's part of the
+ * mask into holdout[0..data->n_rows), the whole table's train and test
+ * counts, and *first_test, the test rows before this rank's first row.
+ * Agreed (CLM_E_NOMEM, an MPI failure). */
+clm_status tree_holdout_ranks(const tree_data *data, double fraction, uint64_t seed,
+                              uint8_t *holdout, int64_t *n_train, int64_t *n_test,
+                              int64_t *first_test);
+
+/* On several ranks, after the fit: rank 0 gets every row's leaf
+ * (tree->row_leaf, for clm_tree_predict_training) and the whole holdout
+ * mask (tree->holdout then has n_all_rows entries on rank 0), which the
+ * outputs need.  Nothing on one rank. */
+clm_status tree_gather_outputs(clm_tree *tree);
 
 /* ---- binning.c ---- */
 
@@ -259,11 +310,12 @@ static inline int tree_goes_left(const tree_node *node, const uint8_t *row)
 
 /* ---- grow.c ---- */
 
-/* Grows the tree on the training rows.  With rows != NULL, rows[0..n_rows)
- * are the training row indices (reordered in place); with rows == NULL the
- * training rows are those with tree->holdout[i] == 0 (all rows when
- * holdout is NULL), tracked by a uint8 label per row instead of an index
- * array: possible when tree_grow_uses_labels(). */
+/* Grows the tree on the training rows (tree->n_train of the whole
+ * table).  With rows != NULL, rows[0..n_rows) are this rank's training row
+ * indices (reordered in place); with rows == NULL the training rows are
+ * those with tree->holdout[i] == 0 (all rows when holdout is NULL),
+ * tracked by a uint8 label per row instead of an index array: possible
+ * when tree_grow_uses_labels(). */
 clm_status tree_grow(clm_tree *tree, int32_t *rows, int64_t n_rows);
 
 /* 1 when the open nodes of a tree grown with these parameters fit in

@@ -60,12 +60,10 @@ void mpi_synth(const char *path, int rows, int seed)
     assert_int_equal(rc, 0);
 }
 
-void mpi_put_nan(const char *path, const char *column, hsize_t row)
-{
-    mpi_put_nan_rows(path, column, row, 1);
-}
-
-void mpi_put_nan_rows(const char *path, const char *column, hsize_t row, hsize_t count)
+/* Writes `count` values of HDF5 type `type` into rows [row, row + count)
+ * of /subscribers/column. */
+static void put_values(const char *path, const char *column, hsize_t row, hsize_t count,
+                       hid_t type, const void *values)
 {
     hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     assert_true(file >= 0);
@@ -76,16 +74,31 @@ void mpi_put_nan_rows(const char *path, const char *column, hsize_t row, hsize_t
     hid_t space = H5Dget_space(dset);
     assert_true(H5Sselect_hyperslab(space, H5S_SELECT_SET, &row, NULL, &count, NULL) >= 0);
     hid_t mem = H5Screate_simple(1, &count, NULL);
-    float *nan_values = malloc(sizeof(float) * (size_t)count);
-    assert_non_null(nan_values);
-    for (hsize_t i = 0; i < count; i++)
-        nan_values[i] = NAN;
-    assert_true(H5Dwrite(dset, H5T_NATIVE_FLOAT, mem, space, H5P_DEFAULT, nan_values) >= 0);
-    free(nan_values);
+    assert_true(H5Dwrite(dset, type, mem, space, H5P_DEFAULT, values) >= 0);
     H5Sclose(mem);
     H5Sclose(space);
     H5Dclose(dset);
     H5Fclose(file);
+}
+
+void mpi_put_nan_rows(const char *path, const char *column, hsize_t row, hsize_t count)
+{
+    float *nan_values = malloc(sizeof(float) * (size_t)count);
+    assert_non_null(nan_values);
+    for (hsize_t i = 0; i < count; i++)
+        nan_values[i] = NAN;
+    put_values(path, column, row, count, H5T_NATIVE_FLOAT, nan_values);
+    free(nan_values);
+}
+
+void mpi_put_nan(const char *path, const char *column, hsize_t row)
+{
+    mpi_put_nan_rows(path, column, row, 1);
+}
+
+void mpi_put_int(const char *path, const char *column, hsize_t row, int value)
+{
+    put_values(path, column, row, 1, H5T_NATIVE_INT, &value);
 }
 
 int mpi_run_reference(const char *out, const char *args)

@@ -32,6 +32,10 @@ void mpi_put_nan(const char *path, const char *column, hsize_t row);
 /* The same for rows [row, row + count). */
 void mpi_put_nan_rows(const char *path, const char *column, hsize_t row, hsize_t count);
 
+/* Writes the integer `value` into row `row` of the column `column` of
+ * /subscribers. */
+void mpi_put_int(const char *path, const char *column, hsize_t row, int value);
+
 /* Runs `reference clmseg ARGS` in the fresh folder `out` (cwd), stdout to
  * out/stdout.txt; returns the exit code.  ARGS may name files relative to
  * `out`. */

@@ -113,47 +113,10 @@ static void test_uniform_draws_and_empty_clusters(void **state)
 static void test_nan_on_rank_2_stops_every_rank(void **state)
 {
     (void)state;
-    char ref[4300], out[4300], codes[4300];
-    snprintf(ref, sizeof ref, "%s/reference-nan", dir);
-    snprintf(out, sizeof out, "%s/ranks-nan", dir);
-    snprintf(codes, sizeof codes, "%s/codes", dir);
-    /* The serial run's message. */
-    char cmd[40000], *ref_err = NULL;
-    const char *bin = mpi_reference_bin();
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && '%s' kmeans '%s' -o '%s/results.h5' --quiet",
-             ref, ref, bin, q_nan, ref);
-    assert_int_equal(tu_run(cmd, NULL, &ref_err), 1);
-    assert_non_null(strstr(ref_err, "column 'arpu' has a missing value (NaN) at row 30001"));
-
-    /* Each rank records its own exit code and exits 0, so that mpirun
-     * never kills a rank that is still running: a rank that hung would
-     * leave no code behind and the timeout would stop the run. */
-    char *err = NULL;
-    snprintf(cmd, sizeof cmd,
-             "rm -rf '%s' '%s' && mkdir -p '%s' '%s' && timeout %d '%s' %s -np 4 sh -c "
-             "\"'%s' kmeans '%s' -o '%s/results.h5' --quiet; echo \\$? > '%s'/rank\\$OMPI_COMM_WORLD_RANK\"",
-             out, codes, out, codes, MPI_RUN_TIMEOUT, mpi_mpirun(), mpi_mpirun_flags(), tu_clmseg(), q_nan, out,
-             codes);
-    int rc = tu_run(cmd, NULL, &err);
-    assert_non_null(err);
-    if (rc != 0)
-        fail_msg("mpirun exit %d (124: a rank hung)\n%s", rc, err);
-    for (int r = 0; r < 4; r++) {
-        char name[32];
-        snprintf(name, sizeof name, "rank%d", r);
-        char *code = tu_read_file(tu_path(codes, name), NULL);
-        if (!code)
-            fail_msg("rank %d left no exit code", r);
-        assert_int_equal(atoi(code), 1);
-        free(code);
-    }
-    /* One message, the serial run's, and nothing written. */
-    assert_int_equal(mpi_count(err, "error:"), 1);
-    assert_string_equal(err, ref_err);
-    /* Only "." and "..": no results.h5, no temporary file. */
-    assert_int_equal(tu_count_matching(out, "."), 2);
-    free(err);
-    free(ref_err);
+    char sub[4300], args[8192];
+    snprintf(sub, sizeof sub, "%s/nan", dir);
+    snprintf(args, sizeof args, "kmeans '%s' -o results.h5 --quiet", q_nan);
+    mpi_fails_alike_on_ranks(sub, args, 4, "column 'arpu' has a missing value (NaN) at row 30001");
 }
 
 /* Every kmeans option runs on ranks (test_mpi_kmeans.c); another command

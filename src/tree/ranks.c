@@ -1,0 +1,147 @@
+/*
+ * ranks.c — the tree on several ranks (docs/design.md §7): which rows a
+ * rank holds, the sums that make every rank's figures the whole table's,
+ * the holdout draw over the whole table, and what rank 0 gathers for the
+ * outputs.
+ *
+ * Everything the tree adds up is an integer count (class histograms,
+ * class rows, leaf counts, right predictions), summed exactly by
+ * comm_sum_i64, so the tree, its metrics and its importance are the
+ * serial run's for any rank count.  Two serial draws run over the whole
+ * table and are reproduced from small gathered columns: the holdout
+ * (selection sampling in row order: every rank gathers the targets, one
+ * byte a row, tree_gather_column) and each permutation of the importance (importance.c: one
+ * byte a holdout row per used feature).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tree/tree_internal.h"
+
+void tree_rank_rows(const comm_ctx *comm, int64_t n_all_rows, int64_t *first_row,
+                    int64_t *n_rows)
+{
+    if (!comm_is_parallel(comm)) {
+        *first_row = 0;
+        *n_rows = n_all_rows;
+        return;
+    }
+    const int64_t n_chunks = (n_all_rows + TREE_CHUNK_ROWS - 1) / TREE_CHUNK_ROWS;
+    int64_t chunk0, count;
+    comm_chunks_of(comm, comm->rank, n_chunks, &chunk0, &count);
+    if (count == 0) {
+        /* No chunk: the empty range at the end. */
+        *first_row = n_all_rows;
+        *n_rows = 0;
+        return;
+    }
+    const int64_t end = (chunk0 + count) * TREE_CHUNK_ROWS;
+    *first_row = chunk0 * TREE_CHUNK_ROWS;
+    *n_rows = (end < n_all_rows ? end : n_all_rows) - *first_row;
+}
+
+void tree_sum(const tree_data *data, int64_t *values, int64_t n)
+{
+    if (!comm_is_parallel(data->comm))
+        return;
+    /* MPI counts are ints. */
+    const int64_t piece = (int64_t)1 << 30;
+    for (int64_t at = 0; at < n; at += piece) {
+        clm_status st = comm_sum_i64(data->comm, values + at, (int)(n - at < piece ? n - at : piece));
+        if (st)
+            comm_abort_unagreed(data->comm, st);
+    }
+}
+
+int64_t tree_sum_one(const tree_data *data, int64_t local)
+{
+    tree_sum(data, &local, 1);
+    return local;
+}
+
+clm_status tree_gather_column(const tree_data *data, const uint8_t *mine, int64_t n_here,
+                              uint8_t *all, int64_t n_all)
+{
+    if (!comm_is_parallel(data->comm)) {
+        if (n_here > 0)
+            memcpy(all, mine, (size_t)n_here);
+        return CLM_OK;
+    }
+    void *got = NULL;
+    size_t got_bytes = 0;
+    clm_status st = comm_allgather_bytes(data->comm, mine, (size_t)n_here, &got, &got_bytes);
+    if (!st && got_bytes != (size_t)n_all)
+        st = clm_error(CLM_E_INTERNAL, "tree: %zu bytes gathered for %lld rows", got_bytes,
+                       (long long)n_all);
+    if (!st && n_all > 0)
+        memcpy(all, got, (size_t)n_all);
+    free(got);
+    return comm_agree(data->comm, st);
+}
+
+clm_status tree_holdout_ranks(const tree_data *data, double fraction, uint64_t seed,
+                              uint8_t *holdout, int64_t *n_train, int64_t *n_test,
+                              int64_t *first_test)
+{
+    *first_test = 0;
+    if (!comm_is_parallel(data->comm)) {
+        tree_holdout_split(data->y, data->n_rows, data->n_classes, fraction, seed, holdout,
+                           NULL, n_train, NULL, n_test);
+        return CLM_OK;
+    }
+    /* Algorithm S decides each row from the picks before it: the draw is
+     * replayed over the whole table's targets on every rank (2 bytes a
+     * table row while it runs), and each rank keeps its own rows' part. */
+    const int64_t n = data->n_all_rows;
+    uint8_t *y = malloc((size_t)n), *mask = malloc((size_t)n);
+    clm_status st = comm_agree(data->comm, y && mask ? CLM_OK
+                               : clm_error(CLM_E_NOMEM, "tree: out of memory for the holdout draw of %lld rows",
+                                           (long long)n));
+    if (!st)
+        st = tree_gather_column(data, data->y, data->n_rows, y, n);
+    if (!st) {
+        tree_holdout_split(y, n, data->n_classes, fraction, seed, mask, NULL, n_train, NULL, n_test);
+        if (data->n_rows > 0)
+            memcpy(holdout, mask + data->first_row, (size_t)data->n_rows);
+        for (int64_t i = 0; i < data->first_row; i++)
+            *first_test += mask[i];
+    }
+    free(y);
+    free(mask);
+    return st;
+}
+
+clm_status tree_gather_outputs(clm_tree *tree)
+{
+    const tree_data *data = &tree->data;
+    const comm_ctx *comm = data->comm;
+    if (!comm_is_parallel(comm))
+        return CLM_OK;
+    const int root = comm->rank == 0;
+    const int64_t n = data->n_rows, n_all = data->n_all_rows, F = data->n_features;
+    int32_t *leaf = malloc((size_t)(n > 0 ? n : 1) * sizeof *leaf);
+    int32_t *all = root ? malloc((size_t)n_all * sizeof *all) : NULL;
+    uint8_t *mask = root && tree->holdout ? malloc((size_t)n_all) : NULL;
+    clm_status st = (!leaf || (root && !all) || (root && tree->holdout && !mask))
+        ? clm_error(CLM_E_NOMEM, "tree: out of memory gathering %lld rows' leaves", (long long)n_all)
+        : CLM_OK;
+    if (!(st = comm_agree(comm, st))) {
+        for (int64_t i = 0; i < n; i++)
+            leaf[i] = tree_leaf_of(tree, data->bins + i * F, -1, 0);
+        st = comm_agree(comm, comm_gather_rows(comm, leaf, n, sizeof *leaf, all, n_all));
+    }
+    if (!st && tree->holdout)
+        st = comm_agree(comm, comm_gather_rows(comm, tree->holdout, n, 1, mask, n_all));
+    free(leaf);
+    if (st) {
+        free(all);
+        free(mask);
+        return st;
+    }
+    tree->row_leaf = all;
+    if (mask) {
+        free(tree->holdout);
+        tree->holdout = mask;
+    }
+    return CLM_OK;
+}

@@ -1,0 +1,23 @@
+/*
+ * tree_ranks.h — the tree command's entry on several ranks
+ * (docs/design.md §7), kept apart from tree_internal.h so that the
+ * command line can call it without the kernels' headers.
+ */
+#ifndef CLMSEG_TREE_RANKS_H
+#define CLMSEG_TREE_RANKS_H
+
+#include "clmseg/table.h"
+#include "clmseg/tree.h"
+#include "core/comm_internal.h"
+
+/* clm_tree_fit_table on the ranks of `comm` (NULL or one rank: the
+ * public function itself).  Each rank reads, bins and routes its own
+ * rows; every rank returns the same status and, on failure, the same
+ * detail message.  The tree, its metrics and importance are complete on
+ * every rank; rank 0 alone also has every row's leaf and the holdout
+ * mask (clm_tree_predict_training, clm_tree_holdout_mask over all
+ * clm_tree_n_rows rows), for the outputs it alone writes. */
+clm_status tree_fit_table_ranks(const clm_tree_params *params, const clm_tree_columns *columns,
+                                const clm_table *table, const comm_ctx *comm, clm_tree **out);
+
+#endif /* CLMSEG_TREE_RANKS_H */
