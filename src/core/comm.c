@@ -3,7 +3,8 @@
  * collectives in the MPI build, the one-rank case in the serial build.
  *
  * Floating-point values only ever travel as gathered per-chunk partials
- * (MPI_Allgatherv of bytes), never through MPI_Allreduce, whose summation
+ * (MPI_Allgatherv of bytes) or as running sums relayed from rank to rank
+ * in row order (comm_relay_*), never through MPI_Allreduce, whose summation
  * order depends on the rank count and the MPI library: with it, sums
  * differed in the last bit between 1 and 2 ranks on this platform
  * (measured on Open MPI 4.1, docs/building.md).  Integer sums use MPI_SUM,
