@@ -69,7 +69,7 @@ static const struct option main_options[] = {
  * for its outputs, so it is refused. */
 static int runs_on_ranks(const char *name)
 {
-    return !strcmp(name, "kmeans");
+    return !strcmp(name, "kmeans") || !strcmp(name, "predict") || !strcmp(name, "inspect");
 }
 
 static int run_program(int argc, char **argv);
@@ -120,7 +120,7 @@ static int run_program(int argc, char **argv)
         if (!strcmp(name, commands[i].name)) {
             if (comm_is_parallel(&world) && !runs_on_ranks(name)) {
                 fprintf(stderr, "clmseg %s: error: this command does not run on %d ranks yet "
-                                "(only kmeans does, docs/design.md §7); run it without mpirun\n",
+                                "(only kmeans, predict and inspect do, docs/design.md §7); run it without mpirun\n",
                         name, world.size);
                 return 1;
             }
