@@ -126,6 +126,47 @@ void mpi_same_bytes_on_ranks(const char *dir, const char *args, const char *cons
         }
 }
 
+void mpi_fails_alike_on_ranks(const char *dir, int ranks, const char *args, const char *expect)
+{
+    char ref[4300], out[4300], codes[4300], cmd[40000];
+    snprintf(ref, sizeof ref, "%s/reference-fail", dir);
+    snprintf(out, sizeof out, "%s/ranks-fail", dir);
+    snprintf(codes, sizeof codes, "%s/codes", dir);
+    char *ref_err = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cd '%s' && '%s' %s", ref, ref, ref,
+             mpi_reference_bin(), args);
+    assert_int_equal(tu_run(cmd, NULL, &ref_err), 1);
+    if (!ref_err || !strstr(ref_err, expect))
+        fail_msg("the reference's message lacks '%s':\n%s", expect, ref_err ? ref_err : "");
+    /* Each rank records its own exit code and exits 0, so that mpirun
+     * never kills a rank that is still running: a rank that hung would
+     * leave no code behind and the timeout would stop the run. */
+    snprintf(cmd, sizeof cmd,
+             "rm -rf '%s' '%s' && mkdir -p '%s' '%s' && cd '%s' && timeout %d '%s' %s -np %d sh -c "
+             "\"'%s' %s; echo \\$? > '%s'/rank\\$OMPI_COMM_WORLD_RANK\"",
+             out, codes, out, codes, out, MPI_RUN_TIMEOUT, mpi_mpirun(), mpi_mpirun_flags(), ranks,
+             tu_clmseg(), args, codes);
+    int rc = tu_run(cmd, NULL, &err);
+    assert_non_null(err);
+    if (rc != 0)
+        fail_msg("mpirun exit %d (124: a rank hung)\n%s", rc, err);
+    for (int r = 0; r < ranks; r++) {
+        char name[32];
+        snprintf(name, sizeof name, "rank%d", r);
+        char *code = tu_read_file(tu_path(codes, name), NULL);
+        if (!code)
+            fail_msg("rank %d left no exit code", r);
+        assert_int_equal(atoi(code), 1);
+        free(code);
+    }
+    assert_int_equal(mpi_count(err, "error:"), 1);
+    assert_string_equal(err, ref_err);
+    /* Only "." and "..": no output, no temporary file. */
+    assert_int_equal(tu_count_matching(out, "."), 2);
+    free(err);
+    free(ref_err);
+}
+
 int mpi_count(const char *text, const char *needle)
 {
     int n = 0;

@@ -46,6 +46,14 @@ int mpi_run_ranks(int ranks, int threads, const char *out, const char *args, cha
 void mpi_same_bytes_on_ranks(const char *dir, const char *args, const char *const *files,
                              int n_files, const char *expect);
 
+/* Runs `clmseg ARGS` (outputs named relative to the folder) with the
+ * reference program in the fresh folder <dir>/reference-fail and on
+ * `ranks` ranks x 1 thread in <dir>/ranks-fail, and fails unless the
+ * reference exits 1 with `expect` in its message, and every rank exits 1
+ * on its own within the timeout with one message, the reference's stderr
+ * exactly, leaving nothing in its folder. */
+void mpi_fails_alike_on_ranks(const char *dir, int ranks, const char *args, const char *expect);
+
 /* How often `needle` occurs in `text`. */
 int mpi_count(const char *text, const char *needle);
 

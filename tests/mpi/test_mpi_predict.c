@@ -1,0 +1,265 @@
+/*
+ * test_mpi_predict.c — clmseg predict and clmseg inspect on 1 to 4 ranks
+ * (docs/design.md §7).
+ *
+ * The models are fitted once by the serial build's program on a quarter
+ * of 12,000 rows: `clmseg kmeans`, `clmseg tree` (churn, and the 4-class
+ * plan), and `clmseg run`, whose results.h5 holds every model (segments,
+ * tree, lifecycle, a Cox model stratified by segment and decline).  For
+ * R = 1..4 ranks x T = 1..2 threads, scored.h5 of `mpirun -np R clmseg
+ * predict` must be the serial run's bytes.  Predict splits the rows by
+ * whole chunks of 4,096 rows (the equity pass's):
+ *
+ *   50,000 rows  13 chunks, the last of 848 rows; 4 ranks hold 4, 3, 3, 3
+ *    6,000 rows  2 chunks, fewer than ranks: ranks 2 and 3 hold no row
+ *
+ * inspect splits by the summaries' blocks of 65,536 rows, so its quarter
+ * has 140,000 rows (3 blocks, the last of 8,928 rows; rank 3 of 4 holds
+ * none), with missing values in two blocks; and 6,000 rows (one block,
+ * all on rank 0).  Its stdout, the table and --json, must be the serial
+ * run's bytes.
+ *
+ * The error cases: a NaN in rank 2's rows (and a later one in rank 3's)
+ * makes every rank of 3 and of 4 exit 1 with the serial run's one message
+ * and no scored.h5; inspect of a missing file gives one message.
+ *
+ * Every identity case also checks that the reference output holds a real
+ * result: predict prints nothing on stdout, so its scored.h5 is read.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clmseg/clmseg.h"
+#include "mpi_util.h"
+#include "testutil.h"
+
+static char dir[4096];
+static char q50k[4200], q6000[4200], q_nan[4200], q140k[4200];
+static char km[4200], tree[4200], tree_plan[4200], run_dir[4200], run[4300];
+
+/* The serial program fits a model: `clmseg ARGS` in <dir>/NAME. */
+static void fit(const char *name, const char *args)
+{
+    char sub[4300];
+    snprintf(sub, sizeof sub, "%s/%s", dir, name);
+    if (mpi_run_reference(sub, args) != 0)
+        fail_msg("fitting %s failed: %s", name, args);
+}
+
+static int make_quarters(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir("mpi-predict"));
+    char train[4200], args[9000];
+    snprintf(train, sizeof train, "%s/train.h5", dir);
+    snprintf(q50k, sizeof q50k, "%s/q50k.h5", dir);
+    snprintf(q6000, sizeof q6000, "%s/q6000.h5", dir);
+    snprintf(q_nan, sizeof q_nan, "%s/q_nan.h5", dir);
+    snprintf(q140k, sizeof q140k, "%s/q140k.h5", dir);
+    mpi_synth(train, 12000, 7);
+    mpi_synth(q50k, 50000, 3);
+    mpi_synth(q6000, 6000, 5);
+    /* 50,000 rows: rank 2 holds rows 36,864 .. 49,999 of 3 ranks and
+     * 28,672 .. 40,959 of 4; row 45,000 is rank 3's of 4. */
+    mpi_synth(q_nan, 50000, 3);
+    mpi_put_nan(q_nan, "arpu", 38000);
+    mpi_put_nan(q_nan, "arpu", 45000);
+    /* Missing values in the second and third blocks of 65,536 rows. */
+    mpi_synth(q140k, 140000, 13);
+    mpi_put_nan(q140k, "arpu", 70000);
+    mpi_put_nan(q140k, "arpu", 139999);
+    snprintf(args, sizeof args, "kmeans '%s' -o results.h5 --k 5 --quiet", train);
+    fit("km", args);
+    snprintf(args, sizeof args, "tree '%s' -o results.h5 --quiet", train);
+    fit("tree", args);
+    snprintf(args, sizeof args, "tree '%s' -o results.h5 --target plan --quiet", train);
+    fit("tree-plan", args);
+    snprintf(args, sizeof args, "run '%s' -o out --quiet", train);
+    fit("run", args);
+    snprintf(km, sizeof km, "%s/km/results.h5", dir);
+    snprintf(tree, sizeof tree, "%s/tree/results.h5", dir);
+    snprintf(tree_plan, sizeof tree_plan, "%s/tree-plan/results.h5", dir);
+    snprintf(run_dir, sizeof run_dir, "%s/run/out", dir);
+    snprintf(run, sizeof run, "%s/results.h5", run_dir);
+    return 0;
+}
+
+/* The first dimension of dataset `name` of the HDF5 file `path` (-1: no
+ * such dataset). */
+static long long rows_of(const char *path, const char *name)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(file >= 0);
+    long long rows = -1;
+    if (H5Lexists(file, name, H5P_DEFAULT) > 0) {
+        hid_t ds = H5Dopen2(file, name, H5P_DEFAULT), space = H5Dget_space(ds);
+        hsize_t dims[2] = {0, 0};
+        H5Sget_simple_extent_dims(space, dims, NULL);
+        rows = (long long)dims[0];
+        H5Sclose(space);
+        H5Dclose(ds);
+    }
+    H5Fclose(file);
+    return rows;
+}
+
+/* The k-means segment sizes of scored.h5: they cover every row, in at
+ * least two segments. */
+static void expect_segment_sizes(const char *path, long long rows)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(file >= 0);
+    hid_t ds = H5Dopen2(file, "/segments/size", H5P_DEFAULT);
+    assert_true(ds >= 0);
+    int64_t size[64] = {0};
+    hid_t space = H5Dget_space(ds);
+    assert_true(H5Sget_simple_extent_npoints(space) <= 64);
+    assert_true(H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, size) >= 0);
+    long long total = 0;
+    int used = 0;
+    for (int j = 0; j < 64; j++) {
+        total += size[j];
+        used += size[j] > 0;
+    }
+    assert_int_equal(total, rows);
+    assert_true(used >= 2);
+    H5Sclose(space);
+    H5Dclose(ds);
+    H5Fclose(file);
+}
+
+/* Every R x T run of `clmseg predict MODEL QUARTER -o scored.h5 ARGS`
+ * equals the serial run's scored.h5 and stdout; `datasets` (NULL-ended)
+ * are the per-row results the reference's scored.h5 must hold, one per
+ * row of the quarter.  Returns the reference's scored.h5. */
+static const char *same_scores_on_ranks(const char *model, const char *quarter, long long rows,
+                                        const char *args, const char *const *datasets)
+{
+    static int n_case = 0;
+    static char scored[4400];
+    char sub[4300], cmd[9000];
+    snprintf(sub, sizeof sub, "%s/predict-%d", dir, ++n_case);
+    snprintf(cmd, sizeof cmd, "predict '%s' '%s' -o scored.h5 --quiet %s", model, quarter, args);
+    const char *files[] = {"scored.h5", "stdout.txt"};
+    mpi_same_bytes_on_ranks(sub, cmd, files, 2, NULL);
+    snprintf(scored, sizeof scored, "%s/reference/scored.h5", sub);
+    for (int i = 0; datasets[i]; i++)
+        if (rows_of(scored, datasets[i]) != rows)
+            fail_msg("the reference's %s lacks %s of %lld rows", scored, datasets[i], rows);
+    return scored;
+}
+
+static void test_kmeans_rows_not_a_multiple_of_the_chunk(void **state)
+{
+    (void)state;
+    const char *const sets[] = {"/segments/label", "/segments/distance", NULL};
+    expect_segment_sizes(same_scores_on_ranks(km, q50k, 50000, "", sets), 50000);
+}
+
+static void test_tree_fewer_chunks_than_ranks(void **state)
+{
+    (void)state;
+    const char *const sets[] = {"/churn/probability", NULL};
+    same_scores_on_ranks(tree, q6000, 6000, "", sets);
+}
+
+static void test_multiclass_tree(void **state)
+{
+    (void)state;
+    const char *const sets[] = {"/churn/class_probability", NULL};
+    same_scores_on_ranks(tree_plan, q50k, 50000, "", sets);
+}
+
+/* The run's results: k-means, tree, lifecycle and the Cox equity, whose
+ * expected number still active is summed per chunk across the ranks. */
+static void test_every_model_of_a_run(void **state)
+{
+    (void)state;
+    const char *const sets[] = {"/segments/label", "/churn/probability", "/lifecycle/stage",
+                                "/value/tier", "/equity/value", "/equity/leave_12", NULL};
+    expect_segment_sizes(same_scores_on_ranks(run, q50k, 50000, "", sets), 50000);
+    same_scores_on_ranks(run, q6000, 6000, "", sets);
+}
+
+static void test_previous_quarter(void **state)
+{
+    (void)state;
+    char args[4400];
+    snprintf(args, sizeof args, "--previous '%s'", run_dir);
+    const char *const sets[] = {"/segments/label", "/equity/value", NULL};
+    const char *scored = same_scores_on_ranks(run, q50k, 50000, args, sets);
+    /* One continued segment number per segment of the model. */
+    const long long k = rows_of(run, "/segments/size");
+    assert_true(k >= 2);
+    assert_int_equal(rows_of(scored, "/segments/continues"), k);
+}
+
+/* The NaN meets the k-means model's features, or (the run's segments
+ * impute) the Cox model's covariates. */
+static void test_nan_on_rank_2_stops_every_rank(void **state)
+{
+    (void)state;
+    char args[9000];
+    snprintf(args, sizeof args, "predict '%s' '%s' -o scored.h5 --quiet", km, q_nan);
+    for (int ranks = 3; ranks <= 4; ranks++)
+        mpi_fails_alike_on_ranks(dir, ranks, args, "column 'arpu' has a missing value (NaN) at row 38000");
+    snprintf(args, sizeof args, "predict '%s' '%s' -o scored.h5 --quiet", run, q_nan);
+    for (int ranks = 3; ranks <= 4; ranks++)
+        mpi_fails_alike_on_ranks(dir, ranks, args, "row 38000: a covariate or the event is missing");
+}
+
+/* Every R x T run of `clmseg inspect QUARTER ARGS` prints the serial
+ * run's bytes, which hold `expect`. */
+static void same_summary_on_ranks(const char *quarter, const char *args, const char *expect)
+{
+    static int n_case = 0;
+    char sub[4300], cmd[9000];
+    snprintf(sub, sizeof sub, "%s/inspect-%d", dir, ++n_case);
+    snprintf(cmd, sizeof cmd, "inspect '%s' %s", quarter, args);
+    const char *files[] = {"stdout.txt"};
+    mpi_same_bytes_on_ranks(sub, cmd, files, 1, expect);
+}
+
+static void test_inspect_three_blocks(void **state)
+{
+    (void)state;
+    same_summary_on_ranks(q140k, "", "140000 rows");
+    same_summary_on_ranks(q140k, "--json --top 5", "\"name\": \"arpu\", \"dtype\": \"float32\", "
+                                                   "\"kind\": \"numeric\", \"length\": 140000, "
+                                                   "\"count\": 139998, \"missing\": 2");
+}
+
+static void test_inspect_one_block(void **state)
+{
+    (void)state;
+    same_summary_on_ranks(q6000, "--top 5", "6000 rows");
+}
+
+static void test_inspect_missing_file_gives_one_message(void **state)
+{
+    (void)state;
+    char args[4400];
+    snprintf(args, sizeof args, "inspect '%s/no-such-quarter.h5'", dir);
+    mpi_fails_alike_on_ranks(dir, 3, args, "no-such-quarter.h5");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kmeans_rows_not_a_multiple_of_the_chunk),
+        cmocka_unit_test(test_tree_fewer_chunks_than_ranks),
+        cmocka_unit_test(test_multiclass_tree),
+        cmocka_unit_test(test_every_model_of_a_run),
+        cmocka_unit_test(test_previous_quarter),
+        cmocka_unit_test(test_nan_on_rank_2_stops_every_rank),
+        cmocka_unit_test(test_inspect_three_blocks),
+        cmocka_unit_test(test_inspect_one_block),
+        cmocka_unit_test(test_inspect_missing_file_gives_one_message),
+    };
+    return cmocka_run_group_tests(tests, make_quarters, NULL);
+}
