@@ -368,9 +368,17 @@ clm_status cox_equity_table_ranks(const clm_cox *m, const clm_equity_params *par
     const double margin = params->margin;
     const double unit = m->time_unit_days;
     int64_t n_active = 0;
-    for (int64_t at = 0; !st && at < n_rows; at += block) {
-        const int64_t r0 = first + at; /* the table's row, for reads and messages */
-        int64_t n = util_block_len(n_rows, at, block);
+    /* The table's blocks in order, on every rank: the rank's rows of each
+     * (maybe none) are read and checked, the ranks agree, then computed and
+     * agree again, so a block's bad time or stratum comes before its
+     * missing covariates and a block before the next, as in one process. */
+    st = comm_agree(comm, st);
+    for (int64_t g0 = 0; !st && g0 < n_all; g0 += EQ_BLOCK) {
+        const int64_t r0 = g0 > first ? g0 : first; /* the table's row, for reads and messages */
+        int64_t r1 = g0 + EQ_BLOCK < n_all ? g0 + EQ_BLOCK : n_all;
+        if (r1 > first + n_rows)
+            r1 = first + n_rows;
+        const int64_t n = r1 > r0 ? r1 - r0 : 0, at = r0 - first;
         double *time = cols + (size_t)src.n_src * (size_t)block;
         double *event = time + block, *value = event + block, *sbuf = value + block;
         for (int s = 0; !st && s < src.n_src; s++)
@@ -393,7 +401,7 @@ clm_status cox_equity_table_ranks(const clm_cox *m, const clm_equity_params *par
                 value[i] = NAN;
         if (!st)
             st = block_strata(m, &src, table, strata_rows, first, r0, n, sbuf, stratum);
-        if (st)
+        if ((st = comm_agree(comm, st)))
             break;
         const int64_t chunks = (n + EQ_CHUNK - 1) / EQ_CHUNK;
         double *block_partial = partial + (size_t)(r0 / EQ_CHUNK) * (size_t)(h + 1);
@@ -462,9 +470,8 @@ clm_status cox_equity_table_ranks(const clm_cox *m, const clm_equity_params *par
             if (bad[c] >= 0)
                 st = clm_error(CLM_E_VALUE, "%s: row %lld: a covariate or the event is missing",
                                path, (long long)bad[c]);
+        st = comm_agree(comm, st);
     }
-    /* Every rank leaves here together: a bad row on one fails all. */
-    st = comm_agree(comm, st);
     if (!st) st = comm_share_chunks(comm, partial, (size_t)(h + 1) * sizeof *partial, n_all_chunks);
     for (int64_t c = 0; !st && c < n_all_chunks; c++) {
         const double *part = partial + (size_t)c * (size_t)(h + 1);

@@ -176,14 +176,6 @@ static void test_refused_options_give_one_message(void **state)
     assert_int_equal(mpi_count(err, "error:"), 1);
     assert_non_null(strstr(err, "--k auto does not run on 3 ranks yet"));
     free(err);
-    /* Another command than kmeans is refused rather than run 2 times. */
-    char cmd[40000];
-    snprintf(cmd, sizeof cmd, "timeout %d '%s' %s -np 2 '%s' inspect '%s'", MPI_RUN_TIMEOUT,
-             mpi_mpirun(), mpi_mpirun_flags(), tu_clmseg(), q6000);
-    assert_int_equal(tu_run(cmd, NULL, &err), 1);
-    assert_int_equal(mpi_count(err, "error:"), 1);
-    assert_non_null(strstr(err, "clmseg inspect: error: this command does not run on 2 ranks yet"));
-    free(err);
 }
 
 int main(void)

@@ -21,7 +21,9 @@
  *
  * The error cases: a NaN in rank 2's rows (and a later one in rank 3's)
  * makes every rank of 3 and of 4 exit 1 with the serial run's one message
- * and no scored.h5; inspect of a missing file gives one message.
+ * and no scored.h5, and of two bad values of one equity block on two
+ * ranks the one reported is the serial run's; inspect of a missing file
+ * gives one message.
  *
  * Every identity case also checks that the reference output holds a real
  * result: predict prints nothing on stdout, so its scored.h5 is read.
@@ -39,8 +41,27 @@
 #include "testutil.h"
 
 static char dir[4096];
-static char q50k[4200], q6000[4200], q_nan[4200], q140k[4200];
+static char q50k[4200], q6000[4200], q_nan[4200], q_order[4200], q140k[4200];
 static char km[4200], tree[4200], tree_plan[4200], run_dir[4200], run[4300];
+
+/* Writes `value` into row `row` of the column `column` of /subscribers,
+ * converted to the column's type (mpi_put_nan writes only NaN). */
+static void put_value(const char *path, const char *column, hsize_t row, double value)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(file >= 0);
+    char name[256];
+    snprintf(name, sizeof name, "/subscribers/%s", column);
+    hid_t dset = H5Dopen2(file, name, H5P_DEFAULT), space = H5Dget_space(dset);
+    hsize_t count = 1;
+    assert_true(H5Sselect_hyperslab(space, H5S_SELECT_SET, &row, NULL, &count, NULL) >= 0);
+    hid_t mem = H5Screate_simple(1, &count, NULL);
+    assert_true(H5Dwrite(dset, H5T_NATIVE_DOUBLE, mem, space, H5P_DEFAULT, &value) >= 0);
+    H5Sclose(mem);
+    H5Sclose(space);
+    H5Dclose(dset);
+    H5Fclose(file);
+}
 
 /* The serial program fits a model: `clmseg ARGS` in <dir>/NAME. */
 static void fit(const char *name, const char *args)
@@ -69,6 +90,13 @@ static int make_quarters(void **state)
     mpi_synth(q_nan, 50000, 3);
     mpi_put_nan(q_nan, "arpu", 38000);
     mpi_put_nan(q_nan, "arpu", 45000);
+    /* Two bad values in the equity pass's first block of 262,144 rows: a
+     * missing covariate on rank 0 and, later, a negative tenure on rank
+     * 1; one process reports the block's bad times first. */
+    snprintf(q_order, sizeof q_order, "%s/q_order.h5", dir);
+    mpi_synth(q_order, 50000, 3);
+    mpi_put_nan(q_order, "arpu", 101); /* an active row: churned ones are not scored */
+    put_value(q_order, "tenure_months", 40000, -1.0);
     /* Missing values in the second and third blocks of 65,536 rows. */
     mpi_synth(q140k, 140000, 13);
     mpi_put_nan(q140k, "arpu", 70000);
@@ -211,6 +239,8 @@ static void test_nan_on_rank_2_stops_every_rank(void **state)
     snprintf(args, sizeof args, "predict '%s' '%s' -o scored.h5 --quiet", run, q_nan);
     for (int ranks = 3; ranks <= 4; ranks++)
         mpi_fails_alike_on_ranks(dir, ranks, args, "row 38000: a covariate or the event is missing");
+    snprintf(args, sizeof args, "predict '%s' '%s' -o scored.h5 --quiet", run, q_order);
+    mpi_fails_alike_on_ranks(dir, 2, args, "row 40000: time -1 is not a number >= 0");
 }
 
 /* Every R x T run of `clmseg inspect QUARTER ARGS` prints the serial
