@@ -42,7 +42,7 @@
 
 static char dir[4096];
 static char q50k[4200], q6000[4200], q_nan[4200], q_order[4200], q140k[4200];
-static char km[4200], tree[4200], tree_plan[4200], run_dir[4200], run[4300];
+static char km[4400], tree[4400], tree_plan[4400], run[4400], run_dir[4200];
 
 /* Writes `value` into row `row` of the column `column` of /subscribers,
  * converted to the column's type (mpi_put_nan writes only NaN). */
@@ -63,57 +63,54 @@ static void put_value(const char *path, const char *column, hsize_t row, double 
     H5Fclose(file);
 }
 
-/* The serial program fits a model: `clmseg ARGS` in <dir>/NAME. */
-static void fit(const char *name, const char *args)
-{
-    char sub[4300];
-    snprintf(sub, sizeof sub, "%s/%s", dir, name);
-    if (mpi_run_reference(sub, args) != 0)
-        fail_msg("fitting %s failed: %s", name, args);
-}
-
 static int make_quarters(void **state)
 {
     (void)state;
     snprintf(dir, sizeof dir, "%s", tu_tmpdir("mpi-predict"));
-    char train[4200], args[9000];
-    snprintf(train, sizeof train, "%s/train.h5", dir);
-    snprintf(q50k, sizeof q50k, "%s/q50k.h5", dir);
-    snprintf(q6000, sizeof q6000, "%s/q6000.h5", dir);
-    snprintf(q_nan, sizeof q_nan, "%s/q_nan.h5", dir);
-    snprintf(q140k, sizeof q140k, "%s/q140k.h5", dir);
-    mpi_synth(train, 12000, 7);
-    mpi_synth(q50k, 50000, 3);
-    mpi_synth(q6000, 6000, 5);
+    char train[4200];
+    const struct {
+        char *path;
+        const char *name;
+        int rows, seed;
+    } quarters[] = {
+        {train, "train", 12000, 7}, {q50k, "q50k", 50000, 3}, {q6000, "q6000", 6000, 5},
+        {q_nan, "q_nan", 50000, 3}, {q_order, "q_order", 50000, 3}, {q140k, "q140k", 140000, 13},
+    };
+    for (size_t i = 0; i < sizeof quarters / sizeof quarters[0]; i++) {
+        snprintf(quarters[i].path, 4200, "%s/%s.h5", dir, quarters[i].name);
+        mpi_synth(quarters[i].path, quarters[i].rows, quarters[i].seed);
+    }
     /* 50,000 rows: rank 2 holds rows 36,864 .. 49,999 of 3 ranks and
      * 28,672 .. 40,959 of 4; row 45,000 is rank 3's of 4. */
-    mpi_synth(q_nan, 50000, 3);
     mpi_put_nan(q_nan, "arpu", 38000);
     mpi_put_nan(q_nan, "arpu", 45000);
     /* Two bad values in the equity pass's first block of 262,144 rows: a
      * missing covariate on rank 0 and, later, a negative tenure on rank
-     * 1; one process reports the block's bad times first. */
-    snprintf(q_order, sizeof q_order, "%s/q_order.h5", dir);
-    mpi_synth(q_order, 50000, 3);
+     * 1 of 2; one process reports the block's bad times first. */
     mpi_put_nan(q_order, "arpu", 101); /* an active row: churned ones are not scored */
     put_value(q_order, "tenure_months", 40000, -1.0);
     /* Missing values in the second and third blocks of 65,536 rows. */
-    mpi_synth(q140k, 140000, 13);
     mpi_put_nan(q140k, "arpu", 70000);
     mpi_put_nan(q140k, "arpu", 139999);
-    snprintf(args, sizeof args, "kmeans '%s' -o results.h5 --k 5 --quiet", train);
-    fit("km", args);
-    snprintf(args, sizeof args, "tree '%s' -o results.h5 --quiet", train);
-    fit("tree", args);
-    snprintf(args, sizeof args, "tree '%s' -o results.h5 --target plan --quiet", train);
-    fit("tree-plan", args);
-    snprintf(args, sizeof args, "run '%s' -o out --quiet", train);
-    fit("run", args);
-    snprintf(km, sizeof km, "%s/km/results.h5", dir);
-    snprintf(tree, sizeof tree, "%s/tree/results.h5", dir);
-    snprintf(tree_plan, sizeof tree_plan, "%s/tree-plan/results.h5", dir);
+    /* The models, fitted by the serial program in <dir>/NAME. */
+    const struct {
+        char *model;
+        const char *name, *command, *output, *results;
+    } fits[] = {
+        {km, "km", "kmeans", "results.h5 --k 5", "results.h5"},
+        {tree, "tree", "tree", "results.h5", "results.h5"},
+        {tree_plan, "tree-plan", "tree", "results.h5 --target plan", "results.h5"},
+        {run, "run", "run", "out", "out/results.h5"},
+    };
+    for (size_t i = 0; i < sizeof fits / sizeof fits[0]; i++) {
+        char sub[4300], args[9000];
+        snprintf(sub, sizeof sub, "%s/%s", dir, fits[i].name);
+        snprintf(args, sizeof args, "%s '%s' -o %s --quiet", fits[i].command, train, fits[i].output);
+        if (mpi_run_reference(sub, args) != 0)
+            fail_msg("fitting %s failed: %s", fits[i].name, args);
+        snprintf(fits[i].model, 4400, "%s/%s", sub, fits[i].results);
+    }
     snprintf(run_dir, sizeof run_dir, "%s/run/out", dir);
-    snprintf(run, sizeof run, "%s/results.h5", run_dir);
     return 0;
 }
 
