@@ -3,12 +3,19 @@
  * reapplies every model saved in a results file to a new quarter.
  *
  * Each model plugs in through an applier of one signature, a composition
- * of its estimator's load and predict (clm_kmeans_load +
- * clm_kmeans_predict_table, clm_tree_load + clm_tree_predict_table,
- * clm_lifecycle_load + clm_lifecycle_predict_table): it writes its own
- * groups to the shared output and sets *applied to 0 when results.h5 holds
- * no model of its kind.  To add a model, add one applier and one line to
- * `appliers` below.  No applied model at all is an error.
+ * of its estimator's load and its predict on a range of rows, the form of
+ * the public predict_table functions that runs on ranks (clm_kmeans_load
+ * + km_predict_table_rows, clm_tree_load + tree_predict_table_rows,
+ * clm_lifecycle_load + lifecycle_predict_rows, clm_cox_load +
+ * cox_equity_table_ranks): it writes its own groups to the shared output
+ * and sets *applied to 0 when results.h5 holds no model of its kind.  To
+ * add a model, add one applier and one line to `appliers` below.  No
+ * applied model at all is an error.
+ *
+ * Under mpirun (docs/design.md §7) every rank predicts its own rows
+ * (predict_rows below); the ranks agree after every model, and rank 0
+ * gathers the per-row results and writes scored.h5 with the serial
+ * writer, so its bytes are the serial build's.
  */
 #include <stdio.h>
 #include <stdlib.h>
