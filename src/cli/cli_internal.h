@@ -113,6 +113,14 @@ int cli_positionals(const char *command, int argc, char **argv, const char **arg
  * returns the exit code for `status`. */
 int cli_fail(const char *command, clm_status status);
 
+/* `clmseg bench` on several MPI ranks (bench_ranks.c): the collectives'
+ * latency and bandwidth and the distributed workloads' scaling. */
+int cli_bench_ranks(const cli_common *common, int64_t rows, const char *dir, int json);
+/* The benchmarks' Kaplan-Meier workload (by branch, with LTV) on the ranks
+ * of `comm` (NULL: one process). */
+struct comm_ctx;
+clm_status cli_bench_survival(const clm_table *table, const struct comm_ctx *comm, int threads);
+
 /* Prints a usage error (command NULL: the clmseg program itself) and
  * returns 1. */
 int cli_usage_error(const char *command, const char *fmt, ...)

@@ -20,6 +20,7 @@
 
 #include "clmseg/clmseg.h"
 #include "cli/cli_internal.h"
+#include "core/comm_internal.h"
 #include "core/stream.h"
 #include "core/util_internal.h"
 
@@ -28,7 +29,9 @@ static const char *const usage =
     "  Measures this node: memory bandwidth, sgemm GFLOP/s, then on a generated\n"
     "  quarter of N rows (default 1,000,000, written to PATH, default /tmp, and\n"
     "  removed): column read, one Lloyd iteration, one tree level, Kaplan-Meier\n"
-    "  by branch, and the whole run.  A table, or JSON lines with --json.\n";
+    "  by branch, and the whole run.  A table, or JSON lines with --json.\n"
+    "  Under mpirun -np R: the collectives' latency and bandwidth between the ranks,\n"
+    "  and the k-means fit and Kaplan-Meier on 1 rank and on R (speedup, efficiency).\n";
 
 typedef struct result {
     const char *workload;
@@ -130,6 +133,9 @@ int cmd_bench(int argc, char **argv)
     }
     if (cli_positionals("bench", argc, argv, NULL, 0))
         return 1;
+    const comm_ctx world = comm_world();
+    if (comm_is_parallel(&world))
+        return cli_bench_ranks(&common, rows, dir, json);
     /* Every workload gets the thread count as a parameter (nothing sets
      * OpenMP's global count); the two references, memory bandwidth and
      * sgemm, measure the whole node with every core. */
@@ -237,21 +243,12 @@ int cmd_bench(int argc, char **argv)
     /* 4. Kaplan-Meier by branch, from the file. */
     clm_table_close(t);
     t = NULL;
-    clm_survival_params svp;
-    clm_survival_params_default(&svp);
-    svp.n_threads = threads;
-    clm_survival_columns sc;
-    memset(&sc, 0, sizeof sc);
-    sc.by = "branch";
-    sc.arpu = "arpu";
-    clm_survival *surv = NULL;
     t0 = cli_now();
-    if (clm_table_open(quarter, NULL, &t) || clm_survival_fit_table(&svp, &sc, t, &surv)) {
+    if (clm_table_open(quarter, NULL, &t) || cli_bench_survival(t, NULL, threads)) {
         rc = fail_bench("survival");
         goto done;
     }
     s = cli_now() - t0;
-    clm_survival_free(surv);
     res[n_res++] = (result){"Kaplan-Meier by branch", s, rows / s, rows * 10.0 / s / 1e9};
 
     /* 5. The whole run. */

@@ -2,6 +2,10 @@
  * cmd_survival.c — `clmseg survival`: Kaplan–Meier curves, log-rank test
  * and lifetime value by stratum, written to /survival in an HDF5 results
  * file, a tidy survival.csv beside it, and a summary on stdout.
+ *
+ * Under mpirun (the MPI build, docs/design.md §7) every rank counts its
+ * own rows; the merged curves are the same on every rank, and rank 0
+ * writes them with the serial writer.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +14,9 @@
 #include "clmseg/clmseg.h"
 #include "clmseg/survival.h"
 #include "cli/cli_internal.h"
+#include "core/comm_internal.h"
 #include "core/util_internal.h"
+#include "survival/survival_ranks.h"
 
 static const char *const usage_text =
     "usage: clmseg survival data.h5 -o results.h5 [options]\n"
@@ -87,36 +93,125 @@ static const struct option survival_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* The /segments/label column of a results file, with k = largest + 1. */
-static clm_status read_segment_labels(const char *results, int64_t n_rows, int32_t **out, int32_t *k)
+/* The /segments/label column of a results file, with k = largest + 1:
+ * this rank's rows of it (surv_rank_rows; all of them on one rank), and k
+ * over every rank's. */
+static clm_status read_segment_labels(const char *results, const comm_ctx *comm, int64_t n_rows,
+                                      int32_t **out, int32_t *k)
 {
     clm_table *seg = NULL;
     *out = NULL;
+    int64_t first = 0, n_local = 0;
+    surv_rank_rows(comm, n_rows, &first, &n_local);
     clm_status st = clm_table_open_any(results, "/segments", &seg);
     int col = -1;
     if (!st) st = clm_table_require(seg, "label", CLM_KIND_UNSUPPORTED, &col);
     if (!st && clm_table_column(seg, col)->length != n_rows)
         st = clm_error(CLM_E_SCHEMA, "%s: /segments/label has %lld rows but the input has %lld", results,
                        (long long)clm_table_column(seg, col)->length, (long long)n_rows);
-    int32_t *labels = st ? NULL : malloc(sizeof(int32_t) * (size_t)(n_rows > 0 ? n_rows : 1));
+    int32_t *labels = st ? NULL : malloc(sizeof(int32_t) * (size_t)(n_local > 0 ? n_local : 1));
     if (!st && !labels)
         st = clm_error(CLM_E_NOMEM, "out of memory");
-    if (!st) st = clm_table_read_i32(seg, col, 0, n_rows, labels);
-    int32_t hi = -1;
-    for (int64_t i = 0; !st && i < n_rows; i++) {
+    if (!st) st = clm_table_read_i32(seg, col, first, n_local, labels);
+    int64_t hi = -1;
+    for (int64_t i = 0; !st && i < n_local; i++) {
         if (labels[i] < -1)
             st = clm_error(CLM_E_VALUE, "%s: /segments/label, row %lld: %d is not a segment", results,
-                           (long long)i, (int)labels[i]);
+                           (long long)(first + i), (int)labels[i]);
         hi = labels[i] > hi ? labels[i] : hi;
     }
     clm_table_close(seg);
+    /* The lowest rank's error is the first bad row's. */
+    st = comm_agree(comm, st);
+    if (!st) st = comm_max_i64(comm, &hi, 1);
     if (st) {
         free(labels);
         return st;
     }
     *out = labels;
-    *k = hi + 1 > 0 ? hi + 1 : 1;
+    *k = hi + 1 > 0 ? (int32_t)(hi + 1) : 1;
     return CLM_OK;
+}
+
+/* Where the command reads and writes. */
+typedef struct survival_files {
+    const char *input, *group, *output, *csv, *results, *arpu;
+} survival_files;
+
+/* The results file and the CSV (both atomic, renamed only when both are
+ * complete on disk), then the summary on `report`. */
+static clm_status write_outputs(const clm_survival *surv, const survival_files *f,
+                                const char *by_label, FILE *report)
+{
+    const char *inputs[3] = {f->input, f->results, NULL};
+    char *csv_default = NULL;
+    const char *csv = f->csv;
+    if (!csv && !(csv = csv_default = util_path_beside(f->output, "survival.csv")))
+        return clm_error(CLM_E_NOMEM, "out of memory");
+    clm_writer *writer = NULL;
+    clm_textfile *text = NULL;
+    clm_status st = clm_writer_create(f->output, inputs, &writer);
+    if (!st)
+        st = clm_survival_write_h5(surv, writer, by_label);
+    if (!st)
+        st = clm_textfile_open(csv, inputs, &text);
+    if (!st)
+        st = clm_textfile_close(text, clm_survival_write_csv(surv, clm_textfile_stream(text)));
+    if (!st)
+        st = clm_writer_close(writer);
+    /* Both are complete on disk: only the renames are left. */
+    if (!st) {
+        st = clm_textfile_commit(text);
+        text = NULL;
+    }
+    if (!st) {
+        st = clm_writer_commit(writer);
+        writer = NULL;
+    }
+    free(csv_default);
+    clm_textfile_abort(text);
+    clm_writer_abort(writer);
+    if (!st && report)
+        clm_survival_print(surv, report, by_label);
+    return st;
+}
+
+/* Open, fit, write.  Under mpirun (docs/design.md §7) every rank opens the
+ * input and counts its own rows (surv_fit_table_ranks); every rank then
+ * holds the same curves, rank 0 alone writes and prints, and the ranks
+ * agree on the outcome so that all exit with the same code. */
+static clm_status run_survival(const clm_survival_params *params, clm_survival_columns *cols,
+                               const survival_files *f, FILE *report)
+{
+    const comm_ctx world = comm_world();
+    clm_table *table = NULL;
+    int32_t *segments = NULL;
+    clm_status st = comm_agree(&world, clm_table_open(f->input, f->group, &table));
+    /* ARPU: the named column, or "arpu" when the table has one. */
+    if (f->arpu && strcmp(f->arpu, "none"))
+        cols->arpu = f->arpu;
+    if (!st && !f->arpu && clm_table_find(table, "arpu") >= 0)
+        cols->arpu = "arpu";
+    /* --by segment --results r.h5: the saved labels are the strata. */
+    if (!st && f->results) {
+        st = read_segment_labels(f->results, &world, clm_table_n_rows(table), &segments,
+                                 &cols->n_strata);
+        cols->strata = segments;
+        cols->strata_name = "segment";
+        cols->by = NULL;
+    }
+    clm_survival *surv = NULL;
+    if (!st)
+        st = comm_agree(&world, surv_fit_table_ranks(params, cols, table, &world, &surv));
+    clm_table_close(table);
+    free(segments);
+    if (st)
+        return st;
+    /* Every rank holds the same curves: rank 0 writes them. */
+    if (world.rank == 0)
+        st = write_outputs(surv, f, f->results ? "segment" : cols->by, report);
+    clm_survival_free(surv);
+    return comm_agree(&world, st);
 }
 
 int cmd_survival(int argc, char **argv)
@@ -128,8 +223,8 @@ int cmd_survival(int argc, char **argv)
     clm_survival_params_default(&params);
     clm_survival_columns cols;
     memset(&cols, 0, sizeof cols);
-    const char *input = NULL, *output = NULL, *csv = NULL, *arpu = NULL;
-    const char *group = NULL, *results = NULL;
+    const char *input = NULL;
+    survival_files files = {0};
     cli_parser parser;
     cli_parser_init(&parser, cmd, argc, argv, "o:", survival_options, &common);
     for (int c; (c = cli_parser_next(&parser)) != -1;) {
@@ -138,15 +233,15 @@ int cmd_survival(int argc, char **argv)
         case 'h':
             fputs(usage_text, stdout);
             return 0;
-        case 'o': output = v; break;
-        case OPT_CSV: csv = v; break;
-        case OPT_GROUP: group = v; break;
+        case 'o': files.output = v; break;
+        case OPT_CSV: files.csv = v; break;
+        case OPT_GROUP: files.group = v; break;
         case OPT_TIME: cols.time = v; break;
         case OPT_EVENT: cols.event = v; break;
         case OPT_EVENT_LEVEL: cols.event_level = v; break;
         case OPT_BY: cols.by = v; break;
-        case OPT_RESULTS: results = v; break;
-        case OPT_ARPU: arpu = v; break;
+        case OPT_RESULTS: files.results = v; break;
+        case OPT_ARPU: files.arpu = v; break;
         case OPT_CONF_TYPE:
             if (clm_survival_conf_type_parse(v, &params.conf_type))
                 return cli_usage_error(cmd, "%s", clm_error_detail());
@@ -183,80 +278,17 @@ int cmd_survival(int argc, char **argv)
         return 1;
     if (!input)
         return cli_usage_error(cmd, "no input file (clmseg survival data.h5 -o results.h5)");
-    if (!output)
+    if (!files.output)
         return cli_usage_error(cmd, "no output file: give -o results.h5");
-    if (results && (!cols.by || strcmp(cols.by, "segment")))
+    if (files.results && (!cols.by || strcmp(cols.by, "segment")))
         return cli_usage_error(cmd, "--results goes with --by segment");
     params.n_threads = common.n_threads;
-
-    clm_table *table = NULL;
-    int32_t *segments = NULL;
-    clm_status st = clm_table_open(input, group, &table);
-    /* ARPU: the named column, or "arpu" when the table has one. */
-    if (arpu && strcmp(arpu, "none"))
-        cols.arpu = arpu;
-    if (!st && !arpu && clm_table_find(table, "arpu") >= 0)
-        cols.arpu = "arpu";
-    /* --by segment --results r.h5: the saved labels are the strata. */
-    if (!st && results) {
-        st = read_segment_labels(results, clm_table_n_rows(table), &segments, &cols.n_strata);
-        cols.strata = segments;
-        cols.strata_name = "segment";
-        cols.by = NULL;
-    }
-
     cli_progress_state progress;
     cli_progress_init(&progress, common.quiet);
-    params.progress = cli_progress;
+    /* One progress line for all ranks: rank 0's. */
+    params.progress = comm_world().rank == 0 ? cli_progress : NULL;
     params.progress_ctx = &progress;
-
-    clm_survival *surv = NULL;
-    if (!st)
-        st = clm_survival_fit_table(&params, &cols, table, &surv);
-    clm_table_close(table);
-    free(segments);
-    if (st)
-        return cli_fail(cmd, st);
-    cols.by = results ? "segment" : cols.by;
-
-    const char *inputs[3] = {input, results, NULL};
-    char *csv_default = NULL;
-    if (!csv) {
-        if (!(csv = csv_default = util_path_beside(output, "survival.csv"))) {
-            clm_survival_free(surv);
-            return cli_fail(cmd, clm_error(CLM_E_NOMEM, "out of memory"));
-        }
-    }
-    const char *by_label = cols.by;
-    clm_writer *writer = NULL;
-    clm_textfile *text = NULL;
-    st = clm_writer_create(output, inputs, &writer);
-    if (!st)
-        st = clm_survival_write_h5(surv, writer, by_label);
-    if (!st)
-        st = clm_textfile_open(csv, inputs, &text);
-    if (!st)
-        st = clm_textfile_close(text, clm_survival_write_csv(surv, clm_textfile_stream(text)));
-    if (!st)
-        st = clm_writer_close(writer);
-    /* Both are complete on disk: only the renames are left. */
-    if (!st) {
-        st = clm_textfile_commit(text);
-        text = NULL;
-    }
-    if (!st) {
-        st = clm_writer_commit(writer);
-        writer = NULL;
-    }
-    free(csv_default);
-    if (st) {
-        clm_textfile_abort(text);
-        clm_writer_abort(writer);
-        clm_survival_free(surv);
-        return cli_fail(cmd, st);
-    }
-    if (!common.quiet)
-        clm_survival_print(surv, stdout, by_label);
-    clm_survival_free(surv);
-    return 0;
+    files.input = input;
+    clm_status st = run_survival(&params, &cols, &files, common.quiet ? NULL : stdout);
+    return st ? cli_fail(cmd, st) : 0;
 }

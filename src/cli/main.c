@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clmseg/clmseg.h"
@@ -69,10 +70,14 @@ static const struct option main_options[] = {
  * for its outputs, so it is refused. */
 static int runs_on_ranks(const char *name)
 {
-    return !strcmp(name, "kmeans") || !strcmp(name, "predict") || !strcmp(name, "inspect");
+    return !strcmp(name, "kmeans") || !strcmp(name, "survival") || !strcmp(name, "bench") ||
+           !strcmp(name, "predict") || !strcmp(name, "inspect");
 }
 
 static int run_program(int argc, char **argv);
+
+/* The command run_program ran, for the rank statistics; NULL: none. */
+static const char *command_ran = NULL;
 
 int main(int argc, char **argv)
 {
@@ -82,6 +87,16 @@ int main(int argc, char **argv)
      * message of any failure, and alone writes the outputs. */
     comm_quiet_other_ranks();
     int rc = run_program(argc, argv);
+    /* Benchmarks ask each rank's time, memory and traffic this way
+     * (bench/bench_mpi); every rank took the same path to here. */
+    const char *stats = getenv("CLMSEG_RANK_STATS");
+    if (stats && stats[0] && command_ran) {
+        comm_ctx world = comm_world();
+        clm_status st = comm_write_rank_stats(&world, stats, command_ran);
+        if (st && world.rank == 0) {
+            fprintf(stderr, "clmseg: warning: %s\n", clm_error_detail());
+        }
+    }
     comm_finalize();
     return rc;
 }
@@ -120,10 +135,12 @@ static int run_program(int argc, char **argv)
         if (!strcmp(name, commands[i].name)) {
             if (comm_is_parallel(&world) && !runs_on_ranks(name)) {
                 fprintf(stderr, "clmseg %s: error: this command does not run on %d ranks yet "
-                                "(only kmeans, predict and inspect do, docs/design.md §7); run it without mpirun\n",
+                                "(only kmeans, survival, bench, predict and inspect do, docs/design.md §7); "
+                                "run it without mpirun\n",
                         name, world.size);
                 return 1;
             }
+            command_ran = commands[i].name;
             return finish_stdout(name, commands[i].run(argc - optind, argv + optind));
         }
     fprintf(stderr, "clmseg: unknown command '%s'\n\n", name);

@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "core/comm_internal.h"
+#include "core/util_internal.h"
 
 #ifdef CLMSEG_MPI
 #include <unistd.h>
@@ -60,13 +62,118 @@ int comm_chunk_owner(const comm_ctx *c, int64_t chunk, int64_t n_chunks)
     return (int)(extra + (chunk - extra * (base + 1)) / base);
 }
 
+const char *const comm_op_names[COMM_N_OPS] = {
+    "share_chunks", "sum_i64", "max_i64", "bcast", "gather_rows", "allgather_bytes",
+    "share_rows", "recut_rows", "relay", "agree"};
+
+static comm_traffic traffic;
+static double started_at = -1.0; /* util_now() at comm_init */
+
+void comm_traffic_get(comm_traffic *out)
+{
+    *out = traffic;
+}
+
+/* One rank's figures, all doubles so that one gather carries them. */
+enum { FIG_CPU, FIG_WALL, FIG_PEAK, FIG_OPS };
+#define N_FIGURES (FIG_OPS + 3 * COMM_N_OPS)
+
+static void own_figures(double *fig)
+{
+    struct rusage use;
+    memset(&use, 0, sizeof use);
+    getrusage(RUSAGE_SELF, &use);
+    fig[FIG_CPU] = (double)use.ru_utime.tv_sec + 1e-6 * (double)use.ru_utime.tv_usec +
+                   (double)use.ru_stime.tv_sec + 1e-6 * (double)use.ru_stime.tv_usec;
+    fig[FIG_WALL] = started_at >= 0.0 ? util_now() - started_at : 0.0;
+    fig[FIG_PEAK] = 1024.0 * (double)use.ru_maxrss; /* Linux: kilobytes */
+    for (int op = 0; op < COMM_N_OPS; op++) {
+        fig[FIG_OPS + 3 * op] = (double)traffic.calls[op];
+        fig[FIG_OPS + 3 * op + 1] = (double)traffic.bytes[op];
+        fig[FIG_OPS + 3 * op + 2] = traffic.seconds[op];
+    }
+}
+
+static clm_status gather_figures(const comm_ctx *c, const double *mine, double *all);
+
+clm_status comm_write_rank_stats(const comm_ctx *c, const char *path, const char *command)
+{
+    const int size = c ? c->size : 1, rank = c ? c->rank : 0;
+    double mine[N_FIGURES];
+    own_figures(mine);
+    double *all = rank == 0 ? malloc(sizeof(double) * N_FIGURES * (size_t)size) : NULL;
+    clm_status st = gather_figures(c, mine, all);
+    if (st || rank != 0) {
+        free(all);
+        return st;
+    }
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        free(all);
+        return clm_error(CLM_E_IO, "%s: cannot write the rank statistics", tmp);
+    }
+    for (int r = 0; r < size; r++) {
+        const double *fig = all + (size_t)r * N_FIGURES;
+        fprintf(f, "{\"command\":\"%s\",\"rank\":%d,\"ranks\":%d,\"cpu_s\":%.4f,\"wall_s\":%.4f,"
+                   "\"peak_rss_bytes\":%.0f,\"collectives\":{",
+                command, r, size, fig[FIG_CPU], fig[FIG_WALL], fig[FIG_PEAK]);
+        for (int op = 0; op < COMM_N_OPS; op++)
+            fprintf(f, "%s\"%s\":{\"calls\":%.0f,\"bytes\":%.0f,\"seconds\":%.6f}",
+                    op ? "," : "", comm_op_names[op], fig[FIG_OPS + 3 * op],
+                    fig[FIG_OPS + 3 * op + 1], fig[FIG_OPS + 3 * op + 2]);
+        fprintf(f, "}}\n");
+    }
+    free(all);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        remove(tmp);
+        return clm_error(CLM_E_IO, "%s: cannot write the rank statistics", path);
+    }
+    return CLM_OK;
+}
+
+/* comm_allgather_bytes on one rank: a copy. */
+static clm_status copy_bytes(const void *mine, size_t bytes, void **all, size_t *all_bytes)
+{
+    *all = malloc(bytes ? bytes : 1);
+    if (!*all)
+        return clm_error(CLM_E_NOMEM, "out of memory gathering %zu bytes", bytes);
+    if (bytes)
+        memcpy(*all, mine, bytes);
+    *all_bytes = bytes;
+    return CLM_OK;
+}
+
+/* comm_recut_rows on one rank: the rows stay, copied to `out`. */
+static clm_status recut_one_rank(const void *local, int64_t n_local, size_t elem_bytes,
+                                 void *out, int64_t n_out)
+{
+    if (n_out != n_local)
+        return clm_error(CLM_E_INTERNAL, "re-cutting %lld rows into %lld", (long long)n_local,
+                         (long long)n_out);
+    if (out != local && n_local > 0)
+        memcpy(out, local, (size_t)n_local * elem_bytes);
+    return CLM_OK;
+}
+
 #ifndef CLMSEG_MPI
 
 int comm_init(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
+    started_at = util_now();
     return 0;
+}
+
+static clm_status gather_figures(const comm_ctx *c, const double *mine, double *all)
+{
+    (void)c;
+    if (!all)
+        return clm_error(CLM_E_NOMEM, "out of memory for the rank statistics");
+    memcpy(all, mine, sizeof(double) * N_FIGURES);
+    return CLM_OK;
 }
 
 void comm_finalize(void) {}
@@ -113,10 +220,49 @@ clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_loca
     return CLM_OK;
 }
 
+clm_status comm_share_rows(const comm_ctx *c, void *all, int64_t n_local, size_t elem_bytes,
+                           int64_t n_all)
+{
+    (void)c; (void)all; (void)n_local; (void)elem_bytes; (void)n_all;
+    return CLM_OK;
+}
+
+clm_status comm_recut_rows(const comm_ctx *c, const void *local, int64_t n_local,
+                           size_t elem_bytes, void *out, int64_t n_out)
+{
+    (void)c;
+    return recut_one_rank(local, n_local, elem_bytes, out, n_out);
+}
+
 clm_status comm_agree(const comm_ctx *c, clm_status status)
 {
     (void)c;
     return status;
+}
+
+clm_status comm_max_i64(const comm_ctx *c, int64_t *values, int n)
+{
+    (void)c; (void)values; (void)n;
+    return CLM_OK;
+}
+
+clm_status comm_allgather_bytes(const comm_ctx *c, const void *mine, size_t bytes, void **all,
+                                size_t *all_bytes)
+{
+    (void)c;
+    return copy_bytes(mine, bytes, all, all_bytes);
+}
+
+clm_status comm_relay_receive(const comm_ctx *c, void *buf, size_t bytes)
+{
+    (void)c; (void)buf; (void)bytes;
+    return CLM_OK;
+}
+
+clm_status comm_relay_send(const comm_ctx *c, const void *buf, size_t bytes)
+{
+    (void)c; (void)buf; (void)bytes;
+    return CLM_OK;
 }
 
 #else /* CLMSEG_MPI */
@@ -149,6 +295,7 @@ static int launched_by_mpi(void)
 int comm_init(int *argc, char ***argv)
 {
     int ready = 0;
+    started_at = util_now();
     MPI_Initialized(&ready);
     if (ready || !launched_by_mpi())
         return 0;
@@ -224,11 +371,59 @@ static clm_status mpi_failed(const char *what, int code)
     return clm_error(CLM_E_INTERNAL, "MPI: %s failed: %s", what, text);
 }
 
+/* Books one collective call of `bytes` payload begun at util_now() t0. */
+static void account(comm_op op, double bytes, double t0)
+{
+    traffic.calls[op]++;
+    traffic.bytes[op] += (int64_t)bytes;
+    traffic.seconds[op] += util_now() - t0;
+}
+
+static clm_status gather_figures(const comm_ctx *c, const double *mine, double *all)
+{
+    if (!comm_is_parallel(c)) {
+        if (!all)
+            return clm_error(CLM_E_NOMEM, "out of memory for the rank statistics");
+        memcpy(all, mine, sizeof(double) * N_FIGURES);
+        return CLM_OK;
+    }
+    int ok = c->rank != 0 || all;
+    int rc = MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (rc == MPI_SUCCESS && !ok)
+        return clm_error(CLM_E_NOMEM, "out of memory for the rank statistics");
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Gather(mine, N_FIGURES, MPI_DOUBLE, all, N_FIGURES, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("gathering the rank statistics", rc);
+}
+
+/* One element of elem_bytes as an MPI type, so that counts are in
+ * elements (far below INT_MAX) however large the elements are. */
+static int element_type(size_t elem_bytes, MPI_Datatype *type)
+{
+    int rc = MPI_Type_contiguous((int)elem_bytes, MPI_BYTE, type);
+    return rc == MPI_SUCCESS ? MPI_Type_commit(type) : rc;
+}
+
+/* MPI_Allgatherv in place of elements of elem_bytes: rank r's counts[r]
+ * elements at element displs[r] of buf, onto every rank. */
+static int allgather_in_place(void *buf, int *counts, int *displs, size_t elem_bytes)
+{
+    MPI_Datatype elem;
+    int rc = element_type(elem_bytes, &elem);
+    if (rc == MPI_SUCCESS) {
+        rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, counts, displs, elem,
+                            MPI_COMM_WORLD);
+        MPI_Type_free(&elem);
+    }
+    return rc;
+}
+
 clm_status comm_share_chunks(const comm_ctx *c, void *parts, size_t chunk_bytes,
                              int64_t n_chunks)
 {
     if (!comm_is_parallel(c) || n_chunks == 0 || chunk_bytes == 0)
         return CLM_OK;
+    const double t0 = util_now();
     /* One contiguous datatype per chunk keeps the counts in chunks, far
      * below INT_MAX, however large the partials are. */
     if (n_chunks > 0x7fffffff || chunk_bytes > 0x7fffffff)
@@ -247,15 +442,8 @@ clm_status comm_share_chunks(const comm_ctx *c, void *parts, size_t chunk_bytes,
         counts[r] = (int)count;
         displs[r] = (int)first;
     }
-    MPI_Datatype chunk;
-    int rc = MPI_Type_contiguous((int)chunk_bytes, MPI_BYTE, &chunk);
-    if (rc == MPI_SUCCESS)
-        rc = MPI_Type_commit(&chunk);
-    if (rc == MPI_SUCCESS) {
-        rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, parts, counts, displs, chunk,
-                            MPI_COMM_WORLD);
-        MPI_Type_free(&chunk);
-    }
+    int rc = allgather_in_place(parts, counts, displs, chunk_bytes);
+    account(COMM_OP_SHARE_CHUNKS, (double)n_chunks * (double)chunk_bytes, t0);
     free(counts);
     free(displs);
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("gathering the chunk partials", rc);
@@ -265,7 +453,9 @@ clm_status comm_sum_i64(const comm_ctx *c, int64_t *values, int n)
 {
     if (!comm_is_parallel(c) || n == 0)
         return CLM_OK;
+    const double t0 = util_now();
     int rc = MPI_Allreduce(MPI_IN_PLACE, values, n, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    account(COMM_OP_SUM_I64, 8.0 * n, t0);
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("summing counts", rc);
 }
 
@@ -275,7 +465,9 @@ clm_status comm_bcast(const comm_ctx *c, void *buf, size_t bytes, int root)
         return CLM_OK;
     if (bytes > 0x7fffffff)
         return clm_error(CLM_E_INTERNAL, "MPI: %zu bytes are too many to broadcast", bytes);
+    const double t0 = util_now();
     int rc = MPI_Bcast(buf, (int)bytes, MPI_BYTE, root, MPI_COMM_WORLD);
+    account(COMM_OP_BCAST, (double)bytes, t0);
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("broadcasting", rc);
 }
 
@@ -289,6 +481,7 @@ clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_loca
     }
     if (n_all > 0x7fffffff || elem_bytes > 0x7fffffff)
         return clm_error(CLM_E_INTERNAL, "MPI: %lld rows are too many to gather", (long long)n_all);
+    const double t0 = util_now();
     int mine = (int)n_local;
     int *counts = c->rank == 0 ? malloc(sizeof(int) * (size_t)c->size) : NULL;
     int *displs = c->rank == 0 ? malloc(sizeof(int) * (size_t)c->size) : NULL;
@@ -314,9 +507,7 @@ clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_loca
     }
     MPI_Datatype elem;
     if (rc == MPI_SUCCESS)
-        rc = MPI_Type_contiguous((int)elem_bytes, MPI_BYTE, &elem);
-    if (rc == MPI_SUCCESS)
-        rc = MPI_Type_commit(&elem);
+        rc = element_type(elem_bytes, &elem);
     if (rc == MPI_SUCCESS) {
         /* Rank 0's rows may already sit in place (local == all): MPI
          * forbids the aliased buffers, MPI_IN_PLACE says the same. */
@@ -324,9 +515,204 @@ clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_loca
         rc = MPI_Gatherv(send, mine, elem, all, counts, displs, elem, 0, MPI_COMM_WORLD);
         MPI_Type_free(&elem);
     }
+    account(COMM_OP_GATHER_ROWS, (double)(c->rank == 0 ? n_all : n_local) * (double)elem_bytes, t0);
     free(counts);
     free(displs);
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("gathering rows", rc);
+}
+
+clm_status comm_max_i64(const comm_ctx *c, int64_t *values, int n)
+{
+    if (!comm_is_parallel(c) || n == 0)
+        return CLM_OK;
+    const double t0 = util_now();
+    int rc = MPI_Allreduce(MPI_IN_PLACE, values, n, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
+    account(COMM_OP_MAX_I64, 8.0 * n, t0);
+    return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("taking maxima", rc);
+}
+
+clm_status comm_allgather_bytes(const comm_ctx *c, const void *mine, size_t bytes, void **all,
+                                size_t *all_bytes)
+{
+    *all = NULL;
+    *all_bytes = 0;
+    if (!comm_is_parallel(c))
+        return copy_bytes(mine, bytes, all, all_bytes);
+    const double t0 = util_now();
+    int64_t *sizes = calloc((size_t)c->size, sizeof *sizes);
+    int *counts = malloc(sizeof(int) * (size_t)c->size);
+    int *displs = malloc(sizeof(int) * (size_t)c->size);
+    int ok = sizes && counts && displs;
+    /* Every rank learns the sizes and whether all could allocate, so none
+     * waits below for a rank that gave up. */
+    if (ok)
+        sizes[c->rank] = (int64_t)bytes;
+    int rc = MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (rc == MPI_SUCCESS && ok)
+        rc = MPI_Allreduce(MPI_IN_PLACE, sizes, c->size, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    clm_status st = rc != MPI_SUCCESS ? mpi_failed("gathering sizes", rc)
+                    : ok             ? CLM_OK
+                                     : clm_error(CLM_E_NOMEM, "MPI: out of memory gathering");
+    int64_t total = 0;
+    for (int r = 0; !st && r < c->size; r++) {
+        displs[r] = (int)total;
+        counts[r] = (int)sizes[r];
+        total += sizes[r];
+        if (total > 0x7fffffff)
+            st = clm_error(CLM_E_INTERNAL, "MPI: %lld bytes are too many to gather",
+                           (long long)total);
+    }
+    /* The same total on every rank: all fail or none does. */
+    void *out = st ? NULL : malloc((size_t)(total ? total : 1));
+    if (!st) {
+        ok = out != NULL;
+        rc = MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+        st = rc != MPI_SUCCESS ? mpi_failed("gathering", rc)
+             : ok             ? CLM_OK
+                              : clm_error(CLM_E_NOMEM, "MPI: out of memory gathering %lld bytes",
+                                          (long long)total);
+    }
+    if (!st) {
+        rc = MPI_Allgatherv(mine, (int)bytes, MPI_BYTE, out, counts, displs, MPI_BYTE,
+                            MPI_COMM_WORLD);
+        if (rc != MPI_SUCCESS)
+            st = mpi_failed("gathering", rc);
+    }
+    free(sizes);
+    free(counts);
+    free(displs);
+    account(COMM_OP_ALLGATHER_BYTES, (double)total, t0);
+    if (st) {
+        free(out);
+        return st;
+    }
+    *all = out;
+    *all_bytes = (size_t)total;
+    return CLM_OK;
+}
+
+clm_status comm_relay_receive(const comm_ctx *c, void *buf, size_t bytes)
+{
+    if (!comm_is_parallel(c) || c->rank == 0 || bytes == 0)
+        return CLM_OK;
+    if (bytes > 0x7fffffff)
+        return clm_error(CLM_E_INTERNAL, "MPI: %zu bytes are too many to relay", bytes);
+    const double t0 = util_now();
+    int rc = MPI_Recv(buf, (int)bytes, MPI_BYTE, c->rank - 1, 0, MPI_COMM_WORLD,
+                      MPI_STATUS_IGNORE);
+    account(COMM_OP_RELAY, (double)bytes, t0);
+    return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("relaying", rc);
+}
+
+clm_status comm_relay_send(const comm_ctx *c, const void *buf, size_t bytes)
+{
+    if (!comm_is_parallel(c) || c->rank == c->size - 1 || bytes == 0)
+        return CLM_OK;
+    if (bytes > 0x7fffffff)
+        return clm_error(CLM_E_INTERNAL, "MPI: %zu bytes are too many to relay", bytes);
+    const double t0 = util_now();
+    int rc = MPI_Send(buf, (int)bytes, MPI_BYTE, c->rank + 1, 0, MPI_COMM_WORLD);
+    account(COMM_OP_RELAY, (double)bytes, t0);
+    return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("relaying", rc);
+}
+
+clm_status comm_share_rows(const comm_ctx *c, void *all, int64_t n_local, size_t elem_bytes,
+                           int64_t n_all)
+{
+    if (!comm_is_parallel(c) || elem_bytes == 0)
+        return CLM_OK;
+    if (n_all > 0x7fffffff || elem_bytes > 0x7fffffff)
+        return clm_error(CLM_E_INTERNAL, "MPI: %lld rows are too many to share", (long long)n_all);
+    const double t0 = util_now();
+    int *counts = malloc(sizeof(int) * (size_t)c->size);
+    int *displs = malloc(sizeof(int) * (size_t)c->size);
+    if (!counts || !displs) {
+        free(counts);
+        free(displs);
+        return clm_error(CLM_E_NOMEM, "MPI: out of memory sharing rows");
+    }
+    int mine = (int)n_local;
+    int rc = MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
+    int64_t at = 0;
+    for (int r = 0; rc == MPI_SUCCESS && r < c->size; r++) {
+        displs[r] = (int)at;
+        at += counts[r];
+    }
+    if (rc == MPI_SUCCESS && at != n_all)
+        rc = MPI_ERR_COUNT;
+    if (rc == MPI_SUCCESS)
+        rc = allgather_in_place(all, counts, displs, elem_bytes);
+    free(counts);
+    free(displs);
+    account(COMM_OP_SHARE_ROWS, (double)n_all * (double)elem_bytes, t0);
+    return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("sharing rows", rc);
+}
+
+/* The overlap of [a0, a1) and [b0, b1): its start, and its length (>= 0). */
+static int64_t overlap(int64_t a0, int64_t a1, int64_t b0, int64_t b1, int64_t *start)
+{
+    *start = a0 > b0 ? a0 : b0;
+    const int64_t end = a1 < b1 ? a1 : b1;
+    return end > *start ? end - *start : 0;
+}
+
+clm_status comm_recut_rows(const comm_ctx *c, const void *local, int64_t n_local,
+                           size_t elem_bytes, void *out, int64_t n_out)
+{
+    if (!comm_is_parallel(c))
+        return recut_one_rank(local, n_local, elem_bytes, out, n_out);
+    if (n_local > 0x7fffffff || n_out > 0x7fffffff || elem_bytes > 0x7fffffff)
+        return clm_error(CLM_E_INTERNAL, "MPI: %lld rows are too many to re-cut",
+                         (long long)(n_local > n_out ? n_local : n_out));
+    const int size = c->size;
+    const double t0 = util_now();
+    int64_t *shares = malloc(sizeof(int64_t) * 2 * (size_t)size);
+    int *counts = malloc(sizeof(int) * 4 * (size_t)size);
+    if (!shares || !counts) {
+        free(shares);
+        free(counts);
+        return clm_error(CLM_E_NOMEM, "MPI: out of memory re-cutting rows");
+    }
+    int *send_n = counts, *send_at = counts + size, *recv_n = counts + 2 * size,
+        *recv_at = counts + 3 * size;
+    const int64_t mine[2] = {n_local, n_out};
+    int rc = MPI_Allgather(mine, 2, MPI_INT64_T, shares, 2, MPI_INT64_T, MPI_COMM_WORLD);
+    /* Where this rank's rows sit in the old cut and in the new one. */
+    int64_t old0 = 0, new0 = 0, old_total = 0, new_total = 0;
+    for (int r = 0; r < size; r++) {
+        if (r == c->rank) {
+            old0 = old_total;
+            new0 = new_total;
+        }
+        old_total += shares[2 * r];
+        new_total += shares[2 * r + 1];
+    }
+    if (rc == MPI_SUCCESS && old_total != new_total)
+        rc = MPI_ERR_COUNT; /* the same on every rank: all return it */
+    int64_t o = 0, q = 0;
+    for (int r = 0; rc == MPI_SUCCESS && r < size; r++) {
+        int64_t start;
+        /* What goes to rank r: my old rows inside its new share; what
+         * comes from it: its old rows inside my new share. */
+        send_n[r] = (int)overlap(old0, old0 + n_local, q, q + shares[2 * r + 1], &start);
+        send_at[r] = (int)(start - old0);
+        recv_n[r] = (int)overlap(new0, new0 + n_out, o, o + shares[2 * r], &start);
+        recv_at[r] = (int)(start - new0);
+        o += shares[2 * r];
+        q += shares[2 * r + 1];
+    }
+    MPI_Datatype elem;
+    if (rc == MPI_SUCCESS)
+        rc = element_type(elem_bytes, &elem);
+    if (rc == MPI_SUCCESS) {
+        rc = MPI_Alltoallv(local, send_n, send_at, elem, out, recv_n, recv_at, elem,
+                           MPI_COMM_WORLD);
+        MPI_Type_free(&elem);
+    }
+    free(shares);
+    free(counts);
+    account(COMM_OP_RECUT_ROWS, (double)(n_local + n_out) * (double)elem_bytes, t0);
+    return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("re-cutting rows", rc);
 }
 
 /* Longest detail message carried from a failing rank to the others. */
@@ -338,8 +724,10 @@ clm_status comm_agree(const comm_ctx *c, clm_status status)
         return status;
     /* The lowest failing rank: each rank offers its own number if it
      * failed, the rank count otherwise. */
+    const double t0 = util_now();
     int mine = status ? c->rank : c->size, lowest = c->size;
     int rc = MPI_Allreduce(&mine, &lowest, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    account(COMM_OP_AGREE, sizeof(int), t0);
     if (rc != MPI_SUCCESS)
         return mpi_failed("agreeing on errors", rc);
     if (lowest == c->size)
@@ -354,6 +742,7 @@ clm_status comm_agree(const comm_ctx *c, clm_status status)
         snprintf(news.message, sizeof news.message, "%s", clm_error_detail());
     }
     rc = MPI_Bcast(&news, (int)sizeof news, MPI_BYTE, lowest, MPI_COMM_WORLD);
+    traffic.bytes[COMM_OP_AGREE] += (int64_t)sizeof news;
     if (rc != MPI_SUCCESS)
         return mpi_failed("agreeing on errors", rc);
     if (c->rank == lowest)
@@ -365,3 +754,15 @@ clm_status comm_agree(const comm_ctx *c, clm_status status)
 }
 
 #endif /* CLMSEG_MPI */
+
+clm_status comm_agree_first(const comm_ctx *c, clm_status status, int64_t key)
+{
+    /* The lowest key among the failing ranks (INT64_MAX: no failure), as
+     * the maximum of the negated keys; the other failing ranks stand
+     * down, and comm_agree picks the lowest rank among those left. */
+    int64_t lowest = status ? -key : -INT64_MAX;
+    clm_status st = comm_max_i64(c, &lowest, 1);
+    if (st)
+        return st;
+    return comm_agree(c, status && -lowest == key ? status : CLM_OK);
+}

@@ -115,6 +115,49 @@ clm_status comm_bcast(const comm_ctx *c, void *buf, size_t bytes, int root);
 clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_local,
                             size_t elem_bytes, void *all, int64_t n_all);
 
+/* values[0..n) replaced by their maxima over the ranks, in place (exact:
+ * integers; a minimum is the maximum of the negated values). */
+clm_status comm_max_i64(const comm_ctx *c, int64_t *values, int n);
+
+/* Every rank's `bytes` bytes at `mine`, concatenated in rank order, into a
+ * new buffer *all (free it; at least one byte) of *all_bytes bytes, on
+ * every rank: an allgatherv of variable-size buffers, for aggregates whose
+ * size depends on the rank's rows (distinct keys, sparse counts).
+ * CLM_E_NOMEM, or CLM_E_INTERNAL when the total does not fit MPI's int
+ * counts.  Serial build: a copy of `mine`. */
+clm_status comm_allgather_bytes(const comm_ctx *c, const void *mine, size_t bytes, void **all,
+                                size_t *all_bytes);
+
+/* The relay, for a running floating-point sum that must see the rows in
+ * table order (a sum that cannot be cut into partials without changing
+ * the serial run's bits): comm_relay_receive waits for the `bytes` at buf
+ * that rank - 1 passes on (rank 0 returns at once, buf as it is), the rank
+ * continues the sum over its own rows, and comm_relay_send passes buf on
+ * to rank + 1 (the last rank sends nothing; comm_bcast from it then gives
+ * everyone the result).  Ranks work one after the other: only for sums
+ * cheap next to the rest of the pass.  Serial build: nothing. */
+clm_status comm_relay_receive(const comm_ctx *c, void *buf, size_t bytes);
+clm_status comm_relay_send(const comm_ctx *c, const void *buf, size_t bytes);
+
+/* Every rank gets every rank's rows, in place: the ranks' rows follow one
+ * another in rank order in `all` (n_all elements of elem_bytes over the
+ * ranks); on entry this rank's n_local sit at their place (after the rows
+ * of the ranks before it), on return all n_all do, on every rank.  For
+ * small sets that every rank needs whole (k-means|| candidates, the
+ * silhouette sample).  Serial build: nothing. */
+clm_status comm_share_rows(const comm_ctx *c, void *all, int64_t n_local, size_t elem_bytes,
+                           int64_t n_all);
+
+/* Re-cuts rows held contiguously in rank order: this rank holds n_local
+ * of them at `local` and is to hold n_out of them at `out` (the ranks'
+ * new shares again contiguous in rank order, over the same rows), so
+ * that rank r gets the rows after those of ranks 0..r-1 in the new cut.
+ * For rows whose count is known only after reading them (the kept rows
+ * of --missing drop), to put them on the chunk grid of their own count.
+ * CLM_E_INTERNAL when the shares do not add up.  Serial build: a copy. */
+clm_status comm_recut_rows(const comm_ctx *c, const void *local, int64_t n_local,
+                           size_t elem_bytes, void *out, int64_t n_out);
+
 /* The error agreement: every rank passes its own status; all return the
  * same one.  When some rank failed, the lowest failing rank's status and
  * detail message (clm_error_detail) become every rank's, so rank 0 can
@@ -122,5 +165,39 @@ clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_loca
  * so a bad value is reported at the first bad global row, as in a serial
  * run.  Serial build: returns `status` as it is. */
 clm_status comm_agree(const comm_ctx *c, clm_status status);
+
+/* What the collectives have cost this rank so far: per kind of collective,
+ * the calls, the payload bytes this rank sent or received, and the wall
+ * seconds spent inside them (waiting for slower ranks included).  The
+ * serial build counts nothing. */
+typedef enum comm_op {
+    COMM_OP_SHARE_CHUNKS, COMM_OP_SUM_I64, COMM_OP_MAX_I64, COMM_OP_BCAST, COMM_OP_GATHER_ROWS,
+    COMM_OP_ALLGATHER_BYTES, COMM_OP_SHARE_ROWS, COMM_OP_RECUT_ROWS, COMM_OP_RELAY, COMM_OP_AGREE,
+    COMM_N_OPS
+} comm_op;
+extern const char *const comm_op_names[COMM_N_OPS]; /* "share_chunks", ... */
+
+typedef struct comm_traffic {
+    int64_t calls[COMM_N_OPS];
+    int64_t bytes[COMM_N_OPS];
+    double seconds[COMM_N_OPS];
+} comm_traffic;
+
+void comm_traffic_get(comm_traffic *out);
+
+/* Rank accounting for benchmarks (bench/bench_mpi, docs/scaling.md): every
+ * rank's CPU seconds (user + system, all its threads), wall seconds since
+ * comm_init, peak resident memory and collective traffic, gathered to rank
+ * 0, which writes one JSON line per rank to `path` (through a temporary
+ * file and a rename).  A collective: every rank calls it.  main() calls it
+ * at the end of a command when CLMSEG_RANK_STATS names a file.  The serial
+ * build writes the one line of its one rank. */
+clm_status comm_write_rank_stats(const comm_ctx *c, const char *path, const char *command);
+
+/* comm_agree for failures ranked by a key rather than by rank: the failing
+ * rank with the lowest `key` (ties: the lowest rank) gives every rank its
+ * status and message.  For a scan whose serial order is not row order
+ * alone (one kind of error checked over a whole block before another). */
+clm_status comm_agree_first(const comm_ctx *c, clm_status status, int64_t key);
 
 #endif /* CLMSEG_CORE_COMM_INTERNAL_H */

@@ -77,6 +77,35 @@ struct clm_writer;
 struct clm_textfile;
 clm_status io_writer_commit_as(struct clm_writer *writer, const char *path);
 clm_status io_textfile_commit_as(struct clm_textfile *file, const char *path);
+/* Per-row columns whose rows are spread over MPI ranks (docs/design.md
+ * §7), in two phases that give the serial writer's bytes.  Rank 0 writes
+ * the file with the serial writer, creating each such column with
+ * io_writer_column_zeros: every chunk allocated in the serial order and
+ * filled with zeros.  After clm_writer_close, every rank writes its own
+ * rows into the closed file with io_write_rank_rows (parallel HDF5,
+ * collective transfers), which overwrites raw data only: no chunk is
+ * allocated and no metadata changes, so the file is byte for byte the
+ * one the serial writer makes in one pass (checked for 1-4 ranks in
+ * tests/mpi).  Then rank 0 commits (renames) the file. */
+clm_status io_writer_column_zeros(struct clm_writer *writer, const char *path, clm_dtype dtype,
+                                  int64_t length);
+/* The temporary name the file is written under, until commit. */
+const char *io_writer_temp_path(const struct clm_writer *writer);
+
+typedef struct io_rank_column {
+    const char *dataset;   /* absolute path in the file                     */
+    clm_dtype dtype;       /* of `data` and of the dataset                 */
+    const void *data;      /* this rank's rows [first_row, first_row + n)   */
+} io_rank_column;
+
+struct comm_ctx;
+/* Collective over the ranks of `c`: `path` is rank 0's (the others may pass
+ * NULL; it is broadcast); each rank writes rows [first_row, first_row +
+ * n_rows) of every column.  The status is agreed.  Serial build: a plain
+ * open-write-close of the one rank's rows. */
+clm_status io_write_rank_rows(const struct comm_ctx *c, const char *path, int64_t first_row,
+                              int64_t n_rows, const io_rank_column *columns, int n_columns);
+
 /* The final path an output was opened with. */
 const char *io_writer_path(const struct clm_writer *writer);
 const char *io_textfile_path(const struct clm_textfile *file);

@@ -250,6 +250,25 @@ clm_status clm_writer_column_array(clm_writer *w, const char *path, clm_dtype dt
     return st;
 }
 
+clm_status io_writer_column_zeros(clm_writer *w, const char *path, clm_dtype dtype, int64_t length)
+{
+    int column = -1;
+    clm_status st = clm_writer_column_create(w, path, dtype, length, &column);
+    void *zeros = st ? NULL : calloc(CLM_BLOCK_ROWS, (size_t)clm_dtype_size(dtype));
+    if (!st && !zeros)
+        st = clm_error(CLM_E_NOMEM, "out of memory");
+    /* The chunks of clm_writer_column_array, allocated in the same order. */
+    for (int64_t row0 = 0; !st && row0 < length; row0 += CLM_BLOCK_ROWS)
+        st = clm_writer_column_write(w, column, row0, util_block_len(length, row0, CLM_BLOCK_ROWS), zeros);
+    free(zeros);
+    return st;
+}
+
+const char *io_writer_temp_path(const clm_writer *w)
+{
+    return w->temp;
+}
+
 clm_status clm_writer_column_write(clm_writer *w, int column, int64_t row0, int64_t n_rows, const void *data)
 {
     if (column < 0 || column >= w->n_columns)

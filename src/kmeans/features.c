@@ -18,7 +18,9 @@
  * On several ranks (km_features_load_ranks) each rank reads only its own
  * rows, numbered as in the table so that a message names the table's
  * row; the ranks agree on the first failure, and the moments' partials
- * are shared and merged in global chunk order (kmeans_internal.h).
+ * are shared and merged in global chunk order (kmeans_internal.h).  With
+ * `drop` the kept rows are then re-cut onto the ranks (recut_kept), since
+ * the chunks are those of the kept rows.
  */
 #include <math.h>
 #include <omp.h>
@@ -197,6 +199,44 @@ static int64_t first_bad(const float *block, int64_t n, int d, int *feature)
     return -1;
 }
 
+/* --missing drop on several ranks: the kept rows (and their weights) of
+ * every rank are re-cut onto the ranks by their global kept-row numbers,
+ * as km_rank_rows cuts f->n_rows rows, so that each chunk of the kept
+ * rows (a serial run's chunk grid: it depends on their count) lies whole
+ * on one rank.  Dropping rows anywhere, even all of a rank's, then gives
+ * a serial run's partials.  Both copies of the rank's rows live while
+ * they move. */
+static clm_status recut_kept(const comm_ctx *comm, km_features *f)
+{
+    const int d = f->n_features;
+    int64_t first, n;
+    km_rank_rows(comm, f->n_rows, &first, &n);
+    const size_t room = (size_t)(n > 0 ? n : 1);
+    float *rows = util_alloc_big(sizeof(float) * room * (size_t)d);
+    float *weights = f->weights ? malloc(sizeof(float) * room) : NULL;
+    clm_status st = rows && (weights || !f->weights)
+                        ? CLM_OK
+                        : clm_error(CLM_E_NOMEM, "k-means: out of memory for the %lld x %d kept rows",
+                                    (long long)n, d);
+    st = comm_agree(comm, st);
+    if (!st)
+        st = comm_recut_rows(comm, f->rows, f->n_local_kept, sizeof(float) * (size_t)d, rows, n);
+    if (!st && f->weights)
+        st = comm_recut_rows(comm, f->weights, f->n_local_kept, sizeof(float), weights, n);
+    comm_abort_unagreed(comm, st);
+    if (st) {
+        free(rows);
+        free(weights);
+        return st;
+    }
+    free(f->rows);
+    free(f->weights);
+    f->rows = rows;
+    f->weights = weights;
+    f->n_local_kept = n;
+    return CLM_OK;
+}
+
 clm_status km_features_load(const clm_table *table, const clm_kmeans_params *p,
                             const clm_kmeans_columns *c, km_features *f)
 {
@@ -213,9 +253,6 @@ clm_status km_features_load_ranks(const clm_table *table, const clm_kmeans_param
     f->n_input_rows = n_all;
     if (n_all <= 0)
         return clm_error(CLM_E_EMPTY, "%s: the table %s has no rows", path, clm_table_group(table));
-    if (comm_is_parallel(comm) && p->missing == CLM_MISSING_DROP)
-        return clm_error(CLM_E_PARAM, "k-means: --missing drop does not run on several ranks yet "
-                                      "(docs/design.md §7)");
     /* This process reads input rows [first, first + n_input); the loop
      * below numbers them globally, so messages name the table's rows. */
     int64_t first = 0, n_input = n_all;
@@ -295,7 +332,8 @@ clm_status km_features_load_ranks(const clm_table *table, const clm_kmeans_param
                 for (int j = 0; j < d && !bad; j++)
                     bad = !isfinite(x[j]);
                 if (bad) {
-                    f->dropped[(row0 + i) >> 3] |= (uint8_t)(1u << ((row0 + i) & 7));
+                    /* this process's input row at + i (its bitmap starts at first) */
+                    f->dropped[(at + i) >> 3] |= (uint8_t)(1u << ((at + i) & 7));
                     continue;
                 }
                 /* compact in place: the destination never passes the source */
@@ -332,6 +370,13 @@ clm_status km_features_load_ranks(const clm_table *table, const clm_kmeans_param
         free(count);
         return clm_error(CLM_E_EMPTY, "%s: no rows left after dropping the rows with missing values", path);
     }
+    f->n_local_kept = kept;
+    if (comm_is_parallel(comm) && p->missing == CLM_MISSING_DROP)
+        st = recut_kept(comm, f);
+    if (st) {
+        free(count);
+        return st;
+    }
 
     km_data data;
     km_data_init_ranks(&data, comm, f->rows, NULL, f->n_rows, d, p->n_threads);
@@ -363,7 +408,7 @@ clm_status km_features_load_ranks(const clm_table *table, const clm_kmeans_param
     const double *center = f->center, *scale = f->scale, *mean = f->mean;
     float *rows = f->rows;
 #pragma omp parallel for schedule(static) reduction(+ : n_imputed) num_threads(data.n_threads)
-    for (int64_t i = 0; i < kept; i++)
+    for (int64_t i = 0; i < f->n_local_kept; i++)
         for (int j = 0; j < d; j++) {
             float x = rows[i * d + j];
             if (impute && !isfinite(x)) {

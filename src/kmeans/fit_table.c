@@ -10,9 +10,9 @@
  * are made on the calling thread; the passes are parallel.
  *
  * On several ranks (km_fit_table_ranks, docs/design.md §7) each rank holds
- * its own rows' matrix; the labels and distances are gathered to rank 0,
- * which alone computes the profile (row-order sums) and keeps the per-row
- * results, because it alone writes them.
+ * its own kept rows' matrix; the labels and distances are gathered to
+ * rank 0, which alone computes the profile (row-order sums) and keeps the
+ * per-row results, because it alone writes them.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -38,47 +38,6 @@ static int optional_column(const clm_table *table, const char *name)
     if (col < 0 || clm_table_column(table, col)->kind != CLM_KIND_NUMERIC)
         return -1;
     return col;
-}
-
-/* This process's labels and distances over its input rows (-1 and NaN
- * for dropped rows), from the labels of its kept rows. */
-static clm_status local_results(const clm_kmeans *m, const int32_t *kept_labels,
-                                int32_t *labels, float *distances)
-{
-    const km_features *f = &m->features;
-    const int d = f->n_features;
-    const int64_t n = f->n_local_rows;
-    float *kept_dist = malloc(sizeof(float) * CLM_BLOCK_ROWS);
-    if (!kept_dist)
-        return clm_error(CLM_E_NOMEM, "k-means: out of memory for the distances");
-    clm_status st = CLM_OK;
-    int64_t next = 0; /* next kept row */
-    for (int64_t row0 = 0; !st && row0 < n; row0 += CLM_BLOCK_ROWS) {
-        const int64_t nb = util_block_len(n, row0, CLM_BLOCK_ROWS);
-        int64_t n_kept = 0;
-        for (int64_t i = 0; i < nb; i++)
-            n_kept += !(f->dropped && km_bit(f->dropped, row0 + i));
-        km_data data;
-        km_data_init(&data, f->rows + next * d, NULL, n_kept, d, m->params.n_threads);
-        data.kernels = kernels_resolve(m->params.kernels);
-        if (n_kept > 0)
-            st = km_distances(&data, m->centroids, kept_labels + next, kept_dist);
-        if (st)
-            break;
-        for (int64_t i = 0, q = 0; i < nb; i++) {
-            if (f->dropped && km_bit(f->dropped, row0 + i)) {
-                labels[row0 + i] = -1;
-                distances[row0 + i] = NAN;
-            } else {
-                labels[row0 + i] = kept_labels[next + q];
-                distances[row0 + i] = kept_dist[q];
-                q++;
-            }
-        }
-        next += n_kept;
-    }
-    free(kept_dist);
-    return st;
 }
 
 /* Segment sizes and each segment's churn rate and mean ARPU, from every
@@ -129,44 +88,92 @@ static clm_status profile_rows(clm_kmeans *m, const clm_table *table,
     return st;
 }
 
+/* Rank 0 gets the bitmap of every dropped input row: each rank's bitmap
+ * starts at its first input row, a multiple of 8 (rank ranges are whole
+ * chunks of 4096 rows or more), so the ranks' bytes simply follow one
+ * another. */
+static clm_status gather_dropped(km_features *f, const comm_ctx *comm)
+{
+    if (!f->dropped || !comm_is_parallel(comm))
+        return CLM_OK;
+    const int root = comm->rank == 0;
+    uint8_t *all = root ? calloc((size_t)(f->n_input_rows / 8 + 1), 1) : NULL;
+    clm_status st = comm_agree(comm, root && !all ? clm_error(CLM_E_NOMEM, "k-means: out of memory")
+                                                  : CLM_OK);
+    if (!st)
+        st = comm_gather_rows(comm, f->dropped, (f->n_local_rows + 7) / 8, 1, all,
+                              (f->n_input_rows + 7) / 8);
+    if (st || !root) {
+        free(all);
+        return st;
+    }
+    free(f->dropped);
+    f->dropped = all;
+    return CLM_OK;
+}
+
+/* Spreads the kept rows' labels and distances, at the front of the
+ * model's arrays, over the input rows, with -1 and NaN at the dropped
+ * ones (in place, from the end: a kept row only moves back). */
+static void spread_over_input_rows(clm_kmeans *m)
+{
+    const km_features *f = &m->features;
+    if (!f->dropped)
+        return;
+    for (int64_t i = f->n_input_rows - 1, q = f->n_rows - 1; i >= 0; i--) {
+        if (km_bit(f->dropped, i)) {
+            m->labels[i] = -1;
+            m->distances[i] = NAN;
+        } else {
+            m->labels[i] = m->labels[q];
+            m->distances[i] = m->distances[q];
+            q--;
+        }
+    }
+}
+
 /* Every input row's label and distance, and the profile, into the model
- * (on rank 0; the other ranks send theirs there and keep none). */
+ * on rank 0: each rank computes its kept rows' distances, the kept rows'
+ * labels and distances are gathered in kept-row order (rank 0's own
+ * distances straight into place) and spread over the input rows.  The
+ * other ranks keep none. */
 static clm_status per_row_results(clm_kmeans *m, const clm_table *table,
                                   const clm_kmeans_columns *c, const comm_ctx *comm,
                                   const int32_t *kept_labels)
 {
-    const km_features *f = &m->features;
+    km_features *f = &m->features;
     const int root = comm == NULL || comm->rank == 0;
-    const int64_t n = f->n_input_rows, n_local = f->n_local_rows;
-    int32_t *labels = NULL;
+    const int64_t n = f->n_input_rows, n_local = f->n_local_kept;
     float *distances = NULL;
-    clm_status st = CLM_OK;
     if (root) {
-        /* Rank 0 holds the table's first rows: its own results go straight
-         * into place, the others' are gathered behind them. */
         m->labels = malloc(sizeof(int32_t) * (size_t)n);
         m->distances = malloc(sizeof(float) * (size_t)n);
-        labels = m->labels;
-        distances = m->distances;
+        distances = m->labels ? m->distances : NULL;
     } else {
-        labels = malloc(sizeof(int32_t) * (size_t)(n_local > 0 ? n_local : 1));
         distances = malloc(sizeof(float) * (size_t)(n_local > 0 ? n_local : 1));
     }
-    if (!labels || !distances)
+    clm_status st = CLM_OK;
+    if (!distances) {
         st = clm_error(CLM_E_NOMEM, "k-means: out of memory for %lld labels", (long long)n);
-    if (!st)
-        st = local_results(m, kept_labels, labels, distances);
+    } else {
+        km_data data;
+        km_data_init(&data, f->rows, NULL, n_local, f->n_features, m->params.n_threads);
+        data.kernels = kernels_resolve(m->params.kernels);
+        st = km_distances(&data, m->centroids, kept_labels, distances);
+    }
     st = comm_agree(comm, st);
     if (!st)
-        st = comm_gather_rows(comm, labels, n_local, sizeof(int32_t), m->labels, n);
+        st = comm_gather_rows(comm, kept_labels, n_local, sizeof(int32_t), m->labels, f->n_rows);
     if (!st)
-        st = comm_gather_rows(comm, distances, n_local, sizeof(float), m->distances, n);
-    if (!root) {
-        free(labels);
+        st = comm_gather_rows(comm, distances, n_local, sizeof(float), m->distances, f->n_rows);
+    if (!root)
         free(distances);
-    }
-    if (!st && root)
+    if (!st)
+        st = gather_dropped(f, comm);
+    if (!st && root) {
+        spread_over_input_rows(m);
         st = profile_rows(m, table, c);
+    }
     return comm_agree(comm, st);
 }
 
@@ -189,33 +196,6 @@ clm_status clm_kmeans_fit_table(const clm_kmeans_params *p, const clm_kmeans_col
     return km_fit_table_ranks(p, columns, table, NULL, out);
 }
 
-/* What does not run on several ranks yet (docs/design.md §7): each of
- * these changes which rows form a chunk (drop), draws from a sample or
- * with coins not yet keyed on global rows (auto k, k-means||, random), or
- * needs a global weight check.  The same answer on every rank, before any
- * collective. */
-static clm_status check_ranks(const clm_kmeans_params *p, const clm_kmeans_columns *c,
-                              const comm_ctx *comm)
-{
-    if (!comm_is_parallel(comm))
-        return CLM_OK;
-    const char *what = NULL;
-    if (p->k == 0)
-        what = "--k auto";
-    else if (p->init == CLM_KMEANS_INIT_PARALLEL)
-        what = "--init k-means||";
-    else if (p->init == CLM_KMEANS_INIT_RANDOM)
-        what = "--init random";
-    else if (p->missing == CLM_MISSING_DROP)
-        what = "--missing drop";
-    else if (c->weight)
-        what = "--sample-weight";
-    if (what)
-        return clm_error(CLM_E_PARAM, "k-means: %s does not run on %d ranks yet (docs/design.md §7); "
-                                      "run it on one rank", what, comm->size);
-    return CLM_OK;
-}
-
 clm_status km_fit_table_ranks(const clm_kmeans_params *p, const clm_kmeans_columns *columns,
                               const clm_table *table, const comm_ctx *comm, clm_kmeans **out)
 {
@@ -230,8 +210,7 @@ clm_status km_fit_table_ranks(const clm_kmeans_params *p, const clm_kmeans_colum
     if (p && p->initial_centroids)
         return clm_error(CLM_E_PARAM, "k-means: initial centroids are for the in-memory API only");
     clm_kmeans *m = NULL;
-    clm_status st = check_ranks(p, columns, comm);
-    if (!st) st = clm_kmeans_create(p, &m);
+    clm_status st = clm_kmeans_create(p, &m);
     if (st)
         return st;
     int32_t *labels = NULL;
@@ -241,7 +220,7 @@ clm_status km_fit_table_ranks(const clm_kmeans_params *p, const clm_kmeans_colum
     if (!st) st = km_features_load_ranks(table, p, columns, comm, f);
     if (!st) {
         /* This rank's kept rows (at least one slot: a rank may hold none). */
-        const int64_t n_kept = comm_is_parallel(comm) ? f->n_local_rows : f->n_rows;
+        const int64_t n_kept = f->n_local_kept;
         labels = malloc(sizeof(int32_t) * (size_t)(n_kept > 0 ? n_kept : 1));
         if (!labels)
             st = clm_error(CLM_E_NOMEM, "k-means: out of memory for %lld labels", (long long)n_kept);

@@ -130,9 +130,26 @@ int64_t km_draw_row(const km_data *data, const int32_t *store, const double *chu
     /* No mass at all (every row sits on a centre): uniform draw. */
     const int64_t n = data->n_all_rows;
     int64_t r = (int64_t)(km_rng_unit(rng) * (double)n);
-    r = r < n ? r : n - 1;
-    const int64_t chunk = r / data->chunk_rows;
-    return share_row(data, chunk, holds_chunk(data, chunk) ? r - data->first_row : -1, x);
+    return km_fetch_row(data, r < n ? r : n - 1, x);
+}
+
+int64_t km_fetch_row(const km_data *data, int64_t row, float *x)
+{
+    const int64_t chunk = row / data->chunk_rows;
+    return share_row(data, chunk, holds_chunk(data, chunk) ? row - data->first_row : -1, x);
+}
+
+clm_status km_weight_potentials(const km_data *data, double *chunk_pot)
+{
+    for (int64_t c = 0; c < data->n_chunks; c++) {
+        int64_t row0, count;
+        km_chunk(data, c, &row0, &count);
+        double s = 0.0;
+        for (int64_t i = row0; i < row0 + count; i++)
+            s += row_weight(data, i);
+        chunk_pot[data->chunk0 + c] = s;
+    }
+    return km_share(data, chunk_pot, sizeof(double));
 }
 
 /* store[i] = min(store[i] (or +inf when `first`), D^2(x_i, centre_t) for
@@ -265,7 +282,7 @@ clm_status km_init_plusplus(const km_data *data, int k, uint64_t seed,
 {
     const int d = data->n_features;
     const int n_cands = 2 + (int)log((double)k);
-    const int64_t n_chunks = data->n_chunks, n_all = data->n_all_chunks;
+    const int64_t n_all = data->n_all_chunks;
     double *chunk_pot = malloc(sizeof(double) * (size_t)(n_all + 1));
     double *part = malloc(sizeof(double) * (size_t)(n_all * n_cands + 1));
     double *tmp = malloc(sizeof(double) * (size_t)(PP_BLOCK * data->n_threads * n_cands));
@@ -283,15 +300,7 @@ clm_status km_init_plusplus(const km_data *data, int k, uint64_t seed,
     km_rng_seed(&rng, seed, 1);
 
     /* First centre: drawn by weight (uniformly without weights). */
-    for (int64_t c = 0; c < n_chunks; c++) {
-        int64_t row0, count;
-        km_chunk(data, c, &row0, &count);
-        double s = 0.0;
-        for (int64_t i = row0; i < row0 + count; i++)
-            s += row_weight(data, i);
-        chunk_pot[data->chunk0 + c] = s;
-    }
-    clm_status st = km_share(data, chunk_pot, sizeof(double));
+    clm_status st = km_weight_potentials(data, chunk_pot);
     if (!st && km_draw_row(data, NULL, chunk_pot, km_sum_in_order(chunk_pot, n_all), &rng,
                            centroids) < 0)
         st = clm_error(CLM_E_INTERNAL, "k-means++: the first centre could not be drawn");

@@ -232,6 +232,12 @@ clm_status km_update_closest(const km_data *data, const float *centres, int n_ce
 int64_t km_draw_row(const km_data *data, const int32_t *store, const double *chunk_pot,
                     double total, km_rng *rng, float *x);
 double km_sum_in_order(const double *values, int64_t n);
+/* Global row `row` (< n_all_rows): its features into `x` on every rank,
+ * broadcast by the rank holding it; returns row, or -1 and an error. */
+int64_t km_fetch_row(const km_data *data, int64_t row, float *x);
+/* chunk_pot (n_all_chunks) = the weight of each global chunk's rows (its
+ * row count without weights), shared: the potentials of a draw by weight. */
+clm_status km_weight_potentials(const km_data *data, double *chunk_pot);
 
 /* Number of threads to use for n_threads (0 = all). */
 int km_threads(int n_threads);
@@ -245,13 +251,17 @@ typedef struct km_features {
     char **names;             /* owned copies of the column names          */
     int64_t n_input_rows;     /* rows of the table                         */
     int64_t n_rows;           /* rows kept (== n_input_rows unless drop)   */
-    /* On several ranks this process holds input rows [first_row,
-     * first_row + n_local_rows) only; one process: 0 and n_rows. */
+    /* On several ranks this process reads input rows [first_row,
+     * first_row + n_local_rows) only; one process: 0 and n_input_rows. */
     int64_t first_row;
     int64_t n_local_rows;
-    float *rows;              /* n_local_rows x n_features, clustering space */
-    float *weights;           /* n_local_rows or NULL                      */
-    uint8_t *dropped;         /* bitmap of dropped input rows, or NULL     */
+    /* Kept rows this process holds: on several ranks km_rank_rows of
+     * n_rows (with drop, re-cut by kept-row number); one process: n_rows. */
+    int64_t n_local_kept;
+    float *rows;              /* n_local_kept x n_features, clustering space */
+    float *weights;           /* n_local_kept or NULL                      */
+    uint8_t *dropped;         /* bitmap of this process's dropped input rows
+                               * (from first_row), or NULL                 */
     int64_t n_imputed;        /* values replaced by the mean               */
     double *mean;             /* per feature, raw units, over kept rows    */
     double *std;              /* per feature, population std, raw units    */
@@ -272,8 +282,8 @@ clm_status km_features_load(const clm_table *table, const clm_kmeans_params *par
 /* The same on the ranks of `comm` (NULL: one process, as above): each
  * rank reads its own rows (km_rank_rows), the moments are merged in global
  * chunk order and a bad value on any rank fails every rank with the
- * message naming its global row.  --missing drop is refused on several
- * ranks (CLM_E_PARAM): dropping changes which rows form a chunk. */
+ * message naming its global row.  With --missing drop the kept rows are
+ * re-cut onto the ranks (the chunks are those of the kept rows). */
 clm_status km_features_load_ranks(const clm_table *table, const clm_kmeans_params *params,
                                   const clm_kmeans_columns *columns, const comm_ctx *comm,
                                   km_features *features);

@@ -16,9 +16,8 @@
  * message.  The model's centroids and figures are complete on every
  * rank; the per-row labels and distances and the segment profile on
  * rank 0 only, which alone writes the outputs (clm_kmeans_save,
- * clm_kmeans_write_csv, clm_kmeans_print).  Refused on several ranks
- * (CLM_E_PARAM, on every rank alike): --k auto, k-means|| and random
- * seeding, --missing drop, sample weights. */
+ * clm_kmeans_write_csv, clm_kmeans_print).  Every option of the command
+ * runs on ranks. */
 clm_status km_fit_table_ranks(const clm_kmeans_params *p, const clm_kmeans_columns *columns,
                               const clm_table *table, const comm_ctx *comm, clm_kmeans **out);
 

@@ -135,7 +135,7 @@ const clm_kmeans_k_score *clm_kmeans_k_scores(const clm_kmeans *m, int *count)
     return m ? m->scores : NULL;
 }
 
-/* Every value finite, weights finite and >= 0 with a positive total. */
+/* Every value finite, weights finite and >= 0 (their total: km_fit_data). */
 static clm_status check_input(const float *rows, int64_t n_rows, int d, const float *weights)
 {
     int64_t first_bad = -1;
@@ -147,18 +147,27 @@ static clm_status check_input(const float *rows, int64_t n_rows, int d, const fl
     if (first_bad >= 0)
         return clm_error(CLM_E_VALUE, "k-means: row %lld, feature %d is not a finite number",
                          (long long)(first_bad / d), (int)(first_bad % d));
-    if (weights) {
-        double total = 0.0;
-        for (int64_t i = 0; i < n_rows; i++) {
+    if (weights)
+        for (int64_t i = 0; i < n_rows; i++)
             if (!isfinite(weights[i]) || weights[i] < 0.0f)
                 return clm_error(CLM_E_VALUE, "k-means: sample weight of row %lld is %g (need a finite value >= 0)",
                                  (long long)i, (double)weights[i]);
-            total += weights[i];
-        }
-        if (!(total > 0.0))
-            return clm_error(CLM_E_VALUE, "k-means: the sample weights sum to 0");
-    }
     return CLM_OK;
+}
+
+/* CLM_E_VALUE when the (finite, >= 0) weights of every rank sum to 0,
+ * that is when none is positive: a count, exact on any number of ranks. */
+static clm_status check_weight_total(const km_data *data)
+{
+    if (!data->weights)
+        return CLM_OK;
+    int64_t positive = 0;
+    for (int64_t i = 0; i < data->n_rows; i++)
+        positive += data->weights[i] > 0.0f;
+    clm_status st = comm_sum_i64(data->comm, &positive, 1);
+    if (!st && positive == 0)
+        st = clm_error(CLM_E_VALUE, "k-means: the sample weights sum to 0");
+    return st;
 }
 
 /* Seeds restart `run` into `centroids`. */
@@ -276,7 +285,9 @@ clm_status km_fit_data(clm_kmeans *m, const km_data *in, int32_t *labels)
 
     km_data data = *in;
     double tol_abs = 0.0;
-    st = km_tolerance(&data, p->tol, &tol_abs);
+    st = check_weight_total(&data);
+    if (!st)
+        st = km_tolerance(&data, p->tol, &tol_abs);
     if (st)
         return st;
 

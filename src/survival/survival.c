@@ -355,7 +355,8 @@ static clm_status add_pass(clm_survival *s, int64_t n_rows, const double *time,
             free(scans);
             free(counted);
             s->failed = 1;
-            return bad_row_error(s, s->rows_seen + local, reason, time, event, stratum, local);
+            return bad_row_error(s, s->row_base + s->rows_seen + local, reason, time, event,
+                                 stratum, local);
         }
         if (scans[c].max_time > max_time)
             max_time = scans[c].max_time;
@@ -427,7 +428,7 @@ void surv_cells_free(surv_cells *cells)
     memset(cells, 0, sizeof *cells);
 }
 
-static int cells_alloc(surv_cells *cells, int32_t n_slots, int64_t n_entries)
+int surv_cells_alloc(surv_cells *cells, int32_t n_slots, int64_t n_entries)
 {
     cells->n_entries = n_entries;
     size_t n = (size_t)(n_entries ? n_entries : 1);
@@ -465,7 +466,7 @@ static int cells_from_tables(clm_survival *s, surv_cells *cells, surv_cells *all
             any |= cell[2 * slot] | cell[2 * slot + 1];
         n_all += any != 0;
     }
-    if (cells_alloc(cells, s->n_slots, n_entries) || cells_alloc(all, 1, n_all)) {
+    if (surv_cells_alloc(cells, s->n_slots, n_entries) || surv_cells_alloc(all, 1, n_all)) {
         free(per_slot);
         return -1;
     }
@@ -503,14 +504,7 @@ static int cells_from_tables(clm_survival *s, surv_cells *cells, surv_cells *all
     return 0;
 }
 
-/* A distinct (slot, time) pair with its counts, for sorting. */
-typedef struct surv_pair {
-    double time;
-    int32_t slot;
-    int64_t censored, events;
-} surv_pair;
-
-static int cmp_slot_time(const void *a, const void *b)
+int surv_cmp_slot_time(const void *a, const void *b)
 {
     const surv_pair *x = a, *y = b;
     if (x->slot != y->slot)
@@ -531,7 +525,7 @@ static int cells_from_hash(clm_survival *s, surv_cells *cells)
     const surv_hash *h = &s->hash;
     int64_t n = h->n_entries;
     surv_pair *pairs = malloc((size_t)(n ? n : 1) * sizeof *pairs);
-    if (!pairs || cells_alloc(cells, s->n_slots, n)) {
+    if (!pairs || surv_cells_alloc(cells, s->n_slots, n)) {
         free(pairs);
         return -1;
     }
@@ -541,7 +535,7 @@ static int cells_from_hash(clm_survival *s, surv_cells *cells)
         pairs[i].censored = h->counts[2 * i];
         pairs[i].events = h->counts[2 * i + 1];
     }
-    qsort(pairs, (size_t)n, sizeof *pairs, cmp_slot_time);
+    qsort(pairs, (size_t)n, sizeof *pairs, surv_cmp_slot_time);
     for (int64_t k = 0; k < n; k++) {
         cells->time[k] = pairs[k].time;
         cells->censored[k] = pairs[k].censored;
@@ -556,11 +550,11 @@ static int cells_from_hash(clm_survival *s, surv_cells *cells)
 
 /* The overall curve's cells: every slot's entries sorted by time and equal
  * times merged (the entries are distinct pairs, far fewer than rows). */
-static int cells_overall(const surv_cells *in, surv_cells *out)
+int surv_cells_overall(const surv_cells *in, surv_cells *out)
 {
     int64_t n = in->n_entries;
     surv_pair *pairs = malloc((size_t)(n ? n : 1) * sizeof *pairs);
-    if (!pairs || cells_alloc(out, 1, n)) {
+    if (!pairs || surv_cells_alloc(out, 1, n)) {
         free(pairs);
         return -1;
     }
@@ -598,13 +592,26 @@ clm_status clm_survival_finish(clm_survival *s)
     if (s->rows_seen == 0)
         return clm_error(CLM_E_EMPTY, "%s: no rows to estimate survival from", s->names[0]);
     surv_cells cells = {0}, all = {0};
+    clm_status st = surv_cells_build(s, &cells, &all)
+                        ? clm_error(CLM_E_NOMEM, "out of memory building survival curves")
+                        : surv_finish_cells(s, &cells, &all);
+    surv_cells_free(&cells);
+    surv_cells_free(&all);
+    if (st)
+        s->failed = 1;
+    return st;
+}
+
+int surv_cells_build(clm_survival *s, surv_cells *cells, surv_cells *all)
+{
+    return s->hashed ? cells_from_hash(s, cells) || surv_cells_overall(cells, all)
+                     : cells_from_tables(s, cells, all);
+}
+
+clm_status surv_finish_cells(clm_survival *s, const surv_cells *cells_in, const surv_cells *all_in)
+{
+    const surv_cells cells = *cells_in, all = *all_in;
     clm_status st = CLM_OK;
-    int bad = s->hashed ? cells_from_hash(s, &cells) || cells_overall(&cells, &all)
-                        : cells_from_tables(s, &cells, &all);
-    if (bad) {
-        st = clm_error(CLM_E_NOMEM, "out of memory building survival curves");
-        goto done;
-    }
     /* Rows and ARPU sums per slot (lanes summed in lane order). */
     int64_t *rows = calloc((size_t)s->n_slots, sizeof(int64_t));
     double *arpu_sum = calloc((size_t)s->n_slots + 1, sizeof(double));
@@ -660,8 +667,6 @@ clm_status clm_survival_finish(clm_survival *s)
     if (!st)
         s->finished = 1;
 done:
-    surv_cells_free(&cells);
-    surv_cells_free(&all);
     if (st)
         s->failed = 1;
     return st;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "clmseg/survival.h"
+#include "core/comm_internal.h"
 #include "kernels.h"
 
 /* Rows per chunk handed to a thread; a 64 Ki block has 16 chunks. */
@@ -64,6 +65,9 @@ struct clm_survival {
     int finished;
     int has_arpu;            /* -1 unknown (no block yet), 0, 1            */
     int64_t rows_seen;
+    int64_t row_base;        /* global row of the first row added: the
+                                rank's first row on several ranks, else 0
+                                (error messages name global rows)          */
 
     /* Direct mode: per-thread tables of n_times x n_slots x 2 counts,
      * uint32 (compact for the cache), added into the int64 totals before
@@ -95,6 +99,36 @@ typedef struct surv_cells {
 } surv_cells;
 
 void surv_cells_free(surv_cells *cells);
+/* Room for n_entries cells of n_slots slots (first[] zeroed); 0 or -1. */
+int surv_cells_alloc(surv_cells *cells, int32_t n_slots, int64_t n_entries);
+/* The counted rows as cells per slot and the overall curve's cells (all
+ * in one slot); 0, or -1 when out of memory. */
+int surv_cells_build(clm_survival *s, surv_cells *cells, surv_cells *all);
+/* The overall curve's cells from the per-slot ones: sorted by time, equal
+ * times merged; 0 or -1. */
+int surv_cells_overall(const surv_cells *in, surv_cells *out);
+/* The finish step from the cells (and the ARPU lane sums, rows_seen and
+ * has_arpu of `s`): curves, log-rank test, LTV. */
+clm_status surv_finish_cells(clm_survival *s, const surv_cells *cells, const surv_cells *all);
+
+/* A distinct (slot, time) pair with its counts, for sorting. */
+typedef struct surv_pair {
+    double time;
+    int32_t slot;
+    int64_t censored, events;
+} surv_pair;
+
+/* qsort order of surv_pair: by slot, then by time. */
+int surv_cmp_slot_time(const void *a, const void *b);
+
+/* On several ranks (survival_ranks.c).  surv_relay_arpu: the lane sums of
+ * the whole table, on every rank, from this rank's n_rows rows (from
+ * global row first_row, a chunk boundary) of ARPU and slots (NULL: slot
+ * 0), summed in the serial run's order.  surv_finish_ranks: the finish
+ * step on the counts of every rank, merged. */
+clm_status surv_relay_arpu(clm_survival *s, const comm_ctx *comm, int64_t first_row,
+                           int64_t n_rows, const double *arpu, const int32_t *slot);
+clm_status surv_finish_ranks(clm_survival *s, const comm_ctx *comm);
 
 /* Fills the statistics of one curve from its time-ordered counts.
  * discount_factors[h] = pow(1 + discount, h / 12.0) for h = 0..horizon

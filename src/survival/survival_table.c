@@ -10,6 +10,10 @@
  * scheduler time slice.
  * Integer and categorical event and stratum columns are read as int32
  * (cheaper for HDF5 to convert than double); float ones as double.
+ *
+ * On several ranks (surv_fit_table_ranks, docs/design.md §7) each rank
+ * streams only its own rows, in the serial run's blocks cut to its range,
+ * and survival_ranks.c merges the counts and the ARPU sums.
  */
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +24,7 @@
 #include "clmseg/table.h"
 #include "io/io_internal.h"
 #include "survival/survival_internal.h"
+#include "survival/survival_ranks.h"
 
 /* Rows read per block. */
 #define SURV_TABLE_BLOCK ((int64_t)16 * CLM_BLOCK_ROWS)
@@ -67,15 +72,16 @@ static int narrow_integer(const clm_column_info *info)
            d == CLM_DT_INT32;
 }
 
-/* Smallest and largest value of an integer column read as int32 (the
- * strata of --by on an integer column): one pass in large blocks. */
-static clm_status int_column_range(const clm_table *table, int column, int64_t n_rows,
-                                   int32_t *buffer, int64_t block, int64_t *min_out,
-                                   int64_t *max_out)
+/* Smallest and largest value of rows [first, first + n_rows) of an
+ * integer column read as int32 (the strata of --by on an integer column):
+ * one pass in large blocks.  An empty range gives INT32_MAX, INT32_MIN. */
+static clm_status int_column_range(const clm_table *table, int column, int64_t first,
+                                   int64_t n_rows, int32_t *buffer, int64_t block,
+                                   int64_t *min_out, int64_t *max_out)
 {
     int32_t lo = INT32_MAX, hi = INT32_MIN;
-    for (int64_t row0 = 0; row0 < n_rows; row0 += block) {
-        int64_t n = util_block_len(n_rows, row0, block);
+    for (int64_t row0 = first; row0 < first + n_rows; row0 += block) {
+        int64_t n = util_block_len(first + n_rows, row0, block);
         clm_status st = clm_table_read_i32(table, column, row0, n, buffer);
         if (st)
             return st;
@@ -89,8 +95,12 @@ static clm_status int_column_range(const clm_table *table, int column, int64_t n
     return CLM_OK;
 }
 
+/* The strata of the rows; on several ranks this rank's rows are
+ * [first_row, first_row + n_local) of n_rows, cols->strata holds those
+ * only, and an integer column's range is agreed over the ranks. */
 static clm_status setup_by(table_source *src, const char *path, const clm_survival_columns *cols,
-                           int64_t n_rows)
+                           const comm_ctx *comm, int64_t n_rows, int64_t first_row,
+                           int64_t n_local)
 {
     const char *by = cols->by;
     const char *by_path = path;
@@ -110,10 +120,11 @@ static clm_status setup_by(table_source *src, const char *path, const clm_surviv
             if (!(src->labels[c] = strdup(name)))
                 return clm_error(CLM_E_NOMEM, "out of memory");
         }
-        for (int64_t i = 0; i < n_rows; i++)
+        for (int64_t i = 0; i < n_local; i++)
             if (cols->strata[i] < -1 || cols->strata[i] >= cols->n_strata)
                 return clm_error(CLM_E_PARAM, "survival: row %lld: stratum %d is outside [-1, %d)",
-                                 (long long)i, (int)cols->strata[i], (int)cols->n_strata);
+                                 (long long)(first_row + i), (int)cols->strata[i],
+                                 (int)cols->n_strata);
         return CLM_OK;
     }
     if (!by) {
@@ -154,11 +165,17 @@ static clm_status setup_by(table_source *src, const char *path, const clm_surviv
         /* Only the range is needed: one plain pass, no moments. */
         int64_t block = n_rows < SURV_TABLE_BLOCK ? n_rows : SURV_TABLE_BLOCK;
         int32_t *buffer = malloc((size_t)block * sizeof *buffer);
-        if (!buffer)
-            return clm_error(CLM_E_NOMEM, "out of memory");
-        int64_t lo = 0, hi = 0;
-        st = int_column_range(src->by_table, src->by_col, n_rows, buffer, block, &lo, &hi);
+        int64_t range[2] = {0, 0}; /* -min, max */
+        st = buffer ? int_column_range(src->by_table, src->by_col, first_row, n_local, buffer,
+                                       block, &range[0], &range[1])
+                    : clm_error(CLM_E_NOMEM, "out of memory");
         free(buffer);
+        range[0] = -range[0];
+        /* This rank's range, then everyone's. */
+        st = comm_agree(comm, st);
+        if (!st)
+            st = comm_max_i64(comm, range, 2);
+        const int64_t lo = -range[0], hi = range[1];
         stats.count = n_rows;
         stats.min = (double)lo;
         stats.max = (double)hi;
@@ -324,9 +341,139 @@ clm_status clm_survival_time_unit(const char *name, double *days)
     return CLM_OK;
 }
 
+/* The buffers of one block, and on several ranks this rank's ARPU and
+ * slots (kept for surv_relay_arpu). */
+typedef struct block_buffers {
+    double *time, *event_raw, *by_raw, *arpu;
+    uint8_t *event;
+    int32_t *slot;
+    int64_t *bad_event, *bad_by; /* per chunk: first refused row or -1 */
+    double *rank_arpu;
+    int32_t *rank_slot;
+} block_buffers;
+
+static void buffers_free(block_buffers *b)
+{
+    free(b->time);
+    free(b->event_raw);
+    free(b->event);
+    free(b->by_raw);
+    free(b->slot);
+    free(b->arpu);
+    free(b->bad_event);
+    free(b->bad_by);
+    free(b->rank_arpu);
+    free(b->rank_slot);
+}
+
+static int buffers_alloc(block_buffers *b, const table_source *src, int64_t block, int with_arpu,
+                         int64_t rank_rows)
+{
+    const int64_t n_chunks_max = (block + SURV_CHUNK_ROWS - 1) / SURV_CHUNK_ROWS;
+    const int by = src->by != BY_NONE;
+    /* Blocks of 16 Mi rows: huge pages where the kernel has them (a fresh
+     * 4 KiB page costs a fault; on a 1M-row quarter the faults were a
+     * fifth of the whole command). */
+    b->time = util_alloc_big((size_t)block * sizeof *b->time);
+    /* Raw event and stratum values: double or int32 (same buffers). */
+    b->event_raw = util_alloc_big((size_t)block * sizeof *b->event_raw);
+    b->event = util_alloc_big((size_t)block * sizeof *b->event);
+    b->bad_event = malloc((size_t)n_chunks_max * sizeof *b->bad_event);
+    b->bad_by = malloc((size_t)n_chunks_max * sizeof *b->bad_by);
+    if (by) {
+        b->by_raw = util_alloc_big((size_t)block * sizeof *b->by_raw);
+        b->slot = util_alloc_big((size_t)block * sizeof *b->slot);
+    }
+    if (with_arpu)
+        b->arpu = util_alloc_big((size_t)block * sizeof *b->arpu);
+    if (with_arpu && rank_rows >= 0) {
+        size_t n = (size_t)(rank_rows > 0 ? rank_rows : 1);
+        b->rank_arpu = malloc(n * sizeof *b->rank_arpu);
+        if (by)
+            b->rank_slot = malloc(n * sizeof *b->rank_slot);
+    }
+    return b->time && b->event_raw && b->event && b->bad_event && b->bad_by &&
+           (!by || (b->by_raw && b->slot)) && (!with_arpu || b->arpu) &&
+           (!with_arpu || rank_rows < 0 || (b->rank_arpu && (!by || b->rank_slot)));
+}
+
+/* Rows [row0, row0 + n) of the table, read and converted into `b`: event
+ * flags and slots, with the message of the first refused row (the event
+ * column is checked before the stratum, row by row). */
+static clm_status read_block(const table_source *src, const clm_survival_columns *cols,
+                             const char *path, const char *by_name, double unit_days,
+                             int64_t strata_row0, int64_t row0, int64_t n, block_buffers *b)
+{
+    const int event_i32 = narrow_integer(clm_table_column(src->input, src->event_col));
+    const int by_i32 = (src->by == BY_CODES || src->by == BY_VALUES) &&
+                       narrow_integer(clm_table_column(src->by_table, src->by_col));
+    int32_t *event_codes = (int32_t *)(void *)b->event_raw;
+    int32_t *by_codes = (int32_t *)(void *)b->by_raw;
+    clm_status st = clm_table_read_f64(src->input, src->time_col, row0, n, b->time);
+    if (!st && unit_days > 0 && unit_days != CLM_DAYS_PER_MONTH)
+        /* t units of unit_days days, in months: exact for whole days
+         * (30.4375 = 487/16 is a binary fraction) */
+        for (int64_t i = 0; i < n; i++)
+            b->time[i] = b->time[i] * unit_days / CLM_DAYS_PER_MONTH;
+    if (!st)
+        st = event_i32 ? clm_table_read_i32(src->input, src->event_col, row0, n, event_codes)
+                       : clm_table_read_f64(src->input, src->event_col, row0, n, b->event_raw);
+    if (!st && (src->by == BY_CODES || src->by == BY_VALUES))
+        st = by_i32 ? clm_table_read_i32(src->by_table, src->by_col, row0, n, by_codes)
+                    : clm_table_read_f64(src->by_table, src->by_col, row0, n, b->by_raw);
+    if (!st && b->arpu)
+        st = clm_table_read_f64(src->input, src->arpu_col, row0, n, b->arpu);
+    if (st)
+        return st;
+
+    /* Event flags and slots, chunk by chunk on this thread: the loops
+     * vectorise, and a parallel region here would cost more than it
+     * saves (each one wakes every thread, which on a loaded machine
+     * can take a scheduler time slice). */
+    int64_t n_chunks = (n + SURV_CHUNK_ROWS - 1) / SURV_CHUNK_ROWS;
+    for (int64_t c = 0; c < n_chunks; c++) {
+        int64_t r0 = c * SURV_CHUNK_ROWS;
+        int64_t len = util_block_len(n, r0, SURV_CHUNK_ROWS);
+        uint8_t bad[SURV_CHUNK_ROWS];
+        b->bad_event[c] = event_i32 ? event_from_i32(src, len, event_codes + r0, b->event + r0, bad)
+                                    : event_from_f64(src, len, b->event_raw + r0, b->event + r0);
+        b->bad_by[c] = -1;
+        if (src->by == BY_MEMORY)
+            for (int64_t i = 0; i < len; i++) {
+                int32_t v = src->strata[strata_row0 + r0 + i];
+                b->slot[r0 + i] = v < 0 ? src->n_strata : v;
+            }
+        else if (src->by != BY_NONE)
+            b->bad_by[c] = by_i32 ? slot_from_i32(src, len, by_codes + r0, b->slot + r0, bad)
+                                  : slot_from_f64(src, len, b->by_raw + r0, b->slot + r0);
+    }
+    for (int64_t c = 0; c < n_chunks && !st; c++) {
+        int64_t r0 = c * SURV_CHUNK_ROWS;
+        if (b->bad_event[c] >= 0 && (b->bad_by[c] < 0 || b->bad_event[c] <= b->bad_by[c])) {
+            int64_t i = r0 + b->bad_event[c];
+            double v = !event_i32 ? b->event_raw[i]
+                       : src->event_categorical && event_codes[i] < 0 ? NAN
+                                                                      : (double)event_codes[i];
+            st = event_error(path, cols->event, row0 + i, v);
+        } else if (b->bad_by[c] >= 0) {
+            int64_t i = r0 + b->bad_by[c];
+            st = by_error(src, path, by_name, row0 + i,
+                          by_i32 ? (double)by_codes[i] : b->by_raw[i]);
+        }
+    }
+    return st;
+}
+
 clm_status clm_survival_fit_table(const clm_survival_params *params,
                                   const clm_survival_columns *columns,
                                   const clm_table *table, clm_survival **out)
+{
+    return surv_fit_table_ranks(params, columns, table, NULL, out);
+}
+
+clm_status surv_fit_table_ranks(const clm_survival_params *params,
+                                const clm_survival_columns *columns, const clm_table *table,
+                                const comm_ctx *comm, clm_survival **out)
 {
     const double unit_days = columns ? columns->time_unit_days : 0.0;
     if (!(unit_days >= 0.0) || !isfinite(unit_days))
@@ -341,11 +488,13 @@ clm_status clm_survival_fit_table(const clm_survival_params *params,
     memset(&src, 0, sizeof src);
     src.arpu_col = -1;
     clm_survival *surv = NULL;
-    double *time = NULL, *event_raw = NULL, *by_raw = NULL, *arpu = NULL;
-    uint8_t *event = NULL;
-    int32_t *slot = NULL;
-    int64_t *bad_event = NULL, *bad_by = NULL; /* per chunk: first refused row or -1 */
+    block_buffers b;
+    memset(&b, 0, sizeof b);
+    const int ranks = comm_is_parallel(comm);
 
+    /* Up to the counting, every step but the strata checks, the range of
+     * an integer --by column and the allocations gives the same answer on
+     * every rank (the same file): those are agreed below. */
     clm_status st = clm_survival_params_check(params);
     const char *path = clm_table_path(table);
     src.input = table;
@@ -362,12 +511,11 @@ clm_status clm_survival_fit_table(const clm_survival_params *params,
         st = clm_error(CLM_E_EMPTY, "%s: the table has no rows", path);
         goto done;
     }
+    int64_t first_row = 0, n_local = n_rows;
+    surv_rank_rows(comm, n_rows, &first_row, &n_local);
     st = setup_event(&src, cols.event, cols.event_level);
     if (!st)
-        st = setup_by(&src, path, &cols, n_rows);
-    if (st)
-        goto done;
-    const char *by_path = path;
+        st = setup_by(&src, path, &cols, comm, n_rows, first_row, n_local);
     const char *by_name = src.by == BY_MEMORY ? (cols.strata_name ? cols.strata_name : "stratum") : cols.by;
 
     clm_survival_params p = *params;
@@ -376,108 +524,56 @@ clm_status clm_survival_fit_table(const clm_survival_params *params,
     p.event_column = cols.event;
     p.stratum_column = by_name;
     p.arpu_column = cols.arpu;
-    st = clm_survival_create(&p, src.n_strata, (const char *const *)src.labels, &surv);
-    if (st)
-        goto done;
+    if (!st)
+        st = clm_survival_create(&p, src.n_strata, (const char *const *)src.labels, &surv);
 
     const int64_t block = n_rows < SURV_TABLE_BLOCK ? n_rows : SURV_TABLE_BLOCK;
-    const int event_i32 = narrow_integer(clm_table_column(src.input, src.event_col));
-    const int by_i32 = (src.by == BY_CODES || src.by == BY_VALUES) && narrow_integer(clm_table_column(src.by_table, src.by_col));
-    const int64_t n_chunks_max = (block + SURV_CHUNK_ROWS - 1) / SURV_CHUNK_ROWS;
-    /* Blocks of 16 Mi rows: huge pages where the kernel has them (a fresh
-     * 4 KiB page costs a fault; on a 1M-row quarter the faults were a
-     * fifth of the whole command). */
-    time = util_alloc_big((size_t)block * sizeof *time);
-    /* Raw event and stratum values: double or int32 (same buffers). */
-    event_raw = util_alloc_big((size_t)block * sizeof *event_raw);
-    event = util_alloc_big((size_t)block * sizeof *event);
-    bad_event = malloc((size_t)n_chunks_max * sizeof *bad_event);
-    bad_by = malloc((size_t)n_chunks_max * sizeof *bad_by);
-    if (src.by != BY_NONE) {
-        by_raw = util_alloc_big((size_t)block * sizeof *by_raw);
-        slot = util_alloc_big((size_t)block * sizeof *slot);
-    }
-    if (cols.arpu)
-        arpu = util_alloc_big((size_t)block * sizeof *arpu);
-    if (!time || !event_raw || !event || !bad_event || !bad_by ||
-        (src.by != BY_NONE && (!by_raw || !slot)) || (cols.arpu && !arpu)) {
+    if (!st && !buffers_alloc(&b, &src, block, cols.arpu != NULL, ranks ? n_local : -1))
         st = clm_error(CLM_E_NOMEM, "out of memory reading %s", path);
+    st = comm_agree(comm, st);
+    if (st)
+        goto done;
+    surv->row_base = first_row;
+
+    /* The blocks are the serial run's (multiples of `block` from row 0),
+     * cut to this rank's rows: a block's events and strata are checked
+     * before its times, so a rank's first error is ranked by its block,
+     * then by that order (fail_key), as it would come in a serial run. */
+    const int64_t end = first_row + n_local;
+    int64_t fail_key = 0;
+    for (int64_t row0 = first_row; row0 < end && !st;) {
+        const int64_t block_end = (row0 / block + 1) * block;
+        const int64_t n = (block_end < end ? block_end : end) - row0;
+        fail_key = row0 / block * 2;
+        st = read_block(&src, &cols, path, by_name, unit_days, row0 - first_row, row0, n, &b);
+        if (!st) {
+            fail_key++;
+            st = clm_survival_add(surv, n, b.time, b.event, b.slot, b.arpu);
+        }
+        if (!st && b.rank_arpu) {
+            memcpy(b.rank_arpu + (row0 - first_row), b.arpu, (size_t)n * sizeof *b.arpu);
+            if (b.rank_slot)
+                memcpy(b.rank_slot + (row0 - first_row), b.slot, (size_t)n * sizeof *b.slot);
+        }
+        row0 += n;
+        if (!st && params->progress)
+            params->progress(params->progress_ctx, "survival: counting", row0, n_rows);
+    }
+    if (!ranks) {
+        if (!st)
+            st = clm_survival_finish(surv);
         goto done;
     }
-    int32_t *event_codes = (int32_t *)(void *)event_raw;
-    int32_t *by_codes = (int32_t *)(void *)by_raw;
-    for (int64_t row0 = 0; row0 < n_rows; row0 += block) {
-        int64_t n = util_block_len(n_rows, row0, block);
-        st = clm_table_read_f64(src.input, src.time_col, row0, n, time);
-        if (!st && unit_days > 0 && unit_days != CLM_DAYS_PER_MONTH)
-            /* t units of unit_days days, in months: exact for whole days
-             * (30.4375 = 487/16 is a binary fraction) */
-            for (int64_t i = 0; i < n; i++)
-                time[i] = time[i] * unit_days / CLM_DAYS_PER_MONTH;
-        if (!st)
-            st = event_i32 ? clm_table_read_i32(src.input, src.event_col, row0, n, event_codes)
-                           : clm_table_read_f64(src.input, src.event_col, row0, n, event_raw);
-        if (!st && (src.by == BY_CODES || src.by == BY_VALUES))
-            st = by_i32 ? clm_table_read_i32(src.by_table, src.by_col, row0, n, by_codes)
-                        : clm_table_read_f64(src.by_table, src.by_col, row0, n, by_raw);
-        if (!st && arpu)
-            st = clm_table_read_f64(src.input, src.arpu_col, row0, n, arpu);
-        if (st)
-            goto done;
-
-        /* Event flags and slots, chunk by chunk on this thread: the loops
-         * vectorise, and a parallel region here would cost more than it
-         * saves (each one wakes every thread, which on a loaded machine
-         * can take a scheduler time slice). */
-        int64_t n_chunks = (n + SURV_CHUNK_ROWS - 1) / SURV_CHUNK_ROWS;
-        for (int64_t c = 0; c < n_chunks; c++) {
-            int64_t r0 = c * SURV_CHUNK_ROWS;
-            int64_t len = util_block_len(n, r0, SURV_CHUNK_ROWS);
-            uint8_t bad[SURV_CHUNK_ROWS];
-            bad_event[c] = event_i32 ? event_from_i32(&src, len, event_codes + r0, event + r0, bad)
-                                     : event_from_f64(&src, len, event_raw + r0, event + r0);
-            bad_by[c] = -1;
-            if (src.by == BY_MEMORY)
-                for (int64_t i = 0; i < len; i++) {
-                    int32_t v = src.strata[row0 + r0 + i];
-                    slot[r0 + i] = v < 0 ? src.n_strata : v;
-                }
-            else if (src.by != BY_NONE)
-                bad_by[c] = by_i32 ? slot_from_i32(&src, len, by_codes + r0, slot + r0, bad)
-                                   : slot_from_f64(&src, len, by_raw + r0, slot + r0);
-        }
-        for (int64_t c = 0; c < n_chunks && !st; c++) {
-            int64_t r0 = c * SURV_CHUNK_ROWS;
-            /* The event column is checked before the stratum, row by row. */
-            if (bad_event[c] >= 0 && (bad_by[c] < 0 || bad_event[c] <= bad_by[c])) {
-                int64_t i = r0 + bad_event[c];
-                double v = !event_i32 ? event_raw[i]
-                           : src.event_categorical && event_codes[i] < 0 ? NAN
-                                                                         : (double)event_codes[i];
-                st = event_error(path, cols.event, row0 + i, v);
-            } else if (bad_by[c] >= 0) {
-                int64_t i = r0 + bad_by[c];
-                st = by_error(&src, by_path, by_name, row0 + i,
-                              by_i32 ? (double)by_codes[i] : by_raw[i]);
-            }
-        }
-        if (!st)
-            st = clm_survival_add(surv, n, time, event, slot, arpu);
-        if (st)
-            goto done;
-        if (params->progress)
-            params->progress(params->progress_ctx, "survival: counting", row0 + n, n_rows);
+    st = comm_agree_first(comm, st, fail_key);
+    if (!st && cols.arpu) {
+        /* A rank without rows has not learnt it yet. */
+        surv->has_arpu = 1;
+        st = surv_relay_arpu(surv, comm, first_row, n_local, b.rank_arpu, b.rank_slot);
     }
-    st = clm_survival_finish(surv);
+    if (!st)
+        st = surv_finish_ranks(surv, comm);
 done:
-    free(time);
-    free(event_raw);
-    free(event);
-    free(by_raw);
-    free(slot);
-    free(arpu);
-    free(bad_event);
-    free(bad_by);
+    buffers_free(&b);
     source_free(&src);
     if (st) {
         clm_survival_free(surv);

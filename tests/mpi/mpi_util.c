@@ -62,6 +62,11 @@ void mpi_synth(const char *path, int rows, int seed)
 
 void mpi_put_nan(const char *path, const char *column, hsize_t row)
 {
+    mpi_put_nan_rows(path, column, row, 1);
+}
+
+void mpi_put_nan_rows(const char *path, const char *column, hsize_t row, hsize_t count)
+{
     hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     assert_true(file >= 0);
     char name[256];
@@ -69,11 +74,14 @@ void mpi_put_nan(const char *path, const char *column, hsize_t row)
     hid_t dset = H5Dopen2(file, name, H5P_DEFAULT);
     assert_true(dset >= 0);
     hid_t space = H5Dget_space(dset);
-    hsize_t count = 1;
     assert_true(H5Sselect_hyperslab(space, H5S_SELECT_SET, &row, NULL, &count, NULL) >= 0);
     hid_t mem = H5Screate_simple(1, &count, NULL);
-    const float nan_value = NAN;
-    assert_true(H5Dwrite(dset, H5T_NATIVE_FLOAT, mem, space, H5P_DEFAULT, &nan_value) >= 0);
+    float *nan_values = malloc(sizeof(float) * (size_t)count);
+    assert_non_null(nan_values);
+    for (hsize_t i = 0; i < count; i++)
+        nan_values[i] = NAN;
+    assert_true(H5Dwrite(dset, H5T_NATIVE_FLOAT, mem, space, H5P_DEFAULT, nan_values) >= 0);
+    free(nan_values);
     H5Sclose(mem);
     H5Sclose(space);
     H5Dclose(dset);
@@ -126,18 +134,40 @@ void mpi_same_bytes_on_ranks(const char *dir, const char *args, const char *cons
         }
 }
 
-void mpi_fails_alike_on_ranks(const char *dir, int ranks, const char *args, const char *expect)
+void mpi_kmeans_same_bytes(const char *dir, const char *quarter, const char *args,
+                           const char *expect)
+{
+    static int n_case = 0;
+    char sub[4200], cmd[8192];
+    snprintf(sub, sizeof sub, "%s/kmeans-%d", dir, ++n_case);
+    snprintf(cmd, sizeof cmd, "kmeans '%s' -o results.h5 %s", quarter, args);
+    const char *files[] = {"results.h5", "segments.csv", "stdout.txt"};
+    mpi_same_bytes_on_ranks(sub, cmd, files, 3, expect);
+}
+
+int mpi_count(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+void mpi_fails_alike_on_ranks(const char *dir, const char *args, int ranks, const char *message)
 {
     char ref[4300], out[4300], codes[4300], cmd[40000];
-    snprintf(ref, sizeof ref, "%s/reference-fail", dir);
-    snprintf(out, sizeof out, "%s/ranks-fail", dir);
+    snprintf(ref, sizeof ref, "%s/reference", dir);
+    snprintf(out, sizeof out, "%s/ranks", dir);
     snprintf(codes, sizeof codes, "%s/codes", dir);
+    /* The serial run's message. */
     char *ref_err = NULL, *err = NULL;
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cd '%s' && '%s' %s", ref, ref, ref,
              mpi_reference_bin(), args);
     assert_int_equal(tu_run(cmd, NULL, &ref_err), 1);
-    if (!ref_err || !strstr(ref_err, expect))
-        fail_msg("the reference's message lacks '%s':\n%s", expect, ref_err ? ref_err : "");
+    assert_non_null(ref_err);
+    if (!strstr(ref_err, message))
+        fail_msg("the reference's stderr lacks '%s':\n%s", message, ref_err);
+
     /* Each rank records its own exit code and exits 0, so that mpirun
      * never kills a rank that is still running: a rank that hung would
      * leave no code behind and the timeout would stop the run. */
@@ -159,18 +189,11 @@ void mpi_fails_alike_on_ranks(const char *dir, int ranks, const char *args, cons
         assert_int_equal(atoi(code), 1);
         free(code);
     }
+    /* One message, the serial run's, and nothing written. */
     assert_int_equal(mpi_count(err, "error:"), 1);
     assert_string_equal(err, ref_err);
-    /* Only "." and "..": no output, no temporary file. */
+    /* Only "." and "..": no output file, no temporary file. */
     assert_int_equal(tu_count_matching(out, "."), 2);
     free(err);
     free(ref_err);
-}
-
-int mpi_count(const char *text, const char *needle)
-{
-    int n = 0;
-    for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-        n++;
-    return n;
 }

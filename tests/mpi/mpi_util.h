@@ -29,6 +29,9 @@ void mpi_synth(const char *path, int rows, int seed);
 /* Writes NaN into row `row` of the float column `column` of /subscribers. */
 void mpi_put_nan(const char *path, const char *column, hsize_t row);
 
+/* The same for rows [row, row + count). */
+void mpi_put_nan_rows(const char *path, const char *column, hsize_t row, hsize_t count);
+
 /* Runs `reference clmseg ARGS` in the fresh folder `out` (cwd), stdout to
  * out/stdout.txt; returns the exit code.  ARGS may name files relative to
  * `out`. */
@@ -46,13 +49,17 @@ int mpi_run_ranks(int ranks, int threads, const char *out, const char *args, cha
 void mpi_same_bytes_on_ranks(const char *dir, const char *args, const char *const *files,
                              int n_files, const char *expect);
 
-/* Runs `clmseg ARGS` (outputs named relative to the folder) with the
- * reference program in the fresh folder <dir>/reference-fail and on
- * `ranks` ranks x 1 thread in <dir>/ranks-fail, and fails unless the
- * reference exits 1 with `expect` in its message, and every rank exits 1
- * on its own within the timeout with one message, the reference's stderr
- * exactly, leaving nothing in its folder. */
-void mpi_fails_alike_on_ranks(const char *dir, int ranks, const char *args, const char *expect);
+/* The error case: ARGS (input files by absolute path, outputs relative)
+ * run by the reference in <dir>/reference must exit 1 with `message` in
+ * its stderr; on `ranks` ranks in <dir>/ranks every rank must exit 1 on
+ * its own within MPI_RUN_TIMEOUT, the standard error must be the
+ * reference's (one message), and no file may be left in <dir>/ranks. */
+void mpi_fails_alike_on_ranks(const char *dir, const char *args, int ranks, const char *message);
+
+/* mpi_same_bytes_on_ranks for `clmseg kmeans QUARTER -o results.h5 ARGS`
+ * in a fresh folder under `dir`: results.h5, segments.csv and stdout. */
+void mpi_kmeans_same_bytes(const char *dir, const char *quarter, const char *args,
+                           const char *expect);
 
 /* How often `needle` occurs in `text`. */
 int mpi_count(const char *text, const char *needle);

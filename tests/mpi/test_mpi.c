@@ -71,15 +71,10 @@ static int make_quarters(void **state)
 }
 
 /* Every R x T run of `clmseg kmeans QUARTER -o results.h5 ARGS` equals the
- * serial run in results.h5, segments.csv and stdout. */
+ * serial run in results.h5, segments.csv and stdout (mpi_util.h). */
 static void same_bytes_on_ranks(const char *quarter, const char *args, const char *expect)
 {
-    static int n_case = 0;
-    char sub[4300], cmd[8192];
-    snprintf(sub, sizeof sub, "%s/kmeans-%d", dir, ++n_case);
-    snprintf(cmd, sizeof cmd, "kmeans '%s' -o results.h5 %s", quarter, args);
-    const char *files[] = {"results.h5", "segments.csv", "stdout.txt"};
-    mpi_same_bytes_on_ranks(sub, cmd, files, 3, expect);
+    mpi_kmeans_same_bytes(dir, quarter, args, expect);
 }
 
 static void test_rows_not_a_multiple_of_the_chunk(void **state)
@@ -161,20 +156,20 @@ static void test_nan_on_rank_2_stops_every_rank(void **state)
     free(ref_err);
 }
 
-/* Also the proof that the runs above were distributed: a rank that did
- * not see the others would run --k auto as one process and succeed. */
+/* Every kmeans option runs on ranks (test_mpi_kmeans.c); a command that
+ * does not run on ranks is refused rather than run 2 times.  Also the
+ * proof that the runs above were distributed: a rank that did not see the
+ * others would run synth as one process and succeed. */
 static void test_refused_options_give_one_message(void **state)
 {
     (void)state;
-    char out[4300], *err = NULL;
-    snprintf(out, sizeof out, "%s/ranks-auto", dir);
-    char args[8192];
-    snprintf(args, sizeof args, "kmeans '%s' -o results.h5 --k auto --quiet", q6000);
-    int rc = mpi_run_ranks(3, 1, out, args, &err);
-    assert_int_equal(rc, 1);
-    assert_non_null(err);
+    char *err = NULL;
+    char cmd[40000];
+    snprintf(cmd, sizeof cmd, "timeout %d '%s' %s -np 2 '%s' synth -o '%s/refused.h5'", MPI_RUN_TIMEOUT,
+             mpi_mpirun(), mpi_mpirun_flags(), tu_clmseg(), dir);
+    assert_int_equal(tu_run(cmd, NULL, &err), 1);
     assert_int_equal(mpi_count(err, "error:"), 1);
-    assert_non_null(strstr(err, "--k auto does not run on 3 ranks yet"));
+    assert_non_null(strstr(err, "clmseg synth: error: this command does not run on 2 ranks yet"));
     free(err);
 }
 

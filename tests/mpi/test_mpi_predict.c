@@ -224,6 +224,15 @@ static void test_previous_quarter(void **state)
     assert_int_equal(rows_of(scored, "/segments/continues"), k);
 }
 
+/* mpi_fails_alike_on_ranks in a fresh folder of its own. */
+static void fails_alike(const char *args, int ranks, const char *message)
+{
+    static int n_case = 0;
+    char sub[4300];
+    snprintf(sub, sizeof sub, "%s/fail-%d", dir, ++n_case);
+    mpi_fails_alike_on_ranks(sub, args, ranks, message);
+}
+
 /* The NaN meets the k-means model's features, or (the run's segments
  * impute) the Cox model's covariates. */
 static void test_nan_on_rank_2_stops_every_rank(void **state)
@@ -232,12 +241,12 @@ static void test_nan_on_rank_2_stops_every_rank(void **state)
     char args[9000];
     snprintf(args, sizeof args, "predict '%s' '%s' -o scored.h5 --quiet", km, q_nan);
     for (int ranks = 3; ranks <= 4; ranks++)
-        mpi_fails_alike_on_ranks(dir, ranks, args, "column 'arpu' has a missing value (NaN) at row 38000");
+        fails_alike(args, ranks, "column 'arpu' has a missing value (NaN) at row 38000");
     snprintf(args, sizeof args, "predict '%s' '%s' -o scored.h5 --quiet", run, q_nan);
     for (int ranks = 3; ranks <= 4; ranks++)
-        mpi_fails_alike_on_ranks(dir, ranks, args, "row 38000: a covariate or the event is missing");
+        fails_alike(args, ranks, "row 38000: a covariate or the event is missing");
     snprintf(args, sizeof args, "predict '%s' '%s' -o scored.h5 --quiet", run, q_order);
-    mpi_fails_alike_on_ranks(dir, 2, args, "row 40000: time -1 is not a number >= 0");
+    fails_alike(args, 2, "row 40000: time -1 is not a number >= 0");
 }
 
 /* Every R x T run of `clmseg inspect QUARTER ARGS` prints the serial
@@ -272,7 +281,7 @@ static void test_inspect_missing_file_gives_one_message(void **state)
     (void)state;
     char args[4400];
     snprintf(args, sizeof args, "inspect '%s/no-such-quarter.h5'", dir);
-    mpi_fails_alike_on_ranks(dir, 3, args, "no-such-quarter.h5");
+    fails_alike(args, 3, "no-such-quarter.h5");
 }
 
 int main(void)

@@ -1,0 +1,235 @@
+/*
+ * bench_mpi.c — how `clmseg kmeans` scales over MPI ranks (issue 11 item 6,
+ * docs/scaling.md), on oversubscribed ranks with one thread each.
+ *
+ *   bench_mpi [--rows N] [--dir PATH] [--max-ranks R] [--repeats K] [--k K]
+ *
+ * CLMSEG_BIN names the MPI build's clmseg, CLMSEG_MPIEXEC its mpirun
+ * (default mpirun).  On a generated quarter of N rows (default 2,000,000,
+ * written once into PATH and kept), for R = 1 .. max ranks, K times each
+ * (the run with the least total CPU is kept: the machine is shared), the
+ * program writes each rank's CPU seconds, wall seconds, peak memory and
+ * collective traffic (CLMSEG_RANK_STATS, src/core/comm.c).  Printed per R:
+ *   - cpu_sum_s and cpu_ratio: the CPU seconds summed over the ranks, and
+ *     their ratio to the one-rank run's (target <= 1.15);
+ *   - work_max_over_mean: each rank's busy seconds (wall minus the seconds
+ *     spent inside collectives, i.e. waiting for the others included
+ *     there), the slowest over the mean (target <= 1.10);
+ *   - peak_rss per rank beside its floor: the rank's share of the feature
+ *     rows (N/R x d x 4 bytes) plus the fixed part, measured in the same
+ *     run as the peak of one rank on a 4,096-row quarter; memory_ratio is
+ *     the largest peak over that floor (target <= 1.1 for the share);
+ *   - collective calls and bytes per rank;
+ *   - identical: results.h5 the same bytes as the one-rank run's.
+ * One JSON object per line on stdout.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clmseg/clmseg.h"
+
+static const char *env_or(const char *name, const char *fallback)
+{
+    const char *v = getenv(name);
+    return v && v[0] ? v : fallback;
+}
+
+static void sh(const char *cmd)
+{
+    if (system(cmd) != 0) {
+        fprintf(stderr, "bench_mpi: '%s' failed (CLMSEG_BIN: the MPI build's clmseg)\n", cmd);
+        exit(2);
+    }
+}
+
+/* One rank's line of the statistics file. */
+typedef struct rank_stats {
+    double cpu, wall, peak, coll_seconds, coll_bytes, coll_calls;
+} rank_stats;
+
+/* The number after "key": in line, or -1. */
+static double field(const char *line, const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr(line, pat);
+    return p ? atof(p + strlen(pat)) : -1.0;
+}
+
+/* Sums every "<what>": of the collectives object. */
+static double sum_fields(const char *line, const char *what)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", what);
+    double total = 0;
+    const char *p = strstr(line, "\"collectives\"");
+    while (p && (p = strstr(p, pat)) != NULL) {
+        p += strlen(pat);
+        total += atof(p);
+    }
+    return total;
+}
+
+static int read_stats(const char *path, rank_stats *out, int max)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char line[8192];
+    int n = 0;
+    while (n < max && fgets(line, sizeof line, f)) {
+        out[n].cpu = field(line, "cpu_s");
+        out[n].wall = field(line, "wall_s");
+        out[n].peak = field(line, "peak_rss_bytes");
+        out[n].coll_seconds = sum_fields(line, "seconds");
+        out[n].coll_bytes = sum_fields(line, "bytes");
+        out[n].coll_calls = sum_fields(line, "calls");
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+static char mpirun_cmd[4096];
+
+/* One `clmseg kmeans` on `ranks` ranks; fills stats[0..ranks). */
+static void run_kmeans(const char *dir, const char *quarter, int ranks, int k, const char *out,
+                       rank_stats *stats)
+{
+    char cmd[32768], stats_path[4200];
+    snprintf(stats_path, sizeof stats_path, "%s/rank-stats.jsonl", dir);
+    snprintf(cmd, sizeof cmd,
+             "rm -f '%s' && CLMSEG_RANK_STATS='%s' %s -np %d '%s' kmeans '%s' -o '%s' --k %d "
+             "--threads 1 --quiet",
+             stats_path, stats_path, mpirun_cmd, ranks, env_or("CLMSEG_BIN", "./clmseg"), quarter,
+             out, k);
+    sh(cmd);
+    if (read_stats(stats_path, stats, ranks) != ranks) {
+        fprintf(stderr, "bench_mpi: %s: expected %d ranks' lines\n", stats_path, ranks);
+        exit(2);
+    }
+}
+
+static int same_file(const char *a, const char *b)
+{
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", a, b);
+    return system(cmd) == 0;
+}
+
+int main(int argc, char **argv)
+{
+    int64_t rows = 2000000;
+    const char *dir = "/tmp";
+    int max_ranks = 4, repeats = 3, k = 8;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--rows"))
+            rows = (int64_t)atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--dir"))
+            dir = argv[i + 1];
+        else if (!strcmp(argv[i], "--max-ranks"))
+            max_ranks = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--repeats"))
+            repeats = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--k"))
+            k = atoi(argv[i + 1]);
+        else {
+            fprintf(stderr, "usage: bench_mpi [--rows N] [--dir PATH] [--max-ranks R] [--repeats K] [--k K]\n");
+            return 2;
+        }
+    }
+    if (max_ranks < 1 || max_ranks > 64 || repeats < 1 || rows < 1) {
+        fprintf(stderr, "bench_mpi: bad --max-ranks, --repeats or --rows\n");
+        return 2;
+    }
+    snprintf(mpirun_cmd, sizeof mpirun_cmd, "'%s' -q --oversubscribe --bind-to none%s",
+             env_or("CLMSEG_MPIEXEC", "mpirun"), geteuid() == 0 ? " --allow-run-as-root" : "");
+    const char *bin = env_or("CLMSEG_BIN", "./clmseg");
+    char quarter[4200], small[4200], cmd[16384];
+    snprintf(quarter, sizeof quarter, "%s/clmseg-bench-mpi-%lld.h5", dir, (long long)rows);
+    snprintf(small, sizeof small, "%s/clmseg-bench-mpi-4096.h5", dir);
+    struct stat st;
+    if (stat(quarter, &st) != 0) {
+        snprintf(cmd, sizeof cmd, "'%s' synth -o '%s' --rows %lld --seed 42 --quiet", bin, quarter,
+                 (long long)rows);
+        sh(cmd);
+    }
+    if (stat(small, &st) != 0) {
+        snprintf(cmd, sizeof cmd, "'%s' synth -o '%s' --rows 4096 --seed 42 --quiet", bin, small);
+        sh(cmd);
+    }
+    rank_stats *stats = malloc(sizeof(rank_stats) * (size_t)max_ranks);
+    rank_stats *best = malloc(sizeof(rank_stats) * (size_t)max_ranks);
+    if (!stats || !best)
+        return 2;
+    char out[4300], ref[4300];
+    snprintf(out, sizeof out, "%s/clmseg-bench-mpi-small.h5", dir);
+    double fixed = 1e300;
+    for (int r = 0; r < repeats; r++) {
+        run_kmeans(dir, small, 1, k, out, stats);
+        if (stats[0].peak < fixed)
+            fixed = stats[0].peak;
+    }
+    /* The feature count of the default k-means, from its saved model. */
+    clm_kmeans *model = NULL;
+    if (clm_kmeans_load(out, "/segments", 1, &model)) {
+        fprintf(stderr, "bench_mpi: %s: %s\n", out, clm_error_detail());
+        return 2;
+    }
+    const int d = clm_kmeans_n_features(model);
+    clm_kmeans_free(model);
+    snprintf(ref, sizeof ref, "%s/clmseg-bench-mpi-r1.h5", dir);
+    double cpu_one = 0;
+    for (int ranks = 1; ranks <= max_ranks; ranks++) {
+        double best_cpu = 1e300;
+        snprintf(out, sizeof out, "%s/clmseg-bench-mpi-r%d.h5", dir, ranks);
+        for (int r = 0; r < repeats; r++) {
+            run_kmeans(dir, quarter, ranks, k, out, stats);
+            double cpu = 0;
+            for (int i = 0; i < ranks; i++)
+                cpu += stats[i].cpu;
+            if (cpu < best_cpu) {
+                best_cpu = cpu;
+                memcpy(best, stats, sizeof(rank_stats) * (size_t)ranks);
+            }
+        }
+        if (ranks == 1)
+            cpu_one = best_cpu;
+        double work_sum = 0, work_max = 0, peak_max = 0, calls = 0, bytes = 0, wall = 0;
+        for (int i = 0; i < ranks; i++) {
+            double work = best[i].wall - best[i].coll_seconds;
+            work_sum += work;
+            if (work > work_max)
+                work_max = work;
+            if (best[i].peak > peak_max)
+                peak_max = best[i].peak;
+            if (best[i].wall > wall)
+                wall = best[i].wall;
+            calls += best[i].coll_calls;
+            bytes += best[i].coll_bytes;
+        }
+        const double share = (double)rows / ranks * d * 4.0;
+        printf("{\"bench\":\"mpi_kmeans\",\"rows\":%lld,\"features\":%d,\"k\":%d,\"ranks\":%d,"
+               "\"threads\":1,\"wall_s\":%.3f,\"cpu_sum_s\":%.3f,\"cpu_ratio\":%.3f,"
+               "\"work_max_over_mean\":%.3f,\"peak_rss_max_bytes\":%.0f,\"share_bytes\":%.0f,"
+               "\"fixed_bytes\":%.0f,\"memory_ratio\":%.3f,\"collective_calls_per_rank\":%.0f,"
+               "\"collective_bytes_per_rank\":%.0f,\"identical\":%s}\n",
+               (long long)rows, d, k, ranks, wall, best_cpu, best_cpu / cpu_one,
+               work_max / (work_sum / ranks), peak_max, share, fixed,
+               (peak_max - fixed) / share, calls / ranks, bytes / ranks,
+               same_file(ref, out) ? "true" : "false");
+        for (int i = 0; i < ranks; i++)
+            printf("{\"bench\":\"mpi_kmeans_rank\",\"ranks\":%d,\"rank\":%d,\"cpu_s\":%.3f,"
+                   "\"work_s\":%.3f,\"collective_s\":%.3f,\"peak_rss_bytes\":%.0f}\n",
+                   ranks, i, best[i].cpu, best[i].wall - best[i].coll_seconds,
+                   best[i].coll_seconds, best[i].peak);
+        fflush(stdout);
+    }
+    free(stats);
+    free(best);
+    return 0;
+}

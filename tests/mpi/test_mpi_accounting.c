@@ -1,0 +1,134 @@
+/*
+ * test_mpi_accounting.c — what a multi-node run says about its ranks
+ * (docs/design.md §7, docs/scaling.md):
+ *
+ *   - CLMSEG_RANK_STATS: one JSON line per rank, in rank order, with CPU
+ *     and wall seconds, peak memory, and per collective the calls and
+ *     bytes; the calls of every collective are the same on every rank
+ *     (they are collectives), and the bytes of the partials gathered are
+ *     what the chunk grid predicts;
+ *   - `clmseg bench` on ranks: the collectives' latency and bandwidth and
+ *     both workloads on one rank and on all, with finite figures.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mpi_util.h"
+#include "testutil.h"
+
+static char dir[4096], quarter[4200];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir("mpi-accounting"));
+    snprintf(quarter, sizeof quarter, "%s/q.h5", dir);
+    mpi_synth(quarter, 50000, 7);
+    return 0;
+}
+
+/* The number after "key": at or after p. */
+static double number_after(const char *p, const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *q = strstr(p, pat);
+    if (!q)
+        fail_msg("no %s in %s", key, p);
+    return atof(q + strlen(pat));
+}
+
+static void test_rank_statistics(void **state)
+{
+    (void)state;
+    char out[4300], args[8192], stats[4400];
+    snprintf(out, sizeof out, "%s/stats", dir);
+    snprintf(stats, sizeof stats, "%s/ranks.jsonl", dir);
+    snprintf(args, sizeof args, "kmeans '%s' -o results.h5 --k 6 --quiet", quarter);
+    setenv("CLMSEG_RANK_STATS", stats, 1);
+    char *err = NULL;
+    int rc = mpi_run_ranks(3, 1, out, args, &err);
+    unsetenv("CLMSEG_RANK_STATS");
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, err ? err : "");
+    free(err);
+    char *text = tu_read_file(stats, NULL);
+    assert_non_null(text);
+    assert_int_equal(mpi_count(text, "\n"), 3);
+    double share_calls[3], sum_calls[3];
+    const char *line = text;
+    for (int r = 0; r < 3; r++) {
+        char want[64];
+        snprintf(want, sizeof want, "\"rank\":%d,\"ranks\":3,", r);
+        assert_non_null(strstr(line, want));
+        assert_non_null(strstr(line, "\"command\":\"kmeans\""));
+        assert_true(number_after(line, "cpu_s") > 0.0);
+        assert_true(number_after(line, "wall_s") > 0.0);
+        /* At least the feature rows of a rank: 50,000 / 3 x 4 bytes x d. */
+        assert_true(number_after(line, "peak_rss_bytes") > 1e6);
+        const char *share = strstr(line, "\"share_chunks\"");
+        const char *sum = strstr(line, "\"sum_i64\"");
+        assert_non_null(share);
+        assert_non_null(sum);
+        share_calls[r] = number_after(share, "calls");
+        sum_calls[r] = number_after(sum, "calls");
+        /* The partials every rank receives: the same bytes on each. */
+        if (r > 0)
+            assert_true(number_after(share, "bytes") == number_after(strstr(text, "\"share_chunks\""), "bytes"));
+        line = strchr(line, '\n') + 1;
+    }
+    assert_true(share_calls[0] > 0);
+    for (int r = 1; r < 3; r++) {
+        assert_true(share_calls[r] == share_calls[0]);
+        assert_true(sum_calls[r] == sum_calls[0]);
+    }
+    free(text);
+}
+
+static void test_bench_on_ranks(void **state)
+{
+    (void)state;
+    char out[4300], args[8192];
+    snprintf(out, sizeof out, "%s/bench", dir);
+    snprintf(args, sizeof args, "bench --rows 20000 --json --quiet --dir '%s'", dir);
+    char *err = NULL;
+    int rc = mpi_run_ranks(2, 1, out, args, &err);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, err ? err : "");
+    free(err);
+    char *text = tu_read_file(tu_path(out, "stdout.txt"), NULL);
+    assert_non_null(text);
+    const char *ranks = strstr(text, "{\"bench\":\"ranks\",\"ranks\":2,");
+    if (!ranks)
+        fail_msg("no ranks line:\n%s", text);
+    const double latency = number_after(ranks, "collective_latency_us");
+    const double gbps = number_after(ranks, "collective_gb_per_s");
+    assert_true(latency > 0.0 && latency < 1e6);
+    assert_true(gbps > 0.0 && gbps < 1e4);
+    assert_int_equal(mpi_count(text, "\"bench\":\"ranks_workload\""), 2);
+    for (const char *p = text; (p = strstr(p, "\"ranks_workload\"")) != NULL; p++) {
+        const double one = number_after(p, "seconds_one_rank"), all = number_after(p, "seconds");
+        const double speedup = number_after(p, "speedup");
+        assert_true(one > 0.0 && all > 0.0);
+        /* The printed speedup is the ratio of the printed times. */
+        assert_true(speedup > 0.0 && speedup < 64.0);
+        assert_true(speedup > 0.95 * one / all && speedup < 1.05 * one / all);
+    }
+    /* The generated quarter is removed. */
+    assert_int_equal(tu_count_matching(dir, "clmseg-bench-ranks"), 0);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rank_statistics),
+        cmocka_unit_test(test_bench_on_ranks),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
