@@ -38,6 +38,22 @@ void comm_chunks_of(const comm_ctx *c, int rank, int64_t n_chunks, int64_t *firs
     *count = base + (rank < extra ? 1 : 0);
 }
 
+void comm_rows_of(const comm_ctx *c, int64_t n_rows, int64_t chunk_rows, int64_t *first,
+                  int64_t *count)
+{
+    const int64_t n_chunks = n_rows > 0 ? (n_rows + chunk_rows - 1) / chunk_rows : 0;
+    int64_t chunk0, n_mine;
+    comm_chunks_of(c, c ? c->rank : 0, n_chunks, &chunk0, &n_mine);
+    if (n_mine == 0) { /* no chunk: the empty range at the end */
+        *first = n_rows;
+        *count = 0;
+        return;
+    }
+    const int64_t end = (chunk0 + n_mine) * chunk_rows;
+    *first = chunk0 * chunk_rows;
+    *count = (end < n_rows ? end : n_rows) - *first;
+}
+
 int comm_chunk_owner(const comm_ctx *c, int64_t chunk, int64_t n_chunks)
 {
     const int64_t size = c ? c->size : 1;

@@ -83,6 +83,13 @@ static inline int comm_is_parallel(const comm_ctx *c)
 void comm_chunks_of(const comm_ctx *c, int rank, int64_t n_chunks, int64_t *first,
                     int64_t *count);
 
+/* The rows [*first, *first + *count) of this rank when n_rows rows are cut
+ * into chunks of chunk_rows rows (the last one shorter) and the chunks
+ * split as comm_chunks_of does.  A rank without a chunk gets the empty
+ * range at the end (*first = n_rows).  NULL `c`: every row. */
+void comm_rows_of(const comm_ctx *c, int64_t n_rows, int64_t chunk_rows, int64_t *first,
+                  int64_t *count);
+
 /* The rank that owns chunk `chunk` of n_chunks (the inverse of the above). */
 int comm_chunk_owner(const comm_ctx *c, int64_t chunk, int64_t n_chunks);
 

@@ -29,13 +29,7 @@
 
 void surv_rank_rows(const comm_ctx *comm, int64_t n_rows, int64_t *first, int64_t *n)
 {
-    const int64_t n_chunks = (n_rows + SURV_CHUNK_ROWS - 1) / SURV_CHUNK_ROWS;
-    int64_t chunk0 = 0, count = n_chunks;
-    if (comm)
-        comm_chunks_of(comm, comm->rank, n_chunks, &chunk0, &count);
-    const int64_t end = (chunk0 + count) * SURV_CHUNK_ROWS;
-    *first = chunk0 * SURV_CHUNK_ROWS < n_rows ? chunk0 * SURV_CHUNK_ROWS : n_rows;
-    *n = (end < n_rows ? end : n_rows) - *first;
+    comm_rows_of(comm, n_rows, SURV_CHUNK_ROWS, first, n);
 }
 
 clm_status surv_relay_arpu(clm_survival *s, const comm_ctx *comm, int64_t first_row,
