@@ -26,6 +26,7 @@
 #include "clmseg/survival.h"
 #include "clmseg/table.h"
 #include "clmseg/tree.h"
+#include "core/comm_internal.h"
 #include "run/config_internal.h"
 #include "run/run_base.h"
 
@@ -97,6 +98,11 @@ typedef struct run_calibration {
 } run_calibration;
 
 typedef struct run_ctx {
+    /* Which rank (docs/design.md §7): the steps marked `ranks` in run.c run
+     * on every rank; the rest on rank 0 (`root`) alone. */
+    comm_ctx comm;
+    int root;
+
     /* Where. */
     const char *input;
     const char *outdir;
