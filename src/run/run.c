@@ -39,6 +39,7 @@ static void free_ctx(run_ctx *ctx)
     free(ctx->branch);
     clm_kmeans_free(ctx->kmeans);
     clm_lifecycle_free(ctx->lifecycle);
+    free(ctx->rank_steps);
     free(ctx->kmeans_features);
     free(ctx->tree_features);
     free(ctx->tier);
@@ -90,6 +91,26 @@ typedef struct run_step_def {
     int ranks;
 } run_step_def;
 
+/* Every rank's figures of every timed step, to rank 0 for run.json (on
+ * several ranks only: one process has its own in ctx->clock). */
+static clm_status run_gather_rank_steps(run_ctx *ctx)
+{
+    if (!comm_is_parallel(&ctx->comm))
+        return CLM_OK;
+    const int n = ctx->clock.n_steps;
+    run_rank_step mine[RUN_MAX_STEPS];
+    for (int i = 0; i < n; i++)
+        mine[i] = (run_rank_step){ctx->clock.steps[i].seconds, ctx->clock.steps[i].peak_mb,
+                                  ctx->clock.steps[i].calls, ctx->clock.steps[i].bytes};
+    const int64_t n_all = (int64_t)n * ctx->comm.size;
+    if (ctx->root && !(ctx->rank_steps = malloc(sizeof(run_rank_step) * (size_t)(n_all + 1))))
+        return comm_agree(&ctx->comm, clm_error(CLM_E_NOMEM, "out of memory"));
+    clm_status s = comm_agree(&ctx->comm, CLM_OK);
+    if (!s)
+        s = comm_gather_rows(&ctx->comm, mine, n, sizeof(run_rank_step) * 1, ctx->rank_steps, n_all);
+    return s;
+}
+
 static int stage_tree_wanted(const run_ctx *ctx) { return ctx->stage_model_tree; }
 static int cox_wanted(const run_ctx *ctx) { return ctx->cox_enabled; }
 static int plan_wanted(const run_ctx *ctx) { return ctx->plan != NULL; }
@@ -117,6 +138,7 @@ static const run_step_def run_steps[] = {
     /* The report shows every step above; run.json those and the report's
      * own (bench/bench_report.c reads it). */
     {"report.html", run_write_report, NULL, 1, 0},
+    {"rank figures", run_gather_rank_steps, NULL, 0, 1},
     {"run.json", run_write_json, NULL, 0, 0},
     {"config.used", run_write_config_used, NULL, 0, 0},
 };
@@ -175,13 +197,12 @@ static clm_status prepare_settings(run_ctx *ctx, const clm_run_options *options)
 }
 
 /* The input, opened on a rank other than 0 for the steps that run on every
- * rank (rank 0 opens it in the validate step), with the run's cache rule. */
+ * rank (rank 0 opens it in the validate step).  Without the column cache:
+ * these ranks read each column of their own rows once, where the cache
+ * would load every row of it. */
 static clm_status open_table_here(run_ctx *ctx)
 {
-    clm_status s = clm_table_open(ctx->input, ctx->group, &ctx->table);
-    if (!s)
-        s = clm_table_set_cache(ctx->table, ctx->column_cache);
-    return s;
+    return clm_table_open(ctx->input, ctx->group, &ctx->table);
 }
 
 /* The settings, then (rank 0) the output folder and the check that no
@@ -234,10 +255,13 @@ clm_status clm_run(const char *input_path, const char *outdir, const clm_run_opt
     for (size_t i = 0; i < n_steps && !s; i++) {
         const run_step_def *step = &run_steps[i];
         const int here = step->ranks || ctx.root;
-        if (here && step->when && !step->when(&ctx)) {
-            s = step->ranks ? CLM_OK : comm_wait_root(&ctx.comm, CLM_OK);
+        /* Whether the step runs: rank 0 says for the steps it alone runs,
+         * so that every rank keeps the same list of timed steps. */
+        int wanted = !step->when || !here || step->when(&ctx);
+        if (!step->ranks)
+            s = comm_bcast(&ctx.comm, &wanted, sizeof wanted, 0);
+        if (s || !wanted)
             continue;
-        }
         /* Rank 0 opened the input in the validate step; the others open
          * it for the first step they run (every rank agrees either way). */
         if (step->ranks)

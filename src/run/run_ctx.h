@@ -195,6 +195,8 @@ typedef struct run_ctx {
 
     /* Timing, and the outputs written so far (renamed at the end). */
     run_clock clock;
+    run_rank_step *rank_steps;    /* rank 0 on several ranks: rank r's figures
+                                     of clock step i at [r * n_steps + i]  */
     run_outputs outputs;
     int outdir_fd;                /* the locked output folder, or -1       */
 } run_ctx;
