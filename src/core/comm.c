@@ -249,6 +249,12 @@ clm_status comm_wait_root(const comm_ctx *c, clm_status status)
     return status;
 }
 
+int comm_wait_root_code(const comm_ctx *c, int code)
+{
+    (void)c;
+    return code;
+}
+
 clm_status comm_max_i64(const comm_ctx *c, int64_t *values, int n)
 {
     (void)c; (void)values; (void)n;
@@ -724,15 +730,14 @@ clm_status comm_recut_rows(const comm_ctx *c, const void *local, int64_t n_local
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("re-cutting rows", rc);
 }
 
-clm_status comm_wait_root(const comm_ctx *c, clm_status status)
+/* Rank 0's *value to every rank; the others poll a non-blocking broadcast
+ * and sleep between polls (comm_wait_root). */
+static int lazy_bcast_int(int *value, int is_root)
 {
-    if (!comm_is_parallel(c))
-        return status;
     const double t0 = util_now();
-    int code = c->rank == 0 ? (int)status : 0;
     MPI_Request request;
-    int rc = MPI_Ibcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD, &request);
-    if (rc == MPI_SUCCESS && c->rank == 0) {
+    int rc = MPI_Ibcast(value, 1, MPI_INT, 0, MPI_COMM_WORLD, &request);
+    if (rc == MPI_SUCCESS && is_root) {
         rc = MPI_Wait(&request, MPI_STATUS_IGNORE);
     } else if (rc == MPI_SUCCESS) {
         /* 0.2 ms naps: far below any step's length, far above the cost of
@@ -744,13 +749,29 @@ clm_status comm_wait_root(const comm_ctx *c, clm_status status)
                 nanosleep(&nap, NULL);
         }
     }
-    account(COMM_OP_WAIT_ROOT, sizeof code, t0);
+    account(COMM_OP_WAIT_ROOT, sizeof *value, t0);
+    return rc;
+}
+
+clm_status comm_wait_root(const comm_ctx *c, clm_status status)
+{
+    if (!comm_is_parallel(c))
+        return status;
+    int code = c->rank == 0 ? (int)status : 0;
+    int rc = lazy_bcast_int(&code, c->rank == 0);
     if (rc != MPI_SUCCESS)
         return mpi_failed("waiting for rank 0", rc);
     if (code == CLM_OK)
         return CLM_OK;
     /* A failure: rank 0's message goes to every rank. */
     return comm_agree(c, c->rank == 0 ? status : CLM_OK);
+}
+
+int comm_wait_root_code(const comm_ctx *c, int code)
+{
+    if (!comm_is_parallel(c))
+        return code;
+    return lazy_bcast_int(&code, c->rank == 0) == MPI_SUCCESS ? code : 2;
 }
 
 /* Longest detail message carried from a failing rank to the others. */

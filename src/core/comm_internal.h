@@ -167,6 +167,10 @@ clm_status comm_recut_rows(const comm_ctx *c, const void *local, int64_t n_local
  * Serial build: returns `status`. */
 clm_status comm_wait_root(const comm_ctx *c, clm_status status);
 
+/* The same for an exit code: rank 0's `code` to every rank, the others
+ * waiting asleep.  On a failure of the collective itself: 2. */
+int comm_wait_root_code(const comm_ctx *c, int code);
+
 /* The error agreement: every rank passes its own status; all return the
  * same one.  When some rank failed, the lowest failing rank's status and
  * detail message (clm_error_detail) become every rank's, so rank 0 can

@@ -119,20 +119,47 @@ static void test_nan_on_rank_2_stops_every_rank(void **state)
     mpi_fails_alike_on_ranks(sub, args, 4, "column 'arpu' has a missing value (NaN) at row 30001");
 }
 
-/* Every kmeans option runs on ranks (test_mpi_kmeans.c); a command that
- * does not run on ranks is refused rather than run 2 times.  Also the
- * proof that the runs above were distributed: a rank that did not see the
- * others would run synth as one process and succeed. */
-static void test_refused_options_give_one_message(void **state)
+/* A command that does not run on ranks (cox) is refused rather than run 2
+ * times.  Also the proof that the runs above were distributed: a rank that
+ * did not see the others would run cox as one process and succeed. */
+static void test_refused_commands_give_one_message(void **state)
 {
     (void)state;
     char *err = NULL;
     char cmd[40000];
-    snprintf(cmd, sizeof cmd, "timeout %d '%s' %s -np 2 '%s' synth -o '%s/refused.h5'", MPI_RUN_TIMEOUT,
-             mpi_mpirun(), mpi_mpirun_flags(), tu_clmseg(), dir);
+    snprintf(cmd, sizeof cmd, "timeout %d '%s' %s -np 2 '%s' cox '%s' -o '%s/refused.h5'",
+             MPI_RUN_TIMEOUT, mpi_mpirun(), mpi_mpirun_flags(), tu_clmseg(), q6000, dir);
     assert_int_equal(tu_run(cmd, NULL, &err), 1);
     assert_int_equal(mpi_count(err, "error:"), 1);
-    assert_non_null(strstr(err, "clmseg synth: error: this command does not run on 2 ranks yet"));
+    assert_non_null(strstr(err, "clmseg cox: error: this command does not run on 2 ranks yet"));
+    free(err);
+    /* Nothing was written. */
+    char path[4300];
+    snprintf(path, sizeof path, "%s/refused.h5", dir);
+    assert_false(tu_exists(path));
+}
+
+/* synth writes through rank 0: on 3 ranks the serial build's bytes, and
+ * every rank exits 0 (a failure: every rank exits 1). */
+static void test_synth_through_rank_0(void **state)
+{
+    (void)state;
+    char ref[4300], out[4300], args[8192];
+    snprintf(ref, sizeof ref, "%s/synth-reference", dir);
+    snprintf(out, sizeof out, "%s/synth-ranks", dir);
+    assert_int_equal(mpi_run_reference(ref, "synth -o q.h5 --rows 20000 --seed 8 --quiet"), 0);
+    char *err = NULL;
+    /* mpi_run_ranks adds --threads, which synth takes. */
+    snprintf(args, sizeof args, "synth -o q.h5 --rows 20000 --seed 8 --quiet");
+    if (mpi_run_ranks(3, 2, out, args, &err) != 0)
+        fail_msg("synth on 3 ranks: %s", err ? err : "");
+    free(err);
+    if (!tu_same_bytes(tu_path(ref, "q.h5"), tu_path(out, "q.h5")))
+        fail_msg("synth on 3 ranks wrote other bytes than the serial build");
+    err = NULL;
+    snprintf(args, sizeof args, "synth -o /nonexistent-folder/q.h5 --rows 20000 --quiet");
+    assert_int_equal(mpi_run_ranks(3, 1, out, args, &err), 1);
+    assert_int_equal(mpi_count(err, "error:"), 1);
     free(err);
 }
 
@@ -145,7 +172,8 @@ int main(void)
         cmocka_unit_test(test_imputed_values_on_several_ranks),
         cmocka_unit_test(test_uniform_draws_and_empty_clusters),
         cmocka_unit_test(test_nan_on_rank_2_stops_every_rank),
-        cmocka_unit_test(test_refused_options_give_one_message),
+        cmocka_unit_test(test_refused_commands_give_one_message),
+        cmocka_unit_test(test_synth_through_rank_0),
     };
     return cmocka_run_group_tests(tests, make_quarters, NULL);
 }
