@@ -107,7 +107,7 @@ static clm_status run_gather_rank_steps(run_ctx *ctx)
         return comm_agree(&ctx->comm, clm_error(CLM_E_NOMEM, "out of memory"));
     clm_status s = comm_agree(&ctx->comm, CLM_OK);
     if (!s)
-        s = comm_gather_rows(&ctx->comm, mine, n, sizeof(run_rank_step) * 1, ctx->rank_steps, n_all);
+        s = comm_gather_rows(&ctx->comm, mine, n, sizeof(run_rank_step), ctx->rank_steps, n_all);
     return s;
 }
 
