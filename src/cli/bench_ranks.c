@@ -28,6 +28,7 @@
 #include "core/util_internal.h"
 #include "kmeans/kmeans_ranks.h"
 #include "survival/survival_ranks.h"
+#include "io/io_table_ranks.h"
 
 /* Seconds per round of the smallest collective, the best of 5 runs of
  * `rounds` rounds (the first round is a warm-up). */
@@ -143,7 +144,7 @@ int cli_bench_ranks(const cli_common *common, int64_t rows, const char *dir, int
     st = comm_agree(&world, st);
     clm_table *t = NULL;
     if (!st)
-        st = comm_agree(&world, clm_table_open(quarter, NULL, &t));
+        st = io_table_open_ranks(&world, quarter, NULL, &t);
     if (st) {
         if (world.rank == 0)
             unlink(quarter);

@@ -17,6 +17,7 @@
 #include "core/comm_internal.h"
 #include "core/util_internal.h"
 #include "survival/survival_ranks.h"
+#include "io/io_table_ranks.h"
 
 static const char *const usage_text =
     "usage: clmseg survival data.h5 -o results.h5 [options]\n"
@@ -186,7 +187,7 @@ static clm_status run_survival(const clm_survival_params *params, clm_survival_c
     const comm_ctx world = comm_world();
     clm_table *table = NULL;
     int32_t *segments = NULL;
-    clm_status st = comm_agree(&world, clm_table_open(f->input, f->group, &table));
+    clm_status st = io_table_open_ranks(&world, f->input, f->group, &table);
     /* ARPU: the named column, or "arpu" when the table has one. */
     if (f->arpu && strcmp(f->arpu, "none"))
         cols->arpu = f->arpu;
