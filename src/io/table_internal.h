@@ -51,6 +51,13 @@ clm_status io_read_rows(const clm_table *t, const table_column *c, int64_t row0,
 int io_cache_read(const clm_table *t, const table_column *c, int64_t row0, int64_t n_rows,
                   hid_t mem_type, void *out, clm_status *status);
 
+/* out[i] = stored[i], n_rows values of the column in its stored type,
+ * converted to `mem_type` (float, double, int64 or int32) with the casts
+ * HDF5's own conversions make: 1, or 0 (nothing done) for another memory
+ * type or a column HDF5 must convert itself (enums).  n_rows 0 asks only
+ * whether it would convert. */
+int io_convert(const table_column *c, const void *stored, int64_t n_rows, hid_t mem_type, void *out);
+
 /* Reads `categories` of a categorical column into a NUL-terminated array
  * of owned strings.  Returns the count, 0 if the attribute is absent, or a
  * negative status. */

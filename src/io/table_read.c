@@ -52,23 +52,40 @@ clm_status io_read_rows(const clm_table *t, const table_column *c, int64_t row0,
     if (!collective && io_cache_read(t, c, row0, n_rows, mem_type, out, &cached))
         return cached;
     ((clm_table *)t)->rank_read = 0; /* later reads (the float32 range check) are the rank's own */
+    /* HDF5 1.10 makes a collective read that converts types into
+     * independent ones: the rows are read in their stored type, then
+     * converted by the cache's casts (HDF5's own). */
+    void *stored = NULL;
+    int no_room = 0;
+    if (collective && n_rows > 0 && H5Tequal(mem_type, io_native_type(c->info.dtype)) <= 0 &&
+        io_convert(c, NULL, 0, mem_type, NULL)) {
+        stored = malloc((size_t)n_rows * (size_t)clm_dtype_size(c->info.dtype));
+        no_room = !stored; /* still takes part, with nothing */
+    }
     hsize_t start = (hsize_t)row0, count = (hsize_t)n_rows, one = n_rows > 0 ? count : 1;
     hid_t fspace = H5Dget_space(c->dataset);
     hid_t mspace = H5Screate_simple(1, &one, NULL);
     const int spaces = fspace >= 0 && mspace >= 0;
-    const int selected = spaces && n_rows > 0 &&
+    const int selected = spaces && n_rows > 0 && !no_room &&
                          H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0;
     /* A rank without rows takes part in the collective read with nothing. */
     const int empty = spaces && !selected && H5Sselect_none(fspace) >= 0 && H5Sselect_none(mspace) >= 0;
     static double nothing;
     herr_t rc = -1;
     if (selected || (collective && empty))
-        rc = H5Dread(c->dataset, mem_type, mspace, fspace, collective ? t->rank_dxpl : H5P_DEFAULT,
-                     selected ? out : &nothing);
+        rc = H5Dread(c->dataset, stored ? io_native_type(c->info.dtype) : mem_type, mspace, fspace,
+                     collective ? t->rank_dxpl : H5P_DEFAULT,
+                     !selected ? (void *)&nothing : stored ? stored : out);
     if (collective)
         io_note_rank_read(t, c);
     if (mspace >= 0) H5Sclose(mspace);
     if (fspace >= 0) H5Sclose(fspace);
+    if (stored && rc >= 0)
+        io_convert(c, stored, n_rows, mem_type, out);
+    free(stored);
+    if (no_room)
+        return clm_error(CLM_E_NOMEM, "%s: column '%s': out of memory reading rows %lld..%lld", t->path,
+                         c->name, (long long)row0, (long long)(row0 + n_rows - 1));
     if (rc < 0 || (n_rows > 0 && !selected))
         return clm_error(CLM_E_FORMAT, "%s: column '%s': cannot read rows %lld..%lld (corrupt or truncated file?)",
                          t->path, c->name, (long long)row0, (long long)(row0 + n_rows - 1));
