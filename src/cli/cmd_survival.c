@@ -98,12 +98,12 @@ static const struct option survival_options[] = {
  * this rank's rows of it (surv_rank_rows; all of them on one rank), and k
  * over every rank's. */
 static clm_status read_segment_labels(const char *results, const comm_ctx *comm, int64_t n_rows,
-                                      int32_t **out, int32_t *k)
+                                      int64_t file_chunk, int32_t **out, int32_t *k)
 {
     clm_table *seg = NULL;
     *out = NULL;
     int64_t first = 0, n_local = 0;
-    surv_rank_rows(comm, n_rows, &first, &n_local);
+    surv_rank_rows(comm, n_rows, file_chunk, &first, &n_local);
     clm_status st = clm_table_open_any(results, "/segments", &seg);
     int col = -1;
     if (!st) st = clm_table_require(seg, "label", CLM_KIND_UNSUPPORTED, &col);
@@ -195,8 +195,8 @@ static clm_status run_survival(const clm_survival_params *params, clm_survival_c
         cols->arpu = "arpu";
     /* --by segment --results r.h5: the saved labels are the strata. */
     if (!st && f->results) {
-        st = read_segment_labels(f->results, &world, clm_table_n_rows(table), &segments,
-                                 &cols->n_strata);
+        st = read_segment_labels(f->results, &world, clm_table_n_rows(table),
+                                 surv_file_chunk(table, cols), &segments, &cols->n_strata);
         cols->strata = segments;
         cols->strata_name = "segment";
         cols->by = NULL;

@@ -5,7 +5,7 @@
  *
  * The rule for callers: a rank read is collective, so every rank makes the
  * same rank reads of the same columns in the same order, the same number
- * of times.  A loop over a rank's blocks runs io_rank_blocks() times on
+ * of times.  A loop over a rank's blocks runs io_rank_calls() times on
  * every rank; past its own rows, or once it has failed, a rank keeps
  * taking part with no rows (n_rows = 0) and ignores what it reads.
  *
@@ -44,9 +44,10 @@ clm_status io_table_read_rank_i32(const clm_table *t, int column, int64_t row0, 
 clm_status io_table_read_rank_block_f32(const clm_table *t, const int *columns, int n_columns,
                                         int64_t row0, int64_t n_rows, float *out, float *scratch);
 
-/* Blocks of `block_rows` rows in the largest rank's n_rows (a collective:
- * an integer maximum); on one rank, its own. */
-int64_t io_rank_blocks(const struct comm_ctx *c, int64_t n_rows, int64_t block_rows);
+/* The largest of every rank's `mine` (a collective: an integer maximum):
+ * how many rank reads a loop makes on every rank, when `mine` is this
+ * rank's count of them; on one rank, `mine`. */
+int64_t io_rank_calls(const struct comm_ctx *c, int64_t mine);
 
 /* The rows of one HDF5 chunk of the listed columns, when they share one
  * chunk length; 0 when one is not chunked or they differ. */

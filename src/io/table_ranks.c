@@ -164,11 +164,10 @@ clm_status io_table_read_rank_block_f32(const clm_table *t, const int *columns, 
                              t->rank_dxpl < 0 ? clm_table_read_f32 : io_table_read_rank_f32);
 }
 
-int64_t io_rank_blocks(const comm_ctx *c, int64_t n_rows, int64_t block_rows)
+int64_t io_rank_calls(const comm_ctx *c, int64_t mine)
 {
-    int64_t blocks = (n_rows + block_rows - 1) / block_rows;
-    /* An integer maximum: the same on every rank, or (a failed collective)
-     * this rank's own count, as on one rank. */
-    comm_max_i64(c, &blocks, 1);
-    return blocks;
+    /* MPI errors end the job (MPI_ERRORS_ARE_FATAL): the maximum is
+     * every rank's. */
+    comm_max_i64(c, &mine, 1);
+    return mine;
 }

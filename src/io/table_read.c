@@ -57,8 +57,9 @@ clm_status io_read_rows(const clm_table *t, const table_column *c, int64_t row0,
      * converted by the cache's casts (HDF5's own). */
     void *stored = NULL;
     int no_room = 0;
-    if (collective && n_rows > 0 && H5Tequal(mem_type, io_native_type(c->info.dtype)) <= 0 &&
-        io_convert(c, NULL, 0, mem_type, NULL)) {
+    const int convert = collective && H5Tequal(mem_type, io_native_type(c->info.dtype)) <= 0 &&
+                        io_convert(c, NULL, 0, mem_type, NULL);
+    if (convert && n_rows > 0) {
         stored = malloc((size_t)n_rows * (size_t)clm_dtype_size(c->info.dtype));
         no_room = !stored; /* still takes part, with nothing */
     }
@@ -73,7 +74,7 @@ clm_status io_read_rows(const clm_table *t, const table_column *c, int64_t row0,
     static double nothing;
     herr_t rc = -1;
     if (selected || (collective && empty))
-        rc = H5Dread(c->dataset, stored ? io_native_type(c->info.dtype) : mem_type, mspace, fspace,
+        rc = H5Dread(c->dataset, convert ? io_native_type(c->info.dtype) : mem_type, mspace, fspace,
                      collective ? t->rank_dxpl : H5P_DEFAULT,
                      !selected ? (void *)&nothing : stored ? stored : out);
     if (collective)

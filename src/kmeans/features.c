@@ -294,7 +294,7 @@ clm_status km_features_load_ranks(const clm_table *table, const clm_kmeans_param
     /* The reads are collective (io_table_ranks.h): every rank makes the
      * largest rank's number of them; past its rows or its first error a
      * rank reads nothing and goes on to the next. */
-    const int64_t n_blocks = io_rank_blocks(comm, n_input, CLM_BLOCK_ROWS);
+    const int64_t n_blocks = io_rank_calls(comm, (n_input + CLM_BLOCK_ROWS - 1) / CLM_BLOCK_ROWS);
     for (int64_t b = 0, at = 0; b < n_blocks; b++, at += CLM_BLOCK_ROWS) {
         int64_t n = st || at >= n_input ? 0 : util_block_len(n_input, at, CLM_BLOCK_ROWS);
         const int64_t row0 = first + at; /* the table's row number */

@@ -66,7 +66,7 @@ static clm_status read_target(const clm_tree_columns *params, const clm_table *t
     clm_status st = block ? CLM_OK : clm_error(CLM_E_NOMEM, "tree: out of memory");
     /* Collective reads: the largest rank's count of them on every rank;
      * past its rows or its first error a rank reads nothing. */
-    const int64_t n_blocks = io_rank_blocks(data->comm, n, CLM_BLOCK_ROWS);
+    const int64_t n_blocks = io_rank_calls(data->comm, (n + CLM_BLOCK_ROWS - 1) / CLM_BLOCK_ROWS);
     for (int64_t b = 0, row0 = 0; b < n_blocks; b++, row0 += CLM_BLOCK_ROWS) {
         int64_t count = st || row0 >= n ? 0 : util_block_len(n, row0, CLM_BLOCK_ROWS);
         clm_status read = io_table_read_rank_i32(table, column, first + row0, count, block);
@@ -274,7 +274,7 @@ static clm_status bin_rows(const clm_tree_params *params, const clm_table *table
     clm_status st = block && scratch ? CLM_OK
                   : clm_error(CLM_E_NOMEM, "tree: out of memory for a block");
     int n_threads = util_threads(params->n_threads);
-    const int64_t n_blocks = io_rank_blocks(data->comm, n, CLM_BLOCK_ROWS);
+    const int64_t n_blocks = io_rank_calls(data->comm, (n + CLM_BLOCK_ROWS - 1) / CLM_BLOCK_ROWS);
     for (int64_t b = 0, row0 = 0; b < n_blocks; b++, row0 += CLM_BLOCK_ROWS) {
         int64_t count = st || row0 >= n ? 0 : util_block_len(n, row0, CLM_BLOCK_ROWS);
         clm_status read = io_table_read_rank_block_f32(table, columns, F, first + row0, count, block, scratch);

@@ -14,7 +14,8 @@
  *            serial run on 1..4 ranks x 1..2 threads
  *   kmeans   collective and never independent (its ranks cut its own
  *            4,096-row chunks, so not aligned here); the same bytes
- *   survival the same bytes (its reads stay independent)
+ *   survival collective and aligned (its 4,096-row chunks grouped by the
+ *            file's), the same bytes
  *   6,000 rows  ranks 2 and 3 of 4 hold no row and still take part in
  *            every collective read (the same count as ranks 0 and 1)
  */
@@ -118,12 +119,13 @@ static void test_kmeans_reads_collective(void **state)
     mpi_kmeans_same_bytes(dir, q_chunked, "--k 4", "k-means: k = 4,");
 }
 
-static void test_survival_same_bytes_on_chunked_file(void **state)
+static void test_survival_reads_collective_on_file_chunks(void **state)
 {
     (void)state;
     char sub[4300], cmd[8192];
     snprintf(sub, sizeof sub, "%s/survival-chunked", dir);
     snprintf(cmd, sizeof cmd, "survival '%s' -o results.h5 --by branch", q_chunked);
+    check_reads("survival", cmd, 4, 1);
     const char *files[] = {"results.h5", "survival.csv", "stdout.txt"};
     mpi_same_bytes_on_ranks(sub, cmd, files, 3, "survival by branch: Kaplan-Meier");
 }
@@ -133,7 +135,7 @@ static void test_ranks_without_rows_take_part(void **state)
     (void)state;
     char args[8192];
     snprintf(args, sizeof args, "tree '%s' -o results.h5 --quiet", q6000);
-    check_reads("tree-6000", args, 2, 1);
+    check_reads("tree-6000", args, 2, 0); /* one file chunk: not aligned */
     tree_same_bytes(q6000, "tree-6000", "holdout ROC AUC: 0.");
     snprintf(args, sizeof args, "kmeans '%s' -o results.h5 --k 3 --quiet", q6000);
     check_reads("kmeans-6000", args, 2, 0);
@@ -145,7 +147,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tree_reads_collective_on_file_chunks),
         cmocka_unit_test(test_kmeans_reads_collective),
-        cmocka_unit_test(test_survival_same_bytes_on_chunked_file),
+        cmocka_unit_test(test_survival_reads_collective_on_file_chunks),
         cmocka_unit_test(test_ranks_without_rows_take_part),
     };
     return cmocka_run_group_tests(tests, make_quarters, NULL);
