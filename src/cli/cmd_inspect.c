@@ -2,6 +2,10 @@
  * cmd_inspect.c — `clmseg inspect data.h5 [--group G] [--json] [--top K]`:
  * the schema and one-pass statistics of every column, as a table for people
  * or as JSON for machines.
+ *
+ * Under mpirun (docs/design.md §7) every rank summarises its own blocks
+ * of each column (table_ranks.h), the figures are combined exactly on
+ * every rank, and rank 0 prints them.
  */
 #include <math.h>
 #include <stdio.h>
@@ -10,7 +14,9 @@
 
 #include "clmseg/clmseg.h"
 #include "cli/cli_internal.h"
+#include "core/comm_internal.h"
 #include "core/json_internal.h"
+#include "io/table_ranks.h"
 
 static const char *const usage =
     "usage: clmseg inspect data.h5 [--group G] [--json] [--top K]\n"
@@ -44,22 +50,26 @@ static const char *kind_label(clm_column_kind k)
     return k == CLM_KIND_NUMERIC ? "numeric" : k == CLM_KIND_CATEGORICAL ? "categorical" : "unsupported";
 }
 
-static clm_status summarise(const clm_table *t, int i, column_summary *s)
+/* Column i's summary, the whole column's on every rank of `comm`, with
+ * the same status on each. */
+static clm_status summarise(const clm_table *t, int i, const comm_ctx *comm, column_summary *s)
 {
     const clm_column_info *info = clm_table_column(t, i);
     memset(s, 0, sizeof *s);
     if (info->kind == CLM_KIND_UNSUPPORTED)
         return CLM_OK;
-    clm_status status = clm_table_column_stats(t, i, &s->stats);
+    clm_status status = io_column_stats_ranks(t, i, comm, &s->stats);
     if (status != CLM_OK || info->kind != CLM_KIND_CATEGORICAL)
         return status;
     size_t n = info->n_categories ? (size_t)info->n_categories : 1;
     s->counts = calloc(n, sizeof *s->counts);
     s->order = calloc(n, sizeof *s->order);
     if (!s->counts || !s->order)
-        return clm_error(CLM_E_NOMEM, "out of memory");
+        status = clm_error(CLM_E_NOMEM, "out of memory");
     int64_t missing;
-    status = clm_table_category_counts(t, i, s->counts, &missing);
+    status = comm_agree(comm, status);
+    if (status == CLM_OK)
+        status = io_category_counts_ranks(t, i, comm, s->counts, &missing);
     if (status != CLM_OK)
         return status;
     for (int c = 0; c < info->n_categories; c++)
@@ -183,17 +193,19 @@ int cmd_inspect(int argc, char **argv)
     if (!input)
         return cli_usage_error("inspect", "no input file");
 
+    const comm_ctx world = comm_world();
     clm_table *t = NULL;
-    clm_status status = clm_table_open(input, group, &t);
+    clm_status status = comm_agree(&world, clm_table_open(input, group, &t));
     if (status != CLM_OK)
         return cli_fail("inspect", status);
     int n = clm_table_n_columns(t);
     column_summary *sums = calloc(n ? (size_t)n : 1, sizeof *sums);
     if (!sums)
         status = clm_error(CLM_E_NOMEM, "out of memory");
+    status = comm_agree(&world, status);
     for (int i = 0; status == CLM_OK && i < n; i++)
-        status = summarise(t, i, &sums[i]);
-    if (status == CLM_OK) {
+        status = summarise(t, i, &world, &sums[i]);
+    if (status == CLM_OK && world.rank == 0) {
         if (json)
             print_json(t, sums);
         else

@@ -3,33 +3,96 @@
  * reapplies every model saved in a results file to a new quarter.
  *
  * Each model plugs in through an applier of one signature, a composition
- * of its estimator's load and predict (clm_kmeans_load +
- * clm_kmeans_predict_table, clm_tree_load + clm_tree_predict_table,
- * clm_lifecycle_load + clm_lifecycle_predict_table): it writes its own
- * groups to the shared output and sets *applied to 0 when results.h5 holds
- * no model of its kind.  To add a model, add one applier and one line to
- * `appliers` below.  No applied model at all is an error.
+ * of its estimator's load and its predict on a range of rows, the form of
+ * the public predict_table functions that runs on ranks (clm_kmeans_load
+ * + km_predict_table_rows, clm_tree_load + tree_predict_table_rows,
+ * clm_lifecycle_load + lifecycle_predict_rows, clm_cox_load +
+ * cox_equity_table_ranks): it writes its own groups to the shared output
+ * and sets *applied to 0 when results.h5 holds no model of its kind.  To
+ * add a model, add one applier and one line to `appliers` below.  No
+ * applied model at all is an error.
+ *
+ * Under mpirun (docs/design.md §7) every rank predicts its own rows
+ * (predict_rows below); the ranks agree after every model, and rank 0
+ * gathers the per-row results and writes scored.h5 with the serial
+ * writer, so its bytes are the serial build's.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/comm_internal.h"
 #include "core/util_internal.h"
 #include "clmseg/clmseg.h"
 #include "cli/cli_internal.h"
+#include "cox/cox_ranks.h"
+#include "kmeans/kmeans_ranks.h"
+#include "lifecycle/lifecycle_internal.h"
+#include "tree/tree_ranks.h"
 
-/* What the appliers are given besides the files: the thread count, and
- * the equity settings of the Cox applier (its options). */
+/* This process's share of the new quarter (docs/design.md §7): every
+ * rank predicts the table's rows [first, first + n), whole chunks of the
+ * equity pass (COX_EQUITY_CHUNK, whose per-chunk sums are the only
+ * floating-point reduction of predict; the other models are per row), and
+ * rank 0 gathers the per-row results and alone writes them, with the
+ * serial writer.  One process: every row, nothing gathered. */
+typedef struct predict_rows {
+    comm_ctx world;
+    int64_t first, n, n_all;
+} predict_rows;
+
+/* What the appliers are given besides the files: the rows, the thread
+ * count, and the equity settings of the Cox applier (its options). */
 typedef struct predict_settings {
+    predict_rows rows;
     int n_threads;
     clm_equity_params equity;
     const char *arpu;
     const char *previous;   /* --previous LAST_RUNDIR, or NULL */
 } predict_settings;
 
+/* An applier writes to `output` (NULL on the ranks but 0) and returns the
+ * same status on every rank, except after a failed write of rank 0's,
+ * which cmd_predict agrees. */
 typedef clm_status (*predict_applier)(const char *results_path, const clm_table *input,
                                       clm_writer *output, const predict_settings *settings,
                                       int *applied);
+
+/* Room for this rank's rows of `elem_bytes` each: at least one element,
+ * since a rank may hold none. */
+static void *rows_alloc(const predict_rows *rows, size_t elem_bytes)
+{
+    return malloc(elem_bytes * (size_t)(rows->n > 0 ? rows->n : 1));
+}
+
+/* Every rank's `local` rows (rows->n elements of elem_bytes) on rank 0, in
+ * table order: *all is a new array there, NULL on the other ranks, and
+ * `local` itself on one process.  Free it with free_gathered. */
+static clm_status gather_rows(const predict_rows *rows, void *local, size_t elem_bytes, void **all)
+{
+    *all = NULL;
+    if (!comm_is_parallel(&rows->world)) {
+        *all = local;
+        return CLM_OK;
+    }
+    void *buf = NULL;
+    clm_status st = CLM_OK;
+    if (rows->world.rank == 0 && !(buf = malloc(elem_bytes * (size_t)rows->n_all)))
+        st = clm_error(CLM_E_NOMEM, "predict: out of memory gathering %lld rows", (long long)rows->n_all);
+    st = comm_agree(&rows->world, st);
+    if (!st) st = comm_gather_rows(&rows->world, local, rows->n, elem_bytes, buf, rows->n_all);
+    if (st)
+        free(buf);
+    else
+        *all = buf;
+    return st;
+}
+
+static void free_gathered(void *all, const void *local)
+{
+    if (all != local)
+        free(all);
+}
 
 /* With --previous: the model renumbered to continue the segments of
  * LAST_RUNDIR/results.h5, as `clmseg run --previous` does (clm_kmeans_match
@@ -54,49 +117,53 @@ static clm_status relabel_to_previous(clm_kmeans *model, const char *dir, char *
 
 /* The k-means applier: the saved model loaded (renumbered with
  * --previous), every row assigned, the labels, distances and sizes
- * written. */
+ * (counts summed over the ranks) written. */
 static clm_status apply_kmeans(const char *results_path, const clm_table *input, clm_writer *output,
                                const predict_settings *settings, int *applied)
 {
     *applied = 0;
     if (!clm_kmeans_saved_in(results_path, "/segments"))
         return CLM_OK;
+    const predict_rows *rows = &settings->rows;
     clm_kmeans *model = NULL;
     clm_status st = clm_kmeans_load(results_path, "/segments", settings->n_threads, &model);
     char previous_path[4096];
     if (!st && settings->previous)
         st = relabel_to_previous(model, settings->previous, previous_path, sizeof previous_path);
-    if (st) {
-        clm_kmeans_free(model);
-        return st;
-    }
-    const int64_t n = clm_table_n_rows(input);
-    const int k = clm_kmeans_k(model), d = clm_kmeans_n_features(model);
-    int32_t *labels = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
-    float *dist = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
-    int64_t *size = calloc((size_t)k, sizeof(int64_t));
-    const char **names = malloc(sizeof(char *) * (size_t)d);
-    if (!labels || !dist || !size || !names)
+    const int k = st ? 0 : clm_kmeans_k(model), d = st ? 0 : clm_kmeans_n_features(model);
+    int32_t *labels = rows_alloc(rows, sizeof(int32_t)), *all_labels = NULL;
+    float *dist = rows_alloc(rows, sizeof(float)), *all_dist = NULL;
+    int64_t *size = calloc((size_t)(k > 0 ? k : 1), sizeof(int64_t));
+    const char **names = malloc(sizeof(char *) * (size_t)(d > 0 ? d : 1));
+    if (!st && (!labels || !dist || !size || !names))
         st = clm_error(CLM_E_NOMEM, "predict: out of memory");
-    if (!st) st = clm_kmeans_predict_table(model, input, labels, dist);
-    for (int64_t i = 0; !st && i < n; i++)
+    if (!st) st = km_predict_table_rows(model, input, rows->first, rows->n, labels, dist);
+    for (int64_t i = 0; !st && i < rows->n; i++)
         if (labels[i] >= 0)
             size[labels[i]]++;
-    if (!st) st = clm_writer_column_array(output, "/segments/label", CLM_DT_INT32, n, labels);
-    if (!st) st = clm_writer_column_array(output, "/segments/distance", CLM_DT_FLOAT32, n, dist);
-    const int64_t kdim[1] = {k};
-    for (int j = 0; names && j < d; j++)
-        names[j] = clm_kmeans_feature_name(model, j);
-    if (!st) st = clm_writer_array(output, "/segments/size", CLM_DT_INT64, 1, kdim, size);
-    if (!st) st = clm_writer_attr_i64(output, "/segments", "k", k);
-    if (!st) st = clm_writer_attr_string(output, "/segments", "model", results_path);
-    if (!st) st = clm_writer_attr_strings(output, "/segments", "features", names, d);
-    if (!st && settings->previous) {
-        st = clm_writer_array(output, "/segments/continues", CLM_DT_INT32, 1, kdim, clm_kmeans_continues(model));
-        if (!st) st = clm_writer_attr_string(output, "/segments", "previous", previous_path);
+    st = comm_agree(&rows->world, st);
+    if (!st) st = comm_sum_i64(&rows->world, size, k);
+    if (!st) st = gather_rows(rows, labels, sizeof *labels, (void **)&all_labels);
+    if (!st) st = gather_rows(rows, dist, sizeof *dist, (void **)&all_dist);
+    const int64_t n = rows->n_all, kdim[1] = {k};
+    if (!st && output) {
+        for (int j = 0; j < d; j++)
+            names[j] = clm_kmeans_feature_name(model, j);
+        st = clm_writer_column_array(output, "/segments/label", CLM_DT_INT32, n, all_labels);
+        if (!st) st = clm_writer_column_array(output, "/segments/distance", CLM_DT_FLOAT32, n, all_dist);
+        if (!st) st = clm_writer_array(output, "/segments/size", CLM_DT_INT64, 1, kdim, size);
+        if (!st) st = clm_writer_attr_i64(output, "/segments", "k", k);
+        if (!st) st = clm_writer_attr_string(output, "/segments", "model", results_path);
+        if (!st) st = clm_writer_attr_strings(output, "/segments", "features", names, d);
+        if (!st && settings->previous) {
+            st = clm_writer_array(output, "/segments/continues", CLM_DT_INT32, 1, kdim, clm_kmeans_continues(model));
+            if (!st) st = clm_writer_attr_string(output, "/segments", "previous", previous_path);
+        }
     }
     if (!st)
         *applied = 1;
+    free_gathered(all_labels, labels);
+    free_gathered(all_dist, dist);
     free(labels);
     free(dist);
     free(size);
@@ -114,25 +181,29 @@ static clm_status apply_tree(const char *results_path, const clm_table *input, c
     *applied = 0;
     if (!clm_tree_saved_in(results_path, "/churn"))
         return CLM_OK;
+    const predict_rows *rows = &settings->rows;
     clm_tree *tree = NULL;
     clm_status st = clm_tree_load(results_path, "/churn", settings->n_threads, &tree);
-    const int64_t n = clm_table_n_rows(input);
-    const int K = st ? 0 : clm_tree_n_classes(tree);
-    float *probs = st ? NULL : malloc((size_t)(n > 0 ? n : 1) * (size_t)K * sizeof *probs);
+    const int K = st ? 1 : clm_tree_n_classes(tree);
+    float *probs = rows_alloc(rows, (size_t)K * sizeof(float)), *all = NULL;
     if (!st && !probs)
         st = clm_error(CLM_E_NOMEM, "predict: out of memory");
-    if (!st) st = clm_tree_predict_table(tree, input, probs);
-    if (!st && K == 2) {
-        /* the positive class, packed in place: entry i <- entry 2i + 1 */
-        for (int64_t i = 0; i < n; i++)
-            probs[i] = probs[2 * i + 1];
-        st = clm_writer_column_array(output, "/churn/probability", CLM_DT_FLOAT32, n, probs);
-    } else if (!st) {
-        const int64_t dims[2] = {n, K};
-        st = clm_writer_array(output, "/churn/class_probability", CLM_DT_FLOAT32, 2, dims, probs);
+    if (!st) st = tree_predict_table_rows(tree, input, rows->first, rows->n, probs);
+    /* binary: the positive class, packed in place: entry i <- entry 2i + 1 */
+    for (int64_t i = 0; !st && K == 2 && i < rows->n; i++)
+        probs[i] = probs[2 * i + 1];
+    const int per_row = K == 2 ? 1 : K;
+    st = comm_agree(&rows->world, st);
+    if (!st) st = gather_rows(rows, probs, (size_t)per_row * sizeof(float), (void **)&all);
+    if (!st && output && K == 2) {
+        st = clm_writer_column_array(output, "/churn/probability", CLM_DT_FLOAT32, rows->n_all, all);
+    } else if (!st && output) {
+        const int64_t dims[2] = {rows->n_all, K};
+        st = clm_writer_array(output, "/churn/class_probability", CLM_DT_FLOAT32, 2, dims, all);
     }
     if (!st)
         *applied = 1;
+    free_gathered(all, probs);
     free(probs);
     clm_tree_free(tree);
     return st;
@@ -143,63 +214,97 @@ static clm_status apply_tree(const char *results_path, const clm_table *input, c
 static clm_status apply_lifecycle(const char *results_path, const clm_table *input, clm_writer *output,
                                   const predict_settings *settings, int *applied)
 {
-    (void)settings;
     *applied = 0;
     if (!clm_lifecycle_saved_in(results_path))
         return CLM_OK;
+    const predict_rows *rows = &settings->rows;
     clm_lifecycle *model = NULL;
     clm_status st = clm_lifecycle_load(results_path, &model);
-    const int64_t n = clm_table_n_rows(input);
-    uint8_t *tier = malloc((size_t)(n > 0 ? n : 1)), *stage = malloc((size_t)(n > 0 ? n : 1));
+    uint8_t *tier = rows_alloc(rows, 1), *stage = rows_alloc(rows, 1), *all_tier = NULL, *all_stage = NULL;
     if (!st && (!tier || !stage))
         st = clm_error(CLM_E_NOMEM, "predict: out of memory");
-    if (!st) st = clm_lifecycle_predict_table(model, input, tier, stage);
-    if (!st) st = clm_lifecycle_save(model, output, tier, stage, n);
+    if (!st) st = lifecycle_predict_rows(model, input, rows->first, rows->n, tier, stage, NULL);
+    st = comm_agree(&rows->world, st);
+    if (!st) st = gather_rows(rows, tier, 1, (void **)&all_tier);
+    if (!st) st = gather_rows(rows, stage, 1, (void **)&all_stage);
+    if (!st && output)
+        st = clm_lifecycle_save(model, output, all_tier, all_stage, rows->n_all);
     if (!st)
         *applied = 1;
+    free_gathered(all_tier, tier);
+    free_gathered(all_stage, stage);
     free(tier);
     free(stage);
     clm_lifecycle_free(model);
     return st;
 }
 
+/* A model stratified by segment takes the segments of the saved k-means
+ * model, predicted again here (this rank's rows), with the decline flag
+ * of the saved stage rules when stratified by both. */
+static clm_status cox_segments(const char *results_path, const clm_table *input, const predict_settings *settings,
+                               int by_decline, int32_t **segments)
+{
+    const predict_rows *rows = &settings->rows;
+    clm_kmeans *km = NULL;
+    clm_status st = clm_kmeans_load(results_path, "/segments", settings->n_threads, &km);
+    *segments = st ? NULL : rows_alloc(rows, sizeof(int32_t));
+    float *dist = st ? NULL : rows_alloc(rows, sizeof(float));
+    if (!st && (!*segments || !dist))
+        st = clm_error(CLM_E_NOMEM, "predict: out of memory");
+    if (!st) st = km_predict_table_rows(km, input, rows->first, rows->n, *segments, dist);
+    free(dist);
+    clm_kmeans_free(km);
+    if (!st && by_decline)
+        st = lifecycle_decline_strata_rows(results_path, input, rows->first, rows->n, *segments);
+    return st;
+}
+
 /* The Cox applier: the saved model loaded and each active row's remaining
- * lifetime and value written (/equity).  A model stratified by segment
- * takes the segments of the saved k-means model, predicted again here. */
+ * lifetime and value written (/equity); the expected number still active
+ * is the whole table's on every rank (cox_equity_table_ranks). */
 static clm_status apply_cox(const char *results_path, const clm_table *input, clm_writer *output,
                             const predict_settings *settings, int *applied)
 {
     *applied = 0;
     if (!clm_cox_saved_in(results_path, NULL))
         return CLM_OK;
+    const predict_rows *rows = &settings->rows;
     clm_cox *model = NULL;
     clm_status st = clm_cox_load(results_path, NULL, settings->n_threads, &model);
-    if (st)
-        return st;
     int32_t *segments = NULL;
-    const char *strata = clm_cox_strata_name(model);
+    const char *strata = st ? NULL : clm_cox_strata_name(model);
     const int by_decline = strata && !strcmp(strata, CLM_COX_SEGMENT_DECLINE);
-    if (strata && (by_decline || !strcmp(strata, "segment"))) {
-        clm_kmeans *km = NULL;
-        const int64_t n = clm_table_n_rows(input);
-        st = clm_kmeans_load(results_path, "/segments", settings->n_threads, &km);
-        segments = st ? NULL : malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
-        float *dist = st ? NULL : malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
-        if (!st && (!segments || !dist))
-            st = clm_error(CLM_E_NOMEM, "predict: out of memory");
-        if (!st) st = clm_kmeans_predict_table(km, input, segments, dist);
-        free(dist);
-        clm_kmeans_free(km);
-        if (!st && by_decline)
-            st = clm_lifecycle_decline_strata(results_path, input, segments);
-    }
+    if (strata && (by_decline || !strcmp(strata, "segment")))
+        st = cox_segments(results_path, input, settings, by_decline, &segments);
     clm_equity_params params = settings->equity;
     params.n_threads = settings->n_threads;
     clm_equity *eq = NULL;
-    if (!st) st = clm_cox_equity_table(model, &params, settings->arpu, segments, input, &eq);
-    if (!st) st = clm_equity_save(eq, output, NULL);
+    st = comm_agree(&rows->world, st);
+    if (!st) st = cox_equity_table_ranks(model, &params, settings->arpu, segments, input, &rows->world, &eq);
+    /* The four per-row outputs of every rank, on rank 0. */
+    float *local[4] = {NULL}, *all[4] = {NULL};
+    if (eq) {
+        local[0] = eq->leave_3;
+        local[1] = eq->leave_12;
+        local[2] = eq->expected_months;
+        local[3] = eq->value;
+    }
+    for (int j = 0; !st && j < 4; j++)
+        st = gather_rows(rows, local[j], sizeof(float), (void **)&all[j]);
+    if (!st && output) {
+        clm_equity whole = *eq;
+        whole.n_rows = rows->n_all;
+        whole.leave_3 = all[0];
+        whole.leave_12 = all[1];
+        whole.expected_months = all[2];
+        whole.value = all[3];
+        st = clm_equity_save(&whole, output, NULL);
+    }
     if (!st)
         *applied = 1;
+    for (int j = 0; j < 4; j++)
+        free_gathered(all[j], local[j]);
     clm_equity_free(eq);
     free(segments);
     clm_cox_free(model);
@@ -251,7 +356,7 @@ int cmd_predict(int argc, char **argv)
     cli_common common;
     cli_common_default(&common);
     const char *results = NULL, *input = NULL, *output = NULL, *group = NULL;
-    predict_settings settings = {0, {0, 0, 0, 0}, "arpu", NULL};
+    predict_settings settings = {{{0, 1}, 0, 0, 0}, 0, {0, 0, 0, 0}, "arpu", NULL};
     clm_equity_params_default(&settings.equity);
     cli_parser parser;
     cli_parser_init(&parser, "predict", argc, argv, "o:", predict_options, &common);
@@ -293,17 +398,26 @@ int cmd_predict(int argc, char **argv)
     if (!output)
         return cli_usage_error("predict", "missing -o scored.h5");
 
+    const comm_ctx world = comm_world();
     clm_table *table = NULL;
     clm_writer *writer = NULL;
     const char *inputs[] = {results, input, NULL};
-    clm_status st = clm_table_open(input, group, &table);
-    if (!st)
+    clm_status st = comm_agree(&world, clm_table_open(input, group, &table));
+    if (!st) {
+        predict_rows *rows = &settings.rows;
+        rows->world = world;
+        rows->n_all = clm_table_n_rows(table);
+        comm_rows_of(&world, rows->n_all, COX_EQUITY_CHUNK, &rows->first, &rows->n);
+    }
+    /* Rank 0 alone writes: the other ranks' appliers get no writer. */
+    if (!st && world.rank == 0)
         st = clm_writer_create(output, inputs, &writer);
+    st = comm_agree(&world, st);
     int n_applied = 0;
     settings.n_threads = common.n_threads;
     for (size_t m = 0; !st && m < sizeof appliers / sizeof appliers[0]; m++) {
         int applied = 0;
-        st = appliers[m].apply(results, table, writer, &settings, &applied);
+        st = comm_agree(&world, appliers[m].apply(results, table, writer, &settings, &applied));
         if (!st && applied && !common.quiet)
             fprintf(stderr, "predict: applied %s to %lld rows\n", appliers[m].group,
                     (long long)clm_table_n_rows(table));
@@ -312,10 +426,13 @@ int cmd_predict(int argc, char **argv)
     if (!st && n_applied == 0)
         st = clm_error(CLM_E_SCHEMA, "%s: no saved model found (expected /segments from clmseg kmeans)",
                        results);
-    if (!st) {
+    if (!st && writer) {
         st = clm_writer_commit(writer);
         writer = NULL;
     }
+    /* After a failure everywhere, this agrees nothing new; after rank 0's
+     * commit, its outcome becomes every rank's exit code. */
+    st = comm_agree(&world, st);
     clm_writer_abort(writer);
     clm_table_close(table);
     return st ? cli_fail("predict", st) : 0;

@@ -3,7 +3,8 @@
  * collectives in the MPI build, the one-rank case in the serial build.
  *
  * Floating-point values only ever travel as gathered per-chunk partials
- * (MPI_Allgatherv of bytes), never through MPI_Allreduce, whose summation
+ * (MPI_Allgatherv of bytes) or as running sums relayed from rank to rank
+ * in row order (comm_relay_*), never through MPI_Allreduce, whose summation
  * order depends on the rank count and the MPI library: with it, sums
  * differed in the last bit between 1 and 2 ranks on this platform
  * (measured on Open MPI 4.1, docs/building.md).  Integer sums use MPI_SUM,
@@ -37,17 +38,28 @@ void comm_chunks_of(const comm_ctx *c, int rank, int64_t n_chunks, int64_t *firs
     *count = base + (rank < extra ? 1 : 0);
 }
 
-void comm_rows_of(const comm_ctx *c, int64_t n_rows, int64_t unit, int64_t align,
-                  int64_t *first, int64_t *count)
+void comm_rows_of(const comm_ctx *c, int64_t n_rows, int64_t chunk_rows, int64_t *first,
+                  int64_t *count)
+{
+    const int64_t n_chunks = n_rows > 0 ? (n_rows + chunk_rows - 1) / chunk_rows : 0;
+    int64_t chunk0, n_mine;
+    comm_chunks_of(c, c ? c->rank : 0, n_chunks, &chunk0, &n_mine);
+    if (n_mine == 0) { /* no chunk: the empty range at the end */
+        *first = n_rows;
+        *count = 0;
+        return;
+    }
+    const int64_t end = (chunk0 + n_mine) * chunk_rows;
+    *first = chunk0 * chunk_rows;
+    *count = (end < n_rows ? end : n_rows) - *first;
+}
+
+void comm_rows_aligned(const comm_ctx *c, int64_t n_rows, int64_t unit, int64_t align,
+                       int64_t *first, int64_t *count)
 {
     const int64_t size = c ? c->size : 1;
-    if (align <= 0 || align % unit != 0 || (n_rows + align - 1) / align < size)
-        align = unit;
-    int64_t group0, n_groups;
-    comm_chunks_of(c, c ? c->rank : 0, (n_rows + align - 1) / align, &group0, &n_groups);
-    const int64_t end = (group0 + n_groups) * align;
-    *first = group0 * align < n_rows ? group0 * align : n_rows;
-    *count = (end < n_rows ? end : n_rows) - *first;
+    const int aligned = align > 0 && align % unit == 0 && (n_rows + align - 1) / align >= size;
+    comm_rows_of(c, n_rows, aligned ? align : unit, first, count);
 }
 
 int comm_chunk_owner(const comm_ctx *c, int64_t chunk, int64_t n_chunks)

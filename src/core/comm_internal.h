@@ -83,16 +83,21 @@ static inline int comm_is_parallel(const comm_ctx *c)
 void comm_chunks_of(const comm_ctx *c, int rank, int64_t n_chunks, int64_t *first,
                     int64_t *count);
 
+/* The rows [*first, *first + *count) of this rank when n_rows rows are cut
+ * into chunks of chunk_rows rows (the last one shorter) and the chunks
+ * split as comm_chunks_of does.  A rank without a chunk gets the empty
+ * range at the end (*first = n_rows).  NULL `c`: every row. */
+void comm_rows_of(const comm_ctx *c, int64_t n_rows, int64_t chunk_rows, int64_t *first,
+                  int64_t *count);
+
 /* The rank that owns chunk `chunk` of n_chunks (the inverse of the above). */
-/* Rows [*first, *first + *count) of this rank among n_rows: whole units
- * of `unit` rows cut by comm_chunks_of, or whole groups of `align` rows
- * (a multiple of `unit`: a file's chunks) when there are at least as many
- * groups as ranks, so that no two ranks read one chunk of the file.  For
- * an estimator whose results do not depend on where the ranks' rows
- * start, only on the units being whole.  A rank without rows gets the
- * empty range at the end. */
-void comm_rows_of(const comm_ctx *c, int64_t n_rows, int64_t unit, int64_t align,
-                  int64_t *first, int64_t *count);
+/* comm_rows_of in whole units of `unit` rows, or in whole groups of
+ * `align` rows (a multiple of `unit`: a file's chunks) when there are at
+ * least as many groups as ranks, so that no two ranks read one chunk of
+ * the file.  For an estimator whose results do not depend on where the
+ * ranks' rows start, only on the units being whole. */
+void comm_rows_aligned(const comm_ctx *c, int64_t n_rows, int64_t unit, int64_t align,
+                       int64_t *first, int64_t *count);
 
 int comm_chunk_owner(const comm_ctx *c, int64_t chunk, int64_t n_chunks);
 

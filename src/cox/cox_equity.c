@@ -18,7 +18,9 @@
  * Rows are read in blocks on this thread and computed in parallel; the
  * expected number still active after m months is summed per chunk of
  * EQ_CHUNK rows and the chunks added in row order, so every figure is the
- * same for any thread count.
+ * same for any thread count; and for any rank count (cox_ranks.h): each
+ * rank computes its own whole chunks, the ranks share the chunks'
+ * partials, and every rank adds them all in row order.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -26,9 +28,10 @@
 
 #include "core/util_internal.h"
 #include "cox/cox_internal.h"
+#include "cox/cox_ranks.h"
 
 #define EQ_BLOCK ((int64_t)4 * CLM_BLOCK_ROWS)
-#define EQ_CHUNK 4096
+#define EQ_CHUNK COX_EQUITY_CHUNK
 /* Longest horizon (months); clm_cox_equity_table checks it. */
 #define EQ_MAX_HORIZON 1200
 
@@ -236,10 +239,11 @@ static clm_status setup_source(const clm_cox *m, const char *arpu, const int32_t
     return CLM_OK;
 }
 
-/* The stratum of each row of a block, or an error naming the row. */
+/* The stratum of each row of the block of table rows [r0, r0 + n), or an
+ * error naming the row; strata_rows[i] is the stratum of row first + i. */
 static clm_status block_strata(const clm_cox *m, const eq_source *src, const clm_table *table,
-                               const int32_t *strata_rows, int64_t r0, int64_t n, double *buf,
-                               int32_t *out)
+                               const int32_t *strata_rows, int64_t first, int64_t r0, int64_t n,
+                               double *buf, int32_t *out)
 {
     const char *path = clm_table_path(table);
     if (src->strata_col >= 0) {
@@ -261,7 +265,7 @@ static clm_status block_strata(const clm_cox *m, const eq_source *src, const clm
         }
     } else if (strata_rows) {
         for (int64_t i = 0; i < n; i++) {
-            int32_t s = strata_rows[r0 + i];
+            int32_t s = strata_rows[r0 - first + i];
             if (s < 0 || s >= m->n_strata)
                 return clm_error(CLM_E_VALUE, "%s: row %lld: %s %d is not in 0..%d", path,
                                  (long long)(r0 + i), m->strata_name ? m->strata_name : "stratum",
@@ -278,6 +282,13 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
                                 const char *arpu, const int32_t *strata_rows,
                                 const clm_table *table, clm_equity **out)
 {
+    return cox_equity_table_ranks(m, params, arpu, strata_rows, table, NULL, out);
+}
+
+clm_status cox_equity_table_ranks(const clm_cox *m, const clm_equity_params *params,
+                                  const char *arpu, const int32_t *strata_rows,
+                                  const clm_table *table, const comm_ctx *comm, clm_equity **out)
+{
     *out = NULL;
     const char *path = clm_table_path(table);
     const int h = params->horizon;
@@ -286,20 +297,28 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
     if (!isfinite(params->margin) || !(params->discount >= 0.0) || !isfinite(params->discount))
         return clm_error(CLM_E_PARAM, "equity: margin %g or discount %g is not valid",
                          params->margin, params->discount);
-    const int64_t n_rows = clm_table_n_rows(table);
-    if (n_rows <= 0)
+    const int64_t n_all = clm_table_n_rows(table);
+    if (n_all <= 0)
         return clm_error(CLM_E_EMPTY, "%s: the table has no rows", path);
+    /* This rank's rows [first, first + n_rows), whole chunks of the table;
+     * row r is entry r - first of the per-row outputs. */
+    int64_t first, n_rows;
+    comm_rows_of(comm, n_all, COX_EQUITY_CHUNK, &first, &n_rows);
+    const int64_t n_all_chunks = (n_all + EQ_CHUNK - 1) / EQ_CHUNK;
+    const int64_t room = n_rows > 0 ? n_rows : 1; /* a rank may hold no row */
     const int n_threads = util_threads(params->n_threads);
     const clm_kernels *kernels = kernels_resolve(m->params.kernels);
     const int p = m->p;
     eq_source src;
     clm_status st = setup_source(m, arpu, strata_rows, table, &src);
     clm_equity *eq = calloc(1, sizeof *eq);
-    const int64_t block = n_rows < EQ_BLOCK ? n_rows : EQ_BLOCK;
+    const int64_t block = room < EQ_BLOCK ? room : EQ_BLOCK;
     const int64_t n_chunks = (block + EQ_CHUNK - 1) / EQ_CHUNK;
     double *cols = malloc((size_t)block * (size_t)(src.n_src + 4) * sizeof *cols);
     int32_t *stratum = malloc((size_t)block * sizeof *stratum);
-    double *partial = malloc((size_t)n_chunks * (size_t)(h + 1) * sizeof *partial);
+    /* Every chunk's expected-active partial, in table order: each rank
+     * fills its own, the ranks share them, and all are added in order. */
+    double *partial = malloc((size_t)n_all_chunks * (size_t)(h + 1) * sizeof *partial);
     double *disc = malloc((size_t)(h + 1) * sizeof *disc);
     double *rate = malloc((size_t)m->n_strata * sizeof *rate);
     double **grid = calloc((size_t)m->n_strata, sizeof *grid);
@@ -309,14 +328,14 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
     if (!st) {
         eq->n_rows = n_rows;
         eq->horizon = h;
-        eq->leave_3 = malloc((size_t)n_rows * sizeof(float));
-        eq->leave_12 = malloc((size_t)n_rows * sizeof(float));
-        eq->expected_months = malloc((size_t)n_rows * sizeof(float));
-        eq->value = malloc((size_t)n_rows * sizeof(float));
+        eq->leave_3 = malloc((size_t)room * sizeof(float));
+        eq->leave_12 = malloc((size_t)room * sizeof(float));
+        eq->expected_months = malloc((size_t)room * sizeof(float));
+        eq->value = malloc((size_t)room * sizeof(float));
         eq->expected_active = calloc((size_t)h + 1, sizeof(double));
-        eq->relative_hazard = malloc((size_t)n_rows * sizeof(double));
-        eq->stratum = malloc((size_t)n_rows * sizeof(int32_t));
-        eq->tenure = malloc((size_t)n_rows * sizeof(double));
+        eq->relative_hazard = malloc((size_t)room * sizeof(double));
+        eq->stratum = malloc((size_t)room * sizeof(int32_t));
+        eq->tenure = malloc((size_t)room * sizeof(double));
         if (!eq->leave_3 || !eq->leave_12 || !eq->expected_months || !eq->value ||
             !eq->expected_active || !eq->relative_hazard || !eq->stratum || !eq->tenure)
             st = clm_error(CLM_E_NOMEM, "out of memory");
@@ -349,8 +368,17 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
     const double margin = params->margin;
     const double unit = m->time_unit_days;
     int64_t n_active = 0;
-    for (int64_t r0 = 0; !st && r0 < n_rows; r0 += block) {
-        int64_t n = util_block_len(n_rows, r0, block);
+    /* The table's blocks in order, on every rank: the rank's rows of each
+     * (maybe none) are read and checked, the ranks agree, then computed and
+     * agree again, so a block's bad time or stratum comes before its
+     * missing covariates and a block before the next, as in one process. */
+    st = comm_agree(comm, st);
+    for (int64_t g0 = 0; !st && g0 < n_all; g0 += EQ_BLOCK) {
+        const int64_t r0 = g0 > first ? g0 : first; /* the table's row, for reads and messages */
+        int64_t r1 = g0 + EQ_BLOCK < n_all ? g0 + EQ_BLOCK : n_all;
+        if (r1 > first + n_rows)
+            r1 = first + n_rows;
+        const int64_t n = r1 > r0 ? r1 - r0 : 0, at = r0 - first;
         double *time = cols + (size_t)src.n_src * (size_t)block;
         double *event = time + block, *value = event + block, *sbuf = value + block;
         for (int s = 0; !st && s < src.n_src; s++)
@@ -372,18 +400,19 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
             for (int64_t i = 0; i < n; i++)
                 value[i] = NAN;
         if (!st)
-            st = block_strata(m, &src, table, strata_rows, r0, n, sbuf, stratum);
-        if (st)
+            st = block_strata(m, &src, table, strata_rows, first, r0, n, sbuf, stratum);
+        if ((st = comm_agree(comm, st)))
             break;
         const int64_t chunks = (n + EQ_CHUNK - 1) / EQ_CHUNK;
+        double *block_partial = partial + (size_t)(r0 / EQ_CHUNK) * (size_t)(h + 1);
 #pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
         for (int64_t c = 0; c < chunks; c++) {
-            double *part = partial + (size_t)c * (size_t)(h + 1);
+            double *part = block_partial + (size_t)c * (size_t)(h + 1);
             memset(part, 0, (size_t)(h + 1) * sizeof *part);
             bad[c] = -1;
             const int64_t i0 = c * EQ_CHUNK, i1 = i0 + EQ_CHUNK < n ? i0 + EQ_CHUNK : n;
             for (int64_t i = i0; i < i1; i++) {
-                const int64_t row = r0 + i;
+                const int64_t row = at + i; /* the output's entry */
                 double ev = event[i];
                 eq->stratum[row] = stratum[i];
                 eq->tenure[row] = time[i];
@@ -393,7 +422,7 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
                     eq->leave_3[row] = eq->leave_12[row] = NAN;
                     eq->expected_months[row] = eq->value[row] = NAN;
                     if (isnan(ev) && bad[c] < 0)
-                        bad[c] = row;
+                        bad[c] = first + row;
                     continue;
                 }
                 double lp = 0.0;
@@ -407,7 +436,7 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
                     lp += (x - t->center) * slope[j];
                 }
                 if (missing && bad[c] < 0)
-                    bad[c] = row;
+                    bad[c] = first + row;
                 const double r = exp(lp);
                 eq->relative_hazard[row] = r;
                 const int32_t s = stratum[i];
@@ -437,17 +466,18 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
                 eq->value[row] = (float)(val * value[i] * margin);
             }
         }
-        for (int64_t c = 0; c < chunks && !st; c++) {
-            if (bad[c] >= 0) {
+        for (int64_t c = 0; c < chunks && !st; c++)
+            if (bad[c] >= 0)
                 st = clm_error(CLM_E_VALUE, "%s: row %lld: a covariate or the event is missing",
                                path, (long long)bad[c]);
-                break;
-            }
-            const double *part = partial + (size_t)c * (size_t)(h + 1);
-            n_active += (int64_t)part[0];
-            for (int k = 0; k <= h; k++)
-                eq->expected_active[k] += part[k];
-        }
+        st = comm_agree(comm, st);
+    }
+    if (!st) st = comm_share_chunks(comm, partial, (size_t)(h + 1) * sizeof *partial, n_all_chunks);
+    for (int64_t c = 0; !st && c < n_all_chunks; c++) {
+        const double *part = partial + (size_t)c * (size_t)(h + 1);
+        n_active += (int64_t)part[0];
+        for (int k = 0; k <= h; k++)
+            eq->expected_active[k] += part[k];
     }
     for (int32_t s = 0; grid && s < m->n_strata; s++)
         free(grid[s]);

@@ -9,6 +9,11 @@
  * every rank; past its own rows, or once it has failed, a rank keeps
  * taking part with no rows (n_rows = 0) and ignores what it reads.
  *
+ * So a table opened with io_table_open_ranks on several ranks is read by
+ * rank reads only in code that runs on all of them: a step one rank runs
+ * alone (rank 0's serial timing in clmseg bench) opens its own handle
+ * with clm_table_open.
+ *
  * In the serial build, on one rank, or for a table opened with
  * clm_table_open, each is the clm_table_read_* it names: the serial path
  * is unchanged.

@@ -4,7 +4,7 @@
  * MPI-IO driver, and each reads its own rows of a column in one collective
  * transfer per call (io_table_ranks.h), so that MPI-IO can merge the
  * ranks' requests, and a rank reads whole chunks of the file when the
- * estimator's rank ranges are aligned to them (comm_rows_of).
+ * estimator's rank ranges are aligned to them (comm_rows_aligned).
  *
  * The hang to avoid is a collective call that one rank skips.  A rank
  * read is therefore exactly one collective H5Dread on every rank, whatever

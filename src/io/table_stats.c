@@ -4,7 +4,12 @@
  * Moments are computed per block with a two-pass mean/M2 (exact within the
  * block) and merged across blocks with Chan et al.'s pairwise update, in
  * block order, so the figures are stable for long columns and independent
- * of how the work is split.  Memory: one block.
+ * of how the work is split.  Memory: one block, and one partial per block.
+ *
+ * On several ranks (table_ranks.h) each rank reads its own whole blocks;
+ * the blocks' partials are shared and merged on every rank in block
+ * order, so the figures are the serial ones bit for bit, and the counts
+ * of categories are integer sums.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -12,6 +17,7 @@
 #include "core/util_internal.h"
 #include "io/io_internal.h"
 #include "io/table_internal.h"
+#include "io/table_ranks.h"
 
 typedef struct moments {
     int64_t count;
@@ -34,6 +40,12 @@ static void merge(moments *acc, const moments *b)
     if (b->min < acc->min) acc->min = b->min;
     if (b->max > acc->max) acc->max = b->max;
 }
+
+/* What the ranks share of a block: its moments and missing values. */
+typedef struct block_part {
+    moments m;
+    int64_t missing;
+} block_part;
 
 static moments block_moments(const double *x, int64_t n, int64_t *missing)
 {
@@ -60,28 +72,52 @@ static moments block_moments(const double *x, int64_t n, int64_t *missing)
     return m;
 }
 
+/* Rows per block of a column of `length` rows: the unit of the moments'
+ * merge, and of the ranks' split. */
+static int64_t stats_block(int64_t length)
+{
+    return length < CLM_BLOCK_ROWS ? (length ? length : 1) : CLM_BLOCK_ROWS;
+}
+
 clm_status clm_table_column_stats(const clm_table *t, int column, clm_column_stats *out)
+{
+    return io_column_stats_ranks(t, column, NULL, out);
+}
+
+clm_status io_column_stats_ranks(const clm_table *t, int column, const comm_ctx *comm,
+                                 clm_column_stats *out)
 {
     const clm_column_info *info = clm_table_column(t, column);
     if (!info)
         return clm_error(CLM_E_PARAM, "%s: no column with index %d", t->path, column);
     int64_t length = info->length;
-    int64_t block = length < CLM_BLOCK_ROWS ? (length ? length : 1) : CLM_BLOCK_ROWS;
+    const int64_t block = stats_block(length);
+    const int64_t n_blocks = (length + block - 1) / block;
+    int64_t first, n_mine;
+    comm_rows_of(comm, length, block, &first, &n_mine);
     double *buf = malloc((size_t)block * sizeof *buf);
-    if (!buf)
-        return clm_error(CLM_E_NOMEM, "out of memory summarising column '%s'", info->name);
-    moments acc = {0, 0.0, 0.0, INFINITY, -INFINITY};
-    int64_t missing = 0;
+    block_part *parts = calloc((size_t)(n_blocks > 0 ? n_blocks : 1), sizeof *parts);
     clm_status status = CLM_OK;
-    for (int64_t row0 = 0; row0 < length && status == CLM_OK; row0 += block) {
+    if (!buf || !parts)
+        status = clm_error(CLM_E_NOMEM, "out of memory summarising column '%s'", info->name);
+    for (int64_t row0 = first; row0 < first + n_mine && status == CLM_OK; row0 += block) {
         int64_t n = util_block_len(length, row0, block);
         status = clm_table_read_f64(t, column, row0, n, buf);
-        if (status == CLM_OK) {
-            moments m = block_moments(buf, n, &missing);
-            merge(&acc, &m);
-        }
+        block_part *part = &parts[row0 / block];
+        if (status == CLM_OK)
+            part->m = block_moments(buf, n, &part->missing);
     }
     free(buf);
+    status = comm_agree(comm, status);
+    if (status == CLM_OK)
+        status = comm_share_chunks(comm, parts, sizeof *parts, n_blocks);
+    moments acc = {0, 0.0, 0.0, INFINITY, -INFINITY};
+    int64_t missing = 0;
+    for (int64_t b = 0; status == CLM_OK && b < n_blocks; b++) {
+        merge(&acc, &parts[b].m);
+        missing += parts[b].missing;
+    }
+    free(parts);
     if (status != CLM_OK)
         return status;
     out->count = acc.count;
@@ -99,21 +135,29 @@ clm_status clm_table_column_stats(const clm_table *t, int column, clm_column_sta
 
 clm_status clm_table_category_counts(const clm_table *t, int column, int64_t *counts, int64_t *missing)
 {
+    return io_category_counts_ranks(t, column, NULL, counts, missing);
+}
+
+clm_status io_category_counts_ranks(const clm_table *t, int column, const comm_ctx *comm,
+                                    int64_t *counts, int64_t *missing)
+{
     const clm_column_info *info = clm_table_column(t, column);
     if (!info)
         return clm_error(CLM_E_PARAM, "%s: no column with index %d", t->path, column);
     if (info->kind != CLM_KIND_CATEGORICAL)
         return clm_error(CLM_E_SCHEMA, "%s: column '%s' is not categorical", t->path, info->name);
     int64_t length = info->length;
-    int64_t block = length < CLM_BLOCK_ROWS ? (length ? length : 1) : CLM_BLOCK_ROWS;
-    int32_t *codes = malloc((size_t)block * sizeof *codes);
-    if (!codes)
-        return clm_error(CLM_E_NOMEM, "out of memory counting column '%s'", info->name);
+    const int64_t block = stats_block(length);
+    int64_t first, n_mine;
+    comm_rows_of(comm, length, block, &first, &n_mine);
     for (int32_t c = 0; c < info->n_categories; c++)
         counts[c] = 0;
     *missing = 0;
+    int32_t *codes = malloc((size_t)block * sizeof *codes);
     clm_status status = CLM_OK;
-    for (int64_t row0 = 0; row0 < length && status == CLM_OK; row0 += block) {
+    if (!codes)
+        status = clm_error(CLM_E_NOMEM, "out of memory counting column '%s'", info->name);
+    for (int64_t row0 = first; row0 < first + n_mine && status == CLM_OK; row0 += block) {
         int64_t n = util_block_len(length, row0, block);
         status = clm_table_read_i32(t, column, row0, n, codes);
         for (int64_t i = 0; status == CLM_OK && i < n; i++) {
@@ -128,5 +172,10 @@ clm_status clm_table_category_counts(const clm_table *t, int column, int64_t *co
         }
     }
     free(codes);
+    status = comm_agree(comm, status);
+    if (status == CLM_OK)
+        status = comm_sum_i64(comm, counts, info->n_categories);
+    if (status == CLM_OK)
+        status = comm_sum_i64(comm, missing, 1);
     return status;
 }

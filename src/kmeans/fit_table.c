@@ -16,7 +16,6 @@
  */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "core/util_internal.h"
 #include "kmeans/kmeans_internal.h"
@@ -129,15 +128,20 @@ static void spread_over_input_rows(clm_kmeans *m, int64_t n_kept)
  * labels and distances are re-cut back onto the ranks' input ranges
  * (comm_recut_rows) and spread over the input rows.  Every rank keeps
  * its own rows only: each writes them itself (km_save_rank_rows). */
-static clm_status per_row_results(clm_kmeans *m, const comm_ctx *comm, const int32_t *kept_labels)
+static clm_status per_row_results(clm_kmeans *m, const comm_ctx *comm, int32_t **kept)
 {
+    const int32_t *kept_labels = *kept;
     km_features *f = &m->features;
     const int64_t n_mine = f->n_local_rows, n_local = f->n_local_kept;
     int64_t n_kept_mine = n_mine;
     for (int64_t i = 0; f->dropped && i < n_mine; i++)
         n_kept_mine -= km_bit(f->dropped, i);
     const size_t room = (size_t)(n_mine > n_local ? n_mine : n_local) + 1;
-    m->labels = malloc(sizeof(int32_t) * room);
+    /* Without dropped rows the kept rows are the input rows: their labels
+     * become the model's as they are (4 bytes a row less at the peak). */
+    m->labels = f->dropped ? malloc(sizeof(int32_t) * room) : *kept;
+    if (!f->dropped)
+        *kept = NULL;
     m->distances = malloc(sizeof(float) * room);
     float *distances = f->dropped ? malloc(sizeof(float) * (size_t)(n_local + 1)) : m->distances;
     clm_status st = CLM_OK;
@@ -154,8 +158,6 @@ static clm_status per_row_results(clm_kmeans *m, const comm_ctx *comm, const int
         st = comm_recut_rows(comm, kept_labels, n_local, sizeof(int32_t), m->labels, n_kept_mine);
         if (!st)
             st = comm_recut_rows(comm, distances, n_local, sizeof(float), m->distances, n_kept_mine);
-    } else if (!st && n_local > 0) {
-        memcpy(m->labels, kept_labels, sizeof(int32_t) * (size_t)n_local);
     }
     if (distances != m->distances)
         free(distances);
@@ -234,7 +236,7 @@ clm_status km_fit_table_ranks(const clm_kmeans_params *p, const clm_kmeans_colum
     if (!st && p->progress)
         p->progress(p->progress_ctx, "clustering", f->n_rows, f->n_rows);
     if (!st) st = km_profile_alloc(&m->profile, m->k, f->n_features);
-    if (!st) st = per_row_results(m, comm, labels);
+    if (!st) st = per_row_results(m, comm, &labels);
     free(labels);
     /* The matrix and the weights are not part of the model: gone before
      * the profile reads its columns. */

@@ -29,4 +29,10 @@ clm_status km_fit_table_ranks(const clm_kmeans_params *p, const clm_kmeans_colum
 clm_status km_save_rank_rows(const clm_kmeans *model, const comm_ctx *comm, const char *path,
                              const char *group);
 
+/* clm_kmeans_predict_table for the table's rows [first, first + n) only
+ * (a rank's share): labels[0..n) and distances[0..n) (NULL: not wanted)
+ * are theirs, and a message names the table's row. */
+clm_status km_predict_table_rows(const clm_kmeans *model, const clm_table *table, int64_t first,
+                                 int64_t n, int32_t *labels, float *distances);
+
 #endif /* CLMSEG_KMEANS_RANKS_H */

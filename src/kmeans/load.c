@@ -124,10 +124,15 @@ clm_status clm_kmeans_load(const char *path, const char *group, int32_t n_thread
 clm_status clm_kmeans_predict_table(const clm_kmeans *m, const clm_table *input,
                                     int32_t *labels, float *distances)
 {
+    return km_predict_table_rows(m, input, 0, clm_table_n_rows(input), labels, distances);
+}
+
+clm_status km_predict_table_rows(const clm_kmeans *m, const clm_table *input, int64_t first,
+                                 int64_t n, int32_t *labels, float *distances)
+{
     if (!m || m->k == 0 || !m->features.names)
         return clm_error(CLM_E_PARAM, "k-means: predict_table needs a model fitted on a table or loaded");
     const int d = m->n_features;
-    const int64_t n = clm_table_n_rows(input);
     const char *path = clm_table_path(input);
     int *columns = malloc(sizeof(int) * (size_t)d);
     float *block = malloc(sizeof(float) * CLM_BLOCK_ROWS * (size_t)d);
@@ -143,11 +148,11 @@ clm_status clm_kmeans_predict_table(const clm_kmeans *m, const clm_table *input,
         else if (clm_table_column(input, columns[j])->kind != CLM_KIND_NUMERIC)
             st = clm_error(CLM_E_SCHEMA, "%s: column '%s' must be numeric (a k-means feature)", path, name);
     }
-    for (int64_t row0 = 0; !st && row0 < n; row0 += CLM_BLOCK_ROWS) {
-        int64_t nb = util_block_len(n, row0, CLM_BLOCK_ROWS);
-        st = clm_table_read_block_f32(input, columns, d, row0, nb, block, scratch);
+    for (int64_t at = 0; !st && at < n; at += CLM_BLOCK_ROWS) {
+        int64_t nb = util_block_len(n, at, CLM_BLOCK_ROWS);
+        st = clm_table_read_block_f32(input, columns, d, first + at, nb, block, scratch);
         if (!st)
-            st = km_predict_rows(m, block, nb, path, row0, labels + row0, distances ? distances + row0 : NULL);
+            st = km_predict_rows(m, block, nb, path, first + at, labels + at, distances ? distances + at : NULL);
     }
     free(columns);
     free(block);

@@ -65,16 +65,7 @@ static void rank_chunks(const comm_ctx *comm, int64_t n_all_rows, int64_t *chunk
 
 void km_rank_rows(const comm_ctx *comm, int64_t n_all_rows, int64_t *first_row, int64_t *n_rows)
 {
-    const int64_t chunk = km_chunk_rows(n_all_rows);
-    int64_t chunk0, n_chunks;
-    rank_chunks(comm, n_all_rows, &chunk0, &n_chunks);
-    int64_t end = (chunk0 + n_chunks) * chunk;
-    *first_row = chunk0 * chunk;
-    *n_rows = (end < n_all_rows ? end : n_all_rows) - *first_row;
-    if (*n_rows < 0) /* no chunk: the empty range at the end */
-        *n_rows = 0;
-    if (n_chunks == 0)
-        *first_row = n_all_rows;
+    comm_rows_of(comm, n_all_rows, km_chunk_rows(n_all_rows), first_row, n_rows);
 }
 
 void km_data_init_ranks(km_data *data, const comm_ctx *comm, const float *rows,

@@ -181,6 +181,12 @@ clm_status clm_lifecycle_predict_table(const clm_lifecycle *m, const clm_table *
 clm_status clm_lifecycle_predict_table_decline(const clm_lifecycle *m, const clm_table *input, uint8_t *tier,
                                                uint8_t *stage, uint8_t *decline)
 {
+    return lifecycle_predict_rows(m, input, 0, clm_table_n_rows(input), tier, stage, decline);
+}
+
+clm_status lifecycle_predict_rows(const clm_lifecycle *m, const clm_table *input, int64_t first, int64_t n,
+                                  uint8_t *tier, uint8_t *stage, uint8_t *decline)
+{
     /* Columns by name; churned, tenure and ARPU are required, the signals
      * are used when present (as in the run). */
     int cols[N_INPUTS];
@@ -200,16 +206,15 @@ clm_status clm_lifecycle_predict_table_decline(const clm_lifecycle *m, const clm
     }
     if (s)
         return s;
-    int64_t n = clm_table_n_rows(input);
     float *buf[N_INPUTS] = {0};
     for (int j = 0; j < N_INPUTS && !s; j++)
         if (cols[j] >= 0 && !(buf[j] = malloc(CLM_BLOCK_ROWS * sizeof(float))))
             s = clm_error(CLM_E_NOMEM, "out of memory");
-    for (int64_t r0 = 0; r0 < n && !s; r0 += CLM_BLOCK_ROWS) {
-        int64_t len = util_block_len(n, r0, CLM_BLOCK_ROWS);
+    for (int64_t at = 0; at < n && !s; at += CLM_BLOCK_ROWS) {
+        int64_t len = util_block_len(n, at, CLM_BLOCK_ROWS);
         for (int j = 0; j < N_INPUTS && !s; j++)
             if (cols[j] >= 0)
-                s = clm_table_read_f32(input, cols[j], r0, len, buf[j]);
+                s = clm_table_read_f32(input, cols[j], first + at, len, buf[j]);
         if (s)
             break;
         if (event_code >= 0)
@@ -218,11 +223,11 @@ clm_status clm_lifecycle_predict_table_decline(const clm_lifecycle *m, const clm
         lifecycle_tenure_to_months(buf[1], len, m->time_unit_days);
         clm_stage_inputs in = {buf[0], buf[1], buf[2], buf[3], buf[4], buf[5], buf[6], buf[7], buf[8]};
         if (stage)
-            clm_stage_assign(&m->rules, &in, len, stage + r0);
+            clm_stage_assign(&m->rules, &in, len, stage + at);
         if (tier)
-            clm_tier_assign(m->high_min, m->low_max, buf[2], len, tier + r0);
+            clm_tier_assign(m->high_min, m->low_max, buf[2], len, tier + at);
         if (decline)
-            clm_stage_decline(&m->rules, &in, len, decline + r0);
+            clm_stage_decline(&m->rules, &in, len, decline + at);
     }
     for (int j = 0; j < N_INPUTS; j++)
         free(buf[j]);
@@ -231,13 +236,18 @@ clm_status clm_lifecycle_predict_table_decline(const clm_lifecycle *m, const clm
 
 clm_status clm_lifecycle_decline_strata(const char *path, const clm_table *table, int32_t *segments)
 {
+    return lifecycle_decline_strata_rows(path, table, 0, clm_table_n_rows(table), segments);
+}
+
+clm_status lifecycle_decline_strata_rows(const char *path, const clm_table *table, int64_t first, int64_t n,
+                                         int32_t *segments)
+{
     clm_lifecycle *m = NULL;
     clm_status s = clm_lifecycle_load(path, &m);
-    const int64_t n = clm_table_n_rows(table);
     uint8_t *decline = s ? NULL : malloc((size_t)(n > 0 ? n : 1));
     if (!s && !decline)
         s = clm_error(CLM_E_NOMEM, "out of memory");
-    if (!s) s = clm_lifecycle_predict_table_decline(m, table, NULL, NULL, decline);
+    if (!s) s = lifecycle_predict_rows(m, table, first, n, NULL, NULL, decline);
     for (int64_t i = 0; !s && i < n; i++)
         segments[i] = segments[i] < 0 ? -1 : 2 * segments[i] + decline[i];
     free(decline);

@@ -31,7 +31,7 @@
 void surv_rank_rows(const comm_ctx *comm, int64_t n_rows, int64_t file_chunk, int64_t *first,
                     int64_t *n)
 {
-    comm_rows_of(comm, n_rows, SURV_CHUNK_ROWS, file_chunk, first, n);
+    comm_rows_aligned(comm, n_rows, SURV_CHUNK_ROWS, file_chunk, first, n);
 }
 
 int64_t surv_file_chunk(const clm_table *table, const clm_survival_columns *columns)

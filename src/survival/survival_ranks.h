@@ -15,7 +15,7 @@
  * rank's chunks are global chunks and rank 0 has the first rows; a rank
  * may hold none (*n = 0).  Whole groups of `file_chunk` rows (the input
  * file's chunks, a multiple of SURV_CHUNK_ROWS) when the table has one
- * for each rank (comm_rows_of); 0: no alignment. */
+ * for each rank (comm_rows_aligned); 0: no alignment. */
 void surv_rank_rows(const comm_ctx *comm, int64_t n_rows, int64_t file_chunk, int64_t *first,
                     int64_t *n);
 

@@ -20,6 +20,7 @@
 
 #include "io/io_internal.h"
 #include "tree/tree_internal.h"
+#include "tree/tree_ranks.h"
 
 /* "<group>/<name>" */
 static const char *at(char *buf, size_t cap, const char *group, const char *name)
@@ -204,10 +205,15 @@ clm_status clm_tree_predict(const clm_tree *t, const float *rows, int64_t n_rows
 
 clm_status clm_tree_predict_table(const clm_tree *t, const clm_table *input, float *out)
 {
+    return tree_predict_table_rows(t, input, 0, clm_table_n_rows(input), out);
+}
+
+clm_status tree_predict_table_rows(const clm_tree *t, const clm_table *input, int64_t first, int64_t n,
+                                   float *out)
+{
     if (!t || t->n_nodes < 1 || !t->pub_feature)
         return clm_error(CLM_E_PARAM, "tree: predict_table needs a fitted or loaded tree");
     const char *in_path = clm_table_path(input);
-    const int64_t n = clm_table_n_rows(input);
     const int F = t->data.n_features, K = t->data.n_classes;
     clm_status st = CLM_OK;
     int *columns = malloc((size_t)F * sizeof *columns), **code_map = calloc((size_t)F, sizeof *code_map);
@@ -250,8 +256,9 @@ clm_status clm_tree_predict_table(const clm_tree *t, const clm_table *input, flo
         }
     }
     const int threads = util_threads(t->params.n_threads);
-    for (int64_t row0 = 0; row0 < n; row0 += CLM_BLOCK_ROWS) {
-        int64_t count = util_block_len(n, row0, CLM_BLOCK_ROWS);
+    for (int64_t at = 0; at < n; at += CLM_BLOCK_ROWS) {
+        const int64_t row0 = first + at; /* the table's row, for reads and messages */
+        int64_t count = util_block_len(n, at, CLM_BLOCK_ROWS);
         if ((st = clm_table_read_block_f32(input, columns, F, row0, count, block, scratch)))
             goto done;
         /* Map categorical codes to training codes (-1: unseen or missing). */
@@ -272,7 +279,7 @@ clm_status clm_tree_predict_table(const clm_tree *t, const clm_table *input, flo
                 block[i * F + f] = (float)code_map[f][c];
             }
         }
-        float *dest = out + row0 * K;
+        float *dest = out + at * K;
         #pragma omp parallel for schedule(static) num_threads(threads)
         for (int64_t i = 0; i < count; i++) {
             int leaf = route(t, block + i * F);

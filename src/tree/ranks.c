@@ -21,7 +21,7 @@
 void tree_rank_rows(const comm_ctx *comm, int64_t n_all_rows, int64_t file_chunk, int64_t *first_row,
                     int64_t *n_rows)
 {
-    comm_rows_of(comm, n_all_rows, TREE_CHUNK_ROWS, file_chunk, first_row, n_rows);
+    comm_rows_aligned(comm, n_all_rows, TREE_CHUNK_ROWS, file_chunk, first_row, n_rows);
 }
 
 void tree_sum(const tree_data *data, int64_t *values, int64_t n)

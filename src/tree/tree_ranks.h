@@ -1,10 +1,13 @@
 /*
- * tree_ranks.h — the tree command's entry on several ranks
- * (docs/design.md §7), kept apart from tree_internal.h so that the
- * command line can call it without the kernels' headers.
+ * tree_ranks.h — the tree on several ranks (docs/design.md §7): the fit of
+ * `clmseg tree` and the scoring of a rank's share of a table for `clmseg
+ * predict`, kept apart from tree_internal.h so that the command line can
+ * call them without the kernels' headers.
  */
 #ifndef CLMSEG_TREE_RANKS_H
 #define CLMSEG_TREE_RANKS_H
+
+#include <stdint.h>
 
 #include "clmseg/table.h"
 #include "clmseg/tree.h"
@@ -19,5 +22,10 @@
  * clm_tree_n_rows rows), for the outputs it alone writes. */
 clm_status tree_fit_table_ranks(const clm_tree_params *params, const clm_tree_columns *columns,
                                 const clm_table *table, const comm_ctx *comm, clm_tree **out);
+
+/* clm_tree_predict_table for the table's rows [first, first + n) only:
+ * out[0 .. n x K) are theirs, and a message names the table's row. */
+clm_status tree_predict_table_rows(const clm_tree *tree, const clm_table *table, int64_t first,
+                                   int64_t n, float *out);
 
 #endif /* CLMSEG_TREE_RANKS_H */

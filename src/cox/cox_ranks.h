@@ -1,0 +1,29 @@
+/*
+ * cox_ranks.h — customer equity on a rank's share of a table
+ * (docs/design.md §7), for `clmseg predict` on several ranks.
+ */
+#ifndef CLMSEG_COX_RANKS_H
+#define CLMSEG_COX_RANKS_H
+
+#include "clmseg/cox.h"
+#include "clmseg/equity.h"
+#include "clmseg/table.h"
+#include "core/comm_internal.h"
+
+/* Rows per partial of the expected number still active: the sums are
+ * made per chunk of this many table rows and the chunks added in table
+ * order, so the ranks split the rows by whole chunks of it. */
+#define COX_EQUITY_CHUNK 4096
+
+/* clm_cox_equity_table on the ranks of `comm` (NULL or one rank: the
+ * public function itself).  Each rank computes the rows
+ * comm_rows_of(comm, n, COX_EQUITY_CHUNK): the per-row outputs of
+ * *out (n_rows entries) are those rows', and strata_rows, when given,
+ * holds theirs; expected_active and n_active are the whole table's, the
+ * same bits on every rank.  Every rank returns the same status and, on
+ * failure, the same message (the first bad row of the table). */
+clm_status cox_equity_table_ranks(const clm_cox *model, const clm_equity_params *params,
+                                  const char *arpu, const int32_t *strata_rows,
+                                  const clm_table *table, const comm_ctx *comm, clm_equity **out);
+
+#endif /* CLMSEG_COX_RANKS_H */
