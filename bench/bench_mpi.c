@@ -2,7 +2,7 @@
  * bench_mpi.c — how `clmseg kmeans` scales over MPI ranks (issue 11 item 6,
  * docs/scaling.md), on oversubscribed ranks with one thread each.
  *
- *   bench_mpi [--rows N] [--dir PATH] [--max-ranks R] [--repeats K] [--k K]
+ *   bench_mpi [--rows N] [--dir PATH] [--max-ranks R] [--repeats K] [--k K] [--run 0|1]
  *
  * CLMSEG_BIN names the MPI build's clmseg, CLMSEG_MPIEXEC its mpirun
  * (default mpirun).  On a generated quarter of N rows (default 2,000,000,
@@ -21,6 +21,9 @@
  *     share); memory_ratio is (peak - fixed) / share (target <= 1.1);
  *   - collective calls and bytes per rank;
  *   - identical: results.h5 the same bytes as the one-rank run's.
+ * Then (unless --run 0) the same CPU, balance and identity figures for the
+ * whole quarterly run (`clmseg run`), whose steps but the segments and the
+ * churn tree run on rank 0 alone while the others wait asleep.
  * One JSON object per line on stdout.
  */
 #include <stdint.h>
@@ -96,22 +99,74 @@ static int read_stats(const char *path, rank_stats *out, int max)
 
 static char mpirun_cmd[4096];
 
-/* One `clmseg kmeans` on `ranks` ranks; fills stats[0..ranks). */
-static void run_kmeans(const char *dir, const char *quarter, int ranks, int k, const char *out,
-                       rank_stats *stats)
+/* `clmseg ARGS --threads 1 --quiet` on `ranks` ranks; fills stats[0..ranks). */
+static void run_ranks(const char *dir, int ranks, const char *args, rank_stats *stats)
 {
     char cmd[32768], stats_path[4200];
     snprintf(stats_path, sizeof stats_path, "%s/rank-stats.jsonl", dir);
     snprintf(cmd, sizeof cmd,
-             "rm -f '%s' && CLMSEG_RANK_STATS='%s' %s -np %d '%s' kmeans '%s' -o '%s' --k %d "
-             "--threads 1 --quiet",
-             stats_path, stats_path, mpirun_cmd, ranks, env_or("CLMSEG_BIN", "./clmseg"), quarter,
-             out, k);
+             "rm -f '%s' && CLMSEG_RANK_STATS='%s' %s -np %d '%s' %s --threads 1 --quiet",
+             stats_path, stats_path, mpirun_cmd, ranks, env_or("CLMSEG_BIN", "./clmseg"), args);
     sh(cmd);
     if (read_stats(stats_path, stats, ranks) != ranks) {
         fprintf(stderr, "bench_mpi: %s: expected %d ranks' lines\n", stats_path, ranks);
         exit(2);
     }
+}
+
+/* `clmseg kmeans QUARTER -o OUT --k K` on `ranks` ranks. */
+static void run_kmeans(const char *dir, const char *quarter, int ranks, int k, const char *out,
+                       rank_stats *stats)
+{
+    char args[16384];
+    snprintf(args, sizeof args, "kmeans '%s' -o '%s' --k %d", quarter, out, k);
+    run_ranks(dir, ranks, args, stats);
+}
+
+/* The best of `repeats` runs (least CPU summed over the ranks) into best. */
+static double best_of(const char *dir, int ranks, const char *args, int repeats,
+                      rank_stats *stats, rank_stats *best)
+{
+    double best_cpu = 1e300;
+    for (int r = 0; r < repeats; r++) {
+        run_ranks(dir, ranks, args, stats);
+        double cpu = 0;
+        for (int i = 0; i < ranks; i++)
+            cpu += stats[i].cpu;
+        if (cpu < best_cpu) {
+            best_cpu = cpu;
+            memcpy(best, stats, sizeof(rank_stats) * (size_t)ranks);
+        }
+    }
+    return best_cpu;
+}
+
+/* The slowest rank's busy seconds over the mean rank's (busy: wall less
+ * the seconds inside collectives), and the largest peak and wall. */
+static double work_balance(const rank_stats *best, int ranks, double *peak_max, double *wall,
+                           double *calls, double *bytes)
+{
+    double work_sum = 0, work_max = 0;
+    *peak_max = *wall = *calls = *bytes = 0;
+    for (int i = 0; i < ranks; i++) {
+        double work = best[i].wall - best[i].coll_seconds;
+        work_sum += work;
+        work_max = work > work_max ? work : work_max;
+        *peak_max = best[i].peak > *peak_max ? best[i].peak : *peak_max;
+        *wall = best[i].wall > *wall ? best[i].wall : *wall;
+        *calls += best[i].coll_calls;
+        *bytes += best[i].coll_bytes;
+    }
+    return work_max / (work_sum / ranks);
+}
+
+static void print_ranks(const char *bench, const rank_stats *best, int ranks)
+{
+    for (int i = 0; i < ranks; i++)
+        printf("{\"bench\":\"%s\",\"ranks\":%d,\"rank\":%d,\"cpu_s\":%.3f,"
+               "\"work_s\":%.3f,\"collective_s\":%.3f,\"peak_rss_bytes\":%.0f}\n",
+               bench, ranks, i, best[i].cpu, best[i].wall - best[i].coll_seconds,
+               best[i].coll_seconds, best[i].peak);
 }
 
 static int same_file(const char *a, const char *b)
@@ -125,7 +180,7 @@ int main(int argc, char **argv)
 {
     int64_t rows = 2000000;
     const char *dir = "/tmp";
-    int max_ranks = 4, repeats = 3, k = 8;
+    int max_ranks = 4, repeats = 3, k = 8, with_run = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--rows"))
             rows = (int64_t)atof(argv[i + 1]);
@@ -137,8 +192,10 @@ int main(int argc, char **argv)
             repeats = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--k"))
             k = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--run"))
+            with_run = atoi(argv[i + 1]);
         else {
-            fprintf(stderr, "usage: bench_mpi [--rows N] [--dir PATH] [--max-ranks R] [--repeats K] [--k K]\n");
+            fprintf(stderr, "usage: bench_mpi [--rows N] [--dir PATH] [--max-ranks R] [--repeats K] [--k K] [--run 0|1]\n");
             return 2;
         }
     }
@@ -162,7 +219,8 @@ int main(int argc, char **argv)
     if (!stats || !best)
         return 2;
     char out[4300], ref[4300];
-    snprintf(out, sizeof out, "%s/clmseg-bench-mpi-small.h5", dir);
+    char fixed_out[4300];
+    snprintf(fixed_out, sizeof fixed_out, "%s/clmseg-bench-mpi-small.h5", dir);
     snprintf(ref, sizeof ref, "%s/clmseg-bench-mpi-r1.h5", dir);
     double cpu_one = 0;
     int d = 0;
@@ -178,7 +236,7 @@ int main(int argc, char **argv)
         }
         double fixed = 1e300;
         for (int r = 0; r < repeats; r++) {
-            run_kmeans(dir, small, ranks, k, out, stats);
+            run_kmeans(dir, small, ranks, k, fixed_out, stats);
             double top = 0;
             for (int i = 0; i < ranks; i++)
                 top = stats[i].peak > top ? stats[i].peak : top;
@@ -187,56 +245,56 @@ int main(int argc, char **argv)
         if (d == 0) {
             /* The feature count of the default k-means, from its saved model. */
             clm_kmeans *model = NULL;
-            if (clm_kmeans_load(out, "/segments", 1, &model)) {
-                fprintf(stderr, "bench_mpi: %s: %s\n", out, clm_error_detail());
+            if (clm_kmeans_load(fixed_out, "/segments", 1, &model)) {
+                fprintf(stderr, "bench_mpi: %s: %s\n", fixed_out, clm_error_detail());
                 return 2;
             }
             d = clm_kmeans_n_features(model);
             clm_kmeans_free(model);
         }
         fixed -= 65536.0 * d * 4.0;
-        double best_cpu = 1e300;
         snprintf(out, sizeof out, "%s/clmseg-bench-mpi-r%d.h5", dir, ranks);
-        for (int r = 0; r < repeats; r++) {
-            run_kmeans(dir, quarter, ranks, k, out, stats);
-            double cpu = 0;
-            for (int i = 0; i < ranks; i++)
-                cpu += stats[i].cpu;
-            if (cpu < best_cpu) {
-                best_cpu = cpu;
-                memcpy(best, stats, sizeof(rank_stats) * (size_t)ranks);
-            }
-        }
+        char args[16384];
+        snprintf(args, sizeof args, "kmeans '%s' -o '%s' --k %d", quarter, out, k);
+        const double best_cpu = best_of(dir, ranks, args, repeats, stats, best);
         if (ranks == 1)
             cpu_one = best_cpu;
-        double work_sum = 0, work_max = 0, peak_max = 0, calls = 0, bytes = 0, wall = 0;
-        for (int i = 0; i < ranks; i++) {
-            double work = best[i].wall - best[i].coll_seconds;
-            work_sum += work;
-            if (work > work_max)
-                work_max = work;
-            if (best[i].peak > peak_max)
-                peak_max = best[i].peak;
-            if (best[i].wall > wall)
-                wall = best[i].wall;
-            calls += best[i].coll_calls;
-            bytes += best[i].coll_bytes;
-        }
+        double peak_max, wall, calls, bytes;
+        const double balance = work_balance(best, ranks, &peak_max, &wall, &calls, &bytes);
         const double share = (double)rows / ranks * d * 4.0;
         printf("{\"bench\":\"mpi_kmeans\",\"rows\":%lld,\"features\":%d,\"k\":%d,\"ranks\":%d,"
                "\"threads\":1,\"wall_s\":%.3f,\"cpu_sum_s\":%.3f,\"cpu_ratio\":%.3f,"
                "\"work_max_over_mean\":%.3f,\"peak_rss_max_bytes\":%.0f,\"share_bytes\":%.0f,"
                "\"fixed_bytes\":%.0f,\"memory_ratio\":%.3f,\"collective_calls_per_rank\":%.0f,"
                "\"collective_bytes_per_rank\":%.0f,\"identical\":%s}\n",
-               (long long)rows, d, k, ranks, wall, best_cpu, best_cpu / cpu_one,
-               work_max / (work_sum / ranks), peak_max, share, fixed,
-               (peak_max - fixed) / share, calls / ranks, bytes / ranks,
+               (long long)rows, d, k, ranks, wall, best_cpu, best_cpu / cpu_one, balance, peak_max,
+               share, fixed, (peak_max - fixed) / share, calls / ranks, bytes / ranks,
                same_file(ref, out) ? "true" : "false");
-        for (int i = 0; i < ranks; i++)
-            printf("{\"bench\":\"mpi_kmeans_rank\",\"ranks\":%d,\"rank\":%d,\"cpu_s\":%.3f,"
-                   "\"work_s\":%.3f,\"collective_s\":%.3f,\"peak_rss_bytes\":%.0f}\n",
-                   ranks, i, best[i].cpu, best[i].wall - best[i].coll_seconds,
-                   best[i].coll_seconds, best[i].peak);
+        print_ranks("mpi_kmeans_rank", best, ranks);
+        fflush(stdout);
+    }
+    /* The whole quarterly run: the CPU summed over the ranks beside one
+     * rank's, and results.h5 beside the one-rank run's. */
+    double run_one = 0;
+    char run_ref[4300];
+    snprintf(run_ref, sizeof run_ref, "%s/clmseg-bench-mpi-run1/results.h5", dir);
+    for (int ranks = 1; with_run && ranks <= max_ranks; ranks++) {
+        char outdir[4300], args[16384], results[4400];
+        snprintf(outdir, sizeof outdir, "%s/clmseg-bench-mpi-run%d", dir, ranks);
+        snprintf(results, sizeof results, "%s/results.h5", outdir);
+        snprintf(args, sizeof args, "run '%s' -o '%s'", quarter, outdir);
+        const double best_cpu = best_of(dir, ranks, args, repeats, stats, best);
+        if (ranks == 1)
+            run_one = best_cpu;
+        double peak_max, wall, calls, bytes;
+        const double balance = work_balance(best, ranks, &peak_max, &wall, &calls, &bytes);
+        printf("{\"bench\":\"mpi_run\",\"rows\":%lld,\"ranks\":%d,\"threads\":1,\"wall_s\":%.3f,"
+               "\"cpu_sum_s\":%.3f,\"cpu_ratio\":%.3f,\"work_max_over_mean\":%.3f,"
+               "\"peak_rss_max_bytes\":%.0f,\"collective_calls_per_rank\":%.0f,"
+               "\"collective_bytes_per_rank\":%.0f,\"identical\":%s}\n",
+               (long long)rows, ranks, wall, best_cpu, best_cpu / run_one, balance, peak_max,
+               calls / ranks, bytes / ranks, same_file(run_ref, results) ? "true" : "false");
+        print_ranks("mpi_run_rank", best, ranks);
         fflush(stdout);
     }
     free(stats);

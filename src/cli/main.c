@@ -71,7 +71,8 @@ static const struct option main_options[] = {
 static int runs_on_ranks(const char *name)
 {
     return !strcmp(name, "kmeans") || !strcmp(name, "survival") || !strcmp(name, "tree") ||
-           !strcmp(name, "predict") || !strcmp(name, "inspect") || !strcmp(name, "bench");
+           !strcmp(name, "predict") || !strcmp(name, "inspect") || !strcmp(name, "bench") ||
+           !strcmp(name, "run");
 }
 
 static int run_program(int argc, char **argv);
@@ -135,7 +136,7 @@ static int run_program(int argc, char **argv)
         if (!strcmp(name, commands[i].name)) {
             if (comm_is_parallel(&world) && !runs_on_ranks(name)) {
                 fprintf(stderr, "clmseg %s: error: this command does not run on %d ranks yet "
-                                "(only kmeans, survival, tree, predict, inspect and bench do, "
+                                "(only run, kmeans, survival, tree, predict, inspect and bench do, "
                                 "docs/design.md §7); "
                                 "run it without mpirun\n",
                         name, world.size);

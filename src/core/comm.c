@@ -19,6 +19,7 @@
 #include "core/util_internal.h"
 
 #ifdef CLMSEG_MPI
+#include <time.h>
 #include <unistd.h>
 #include <mpi.h>
 #include <hdf5.h>
@@ -74,7 +75,7 @@ int comm_chunk_owner(const comm_ctx *c, int64_t chunk, int64_t n_chunks)
 
 const char *const comm_op_names[COMM_N_OPS] = {
     "share_chunks", "sum_i64", "max_i64", "bcast", "gather_rows", "allgather_bytes",
-    "share_rows", "recut_rows", "relay", "agree"};
+    "share_rows", "recut_rows", "relay", "agree", "wait_root"};
 
 static comm_traffic traffic;
 static int64_t reads[3]; /* collective, made independent, unaligned */
@@ -255,6 +256,12 @@ clm_status comm_recut_rows(const comm_ctx *c, const void *local, int64_t n_local
 }
 
 clm_status comm_agree(const comm_ctx *c, clm_status status)
+{
+    (void)c;
+    return status;
+}
+
+clm_status comm_wait_root(const comm_ctx *c, clm_status status)
 {
     (void)c;
     return status;
@@ -733,6 +740,35 @@ clm_status comm_recut_rows(const comm_ctx *c, const void *local, int64_t n_local
     free(counts);
     account(COMM_OP_RECUT_ROWS, (double)(n_local + n_out) * (double)elem_bytes, t0);
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("re-cutting rows", rc);
+}
+
+clm_status comm_wait_root(const comm_ctx *c, clm_status status)
+{
+    if (!comm_is_parallel(c))
+        return status;
+    const double t0 = util_now();
+    int code = c->rank == 0 ? (int)status : 0;
+    MPI_Request request;
+    int rc = MPI_Ibcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD, &request);
+    if (rc == MPI_SUCCESS && c->rank == 0) {
+        rc = MPI_Wait(&request, MPI_STATUS_IGNORE);
+    } else if (rc == MPI_SUCCESS) {
+        /* 0.2 ms naps: far below any step's length, far above the cost of
+         * a poll. */
+        const struct timespec nap = {0, 200000};
+        for (int done = 0; rc == MPI_SUCCESS && !done;) {
+            rc = MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+            if (rc == MPI_SUCCESS && !done)
+                nanosleep(&nap, NULL);
+        }
+    }
+    account(COMM_OP_WAIT_ROOT, sizeof code, t0);
+    if (rc != MPI_SUCCESS)
+        return mpi_failed("waiting for rank 0", rc);
+    if (code == CLM_OK)
+        return CLM_OK;
+    /* A failure: rank 0's message goes to every rank. */
+    return comm_agree(c, c->rank == 0 ? status : CLM_OK);
 }
 
 /* Longest detail message carried from a failing rank to the others. */

@@ -166,6 +166,15 @@ clm_status comm_share_rows(const comm_ctx *c, void *all, int64_t n_local, size_t
 clm_status comm_recut_rows(const comm_ctx *c, const void *local, int64_t n_local,
                            size_t elem_bytes, void *out, int64_t n_out);
 
+/* A step only rank 0 runs (the other ranks have nothing to add to it):
+ * every rank calls this after it, rank 0 with the step's status, and all
+ * return that status (with rank 0's message).  The other ranks wait
+ * without spinning: they poll a non-blocking broadcast and sleep between
+ * polls (a blocking MPI wait spins a core at 100%, which on a node shared
+ * with rank 0's threads would slow rank 0 and count as CPU time).
+ * Serial build: returns `status`. */
+clm_status comm_wait_root(const comm_ctx *c, clm_status status);
+
 /* The error agreement: every rank passes its own status; all return the
  * same one.  When some rank failed, the lowest failing rank's status and
  * detail message (clm_error_detail) become every rank's, so rank 0 can
@@ -181,7 +190,7 @@ clm_status comm_agree(const comm_ctx *c, clm_status status);
 typedef enum comm_op {
     COMM_OP_SHARE_CHUNKS, COMM_OP_SUM_I64, COMM_OP_MAX_I64, COMM_OP_BCAST, COMM_OP_GATHER_ROWS,
     COMM_OP_ALLGATHER_BYTES, COMM_OP_SHARE_ROWS, COMM_OP_RECUT_ROWS, COMM_OP_RELAY, COMM_OP_AGREE,
-    COMM_N_OPS
+    COMM_OP_WAIT_ROOT, COMM_N_OPS
 } comm_op;
 extern const char *const comm_op_names[COMM_N_OPS]; /* "share_chunks", ... */
 

@@ -167,6 +167,37 @@ static clm_status per_row_results(clm_kmeans *m, const comm_ctx *comm, int32_t *
     return comm_agree(comm, st);
 }
 
+clm_status km_gather_rows(clm_kmeans *m, const comm_ctx *comm)
+{
+    if (!m->rows_on_ranks)
+        return CLM_OK;
+    const int root = comm->rank == 0;
+    const int64_t n = m->n_rows, n_mine = m->features.n_local_rows;
+    int32_t *labels = root ? malloc(sizeof(int32_t) * (size_t)n) : NULL;
+    float *distances = root ? malloc(sizeof(float) * (size_t)n) : NULL;
+    clm_status st = comm_agree(comm, root && (!labels || !distances)
+                                         ? clm_error(CLM_E_NOMEM, "k-means: out of memory for %lld labels", (long long)n)
+                                         : CLM_OK);
+    if (!st)
+        st = comm_gather_rows(comm, m->labels, n_mine, sizeof(int32_t), labels, n);
+    if (!st)
+        st = comm_gather_rows(comm, m->distances, n_mine, sizeof(float), distances, n);
+    st = comm_agree(comm, st);
+    if (st || !root) {
+        free(labels);
+        free(distances);
+        return st;
+    }
+    free(m->labels);
+    free(m->distances);
+    m->labels = labels;
+    m->distances = distances;
+    m->rows_on_ranks = 0;
+    m->features.first_row = 0;
+    m->features.n_local_rows = n;
+    return CLM_OK;
+}
+
 /* The column names the saved model records ("" = none). */
 static clm_status keep_names(clm_kmeans *m, const clm_table *table, const clm_kmeans_columns *c)
 {

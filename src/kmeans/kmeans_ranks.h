@@ -29,6 +29,13 @@ clm_status km_fit_table_ranks(const clm_kmeans_params *p, const clm_kmeans_colum
 clm_status km_save_rank_rows(const clm_kmeans *model, const comm_ctx *comm, const char *path,
                              const char *group);
 
+/* After a fit on several ranks: rank 0 gets every input row's label and
+ * distance (and the model is then that of a one-process fit there: saved
+ * whole by clm_kmeans_save); the other ranks keep theirs.  For the
+ * quarterly run, whose later steps rank 0 alone runs.  Agreed status;
+ * nothing to do for a fit on one process. */
+clm_status km_gather_rows(clm_kmeans *model, const comm_ctx *comm);
+
 /* clm_kmeans_predict_table for the table's rows [first, first + n) only
  * (a rank's share): labels[0..n) and distances[0..n) (NULL: not wanted)
  * are theirs, and a message names the table's row. */

@@ -19,6 +19,7 @@
 #include "clmseg/textfile.h"
 #include "clmseg/version.h"
 #include "clmseg/writer.h"
+#include "core/comm_internal.h"
 #include "io/io_internal.h"
 #include "run/run_ctx.h"
 #include "run/run_regions.h"
@@ -38,6 +39,7 @@ static void free_ctx(run_ctx *ctx)
     free(ctx->branch);
     clm_kmeans_free(ctx->kmeans);
     clm_lifecycle_free(ctx->lifecycle);
+    free(ctx->rank_steps);
     free(ctx->kmeans_features);
     free(ctx->tree_features);
     free(ctx->tier);
@@ -75,13 +77,39 @@ void clm_run_write_default_config(FILE *out)
 }
 
 /* The steps in order.  `when` (may be NULL) says whether the step runs;
- * `timed` steps get a line in run.json (and in the report, those before it). */
+ * `timed` steps get a line in run.json (and in the report, those before it).
+ * Under mpirun (docs/design.md §7) the steps marked `ranks` run on every
+ * rank, each on its own rows, and rank 0 gathers what the later steps
+ * need; every other step runs on rank 0 alone, on every row, with the
+ * serial code, while the other ranks wait without spinning
+ * (comm_wait_root).  Only rank 0 evaluates `when` of those. */
 typedef struct run_step_def {
     const char *name;
     clm_status (*run)(run_ctx *ctx);
     int (*when)(const run_ctx *ctx);
     int timed;
+    int ranks;
 } run_step_def;
+
+/* Every rank's figures of every timed step, to rank 0 for run.json (on
+ * several ranks only: one process has its own in ctx->clock). */
+static clm_status run_gather_rank_steps(run_ctx *ctx)
+{
+    if (!comm_is_parallel(&ctx->comm))
+        return CLM_OK;
+    const int n = ctx->clock.n_steps;
+    run_rank_step mine[RUN_MAX_STEPS];
+    for (int i = 0; i < n; i++)
+        mine[i] = (run_rank_step){ctx->clock.steps[i].seconds, ctx->clock.steps[i].peak_mb,
+                                  ctx->clock.steps[i].calls, ctx->clock.steps[i].bytes};
+    const int64_t n_all = (int64_t)n * ctx->comm.size;
+    if (ctx->root && !(ctx->rank_steps = malloc(sizeof(run_rank_step) * (size_t)(n_all + 1))))
+        return comm_agree(&ctx->comm, clm_error(CLM_E_NOMEM, "out of memory"));
+    clm_status s = comm_agree(&ctx->comm, CLM_OK);
+    if (!s)
+        s = comm_gather_rows(&ctx->comm, mine, n, sizeof(run_rank_step) * 1, ctx->rank_steps, n_all);
+    return s;
+}
 
 static int stage_tree_wanted(const run_ctx *ctx) { return ctx->stage_model_tree; }
 static int cox_wanted(const run_ctx *ctx) { return ctx->cox_enabled; }
@@ -90,28 +118,29 @@ static int regions_wanted(const run_ctx *ctx) { return ctx->regions != NULL; }
 static int previous_wanted(const run_ctx *ctx) { return ctx->previous_dir != NULL; }
 
 static const run_step_def run_steps[] = {
-    {"previous run", run_read_previous, previous_wanted, 1},
-    {"validate", run_validate, NULL, 1},
-    {"segments", run_segments, NULL, 1},
+    {"previous run", run_read_previous, previous_wanted, 1, 0},
+    {"validate", run_validate, NULL, 1, 0},
+    {"segments", run_segments, NULL, 1, 1},
     /* before any other step reads a segment number */
-    {"segment names", run_label_segments, NULL, 1},
-    {"tiers+stages", run_tiers_and_stages, NULL, 1},
-    {"stage tree", run_stage_tree, stage_tree_wanted, 1},
-    {"churn tree", run_churn_tree, NULL, 1},
-    {"survival", run_survival, NULL, 1},
-    {"cox+equity", run_equity, cox_wanted, 1},
-    {"branch health", run_branches, NULL, 1},
-    {"scenarios", run_scenarios, plan_wanted, 1},
-    {"region health", run_region_health, regions_wanted, 1},
-    {"lifecycle curves", run_lifecycle_tables, NULL, 1},
-    {"results.h5", run_write_results, NULL, 1},
-    {"branches.csv", run_write_branches_csv, NULL, 1},
-    {"reports", run_write_reports, NULL, 1},
+    {"segment names", run_label_segments, NULL, 1, 0},
+    {"tiers+stages", run_tiers_and_stages, NULL, 1, 0},
+    {"stage tree", run_stage_tree, stage_tree_wanted, 1, 0},
+    {"churn tree", run_churn_tree, NULL, 1, 1},
+    {"survival", run_survival, NULL, 1, 0},
+    {"cox+equity", run_equity, cox_wanted, 1, 0},
+    {"branch health", run_branches, NULL, 1, 0},
+    {"scenarios", run_scenarios, plan_wanted, 1, 0},
+    {"region health", run_region_health, regions_wanted, 1, 0},
+    {"lifecycle curves", run_lifecycle_tables, NULL, 1, 0},
+    {"results.h5", run_write_results, NULL, 1, 0},
+    {"branches.csv", run_write_branches_csv, NULL, 1, 0},
+    {"reports", run_write_reports, NULL, 1, 0},
     /* The report shows every step above; run.json those and the report's
      * own (bench/bench_report.c reads it). */
-    {"report.html", run_write_report, NULL, 1},
-    {"run.json", run_write_json, NULL, 0},
-    {"config.used", run_write_config_used, NULL, 0},
+    {"report.html", run_write_report, NULL, 1, 0},
+    {"rank figures", run_gather_rank_steps, NULL, 0, 1},
+    {"run.json", run_write_json, NULL, 0, 0},
+    {"config.used", run_write_config_used, NULL, 0, 0},
 };
 
 /* One run at a time in an output folder: an exclusive lock on the folder
@@ -153,9 +182,8 @@ static clm_status check_input_unchanged(const run_ctx *ctx, const struct stat *b
     return CLM_OK;
 }
 
-/* The settings, the output folder and the check that no output would
- * overwrite the input: everything that can fail before the first step. */
-static clm_status prepare(run_ctx *ctx, const clm_run_options *options)
+/* The settings: every key resolved and checked (every rank makes them). */
+static clm_status prepare_settings(run_ctx *ctx, const clm_run_options *options)
 {
     clm_status s = cfg_create(run_config_keys, &ctx->config);
     if (!s && options->config_path)
@@ -165,6 +193,24 @@ static clm_status prepare(run_ctx *ctx, const clm_run_options *options)
                            options->override_origins && options->override_origins[i] ? options->override_origins[i]
                                                                                      : "--set");
     if (!s) s = run_resolve_config(ctx);
+    return s;
+}
+
+/* The input, opened on a rank other than 0 for the steps that run on every
+ * rank (rank 0 opens it in the validate step).  Without the column cache:
+ * these ranks read each column of their own rows once, where the cache
+ * would load every row of it. */
+static clm_status open_table_here(run_ctx *ctx)
+{
+    return clm_table_open(ctx->input, ctx->group, &ctx->table);
+}
+
+/* The settings, then (rank 0) the output folder and the check that no
+ * output would overwrite the input: everything that can fail before the
+ * first step. */
+static clm_status prepare(run_ctx *ctx, const clm_run_options *options)
+{
+    clm_status s = prepare_settings(ctx, options);
     if (!s && mkdir(ctx->outdir, 0777) != 0 && errno != EEXIST)
         s = clm_error(CLM_E_OPEN, "cannot create output folder '%s': %s", ctx->outdir, strerror(errno));
     if (!s) {
@@ -197,23 +243,41 @@ clm_status clm_run(const char *input_path, const char *outdir, const clm_run_opt
     ctx.outdir_fd = -1;
     run_clock_start(&ctx.clock);
 
-    clm_status s = prepare(&ctx, options);
+    ctx.comm = comm_world();
+    ctx.root = ctx.comm.rank == 0;
+    clm_status s = ctx.root ? prepare(&ctx, options) : prepare_settings(&ctx, options);
+    s = comm_agree(&ctx.comm, s);
     struct stat input_before;
-    if (!s && stat(input_path, &input_before) != 0)
+    if (!s && ctx.root && stat(input_path, &input_before) != 0)
         s = clm_error(CLM_E_OPEN, "cannot open '%s': %s", input_path, strerror(errno));
+    s = comm_agree(&ctx.comm, s);
     const size_t n_steps = sizeof run_steps / sizeof run_steps[0];
     for (size_t i = 0; i < n_steps && !s; i++) {
         const run_step_def *step = &run_steps[i];
-        if (step->when && !step->when(&ctx))
+        const int here = step->ranks || ctx.root;
+        /* Whether the step runs: rank 0 says for the steps it alone runs,
+         * so that every rank keeps the same list of timed steps. */
+        int wanted = !step->when || !here || step->when(&ctx);
+        if (!step->ranks)
+            s = comm_bcast(&ctx.comm, &wanted, sizeof wanted, 0);
+        if (s || !wanted)
             continue;
+        /* Rank 0 opened the input in the validate step; the others open
+         * it for the first step they run (every rank agrees either way). */
+        if (step->ranks)
+            s = comm_agree(&ctx.comm, ctx.table ? CLM_OK : open_table_here(&ctx));
+        if (s)
+            break;
         if (step->timed)
             run_clock_begin(&ctx.clock, step->name);
-        if (options->progress)
+        if (options->progress && ctx.root)
             options->progress(options->progress_ctx, step->name, 0, 1);
-        s = step->run(&ctx);
+        if (here)
+            s = step->run(&ctx);
+        s = step->ranks ? comm_agree(&ctx.comm, s) : comm_wait_root(&ctx.comm, s);
         if (!s && step->timed)
             run_clock_end(&ctx.clock);
-        if (!s && options->progress)
+        if (!s && options->progress && ctx.root)
             options->progress(options->progress_ctx, step->name, 1, 1);
     }
     /* Every output is complete on disk: only the renames are left, once
@@ -221,9 +285,9 @@ clm_status clm_run(const char *input_path, const char *outdir, const clm_run_opt
      * interrupting signals wait until the renames are done (their handler
      * would remove the outputs not yet renamed, leaving a mix of two runs
      * in OUTDIR); only SIGKILL can still cut the sequence short. */
-    if (!s)
+    if (!s && ctx.root)
         s = check_input_unchanged(&ctx, &input_before);
-    if (!s) {
+    if (!s && ctx.root) {
         sigset_t block, old;
         sigemptyset(&block);
         sigaddset(&block, SIGINT);
@@ -233,6 +297,7 @@ clm_status clm_run(const char *input_path, const char *outdir, const clm_run_opt
         s = run_outputs_publish(&ctx.outputs, ctx.outdir);
         sigprocmask(SIG_SETMASK, &old, NULL);
     }
+    s = comm_wait_root(&ctx.comm, s);
     free_ctx(&ctx);
     return s;
 }

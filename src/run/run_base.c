@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "core/comm_internal.h"
 #include "core/util_internal.h"
 #include "run/run_base.h"
 
@@ -26,10 +27,23 @@ void run_clock_start(run_clock *clock)
     clock->run_started = clock->step_started = run_now();
 }
 
+/* Calls and bytes of every collective so far on this rank. */
+static void traffic_totals(double *calls, double *bytes)
+{
+    comm_traffic t;
+    comm_traffic_get(&t);
+    *calls = *bytes = 0;
+    for (int op = 0; op < COMM_N_OPS; op++) {
+        *calls += (double)t.calls[op];
+        *bytes += (double)t.bytes[op];
+    }
+}
+
 void run_clock_begin(run_clock *clock, const char *name)
 {
     if (clock->n_steps < RUN_MAX_STEPS)
         clock->steps[clock->n_steps].name = name;
+    traffic_totals(&clock->calls_started, &clock->bytes_started);
     clock->step_started = run_now();
 }
 
@@ -40,6 +54,9 @@ void run_clock_end(run_clock *clock)
     run_step_record *s = &clock->steps[clock->n_steps++];
     s->seconds = run_now() - clock->step_started;
     s->peak_mb = run_peak_mb();
+    traffic_totals(&s->calls, &s->bytes);
+    s->calls -= clock->calls_started;
+    s->bytes -= clock->bytes_started;
 }
 
 void run_out_path(const char *outdir, const char *name, char *out, size_t cap)

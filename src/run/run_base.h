@@ -20,13 +20,21 @@ typedef struct run_step_record {
     const char *name;
     double seconds;
     double peak_mb;     /* peak resident set size at the end of the step */
+    double calls, bytes; /* this rank's collective calls and bytes in the step
+                           (src/core/comm.c's traffic; 0 on one process) */
 } run_step_record;
+
+/* One rank's figures of one step, as gathered to rank 0 (run.c). */
+typedef struct run_rank_step {
+    double seconds, peak_mb, calls, bytes;
+} run_rank_step;
 
 /* The time line of a run: one record per finished step. */
 typedef struct run_clock {
     run_step_record steps[RUN_MAX_STEPS];
     int n_steps;
     double step_started, run_started;
+    double calls_started, bytes_started; /* traffic when the step began */
 } run_clock;
 
 double run_now(void);

@@ -26,6 +26,7 @@
 #include "clmseg/survival.h"
 #include "clmseg/table.h"
 #include "clmseg/tree.h"
+#include "core/comm_internal.h"
 #include "run/config_internal.h"
 #include "run/run_base.h"
 
@@ -97,6 +98,11 @@ typedef struct run_calibration {
 } run_calibration;
 
 typedef struct run_ctx {
+    /* Which rank (docs/design.md §7): the steps marked `ranks` in run.c run
+     * on every rank; the rest on rank 0 (`root`) alone. */
+    comm_ctx comm;
+    int root;
+
     /* Where. */
     const char *input;
     const char *outdir;
@@ -189,6 +195,8 @@ typedef struct run_ctx {
 
     /* Timing, and the outputs written so far (renamed at the end). */
     run_clock clock;
+    run_rank_step *rank_steps;    /* rank 0 on several ranks: rank r's figures
+                                     of clock step i at [r * n_steps + i]  */
     run_outputs outputs;
     int outdir_fd;                /* the locked output folder, or -1       */
 } run_ctx;

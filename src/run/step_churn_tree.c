@@ -1,13 +1,15 @@
 /*
  * step_churn_tree.c — the churn tree step: a histogram CART on the event
  * column, fitted on the open table; every row's churn probability is kept
- * in memory for the branch figures, the warning list and results.h5.
+ * in memory for the branch figures, the warning list and results.h5.  It
+ * runs on every rank (run.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/util_internal.h"
 #include "run/run_ctx.h"
+#include "tree/tree_ranks.h"
 
 clm_status run_churn_tree(run_ctx *ctx)
 {
@@ -42,11 +44,16 @@ clm_status run_churn_tree(run_ctx *ctx)
     }
     cols.features = features;
     cols.n_features = n_features;
-    clm_status s = clm_tree_fit_table(&ctx->tree_params, &cols, ctx->table, &ctx->tree);
+    /* On every rank, each on its own rows; rank 0 keeps every row's leaf
+     * (tree_fit_table_ranks) for the probabilities below. */
+    clm_status s = tree_fit_table_ranks(&ctx->tree_params, &cols, ctx->table, &ctx->comm, &ctx->tree);
     if (!ctx->tree_features)
         free(features);
-    if (s)
+    if (s || !ctx->root) {
+        clm_tree_free(ctx->tree);
+        ctx->tree = NULL;
         return s;
+    }
     int64_t n = ctx->n_rows;
     int n_classes = clm_tree_n_classes(ctx->tree);
     ctx->probability = malloc((size_t)n * sizeof *ctx->probability);

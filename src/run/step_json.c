@@ -108,6 +108,27 @@ static void write_equity(const run_ctx *ctx, FILE *f)
     fputs("},\n", f);
 }
 
+/* On several ranks, what step i cost each rank: the slowest and the mean
+ * rank's seconds (on the steps rank 0 runs alone the others' seconds are
+ * their wait), each rank's peak memory, and the collectives' calls and
+ * bytes summed over the ranks. */
+static void write_rank_step(const run_ctx *ctx, int i, FILE *f)
+{
+    const int n = ctx->clock.n_steps, R = ctx->comm.size;
+    double slowest = 0, sum = 0, calls = 0, bytes = 0;
+    for (int r = 0; r < R; r++) {
+        const run_rank_step *x = &ctx->rank_steps[(size_t)r * (size_t)n + (size_t)i];
+        slowest = x->seconds > slowest ? x->seconds : slowest;
+        sum += x->seconds;
+        calls += x->calls;
+        bytes += x->bytes;
+    }
+    fprintf(f, ", \"ranks\": {\"slowest_s\": %.4f, \"mean_s\": %.4f, \"peak_mb\": [", slowest, sum / R);
+    for (int r = 0; r < R; r++)
+        fprintf(f, "%s%.1f", r ? ", " : "", ctx->rank_steps[(size_t)r * (size_t)n + (size_t)i].peak_mb);
+    fprintf(f, "], \"collective_calls\": %.0f, \"collective_bytes\": %.0f}", calls, bytes);
+}
+
 clm_status run_write_json(run_ctx *ctx)
 {
     char path[4096];
@@ -151,11 +172,17 @@ clm_status run_write_json(run_ctx *ctx)
     for (int i = 0; i < ctx->clock.n_steps; i++) {
         fprintf(f, "%s\n    {\"step\": ", i ? "," : "");
         json_put_string(f, ctx->clock.steps[i].name);
-        fprintf(f, ", \"seconds\": %.4f, \"peak_mb\": %.1f}", ctx->clock.steps[i].seconds, ctx->clock.steps[i].peak_mb);
+        fprintf(f, ", \"seconds\": %.4f, \"peak_mb\": %.1f", ctx->clock.steps[i].seconds, ctx->clock.steps[i].peak_mb);
+        if (ctx->rank_steps)
+            write_rank_step(ctx, i, f);
+        fputc('}', f);
         total += ctx->clock.steps[i].seconds;
         if (ctx->clock.steps[i].peak_mb > peak)
             peak = ctx->clock.steps[i].peak_mb;
     }
-    fprintf(f, "\n  ],\n  \"total_seconds\": %.4f,\n  \"peak_mb\": %.1f\n}\n", total, peak);
+    fprintf(f, "\n  ],\n  \"total_seconds\": %.4f,\n  \"peak_mb\": %.1f", total, peak);
+    if (ctx->rank_steps)
+        fprintf(f, ",\n  \"ranks\": %d", ctx->comm.size);
+    fputs("\n}\n", f);
     return run_text_finish(&ctx->outputs, tf, CLM_OK);
 }

@@ -1,0 +1,186 @@
+/*
+ * test_mpi_run.c — the quarterly run on 1 to 4 ranks (docs/design.md §7).
+ *
+ * `mpirun -np R clmseg run Q -o OUT --threads T` for R = 1..4 x T = 1..2
+ * must write every output of the serial run with the same T byte for
+ * byte: results.h5, every CSV, tree_rules.txt and config.used; report.html
+ * too but for its "Run" section (the steps' seconds and memory), and
+ * run.json differs only in timings, so it is left out.  Quarters: 50,000
+ * rows over 40 branches (rows not a multiple of any chunk), and 6,000
+ * rows (two k-means chunks: ranks 2 and 3 hold no row).
+ *
+ * The error case: the tenure column as floats with a NaN in rank 2's rows
+ * (and a later one in rank 3's): every one of 4 ranks exits 1 on its own
+ * within the timeout, with the serial run's one message naming the global
+ * row, and the output folder is left empty.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hdf5.h>
+
+#include "mpi_util.h"
+#include "testutil.h"
+
+static char dir[4096], q50k[4200], q6000[4200], q_nan[4200];
+
+/* Replaces /subscribers/tenure_months by a float copy (same values). */
+static void tenure_as_floats(const char *path, int rows)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(file >= 0);
+    float *v = malloc(sizeof(float) * (size_t)rows);
+    assert_non_null(v);
+    hid_t ds = H5Dopen2(file, "/subscribers/tenure_months", H5P_DEFAULT);
+    assert_true(ds >= 0);
+    assert_true(H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    H5Dclose(ds);
+    assert_true(H5Ldelete(file, "/subscribers/tenure_months", H5P_DEFAULT) >= 0);
+    hsize_t dims = (hsize_t)rows;
+    hid_t space = H5Screate_simple(1, &dims, NULL);
+    ds = H5Dcreate2(file, "/subscribers/tenure_months", H5T_IEEE_F32LE, space, H5P_DEFAULT,
+                    H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(ds >= 0);
+    assert_true(H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    H5Dclose(ds);
+    H5Sclose(space);
+    H5Fclose(file);
+    free(v);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir("mpi-run"));
+    snprintf(q50k, sizeof q50k, "%s/q50k.h5", dir);
+    snprintf(q6000, sizeof q6000, "%s/q6000.h5", dir);
+    snprintf(q_nan, sizeof q_nan, "%s/q_nan.h5", dir);
+    char cmd[16384];
+    snprintf(cmd, sizeof cmd, "'%s' synth -o '%s' --rows 50000 --branches 40 --seed 13 --quiet",
+             mpi_reference_bin(), q50k);
+    assert_int_equal(tu_run(cmd, NULL, NULL), 0);
+    mpi_synth(q6000, 6000, 5);
+    /* 50,000 rows on 4 ranks (k-means chunks of 4,096 rows): rank 2 holds
+     * rows 28,672 .. 40,959, rank 3 rows 40,960 .. 49,999. */
+    mpi_synth(q_nan, 50000, 3);
+    tenure_as_floats(q_nan, 50000);
+    mpi_put_nan(q_nan, "tenure_months", 30001);
+    mpi_put_nan(q_nan, "tenure_months", 45000);
+    return 0;
+}
+
+/* report.html without its "Run" section (the steps' seconds and peak
+ * memory, which no two runs share): from its heading to the end of its
+ * table. */
+static char *report_without_timings(const char *path)
+{
+    char *text = tu_read_file(path, NULL);
+    assert_non_null(text);
+    char *run = strstr(text, "<h2>Run");
+    assert_non_null(run);
+    char *end = strstr(run, "</table>");
+    assert_non_null(end);
+    memmove(run, end, strlen(end) + 1);
+    return text;
+}
+
+/* Every file of the reference folder `ref` but run.json equals the one in
+ * `out` (report.html but for its Run section). */
+static void same_outputs(const char *ref, const char *out, const char *what)
+{
+    DIR *d = opendir(ref);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.' || !strcmp(e->d_name, "run.json") || !strcmp(e->d_name, "stdout.txt"))
+            continue;
+        char a[8192], b[8192];
+        snprintf(a, sizeof a, "%s/%s", ref, e->d_name);
+        snprintf(b, sizeof b, "%s/%s", out, e->d_name);
+        if (!strcmp(e->d_name, "report.html")) {
+            char *x = report_without_timings(a), *y = report_without_timings(b);
+            if (strcmp(x, y) != 0)
+                fail_msg("%s: report.html differs from the serial run's (outside its Run section)", what);
+            free(x);
+            free(y);
+        } else if (!tu_same_bytes(a, b)) {
+            fail_msg("%s: %s differs from the serial run's", what, e->d_name);
+        }
+        n++;
+    }
+    closedir(d);
+    /* results.h5, report.html, config.used, tree_rules.txt and the CSVs. */
+    assert_true(n >= 12);
+}
+
+static void same_run_on_ranks(const char *quarter, const char *name)
+{
+    for (int threads = 1; threads <= 2; threads++) {
+        char ref[4300], args[8192];
+        snprintf(ref, sizeof ref, "%s/%s-reference-t%d", dir, name, threads);
+        snprintf(args, sizeof args, "run '%s' -o out --quiet --threads %d", quarter, threads);
+        assert_int_equal(mpi_run_reference(ref, args), 0);
+        char ref_out[4400];
+        snprintf(ref_out, sizeof ref_out, "%s/out", ref);
+        /* A real result: the segments and the branch ranking are there. */
+        char *csv = tu_read_file(tu_path(ref_out, "branches.csv"), NULL);
+        assert_non_null(csv);
+        assert_true(mpi_count(csv, "\n") > 1);
+        free(csv);
+        for (int ranks = 1; ranks <= 4; ranks++) {
+            char out[4300], what[256];
+            snprintf(out, sizeof out, "%s/%s-ranks%d-threads%d", dir, name, ranks, threads);
+            snprintf(args, sizeof args, "run '%s' -o out --quiet", quarter);
+            char *err = NULL;
+            int rc = mpi_run_ranks(ranks, threads, out, args, &err);
+            if (rc != 0)
+                fail_msg("%s: %d ranks x %d threads: exit %d\n%s", name, ranks, threads, rc,
+                         err ? err : "");
+            free(err);
+            char out_dir[4400];
+            snprintf(out_dir, sizeof out_dir, "%s/out", out);
+            snprintf(what, sizeof what, "%s on %d ranks x %d threads", name, ranks, threads);
+            same_outputs(ref_out, out_dir, what);
+        }
+    }
+}
+
+static void test_run_on_50000_rows_and_40_branches(void **state)
+{
+    (void)state;
+    same_run_on_ranks(q50k, "q50k");
+}
+
+static void test_run_with_ranks_without_rows(void **state)
+{
+    (void)state;
+    same_run_on_ranks(q6000, "q6000");
+}
+
+static void test_nan_tenure_on_rank_2_stops_every_rank(void **state)
+{
+    (void)state;
+    char sub[4300], args[8192];
+    snprintf(sub, sizeof sub, "%s/nan", dir);
+    /* -o . : the output folder is the rank folder itself, which must be
+     * left empty. */
+    snprintf(args, sizeof args, "run '%s' -o . --quiet", q_nan);
+    mpi_fails_alike_on_ranks(sub, args, 4, "row 30001");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_on_50000_rows_and_40_branches),
+        cmocka_unit_test(test_run_with_ranks_without_rows),
+        cmocka_unit_test(test_nan_tenure_on_rank_2_stops_every_rank),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
