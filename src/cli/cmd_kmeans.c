@@ -18,6 +18,7 @@
 #include "io/io_internal.h"
 #include "core/util_internal.h"
 #include "kmeans/kmeans_ranks.h"
+#include "io/io_table_ranks.h"
 
 static const char *const kmeans_usage =
     "usage: clmseg kmeans data.h5 -o results.h5 [options]\n"
@@ -175,7 +176,7 @@ static clm_status run_kmeans(const clm_kmeans_params *p, const clm_kmeans_column
     clm_kmeans *model = NULL;
     clm_writer *writer = NULL;
     clm_textfile *csv = NULL;
-    clm_status st = comm_agree(&world, clm_table_open(input, group, &table));
+    clm_status st = io_table_open_ranks(&world, input, group, &table);
     if (!st) st = km_fit_table_ranks(p, cols, table, &world, &model);
     clm_table_close(table);
     const int fitted = st == CLM_OK; /* every rank alike: the fit agrees */

@@ -17,6 +17,7 @@
 #include "core/comm_internal.h"
 #include "core/util_internal.h"
 #include "survival/survival_ranks.h"
+#include "io/io_table_ranks.h"
 
 static const char *const usage_text =
     "usage: clmseg survival data.h5 -o results.h5 [options]\n"
@@ -97,12 +98,12 @@ static const struct option survival_options[] = {
  * this rank's rows of it (surv_rank_rows; all of them on one rank), and k
  * over every rank's. */
 static clm_status read_segment_labels(const char *results, const comm_ctx *comm, int64_t n_rows,
-                                      int32_t **out, int32_t *k)
+                                      int64_t file_chunk, int32_t **out, int32_t *k)
 {
     clm_table *seg = NULL;
     *out = NULL;
     int64_t first = 0, n_local = 0;
-    surv_rank_rows(comm, n_rows, &first, &n_local);
+    surv_rank_rows(comm, n_rows, file_chunk, &first, &n_local);
     clm_status st = clm_table_open_any(results, "/segments", &seg);
     int col = -1;
     if (!st) st = clm_table_require(seg, "label", CLM_KIND_UNSUPPORTED, &col);
@@ -186,7 +187,7 @@ static clm_status run_survival(const clm_survival_params *params, clm_survival_c
     const comm_ctx world = comm_world();
     clm_table *table = NULL;
     int32_t *segments = NULL;
-    clm_status st = comm_agree(&world, clm_table_open(f->input, f->group, &table));
+    clm_status st = io_table_open_ranks(&world, f->input, f->group, &table);
     /* ARPU: the named column, or "arpu" when the table has one. */
     if (f->arpu && strcmp(f->arpu, "none"))
         cols->arpu = f->arpu;
@@ -194,8 +195,8 @@ static clm_status run_survival(const clm_survival_params *params, clm_survival_c
         cols->arpu = "arpu";
     /* --by segment --results r.h5: the saved labels are the strata. */
     if (!st && f->results) {
-        st = read_segment_labels(f->results, &world, clm_table_n_rows(table), &segments,
-                                 &cols->n_strata);
+        st = read_segment_labels(f->results, &world, clm_table_n_rows(table),
+                                 surv_file_chunk(table, cols), &segments, &cols->n_strata);
         cols->strata = segments;
         cols->strata_name = "segment";
         cols->by = NULL;

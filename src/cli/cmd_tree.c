@@ -20,6 +20,7 @@
 #include "core/comm_internal.h"
 #include "core/util_internal.h"
 #include "tree/tree_ranks.h"
+#include "io/io_table_ranks.h"
 
 static const char *const usage_text =
     "usage: clmseg tree data.h5 -o results.h5 [options]\n"
@@ -349,9 +350,9 @@ int cmd_tree(int argc, char **argv)
     clm_tree *tree = NULL;
     if (!rules_path || !json_path)
         st = clm_error(CLM_E_NOMEM, "out of memory");
-    if (!st)
-        st = clm_table_open(input, group, &table);
     st = comm_agree(&world, st);
+    if (!st)
+        st = io_table_open_ranks(&world, input, group, &table);
     if (!st)
         st = tree_fit_table_ranks(&params, &tcols, table, &world, &tree);
     clm_table_close(table);

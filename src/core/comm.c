@@ -55,6 +55,14 @@ void comm_rows_of(const comm_ctx *c, int64_t n_rows, int64_t chunk_rows, int64_t
     *count = (end < n_rows ? end : n_rows) - *first;
 }
 
+void comm_rows_aligned(const comm_ctx *c, int64_t n_rows, int64_t unit, int64_t align,
+                       int64_t *first, int64_t *count)
+{
+    const int64_t size = c ? c->size : 1;
+    const int aligned = align > 0 && align % unit == 0 && (n_rows + align - 1) / align >= size;
+    comm_rows_of(c, n_rows, aligned ? align : unit, first, count);
+}
+
 int comm_chunk_owner(const comm_ctx *c, int64_t chunk, int64_t n_chunks)
 {
     const int64_t size = c ? c->size : 1;
@@ -70,6 +78,13 @@ const char *const comm_op_names[COMM_N_OPS] = {
     "share_rows", "recut_rows", "relay", "agree", "wait_root"};
 
 static comm_traffic traffic;
+static int64_t reads[3]; /* collective, made independent, unaligned */
+
+void comm_count_read(int collective, int aligned)
+{
+    reads[collective ? 0 : 1]++;
+    reads[2] += !aligned;
+}
 static double started_at = -1.0; /* util_now() at comm_init */
 
 void comm_traffic_get(comm_traffic *out)
@@ -78,7 +93,7 @@ void comm_traffic_get(comm_traffic *out)
 }
 
 /* One rank's figures, all doubles so that one gather carries them. */
-enum { FIG_CPU, FIG_WALL, FIG_PEAK, FIG_OPS };
+enum { FIG_CPU, FIG_WALL, FIG_PEAK, FIG_READS, FIG_OPS = FIG_READS + 3 };
 #define N_FIGURES (FIG_OPS + 3 * COMM_N_OPS)
 
 static void own_figures(double *fig)
@@ -90,6 +105,8 @@ static void own_figures(double *fig)
                    (double)use.ru_stime.tv_sec + 1e-6 * (double)use.ru_stime.tv_usec;
     fig[FIG_WALL] = started_at >= 0.0 ? util_now() - started_at : 0.0;
     fig[FIG_PEAK] = 1024.0 * (double)use.ru_maxrss; /* Linux: kilobytes */
+    for (int i = 0; i < 3; i++)
+        fig[FIG_READS + i] = (double)reads[i];
     for (int op = 0; op < COMM_N_OPS; op++) {
         fig[FIG_OPS + 3 * op] = (double)traffic.calls[op];
         fig[FIG_OPS + 3 * op + 1] = (double)traffic.bytes[op];
@@ -126,7 +143,8 @@ clm_status comm_write_rank_stats(const comm_ctx *c, const char *path, const char
             fprintf(f, "%s\"%s\":{\"calls\":%.0f,\"bytes\":%.0f,\"seconds\":%.6f}",
                     op ? "," : "", comm_op_names[op], fig[FIG_OPS + 3 * op],
                     fig[FIG_OPS + 3 * op + 1], fig[FIG_OPS + 3 * op + 2]);
-        fprintf(f, "}}\n");
+        fprintf(f, "},\"reads\":{\"collective\":%.0f,\"independent\":%.0f,\"unaligned\":%.0f}}\n",
+                fig[FIG_READS], fig[FIG_READS + 1], fig[FIG_READS + 2]);
     }
     free(all);
     if (fclose(f) != 0 || rename(tmp, path) != 0) {

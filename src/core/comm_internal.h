@@ -91,6 +91,14 @@ void comm_rows_of(const comm_ctx *c, int64_t n_rows, int64_t chunk_rows, int64_t
                   int64_t *count);
 
 /* The rank that owns chunk `chunk` of n_chunks (the inverse of the above). */
+/* comm_rows_of in whole units of `unit` rows, or in whole groups of
+ * `align` rows (a multiple of `unit`: a file's chunks) when there are at
+ * least as many groups as ranks, so that no two ranks read one chunk of
+ * the file.  For an estimator whose results do not depend on where the
+ * ranks' rows start, only on the units being whole. */
+void comm_rows_aligned(const comm_ctx *c, int64_t n_rows, int64_t unit, int64_t align,
+                       int64_t *first, int64_t *count);
+
 int comm_chunk_owner(const comm_ctx *c, int64_t chunk, int64_t n_chunks);
 
 /* Fills in every rank's share of `parts` (n_chunks partials of
@@ -197,6 +205,13 @@ typedef struct comm_traffic {
 } comm_traffic;
 
 void comm_traffic_get(comm_traffic *out);
+
+/* Reads a rank took part in collectively (io/table_ranks.c books each
+ * one): how many HDF5 made collective (H5Pget_mpio_actual_io_mode), how
+ * many it turned into independent reads, and how many did not start and
+ * end on the file's chunk boundaries (the end of the table counts as
+ * one).  Reported by comm_write_rank_stats as "reads". */
+void comm_count_read(int collective, int aligned);
 
 /* Rank accounting for benchmarks (bench/bench_mpi, docs/scaling.md): every
  * rank's CPU seconds (user + system, all its threads), wall seconds since

@@ -19,25 +19,14 @@
 #include "core/comm_internal.h"
 #include "core/util_internal.h"
 #include "io/io_internal.h"
-
-#ifdef CLMSEG_MPI
-#include <mpi.h>
-#endif
+#include "io/io_table_ranks.h"
 
 /* The file opened for the rows: parallel (MPI-IO) on several ranks. */
 static hid_t open_file(const comm_ctx *c, const char *path)
 {
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t fapl = io_rank_fapl(c);
     if (fapl < 0)
         return -1;
-#ifdef CLMSEG_MPI
-    if (comm_is_parallel(c) && H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL) < 0) {
-        H5Pclose(fapl);
-        return -1;
-    }
-#else
-    (void)c;
-#endif
     hid_t file = H5Fopen(path, H5F_ACC_RDWR, fapl);
     H5Pclose(fapl);
     return file;

@@ -198,8 +198,23 @@ static clm_status describe_column(clm_table *t, table_column *c, int strict)
     return CLM_OK;
 }
 
+clm_status io_table_check_path(const char *path)
+{
+    if (!path)
+        return clm_error(CLM_E_PARAM, "no input file given");
+    io_silence_hdf5();
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return clm_error(CLM_E_OPEN, "cannot open '%s': %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return clm_error(CLM_E_OPEN, "cannot open '%s': it is a folder", path);
+    if (H5Fis_hdf5(path) <= 0)
+        return clm_error(CLM_E_FORMAT, "%s: not an HDF5 file (CSV? use clmseg import)", path);
+    return CLM_OK;
+}
+
 static clm_status open_table(const char *path, const char *group, int strict, hid_t shared_file,
-                             clm_table **out)
+                             hid_t fapl, clm_table **out)
 {
     *out = NULL;
     if (!path)
@@ -208,20 +223,15 @@ static clm_status open_table(const char *path, const char *group, int strict, hi
         group = CLM_DEFAULT_GROUP;
     io_silence_hdf5();
 
-    struct stat st;
-    if (shared_file >= 0) {
-        /* another group of an open file: no new open of the file */
-    } else if (stat(path, &st) != 0)
-        return clm_error(CLM_E_OPEN, "cannot open '%s': %s", path, strerror(errno));
-    else if (S_ISDIR(st.st_mode))
-        return clm_error(CLM_E_OPEN, "cannot open '%s': it is a folder", path);
-    else if (H5Fis_hdf5(path) <= 0)
-        return clm_error(CLM_E_FORMAT, "%s: not an HDF5 file (CSV? use clmseg import)", path);
+    /* another group of an open file: no new open of the file */
+    clm_status checked = shared_file >= 0 ? CLM_OK : io_table_check_path(path);
+    if (checked)
+        return checked;
 
     clm_table *t = calloc(1, sizeof *t);
     if (!t)
         return clm_error(CLM_E_NOMEM, "out of memory opening '%s'", path);
-    t->file = t->group_id = H5I_INVALID_HID;
+    t->file = t->group_id = t->rank_dxpl = H5I_INVALID_HID;
     t->path = util_strdup(path);
     t->group = util_strdup(group);
     clm_status status = CLM_OK;
@@ -231,7 +241,7 @@ static clm_status open_table(const char *path, const char *group, int strict, hi
         goto fail;
     }
     t->shares_file = shared_file >= 0;
-    t->file = t->shares_file ? shared_file : H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    t->file = t->shares_file ? shared_file : H5Fopen(path, H5F_ACC_RDONLY, fapl);
     if (t->file < 0) {
         status = clm_error(CLM_E_FORMAT, "%s: cannot open as HDF5 (corrupt or truncated file?)", path);
         goto fail;
@@ -303,12 +313,17 @@ fail:
 
 clm_status clm_table_open(const char *path, const char *group, clm_table **out)
 {
-    return open_table(path, group, 1, H5I_INVALID_HID, out);
+    return open_table(path, group, 1, H5I_INVALID_HID, H5P_DEFAULT, out);
+}
+
+clm_status io_table_open_fapl(const char *path, const char *group, hid_t fapl, clm_table **out)
+{
+    return open_table(path, group, 1, H5I_INVALID_HID, fapl, out);
 }
 
 clm_status clm_table_open_any(const char *path, const char *group, clm_table **out)
 {
-    return open_table(path, group, 0, H5I_INVALID_HID, out);
+    return open_table(path, group, 0, H5I_INVALID_HID, H5P_DEFAULT, out);
 }
 
 clm_status clm_table_open_group(const clm_table *table, const char *group, clm_table **out)
@@ -316,7 +331,7 @@ clm_status clm_table_open_group(const clm_table *table, const char *group, clm_t
     *out = NULL;
     if (!table || !group)
         return clm_error(CLM_E_PARAM, "open_group: no table or group");
-    return open_table(table->path, group, 0, table->file, out);
+    return open_table(table->path, group, 0, table->file, H5P_DEFAULT, out);
 }
 
 int io_table_fd(const clm_table *t)
@@ -345,6 +360,8 @@ void clm_table_close(clm_table *t)
     }
     free(t->columns);
     free(t->column_block);
+    if (t->rank_dxpl >= 0)
+        H5Pclose(t->rank_dxpl);
     if (t->group_id >= 0)
         H5Gclose(t->group_id);
     if (t->file >= 0 && !t->shares_file)

@@ -54,58 +54,51 @@ static clm_status load(const clm_table *t, table_column *c)
     return st;
 }
 
-/* dst[i] = (TO)src[i] for the stored type of the column. */
+/* dst[i] = (TO)stored[i] for the stored type of the column. */
 #define CONVERT(TO)                                                                   \
     do {                                                                              \
         TO *dst = out;                                                                \
         switch (c->info.dtype) {                                                      \
-        case CLM_DT_INT8: { const int8_t *s = (const int8_t *)c->cache + row0;          \
+        case CLM_DT_INT8: { const int8_t *s = (const int8_t *)stored;          \
             for (int64_t i = 0; i < n_rows; i++) { dst[i] = (TO)s[i]; } break; }          \
-        case CLM_DT_UINT8: { const uint8_t *s = (const uint8_t *)c->cache + row0;       \
+        case CLM_DT_UINT8: { const uint8_t *s = (const uint8_t *)stored;       \
             for (int64_t i = 0; i < n_rows; i++) { dst[i] = (TO)s[i]; } break; }          \
-        case CLM_DT_INT16: { const int16_t *s = (const int16_t *)c->cache + row0;       \
+        case CLM_DT_INT16: { const int16_t *s = (const int16_t *)stored;       \
             for (int64_t i = 0; i < n_rows; i++) { dst[i] = (TO)s[i]; } break; }          \
-        case CLM_DT_UINT16: { const uint16_t *s = (const uint16_t *)c->cache + row0;    \
+        case CLM_DT_UINT16: { const uint16_t *s = (const uint16_t *)stored;    \
             for (int64_t i = 0; i < n_rows; i++) { dst[i] = (TO)s[i]; } break; }          \
-        case CLM_DT_INT32: { const int32_t *s = (const int32_t *)c->cache + row0;       \
+        case CLM_DT_INT32: { const int32_t *s = (const int32_t *)stored;       \
             for (int64_t i = 0; i < n_rows; i++) { dst[i] = (TO)s[i]; } break; }          \
-        case CLM_DT_UINT32: { const uint32_t *s = (const uint32_t *)c->cache + row0;    \
+        case CLM_DT_UINT32: { const uint32_t *s = (const uint32_t *)stored;    \
             for (int64_t i = 0; i < n_rows; i++) { dst[i] = (TO)s[i]; } break; }          \
-        case CLM_DT_INT64: { const int64_t *s = (const int64_t *)c->cache + row0;       \
+        case CLM_DT_INT64: { const int64_t *s = (const int64_t *)stored;       \
             for (int64_t i = 0; i < n_rows; i++) { dst[i] = (TO)s[i]; } break; }          \
-        case CLM_DT_UINT64: { const uint64_t *s = (const uint64_t *)c->cache + row0;    \
+        case CLM_DT_UINT64: { const uint64_t *s = (const uint64_t *)stored;    \
             for (int64_t i = 0; i < n_rows; i++) { dst[i] = (TO)s[i]; } break; }          \
-        case CLM_DT_FLOAT32: { const float *s = (const float *)c->cache + row0;         \
+        case CLM_DT_FLOAT32: { const float *s = (const float *)stored;         \
             for (int64_t i = 0; i < n_rows; i++) { dst[i] = (TO)s[i]; } break; }          \
-        case CLM_DT_FLOAT64: { const double *s = (const double *)c->cache + row0;       \
+        case CLM_DT_FLOAT64: { const double *s = (const double *)stored;       \
             for (int64_t i = 0; i < n_rows; i++) { dst[i] = (TO)s[i]; } break; }          \
-        default: return -1;                                                           \
+        default: return 0;                                                            \
         }                                                                             \
     } while (0)
 
-int io_cache_read(const clm_table *t, const table_column *col, int64_t row0, int64_t n_rows,
-                  hid_t mem_type, void *out, clm_status *status)
+int io_convert(const table_column *c, const void *stored, int64_t n_rows, hid_t mem_type, void *out)
 {
-    table_column *c = (table_column *)col; /* the handle is single-threaded */
-    if (!t->cache_on || c->caching || c->is_enum || c->info.kind == CLM_KIND_UNSUPPORTED)
-        return 0;
     int kind = H5Tequal(mem_type, H5T_NATIVE_FLOAT) > 0    ? 0
                : H5Tequal(mem_type, H5T_NATIVE_DOUBLE) > 0 ? 1
                : H5Tequal(mem_type, H5T_NATIVE_INT64) > 0  ? 2
                : H5Tequal(mem_type, H5T_NATIVE_INT32) > 0  ? 3
                                                            : -1;
-    if (kind < 0)
+    if (kind < 0 || c->is_enum || c->info.kind == CLM_KIND_UNSUPPORTED)
         return 0;
-    if (!c->cache && (*status = load(t, c)) != CLM_OK)
-        return 1;
-    *status = CLM_OK;
     switch (kind) {
     case 0: CONVERT(float); break;
     case 1: CONVERT(double); break;
     case 2:
         if (c->info.dtype == CLM_DT_UINT64) {
             /* HDF5 clips what does not fit (a C cast would wrap) */
-            const uint64_t *src = (const uint64_t *)c->cache + row0;
+            const uint64_t *src = stored;
             int64_t *dst = out;
             for (int64_t i = 0; i < n_rows; i++)
                 dst[i] = src[i] > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)src[i];
@@ -115,5 +108,21 @@ int io_cache_read(const clm_table *t, const table_column *col, int64_t row0, int
         break;
     default: CONVERT(int32_t); break; /* narrow integer types only (table_read.c) */
     }
+    return 1;
+}
+
+int io_cache_read(const clm_table *t, const table_column *col, int64_t row0, int64_t n_rows,
+                  hid_t mem_type, void *out, clm_status *status)
+{
+    table_column *c = (table_column *)col; /* the handle is single-threaded */
+    if (!t->cache_on || c->caching || c->is_enum || c->info.kind == CLM_KIND_UNSUPPORTED)
+        return 0;
+    if (io_convert(c, NULL, 0, mem_type, NULL) == 0)
+        return 0;
+    if (!c->cache && (*status = load(t, c)) != CLM_OK)
+        return 1;
+    *status = CLM_OK;
+    const size_t size = (size_t)clm_dtype_size(c->info.dtype);
+    io_convert(c, (const char *)c->cache + (size_t)row0 * size, n_rows, mem_type, out);
     return 1;
 }

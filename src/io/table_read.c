@@ -45,21 +45,49 @@ static const table_column *check_range(const clm_table *t, int column, int64_t r
 clm_status io_read_rows(const clm_table *t, const table_column *c, int64_t row0, int64_t n_rows,
                         hid_t mem_type, void *out)
 {
-    if (n_rows == 0)
+    const int collective = t->rank_read;
+    if (n_rows == 0 && !collective)
         return CLM_OK;
     clm_status cached;
-    if (io_cache_read(t, c, row0, n_rows, mem_type, out, &cached))
+    if (!collective && io_cache_read(t, c, row0, n_rows, mem_type, out, &cached))
         return cached;
-    hsize_t start = (hsize_t)row0, count = (hsize_t)n_rows;
+    ((clm_table *)t)->rank_read = 0; /* later reads (the float32 range check) are the rank's own */
+    /* HDF5 1.10 makes a collective read that converts types into
+     * independent ones: the rows are read in their stored type, then
+     * converted by the cache's casts (HDF5's own). */
+    void *stored = NULL;
+    int no_room = 0;
+    const int convert = collective && H5Tequal(mem_type, io_native_type(c->info.dtype)) <= 0 &&
+                        io_convert(c, NULL, 0, mem_type, NULL);
+    if (convert && n_rows > 0) {
+        stored = malloc((size_t)n_rows * (size_t)clm_dtype_size(c->info.dtype));
+        no_room = !stored; /* still takes part, with nothing */
+    }
+    hsize_t start = (hsize_t)row0, count = (hsize_t)n_rows, one = n_rows > 0 ? count : 1;
     hid_t fspace = H5Dget_space(c->dataset);
-    hid_t mspace = H5Screate_simple(1, &count, NULL);
+    hid_t mspace = H5Screate_simple(1, &one, NULL);
+    const int spaces = fspace >= 0 && mspace >= 0;
+    const int selected = spaces && n_rows > 0 && !no_room &&
+                         H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0;
+    /* A rank without rows takes part in the collective read with nothing. */
+    const int empty = spaces && !selected && H5Sselect_none(fspace) >= 0 && H5Sselect_none(mspace) >= 0;
+    static double nothing;
     herr_t rc = -1;
-    if (fspace >= 0 && mspace >= 0 &&
-        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0)
-        rc = H5Dread(c->dataset, mem_type, mspace, fspace, H5P_DEFAULT, out);
+    if (selected || (collective && empty))
+        rc = H5Dread(c->dataset, convert ? io_native_type(c->info.dtype) : mem_type, mspace, fspace,
+                     collective ? t->rank_dxpl : H5P_DEFAULT,
+                     !selected ? (void *)&nothing : stored ? stored : out);
+    if (collective)
+        io_note_rank_read(t, c);
     if (mspace >= 0) H5Sclose(mspace);
     if (fspace >= 0) H5Sclose(fspace);
-    if (rc < 0)
+    if (stored && rc >= 0)
+        io_convert(c, stored, n_rows, mem_type, out);
+    free(stored);
+    if (no_room)
+        return clm_error(CLM_E_NOMEM, "%s: column '%s': out of memory reading rows %lld..%lld", t->path,
+                         c->name, (long long)row0, (long long)(row0 + n_rows - 1));
+    if (rc < 0 || (n_rows > 0 && !selected))
         return clm_error(CLM_E_FORMAT, "%s: column '%s': cannot read rows %lld..%lld (corrupt or truncated file?)",
                          t->path, c->name, (long long)row0, (long long)(row0 + n_rows - 1));
     return CLM_OK;
@@ -240,9 +268,17 @@ clm_status clm_table_read_f32(const clm_table *t, int column, int64_t row0, int6
 clm_status clm_table_read_block_f32(const clm_table *t, const int *columns, int n_columns,
                                     int64_t row0, int64_t n_rows, float *out, float *scratch)
 {
+    return io_read_block_f32(t, columns, n_columns, row0, n_rows, out, scratch, clm_table_read_f32);
+}
+
+clm_status io_read_block_f32(const clm_table *t, const int *columns, int n_columns, int64_t row0,
+                             int64_t n_rows, float *out, float *scratch, io_read_f32_fn read)
+{
     if (n_columns < 0 || (n_columns > 0 && !columns))
         return clm_error(CLM_E_PARAM, "%s: bad column list", t->path);
-    if (n_columns == 0 || n_rows == 0)
+    /* A rank read takes part with no rows: the other ranks may have some. */
+    const int every_call = read != clm_table_read_f32;
+    if (n_columns == 0 || (n_rows == 0 && !every_call))
         return CLM_OK;
     /* Stage the columns contiguously, then transpose tile by tile: scattering
      * each column straight into the row-major block touches a new cache line
@@ -255,24 +291,26 @@ clm_status clm_table_read_block_f32(const clm_table *t, const int *columns, int 
         float *grown = realloc(mut->column_block, need * sizeof *grown);
         if (!grown) {
             /* Fall back to the caller's one-column scratch. */
-            for (int j = 0; j < n_columns; j++) {
-                clm_status status = clm_table_read_f32(t, columns[j], row0, n_rows, scratch);
-                if (status != CLM_OK)
-                    return status;
-                for (int64_t i = 0; i < n_rows; i++)
+            clm_status status = CLM_OK;
+            for (int j = 0; j < n_columns && (!status || every_call); j++) {
+                clm_status s = read(t, columns[j], row0, status ? 0 : n_rows, scratch);
+                for (int64_t i = 0; !status && !s && i < n_rows; i++)
                     out[i * n_columns + j] = scratch[i];
+                status = status ? status : s;
             }
-            return CLM_OK;
+            return status;
         }
         mut->column_block = grown;
         mut->column_block_cap = need;
     }
     float *staged = mut->column_block;
-    for (int j = 0; j < n_columns; j++) {
-        clm_status status = clm_table_read_f32(t, columns[j], row0, n_rows, staged + (size_t)j * n_rows);
-        if (status != CLM_OK)
-            return status;
+    clm_status status = CLM_OK;
+    for (int j = 0; j < n_columns && (!status || every_call); j++) {
+        clm_status s = read(t, columns[j], row0, status ? 0 : n_rows, staged + (size_t)j * n_rows);
+        status = status ? status : s;
     }
+    if (status)
+        return status;
     for (int64_t i0 = 0; i0 < n_rows; i0 += TRANSPOSE_TILE) {
         int64_t i1 = i0 + TRANSPOSE_TILE < n_rows ? i0 + TRANSPOSE_TILE : n_rows;
         for (int j = 0; j < n_columns; j++) {

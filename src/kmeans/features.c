@@ -28,6 +28,7 @@
 
 #include "kmeans/kmeans_internal.h"
 #include "core/util_internal.h"
+#include "io/io_table_ranks.h"
 
 void km_features_free(km_features *f)
 {
@@ -290,15 +291,23 @@ clm_status km_features_load_ranks(const clm_table *table, const clm_kmeans_param
 
     clm_status st = CLM_OK;
     int64_t kept = 0;
-    for (int64_t at = 0; !st && at < n_input; at += CLM_BLOCK_ROWS) {
-        int64_t n = util_block_len(n_input, at, CLM_BLOCK_ROWS);
+    /* The reads are collective (io_table_ranks.h): every rank makes the
+     * largest rank's number of them; past its rows or its first error a
+     * rank reads nothing and goes on to the next. */
+    const int64_t n_blocks = io_rank_calls(comm, (n_input + CLM_BLOCK_ROWS - 1) / CLM_BLOCK_ROWS);
+    for (int64_t b = 0, at = 0; b < n_blocks; b++, at += CLM_BLOCK_ROWS) {
+        int64_t n = st || at >= n_input ? 0 : util_block_len(n_input, at, CLM_BLOCK_ROWS);
         const int64_t row0 = first + at; /* the table's row number */
         float *block = f->rows + kept * d;
-        st = clm_table_read_block_f32(table, f->columns, d, row0, n, block, scratch);
-        if (!st && f->weights)
-            st = clm_table_read_f32(table, weight_col, row0, n, f->weights + kept);
-        if (st)
-            break;
+        clm_status read = io_table_read_rank_block_f32(table, f->columns, d, row0, n, block, scratch);
+        if (f->weights) {
+            clm_status w = io_table_read_rank_f32(table, weight_col, row0, read ? 0 : n, f->weights + kept);
+            read = read ? read : w;
+        }
+        if (n == 0)
+            continue;
+        if ((st = read))
+            continue;
         if (f->weights)
             for (int64_t i = 0; i < n; i++) {
                 float w = f->weights[kept + i];
@@ -312,7 +321,7 @@ clm_status km_features_load_ranks(const clm_table *table, const clm_kmeans_param
                 }
             }
         if (st)
-            break;
+            continue;
         if (p->missing == CLM_MISSING_FAIL) {
             int j = 0;
             int64_t i = first_bad(block, n, d, &j);
@@ -321,7 +330,7 @@ clm_status km_features_load_ranks(const clm_table *table, const clm_kmeans_param
                 st = clm_error(CLM_E_VALUE, "%s: column '%s' has %s at row %lld (use --missing drop or --missing impute)",
                                path, f->names[j], isnan(v) ? "a missing value (NaN)" : "an infinite value",
                                (long long)(row0 + i));
-                break;
+                continue;
             }
             kept += n;
         } else if (p->missing == CLM_MISSING_DROP) {

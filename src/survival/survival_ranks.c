@@ -26,10 +26,18 @@
 #include "core/util_internal.h"
 #include "survival/survival_internal.h"
 #include "survival/survival_ranks.h"
+#include "io/io_table_ranks.h"
 
-void surv_rank_rows(const comm_ctx *comm, int64_t n_rows, int64_t *first, int64_t *n)
+void surv_rank_rows(const comm_ctx *comm, int64_t n_rows, int64_t file_chunk, int64_t *first,
+                    int64_t *n)
 {
-    comm_rows_of(comm, n_rows, SURV_CHUNK_ROWS, first, n);
+    comm_rows_aligned(comm, n_rows, SURV_CHUNK_ROWS, file_chunk, first, n);
+}
+
+int64_t surv_file_chunk(const clm_table *table, const clm_survival_columns *columns)
+{
+    int time = clm_table_find(table, columns && columns->time ? columns->time : "tenure_months");
+    return time < 0 ? 0 : io_table_chunk_rows(table, &time, 1);
 }
 
 clm_status surv_relay_arpu(clm_survival *s, const comm_ctx *comm, int64_t first_row,

@@ -13,8 +13,15 @@
 /* Rows [*first, *first + *n) of this rank among the table's n_rows:
  * whole survival chunks (SURV_CHUNK_ROWS) cut by comm_chunks_of, so every
  * rank's chunks are global chunks and rank 0 has the first rows; a rank
- * may hold none (*n = 0). */
-void surv_rank_rows(const comm_ctx *comm, int64_t n_rows, int64_t *first, int64_t *n);
+ * may hold none (*n = 0).  Whole groups of `file_chunk` rows (the input
+ * file's chunks, a multiple of SURV_CHUNK_ROWS) when the table has one
+ * for each rank (comm_rows_aligned); 0: no alignment. */
+void surv_rank_rows(const comm_ctx *comm, int64_t n_rows, int64_t file_chunk, int64_t *first,
+                    int64_t *n);
+
+/* The chunk rows of the input's time column (surv_rank_rows' file_chunk):
+ * 0 when it is missing or not chunked. */
+int64_t surv_file_chunk(const clm_table *table, const clm_survival_columns *columns);
 
 /* clm_survival_fit_table on the ranks of `comm` (NULL or one rank: the
  * public function itself).  Each rank reads and counts its own rows

@@ -23,6 +23,7 @@
 #include "core/util_internal.h"
 #include "clmseg/table.h"
 #include "io/io_internal.h"
+#include "io/io_table_ranks.h"
 #include "survival/survival_internal.h"
 #include "survival/survival_ranks.h"
 
@@ -75,16 +76,20 @@ static int narrow_integer(const clm_column_info *info)
 /* Smallest and largest value of rows [first, first + n_rows) of an
  * integer column read as int32 (the strata of --by on an integer column):
  * one pass in large blocks.  An empty range gives INT32_MAX, INT32_MIN. */
-static clm_status int_column_range(const clm_table *table, int column, int64_t first,
-                                   int64_t n_rows, int32_t *buffer, int64_t block,
+static clm_status int_column_range(const clm_table *table, const comm_ctx *comm, int column,
+                                   int64_t first, int64_t n_rows, int32_t *buffer, int64_t block,
                                    int64_t *min_out, int64_t *max_out)
 {
     int32_t lo = INT32_MAX, hi = INT32_MIN;
-    for (int64_t row0 = first; row0 < first + n_rows; row0 += block) {
-        int64_t n = util_block_len(first + n_rows, row0, block);
-        clm_status st = clm_table_read_i32(table, column, row0, n, buffer);
-        if (st)
-            return st;
+    /* Rank reads: as many on every rank (io_table_ranks.h); a rank whose
+     * buffer could not be allocated reads nothing. */
+    clm_status st = buffer ? CLM_OK : clm_error(CLM_E_NOMEM, "out of memory");
+    const int64_t n_calls = io_rank_calls(comm, (n_rows + block - 1) / block);
+    for (int64_t call = 0, row0 = first; call < n_calls; call++, row0 += block) {
+        int64_t n = st || row0 >= first + n_rows ? 0 : util_block_len(first + n_rows, row0, block);
+        clm_status read = io_table_read_rank_i32(table, column, row0 < first + n_rows ? row0 : first + n_rows, n, buffer);
+        if (n == 0 || (st = read))
+            continue;
         for (int64_t i = 0; i < n; i++) {
             lo = buffer[i] < lo ? buffer[i] : lo;
             hi = buffer[i] > hi ? buffer[i] : hi;
@@ -92,7 +97,7 @@ static clm_status int_column_range(const clm_table *table, int column, int64_t f
     }
     *min_out = lo;
     *max_out = hi;
-    return CLM_OK;
+    return st;
 }
 
 /* The strata of the rows; on several ranks this rank's rows are
@@ -166,9 +171,8 @@ static clm_status setup_by(table_source *src, const char *path, const clm_surviv
         int64_t block = n_rows < SURV_TABLE_BLOCK ? n_rows : SURV_TABLE_BLOCK;
         int32_t *buffer = malloc((size_t)block * sizeof *buffer);
         int64_t range[2] = {0, 0}; /* -min, max */
-        st = buffer ? int_column_range(src->by_table, src->by_col, first_row, n_local, buffer,
-                                       block, &range[0], &range[1])
-                    : clm_error(CLM_E_NOMEM, "out of memory");
+        st = int_column_range(src->by_table, comm, src->by_col, first_row, n_local, buffer, block,
+                              &range[0], &range[1]);
         free(buffer);
         range[0] = -range[0];
         /* This rank's range, then everyone's. */
@@ -409,20 +413,26 @@ static clm_status read_block(const table_source *src, const clm_survival_columns
                        narrow_integer(clm_table_column(src->by_table, src->by_col));
     int32_t *event_codes = (int32_t *)(void *)b->event_raw;
     int32_t *by_codes = (int32_t *)(void *)b->by_raw;
-    clm_status st = clm_table_read_f64(src->input, src->time_col, row0, n, b->time);
+    /* Rank reads (collective on several ranks): each one is made on every
+     * rank, with no rows after the first that failed. */
+    clm_status st = io_table_read_rank_f64(src->input, src->time_col, row0, n, b->time);
     if (!st && unit_days > 0 && unit_days != CLM_DAYS_PER_MONTH)
         /* t units of unit_days days, in months: exact for whole days
          * (30.4375 = 487/16 is a binary fraction) */
         for (int64_t i = 0; i < n; i++)
             b->time[i] = b->time[i] * unit_days / CLM_DAYS_PER_MONTH;
-    if (!st)
-        st = event_i32 ? clm_table_read_i32(src->input, src->event_col, row0, n, event_codes)
-                       : clm_table_read_f64(src->input, src->event_col, row0, n, b->event_raw);
-    if (!st && (src->by == BY_CODES || src->by == BY_VALUES))
-        st = by_i32 ? clm_table_read_i32(src->by_table, src->by_col, row0, n, by_codes)
-                    : clm_table_read_f64(src->by_table, src->by_col, row0, n, b->by_raw);
-    if (!st && b->arpu)
-        st = clm_table_read_f64(src->input, src->arpu_col, row0, n, b->arpu);
+    clm_status next = event_i32 ? io_table_read_rank_i32(src->input, src->event_col, row0, st ? 0 : n, event_codes)
+                                : io_table_read_rank_f64(src->input, src->event_col, row0, st ? 0 : n, b->event_raw);
+    st = st ? st : next;
+    if (src->by == BY_CODES || src->by == BY_VALUES) {
+        next = by_i32 ? io_table_read_rank_i32(src->by_table, src->by_col, row0, st ? 0 : n, by_codes)
+                      : io_table_read_rank_f64(src->by_table, src->by_col, row0, st ? 0 : n, b->by_raw);
+        st = st ? st : next;
+    }
+    if (b->arpu) {
+        next = io_table_read_rank_f64(src->input, src->arpu_col, row0, st ? 0 : n, b->arpu);
+        st = st ? st : next;
+    }
     if (st)
         return st;
 
@@ -512,7 +522,7 @@ clm_status surv_fit_table_ranks(const clm_survival_params *params,
         goto done;
     }
     int64_t first_row = 0, n_local = n_rows;
-    surv_rank_rows(comm, n_rows, &first_row, &n_local);
+    surv_rank_rows(comm, n_rows, surv_file_chunk(table, columns), &first_row, &n_local);
     st = setup_event(&src, cols.event, cols.event_level);
     if (!st)
         st = setup_by(&src, path, &cols, comm, n_rows, first_row, n_local);
@@ -541,15 +551,19 @@ clm_status surv_fit_table_ranks(const clm_survival_params *params,
      * then by that order (fail_key), as it would come in a serial run. */
     const int64_t end = first_row + n_local;
     int64_t fail_key = 0;
-    for (int64_t row0 = first_row; row0 < end && !st;) {
+    /* Every rank reads as many blocks as the rank with the most; past its
+     * rows or its first error, with no rows (io_table_ranks.h). */
+    const int64_t n_calls = io_rank_calls(comm, n_local > 0 ? (end - 1) / block - first_row / block + 1 : 0);
+    for (int64_t call = 0, row0 = first_row; call < n_calls; call++) {
         const int64_t block_end = (row0 / block + 1) * block;
-        const int64_t n = (block_end < end ? block_end : end) - row0;
-        fail_key = row0 / block * 2;
-        st = read_block(&src, &cols, path, by_name, unit_days, row0 - first_row, row0, n, &b);
-        if (!st) {
-            fail_key++;
-            st = clm_survival_add(surv, n, b.time, b.event, b.slot, b.arpu);
-        }
+        const int64_t n = st || row0 >= end ? 0 : (block_end < end ? block_end : end) - row0;
+        if (n > 0)
+            fail_key = row0 / block * 2;
+        clm_status read = read_block(&src, &cols, path, by_name, unit_days, row0 - first_row, row0, n, &b);
+        if (n == 0 || (st = read))
+            continue;
+        fail_key++;
+        st = clm_survival_add(surv, n, b.time, b.event, b.slot, b.arpu);
         if (!st && b.rank_arpu) {
             memcpy(b.rank_arpu + (row0 - first_row), b.arpu, (size_t)n * sizeof *b.arpu);
             if (b.rank_slot)

@@ -18,6 +18,7 @@
 #include "core/util_internal.h"
 #include "tree/tree_internal.h"
 #include "tree/tree_ranks.h"
+#include "io/io_table_ranks.h"
 
 /* Reads the target into data->y and fills the classes. */
 static clm_status read_target(const clm_tree_columns *params, const clm_table *table,
@@ -63,10 +64,14 @@ static clm_status read_target(const clm_tree_columns *params, const clm_table *t
     /* Rows of each class number (no --target-level), for the class count. */
     int64_t seen[CLM_TREE_MAX_CLASSES] = {0};
     clm_status st = block ? CLM_OK : clm_error(CLM_E_NOMEM, "tree: out of memory");
-    for (int64_t row0 = 0; row0 < n && !st; row0 += CLM_BLOCK_ROWS) {
-        int64_t count = util_block_len(n, row0, CLM_BLOCK_ROWS);
-        if ((st = clm_table_read_i32(table, column, first + row0, count, block)))
-            break;
+    /* Collective reads: the largest rank's count of them on every rank;
+     * past its rows or its first error a rank reads nothing. */
+    const int64_t n_blocks = io_rank_calls(data->comm, (n + CLM_BLOCK_ROWS - 1) / CLM_BLOCK_ROWS);
+    for (int64_t b = 0, row0 = 0; b < n_blocks; b++, row0 += CLM_BLOCK_ROWS) {
+        int64_t count = st || row0 >= n ? 0 : util_block_len(n, row0, CLM_BLOCK_ROWS);
+        clm_status read = io_table_read_rank_i32(table, column, first + row0, count, block);
+        if (count == 0 || (st = read))
+            continue;
         for (int64_t i = 0; i < count; i++) {
             int32_t v = block[i];
             const long long row = (long long)(first + row0 + i);
@@ -269,10 +274,12 @@ static clm_status bin_rows(const clm_tree_params *params, const clm_table *table
     clm_status st = block && scratch ? CLM_OK
                   : clm_error(CLM_E_NOMEM, "tree: out of memory for a block");
     int n_threads = util_threads(params->n_threads);
-    for (int64_t row0 = 0; row0 < n && !st; row0 += CLM_BLOCK_ROWS) {
-        int64_t count = util_block_len(n, row0, CLM_BLOCK_ROWS);
-        if ((st = clm_table_read_block_f32(table, columns, F, first + row0, count, block, scratch)))
-            break;
+    const int64_t n_blocks = io_rank_calls(data->comm, (n + CLM_BLOCK_ROWS - 1) / CLM_BLOCK_ROWS);
+    for (int64_t b = 0, row0 = 0; b < n_blocks; b++, row0 += CLM_BLOCK_ROWS) {
+        int64_t count = st || row0 >= n ? 0 : util_block_len(n, row0, CLM_BLOCK_ROWS);
+        clm_status read = io_table_read_rank_block_f32(table, columns, F, first + row0, count, block, scratch);
+        if (count == 0 || (st = read))
+            continue;
         int bad_f = -1;
         int64_t bad = tree_bin_block(data->features, F, block, count,
                                      data->bins + row0 * F, n_threads, &bad_f);
@@ -281,7 +288,7 @@ static clm_status bin_rows(const clm_tree_params *params, const clm_table *table
                            clm_table_path(table), data->features[bad_f].name,
                            (double)block[bad * F + bad_f], (long long)(first + row0 + bad),
                            data->features[bad_f].n_categories);
-            break;
+            continue;
         }
         if (params->progress)
             params->progress(params->progress_ctx, "tree binning", row0 + count, n);
@@ -329,7 +336,7 @@ clm_status tree_fit_table_ranks(const clm_tree_params *params, const clm_tree_co
     tree_schedule_default(&data.schedule);
     data.comm = comm;
     data.n_all_rows = n;
-    tree_rank_rows(comm, n, &data.first_row, &data.n_rows);
+    tree_rank_rows(comm, n, io_table_chunk_rows(table, &target, 1), &data.first_row, &data.n_rows);
     int *columns = NULL;
     data.y = malloc((size_t)(data.n_rows > 0 ? data.n_rows : 1));
     st = comm_agree(comm, data.y ? CLM_OK : clm_error(CLM_E_NOMEM, "tree: out of memory"));

@@ -18,26 +18,10 @@
 
 #include "tree/tree_internal.h"
 
-void tree_rank_rows(const comm_ctx *comm, int64_t n_all_rows, int64_t *first_row,
+void tree_rank_rows(const comm_ctx *comm, int64_t n_all_rows, int64_t file_chunk, int64_t *first_row,
                     int64_t *n_rows)
 {
-    if (!comm_is_parallel(comm)) {
-        *first_row = 0;
-        *n_rows = n_all_rows;
-        return;
-    }
-    const int64_t n_chunks = (n_all_rows + TREE_CHUNK_ROWS - 1) / TREE_CHUNK_ROWS;
-    int64_t chunk0, count;
-    comm_chunks_of(comm, comm->rank, n_chunks, &chunk0, &count);
-    if (count == 0) {
-        /* No chunk: the empty range at the end. */
-        *first_row = n_all_rows;
-        *n_rows = 0;
-        return;
-    }
-    const int64_t end = (chunk0 + count) * TREE_CHUNK_ROWS;
-    *first_row = chunk0 * TREE_CHUNK_ROWS;
-    *n_rows = (end < n_all_rows ? end : n_all_rows) - *first_row;
+    comm_rows_aligned(comm, n_all_rows, TREE_CHUNK_ROWS, file_chunk, first_row, n_rows);
 }
 
 void tree_sum(const tree_data *data, int64_t *values, int64_t n)

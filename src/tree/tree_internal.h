@@ -136,8 +136,10 @@ struct clm_tree {
 #define TREE_CHUNK_ROWS 4096
 
 /* This rank's rows of a table of n_all_rows rows: [*first_row,
- * *first_row + *n_rows), possibly empty. */
-void tree_rank_rows(const comm_ctx *comm, int64_t n_all_rows, int64_t *first_row,
+ * *first_row + *n_rows), possibly empty; whole groups of `file_chunk`
+ * rows (the file's chunks, when a multiple of TREE_CHUNK_ROWS) when the
+ * table has at least one for each rank (comm_rows_aligned). */
+void tree_rank_rows(const comm_ctx *comm, int64_t n_all_rows, int64_t file_chunk, int64_t *first_row,
                     int64_t *n_rows);
 
 /* values[0..n) summed over the ranks of data->comm (nothing on one rank).
