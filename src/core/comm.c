@@ -301,6 +301,7 @@ clm_status comm_relay_send(const comm_ctx *c, const void *buf, size_t bytes)
 #else /* CLMSEG_MPI */
 
 static int started_here = 0;
+static int napping = 0; /* see finish() */
 
 /* Whether a launcher (mpirun, mpiexec, srun) started this process: each
  * sets its own variables.  Started by hand, the program is one rank and
@@ -341,6 +342,19 @@ int comm_init(int *argc, char ***argv)
     /* Errors come back as codes (turned into clm_status below) rather
      * than aborting every rank from inside MPI. */
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    /* Nap in collectives when this node has more ranks than cores. */
+    MPI_Comm node;
+    int node_ranks = 1;
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) ==
+        MPI_SUCCESS) {
+        MPI_Comm_size(node, &node_ranks);
+        MPI_Comm_free(&node);
+    }
+    const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *wait = getenv("CLMSEG_MPI_WAIT");
+    napping = wait && !strcmp(wait, "sleep") ? 1
+              : wait && !strcmp(wait, "spin") ? 0
+                                              : cores > 0 && node_ranks > cores;
     return 0;
 }
 
@@ -404,6 +418,99 @@ static clm_status mpi_failed(const char *what, int code)
     return clm_error(CLM_E_INTERNAL, "MPI: %s failed: %s", what, text);
 }
 
+/* How a rank waits inside a collective.  MPI's blocking calls spin the
+ * core until the others arrive; when the node has more ranks than cores
+ * (oversubscribed, as in the tests and bench_mpi), the spinning rank takes
+ * the core from the rank it waits for and counts as CPU time.  Then every
+ * collective is started non-blocking and polled with 50 µs naps.
+ * CLMSEG_MPI_WAIT=spin|sleep overrides the choice made in comm_init
+ * (`napping`). */
+
+static int finish(MPI_Request *request)
+{
+    if (!napping)
+        return MPI_Wait(request, MPI_STATUS_IGNORE);
+    const struct timespec nap = {0, 50000};
+    for (;;) {
+        int done = 0, rc = MPI_Test(request, &done, MPI_STATUS_IGNORE);
+        if (rc != MPI_SUCCESS || done)
+            return rc;
+        nanosleep(&nap, NULL);
+    }
+}
+
+/* The blocking collectives this file uses, as their non-blocking forms
+ * finished by finish(): the same arguments, the same results. */
+static int allreduce(const void *send, void *recv, int n, MPI_Datatype type, MPI_Op op, MPI_Comm comm)
+{
+    MPI_Request q;
+    int rc = MPI_Iallreduce(send, recv, n, type, op, comm, &q);
+    return rc == MPI_SUCCESS ? finish(&q) : rc;
+}
+
+static int bcast(void *buf, int n, MPI_Datatype type, int root, MPI_Comm comm)
+{
+    MPI_Request q;
+    int rc = MPI_Ibcast(buf, n, type, root, comm, &q);
+    return rc == MPI_SUCCESS ? finish(&q) : rc;
+}
+
+static int gather(const void *send, int ns, MPI_Datatype st, void *recv, int nr, MPI_Datatype rt,
+                  int root, MPI_Comm comm)
+{
+    MPI_Request q;
+    int rc = MPI_Igather(send, ns, st, recv, nr, rt, root, comm, &q);
+    return rc == MPI_SUCCESS ? finish(&q) : rc;
+}
+
+static int gatherv(const void *send, int ns, MPI_Datatype st, void *recv, const int *counts,
+                   const int *displs, MPI_Datatype rt, int root, MPI_Comm comm)
+{
+    MPI_Request q;
+    int rc = MPI_Igatherv(send, ns, st, recv, counts, displs, rt, root, comm, &q);
+    return rc == MPI_SUCCESS ? finish(&q) : rc;
+}
+
+static int allgather(const void *send, int ns, MPI_Datatype st, void *recv, int nr, MPI_Datatype rt,
+                     MPI_Comm comm)
+{
+    MPI_Request q;
+    int rc = MPI_Iallgather(send, ns, st, recv, nr, rt, comm, &q);
+    return rc == MPI_SUCCESS ? finish(&q) : rc;
+}
+
+static int allgatherv(const void *send, int ns, MPI_Datatype st, void *recv, const int *counts,
+                      const int *displs, MPI_Datatype rt, MPI_Comm comm)
+{
+    MPI_Request q;
+    int rc = MPI_Iallgatherv(send, ns, st, recv, counts, displs, rt, comm, &q);
+    return rc == MPI_SUCCESS ? finish(&q) : rc;
+}
+
+static int alltoallv(const void *send, const int *sn, const int *sd, MPI_Datatype st, void *recv,
+                     const int *rn, const int *rd, MPI_Datatype rt, MPI_Comm comm)
+{
+    MPI_Request q;
+    int rc = MPI_Ialltoallv(send, sn, sd, st, recv, rn, rd, rt, comm, &q);
+    return rc == MPI_SUCCESS ? finish(&q) : rc;
+}
+
+static int send_to(const void *buf, int n, MPI_Datatype type, int dest, int tag, MPI_Comm comm)
+{
+    MPI_Request q;
+    int rc = MPI_Isend(buf, n, type, dest, tag, comm, &q);
+    return rc == MPI_SUCCESS ? finish(&q) : rc;
+}
+
+static int receive_from(void *buf, int n, MPI_Datatype type, int source, int tag, MPI_Comm comm,
+                        MPI_Status *status)
+{
+    (void)status;
+    MPI_Request q;
+    int rc = MPI_Irecv(buf, n, type, source, tag, comm, &q);
+    return rc == MPI_SUCCESS ? finish(&q) : rc;
+}
+
 /* Books one collective call of `bytes` payload begun at util_now() t0. */
 static void account(comm_op op, double bytes, double t0)
 {
@@ -421,11 +528,11 @@ static clm_status gather_figures(const comm_ctx *c, const double *mine, double *
         return CLM_OK;
     }
     int ok = c->rank != 0 || all;
-    int rc = MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    int rc = bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (rc == MPI_SUCCESS && !ok)
         return clm_error(CLM_E_NOMEM, "out of memory for the rank statistics");
     if (rc == MPI_SUCCESS)
-        rc = MPI_Gather(mine, N_FIGURES, MPI_DOUBLE, all, N_FIGURES, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+        rc = gather(mine, N_FIGURES, MPI_DOUBLE, all, N_FIGURES, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("gathering the rank statistics", rc);
 }
 
@@ -444,7 +551,7 @@ static int allgather_in_place(void *buf, int *counts, int *displs, size_t elem_b
     MPI_Datatype elem;
     int rc = element_type(elem_bytes, &elem);
     if (rc == MPI_SUCCESS) {
-        rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, counts, displs, elem,
+        rc = allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, counts, displs, elem,
                             MPI_COMM_WORLD);
         MPI_Type_free(&elem);
     }
@@ -487,7 +594,7 @@ clm_status comm_sum_i64(const comm_ctx *c, int64_t *values, int n)
     if (!comm_is_parallel(c) || n == 0)
         return CLM_OK;
     const double t0 = util_now();
-    int rc = MPI_Allreduce(MPI_IN_PLACE, values, n, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    int rc = allreduce(MPI_IN_PLACE, values, n, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
     account(COMM_OP_SUM_I64, 8.0 * n, t0);
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("summing counts", rc);
 }
@@ -499,7 +606,7 @@ clm_status comm_bcast(const comm_ctx *c, void *buf, size_t bytes, int root)
     if (bytes > 0x7fffffff)
         return clm_error(CLM_E_INTERNAL, "MPI: %zu bytes are too many to broadcast", bytes);
     const double t0 = util_now();
-    int rc = MPI_Bcast(buf, (int)bytes, MPI_BYTE, root, MPI_COMM_WORLD);
+    int rc = bcast(buf, (int)bytes, MPI_BYTE, root, MPI_COMM_WORLD);
     account(COMM_OP_BCAST, (double)bytes, t0);
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("broadcasting", rc);
 }
@@ -521,14 +628,14 @@ clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_loca
     int ok = c->rank != 0 || (counts && displs);
     /* Every rank learns whether rank 0 could allocate, so none waits in
      * the gather below for a root that has given up. */
-    int rc = MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    int rc = bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (rc != MPI_SUCCESS || !ok) {
         free(counts);
         free(displs);
         return rc != MPI_SUCCESS ? mpi_failed("gathering rows", rc)
                                  : clm_error(CLM_E_NOMEM, "MPI: out of memory gathering rows");
     }
-    rc = MPI_Gather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    rc = gather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (rc == MPI_SUCCESS && c->rank == 0) {
         int64_t at = 0;
         for (int r = 0; r < c->size; r++) {
@@ -545,7 +652,7 @@ clm_status comm_gather_rows(const comm_ctx *c, const void *local, int64_t n_loca
         /* Rank 0's rows may already sit in place (local == all): MPI
          * forbids the aliased buffers, MPI_IN_PLACE says the same. */
         const void *send = c->rank == 0 && local == all ? MPI_IN_PLACE : local;
-        rc = MPI_Gatherv(send, mine, elem, all, counts, displs, elem, 0, MPI_COMM_WORLD);
+        rc = gatherv(send, mine, elem, all, counts, displs, elem, 0, MPI_COMM_WORLD);
         MPI_Type_free(&elem);
     }
     account(COMM_OP_GATHER_ROWS, (double)(c->rank == 0 ? n_all : n_local) * (double)elem_bytes, t0);
@@ -559,7 +666,7 @@ clm_status comm_max_i64(const comm_ctx *c, int64_t *values, int n)
     if (!comm_is_parallel(c) || n == 0)
         return CLM_OK;
     const double t0 = util_now();
-    int rc = MPI_Allreduce(MPI_IN_PLACE, values, n, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
+    int rc = allreduce(MPI_IN_PLACE, values, n, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
     account(COMM_OP_MAX_I64, 8.0 * n, t0);
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("taking maxima", rc);
 }
@@ -580,9 +687,9 @@ clm_status comm_allgather_bytes(const comm_ctx *c, const void *mine, size_t byte
      * waits below for a rank that gave up. */
     if (ok)
         sizes[c->rank] = (int64_t)bytes;
-    int rc = MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    int rc = allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     if (rc == MPI_SUCCESS && ok)
-        rc = MPI_Allreduce(MPI_IN_PLACE, sizes, c->size, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+        rc = allreduce(MPI_IN_PLACE, sizes, c->size, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
     clm_status st = rc != MPI_SUCCESS ? mpi_failed("gathering sizes", rc)
                     : ok             ? CLM_OK
                                      : clm_error(CLM_E_NOMEM, "MPI: out of memory gathering");
@@ -599,14 +706,14 @@ clm_status comm_allgather_bytes(const comm_ctx *c, const void *mine, size_t byte
     void *out = st ? NULL : malloc((size_t)(total ? total : 1));
     if (!st) {
         ok = out != NULL;
-        rc = MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+        rc = allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
         st = rc != MPI_SUCCESS ? mpi_failed("gathering", rc)
              : ok             ? CLM_OK
                               : clm_error(CLM_E_NOMEM, "MPI: out of memory gathering %lld bytes",
                                           (long long)total);
     }
     if (!st) {
-        rc = MPI_Allgatherv(mine, (int)bytes, MPI_BYTE, out, counts, displs, MPI_BYTE,
+        rc = allgatherv(mine, (int)bytes, MPI_BYTE, out, counts, displs, MPI_BYTE,
                             MPI_COMM_WORLD);
         if (rc != MPI_SUCCESS)
             st = mpi_failed("gathering", rc);
@@ -631,7 +738,7 @@ clm_status comm_relay_receive(const comm_ctx *c, void *buf, size_t bytes)
     if (bytes > 0x7fffffff)
         return clm_error(CLM_E_INTERNAL, "MPI: %zu bytes are too many to relay", bytes);
     const double t0 = util_now();
-    int rc = MPI_Recv(buf, (int)bytes, MPI_BYTE, c->rank - 1, 0, MPI_COMM_WORLD,
+    int rc = receive_from(buf, (int)bytes, MPI_BYTE, c->rank - 1, 0, MPI_COMM_WORLD,
                       MPI_STATUS_IGNORE);
     account(COMM_OP_RELAY, (double)bytes, t0);
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("relaying", rc);
@@ -644,7 +751,7 @@ clm_status comm_relay_send(const comm_ctx *c, const void *buf, size_t bytes)
     if (bytes > 0x7fffffff)
         return clm_error(CLM_E_INTERNAL, "MPI: %zu bytes are too many to relay", bytes);
     const double t0 = util_now();
-    int rc = MPI_Send(buf, (int)bytes, MPI_BYTE, c->rank + 1, 0, MPI_COMM_WORLD);
+    int rc = send_to(buf, (int)bytes, MPI_BYTE, c->rank + 1, 0, MPI_COMM_WORLD);
     account(COMM_OP_RELAY, (double)bytes, t0);
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("relaying", rc);
 }
@@ -665,7 +772,7 @@ clm_status comm_share_rows(const comm_ctx *c, void *all, int64_t n_local, size_t
         return clm_error(CLM_E_NOMEM, "MPI: out of memory sharing rows");
     }
     int mine = (int)n_local;
-    int rc = MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
+    int rc = allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
     int64_t at = 0;
     for (int r = 0; rc == MPI_SUCCESS && r < c->size; r++) {
         displs[r] = (int)at;
@@ -709,7 +816,7 @@ clm_status comm_recut_rows(const comm_ctx *c, const void *local, int64_t n_local
     int *send_n = counts, *send_at = counts + size, *recv_n = counts + 2 * size,
         *recv_at = counts + 3 * size;
     const int64_t mine[2] = {n_local, n_out};
-    int rc = MPI_Allgather(mine, 2, MPI_INT64_T, shares, 2, MPI_INT64_T, MPI_COMM_WORLD);
+    int rc = allgather(mine, 2, MPI_INT64_T, shares, 2, MPI_INT64_T, MPI_COMM_WORLD);
     /* Where this rank's rows sit in the old cut and in the new one. */
     int64_t old0 = 0, new0 = 0, old_total = 0, new_total = 0;
     for (int r = 0; r < size; r++) {
@@ -738,7 +845,7 @@ clm_status comm_recut_rows(const comm_ctx *c, const void *local, int64_t n_local
     if (rc == MPI_SUCCESS)
         rc = element_type(elem_bytes, &elem);
     if (rc == MPI_SUCCESS) {
-        rc = MPI_Alltoallv(local, send_n, send_at, elem, out, recv_n, recv_at, elem,
+        rc = alltoallv(local, send_n, send_at, elem, out, recv_n, recv_at, elem,
                            MPI_COMM_WORLD);
         MPI_Type_free(&elem);
     }
@@ -803,7 +910,7 @@ clm_status comm_agree(const comm_ctx *c, clm_status status)
      * failed, the rank count otherwise. */
     const double t0 = util_now();
     int mine = status ? c->rank : c->size, lowest = c->size;
-    int rc = MPI_Allreduce(&mine, &lowest, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    int rc = allreduce(&mine, &lowest, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     account(COMM_OP_AGREE, sizeof(int), t0);
     if (rc != MPI_SUCCESS)
         return mpi_failed("agreeing on errors", rc);
@@ -818,7 +925,7 @@ clm_status comm_agree(const comm_ctx *c, clm_status status)
         news.status = (int)status;
         snprintf(news.message, sizeof news.message, "%s", clm_error_detail());
     }
-    rc = MPI_Bcast(&news, (int)sizeof news, MPI_BYTE, lowest, MPI_COMM_WORLD);
+    rc = bcast(&news, (int)sizeof news, MPI_BYTE, lowest, MPI_COMM_WORLD);
     traffic.bytes[COMM_OP_AGREE] += (int64_t)sizeof news;
     if (rc != MPI_SUCCESS)
         return mpi_failed("agreeing on errors", rc);
