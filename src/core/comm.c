@@ -292,7 +292,7 @@ clm_status comm_relay_receive(const comm_ctx *c, void *buf, size_t bytes)
     return CLM_OK;
 }
 
-clm_status comm_relay_send(const comm_ctx *c, const void *buf, size_t bytes)
+clm_status comm_relay_send(const comm_ctx *c, void *buf, size_t bytes)
 {
     (void)c; (void)buf; (void)bytes;
     return CLM_OK;
@@ -426,17 +426,21 @@ static clm_status mpi_failed(const char *what, int code)
  * CLMSEG_MPI_WAIT=spin|sleep overrides the choice made in comm_init
  * (`napping`). */
 
-static int finish(MPI_Request *request)
+/* Polls `request` to its end, sleeping `nap_ns` between polls. */
+static int finish_napping(MPI_Request *request, long nap_ns)
 {
-    if (!napping)
-        return MPI_Wait(request, MPI_STATUS_IGNORE);
-    const struct timespec nap = {0, 50000};
+    const struct timespec nap = {0, nap_ns};
     for (;;) {
         int done = 0, rc = MPI_Test(request, &done, MPI_STATUS_IGNORE);
         if (rc != MPI_SUCCESS || done)
             return rc;
         nanosleep(&nap, NULL);
     }
+}
+
+static int finish(MPI_Request *request)
+{
+    return napping ? finish_napping(request, 50000) : MPI_Wait(request, MPI_STATUS_IGNORE);
 }
 
 /* The blocking collectives this file uses, as their non-blocking forms
@@ -744,16 +748,21 @@ clm_status comm_relay_receive(const comm_ctx *c, void *buf, size_t bytes)
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("relaying", rc);
 }
 
-clm_status comm_relay_send(const comm_ctx *c, const void *buf, size_t bytes)
+clm_status comm_relay_send(const comm_ctx *c, void *buf, size_t bytes)
 {
-    if (!comm_is_parallel(c) || c->rank == c->size - 1 || bytes == 0)
+    if (!comm_is_parallel(c) || bytes == 0)
         return CLM_OK;
     if (bytes > 0x7fffffff)
         return clm_error(CLM_E_INTERNAL, "MPI: %zu bytes are too many to relay", bytes);
     const double t0 = util_now();
-    int rc = send_to(buf, (int)bytes, MPI_BYTE, c->rank + 1, 0, MPI_COMM_WORLD);
+    int rc = MPI_SUCCESS;
+    if (c->rank < c->size - 1)
+        rc = send_to(buf, (int)bytes, MPI_BYTE, c->rank + 1, 0, MPI_COMM_WORLD);
     account(COMM_OP_RELAY, (double)bytes, t0);
-    return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("relaying", rc);
+    if (rc != MPI_SUCCESS)
+        return mpi_failed("relaying", rc);
+    /* The last rank's sums are the total. */
+    return comm_bcast(c, buf, bytes, c->size - 1);
 }
 
 clm_status comm_share_rows(const comm_ctx *c, void *all, int64_t n_local, size_t elem_bytes,
@@ -862,18 +871,10 @@ static int lazy_bcast_int(int *value, int is_root)
     const double t0 = util_now();
     MPI_Request request;
     int rc = MPI_Ibcast(value, 1, MPI_INT, 0, MPI_COMM_WORLD, &request);
-    if (rc == MPI_SUCCESS && is_root) {
-        rc = MPI_Wait(&request, MPI_STATUS_IGNORE);
-    } else if (rc == MPI_SUCCESS) {
-        /* 0.2 ms naps: far below any step's length, far above the cost of
-         * a poll. */
-        const struct timespec nap = {0, 200000};
-        for (int done = 0; rc == MPI_SUCCESS && !done;) {
-            rc = MPI_Test(&request, &done, MPI_STATUS_IGNORE);
-            if (rc == MPI_SUCCESS && !done)
-                nanosleep(&nap, NULL);
-        }
-    }
+    /* Rank 0 is the one working; the others nap 0.2 ms between polls: far
+     * below any step's length, far above the cost of a poll. */
+    if (rc == MPI_SUCCESS)
+        rc = is_root ? MPI_Wait(&request, MPI_STATUS_IGNORE) : finish_napping(&request, 200000);
     account(COMM_OP_WAIT_ROOT, sizeof *value, t0);
     return rc;
 }

@@ -141,11 +141,11 @@ clm_status comm_allgather_bytes(const comm_ctx *c, const void *mine, size_t byte
  * the serial run's bits): comm_relay_receive waits for the `bytes` at buf
  * that rank - 1 passes on (rank 0 returns at once, buf as it is), the rank
  * continues the sum over its own rows, and comm_relay_send passes buf on
- * to rank + 1 (the last rank sends nothing; comm_bcast from it then gives
- * everyone the result).  Ranks work one after the other: only for sums
- * cheap next to the rest of the pass.  Serial build: nothing. */
+ * to rank + 1, then gives every rank the last rank's buf: the sum over
+ * all rows.  Ranks work one after the other: only for sums cheap next to
+ * the rest of the pass.  Serial build: nothing. */
 clm_status comm_relay_receive(const comm_ctx *c, void *buf, size_t bytes);
-clm_status comm_relay_send(const comm_ctx *c, const void *buf, size_t bytes);
+clm_status comm_relay_send(const comm_ctx *c, void *buf, size_t bytes);
 
 /* Every rank gets every rank's rows, in place: the ranks' rows follow one
  * another in rank order in `all` (n_all elements of elem_bytes over the

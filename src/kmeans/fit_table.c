@@ -86,8 +86,6 @@ static clm_status profile_rows(clm_kmeans *m, const clm_table *table,
     }
     if (!st)
         st = comm_relay_send(comm, sums, sizeof(double) * (size_t)k * 4);
-    if (!st && comm_is_parallel(comm))
-        st = comm_bcast(comm, sums, sizeof(double) * (size_t)k * 4, comm->size - 1);
     st = comm_agree(comm, st ? st : read_st);
     if (!st)
         st = comm_sum_i64(comm, pr->size, k);

@@ -57,8 +57,6 @@ clm_status surv_relay_arpu(clm_survival *s, const comm_ctx *comm, int64_t first_
     }
     if (!st)
         st = comm_relay_send(comm, lanes, bytes);
-    if (!st)
-        st = comm_bcast(comm, lanes, bytes, comm->size - 1);
     return st;
 }
 

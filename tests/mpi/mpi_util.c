@@ -60,6 +60,39 @@ void mpi_synth(const char *path, int rows, int seed)
     assert_int_equal(rc, 0);
 }
 
+void mpi_read_column(const char *path, const char *column, hid_t mem_type, void *values)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(file >= 0);
+    char name[256];
+    snprintf(name, sizeof name, "/subscribers/%s", column);
+    hid_t dset = H5Dopen2(file, name, H5P_DEFAULT);
+    assert_true(dset >= 0);
+    assert_true(H5Dread(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0);
+    H5Dclose(dset);
+    H5Fclose(file);
+}
+
+void mpi_write_column(const char *path, const char *column, hid_t mem_type, hsize_t n,
+                      const void *values, hid_t file_type)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(file >= 0);
+    char name[256];
+    snprintf(name, sizeof name, "/subscribers/%s", column);
+    if (file_type && H5Lexists(file, name, H5P_DEFAULT) > 0)
+        assert_true(H5Ldelete(file, name, H5P_DEFAULT) >= 0);
+    hid_t space = H5Screate_simple(1, &n, NULL);
+    hid_t dset = file_type ? H5Dcreate2(file, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT,
+                                        H5P_DEFAULT)
+                           : H5Dopen2(file, name, H5P_DEFAULT);
+    assert_true(dset >= 0);
+    assert_true(H5Dwrite(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0);
+    H5Dclose(dset);
+    H5Sclose(space);
+    H5Fclose(file);
+}
+
 /* Writes `count` values of HDF5 type `type` into rows [row, row + count)
  * of /subscribers/column. */
 static void put_values(const char *path, const char *column, hsize_t row, hsize_t count,

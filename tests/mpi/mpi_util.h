@@ -26,6 +26,15 @@ const char *mpi_mpirun_flags(void);
 /* A generated quarter of `rows` rows, written by the reference program. */
 void mpi_synth(const char *path, int rows, int seed);
 
+/* The whole column /subscribers/<column> as `mem_type` into values. */
+void mpi_read_column(const char *path, const char *column, hid_t mem_type, void *values);
+
+/* Writes n `values` (`mem_type` in memory) into /subscribers/<column>:
+ * into the column as it is when file_type is 0, else into a new column of
+ * that type, replacing the old one if there is one. */
+void mpi_write_column(const char *path, const char *column, hid_t mem_type, hsize_t n,
+                      const void *values, hid_t file_type);
+
 /* Writes NaN into row `row` of the float column `column` of /subscribers. */
 void mpi_put_nan(const char *path, const char *column, hsize_t row);
 

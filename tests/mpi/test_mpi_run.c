@@ -34,24 +34,10 @@ static char dir[4096], q50k[4200], q6000[4200], q_nan[4200];
 /* Replaces /subscribers/tenure_months by a float copy (same values). */
 static void tenure_as_floats(const char *path, int rows)
 {
-    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-    assert_true(file >= 0);
     float *v = malloc(sizeof(float) * (size_t)rows);
     assert_non_null(v);
-    hid_t ds = H5Dopen2(file, "/subscribers/tenure_months", H5P_DEFAULT);
-    assert_true(ds >= 0);
-    assert_true(H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
-    H5Dclose(ds);
-    assert_true(H5Ldelete(file, "/subscribers/tenure_months", H5P_DEFAULT) >= 0);
-    hsize_t dims = (hsize_t)rows;
-    hid_t space = H5Screate_simple(1, &dims, NULL);
-    ds = H5Dcreate2(file, "/subscribers/tenure_months", H5T_IEEE_F32LE, space, H5P_DEFAULT,
-                    H5P_DEFAULT, H5P_DEFAULT);
-    assert_true(ds >= 0);
-    assert_true(H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
-    H5Dclose(ds);
-    H5Sclose(space);
-    H5Fclose(file);
+    mpi_read_column(path, "tenure_months", H5T_NATIVE_FLOAT, v);
+    mpi_write_column(path, "tenure_months", H5T_NATIVE_FLOAT, (hsize_t)rows, v, H5T_IEEE_F32LE);
     free(v);
 }
 

@@ -43,40 +43,6 @@ static char dir[4096];
 static char q50k[4200], q6000[4200], q_region[4200], q_days[4200], q_nan[4200], q_mixed[4200];
 static char kmeans_results[4200];
 
-/* Writes `values` (ROWS of them, `mem_type` in memory) into the column
- * /subscribers/<column>, creating it as float32 when `create` is set. */
-static void write_column(const char *path, const char *column, hid_t mem_type, const void *values,
-                         int create)
-{
-    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-    assert_true(file >= 0);
-    char name[256];
-    snprintf(name, sizeof name, "/subscribers/%s", column);
-    hsize_t n = ROWS;
-    hid_t space = H5Screate_simple(1, &n, NULL);
-    hid_t dset = create ? H5Dcreate2(file, name, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT,
-                                     H5P_DEFAULT)
-                        : H5Dopen2(file, name, H5P_DEFAULT);
-    assert_true(dset >= 0);
-    assert_true(H5Dwrite(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0);
-    H5Dclose(dset);
-    H5Sclose(space);
-    H5Fclose(file);
-}
-
-static void read_column(const char *path, const char *column, int *values)
-{
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    assert_true(file >= 0);
-    char name[256];
-    snprintf(name, sizeof name, "/subscribers/%s", column);
-    hid_t dset = H5Dopen2(file, name, H5P_DEFAULT);
-    assert_true(dset >= 0);
-    assert_true(H5Dread(dset, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0);
-    H5Dclose(dset);
-    H5Fclose(file);
-}
-
 /* A float copy of tenure_months, `tenure_f`, in months or (days) in
  * days plus a few that make the months fractional. */
 static void add_float_tenure(const char *path, int days)
@@ -85,10 +51,10 @@ static void add_float_tenure(const char *path, int days)
     float *f = malloc(sizeof(float) * ROWS);
     assert_non_null(months);
     assert_non_null(f);
-    read_column(path, "tenure_months", months);
+    mpi_read_column(path, "tenure_months", H5T_NATIVE_INT, months);
     for (int i = 0; i < ROWS; i++)
         f[i] = days ? (float)(floor(months[i] * 30.4375) + i % 7) : (float)months[i];
-    write_column(path, "tenure_f", H5T_NATIVE_FLOAT, f, 1);
+    mpi_write_column(path, "tenure_f", H5T_NATIVE_FLOAT, ROWS, f, H5T_IEEE_F32LE);
     free(months);
     free(f);
 }
@@ -118,7 +84,7 @@ static int make_quarters(void **state)
     assert_non_null(region);
     for (int i = 0; i < ROWS; i++)
         region[i] = i < 1000 ? 0 : i >= 45000 ? 11 : 1 + i % 10;
-    write_column(q_region, "region", H5T_NATIVE_INT, region, 0);
+    mpi_write_column(q_region, "region", H5T_NATIVE_INT, ROWS, region, 0);
     free(region);
 
     mpi_synth(q_days, ROWS, 9);
@@ -134,9 +100,9 @@ static int make_quarters(void **state)
     mpi_put_nan(q_mixed, "tenure_f", 20000);
     int *churned = malloc(sizeof(int) * ROWS);
     assert_non_null(churned);
-    read_column(q_mixed, "churned", churned);
+    mpi_read_column(q_mixed, "churned", H5T_NATIVE_INT, churned);
     churned[45000] = 2;
-    write_column(q_mixed, "churned", H5T_NATIVE_INT, churned, 0);
+    mpi_write_column(q_mixed, "churned", H5T_NATIVE_INT, ROWS, churned, 0);
     free(churned);
     return 0;
 }
