@@ -60,36 +60,23 @@ void mpi_synth(const char *path, int rows, int seed)
     assert_int_equal(rc, 0);
 }
 
-void mpi_read_column(const char *path, const char *column, hid_t mem_type, void *values)
+/* /subscribers/<column> of `path`, opened (and the file, into *file). */
+static hid_t open_column(const char *path, const char *column, unsigned mode, hid_t *file)
 {
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    assert_true(file >= 0);
+    *file = H5Fopen(path, mode, H5P_DEFAULT);
+    assert_true(*file >= 0);
     char name[256];
     snprintf(name, sizeof name, "/subscribers/%s", column);
-    hid_t dset = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t dset = H5Dopen2(*file, name, H5P_DEFAULT);
     assert_true(dset >= 0);
-    assert_true(H5Dread(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0);
-    H5Dclose(dset);
-    H5Fclose(file);
+    return dset;
 }
 
-void mpi_write_column(const char *path, const char *column, hid_t mem_type, hsize_t n,
-                      const void *values, hid_t file_type)
+void mpi_read_column(const char *path, const char *column, hid_t mem_type, void *values)
 {
-    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-    assert_true(file >= 0);
-    char name[256];
-    snprintf(name, sizeof name, "/subscribers/%s", column);
-    if (file_type && H5Lexists(file, name, H5P_DEFAULT) > 0)
-        assert_true(H5Ldelete(file, name, H5P_DEFAULT) >= 0);
-    hid_t space = H5Screate_simple(1, &n, NULL);
-    hid_t dset = file_type ? H5Dcreate2(file, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT,
-                                        H5P_DEFAULT)
-                           : H5Dopen2(file, name, H5P_DEFAULT);
-    assert_true(dset >= 0);
-    assert_true(H5Dwrite(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0);
+    hid_t file, dset = open_column(path, column, H5F_ACC_RDONLY, &file);
+    assert_true(H5Dread(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0);
     H5Dclose(dset);
-    H5Sclose(space);
     H5Fclose(file);
 }
 
@@ -98,12 +85,7 @@ void mpi_write_column(const char *path, const char *column, hid_t mem_type, hsiz
 static void put_values(const char *path, const char *column, hsize_t row, hsize_t count,
                        hid_t type, const void *values)
 {
-    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-    assert_true(file >= 0);
-    char name[256];
-    snprintf(name, sizeof name, "/subscribers/%s", column);
-    hid_t dset = H5Dopen2(file, name, H5P_DEFAULT);
-    assert_true(dset >= 0);
+    hid_t file, dset = open_column(path, column, H5F_ACC_RDWR, &file);
     hid_t space = H5Dget_space(dset);
     assert_true(H5Sselect_hyperslab(space, H5S_SELECT_SET, &row, NULL, &count, NULL) >= 0);
     hid_t mem = H5Screate_simple(1, &count, NULL);
@@ -112,6 +94,27 @@ static void put_values(const char *path, const char *column, hsize_t row, hsize_
     H5Sclose(space);
     H5Dclose(dset);
     H5Fclose(file);
+}
+
+void mpi_write_column(const char *path, const char *column, hid_t mem_type, hsize_t n,
+                      const void *values, hid_t file_type)
+{
+    if (file_type) {
+        /* A new column of file_type in place of the old one. */
+        hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        assert_true(file >= 0);
+        char name[256];
+        snprintf(name, sizeof name, "/subscribers/%s", column);
+        if (H5Lexists(file, name, H5P_DEFAULT) > 0)
+            assert_true(H5Ldelete(file, name, H5P_DEFAULT) >= 0);
+        hid_t space = H5Screate_simple(1, &n, NULL);
+        hid_t dset = H5Dcreate2(file, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        assert_true(dset >= 0);
+        H5Dclose(dset);
+        H5Sclose(space);
+        H5Fclose(file);
+    }
+    put_values(path, column, 0, n, mem_type, values);
 }
 
 void mpi_put_nan_rows(const char *path, const char *column, hsize_t row, hsize_t count)
