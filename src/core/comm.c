@@ -298,6 +298,12 @@ clm_status comm_relay_send(const comm_ctx *c, void *buf, size_t bytes)
     return CLM_OK;
 }
 
+clm_status comm_relay_pass(const comm_ctx *c, const void *buf, size_t bytes)
+{
+    (void)c; (void)buf; (void)bytes;
+    return CLM_OK;
+}
+
 #else /* CLMSEG_MPI */
 
 static int started_here = 0;
@@ -748,7 +754,7 @@ clm_status comm_relay_receive(const comm_ctx *c, void *buf, size_t bytes)
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("relaying", rc);
 }
 
-clm_status comm_relay_send(const comm_ctx *c, void *buf, size_t bytes)
+clm_status comm_relay_pass(const comm_ctx *c, const void *buf, size_t bytes)
 {
     if (!comm_is_parallel(c) || bytes == 0)
         return CLM_OK;
@@ -759,10 +765,14 @@ clm_status comm_relay_send(const comm_ctx *c, void *buf, size_t bytes)
     if (c->rank < c->size - 1)
         rc = send_to(buf, (int)bytes, MPI_BYTE, c->rank + 1, 0, MPI_COMM_WORLD);
     account(COMM_OP_RELAY, (double)bytes, t0);
-    if (rc != MPI_SUCCESS)
-        return mpi_failed("relaying", rc);
+    return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("relaying", rc);
+}
+
+clm_status comm_relay_send(const comm_ctx *c, void *buf, size_t bytes)
+{
+    clm_status st = comm_relay_pass(c, buf, bytes);
     /* The last rank's sums are the total. */
-    return comm_bcast(c, buf, bytes, c->size - 1);
+    return st || !comm_is_parallel(c) || bytes == 0 ? st : comm_bcast(c, buf, bytes, c->size - 1);
 }
 
 clm_status comm_share_rows(const comm_ctx *c, void *all, int64_t n_local, size_t elem_bytes,

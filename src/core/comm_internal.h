@@ -147,6 +147,13 @@ clm_status comm_allgather_bytes(const comm_ctx *c, const void *mine, size_t byte
 clm_status comm_relay_receive(const comm_ctx *c, void *buf, size_t bytes);
 clm_status comm_relay_send(const comm_ctx *c, void *buf, size_t bytes);
 
+/* comm_relay_send without the broadcast: buf goes on to rank + 1 (the
+ * last rank keeps it).  For a relay cut into batches that pipeline over
+ * the ranks (the Cox cell sums, cox_eval.c): rank r works on batch b
+ * while rank r + 1 works on batch b - 1, and only the last rank needs the
+ * totals.  Serial build: nothing. */
+clm_status comm_relay_pass(const comm_ctx *c, const void *buf, size_t bytes);
+
 /* Every rank gets every rank's rows, in place: the ranks' rows follow one
  * another in rank order in `all` (n_all elements of elem_bytes over the
  * ranks); on entry this rank's n_local sit at their place (after the rows

@@ -18,6 +18,11 @@
  *
  * The radix sort is written here because nothing in Debian sorts keys
  * with a payload in C; qsort of 10^7 pairs is several times slower.
+ *
+ * The counts do not depend on the order the rows come in (a group of
+ * equal lp is summed whole), so on several ranks rank 0 gathers every
+ * rank's (key, cell) pairs in rank order and counts them: 16 bytes a row
+ * on rank 0 (docs/scaling.md), one double back to every rank.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -77,10 +82,35 @@ static int64_t fw_prefix(const int64_t *tree, int64_t t) /* sum over [0, t] */
     return s;
 }
 
+/* The pairs of the n rows at `a` (every row of the table). */
+static clm_status count_pairs(const cox_design *d, keyed *a, int64_t n, double *out);
+
 clm_status cox_concordance(const cox_design *d, const double *lp, double *out)
 {
-    const int64_t n = d->n_rows, T = d->n_times, S = d->n_strata;
-    keyed *a = util_alloc_big((size_t)n * sizeof *a);
+    const int root = !d->comm || d->comm->rank == 0;
+    const int64_t n = root ? d->n_rows : d->n_local;
+    keyed *a = util_alloc_big((size_t)(n > 0 ? n : 1) * sizeof *a);
+    clm_status st = a ? CLM_OK : clm_error(CLM_E_NOMEM, "out of memory");
+    for (int64_t c = 0; a && c < d->n_cells; c++) {
+        const cox_cell *cell = &d->cells[c];
+        for (int64_t i = cell->row0; i < cell->row0 + cell->n; i++) {
+            a[i].key = order_bits(lp[i]);
+            a[i].cell = c;
+        }
+    }
+    st = comm_agree(d->comm, st);
+    if (!st)
+        st = comm_gather_rows(d->comm, a, d->n_local, sizeof *a, root ? a : NULL, d->n_rows);
+    if (!st && root)
+        st = count_pairs(d, a, n, out);
+    free(a);
+    st = comm_agree(d->comm, st);
+    return st ? st : comm_bcast(d->comm, out, sizeof *out, 0);
+}
+
+static clm_status count_pairs(const cox_design *d, keyed *a, int64_t n, double *out)
+{
+    const int64_t T = d->n_times, S = d->n_strata;
     keyed *tmp = util_alloc_big((size_t)n * sizeof *tmp);
     int64_t *count = malloc(65536 * sizeof *count);
     int64_t *tree = calloc((size_t)(S * T), sizeof *tree);   /* all rows taken, by time */
@@ -88,19 +118,15 @@ clm_status cox_concordance(const cox_design *d, const double *lp, double *out)
     int64_t *total = calloc((size_t)(S * T), sizeof *total); /* all rows, by time       */
     int64_t *total_cens = calloc((size_t)(S * T), sizeof *total_cens);
     clm_status st = CLM_OK;
-    if (!a || !tmp || !count || !tree || !cens || !total || !total_cens) {
+    if (!tmp || !count || !tree || !cens || !total || !total_cens) {
         st = clm_error(CLM_E_NOMEM, "out of memory");
         goto done;
     }
     for (int64_t c = 0; c < d->n_cells; c++) {
         const cox_cell *cell = &d->cells[c];
-        for (int64_t i = cell->row0; i < cell->row0 + cell->n; i++) {
-            a[i].key = order_bits(lp[i]);
-            a[i].cell = c;
-        }
-        total[cell->stratum * T + cell->time] += cell->n;
+        total[cell->stratum * T + cell->time] += cell->all;
         if (!cell->event)
-            total_cens[cell->stratum * T + cell->time] += cell->n;
+            total_cens[cell->stratum * T + cell->time] += cell->all;
     }
     /* Suffix sums of the totals: rows of the stratum after each time. */
     for (int64_t s = 0; s < S; s++) {
@@ -153,7 +179,6 @@ clm_status cox_concordance(const cox_design *d, const double *lp, double *out)
         *out = pairs > 0 ? (concordant + 0.5 * tied) / pairs : NAN;
     }
 done:
-    free(a);
     free(tmp);
     free(count);
     free(tree);

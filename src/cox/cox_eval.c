@@ -14,7 +14,9 @@
  * O(p^2) once, never O(d p^2).  The events' own terms, sum x'beta and
  * sum x, come from the design's event_sum.  Cells are summed each by one
  * thread, and the sweep runs in cell order: the same bits for any thread
- * count.
+ * count.  On several ranks the cell sums run on through the ranks in row
+ * order (cox_cells_relay), the last rank sweeps, and every rank gets its
+ * results: the same bits for any rank count.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -22,21 +24,115 @@
 
 #include "cox/cox_internal.h"
 
-void cox_evaluate(const cox_design *d, const clm_kernels *kernels, int n_threads,
-                  clm_cox_ties ties, double l2, const double *beta, double *sums,
-                  cox_eval *out, double *hazard)
+/* Batches of cells with about the same number of rows each: enough of
+ * them that the ranks overlap (rank r + 1 starts on a batch as soon as
+ * rank r has passed it on), few enough that each message is large. */
+static int64_t batch_count(const cox_design *d)
+{
+    if (!d->comm)
+        return 1;
+    int64_t n = 16 * (int64_t)d->comm->size;
+    return n < d->n_cells ? n : (d->n_cells > 0 ? d->n_cells : 1);
+}
+
+clm_status cox_cells_relay(const cox_design *d, int n_threads, size_t width, double *sums,
+                           cox_cell_fold fold, const void *arg)
+{
+    const int64_t n_batches = batch_count(d);
+    const int first_rank = !d->comm || d->comm->rank == 0;
+    int64_t c0 = 0, seen = 0;
+    for (int64_t b = 0; b < n_batches; b++) {
+        /* The batch ends where the rows passed reach its share of n_rows. */
+        const int64_t until = (b + 1 == n_batches) ? INT64_MAX : d->n_rows / n_batches * (b + 1);
+        int64_t c1 = c0;
+        while (c1 < d->n_cells && (c1 == c0 || seen < until)) {
+            seen += d->cells[c1].all;
+            c1++;
+        }
+        if (b + 1 == n_batches)
+            c1 = d->n_cells;
+        double *part = sums + (size_t)c0 * width;
+        const size_t bytes = (size_t)(c1 - c0) * width * sizeof *sums;
+        clm_status st = CLM_OK;
+        if (first_rank)
+            memset(part, 0, bytes);
+        else
+            st = comm_relay_receive(d->comm, part, bytes);
+        if (st)
+            return st;
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
+        for (int64_t c = c0; c < c1; c++)
+            fold(d, c, sums + (size_t)c * width, arg);
+        if ((st = comm_relay_pass(d->comm, part, bytes)))
+            return st;
+        c0 = c1;
+    }
+    return CLM_OK;
+}
+
+typedef struct sums_arg {
+    const clm_kernels *kernels;
+    const double *beta;
+} sums_arg;
+
+static void fold_sums(const cox_design *d, int64_t c, double *s, const void *arg)
+{
+    const sums_arg *a = arg;
+    const cox_cell *cell = &d->cells[c];
+    a->kernels->cox_sums_f64(d->x + (size_t)cell->row0 * (size_t)d->p, cell->n, d->p, a->beta, s);
+}
+
+/* The sweep over the cells' totals (on the rank that holds them). */
+static void sweep(const cox_design *d, clm_cox_ties ties, double l2, const double *beta,
+                  const double *sums, cox_eval *out, double *hazard);
+
+clm_status cox_evaluate(const cox_design *d, const clm_kernels *kernels, int n_threads,
+                        clm_cox_ties ties, double l2, const double *beta, double *sums,
+                        cox_eval *out, double *hazard)
+{
+    const sums_arg arg = {kernels, beta};
+    const size_t width = 1 + (size_t)d->p + (size_t)d->p * (size_t)d->p;
+    clm_status st = cox_cells_relay(d, n_threads, width, sums, fold_sums, &arg);
+    if (st)
+        return st;
+    const int last = cox_last_rank(d);
+    if (!d->comm || d->comm->rank == last)
+        sweep(d, ties, l2, beta, sums, out, hazard);
+    if (!d->comm)
+        return CLM_OK;
+    /* The last rank's results to every rank, in one message. */
+    const int p = d->p;
+    const size_t n = 2 + (size_t)p + (size_t)p * (size_t)p + (hazard ? (size_t)d->n_cells : 0);
+    double *msg = malloc(n * sizeof *msg);
+    if (!msg)
+        st = clm_error(CLM_E_NOMEM, "out of memory");
+    comm_abort_unagreed(d->comm, st);
+    if (d->comm->rank == last) {
+        msg[0] = out->ll;
+        msg[1] = out->ll_pen;
+        memcpy(msg + 2, out->score, (size_t)p * sizeof *msg);
+        memcpy(msg + 2 + p, out->info, (size_t)p * (size_t)p * sizeof *msg);
+        if (hazard)
+            memcpy(msg + 2 + p + (size_t)p * p, hazard, (size_t)d->n_cells * sizeof *msg);
+    }
+    st = comm_bcast(d->comm, msg, n * sizeof *msg, last);
+    if (!st) {
+        out->ll = msg[0];
+        out->ll_pen = msg[1];
+        memcpy(out->score, msg + 2, (size_t)p * sizeof *msg);
+        memcpy(out->info, msg + 2 + p, (size_t)p * (size_t)p * sizeof *msg);
+        if (hazard)
+            memcpy(hazard, msg + 2 + p + (size_t)p * p, (size_t)d->n_cells * sizeof *msg);
+    }
+    free(msg);
+    return st;
+}
+
+static void sweep(const cox_design *d, clm_cox_ties ties, double l2, const double *beta,
+                  const double *sums, cox_eval *out, double *hazard)
 {
     const int p = d->p;
     const size_t width = 1 + (size_t)p + (size_t)p * (size_t)p;
-
-#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
-    for (int64_t c = 0; c < d->n_cells; c++) {
-        const cox_cell *cell = &d->cells[c];
-        double *s = sums + (size_t)c * width;
-        memset(s, 0, width * sizeof *s);
-        kernels->cox_sums_f64(d->x + (size_t)cell->row0 * (size_t)p, cell->n, p, beta, s);
-    }
-
     double *score = out->score, *info = out->info;
     double *r = calloc(width, sizeof *r); /* R0, R1, R2 of the risk set */
     double ll = 0.0;
@@ -71,7 +167,7 @@ void cox_evaluate(const cox_design *d, const clm_kernels *kernels, int n_threads
                 continue;
             const double *e = sums + (size_t)ev * width;
             const double *e1 = e + 1, *e2 = e + 1 + p;
-            const int64_t n_ev = d->cells[ev].n;
+            const int64_t n_ev = d->cells[ev].all;
             double A = 0, B = 0, C0 = 0, C1 = 0, C2 = 0;
             if (ties == CLM_COX_BRESLOW || n_ev == 1) {
                 A = (double)n_ev / r[0];

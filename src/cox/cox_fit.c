@@ -12,6 +12,7 @@
 
 #include "core/util_internal.h"
 #include "cox/cox_internal.h"
+#include "cox/cox_ranks.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -32,12 +33,16 @@ typedef struct eval_clock {
     int32_t count;
 } eval_clock;
 
+/* A failed evaluation (a message between the ranks) ends the job: the
+ * ranks may be at different points of the relay (comm_abort_unagreed). */
 static void timed_eval(eval_clock *clock, const cox_design *d, const clm_kernels *kernels,
                        int n_threads, const clm_cox_params *params, const double *beta,
                        double *sums, cox_eval *out, double *hazard)
 {
     double t0 = wall();
-    cox_evaluate(d, kernels, n_threads, params->ties, params->l2, beta, sums, out, hazard);
+    clm_status st = cox_evaluate(d, kernels, n_threads, params->ties, params->l2, beta, sums,
+                                 out, hazard);
+    comm_abort_unagreed(d->comm, st);
     clock->seconds += wall() - t0;
     clock->count++;
 }
@@ -282,6 +287,12 @@ static clm_status model_from_design(cox_design *d, const clm_cox_params *params,
 clm_status clm_cox_fit_table(const clm_cox_params *params, const clm_cox_columns *columns,
                              const clm_table *table, clm_cox **out)
 {
+    return cox_fit_table_ranks(params, columns, table, NULL, out);
+}
+
+clm_status cox_fit_table_ranks(const clm_cox_params *params, const clm_cox_columns *columns,
+                               const clm_table *table, const comm_ctx *comm, clm_cox **out)
+{
     *out = NULL;
     clm_status st = clm_cox_params_check(params);
     if (st)
@@ -290,7 +301,7 @@ clm_status clm_cox_fit_table(const clm_cox_params *params, const clm_cox_columns
     const int n_threads = util_threads(params->n_threads);
     cox_design d;
     const double t_design = wall();
-    if ((st = cox_design_build(columns, table, n_threads, &d)))
+    if ((st = cox_design_build(columns, table, n_threads, comm, &d)))
         return st;
     const double design_seconds = wall() - t_design;
     eval_clock clock = {0.0, 0};
@@ -298,7 +309,7 @@ clm_status clm_cox_fit_table(const clm_cox_params *params, const clm_cox_columns
     const size_t width = 1 + (size_t)p + (size_t)p * (size_t)p;
     fit_work w;
     memset(&w, 0, sizeof w);
-    w.sums = util_alloc_big((size_t)d.n_cells * width * sizeof *w.sums);
+    w.sums = util_alloc_big((size_t)(d.n_cells > 0 ? d.n_cells : 1) * width * sizeof *w.sums);
     w.R = malloc((size_t)p * p * sizeof *w.R);
     w.work = malloc((size_t)p * p * sizeof *w.work);
     w.step = malloc((size_t)p * sizeof *w.step);
@@ -310,10 +321,12 @@ clm_status clm_cox_fit_table(const clm_cox_params *params, const clm_cox_columns
     double *lp = NULL;
     clm_cox *m = NULL;
     if (!w.sums || !w.R || !w.work || !w.step || !w.trial || !w.score || !w.info || !beta ||
-        !hazard) {
+        !hazard)
         st = clm_error(CLM_E_NOMEM, "out of memory");
+    /* From here on every rank computes the same figures: its failures are
+     * every rank's. */
+    if ((st = comm_agree(d.comm, st)))
         goto done;
-    }
 
     cox_eval ev = {0, 0, w.score, w.info};
     timed_eval(&clock, &d, kernels, n_threads, params, beta, w.sums, &ev, NULL);
@@ -385,7 +398,8 @@ clm_status clm_cox_fit_table(const clm_cox_params *params, const clm_cox_columns
     }
     /* The last evaluation was at beta: ev, the factor of its information
      * in w.R and the baseline increments in `hazard` are the fit's. */
-    if ((st = model_from_design(&d, params, &m)))
+    st = model_from_design(&d, params, &m);
+    if ((st = comm_agree(d.comm, st)))
         goto done;
     m->iterations = iter;
     m->design_seconds = design_seconds;
@@ -418,14 +432,15 @@ clm_status clm_cox_fit_table(const clm_cox_params *params, const clm_cox_columns
             m->var[(size_t)j * p + k] = w.work[(size_t)j * p + k] / (sj * m->terms[k].scale);
         m->se[j] = sqrt(m->var[(size_t)j * p + j]);
     }
-    if ((st = baseline(&d, hazard, m)))
+    st = baseline(&d, hazard, m);
+    if ((st = comm_agree(d.comm, st)))
         goto done;
-    if (!(lp = util_alloc_big((size_t)d.n_rows * sizeof *lp))) {
+    if (!(lp = util_alloc_big((size_t)(d.n_local > 0 ? d.n_local : 1) * sizeof *lp)))
         st = clm_error(CLM_E_NOMEM, "out of memory");
+    if ((st = comm_agree(d.comm, st)))
         goto done;
-    }
 #pragma omp parallel for num_threads(n_threads) schedule(static)
-    for (int64_t i = 0; i < d.n_rows; i++) {
+    for (int64_t i = 0; i < d.n_local; i++) {
         const double *xi = d.x + (size_t)i * (size_t)p;
         double e = 0.0;
         for (int j = 0; j < p; j++)

@@ -1,6 +1,7 @@
 /*
- * cox_ranks.h — customer equity on a rank's share of a table
- * (docs/design.md §7), for `clmseg predict` on several ranks.
+ * cox_ranks.h — the Cox fit and customer equity on a rank's share of a
+ * table (docs/design.md §7), for `clmseg run` and `clmseg predict` on
+ * several ranks.
  */
 #ifndef CLMSEG_COX_RANKS_H
 #define CLMSEG_COX_RANKS_H
@@ -14,6 +15,21 @@
  * made per chunk of this many table rows and the chunks added in table
  * order, so the ranks split the rows by whole chunks of it. */
 #define COX_EQUITY_CHUNK 4096
+
+/* The rows [*first, *first + *count) a rank fits and projects: whole
+ * chunks of COX_EQUITY_CHUNK rows, split as comm_rows_of does. */
+static inline void cox_rank_rows(const comm_ctx *comm, int64_t n_rows, int64_t *first,
+                                 int64_t *count)
+{
+    comm_rows_of(comm, n_rows, COX_EQUITY_CHUNK, first, count);
+}
+
+/* clm_cox_fit_table on the ranks of `comm` (NULL or one rank: the public
+ * function itself): each rank reads the rows cox_rank_rows gives it, and
+ * columns->strata_rows, when given, holds those rows' strata.  Every rank
+ * gets the same model, bit for bit the serial fit's, and the same status. */
+clm_status cox_fit_table_ranks(const clm_cox_params *params, const clm_cox_columns *columns,
+                               const clm_table *table, const comm_ctx *comm, clm_cox **out);
 
 /* clm_cox_equity_table on the ranks of `comm` (NULL or one rank: the
  * public function itself).  Each rank computes the rows

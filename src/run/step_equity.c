@@ -4,12 +4,14 @@
  * active subscriber's remaining lifetime and value from it, the sums by
  * branch, segment, tier and stage, and — on a generated quarter — the
  * projection against the generator's truth (/truth/residual_months).
+ * The fit runs on every rank (run.c), the rest on rank 0.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/util_internal.h"
+#include "cox/cox_ranks.h"
 #include "run/run_ctx.h"
 
 /* cox.features = auto: these, where the table has them. */
@@ -230,46 +232,77 @@ clm_status run_equity(run_ctx *ctx)
     }
     /* In-memory strata: the segments, or each segment split by the decline
      * signals (docs/cox.md: a decline multiplies the hazard unevenly over
-     * tenure, and scenarios aimed at stage D need its own baseline). */
-    int32_t *strata_rows = NULL;
+     * tenure, and scenarios aimed at stage D need its own baseline).  Rank
+     * 0 holds every row's segment and signals; on several ranks it hands
+     * each rank the strata of the rows it fits (cox_rank_rows). */
+    int32_t *strata_rows = NULL, *strata_mine = NULL;
     char **labels = NULL;
     const int by_segment = ctx->cox_strata && !strcmp(ctx->cox_strata, "segment");
     const int by_decline = ctx->cox_strata && !strcmp(ctx->cox_strata, CLM_COX_SEGMENT_DECLINE);
+    const int64_t n_rows = clm_table_n_rows(ctx->table);
+    const int ranks = comm_is_parallel(&ctx->comm);
+    clm_status s = CLM_OK;
     if (by_segment || by_decline) {
-        const int ns = by_decline ? 2 * ctx->k : ctx->k;
+        int32_t k = ctx->k;
+        if ((s = comm_bcast(&ctx->comm, &k, sizeof k, 0)))
+            return s;
+        const int ns = by_decline ? 2 * k : k;
+        int64_t first, mine;
+        cox_rank_rows(&ctx->comm, n_rows, &first, &mine);
         labels = malloc((size_t)ns * sizeof *labels);
         char *text = malloc((size_t)ns * 24);
-        strata_rows = by_decline ? malloc((size_t)ctx->n_rows * sizeof *strata_rows) : NULL;
-        if (!labels || !text || (by_decline && !strata_rows)) {
+        const int full = by_decline && ctx->root;
+        strata_rows = full ? malloc((size_t)n_rows * sizeof *strata_rows) : NULL;
+        strata_mine = ranks ? malloc((size_t)(mine > 0 ? mine : 1) * sizeof *strata_mine) : NULL;
+        if (!labels || !text || (full && !strata_rows) || (ranks && !strata_mine))
+            s = clm_error(CLM_E_NOMEM, "out of memory");
+        if ((s = comm_agree(&ctx->comm, s))) {
             free(labels);
             free(text);
             free(strata_rows);
-            return clm_error(CLM_E_NOMEM, "out of memory");
+            free(strata_mine);
+            return s;
         }
-        for (int s = 0; s < ns; s++) {
-            labels[s] = text + 24 * s;
+        for (int st = 0; st < ns; st++) {
+            labels[st] = text + 24 * st;
             if (by_decline)
-                snprintf(labels[s], 24, "%d%s", s / 2, s % 2 ? "+decline" : "");
+                snprintf(labels[st], 24, "%d%s", st / 2, st % 2 ? "+decline" : "");
             else
-                snprintf(labels[s], 24, "%d", s);
+                snprintf(labels[st], 24, "%d", st);
         }
-        if (by_decline)
-            clm_cox_segment_decline(ctx->segment, ctx->decline, ctx->n_rows, strata_rows);
-        cols.strata_rows = by_decline ? strata_rows : ctx->segment;
+        if (full)
+            clm_cox_segment_decline(ctx->segment, ctx->decline, n_rows, strata_rows);
+        const int32_t *all = by_decline ? strata_rows : ctx->segment;
+        if (ranks)
+            s = comm_recut_rows(&ctx->comm, all, ctx->root ? n_rows : 0, sizeof *all, strata_mine,
+                                mine);
+        cols.strata_rows = ranks ? strata_mine : all;
         cols.n_strata = ns;
         cols.stratum_labels = (const char *const *)labels;
         cols.strata_name = by_decline ? CLM_COX_SEGMENT_DECLINE : "segment";
     } else if (ctx->cox_strata) {
         cols.strata = ctx->cox_strata;
     }
-    clm_status s = clm_cox_fit_table(&ctx->cox_params, &cols, ctx->table, &ctx->cox);
+    /* The fit on every rank, each on its own rows; the projection of every
+     * active row on rank 0, which holds the per-row figures later steps read. */
     if (!s)
+        s = cox_fit_table_ranks(&ctx->cox_params, &cols, ctx->table, &ctx->comm, &ctx->cox);
+    free(strata_mine);
+    if (!s && ctx->root) {
+        if (cols.strata_rows)
+            cols.strata_rows = by_decline ? strata_rows : ctx->segment;
         s = clm_cox_equity_table(ctx->cox, &ctx->equity_params, ctx->col_arpu, cols.strata_rows,
                                  ctx->table, &ctx->equity);
+    }
     if (labels)
         free(labels[0]);
     free(labels);
     free(strata_rows);
+    if (!ctx->root) {
+        clm_cox_free(ctx->cox);
+        ctx->cox = NULL;
+        return s;
+    }
     if (!s)
         s = sum_groups(ctx);
     if (s)
