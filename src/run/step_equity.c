@@ -301,18 +301,21 @@ clm_status run_equity(run_ctx *ctx)
     if (!ctx->root) {
         clm_cox_free(ctx->cox);
         ctx->cox = NULL;
-        return s;
+        /* Asleep while rank 0 projects and sums (comm_wait_root), after a
+         * fit every rank ended alike. */
+        return s ? s : comm_wait_root(&ctx->comm, CLM_OK);
     }
     if (!s)
         s = sum_groups(ctx);
-    if (s)
-        return s;
-    compare_with_truth(ctx);
-    if (ctx->log) {
-        clm_cox_print(ctx->cox, ctx->log);
-        print_equity(ctx, ctx->log);
+    if (!s) {
+        compare_with_truth(ctx);
+        if (ctx->log) {
+            clm_cox_print(ctx->cox, ctx->log);
+            print_equity(ctx, ctx->log);
+        }
     }
-    return CLM_OK;
+    /* The other ranks wait for this once the fit has succeeded everywhere. */
+    return ranks && ctx->cox ? comm_wait_root(&ctx->comm, s) : s;
 }
 
 /* ---- equity.csv ------------------------------------------------------------ */
