@@ -12,7 +12,9 @@
  * The error case: the tenure column as floats with a NaN in rank 2's rows
  * (and a later one in rank 3's): every one of 4 ranks exits 1 on its own
  * within the timeout, with the serial run's one message naming the global
- * row, and the output folder is left empty.
+ * row, and the output folder is left empty.  The same for a NaN that only
+ * the Cox fit (on every rank, each on its own rows) meets: a covariate of
+ * rank 2's rows.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,15 +31,15 @@
 #include "mpi_util.h"
 #include "testutil.h"
 
-static char dir[4096], q50k[4200], q6000[4200], q_nan[4200];
+static char dir[4096], q50k[4200], q6000[4200], q_nan[4200], q_cox[4200];
 
-/* Replaces /subscribers/tenure_months by a float copy (same values). */
-static void tenure_as_floats(const char *path, int rows)
+/* Replaces /subscribers/COLUMN by a float copy (same values). */
+static void column_as_floats(const char *path, const char *column, int rows)
 {
     float *v = malloc(sizeof(float) * (size_t)rows);
     assert_non_null(v);
-    mpi_read_column(path, "tenure_months", H5T_NATIVE_FLOAT, v);
-    mpi_write_column(path, "tenure_months", H5T_NATIVE_FLOAT, (hsize_t)rows, v, H5T_IEEE_F32LE);
+    mpi_read_column(path, column, H5T_NATIVE_FLOAT, v);
+    mpi_write_column(path, column, H5T_NATIVE_FLOAT, (hsize_t)rows, v, H5T_IEEE_F32LE);
     free(v);
 }
 
@@ -56,9 +58,17 @@ static int setup(void **state)
     /* 50,000 rows on 4 ranks (k-means chunks of 4,096 rows): rank 2 holds
      * rows 28,672 .. 40,959, rank 3 rows 40,960 .. 49,999. */
     mpi_synth(q_nan, 50000, 3);
-    tenure_as_floats(q_nan, 50000);
+    column_as_floats(q_nan, "tenure_months", 50000);
     mpi_put_nan(q_nan, "tenure_months", 30001);
     mpi_put_nan(q_nan, "tenure_months", 45000);
+    /* The Cox fit's rows on 4 ranks (chunks of 4,096 rows again): rank 2
+     * holds 28,672 .. 40,959.  The device's age is no k-means feature, and
+     * the churn tree routes a missing value: only the fit stops on it. */
+    snprintf(q_cox, sizeof q_cox, "%s/q_cox.h5", dir);
+    mpi_synth(q_cox, 50000, 3);
+    column_as_floats(q_cox, "device_age_months", 50000);
+    mpi_put_nan(q_cox, "device_age_months", 33333);
+    mpi_put_nan(q_cox, "device_age_months", 45000);
     return 0;
 }
 
@@ -161,12 +171,22 @@ static void test_nan_tenure_on_rank_2_stops_every_rank(void **state)
     mpi_fails_alike_on_ranks(sub, args, 4, "row 30001");
 }
 
+static void test_nan_covariate_on_rank_2_stops_the_fit_on_every_rank(void **state)
+{
+    (void)state;
+    char sub[4300], args[8192];
+    snprintf(sub, sizeof sub, "%s/nan-cox", dir);
+    snprintf(args, sizeof args, "run '%s' -o . --quiet", q_cox);
+    mpi_fails_alike_on_ranks(sub, args, 4, "column 'device_age_months', row 33333: covariate is missing");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_on_50000_rows_and_40_branches),
         cmocka_unit_test(test_run_with_ranks_without_rows),
         cmocka_unit_test(test_nan_tenure_on_rank_2_stops_every_rank),
+        cmocka_unit_test(test_nan_covariate_on_rank_2_stops_the_fit_on_every_rank),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
