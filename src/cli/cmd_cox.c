@@ -12,7 +12,9 @@
 #include "clmseg/cox.h"
 #include "clmseg/survival.h"
 #include "cli/cli_internal.h"
+#include "core/comm_internal.h"
 #include "core/util_internal.h"
+#include "cox/cox_ranks.h"
 
 static const char *const usage_text =
     "usage: clmseg cox data.h5 -o results.h5 --features a,b,... [options]\n"
@@ -63,6 +65,11 @@ static const struct option cox_options[] = {
     CLI_COMMON_OPTIONS,
     {NULL, 0, NULL, 0},
 };
+
+static int cox_finish(const char *cmd, const cli_common *common, clm_cox *model,
+                      const clm_equity_params *eq_params, const char *arpu,
+                      const clm_table *table, const char *input, const char *output,
+                      clm_status st);
 
 int cmd_cox(int argc, char **argv)
 {
@@ -136,16 +143,40 @@ int cmd_cox(int argc, char **argv)
     params.n_threads = common.n_threads;
     eq_params.n_threads = common.n_threads;
 
+    /* Under mpirun (docs/design.md §7) every rank fits on its own rows
+     * (cox_fit_table_ranks) and holds the same model; rank 0 then projects
+     * --equity over every row, writes and prints while the others wait
+     * asleep, and all leave with its exit code. */
+    const comm_ctx world = comm_world();
     clm_table *table = NULL;
     clm_cox *model = NULL;
-    clm_equity *eq = NULL;
-    clm_status st = clm_table_open(input, group, &table);
+    clm_status st = comm_agree(&world, clm_table_open(input, group, &table));
     if (!st)
-        st = clm_cox_fit_table(&params, &cols, table, &model);
-    if (!st && equity)
-        st = clm_cox_equity_table(model, &eq_params, arpu, NULL, table, &eq);
+        st = cox_fit_table_ranks(&params, &cols, table, &world, &model);
+    if (world.rank != 0) {
+        clm_table_close(table);
+        free(names);
+        clm_cox_free(model);
+        return st ? cli_fail(cmd, st) : comm_wait_root_code(&world, 0);
+    }
+    const int fitted = !st;
+    const int rc = cox_finish(cmd, &common, model, equity ? &eq_params : NULL, arpu, table,
+                              input, output, st);
     clm_table_close(table);
     free(names);
+    return fitted ? comm_wait_root_code(&world, rc) : rc;
+}
+
+/* Rank 0 (or the one process): the projection, the results file, the
+ * summary; the exit code.  Frees the model. */
+static int cox_finish(const char *cmd, const cli_common *common, clm_cox *model,
+                      const clm_equity_params *eq_params, const char *arpu,
+                      const clm_table *table, const char *input, const char *output,
+                      clm_status st)
+{
+    clm_equity *eq = NULL;
+    if (!st && eq_params)
+        st = clm_cox_equity_table(model, eq_params, arpu, NULL, table, &eq);
     const char *inputs[2] = {input, NULL};
     clm_writer *writer = NULL;
     if (!st)
@@ -164,7 +195,7 @@ int cmd_cox(int argc, char **argv)
         clm_cox_free(model);
         return cli_fail(cmd, st);
     }
-    if (!common.quiet) {
+    if (!common->quiet) {
         clm_cox_print(model, stdout);
         if (eq)
             printf("\nEquity: %lld active rows; expected still active after 3 months %.1f, "

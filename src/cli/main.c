@@ -73,8 +73,8 @@ static const struct option main_options[] = {
 static int runs_on_ranks(const char *name)
 {
     return !strcmp(name, "kmeans") || !strcmp(name, "survival") || !strcmp(name, "tree") ||
-           !strcmp(name, "predict") || !strcmp(name, "inspect") || !strcmp(name, "bench") ||
-           !strcmp(name, "run");
+           !strcmp(name, "cox") || !strcmp(name, "predict") || !strcmp(name, "inspect") ||
+           !strcmp(name, "bench") || !strcmp(name, "run");
 }
 
 static int runs_on_rank_0(const char *name)
@@ -152,7 +152,7 @@ static int run_program(int argc, char **argv)
             }
             if (parallel && !runs_on_ranks(name)) {
                 fprintf(stderr, "clmseg %s: error: this command does not run on %d ranks yet "
-                                "(run, kmeans, survival, tree, predict, inspect and bench do, "
+                                "(run, kmeans, survival, tree, cox, predict, inspect and bench do, "
                                 "synth and import on rank 0, docs/design.md §7); "
                                 "run it without mpirun\n",
                         name, world.size);

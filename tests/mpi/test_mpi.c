@@ -119,19 +119,19 @@ static void test_nan_on_rank_2_stops_every_rank(void **state)
     mpi_fails_alike_on_ranks(sub, args, 4, "column 'arpu' has a missing value (NaN) at row 30001");
 }
 
-/* A command that does not run on ranks (cox) is refused rather than run 2
- * times.  Also the proof that the runs above were distributed: a rank that
- * did not see the others would run cox as one process and succeed. */
+/* A command that does not run on ranks (scenario) is refused rather than
+ * run 2 times.  Also the proof that the runs above were distributed: a
+ * rank that did not see the others would run it as one process. */
 static void test_refused_commands_give_one_message(void **state)
 {
     (void)state;
     char *err = NULL;
     char cmd[40000];
-    snprintf(cmd, sizeof cmd, "timeout %d '%s' %s -np 2 '%s' cox '%s' -o '%s/refused.h5'",
+    snprintf(cmd, sizeof cmd, "timeout %d '%s' %s -np 2 '%s' scenario '%s' -o '%s/refused.h5'",
              MPI_RUN_TIMEOUT, mpi_mpirun(), mpi_mpirun_flags(), tu_clmseg(), q6000, dir);
     assert_int_equal(tu_run(cmd, NULL, &err), 1);
     assert_int_equal(mpi_count(err, "error:"), 1);
-    assert_non_null(strstr(err, "clmseg cox: error: this command does not run on 2 ranks yet"));
+    assert_non_null(strstr(err, "clmseg scenario: error: this command does not run on 2 ranks yet"));
     free(err);
     /* Nothing was written. */
     char path[4300];

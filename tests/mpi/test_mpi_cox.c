@@ -1,0 +1,131 @@
+/*
+ * test_mpi_cox.c — clmseg cox on 1 to 4 ranks (docs/design.md §7).
+ *
+ * The reference is the serial build's program on the same quarter: for
+ * R = 1..4 ranks x T = 1..2 threads, results.h5 (the model, and /equity
+ * with --equity) and the printed summary of `mpirun -np R clmseg cox`
+ * must be the serial run's bytes.  Every rank fits on its own rows (whole
+ * chunks of 4,096 rows) and the cells' sums run on through the ranks:
+ *
+ *   50,000 rows  13 chunks; 4 ranks hold 4, 3, 3, 3 chunks (rank 1 rows
+ *                16,384 .. 28,671, rank 3 rows 40,960 .. 49,999)
+ *    6,000 rows  2 chunks, fewer than ranks: ranks 2 and 3 hold no row
+ *
+ * Cases: strata by a categorical column with the equity projection; times
+ * in days that are not whole months (the distinct times gathered from
+ * every rank rather than counted in one table), with Breslow ties and a
+ * ridge penalty; no strata with ranks that hold no row.
+ *
+ * The error case: a bad event code on rank 1 and a NaN time on rank 3 of
+ * the same read block.  The serial scan checks a block's times before its
+ * events, so every rank must report the time on rank 3, not the earlier
+ * row: the ranks rank their failures as the serial scan meets them.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mpi_util.h"
+#include "testutil.h"
+
+#define ROWS 50000
+
+static char dir[4096], q50k[4200], q6000[4200], q_days[4200], q_mixed[4200];
+
+/* A float copy of tenure_months, `tenure_f`: in months, or (days) in days
+ * plus a few, which makes the months fractional. */
+static void add_float_tenure(const char *path, int days)
+{
+    int *months = malloc(sizeof(int) * ROWS);
+    float *f = malloc(sizeof(float) * ROWS);
+    assert_non_null(months);
+    assert_non_null(f);
+    mpi_read_column(path, "tenure_months", H5T_NATIVE_INT, months);
+    for (int i = 0; i < ROWS; i++)
+        f[i] = days ? (float)(floor(months[i] * 30.4375) + i % 7) : (float)months[i];
+    mpi_write_column(path, "tenure_f", H5T_NATIVE_FLOAT, ROWS, f, H5T_IEEE_F32LE);
+    free(months);
+    free(f);
+}
+
+static int make_quarters(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir("mpi_cox"));
+    snprintf(q50k, sizeof q50k, "%s/q50k.h5", dir);
+    snprintf(q6000, sizeof q6000, "%s/q6000.h5", dir);
+    snprintf(q_days, sizeof q_days, "%s/q_days.h5", dir);
+    snprintf(q_mixed, sizeof q_mixed, "%s/q_mixed.h5", dir);
+    mpi_synth(q50k, ROWS, 3);
+    mpi_synth(q6000, 6000, 5);
+    mpi_synth(q_days, ROWS, 9);
+    add_float_tenure(q_days, 1);
+
+    mpi_synth(q_mixed, ROWS, 3);
+    add_float_tenure(q_mixed, 0);
+    mpi_put_nan(q_mixed, "tenure_f", 45000);
+    mpi_put_int(q_mixed, "churned", 20000, 2);
+    return 0;
+}
+
+/* Every R x T run of `clmseg cox QUARTER -o results.h5 ARGS` equals the
+ * serial run in results.h5 and stdout. */
+static void same_bytes_on_ranks(const char *quarter, const char *args, const char *expect)
+{
+    static int n_case = 0;
+    char sub[4300], cmd[16384];
+    snprintf(sub, sizeof sub, "%s/cox-%d", dir, ++n_case);
+    snprintf(cmd, sizeof cmd,
+             "cox '%s' -o results.h5 --features arpu,service_calls,suspension_days,"
+             "payment_delay_days,plan_downgrades %s",
+             quarter, args);
+    const char *files[] = {"results.h5", "stdout.txt"};
+    mpi_same_bytes_on_ranks(sub, cmd, files, 2, expect);
+}
+
+static void test_strata_by_a_column_with_equity(void **state)
+{
+    (void)state;
+    same_bytes_on_ranks(q50k, "--strata plan --equity", "strata plan (4)");
+}
+
+static void test_times_in_days_breslow_ties_and_a_ridge(void **state)
+{
+    (void)state;
+    same_bytes_on_ranks(q_days,
+                        "--time tenure_f --time-unit days --strata plan --ties breslow --l2 2.5",
+                        "time tenure_f, event churned, ties breslow");
+}
+
+static void test_no_strata_and_ranks_without_rows(void **state)
+{
+    (void)state;
+    same_bytes_on_ranks(q6000, "--equity", "n= 6000");
+}
+
+static void test_nan_time_wins_over_an_earlier_bad_event_in_its_block(void **state)
+{
+    (void)state;
+    char sub[4300], args[8192];
+    snprintf(sub, sizeof sub, "%s/mixed", dir);
+    snprintf(args, sizeof args,
+             "cox '%s' -o results.h5 --time tenure_f --features arpu,service_calls --quiet",
+             q_mixed);
+    mpi_fails_alike_on_ranks(sub, args, 4, "column 'tenure_f', row 45000: time nan is not a number >= 0");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_strata_by_a_column_with_equity),
+        cmocka_unit_test(test_times_in_days_breslow_ties_and_a_ridge),
+        cmocka_unit_test(test_no_strata_and_ranks_without_rows),
+        cmocka_unit_test(test_nan_time_wins_over_an_earlier_bad_event_in_its_block),
+    };
+    return cmocka_run_group_tests(tests, make_quarters, NULL);
+}
