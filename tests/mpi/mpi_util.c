@@ -246,3 +246,17 @@ void mpi_fails_alike_on_ranks(const char *dir, const char *args, int ranks, cons
     free(err);
     free(ref_err);
 }
+
+void mpi_add_float_tenure(const char *path, int rows, int days)
+{
+    int *months = malloc(sizeof(int) * (size_t)rows);
+    float *f = malloc(sizeof(float) * (size_t)rows);
+    assert_non_null(months);
+    assert_non_null(f);
+    mpi_read_column(path, "tenure_months", H5T_NATIVE_INT, months);
+    for (int i = 0; i < rows; i++)
+        f[i] = days ? (float)(floor(months[i] * 30.4375) + i % 7) : (float)months[i];
+    mpi_write_column(path, "tenure_f", H5T_NATIVE_FLOAT, (hsize_t)rows, f, H5T_IEEE_F32LE);
+    free(months);
+    free(f);
+}

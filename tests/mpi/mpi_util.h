@@ -41,6 +41,11 @@ void mpi_put_nan(const char *path, const char *column, hsize_t row);
 /* The same for rows [row, row + count). */
 void mpi_put_nan_rows(const char *path, const char *column, hsize_t row, hsize_t count);
 
+/* A float copy of tenure_months, /subscribers/tenure_f, over `rows` rows:
+ * in months, or (days) in days plus row % 7, which makes the months
+ * fractional. */
+void mpi_add_float_tenure(const char *path, int rows, int days);
+
 /* Writes the integer `value` into row `row` of the column `column` of
  * /subscribers. */
 void mpi_put_int(const char *path, const char *column, hsize_t row, int value);

@@ -43,22 +43,6 @@ static char dir[4096];
 static char q50k[4200], q6000[4200], q_region[4200], q_days[4200], q_nan[4200], q_mixed[4200];
 static char kmeans_results[4200];
 
-/* A float copy of tenure_months, `tenure_f`, in months or (days) in
- * days plus a few that make the months fractional. */
-static void add_float_tenure(const char *path, int days)
-{
-    int *months = malloc(sizeof(int) * ROWS);
-    float *f = malloc(sizeof(float) * ROWS);
-    assert_non_null(months);
-    assert_non_null(f);
-    mpi_read_column(path, "tenure_months", H5T_NATIVE_INT, months);
-    for (int i = 0; i < ROWS; i++)
-        f[i] = days ? (float)(floor(months[i] * 30.4375) + i % 7) : (float)months[i];
-    mpi_write_column(path, "tenure_f", H5T_NATIVE_FLOAT, ROWS, f, H5T_IEEE_F32LE);
-    free(months);
-    free(f);
-}
-
 static int make_quarters(void **state)
 {
     (void)state;
@@ -88,15 +72,15 @@ static int make_quarters(void **state)
     free(region);
 
     mpi_synth(q_days, ROWS, 9);
-    add_float_tenure(q_days, 1);
+    mpi_add_float_tenure(q_days, ROWS, 1);
 
     mpi_synth(q_nan, ROWS, 3);
-    add_float_tenure(q_nan, 0);
+    mpi_add_float_tenure(q_nan, ROWS, 0);
     mpi_put_nan(q_nan, "tenure_f", 30001);
     mpi_put_nan(q_nan, "tenure_f", 45000);
 
     mpi_synth(q_mixed, ROWS, 3);
-    add_float_tenure(q_mixed, 0);
+    mpi_add_float_tenure(q_mixed, ROWS, 0);
     mpi_put_nan(q_mixed, "tenure_f", 20000);
     int *churned = malloc(sizeof(int) * ROWS);
     assert_non_null(churned);
