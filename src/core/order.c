@@ -2,8 +2,10 @@
  * order.c — the order of an array of keys, ties kept in index order: the
  * stable sort the branch ranking and the health sub-scores both need, as
  * one qsort of (key, index) pairs (n log n; an insertion sort of 200,000
- * branches took minutes).
+ * branches took minutes); and a quantile of an array by selection.
  */
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "core/util_internal.h"
@@ -33,4 +35,60 @@ int util_order_by_key(const double *key, int n, int *order)
         order[i] = pairs[i].index;
     free(pairs);
     return 0;
+}
+
+/* Hoare's selection: moves the k-th smallest of x[0..n) to x[k], nothing
+ * larger before it and nothing smaller after.  The median of three as the
+ * pivot, and a partition that stops on keys equal to it, so that columns
+ * with few distinct values (tenure in whole months) split evenly instead
+ * of degrading to n^2.  Written here: C's library sorts, it does not
+ * select, and a quartile of a sorted copy costs n log n where this costs n. */
+static void select_kth(double *x, int64_t n, int64_t k)
+{
+    int64_t lo = 0, hi = n - 1;
+    while (hi > lo) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        double a = x[lo], b = x[mid], c = x[hi];
+        const double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        int64_t i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < pivot)
+                i++;
+            while (x[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = x[i];
+                x[i] = x[j];
+                x[j] = t;
+                i++;
+                j--;
+            }
+        }
+        /* x[lo..j] <= pivot <= x[i..hi], and x[j+1..i-1] == pivot. */
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return;
+    }
+}
+
+double util_quantile_select(double *x, int64_t n, double p)
+{
+    if (n <= 0)
+        return NAN;
+    const double h = (double)(n - 1) * p;
+    const int64_t j = (int64_t)floor(h);
+    if (j >= n - 1) {
+        double top = x[0];
+        for (int64_t i = 1; i < n; i++)
+            top = x[i] > top ? x[i] : top;
+        return top;
+    }
+    select_kth(x, n, j);
+    double next = x[j + 1];
+    for (int64_t i = j + 2; i < n; i++)
+        next = x[i] < next ? x[i] : next;
+    return x[j] + (h - (double)j) * (next - x[j]);
 }

@@ -87,6 +87,12 @@ int util_format_g17(double value, char *out);
  * runs out (order untouched).  src/core/order.c. */
 int util_order_by_key(const double *key, int n, int *order);
 
+/* The p-quantile of x[0..n) as run_quantile_sorted gives it on the sorted
+ * array (linear between the order statistics around (n - 1) p, R's type
+ * 7), the same value, found by selection in O(n): x is reordered.  NaN
+ * when n is 0; no NaN in x. */
+double util_quantile_select(double *x, int64_t n, double p);
+
 /* Standard normal quantile, to full double precision (distributions.c). */
 double util_qnorm(double p);
 /* Upper tail of the chi-square distribution with df degrees of freedom. */

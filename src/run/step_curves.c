@@ -88,14 +88,9 @@ double run_quantile_sorted(const double *x, int64_t n, double p)
     return x[j] + (h - (double)j) * (x[j + 1] - x[j]);
 }
 
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The quartiles of tenure per (group, stage) of one level: rows bucketed
- * by key = group x stage (a counting sort), each bucket sorted. */
+ * by key = group x stage (a counting sort), each bucket's quartiles
+ * selected (util_quantile_select: the sorted bucket's values, in O(n)). */
 static clm_status stage_quartiles(run_ctx *ctx, const double *months, int level)
 {
     const int64_t n = ctx->n_rows;
@@ -131,11 +126,10 @@ static clm_status stage_quartiles(run_ctx *ctx, const double *months, int level)
     for (int c = 0; c < n_keys; c++) {
         int64_t m = start[c + 1] - start[c];
         double *x = sorted + start[c];
-        qsort(x, (size_t)m, sizeof *x, by_value);
         run_stage_row *r = &ctx->life.stages[(size_t)(first + c / CLM_N_STAGES) * CLM_N_STAGES + c % CLM_N_STAGES];
-        r->tenure_q1 = run_quantile_sorted(x, m, 0.25);
-        r->tenure_median = run_quantile_sorted(x, m, 0.5);
-        r->tenure_q3 = run_quantile_sorted(x, m, 0.75);
+        r->tenure_q1 = util_quantile_select(x, m, 0.25);
+        r->tenure_median = util_quantile_select(x, m, 0.5);
+        r->tenure_q3 = util_quantile_select(x, m, 0.75);
     }
     free(fill);
     free(start);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +125,55 @@ static void test_json_strings(void **state)
     }
 }
 
+static int by_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The p-quantile of a sorted array, written out (R's type 7). */
+static double sorted_quantile(const double *x, int64_t n, double p)
+{
+    double h = (double)(n - 1) * p;
+    int64_t j = (int64_t)floor(h);
+    return j >= n - 1 ? x[n - 1] : x[j] + (h - (double)j) * (x[j + 1] - x[j]);
+}
+
+/* Selection gives the sorted array's quantiles, bit for bit: hand cases,
+ * then random arrays with few distinct values (whole months), many, all
+ * equal, sorted and reversed, of every length up to 300. */
+static void test_quantile_select(void **state)
+{
+    (void)state;
+    double a[] = {7, 1, 3, 9, 5};
+    assert_true(util_quantile_select(a, 5, 0.5) == 5.0);
+    double b[] = {4, 1, 3, 2};
+    assert_true(util_quantile_select(b, 4, 0.25) == 1.75); /* h = 0.75: 1 + 0.75 x (2 - 1) */
+    double c[] = {2, 8};
+    assert_true(util_quantile_select(c, 2, 1.0) == 8.0);
+    assert_true(isnan(util_quantile_select(c, 0, 0.5)));
+    uint64_t draw = 11;
+    double x[300], y[300];
+    const double ps[] = {0.0, 0.25, 0.5, 0.75, 0.9, 1.0};
+    for (int shape = 0; shape < 5; shape++)
+        for (int n = 1; n <= 300; n++) {
+            for (int i = 0; i < n; i++) {
+                uint64_t r = util_splitmix64(draw += UTIL_SPLITMIX_GAMMA);
+                x[i] = shape == 0 ? (double)(r % 7)
+                       : shape == 1 ? (double)(r >> 11) * 0x1p-53
+                       : shape == 2 ? 3.0
+                       : shape == 3 ? (double)i : (double)(n - i);
+            }
+            memcpy(y, x, sizeof(double) * (size_t)n);
+            qsort(y, (size_t)n, sizeof *y, by_double);
+            for (int k = 0; k < 6; k++) {
+                double z[300];
+                memcpy(z, x, sizeof(double) * (size_t)n);
+                assert_true(util_quantile_select(z, n, ps[k]) == sorted_quantile(y, n, ps[k]));
+            }
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -132,6 +182,7 @@ int main(void)
         cmocka_unit_test(test_threads_and_blocks),
         cmocka_unit_test(test_splitmix64),
         cmocka_unit_test(test_json_strings),
+        cmocka_unit_test(test_quantile_select),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
