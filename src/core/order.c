@@ -37,42 +37,44 @@ int util_order_by_key(const double *key, int n, int *order)
     return 0;
 }
 
-/* Hoare's selection: moves the k-th smallest of x[0..n) to x[k], nothing
- * larger before it and nothing smaller after.  The median of three as the
- * pivot, and a partition that stops on keys equal to it, so that columns
- * with few distinct values (tenure in whole months) split evenly instead
- * of degrading to n^2.  Written here: C's library sorts, it does not
- * select, and a quartile of a sorted copy costs n log n where this costs n. */
-static void select_kth(double *x, int64_t n, int64_t k)
-{
-    int64_t lo = 0, hi = n - 1;
-    while (hi > lo) {
-        const int64_t mid = lo + (hi - lo) / 2;
-        double a = x[lo], b = x[mid], c = x[hi];
-        const double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
-        int64_t i = lo, j = hi;
-        while (i <= j) {
-            while (x[i] < pivot)
-                i++;
-            while (x[j] > pivot)
-                j--;
-            if (i <= j) {
-                double t = x[i];
-                x[i] = x[j];
-                x[j] = t;
-                i++;
-                j--;
-            }
-        }
-        /* x[lo..j] <= pivot <= x[i..hi], and x[j+1..i-1] == pivot. */
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return;
+/* Hoare's selection (Wirth's form) over x[lo..hi]: moves the element of
+ * rank k there to x[k], nothing larger before it and nothing smaller
+ * after.  The median of three as the pivot, and a partition that stops on
+ * keys equal to it, so that columns with few distinct values (tenure in
+ * whole months) split evenly instead of degrading to n^2.  One body for
+ * floats and doubles.  Written here: C's library sorts, it does not
+ * select, and a quantile of a sorted copy costs n log n where this costs n. */
+#define SELECT_KTH(name, type)                                                                    \
+    void name(type *x, int64_t lo, int64_t hi, int64_t k)                                       \
+    {                                                                                             \
+        while (hi > lo) {                                                                         \
+            const int64_t mid = lo + (hi - lo) / 2;                                               \
+            const type a = x[lo], b = x[mid], c = x[hi];                                          \
+            const type pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b)); \
+            int64_t i = lo, j = hi;                                                               \
+            while (i <= j) {                                                                      \
+                while (x[i] < pivot)                                                              \
+                    i++;                                                                          \
+                while (x[j] > pivot)                                                              \
+                    j--;                                                                          \
+                if (i <= j) {                                                                     \
+                    type t = x[i];                                                                \
+                    x[i++] = x[j];                                                                \
+                    x[j--] = t;                                                                   \
+                }                                                                                 \
+            }                                                                                     \
+            /* x[lo..j] <= pivot <= x[i..hi]; x[j+1..i-1] == pivot. */                            \
+            if (k <= j)                                                                           \
+                hi = j;                                                                           \
+            else if (k >= i)                                                                      \
+                lo = i;                                                                           \
+            else                                                                                  \
+                return;                                                                           \
+        }                                                                                         \
     }
-}
+
+SELECT_KTH(util_select_kth_f32, float)
+SELECT_KTH(util_select_kth_f64, double)
 
 double util_quantile_select(double *x, int64_t n, double p)
 {
@@ -86,7 +88,7 @@ double util_quantile_select(double *x, int64_t n, double p)
             top = x[i] > top ? x[i] : top;
         return top;
     }
-    select_kth(x, n, j);
+    util_select_kth_f64(x, 0, n - 1, j);
     double next = x[j + 1];
     for (int64_t i = j + 2; i < n; i++)
         next = x[i] < next ? x[i] : next;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "clmseg/tiers.h"
+#include "core/util_internal.h"
 
 const char *const clm_tier_names[CLM_N_TIERS] = {"high", "medium", "low"};
 
@@ -40,41 +41,6 @@ clm_status clm_tier_params_check(const clm_tier_params *p)
     return CLM_OK;
 }
 
-static void swap(float *a, float *b)
-{
-    float t = *a;
-    *a = *b;
-    *b = t;
-}
-
-/* Rearranges v[lo..hi] so that v[k] is the value of rank k. */
-static void select_kth(float *v, int64_t lo, int64_t hi, int64_t k)
-{
-    while (hi > lo) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (v[mid] < v[lo]) swap(&v[mid], &v[lo]);
-        if (v[hi] < v[lo]) swap(&v[hi], &v[lo]);
-        if (v[hi] < v[mid]) swap(&v[hi], &v[mid]);
-        float pivot = v[mid];
-        int64_t i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < pivot) i++;
-            while (v[j] > pivot) j--;
-            if (i <= j) {
-                swap(&v[i], &v[j]);
-                i++;
-                j--;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return;
-    }
-}
-
 clm_status clm_tier_thresholds(const clm_tier_params *p, const float *arpu, int64_t n_rows, double *high_min,
                                double *low_max)
 {
@@ -102,15 +68,15 @@ clm_status clm_tier_thresholds(const clm_tier_params *p, const float *arpu, int6
     if (k_low > m - 1) k_low = m - 1;
     if (k_high < 0) k_high = 0;
     /* low_share = 1 or high_share = 0: thresholds beyond the data. */
-    select_kth(v, 0, m - 1, k_low);
+    util_select_kth_f32(v, 0, m - 1, k_low);
     *low_max = p->low_share >= 1.0 ? INFINITY : v[k_low];
     if (k_high >= m) {
         *high_min = INFINITY;
     } else {
         if (k_high > k_low)
-            select_kth(v, k_low, m - 1, k_high);
+            util_select_kth_f32(v, k_low, m - 1, k_high);
         else if (k_high < k_low)
-            select_kth(v, 0, k_low, k_high);
+            util_select_kth_f32(v, 0, k_low, k_high);
         *high_min = v[k_high];
     }
     free(v);
