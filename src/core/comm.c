@@ -86,6 +86,23 @@ void comm_count_read(int collective, int aligned)
     reads[2] += !aligned;
 }
 static double started_at = -1.0; /* util_now() at comm_init */
+static double started_cpu = 0.0; /* this process's CPU seconds when comm_init returned */
+
+static double cpu_seconds(const struct rusage *use)
+{
+    return (double)use->ru_utime.tv_sec + 1e-6 * (double)use->ru_utime.tv_usec +
+           (double)use->ru_stime.tv_sec + 1e-6 * (double)use->ru_stime.tv_usec;
+}
+
+/* The CPU the process took to start: loading, the libraries' set-up and
+ * MPI's start (MPI_Init_thread), which no command's work can lower. */
+static void note_start_cpu(void)
+{
+    struct rusage use;
+    memset(&use, 0, sizeof use);
+    getrusage(RUSAGE_SELF, &use);
+    started_cpu = cpu_seconds(&use);
+}
 
 void comm_traffic_get(comm_traffic *out)
 {
@@ -93,7 +110,7 @@ void comm_traffic_get(comm_traffic *out)
 }
 
 /* One rank's figures, all doubles so that one gather carries them. */
-enum { FIG_CPU, FIG_WALL, FIG_PEAK, FIG_READS, FIG_OPS = FIG_READS + 3 };
+enum { FIG_CPU, FIG_START_CPU, FIG_WALL, FIG_PEAK, FIG_READS, FIG_OPS = FIG_READS + 3 };
 #define N_FIGURES (FIG_OPS + 3 * COMM_N_OPS)
 
 static void own_figures(double *fig)
@@ -101,8 +118,8 @@ static void own_figures(double *fig)
     struct rusage use;
     memset(&use, 0, sizeof use);
     getrusage(RUSAGE_SELF, &use);
-    fig[FIG_CPU] = (double)use.ru_utime.tv_sec + 1e-6 * (double)use.ru_utime.tv_usec +
-                   (double)use.ru_stime.tv_sec + 1e-6 * (double)use.ru_stime.tv_usec;
+    fig[FIG_CPU] = cpu_seconds(&use);
+    fig[FIG_START_CPU] = started_cpu;
     fig[FIG_WALL] = started_at >= 0.0 ? util_now() - started_at : 0.0;
     fig[FIG_PEAK] = 1024.0 * (double)use.ru_maxrss; /* Linux: kilobytes */
     for (int i = 0; i < 3; i++)
@@ -136,9 +153,9 @@ clm_status comm_write_rank_stats(const comm_ctx *c, const char *path, const char
     }
     for (int r = 0; r < size; r++) {
         const double *fig = all + (size_t)r * N_FIGURES;
-        fprintf(f, "{\"command\":\"%s\",\"rank\":%d,\"ranks\":%d,\"cpu_s\":%.4f,\"wall_s\":%.4f,"
-                   "\"peak_rss_bytes\":%.0f,\"collectives\":{",
-                command, r, size, fig[FIG_CPU], fig[FIG_WALL], fig[FIG_PEAK]);
+        fprintf(f, "{\"command\":\"%s\",\"rank\":%d,\"ranks\":%d,\"cpu_s\":%.4f,\"start_cpu_s\":%.4f,"
+                   "\"wall_s\":%.4f,\"peak_rss_bytes\":%.0f,\"collectives\":{",
+                command, r, size, fig[FIG_CPU], fig[FIG_START_CPU], fig[FIG_WALL], fig[FIG_PEAK]);
         for (int op = 0; op < COMM_N_OPS; op++)
             fprintf(f, "%s\"%s\":{\"calls\":%.0f,\"bytes\":%.0f,\"seconds\":%.6f}",
                     op ? "," : "", comm_op_names[op], fig[FIG_OPS + 3 * op],
@@ -185,6 +202,7 @@ int comm_init(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     started_at = util_now();
+    note_start_cpu();
     return 0;
 }
 
@@ -337,13 +355,16 @@ int comm_init(int *argc, char ***argv)
     int ready = 0;
     started_at = util_now();
     MPI_Initialized(&ready);
-    if (ready || !launched_by_mpi())
+    if (ready || !launched_by_mpi()) {
+        note_start_cpu();
         return 0;
+    }
     int provided = 0;
     if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
         fprintf(stderr, "clmseg: error: MPI_Init_thread failed\n");
         return -1;
     }
+    note_start_cpu();
     started_here = 1;
     /* Errors come back as codes (turned into clm_status below) rather
      * than aborting every rank from inside MPI. */

@@ -221,8 +221,9 @@ void comm_traffic_get(comm_traffic *out);
 void comm_count_read(int collective, int aligned);
 
 /* Rank accounting for benchmarks (bench/bench_mpi, docs/scaling.md): every
- * rank's CPU seconds (user + system, all its threads), wall seconds since
- * comm_init, peak resident memory and collective traffic, gathered to rank
+ * rank's CPU seconds (user + system, all its threads) and those it had
+ * taken when comm_init returned (its start: loading and MPI_Init), wall
+ * seconds since comm_init, peak resident memory and collective traffic, gathered to rank
  * 0, which writes one JSON line per rank to `path` (through a temporary
  * file and a rename).  A collective: every rank calls it.  main() calls it
  * at the end of a command when CLMSEG_RANK_STATS names a file.  The serial

@@ -68,6 +68,9 @@ static void test_rank_statistics(void **state)
         assert_non_null(strstr(line, want));
         assert_non_null(strstr(line, "\"command\":\"kmeans\""));
         assert_true(number_after(line, "cpu_s") > 0.0);
+        /* The start (MPI_Init included) is part of the CPU, not all of it. */
+        assert_true(number_after(line, "start_cpu_s") > 0.0);
+        assert_true(number_after(line, "start_cpu_s") < number_after(line, "cpu_s"));
         assert_true(number_after(line, "wall_s") > 0.0);
         /* At least the feature rows of a rank: 50,000 / 3 x 4 bytes x d. */
         assert_true(number_after(line, "peak_rss_bytes") > 1e6);
