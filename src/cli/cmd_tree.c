@@ -8,7 +8,8 @@
  * complete; the metrics, importance and rules are printed on stdout.
  *
  * Under mpirun (the MPI build, docs/design.md §7) every rank fits on its
- * own rows (tree_fit_table_ranks); rank 0 writes and prints.
+ * own rows (tree_fit_table_ranks) and writes its own rows' probabilities
+ * into the results file; rank 0 writes the rest and prints.
  */
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "core/comm_internal.h"
 #include "core/util_internal.h"
 #include "tree/tree_ranks.h"
+#include "io/io_internal.h"
 #include "io/io_table_ranks.h"
 
 static const char *const usage_text =
@@ -118,40 +120,89 @@ static void print_summary(const clm_tree *tree, const char *rules_path, int rule
     cli_tree_print_rules(tree, rules_path, rules_shown, out);
 }
 
-static clm_status write_outputs(const clm_tree *tree, const char *input, const char *output,
-                                const char *rules_path, const char *json_path)
+/* The three outputs, written and closed under their temporary names
+ * until tree_outputs_commit renames them. */
+typedef struct tree_outputs {
+    clm_writer *w;
+    clm_textfile *rules, *json;
+} tree_outputs;
+
+static void outputs_abort(tree_outputs *o)
+{
+    clm_textfile_abort(o->rules);
+    clm_textfile_abort(o->json);
+    clm_writer_abort(o->w);
+    memset(o, 0, sizeof *o);
+}
+
+/* All three are complete on disk: only the renames are left. */
+static clm_status outputs_commit(tree_outputs *o)
+{
+    clm_status st = clm_textfile_commit(o->rules);
+    o->rules = NULL;
+    if (!st)
+        st = clm_textfile_commit(o->json);
+    o->json = NULL;
+    if (!st)
+        st = clm_writer_commit(o->w);
+    o->w = NULL;
+    outputs_abort(o);
+    return st;
+}
+
+/* The binary probability of every row into `column` of w, block by block. */
+static clm_status write_probability(const clm_tree *tree, clm_writer *w, int column, float *probs)
+{
+    const int64_t n = clm_tree_n_rows(tree);
+    clm_status st = CLM_OK;
+    for (int64_t row0 = 0; !st && row0 < n; row0 += CLM_BLOCK_ROWS) {
+        int64_t count = util_block_len(n, row0, CLM_BLOCK_ROWS);
+        if ((st = clm_tree_predict_training(tree, row0, count, probs)))
+            break;
+        for (int64_t i = 0; i < count; i++)
+            probs[i] = probs[2 * i + 1];
+        st = clm_writer_column_write(w, column, row0, count, probs);
+    }
+    return st;
+}
+
+/* Rank 0 (or the one process): the three outputs, closed.  With
+ * `rows_on_ranks` (a binary tree fitted on several ranks) the per-row
+ * columns are laid out zero-filled, for every rank to write its own rows
+ * into (write_rank_rows); otherwise rank 0 holds every row's leaf
+ * (tree_gather_outputs) and writes them. */
+static clm_status write_outputs(const clm_tree *tree, int64_t n, int rows_on_ranks,
+                                const char *input, const char *output, const char *rules_path,
+                                const char *json_path, tree_outputs *o)
 {
     const char *inputs[2] = {input, NULL};
-    clm_writer *w = NULL;
-    clm_textfile *rules = NULL, *json = NULL;
     float *probs = NULL;
     clm_status st;
-    if ((st = clm_writer_create(output, inputs, &w)) ||
-        (st = clm_textfile_open(rules_path, inputs, &rules)) ||
-        (st = clm_textfile_open(json_path, inputs, &json)))
+    memset(o, 0, sizeof *o);
+    if ((st = clm_writer_create(output, inputs, &o->w)) ||
+        (st = clm_textfile_open(rules_path, inputs, &o->rules)) ||
+        (st = clm_textfile_open(json_path, inputs, &o->json)))
         goto fail;
-    if ((st = clm_tree_save(tree, w, "/churn")))
+    if ((st = clm_tree_save(tree, o->w, "/churn")))
         goto fail;
-    const int64_t n = clm_tree_n_rows(tree);
     const int K = clm_tree_n_classes(tree);
-    if (K == 2) {
+    const uint8_t *holdout = clm_tree_holdout_mask(tree);
+    if (rows_on_ranks) {
+        st = io_writer_column_zeros(o->w, "/churn/probability", CLM_DT_FLOAT32, n);
+        if (!st && holdout)
+            st = io_writer_column_zeros(o->w, "/churn/holdout", CLM_DT_UINT8, n);
+        if (st)
+            goto fail;
+    } else if (K == 2) {
         int column;
         probs = malloc((size_t)CLM_BLOCK_ROWS * 2 * sizeof *probs);
         if (!probs) {
             st = clm_error(CLM_E_NOMEM, "tree: out of memory");
             goto fail;
         }
-        if ((st = clm_writer_column_create(w, "/churn/probability", CLM_DT_FLOAT32, n, &column)))
+        if ((st = clm_writer_column_create(o->w, "/churn/probability", CLM_DT_FLOAT32, n, &column)) ||
+            (st = write_probability(tree, o->w, column, probs)))
             goto fail;
-        for (int64_t row0 = 0; row0 < n; row0 += CLM_BLOCK_ROWS) {
-            int64_t count = util_block_len(n, row0, CLM_BLOCK_ROWS);
-            if ((st = clm_tree_predict_training(tree, row0, count, probs)))
-                goto fail;
-            for (int64_t i = 0; i < count; i++)
-                probs[i] = probs[2 * i + 1];
-            if ((st = clm_writer_column_write(w, column, row0, count, probs)))
-                goto fail;
-        }
     } else {
         probs = malloc((size_t)(n > 0 ? n : 1) * K * sizeof *probs);
         if (!probs) {
@@ -161,45 +212,52 @@ static clm_status write_outputs(const clm_tree *tree, const char *input, const c
         }
         const int64_t dims[2] = {n, K};
         if ((st = clm_tree_predict_training(tree, 0, n, probs)) ||
-            (st = clm_writer_array(w, "/churn/class_probability", CLM_DT_FLOAT32, 2, dims, probs)))
+            (st = clm_writer_array(o->w, "/churn/class_probability", CLM_DT_FLOAT32, 2, dims, probs)))
             goto fail;
     }
-    const uint8_t *holdout = clm_tree_holdout_mask(tree);
-    if (holdout) {
+    if (holdout && !rows_on_ranks) {
         int column;
-        if ((st = clm_writer_column_create(w, "/churn/holdout", CLM_DT_UINT8, n, &column)))
+        if ((st = clm_writer_column_create(o->w, "/churn/holdout", CLM_DT_UINT8, n, &column)))
             goto fail;
-        for (int64_t row0 = 0; row0 < n; row0 += CLM_BLOCK_ROWS) {
-            int64_t count = util_block_len(n, row0, CLM_BLOCK_ROWS);
-            if ((st = clm_writer_column_write(w, column, row0, count, holdout + row0)))
-                goto fail;
-        }
+        for (int64_t row0 = 0; !st && row0 < n; row0 += CLM_BLOCK_ROWS)
+            st = clm_writer_column_write(o->w, column, row0, util_block_len(n, row0, CLM_BLOCK_ROWS),
+                                         holdout + row0);
+        if (st)
+            goto fail;
     }
-    if ((st = clm_textfile_close(rules, clm_tree_write_rules(tree, clm_textfile_stream(rules)))) ||
-        (st = clm_textfile_close(json, clm_tree_write_json(tree, clm_textfile_stream(json)))) ||
-        (st = clm_writer_close(w)))
+    if ((st = clm_textfile_close(o->rules, clm_tree_write_rules(tree, clm_textfile_stream(o->rules)))) ||
+        (st = clm_textfile_close(o->json, clm_tree_write_json(tree, clm_textfile_stream(o->json)))) ||
+        (st = clm_writer_close(o->w)))
         goto fail;
     free(probs);
-    probs = NULL;
-    /* All three are complete on disk: only the renames are left. */
-    st = clm_textfile_commit(rules);
-    rules = NULL;
-    if (st)
-        goto fail;
-    st = clm_textfile_commit(json);
-    json = NULL;
-    if (st)
-        goto fail;
-    st = clm_writer_commit(w);
-    w = NULL;
-    if (st)
-        goto fail;
     return CLM_OK;
 fail:
     free(probs);
-    clm_textfile_abort(rules);
-    clm_textfile_abort(json);
-    clm_writer_abort(w);
+    outputs_abort(o);
+    return st;
+}
+
+/* Every rank's own rows of the binary probability and the holdout mask,
+ * into rank 0's closed results file (io_write_rank_rows, collective). */
+static clm_status write_rank_rows(const clm_tree *tree, const comm_ctx *comm, const char *path)
+{
+    int64_t first, n;
+    tree_rows_here(tree, &first, &n);
+    float *probs = malloc((size_t)(n > 0 ? n : 1) * 2 * sizeof *probs);
+    clm_status st = probs ? CLM_OK : clm_error(CLM_E_NOMEM, "tree: out of memory");
+    if (!st)
+        st = clm_tree_predict_training(tree, 0, n, probs);
+    for (int64_t i = 0; !st && i < n; i++)
+        probs[i] = probs[2 * i + 1];
+    st = comm_agree(comm, st);
+    const uint8_t *holdout = clm_tree_holdout_mask(tree);
+    const io_rank_column columns[] = {
+        {"/churn/probability", CLM_DT_FLOAT32, probs},
+        {"/churn/holdout", CLM_DT_UINT8, holdout},
+    };
+    if (!st)
+        st = io_write_rank_rows(comm, path, first, n, columns, holdout ? 2 : 1);
+    free(probs);
     return st;
 }
 
@@ -356,16 +414,32 @@ int cmd_tree(int argc, char **argv)
     if (!st)
         st = tree_fit_table_ranks(&params, &tcols, table, &world, &tree);
     clm_table_close(table);
-    /* The fit agrees (the same st on every rank); rank 0, which alone
-     * holds every row's leaf, writes and prints, and its outcome is
-     * everyone's. */
+    /* The fit agrees (the same st on every rank).  A binary tree's rows
+     * are written by their own ranks into the file rank 0 has written and
+     * closed; a multi-class tree's (a 2-D array) by rank 0, which gathers
+     * every row's leaf.  Rank 0 then renames and prints, and its outcome
+     * is everyone's. */
+    const int fitted = !st;
+    const int rows_on_ranks = fitted && comm_is_parallel(&world) && clm_tree_n_classes(tree) == 2;
+    if (fitted && !rows_on_ranks)
+        st = tree_gather_outputs(tree);
+    tree_outputs outs;
+    memset(&outs, 0, sizeof outs);
     if (!st && root)
-        st = write_outputs(tree, input, output, rules_path, json_path);
+        st = write_outputs(tree, clm_tree_n_rows(tree), rows_on_ranks, input, output, rules_path,
+                           json_path, &outs);
+    if (fitted)
+        st = comm_agree(&world, st);
+    if (!st && rows_on_ranks)
+        st = write_rank_rows(tree, &world, root ? io_writer_temp_path(outs.w) : NULL);
+    if (!st && root)
+        st = outputs_commit(&outs);
+    outputs_abort(&outs);
     if (!st && root) {
         print_summary(tree, rules_path, rules_shown, stdout);
         printf("wrote %s, %s, %s\n", output, rules_path, json_path);
     }
-    if (tree)
+    if (fitted)
         st = comm_agree(&world, st);
     rc = st ? cli_fail("tree", st) : 0;
     clm_tree_free(tree);

@@ -47,6 +47,8 @@ clm_status run_churn_tree(run_ctx *ctx)
     /* On every rank, each on its own rows; rank 0 keeps every row's leaf
      * (tree_fit_table_ranks) for the probabilities below. */
     clm_status s = tree_fit_table_ranks(&ctx->tree_params, &cols, ctx->table, &ctx->comm, &ctx->tree);
+    if (!s)
+        s = tree_gather_outputs(ctx->tree);
     if (!ctx->tree_features)
         free(features);
     if (s || !ctx->root) {

@@ -154,8 +154,6 @@ clm_status tree_fit_data(const clm_tree_params *params, tree_data *data,
         goto fail;
     if ((st = tree_compute_importance(tree, rows ? rows + train_here : NULL, test_here)))
         goto fail;
-    if ((st = tree_gather_outputs(tree)))
-        goto fail;
     free(rows);
     *out = tree;
     return CLM_OK;

@@ -95,6 +95,12 @@ clm_status tree_holdout_ranks(const tree_data *data, double fraction, uint64_t s
     return st;
 }
 
+void tree_rows_here(const clm_tree *tree, int64_t *first, int64_t *n)
+{
+    *first = tree->data.first_row;
+    *n = tree->data.n_rows;
+}
+
 clm_status tree_gather_outputs(clm_tree *tree)
 {
     const tree_data *data = &tree->data;

@@ -164,11 +164,8 @@ clm_status tree_holdout_ranks(const tree_data *data, double fraction, uint64_t s
                               uint8_t *holdout, int64_t *n_train, int64_t *n_test,
                               int64_t *first_test);
 
-/* On several ranks, after the fit: rank 0 gets every row's leaf
- * (tree->row_leaf, for clm_tree_predict_training) and the whole holdout
- * mask (tree->holdout then has n_all_rows entries on rank 0), which the
- * outputs need.  Nothing on one rank. */
-clm_status tree_gather_outputs(clm_tree *tree);
+/* tree_gather_outputs (tree_ranks.h) fills tree->row_leaf and the whole
+ * holdout mask on rank 0 (n_all_rows entries there). */
 
 /* ---- binning.c ---- */
 

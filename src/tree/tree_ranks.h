@@ -17,11 +17,21 @@
  * public function itself).  Each rank reads, bins and routes its own
  * rows; every rank returns the same status and, on failure, the same
  * detail message.  The tree, its metrics and importance are complete on
- * every rank; rank 0 alone also has every row's leaf and the holdout
- * mask (clm_tree_predict_training, clm_tree_holdout_mask over all
- * clm_tree_n_rows rows), for the outputs it alone writes. */
+ * every rank; each rank holds its own rows (tree_rows_here) for
+ * clm_tree_predict_training and clm_tree_holdout_mask, until
+ * tree_gather_outputs. */
 clm_status tree_fit_table_ranks(const clm_tree_params *params, const clm_tree_columns *columns,
                                 const clm_table *table, const comm_ctx *comm, clm_tree **out);
+
+/* The table rows [*first, *first + *n) this rank holds. */
+void tree_rows_here(const clm_tree *tree, int64_t *first, int64_t *n);
+
+/* After a fit on several ranks: rank 0 gets every row's leaf and the
+ * holdout mask, so that clm_tree_predict_training and
+ * clm_tree_holdout_mask there cover all clm_tree_n_rows rows (4 + 1 bytes
+ * a row), for outputs rank 0 alone writes.  A collective; agreed.  One
+ * rank: nothing. */
+clm_status tree_gather_outputs(clm_tree *tree);
 
 /* clm_tree_predict_table for the table's rows [first, first + n) only:
  * out[0 .. n x K) are theirs, and a message names the table's row. */

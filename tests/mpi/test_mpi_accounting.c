@@ -7,6 +7,9 @@
  *     bytes; the calls of every collective are the same on every rank
  *     (they are collectives), and the bytes of the partials gathered are
  *     what the chunk grid predicts;
+ *   - no row travels to rank 0 where each rank writes its own: k-means'
+ *     labels and a binary tree's probabilities and holdout (no gather of
+ *     rows on any rank), while a multi-class tree gathers its leaves;
  *   - `clmseg bench` on ranks: the collectives' latency and bandwidth and
  *     both workloads on one rank and on all, with finite figures.
  */
@@ -93,6 +96,49 @@ static void test_rank_statistics(void **state)
     free(text);
 }
 
+/* The calls of gather_rows on each of 3 ranks of `clmseg ARGS`. */
+static void gathers_of(const char *name, const char *args, double *calls)
+{
+    char out[4300], stats[4400];
+    snprintf(out, sizeof out, "%s/%s", dir, name);
+    snprintf(stats, sizeof stats, "%s/%s.jsonl", dir, name);
+    setenv("CLMSEG_RANK_STATS", stats, 1);
+    char *err = NULL;
+    int rc = mpi_run_ranks(3, 1, out, args, &err);
+    unsetenv("CLMSEG_RANK_STATS");
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, err ? err : "");
+    free(err);
+    char *text = tu_read_file(stats, NULL);
+    assert_non_null(text);
+    const char *line = text;
+    for (int r = 0; r < 3; r++) {
+        calls[r] = number_after(strstr(line, "\"gather_rows\""), "calls");
+        line = strchr(line, '\n') + 1;
+    }
+    free(text);
+}
+
+static void test_rows_written_by_their_ranks(void **state)
+{
+    (void)state;
+    char args[8192];
+    double calls[3];
+    snprintf(args, sizeof args, "kmeans '%s' -o results.h5 --k 4 --quiet", quarter);
+    gathers_of("rows-kmeans", args, calls);
+    for (int r = 0; r < 3; r++)
+        assert_true(calls[r] == 0);
+    snprintf(args, sizeof args, "tree '%s' -o results.h5 --quiet", quarter);
+    gathers_of("rows-tree", args, calls);
+    for (int r = 0; r < 3; r++)
+        assert_true(calls[r] == 0);
+    /* The multi-class tree's 2-D probabilities: leaves and holdout to rank 0. */
+    snprintf(args, sizeof args, "tree '%s' -o results.h5 --target plan --quiet", quarter);
+    gathers_of("rows-tree-plan", args, calls);
+    for (int r = 0; r < 3; r++)
+        assert_true(calls[r] == 2);
+}
+
 static void test_bench_on_ranks(void **state)
 {
     (void)state;
@@ -131,6 +177,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rank_statistics),
+        cmocka_unit_test(test_rows_written_by_their_ranks),
         cmocka_unit_test(test_bench_on_ranks),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
