@@ -46,13 +46,13 @@ static double number_after(const char *p, const char *key)
     return atof(q + strlen(pat));
 }
 
-static void test_rank_statistics(void **state)
+/* `clmseg ARGS` on 3 ranks in <dir>/NAME with CLMSEG_RANK_STATS: the
+ * statistics' text (free it), one line a rank. */
+static char *stats_of(const char *name, const char *args)
 {
-    (void)state;
-    char out[4300], args[8192], stats[4400];
-    snprintf(out, sizeof out, "%s/stats", dir);
-    snprintf(stats, sizeof stats, "%s/ranks.jsonl", dir);
-    snprintf(args, sizeof args, "kmeans '%s' -o results.h5 --k 6 --quiet", quarter);
+    char out[4300], stats[4400];
+    snprintf(out, sizeof out, "%s/%s", dir, name);
+    snprintf(stats, sizeof stats, "%s/%s.jsonl", dir, name);
     setenv("CLMSEG_RANK_STATS", stats, 1);
     char *err = NULL;
     int rc = mpi_run_ranks(3, 1, out, args, &err);
@@ -63,6 +63,15 @@ static void test_rank_statistics(void **state)
     char *text = tu_read_file(stats, NULL);
     assert_non_null(text);
     assert_int_equal(mpi_count(text, "\n"), 3);
+    return text;
+}
+
+static void test_rank_statistics(void **state)
+{
+    (void)state;
+    char args[8192];
+    snprintf(args, sizeof args, "kmeans '%s' -o results.h5 --k 6 --quiet", quarter);
+    char *text = stats_of("stats", args);
     double share_calls[3], sum_calls[3];
     const char *line = text;
     for (int r = 0; r < 3; r++) {
@@ -99,18 +108,7 @@ static void test_rank_statistics(void **state)
 /* The calls of gather_rows on each of 3 ranks of `clmseg ARGS`. */
 static void gathers_of(const char *name, const char *args, double *calls)
 {
-    char out[4300], stats[4400];
-    snprintf(out, sizeof out, "%s/%s", dir, name);
-    snprintf(stats, sizeof stats, "%s/%s.jsonl", dir, name);
-    setenv("CLMSEG_RANK_STATS", stats, 1);
-    char *err = NULL;
-    int rc = mpi_run_ranks(3, 1, out, args, &err);
-    unsetenv("CLMSEG_RANK_STATS");
-    if (rc != 0)
-        fail_msg("exit %d: %s", rc, err ? err : "");
-    free(err);
-    char *text = tu_read_file(stats, NULL);
-    assert_non_null(text);
+    char *text = stats_of(name, args);
     const char *line = text;
     for (int r = 0; r < 3; r++) {
         calls[r] = number_after(strstr(line, "\"gather_rows\""), "calls");
