@@ -13,9 +13,9 @@
  * applied model at all is an error.
  *
  * Under mpirun (docs/design.md §7) every rank predicts its own rows
- * (predict_rows below); the ranks agree after every model, and rank 0
- * gathers the per-row results and writes scored.h5 with the serial
- * writer, so its bytes are the serial build's.
+ * (predict_rows below); the ranks agree after every model; rank 0 writes
+ * scored.h5 with the serial writer and every rank its own rows into it,
+ * so its bytes are the serial build's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +26,7 @@
 #include "clmseg/clmseg.h"
 #include "cli/cli_internal.h"
 #include "cox/cox_ranks.h"
+#include "io/io_internal.h"
 #include "kmeans/kmeans_ranks.h"
 #include "lifecycle/lifecycle_internal.h"
 #include "tree/tree_ranks.h"
@@ -33,13 +34,25 @@
 /* This process's share of the new quarter (docs/design.md §7): every
  * rank predicts the table's rows [first, first + n), whole chunks of the
  * equity pass (COX_EQUITY_CHUNK, whose per-chunk sums are the only
- * floating-point reduction of predict; the other models are per row), and
- * rank 0 gathers the per-row results and alone writes them, with the
- * serial writer.  One process: every row, nothing gathered. */
+ * floating-point reduction of predict; the other models are per row).
+ * Rank 0 writes scored.h5 with the serial writer, the per-row columns laid
+ * out zero-filled (io_writer_defer_rows), and closes it; every rank then
+ * writes its own rows of them (io_write_rank_rows), and rank 0 renames.
+ * Only a multi-class tree's 2-D probabilities are gathered to rank 0.
+ * One process: every row, written at once. */
 typedef struct predict_rows {
     comm_ctx world;
     int64_t first, n, n_all;
 } predict_rows;
+
+/* The per-row columns this rank writes once the file is closed: the
+ * appliers hand over their rows' arrays (owned here from then on). */
+#define PREDICT_MAX_COLUMNS 16
+typedef struct predict_pending {
+    io_rank_column column[PREDICT_MAX_COLUMNS];
+    void *own[PREDICT_MAX_COLUMNS];
+    int n;
+} predict_pending;
 
 /* What the appliers are given besides the files: the rows, the thread
  * count, and the equity settings of the Cox applier (its options). */
@@ -49,6 +62,7 @@ typedef struct predict_settings {
     clm_equity_params equity;
     const char *arpu;
     const char *previous;   /* --previous LAST_RUNDIR, or NULL */
+    predict_pending *pending; /* several ranks: the rows each writes */
 } predict_settings;
 
 /* An applier writes to `output` (NULL on the ranks but 0) and returns the
@@ -92,6 +106,23 @@ static void free_gathered(void *all, const void *local)
 {
     if (all != local)
         free(all);
+}
+
+/* On several ranks: this rank's rows `data` of `dataset` (a literal),
+ * owned from here and written after the file is closed.  Every rank hands
+ * over the same columns in the same order. */
+static clm_status hand_over(const predict_settings *settings, const char *dataset,
+                            clm_dtype dtype, void *data)
+{
+    predict_pending *p = settings->pending;
+    if (p->n == PREDICT_MAX_COLUMNS) {
+        free(data);
+        return clm_error(CLM_E_INTERNAL, "predict: more than %d per-row columns",
+                         PREDICT_MAX_COLUMNS);
+    }
+    p->column[p->n] = (io_rank_column){dataset, dtype, data};
+    p->own[p->n++] = data;
+    return CLM_OK;
 }
 
 /* With --previous: the model renumbered to continue the segments of
@@ -143,8 +174,15 @@ static clm_status apply_kmeans(const char *results_path, const clm_table *input,
             size[labels[i]]++;
     st = comm_agree(&rows->world, st);
     if (!st) st = comm_sum_i64(&rows->world, size, k);
-    if (!st) st = gather_rows(rows, labels, sizeof *labels, (void **)&all_labels);
-    if (!st) st = gather_rows(rows, dist, sizeof *dist, (void **)&all_dist);
+    /* One process writes its rows at once; ranks hand theirs over. */
+    all_labels = labels;
+    all_dist = dist;
+    if (!st && comm_is_parallel(&rows->world)) {
+        st = hand_over(settings, "/segments/label", CLM_DT_INT32, labels);
+        labels = NULL;
+        if (!st) st = hand_over(settings, "/segments/distance", CLM_DT_FLOAT32, dist);
+        dist = NULL;
+    }
     const int64_t n = rows->n_all, kdim[1] = {k};
     if (!st && output) {
         for (int j = 0; j < d; j++)
@@ -162,8 +200,6 @@ static clm_status apply_kmeans(const char *results_path, const clm_table *input,
     }
     if (!st)
         *applied = 1;
-    free_gathered(all_labels, labels);
-    free_gathered(all_dist, dist);
     free(labels);
     free(dist);
     free(size);
@@ -194,7 +230,13 @@ static clm_status apply_tree(const char *results_path, const clm_table *input, c
         probs[i] = probs[2 * i + 1];
     const int per_row = K == 2 ? 1 : K;
     st = comm_agree(&rows->world, st);
-    if (!st) st = gather_rows(rows, probs, (size_t)per_row * sizeof(float), (void **)&all);
+    if (!st && K == 2 && comm_is_parallel(&rows->world)) {
+        all = probs; /* not read: the writer defers the rows */
+        st = hand_over(settings, "/churn/probability", CLM_DT_FLOAT32, probs);
+        probs = NULL;
+    } else if (!st) {
+        st = gather_rows(rows, probs, (size_t)per_row * sizeof(float), (void **)&all);
+    }
     if (!st && output && K == 2) {
         st = clm_writer_column_array(output, "/churn/probability", CLM_DT_FLOAT32, rows->n_all, all);
     } else if (!st && output) {
@@ -203,7 +245,8 @@ static clm_status apply_tree(const char *results_path, const clm_table *input, c
     }
     if (!st)
         *applied = 1;
-    free_gathered(all, probs);
+    if (probs)
+        free_gathered(all, probs);
     free(probs);
     clm_tree_free(tree);
     return st;
@@ -225,14 +268,18 @@ static clm_status apply_lifecycle(const char *results_path, const clm_table *inp
         st = clm_error(CLM_E_NOMEM, "predict: out of memory");
     if (!st) st = lifecycle_predict_rows(model, input, rows->first, rows->n, tier, stage, NULL);
     st = comm_agree(&rows->world, st);
-    if (!st) st = gather_rows(rows, tier, 1, (void **)&all_tier);
-    if (!st) st = gather_rows(rows, stage, 1, (void **)&all_stage);
+    all_tier = tier;
+    all_stage = stage;
+    if (!st && comm_is_parallel(&rows->world)) {
+        st = hand_over(settings, "/value/tier", CLM_DT_UINT8, tier);
+        tier = NULL;
+        if (!st) st = hand_over(settings, "/lifecycle/stage", CLM_DT_UINT8, stage);
+        stage = NULL;
+    }
     if (!st && output)
         st = clm_lifecycle_save(model, output, all_tier, all_stage, rows->n_all);
     if (!st)
         *applied = 1;
-    free_gathered(all_tier, tier);
-    free_gathered(all_stage, stage);
     free(tier);
     free(stage);
     clm_lifecycle_free(model);
@@ -282,16 +329,21 @@ static clm_status apply_cox(const char *results_path, const clm_table *input, cl
     clm_equity *eq = NULL;
     st = comm_agree(&rows->world, st);
     if (!st) st = cox_equity_table_ranks(model, &params, settings->arpu, segments, input, &rows->world, &eq);
-    /* The four per-row outputs of every rank, on rank 0. */
-    float *local[4] = {NULL}, *all[4] = {NULL};
+    /* The four per-row outputs: written at once by one process, handed
+     * over by ranks (the arrays then belong to the pending list). */
+    float *all[4] = {NULL};
+    static const char *const datasets[4] = {"/equity/leave_3", "/equity/leave_12",
+                                            "/equity/expected_months", "/equity/value"};
     if (eq) {
-        local[0] = eq->leave_3;
-        local[1] = eq->leave_12;
-        local[2] = eq->expected_months;
-        local[3] = eq->value;
+        float **own[4] = {&eq->leave_3, &eq->leave_12, &eq->expected_months, &eq->value};
+        for (int j = 0; j < 4; j++) {
+            all[j] = *own[j];
+            if (!st && comm_is_parallel(&rows->world)) {
+                st = hand_over(settings, datasets[j], CLM_DT_FLOAT32, *own[j]);
+                *own[j] = NULL;
+            }
+        }
     }
-    for (int j = 0; !st && j < 4; j++)
-        st = gather_rows(rows, local[j], sizeof(float), (void **)&all[j]);
     if (!st && output) {
         clm_equity whole = *eq;
         whole.n_rows = rows->n_all;
@@ -303,8 +355,6 @@ static clm_status apply_cox(const char *results_path, const clm_table *input, cl
     }
     if (!st)
         *applied = 1;
-    for (int j = 0; j < 4; j++)
-        free_gathered(all[j], local[j]);
     clm_equity_free(eq);
     free(segments);
     clm_cox_free(model);
@@ -356,7 +406,7 @@ int cmd_predict(int argc, char **argv)
     cli_common common;
     cli_common_default(&common);
     const char *results = NULL, *input = NULL, *output = NULL, *group = NULL;
-    predict_settings settings = {{{0, 1}, 0, 0, 0}, 0, {0, 0, 0, 0}, "arpu", NULL};
+    predict_settings settings = {{{0, 1}, 0, 0, 0}, 0, {0, 0, 0, 0}, "arpu", NULL, NULL};
     clm_equity_params_default(&settings.equity);
     cli_parser parser;
     cli_parser_init(&parser, "predict", argc, argv, "o:", predict_options, &common);
@@ -410,8 +460,14 @@ int cmd_predict(int argc, char **argv)
         comm_rows_of(&world, rows->n_all, COX_EQUITY_CHUNK, &rows->first, &rows->n);
     }
     /* Rank 0 alone writes: the other ranks' appliers get no writer. */
+    const int ranks = comm_is_parallel(&world);
+    predict_pending pending;
+    memset(&pending, 0, sizeof pending);
+    settings.pending = &pending;
     if (!st && world.rank == 0)
         st = clm_writer_create(output, inputs, &writer);
+    if (!st && writer && ranks)
+        io_writer_defer_rows(writer, 1);
     st = comm_agree(&world, st);
     int n_applied = 0;
     settings.n_threads = common.n_threads;
@@ -426,6 +482,16 @@ int cmd_predict(int argc, char **argv)
     if (!st && n_applied == 0)
         st = clm_error(CLM_E_SCHEMA, "%s: no saved model found (expected /segments from clmseg kmeans)",
                        results);
+    /* On ranks: the file closed, every rank's rows into it, then renamed. */
+    if (!st && writer && ranks)
+        st = clm_writer_close(writer);
+    if (ranks)
+        st = comm_agree(&world, st);
+    if (!st && ranks && pending.n > 0)
+        st = io_write_rank_rows(&world, writer ? io_writer_temp_path(writer) : NULL,
+                                settings.rows.first, settings.rows.n, pending.column, pending.n);
+    for (int j = 0; j < pending.n; j++)
+        free(pending.own[j]);
     if (!st && writer) {
         st = clm_writer_commit(writer);
         writer = NULL;

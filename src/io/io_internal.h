@@ -89,6 +89,11 @@ clm_status io_textfile_commit_as(struct clm_textfile *file, const char *path);
  * tests/mpi).  Then rank 0 commits (renames) the file. */
 clm_status io_writer_column_zeros(struct clm_writer *writer, const char *path, clm_dtype dtype,
                                   int64_t length);
+/* From now on (on != 0) clm_writer_column_array lays its column out
+ * zero-filled (io_writer_column_zeros) and ignores the data: for a saver
+ * whose per-row columns the ranks then write (clmseg predict on ranks),
+ * called with any rows' pointers, which it does not read. */
+void io_writer_defer_rows(struct clm_writer *writer, int on);
 /* The temporary name the file is written under, until commit. */
 const char *io_writer_temp_path(const struct clm_writer *writer);
 

@@ -8,8 +8,9 @@
  *     (they are collectives), and the bytes of the partials gathered are
  *     what the chunk grid predicts;
  *   - no row travels to rank 0 where each rank writes its own: k-means'
- *     labels and a binary tree's probabilities and holdout (no gather of
- *     rows on any rank), while a multi-class tree gathers its leaves;
+ *     labels, a binary tree's probabilities and holdout, and predict's
+ *     scores (no gather of rows on any rank), while a multi-class tree
+ *     gathers its leaves;
  *   - `clmseg bench` on ranks: the collectives' latency and bandwidth and
  *     both workloads on one rank and on all, with finite figures.
  */
@@ -120,7 +121,7 @@ static void gathers_of(const char *name, const char *args, double *calls)
 static void test_rows_written_by_their_ranks(void **state)
 {
     (void)state;
-    char args[8192];
+    char args[16384];
     double calls[3];
     snprintf(args, sizeof args, "kmeans '%s' -o results.h5 --k 4 --quiet", quarter);
     gathers_of("rows-kmeans", args, calls);
@@ -130,6 +131,14 @@ static void test_rows_written_by_their_ranks(void **state)
     gathers_of("rows-tree", args, calls);
     for (int r = 0; r < 3; r++)
         assert_true(calls[r] == 0);
+    /* predict with those two models: each rank writes its rows. */
+    for (int m = 0; m < 2; m++) {
+        snprintf(args, sizeof args, "predict '%s/%s/results.h5' '%s' -o scored.h5 --quiet", dir,
+                 m ? "rows-tree" : "rows-kmeans", quarter);
+        gathers_of(m ? "rows-predict-tree" : "rows-predict-kmeans", args, calls);
+        for (int r = 0; r < 3; r++)
+            assert_true(calls[r] == 0);
+    }
     /* The multi-class tree's 2-D probabilities: leaves and holdout to rank 0. */
     snprintf(args, sizeof args, "tree '%s' -o results.h5 --target plan --quiet", quarter);
     gathers_of("rows-tree-plan", args, calls);
