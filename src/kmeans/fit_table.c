@@ -5,8 +5,9 @@
  * clm_kmeans_write_csv the profile.
  *
  * Memory: the N x d float32 matrix and N int32 labels while fitting (and N
- * weights with a weight column); the matrix is freed before returning, so
- * the model keeps 8 bytes a row (label and distance).  All table calls
+ * weights with a weight column); the distances are then computed over the
+ * matrix, which is cut down to them, so the model keeps 8 bytes a row
+ * (label and distance) and the peak is the matrix and the labels.  All table calls
  * are made on the calling thread; the passes are parallel.
  *
  * On several ranks (km_fit_table_ranks, docs/design.md §7) each rank holds
@@ -120,6 +121,31 @@ static void spread_over_input_rows(clm_kmeans *m, int64_t n_kept)
     }
 }
 
+/* The distances of this process's kept rows, computed over the matrix
+ * itself, which is not needed after them, and the matrix cut down to
+ * `room` of them (f->rows is taken): the distances never live beside the
+ * matrix, so they add nothing to the peak (4 bytes a row less). */
+static clm_status distances_over_matrix(clm_kmeans *m, const int32_t *labels, size_t room,
+                                        float **out)
+{
+    km_features *f = &m->features;
+    km_data data;
+    km_data_init(&data, f->rows, NULL, f->n_local_kept, f->n_features, m->params.n_threads);
+    data.kernels = kernels_resolve(m->params.kernels);
+    clm_status st = km_distances_over_rows(&data, f->rows, m->centroids, labels);
+    /* A smaller block is released in place (glibc: mremap or a split);
+     * it grows only for one feature, by a float. */
+    float *cut = st ? NULL : realloc(f->rows, sizeof(float) * room);
+    if (!st && !cut)
+        st = clm_error(CLM_E_NOMEM, "k-means: out of memory for %lld distances",
+                       (long long)f->n_local_kept);
+    if (st)
+        return st;
+    f->rows = NULL;
+    *out = cut;
+    return CLM_OK;
+}
+
 /* The label and distance of each of this process's input rows, into the
  * model.  Each rank computes its kept rows' distances; with dropped rows
  * the kept rows were re-cut onto the ranks by kept-row number, so their
@@ -135,21 +161,21 @@ static clm_status per_row_results(clm_kmeans *m, const comm_ctx *comm, int32_t *
     for (int64_t i = 0; f->dropped && i < n_mine; i++)
         n_kept_mine -= km_bit(f->dropped, i);
     const size_t room = (size_t)(n_mine > n_local ? n_mine : n_local) + 1;
-    /* Without dropped rows the kept rows are the input rows: their labels
-     * become the model's as they are (4 bytes a row less at the peak). */
-    m->labels = f->dropped ? malloc(sizeof(int32_t) * room) : *kept;
-    if (!f->dropped)
+    float *distances = NULL;
+    clm_status st = distances_over_matrix(m, kept_labels, f->dropped ? (size_t)n_local + 1 : room,
+                                          &distances);
+    if (!st && f->dropped) {
+        m->labels = malloc(sizeof(int32_t) * room);
+        m->distances = malloc(sizeof(float) * room);
+        if (!m->labels || !m->distances)
+            st = clm_error(CLM_E_NOMEM, "k-means: out of memory for %lld labels", (long long)n_mine);
+    } else if (!st) {
+        /* Without dropped rows the kept rows are the input rows: their
+         * labels and distances become the model's as they are. */
+        m->labels = *kept;
         *kept = NULL;
-    m->distances = malloc(sizeof(float) * room);
-    float *distances = f->dropped ? malloc(sizeof(float) * (size_t)(n_local + 1)) : m->distances;
-    clm_status st = CLM_OK;
-    if (!m->labels || !m->distances || !distances) {
-        st = clm_error(CLM_E_NOMEM, "k-means: out of memory for %lld labels", (long long)n_mine);
-    } else {
-        km_data data;
-        km_data_init(&data, f->rows, NULL, n_local, f->n_features, m->params.n_threads);
-        data.kernels = kernels_resolve(m->params.kernels);
-        st = km_distances(&data, m->centroids, kept_labels, distances);
+        m->distances = distances;
+        distances = NULL;
     }
     st = comm_agree(comm, st);
     if (!st && f->dropped) {
@@ -157,8 +183,7 @@ static clm_status per_row_results(clm_kmeans *m, const comm_ctx *comm, int32_t *
         if (!st)
             st = comm_recut_rows(comm, distances, n_local, sizeof(float), m->distances, n_kept_mine);
     }
-    if (distances != m->distances)
-        free(distances);
+    free(distances);
     if (!st)
         spread_over_input_rows(m, n_kept_mine);
     m->rows_on_ranks = comm_is_parallel(comm);

@@ -146,6 +146,11 @@ clm_status km_inertia(const km_data *data, const float *centroids, int32_t *labe
  * rounded to float; NaN for a negative label). */
 clm_status km_distances(const km_data *data, const float *centroids, const int32_t *labels,
                         float *out);
+/* km_distances into the matrix's own memory (rows == data->rows, which it
+ * overwrites): on return rows[0..n_rows) are the distances, the rest of
+ * the matrix is garbage (for the caller to cut off with realloc). */
+clm_status km_distances_over_rows(const km_data *data, float *rows, const float *centroids,
+                                  const int32_t *labels);
 
 /* tol x mean over features of the (unweighted, population) variance. */
 clm_status km_tolerance(const km_data *data, double tol, double *out);

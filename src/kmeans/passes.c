@@ -325,8 +325,11 @@ clm_status km_tolerance(const km_data *data, double tol, double *out)
     return st;
 }
 
-clm_status km_distances(const km_data *data, const float *centroids, const int32_t *labels,
-                        float *out)
+/* The distance of row i of chunk c to its centroid into
+ * out[c * chunk_stride + i]: chunk_stride = chunk_rows lays them out in
+ * row order; km_distances_over_rows uses a larger one. */
+static clm_status distances_strided(const km_data *data, const float *centroids,
+                                    const int32_t *labels, float *out, int64_t chunk_stride)
 {
     const int d = data->n_features;
     const int64_t block = 1024;
@@ -340,15 +343,40 @@ clm_status km_distances(const km_data *data, const float *centroids, const int32
         for (int64_t c = 0; c < data->n_chunks; c++) {
             int64_t row0, count;
             km_chunk(data, c, &row0, &count);
+            float *dst = out + c * chunk_stride;
             for (int64_t b = 0; b < count; b += block) {
                 int64_t nb = util_block_len(count, b, block);
                 data->kernels->sqdist_f64(data->rows + (row0 + b) * d, nb, d, labels + row0 + b,
                                           centroids, my);
                 for (int64_t i = 0; i < nb; i++)
-                    out[row0 + b + i] = labels[row0 + b + i] < 0 ? NAN : (float)sqrt(my[i]);
+                    dst[b + i] = labels[row0 + b + i] < 0 ? NAN : (float)sqrt(my[i]);
             }
         }
     }
     free(tmp);
     return CLM_OK;
+}
+
+clm_status km_distances(const km_data *data, const float *centroids, const int32_t *labels,
+                        float *out)
+{
+    return distances_strided(data, centroids, labels, out, data->chunk_rows);
+}
+
+clm_status km_distances_over_rows(const km_data *data, float *rows, const float *centroids,
+                                  const int32_t *labels)
+{
+    /* Chunk c's distances go to the start of its own rows: a block's land
+     * on rows of the chunk the kernel has read already (the block's own
+     * included: they are written after it), so no thread overwrites rows
+     * another still reads.  Then the chunks' runs are moved down in order;
+     * each lands below every run still to move. */
+    const int64_t stride = data->chunk_rows * data->n_features;
+    clm_status st = distances_strided(data, centroids, labels, rows, stride);
+    for (int64_t c = 1; !st && c < data->n_chunks; c++) {
+        int64_t row0, count;
+        km_chunk(data, c, &row0, &count);
+        memmove(rows + row0, rows + c * stride, sizeof(float) * (size_t)count);
+    }
+    return st;
 }
