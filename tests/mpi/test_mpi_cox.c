@@ -11,10 +11,10 @@
  *                16,384 .. 28,671, rank 3 rows 40,960 .. 49,999)
  *    6,000 rows  2 chunks, fewer than ranks: ranks 2 and 3 hold no row
  *
- * Cases: strata by a categorical column with the equity projection; times
- * in days that are not whole months (the distinct times gathered from
- * every rank rather than counted in one table), with Breslow ties and a
- * ridge penalty; no strata with ranks that hold no row.
+ * Cases: times in days that are not whole months (the distinct times
+ * gathered from every rank rather than counted in one table), strata by a
+ * categorical column and the equity projection; no strata, Breslow ties
+ * and a ridge penalty, with ranks that hold no row.
  *
  * The error case: a bad event code on rank 1 and a NaN time on rank 3 of
  * the same read block.  The serial scan checks a block's times before its
@@ -35,17 +35,15 @@
 
 #define ROWS 50000
 
-static char dir[4096], q50k[4200], q6000[4200], q_days[4200], q_mixed[4200];
+static char dir[4096], q6000[4200], q_days[4200], q_mixed[4200];
 
 static int make_quarters(void **state)
 {
     (void)state;
     snprintf(dir, sizeof dir, "%s", tu_tmpdir("mpi_cox"));
-    snprintf(q50k, sizeof q50k, "%s/q50k.h5", dir);
     snprintf(q6000, sizeof q6000, "%s/q6000.h5", dir);
     snprintf(q_days, sizeof q_days, "%s/q_days.h5", dir);
     snprintf(q_mixed, sizeof q_mixed, "%s/q_mixed.h5", dir);
-    mpi_synth(q50k, ROWS, 3);
     mpi_synth(q6000, 6000, 5);
     mpi_synth(q_days, ROWS, 9);
     mpi_add_float_tenure(q_days, ROWS, 1);
@@ -72,24 +70,17 @@ static void same_bytes_on_ranks(const char *quarter, const char *args, const cha
     mpi_same_bytes_on_ranks(sub, cmd, files, 2, expect);
 }
 
-static void test_strata_by_a_column_with_equity(void **state)
+static void test_days_strata_by_a_column_and_equity(void **state)
 {
     (void)state;
-    same_bytes_on_ranks(q50k, "--strata plan --equity", "strata plan (4)");
+    same_bytes_on_ranks(q_days, "--time tenure_f --time-unit days --strata plan --equity",
+                        "time tenure_f, event churned, ties efron, strata plan (4)");
 }
 
-static void test_times_in_days_breslow_ties_and_a_ridge(void **state)
+static void test_breslow_and_a_ridge_on_ranks_without_rows(void **state)
 {
     (void)state;
-    same_bytes_on_ranks(q_days,
-                        "--time tenure_f --time-unit days --strata plan --ties breslow --l2 2.5",
-                        "time tenure_f, event churned, ties breslow");
-}
-
-static void test_no_strata_and_ranks_without_rows(void **state)
-{
-    (void)state;
-    same_bytes_on_ranks(q6000, "--equity", "n= 6000");
+    same_bytes_on_ranks(q6000, "--ties breslow --l2 2.5 --equity", "n= 6000");
 }
 
 static void test_nan_time_wins_over_an_earlier_bad_event_in_its_block(void **state)
@@ -106,9 +97,8 @@ static void test_nan_time_wins_over_an_earlier_bad_event_in_its_block(void **sta
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_strata_by_a_column_with_equity),
-        cmocka_unit_test(test_times_in_days_breslow_ties_and_a_ridge),
-        cmocka_unit_test(test_no_strata_and_ranks_without_rows),
+        cmocka_unit_test(test_days_strata_by_a_column_and_equity),
+        cmocka_unit_test(test_breslow_and_a_ridge_on_ranks_without_rows),
         cmocka_unit_test(test_nan_time_wins_over_an_earlier_bad_event_in_its_block),
     };
     return cmocka_run_group_tests(tests, make_quarters, NULL);
