@@ -304,13 +304,13 @@ clm_status run_equity(run_ctx *ctx)
         if ((s = comm_bcast(&ctx->comm, &k, sizeof k, 0)))
             return s;
         const int ns = by_decline ? 2 * k : k;
-        int64_t first, mine;
-        cox_rank_rows(&ctx->comm, n_rows, &first, &mine);
+        int64_t first, n_mine;
+        cox_rank_rows(&ctx->comm, n_rows, &first, &n_mine);
         labels = malloc((size_t)ns * sizeof *labels);
         char *text = malloc((size_t)ns * 24);
         const int full = by_decline && ctx->root;
         strata_rows = full ? malloc((size_t)n_rows * sizeof *strata_rows) : NULL;
-        strata_mine = ranks ? malloc((size_t)(mine > 0 ? mine : 1) * sizeof *strata_mine) : NULL;
+        strata_mine = ranks ? malloc((size_t)(n_mine > 0 ? n_mine : 1) * sizeof *strata_mine) : NULL;
         if (!labels || !text || (full && !strata_rows) || (ranks && !strata_mine))
             s = clm_error(CLM_E_NOMEM, "out of memory");
         if ((s = comm_agree(&ctx->comm, s))) {
@@ -332,7 +332,7 @@ clm_status run_equity(run_ctx *ctx)
         const int32_t *all = by_decline ? strata_rows : ctx->segment;
         if (ranks)
             s = comm_recut_rows(&ctx->comm, all, ctx->root ? n_rows : 0, sizeof *all, strata_mine,
-                                mine);
+                                n_mine);
         cols.strata_rows = ranks ? strata_mine : all;
         cols.n_strata = ns;
         cols.stratum_labels = (const char *const *)labels;
