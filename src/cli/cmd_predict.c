@@ -108,20 +108,26 @@ static void free_gathered(void *all, const void *local)
         free(all);
 }
 
-/* On several ranks: this rank's rows `data` of `dataset` (a literal),
- * owned from here and written after the file is closed.  Every rank hands
- * over the same columns in the same order. */
+/* After the applier's saver has laid `dataset` (a literal) out: on several
+ * ranks, this rank's rows *data of it go to the pending list, which owns
+ * them from here (*data becomes NULL) and writes them once the file is
+ * closed; one process has written them already and keeps them.  Every
+ * rank hands over the same columns in the same order. */
 static clm_status hand_over(const predict_settings *settings, const char *dataset,
-                            clm_dtype dtype, void *data)
+                            clm_dtype dtype, void **data)
 {
+    if (!comm_is_parallel(&settings->rows.world))
+        return CLM_OK;
     predict_pending *p = settings->pending;
+    void *rows = *data;
+    *data = NULL;
     if (p->n == PREDICT_MAX_COLUMNS) {
-        free(data);
+        free(rows);
         return clm_error(CLM_E_INTERNAL, "predict: more than %d per-row columns",
                          PREDICT_MAX_COLUMNS);
     }
-    p->column[p->n] = (io_rank_column){dataset, dtype, data};
-    p->own[p->n++] = data;
+    p->column[p->n] = (io_rank_column){dataset, dtype, rows};
+    p->own[p->n++] = rows;
     return CLM_OK;
 }
 
@@ -162,8 +168,8 @@ static clm_status apply_kmeans(const char *results_path, const clm_table *input,
     if (!st && settings->previous)
         st = relabel_to_previous(model, settings->previous, previous_path, sizeof previous_path);
     const int k = st ? 0 : clm_kmeans_k(model), d = st ? 0 : clm_kmeans_n_features(model);
-    int32_t *labels = rows_alloc(rows, sizeof(int32_t)), *all_labels = NULL;
-    float *dist = rows_alloc(rows, sizeof(float)), *all_dist = NULL;
+    int32_t *labels = rows_alloc(rows, sizeof(int32_t));
+    float *dist = rows_alloc(rows, sizeof(float));
     int64_t *size = calloc((size_t)(k > 0 ? k : 1), sizeof(int64_t));
     const char **names = malloc(sizeof(char *) * (size_t)(d > 0 ? d : 1));
     if (!st && (!labels || !dist || !size || !names))
@@ -174,21 +180,12 @@ static clm_status apply_kmeans(const char *results_path, const clm_table *input,
             size[labels[i]]++;
     st = comm_agree(&rows->world, st);
     if (!st) st = comm_sum_i64(&rows->world, size, k);
-    /* One process writes its rows at once; ranks hand theirs over. */
-    all_labels = labels;
-    all_dist = dist;
-    if (!st && comm_is_parallel(&rows->world)) {
-        st = hand_over(settings, "/segments/label", CLM_DT_INT32, labels);
-        labels = NULL;
-        if (!st) st = hand_over(settings, "/segments/distance", CLM_DT_FLOAT32, dist);
-        dist = NULL;
-    }
     const int64_t n = rows->n_all, kdim[1] = {k};
     if (!st && output) {
         for (int j = 0; j < d; j++)
             names[j] = clm_kmeans_feature_name(model, j);
-        st = clm_writer_column_array(output, "/segments/label", CLM_DT_INT32, n, all_labels);
-        if (!st) st = clm_writer_column_array(output, "/segments/distance", CLM_DT_FLOAT32, n, all_dist);
+        st = clm_writer_column_array(output, "/segments/label", CLM_DT_INT32, n, labels);
+        if (!st) st = clm_writer_column_array(output, "/segments/distance", CLM_DT_FLOAT32, n, dist);
         if (!st) st = clm_writer_array(output, "/segments/size", CLM_DT_INT64, 1, kdim, size);
         if (!st) st = clm_writer_attr_i64(output, "/segments", "k", k);
         if (!st) st = clm_writer_attr_string(output, "/segments", "model", results_path);
@@ -198,6 +195,8 @@ static clm_status apply_kmeans(const char *results_path, const clm_table *input,
             if (!st) st = clm_writer_attr_string(output, "/segments", "previous", previous_path);
         }
     }
+    if (!st) st = hand_over(settings, "/segments/label", CLM_DT_INT32, (void **)&labels);
+    if (!st) st = hand_over(settings, "/segments/distance", CLM_DT_FLOAT32, (void **)&dist);
     if (!st)
         *applied = 1;
     free(labels);
@@ -228,25 +227,22 @@ static clm_status apply_tree(const char *results_path, const clm_table *input, c
     /* binary: the positive class, packed in place: entry i <- entry 2i + 1 */
     for (int64_t i = 0; !st && K == 2 && i < rows->n; i++)
         probs[i] = probs[2 * i + 1];
-    const int per_row = K == 2 ? 1 : K;
     st = comm_agree(&rows->world, st);
-    if (!st && K == 2 && comm_is_parallel(&rows->world)) {
-        all = probs; /* not read: the writer defers the rows */
-        st = hand_over(settings, "/churn/probability", CLM_DT_FLOAT32, probs);
-        probs = NULL;
-    } else if (!st) {
-        st = gather_rows(rows, probs, (size_t)per_row * sizeof(float), (void **)&all);
-    }
+    /* A binary tree's column is written by the ranks (hand_over); the 2-D
+     * probabilities of several classes are gathered to rank 0. */
+    if (!st && K > 2)
+        st = gather_rows(rows, probs, (size_t)K * sizeof(float), (void **)&all);
     if (!st && output && K == 2) {
-        st = clm_writer_column_array(output, "/churn/probability", CLM_DT_FLOAT32, rows->n_all, all);
+        st = clm_writer_column_array(output, "/churn/probability", CLM_DT_FLOAT32, rows->n_all, probs);
     } else if (!st && output) {
         const int64_t dims[2] = {rows->n_all, K};
         st = clm_writer_array(output, "/churn/class_probability", CLM_DT_FLOAT32, 2, dims, all);
     }
+    if (!st && K == 2)
+        st = hand_over(settings, "/churn/probability", CLM_DT_FLOAT32, (void **)&probs);
     if (!st)
         *applied = 1;
-    if (probs)
-        free_gathered(all, probs);
+    free_gathered(all, probs);
     free(probs);
     clm_tree_free(tree);
     return st;
@@ -263,21 +259,15 @@ static clm_status apply_lifecycle(const char *results_path, const clm_table *inp
     const predict_rows *rows = &settings->rows;
     clm_lifecycle *model = NULL;
     clm_status st = clm_lifecycle_load(results_path, &model);
-    uint8_t *tier = rows_alloc(rows, 1), *stage = rows_alloc(rows, 1), *all_tier = NULL, *all_stage = NULL;
+    uint8_t *tier = rows_alloc(rows, 1), *stage = rows_alloc(rows, 1);
     if (!st && (!tier || !stage))
         st = clm_error(CLM_E_NOMEM, "predict: out of memory");
     if (!st) st = lifecycle_predict_rows(model, input, rows->first, rows->n, tier, stage, NULL);
     st = comm_agree(&rows->world, st);
-    all_tier = tier;
-    all_stage = stage;
-    if (!st && comm_is_parallel(&rows->world)) {
-        st = hand_over(settings, "/value/tier", CLM_DT_UINT8, tier);
-        tier = NULL;
-        if (!st) st = hand_over(settings, "/lifecycle/stage", CLM_DT_UINT8, stage);
-        stage = NULL;
-    }
     if (!st && output)
-        st = clm_lifecycle_save(model, output, all_tier, all_stage, rows->n_all);
+        st = clm_lifecycle_save(model, output, tier, stage, rows->n_all);
+    if (!st) st = hand_over(settings, "/value/tier", CLM_DT_UINT8, (void **)&tier);
+    if (!st) st = hand_over(settings, "/lifecycle/stage", CLM_DT_UINT8, (void **)&stage);
     if (!st)
         *applied = 1;
     free(tier);
@@ -329,30 +319,18 @@ static clm_status apply_cox(const char *results_path, const clm_table *input, cl
     clm_equity *eq = NULL;
     st = comm_agree(&rows->world, st);
     if (!st) st = cox_equity_table_ranks(model, &params, settings->arpu, segments, input, &rows->world, &eq);
-    /* The four per-row outputs: written at once by one process, handed
-     * over by ranks (the arrays then belong to the pending list). */
-    float *all[4] = {NULL};
-    static const char *const datasets[4] = {"/equity/leave_3", "/equity/leave_12",
-                                            "/equity/expected_months", "/equity/value"};
-    if (eq) {
-        float **own[4] = {&eq->leave_3, &eq->leave_12, &eq->expected_months, &eq->value};
-        for (int j = 0; j < 4; j++) {
-            all[j] = *own[j];
-            if (!st && comm_is_parallel(&rows->world)) {
-                st = hand_over(settings, datasets[j], CLM_DT_FLOAT32, *own[j]);
-                *own[j] = NULL;
-            }
-        }
-    }
     if (!st && output) {
+        /* The table's row count; on ranks the writer lays the rows out
+         * and does not read them (hand_over). */
         clm_equity whole = *eq;
         whole.n_rows = rows->n_all;
-        whole.leave_3 = all[0];
-        whole.leave_12 = all[1];
-        whole.expected_months = all[2];
-        whole.value = all[3];
         st = clm_equity_save(&whole, output, NULL);
     }
+    if (!st) st = hand_over(settings, "/equity/leave_3", CLM_DT_FLOAT32, (void **)&eq->leave_3);
+    if (!st) st = hand_over(settings, "/equity/leave_12", CLM_DT_FLOAT32, (void **)&eq->leave_12);
+    if (!st)
+        st = hand_over(settings, "/equity/expected_months", CLM_DT_FLOAT32, (void **)&eq->expected_months);
+    if (!st) st = hand_over(settings, "/equity/value", CLM_DT_FLOAT32, (void **)&eq->value);
     if (!st)
         *applied = 1;
     clm_equity_free(eq);

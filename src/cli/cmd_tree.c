@@ -121,7 +121,7 @@ static void print_summary(const clm_tree *tree, const char *rules_path, int rule
 }
 
 /* The three outputs, written and closed under their temporary names
- * until tree_outputs_commit renames them. */
+ * until outputs_commit renames them. */
 typedef struct tree_outputs {
     clm_writer *w;
     clm_textfile *rules, *json;
@@ -215,16 +215,9 @@ static clm_status write_outputs(const clm_tree *tree, int64_t n, int rows_on_ran
             (st = clm_writer_array(o->w, "/churn/class_probability", CLM_DT_FLOAT32, 2, dims, probs)))
             goto fail;
     }
-    if (holdout && !rows_on_ranks) {
-        int column;
-        if ((st = clm_writer_column_create(o->w, "/churn/holdout", CLM_DT_UINT8, n, &column)))
-            goto fail;
-        for (int64_t row0 = 0; !st && row0 < n; row0 += CLM_BLOCK_ROWS)
-            st = clm_writer_column_write(o->w, column, row0, util_block_len(n, row0, CLM_BLOCK_ROWS),
-                                         holdout + row0);
-        if (st)
-            goto fail;
-    }
+    if (holdout && !rows_on_ranks &&
+        (st = clm_writer_column_array(o->w, "/churn/holdout", CLM_DT_UINT8, n, holdout)))
+        goto fail;
     if ((st = clm_textfile_close(o->rules, clm_tree_write_rules(tree, clm_textfile_stream(o->rules)))) ||
         (st = clm_textfile_close(o->json, clm_tree_write_json(tree, clm_textfile_stream(o->json)))) ||
         (st = clm_writer_close(o->w)))

@@ -417,10 +417,7 @@ static clm_status index_times(const comm_ctx *comm, int64_t n_rows, double *time
             return clm_error(CLM_E_NOMEM, "out of memory");
         for (int64_t i = 0; i < n_rows; i++)
             slot[(int64_t)time[i]] = 1;
-        if (span > INT32_MAX)
-            st = clm_error(CLM_E_PARAM, "cox: times up to %g are too many to index", hi);
-        if (!st)
-            st = comm_sum_i64(comm, slot, (int)span);
+        st = comm_sum_i64(comm, slot, (int)span); /* span <= COX_MAX_DIRECT_TIME + 1 */
         int64_t n = 0;
         for (int64_t t = 0; !st && t < span; t++)
             n += slot[t] > 0;
@@ -651,7 +648,7 @@ static clm_status event_sums(cox_design *d, int n_threads)
     clm_status st = cox_cells_relay(d, n_threads, (size_t)p, cell_sums, fold_event_x, NULL);
     if (!st && (!d->comm || d->comm->rank == cox_last_rank(d)))
         for (int64_t c = 0; c < d->n_cells; c++)
-            for (int j = 0; !st && d->cells[c].event && j < p; j++)
+            for (int j = 0; d->cells[c].event && j < p; j++)
                 d->event_sum[j] += cell_sums[(size_t)c * (size_t)p + (size_t)j];
     free(cell_sums);
     if (!st)

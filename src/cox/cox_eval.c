@@ -49,8 +49,6 @@ clm_status cox_cells_relay(const cox_design *d, int n_threads, size_t width, dou
             seen += d->cells[c1].all;
             c1++;
         }
-        if (b + 1 == n_batches)
-            c1 = d->n_cells;
         double *part = sums + (size_t)c0 * width;
         const size_t bytes = (size_t)(c1 - c0) * width * sizeof *sums;
         clm_status st = CLM_OK;

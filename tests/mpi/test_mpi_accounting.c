@@ -106,13 +106,15 @@ static void test_rank_statistics(void **state)
     free(text);
 }
 
-/* The calls of gather_rows on each of 3 ranks of `clmseg ARGS`. */
-static void gathers_of(const char *name, const char *args, double *calls)
+/* `clmseg ARGS` on 3 ranks makes `expect` calls of gather_rows on each. */
+static void assert_gathers(const char *name, const char *args, double expect)
 {
     char *text = stats_of(name, args);
     const char *line = text;
     for (int r = 0; r < 3; r++) {
-        calls[r] = number_after(strstr(line, "\"gather_rows\""), "calls");
+        const double calls = number_after(strstr(line, "\"gather_rows\""), "calls");
+        if (calls != expect)
+            fail_msg("%s: rank %d gathered rows %.0f times, not %.0f", name, r, calls, expect);
         line = strchr(line, '\n') + 1;
     }
     free(text);
@@ -122,28 +124,19 @@ static void test_rows_written_by_their_ranks(void **state)
 {
     (void)state;
     char args[16384];
-    double calls[3];
     snprintf(args, sizeof args, "kmeans '%s' -o results.h5 --k 4 --quiet", quarter);
-    gathers_of("rows-kmeans", args, calls);
-    for (int r = 0; r < 3; r++)
-        assert_true(calls[r] == 0);
+    assert_gathers("rows-kmeans", args, 0);
     snprintf(args, sizeof args, "tree '%s' -o results.h5 --quiet", quarter);
-    gathers_of("rows-tree", args, calls);
-    for (int r = 0; r < 3; r++)
-        assert_true(calls[r] == 0);
+    assert_gathers("rows-tree", args, 0);
     /* predict with those two models: each rank writes its rows. */
     for (int m = 0; m < 2; m++) {
         snprintf(args, sizeof args, "predict '%s/%s/results.h5' '%s' -o scored.h5 --quiet", dir,
                  m ? "rows-tree" : "rows-kmeans", quarter);
-        gathers_of(m ? "rows-predict-tree" : "rows-predict-kmeans", args, calls);
-        for (int r = 0; r < 3; r++)
-            assert_true(calls[r] == 0);
+        assert_gathers(m ? "rows-predict-tree" : "rows-predict-kmeans", args, 0);
     }
     /* The multi-class tree's 2-D probabilities: leaves and holdout to rank 0. */
     snprintf(args, sizeof args, "tree '%s' -o results.h5 --target plan --quiet", quarter);
-    gathers_of("rows-tree-plan", args, calls);
-    for (int r = 0; r < 3; r++)
-        assert_true(calls[r] == 2);
+    assert_gathers("rows-tree-plan", args, 2);
 }
 
 static void test_bench_on_ranks(void **state)
