@@ -130,4 +130,18 @@ static inline uint64_t util_splitmix64(uint64_t x)
     return util_mix64(x + UTIL_SPLITMIX_GAMMA);
 }
 
+/* A keyed pseudo-random permutation of [0, n) (n <= 2^62), each image in
+ * O(1) without building the permutation (src/core/permute.c): the same
+ * image of i for the same (n, seed) on every rank and thread. */
+typedef struct util_permutation {
+    uint64_t n;
+    int bits;          /* the Feistel domain's bits: 2^bits >= n */
+    int rounds;        /* even */
+    uint64_t key[12];  /* the rounds' keys */
+} util_permutation;
+
+void util_permutation_init(util_permutation *p, uint64_t n, uint64_t seed);
+/* The image of i < n. */
+uint64_t util_permutation_at(const util_permutation *p, uint64_t i);
+
 #endif /* CLMSEG_CORE_UTIL_INTERNAL_H */

@@ -100,7 +100,7 @@ static clm_status run_gather_rank_steps(run_ctx *ctx)
     const int n = ctx->clock.n_steps;
     run_rank_step mine[RUN_MAX_STEPS];
     for (int i = 0; i < n; i++)
-        mine[i] = (run_rank_step){ctx->clock.steps[i].seconds, ctx->clock.steps[i].peak_mb,
+        mine[i] = (run_rank_step){ctx->clock.steps[i].seconds, ctx->clock.steps[i].cpu_s, ctx->clock.steps[i].peak_mb,
                                   ctx->clock.steps[i].calls, ctx->clock.steps[i].bytes};
     const int64_t n_all = (int64_t)n * ctx->comm.size;
     if (ctx->root && !(ctx->rank_steps = malloc(sizeof(run_rank_step) * (size_t)(n_all + 1))))

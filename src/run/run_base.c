@@ -39,11 +39,20 @@ static void traffic_totals(double *calls, double *bytes)
     }
 }
 
+/* The process's CPU seconds: what a rank costs the node, as against its
+ * wall seconds, which on oversubscribed or napping ranks include waits. */
+static double process_cpu(void)
+{
+    struct timespec t;
+    return clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t) ? 0 : (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 void run_clock_begin(run_clock *clock, const char *name)
 {
     if (clock->n_steps < RUN_MAX_STEPS)
         clock->steps[clock->n_steps].name = name;
     traffic_totals(&clock->calls_started, &clock->bytes_started);
+    clock->cpu_started = process_cpu();
     clock->step_started = run_now();
 }
 
@@ -53,6 +62,7 @@ void run_clock_end(run_clock *clock)
         return;
     run_step_record *s = &clock->steps[clock->n_steps++];
     s->seconds = run_now() - clock->step_started;
+    s->cpu_s = process_cpu() - clock->cpu_started;
     s->peak_mb = run_peak_mb();
     traffic_totals(&s->calls, &s->bytes);
     s->calls -= clock->calls_started;

@@ -19,6 +19,7 @@
 typedef struct run_step_record {
     const char *name;
     double seconds;
+    double cpu_s;       /* this process's CPU seconds in the step, all threads */
     double peak_mb;     /* peak resident set size at the end of the step */
     double calls, bytes; /* this rank's collective calls and bytes in the step
                            (src/core/comm.c's traffic; 0 on one process) */
@@ -26,14 +27,14 @@ typedef struct run_step_record {
 
 /* One rank's figures of one step, as gathered to rank 0 (run.c). */
 typedef struct run_rank_step {
-    double seconds, peak_mb, calls, bytes;
+    double seconds, cpu_s, peak_mb, calls, bytes;
 } run_rank_step;
 
 /* The time line of a run: one record per finished step. */
 typedef struct run_clock {
     run_step_record steps[RUN_MAX_STEPS];
     int n_steps;
-    double step_started, run_started;
+    double step_started, run_started, cpu_started;
     double calls_started, bytes_started; /* traffic when the step began */
 } run_clock;
 

@@ -110,7 +110,7 @@ static void write_equity(const run_ctx *ctx, FILE *f)
 
 /* On several ranks, what step i cost each rank: the slowest and the mean
  * rank's seconds (on the steps rank 0 runs alone the others' seconds are
- * their wait), each rank's peak memory, and the collectives' calls and
+ * their wait), each rank's peak memory and CPU seconds, and the collectives' calls and
  * bytes summed over the ranks. */
 static void write_rank_step(const run_ctx *ctx, int i, FILE *f)
 {
@@ -126,6 +126,9 @@ static void write_rank_step(const run_ctx *ctx, int i, FILE *f)
     fprintf(f, ", \"ranks\": {\"slowest_s\": %.4f, \"mean_s\": %.4f, \"peak_mb\": [", slowest, sum / R);
     for (int r = 0; r < R; r++)
         fprintf(f, "%s%.1f", r ? ", " : "", ctx->rank_steps[(size_t)r * (size_t)n + (size_t)i].peak_mb);
+    fputs("], \"cpu_s\": [", f);
+    for (int r = 0; r < R; r++)
+        fprintf(f, "%s%.3f", r ? ", " : "", ctx->rank_steps[(size_t)r * (size_t)n + (size_t)i].cpu_s);
     fprintf(f, "], \"collective_calls\": %.0f, \"collective_bytes\": %.0f}", calls, bytes);
 }
 
@@ -172,7 +175,8 @@ clm_status run_write_json(run_ctx *ctx)
     for (int i = 0; i < ctx->clock.n_steps; i++) {
         fprintf(f, "%s\n    {\"step\": ", i ? "," : "");
         json_put_string(f, ctx->clock.steps[i].name);
-        fprintf(f, ", \"seconds\": %.4f, \"peak_mb\": %.1f", ctx->clock.steps[i].seconds, ctx->clock.steps[i].peak_mb);
+        fprintf(f, ", \"seconds\": %.4f, \"cpu_s\": %.3f, \"peak_mb\": %.1f", ctx->clock.steps[i].seconds,
+                ctx->clock.steps[i].cpu_s, ctx->clock.steps[i].peak_mb);
         if (ctx->rank_steps)
             write_rank_step(ctx, i, f);
         fputc('}', f);

@@ -33,6 +33,45 @@ static int leaf_and_path(const clm_tree *tree, const uint8_t *row, uint64_t *pat
     return i;
 }
 
+/* For each node and used feature u, the first node above it on its path
+ * that tests features[u] (-1: none), so that a shuffle of u re-routes a
+ * row from there: the nodes above it decide as before.  NULL when the
+ * table would pass 16M entries (a deep tree over many features): the
+ * rows are then re-routed from the root. */
+static int32_t *first_tests(const clm_tree *tree, const int *features, int n_used)
+{
+    const int64_t N = tree->n_nodes;
+    if (N * n_used > ((int64_t)1 << 24))
+        return NULL;
+    int32_t *first = malloc((size_t)(N * n_used > 0 ? N * n_used : 1) * sizeof *first);
+    int32_t *stack = malloc((size_t)N * sizeof *stack);
+    if (!first || !stack) {
+        free(first);
+        free(stack);
+        return NULL;
+    }
+    for (int u = 0; u < n_used; u++)
+        first[u] = -1;
+    int64_t top = 0;
+    stack[top++] = 0;
+    while (top > 0) {
+        const int p = stack[--top];
+        const tree_node *n = &tree->nodes[p];
+        if (n->feature < 0)
+            continue;
+        const int children[2] = {n->left, n->right};
+        for (int c = 0; c < 2; c++) {
+            for (int u = 0; u < n_used; u++) {
+                const int32_t above = first[(int64_t)p * n_used + u];
+                first[(int64_t)children[c] * n_used + u] = above >= 0 ? above : n->feature == features[u] ? p : -1;
+            }
+            stack[top++] = children[c];
+        }
+    }
+    free(stack);
+    return first;
+}
+
 /* Permutation importance of the used features, in parallel over the
  * features (each with its own buffers; every figure is one feature's own,
  * so the thread count changes nothing).  Shuffling feature f can only move
@@ -40,18 +79,21 @@ static int leaf_and_path(const clm_tree *tree, const uint8_t *row, uint64_t *pat
  * base counts with just those rows re-routed: the same integer counts as
  * routing every row, for a fraction of the work.
  *
- * On several ranks each shuffle is still one permutation of the whole
- * table's holdout rows: every rank gathers the used features' holdout
- * bins (one byte a holdout row and feature) and draws the same
- * permutation, re-routes its own holdout rows, and the rows predicted
- * right are summed over the ranks before the accuracies are taken. */
+ * Each shuffle is a keyed permutation of the whole table's holdout rows
+ * (util_permutation: holdout row g takes the value of row pi(g), pi
+ * keyed on the seed, the feature and the repeat), whose images are
+ * computed only for the rows that move: no rank draws the whole
+ * permutation.  On several ranks every rank gathers the used features'
+ * holdout bins (one byte a holdout row and feature), re-routes its own
+ * holdout rows, and the rows predicted right are summed over the ranks
+ * before the accuracies are taken. */
 static clm_status permutation_importance(clm_tree *tree, const int32_t *test, int64_t n_test,
                                          const int *used)
 {
     const int F = tree->data.n_features, K = tree->data.n_classes;
     const int repeats = tree->params.permutation_repeats;
     const int64_t size = (int64_t)tree->n_nodes * K;
-    const int64_t n_all = tree->n_test, first = tree->first_test;
+    const int64_t n_all = tree->n_test, first_row = tree->first_test;
     const int n_threads = util_threads(tree->params.n_threads);
     const comm_ctx *comm = tree->data.comm;
     int n_used = 0;
@@ -64,13 +106,13 @@ static clm_status permutation_importance(clm_tree *tree, const int32_t *test, in
     int64_t *base_here = calloc((size_t)size, sizeof *base_here);
     int64_t *base_counts = malloc((size_t)size * sizeof *base_counts);
     int *features = malloc((size_t)F * sizeof *features);
-    int32_t *perm = malloc((size_t)n_threads * (size_t)n_all * sizeof *perm);
     uint8_t *columns = malloc((size_t)(n_used > 0 ? n_used : 1) * (size_t)n_all);
     int64_t *counts = malloc((size_t)n_threads * (size_t)size * sizeof *counts);
     /* [u][rep]: rows predicted right, and all rows, after the shuffle. */
     int64_t *right = malloc((size_t)(n_used > 0 ? n_used : 1) * (size_t)repeats * 2 * sizeof *right);
+    int32_t *first = NULL;
     clm_status st = CLM_OK;
-    if (!leaf0 || !path || !mine || !base_here || !base_counts || !features || !perm ||
+    if (!leaf0 || !path || !mine || !base_here || !base_counts || !features ||
         !columns || !counts || !right)
         st = clm_error(CLM_E_NOMEM, "tree: out of memory for permutation importance");
     if ((st = comm_agree(comm, st)))
@@ -97,32 +139,25 @@ static clm_status permutation_importance(clm_tree *tree, const int32_t *test, in
     }
     if (st)
         goto done;
+    first = first_tests(tree, features, n_used); /* NULL: from the root */
     #pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
     for (int u = 0; u < n_used; u++) {
         const int f = features[u];
         const uint64_t bit = F > 64 ? ~(uint64_t)0 : (uint64_t)1 << f;
-        int32_t *p = perm + (int64_t)omp_get_thread_num() * n_all;
         int64_t *c = counts + (int64_t)omp_get_thread_num() * size;
         const uint8_t *col = columns + (int64_t)u * n_all;
         for (int rep = 0; rep < repeats; rep++) {
             uint64_t key = util_splitmix64(tree->params.seed ^ util_splitmix64(((uint64_t)f << 32) | (uint64_t)rep));
-            for (int64_t i = 0; i < n_all; i++)
-                p[i] = (int32_t)i;
-            /* Fisher-Yates with a counter-based stream: reproducible. */
-            for (int64_t i = n_all - 1; i > 0; i--) {
-                uint64_t r = util_splitmix64(key + (uint64_t)i);
-                int64_t j = (int64_t)(r % (uint64_t)(i + 1));
-                int32_t t = p[i];
-                p[i] = p[j];
-                p[j] = t;
-            }
+            util_permutation perm;
+            util_permutation_init(&perm, (uint64_t)n_all, key);
             memcpy(c, base_here, (size_t)size * sizeof *c);
             for (int64_t i = 0; i < n_test; i++) {
-                if (!(path[i] & bit))
+                const int start = first ? first[(int64_t)leaf0[i] * n_used + u] : 0;
+                if (first ? start < 0 : !(path[i] & bit))
                     continue;
                 const int64_t r = test[i];
-                const uint8_t shuffled = col[p[first + i]];
-                const int leaf = tree_leaf_of(tree, bins + r * F, f, shuffled);
+                const uint8_t shuffled = col[util_permutation_at(&perm, (uint64_t)(first_row + i))];
+                const int leaf = tree_leaf_from(tree, start, bins + r * F, f, shuffled);
                 if (leaf != leaf0[i]) {
                     c[(int64_t)leaf0[i] * K + tree->data.y[r]]--;
                     c[(int64_t)leaf * K + tree->data.y[r]]++;
@@ -148,10 +183,10 @@ done:
     free(base_here);
     free(base_counts);
     free(features);
-    free(perm);
     free(columns);
     free(counts);
     free(right);
+    free(first);
     return st;
 }
 

@@ -11,8 +11,14 @@
 int tree_leaf_of(const clm_tree *tree, const uint8_t *row, int override_feature,
                  uint8_t override_bin)
 {
+    return tree_leaf_from(tree, 0, row, override_feature, override_bin);
+}
+
+int tree_leaf_from(const clm_tree *tree, int node, const uint8_t *row, int override_feature,
+                   uint8_t override_bin)
+{
     const tree_node *nodes = tree->nodes;
-    int i = 0;
+    int i = node;
     while (nodes[i].feature >= 0) {
         const tree_node *n = &nodes[i];
         int left;

@@ -7,11 +7,12 @@
  * Everything the tree adds up is an integer count (class histograms,
  * class rows, leaf counts, right predictions), summed exactly by
  * comm_sum_i64, so the tree, its metrics and its importance are the
- * serial run's for any rank count.  Two serial draws run over the whole
- * table and are reproduced from small gathered columns: the holdout
- * (selection sampling in row order: every rank gathers the targets, one
- * byte a row, tree_gather_column) and each permutation of the importance (importance.c: one
- * byte a holdout row per used feature).
+ * serial run's for any rank count.  The holdout is a serial draw over
+ * the whole table, reproduced from a small gathered column (selection
+ * sampling in row order: every rank gathers the targets, one byte a row,
+ * tree_gather_column); the importance's shuffles are keyed permutations
+ * whose images each rank computes for its own rows (importance.c), over
+ * the gathered holdout bins (one byte a holdout row per used feature).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -344,6 +344,9 @@ clm_status tree_finalize(clm_tree *tree);
  * feature's bin with override_bin. */
 int tree_leaf_of(const clm_tree *tree, const uint8_t *row,
                  int override_feature, uint8_t override_bin);
+/* The same from `node` down (a node on the row's path). */
+int tree_leaf_from(const clm_tree *tree, int node, const uint8_t *row,
+                   int override_feature, uint8_t override_bin);
 
 clm_status tree_compute_metrics(clm_tree *tree, const int32_t *train,
                                 int64_t n_train, const int32_t *test,

@@ -125,7 +125,7 @@ def outputs(inp, outdir, n_branches, truth):
     steps = [s["step"] for s in run["steps"]]
     for s in ["validate", "segments", "tiers+stages", "churn tree", "survival", "branch health"]:
         check(s in steps, "run.json lacks step " + s)
-    check(all(s["seconds"] >= 0 and s["peak_mb"] > 0 for s in run["steps"]), "bad step timing")
+    check(all(s["seconds"] >= 0 and s["cpu_s"] >= 0 and s["peak_mb"] > 0 for s in run["steps"]), "bad step timing")
     check(run["versions"]["hdf5"].count(".") == 2 and "OpenBLAS" in run["versions"]["openblas"], "versions")
     check(abs(sum(run["results"]["stage_shares"]) - 1) < 1e-12, "run.json stage shares")
 
