@@ -23,6 +23,9 @@
 #include <unistd.h>
 #include <mpi.h>
 #include <hdf5.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 /* A parallel HDF5 is a build requirement (CMakeLists.txt checks it too);
  * this catches a build that mixes headers. */
 #ifndef H5_HAVE_PARALLEL
@@ -352,6 +355,26 @@ static int launched_by_mpi(void)
     return 0;
 }
 
+/* The default thread count of a rank: OpenMP's default is every core the
+ * rank may run on, so R unbound ranks of a node would each start a thread
+ * per core, R times the cores, spinning against one another (a 10,000-row
+ * k-means on 4 ranks of 2 cores: 0.58 CPU-s a rank, 0.13 with one thread
+ * each).  Without OMP_NUM_THREADS or --threads a rank takes its share of
+ * the node's cores, at least one; bound ranks already see fewer. */
+static void share_cores(long cores, int node_ranks)
+{
+#ifdef _OPENMP
+    if (getenv("OMP_NUM_THREADS") || node_ranks <= 1 || cores <= 0)
+        return;
+    const int share = (int)(cores / node_ranks) > 0 ? (int)(cores / node_ranks) : 1;
+    if (omp_get_max_threads() > share)
+        omp_set_num_threads(share);
+#else
+    (void)cores;
+    (void)node_ranks;
+#endif
+}
+
 int comm_init(int *argc, char ***argv)
 {
     int ready = 0;
@@ -380,6 +403,7 @@ int comm_init(int *argc, char ***argv)
         MPI_Comm_free(&node);
     }
     const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    share_cores(cores, node_ranks);
     const char *wait = getenv("CLMSEG_MPI_WAIT");
     napping = wait && !strcmp(wait, "sleep") ? 1
               : wait && !strcmp(wait, "spin") ? -1
