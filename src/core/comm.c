@@ -113,7 +113,7 @@ void comm_traffic_get(comm_traffic *out)
 }
 
 /* One rank's figures, all doubles so that one gather carries them. */
-enum { FIG_CPU, FIG_START_CPU, FIG_WALL, FIG_PEAK, FIG_READS, FIG_OPS = FIG_READS + 3 };
+enum { FIG_CPU, FIG_START_CPU, FIG_WALL, FIG_PEAK, FIG_THREADS, FIG_READS, FIG_OPS = FIG_READS + 3 };
 #define N_FIGURES (FIG_OPS + 3 * COMM_N_OPS)
 
 static void own_figures(double *fig)
@@ -125,6 +125,7 @@ static void own_figures(double *fig)
     fig[FIG_START_CPU] = started_cpu;
     fig[FIG_WALL] = started_at >= 0.0 ? util_now() - started_at : 0.0;
     fig[FIG_PEAK] = 1024.0 * (double)use.ru_maxrss; /* Linux: kilobytes */
+    fig[FIG_THREADS] = util_threads(0); /* what a command without --threads uses */
     for (int i = 0; i < 3; i++)
         fig[FIG_READS + i] = (double)reads[i];
     for (int op = 0; op < COMM_N_OPS; op++) {
@@ -163,8 +164,9 @@ clm_status comm_write_rank_stats(const comm_ctx *c, const char *path, const char
             fprintf(f, "%s\"%s\":{\"calls\":%.0f,\"bytes\":%.0f,\"seconds\":%.6f}",
                     op ? "," : "", comm_op_names[op], fig[FIG_OPS + 3 * op],
                     fig[FIG_OPS + 3 * op + 1], fig[FIG_OPS + 3 * op + 2]);
-        fprintf(f, "},\"reads\":{\"collective\":%.0f,\"independent\":%.0f,\"unaligned\":%.0f}}\n",
-                fig[FIG_READS], fig[FIG_READS + 1], fig[FIG_READS + 2]);
+        fprintf(f, "},\"reads\":{\"collective\":%.0f,\"independent\":%.0f,\"unaligned\":%.0f},"
+                   "\"default_threads\":%.0f}\n",
+                fig[FIG_READS], fig[FIG_READS + 1], fig[FIG_READS + 2], fig[FIG_THREADS]);
     }
     free(all);
     if (fclose(f) != 0 || rename(tmp, path) != 0) {

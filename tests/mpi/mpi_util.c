@@ -149,9 +149,9 @@ int mpi_run_ranks(int ranks, int threads, const char *out, const char *args, cha
 {
     char cmd[40000];
     snprintf(cmd, sizeof cmd,
-             "rm -rf '%s' && mkdir -p '%s' && cd '%s' && timeout %d '%s' %s -np %d '%s' %s --threads %d > stdout.txt",
+             "rm -rf '%s' && mkdir -p '%s' && cd '%s' && timeout %d '%s' %s -np %d '%s' %s %s%.0d > stdout.txt",
              out, out, out, MPI_RUN_TIMEOUT, mpi_mpirun(), mpi_mpirun_flags(), ranks, tu_clmseg(),
-             args, threads);
+             args, threads > 0 ? "--threads " : "", threads > 0 ? threads : 0);
     return tu_run(cmd, NULL, err);
 }
 

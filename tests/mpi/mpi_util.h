@@ -55,8 +55,9 @@ void mpi_put_int(const char *path, const char *column, hsize_t row, int value);
  * `out`. */
 int mpi_run_reference(const char *out, const char *args);
 
-/* The same as `mpirun -np ranks clmseg ARGS --threads threads`, bounded
- * by MPI_RUN_TIMEOUT; stderr into *err when err is not NULL. */
+/* The same as `mpirun -np ranks clmseg ARGS --threads threads` (no
+ * --threads when threads is 0), bounded by MPI_RUN_TIMEOUT; stderr into
+ * *err when err is not NULL. */
 int mpi_run_ranks(int ranks, int threads, const char *out, const char *args, char **err);
 
 /* For R = 1..4 ranks x T = 1..2 threads: runs ARGS in <dir>/ranksR-threadsT

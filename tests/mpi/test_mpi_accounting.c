@@ -6,7 +6,8 @@
  *     and wall seconds, peak memory, and per collective the calls and
  *     bytes; the calls of every collective are the same on every rank
  *     (they are collectives), and the bytes of the partials gathered are
- *     what the chunk grid predicts;
+ *     what the chunk grid predicts; without --threads each rank takes
+ *     its share of the node's cores;
  *   - no row travels to rank 0 where each rank writes its own: k-means'
  *     labels, a binary tree's probabilities and holdout, and predict's
  *     scores (no gather of rows on any rank), while a multi-class tree
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mpi_util.h"
 #include "testutil.h"
@@ -49,14 +51,14 @@ static double number_after(const char *p, const char *key)
 
 /* `clmseg ARGS` on 3 ranks in <dir>/NAME with CLMSEG_RANK_STATS: the
  * statistics' text (free it), one line a rank. */
-static char *stats_of(const char *name, const char *args)
+static char *stats_of_threads(const char *name, const char *args, int threads)
 {
     char out[4300], stats[4400];
     snprintf(out, sizeof out, "%s/%s", dir, name);
     snprintf(stats, sizeof stats, "%s/%s.jsonl", dir, name);
     setenv("CLMSEG_RANK_STATS", stats, 1);
     char *err = NULL;
-    int rc = mpi_run_ranks(3, 1, out, args, &err);
+    int rc = mpi_run_ranks(3, threads, out, args, &err);
     unsetenv("CLMSEG_RANK_STATS");
     if (rc != 0)
         fail_msg("exit %d: %s", rc, err ? err : "");
@@ -65,6 +67,30 @@ static char *stats_of(const char *name, const char *args)
     assert_non_null(text);
     assert_int_equal(mpi_count(text, "\n"), 3);
     return text;
+}
+
+static char *stats_of(const char *name, const char *args)
+{
+    return stats_of_threads(name, args, 1);
+}
+
+/* Without --threads or OMP_NUM_THREADS, 3 ranks of one node share its
+ * cores: each takes cores / 3, at least one (not a thread per core each). */
+static void test_default_threads(void **state)
+{
+    (void)state;
+    char args[8192];
+    snprintf(args, sizeof args, "kmeans '%s' -o results.h5 --k 3 --quiet", quarter);
+    const char *omp = getenv("OMP_NUM_THREADS");
+    const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    const double want = omp ? atof(omp) : cores / 3 > 0 ? (double)(cores / 3) : 1.0;
+    char *text = stats_of_threads("threads", args, 0);
+    const char *line = text;
+    for (int r = 0; r < 3; r++) {
+        assert_true(number_after(line, "default_threads") == want);
+        line = strchr(line, '\n') + 1;
+    }
+    free(text);
 }
 
 static void test_rank_statistics(void **state)
@@ -177,6 +203,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rank_statistics),
+        cmocka_unit_test(test_default_threads),
         cmocka_unit_test(test_rows_written_by_their_ranks),
         cmocka_unit_test(test_bench_on_ranks),
     };
