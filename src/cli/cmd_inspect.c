@@ -4,7 +4,8 @@
  * or as JSON for machines.
  *
  * Under mpirun (docs/design.md §7) every rank summarises its own blocks
- * of each column (table_ranks.h), the figures are combined exactly on
+ * of each column (table_ranks.h) in collective reads of the file opened
+ * by all ranks (io_table_ranks.h), the figures are combined exactly on
  * every rank, and rank 0 prints them.
  */
 #include <math.h>
@@ -16,6 +17,7 @@
 #include "cli/cli_internal.h"
 #include "core/comm_internal.h"
 #include "core/json_internal.h"
+#include "io/io_table_ranks.h"
 #include "io/table_ranks.h"
 
 static const char *const usage =
@@ -195,7 +197,7 @@ int cmd_inspect(int argc, char **argv)
 
     const comm_ctx world = comm_world();
     clm_table *t = NULL;
-    clm_status status = comm_agree(&world, clm_table_open(input, group, &t));
+    clm_status status = io_table_open_ranks(&world, input, group, &t);
     if (status != CLM_OK)
         return cli_fail("inspect", status);
     int n = clm_table_n_columns(t);

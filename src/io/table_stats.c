@@ -17,6 +17,7 @@
 #include "core/util_internal.h"
 #include "io/io_internal.h"
 #include "io/table_internal.h"
+#include "io/io_table_ranks.h"
 #include "io/table_ranks.h"
 
 typedef struct moments {
@@ -100,12 +101,16 @@ clm_status io_column_stats_ranks(const clm_table *t, int column, const comm_ctx 
     clm_status status = CLM_OK;
     if (!buf || !parts)
         status = clm_error(CLM_E_NOMEM, "out of memory summarising column '%s'", info->name);
-    for (int64_t row0 = first; row0 < first + n_mine && status == CLM_OK; row0 += block) {
-        int64_t n = util_block_len(length, row0, block);
-        status = clm_table_read_f64(t, column, row0, n, buf);
+    /* Rank reads: as many on every rank (io_table_ranks.h), a rank past
+     * its rows or after an error taking part with none. */
+    const int64_t n_calls = io_rank_calls(comm, (n_mine + block - 1) / block);
+    for (int64_t call = 0, row0 = first; call < n_calls; call++, row0 += block) {
+        const int64_t n = status || row0 >= first + n_mine ? 0 : util_block_len(length, row0, block);
+        clm_status read = io_table_read_rank_f64(t, column, n ? row0 : first, n, buf);
+        if (n == 0 || (status = read))
+            continue;
         block_part *part = &parts[row0 / block];
-        if (status == CLM_OK)
-            part->m = block_moments(buf, n, &part->missing);
+        part->m = block_moments(buf, n, &part->missing);
     }
     free(buf);
     status = comm_agree(comm, status);
@@ -157,9 +162,12 @@ clm_status io_category_counts_ranks(const clm_table *t, int column, const comm_c
     clm_status status = CLM_OK;
     if (!codes)
         status = clm_error(CLM_E_NOMEM, "out of memory counting column '%s'", info->name);
-    for (int64_t row0 = first; row0 < first + n_mine && status == CLM_OK; row0 += block) {
-        int64_t n = util_block_len(length, row0, block);
-        status = clm_table_read_i32(t, column, row0, n, codes);
+    const int64_t n_calls = io_rank_calls(comm, (n_mine + block - 1) / block);
+    for (int64_t call = 0, row0 = first; call < n_calls; call++, row0 += block) {
+        const int64_t n = status || row0 >= first + n_mine ? 0 : util_block_len(length, row0, block);
+        clm_status read = io_table_read_rank_i32(t, column, n ? row0 : first, n, codes);
+        if (n == 0 || (status = read))
+            continue;
         for (int64_t i = 0; status == CLM_OK && i < n; i++) {
             int32_t code = codes[i];
             if (code == -1)

@@ -16,6 +16,8 @@
  *            4,096-row chunks, so not aligned here); the same bytes
  *   survival collective and aligned (its 4,096-row chunks grouped by the
  *            file's), the same bytes
+ *   inspect  collective and aligned (its summaries' 65,536-row blocks:
+ *            one here, read by rank 0 while the others take part empty)
  *   6,000 rows  ranks 2 and 3 of 4 hold no row and still take part in
  *            every collective read (the same count as ranks 0 and 1)
  */
@@ -130,6 +132,14 @@ static void test_survival_reads_collective_on_file_chunks(void **state)
     mpi_same_bytes_on_ranks(sub, cmd, files, 3, "survival by branch: Kaplan-Meier");
 }
 
+static void test_inspect_reads_collective(void **state)
+{
+    (void)state;
+    char args[8192];
+    snprintf(args, sizeof args, "inspect '%s'", q_chunked);
+    check_reads("inspect", args, 2, 1);
+}
+
 static void test_ranks_without_rows_take_part(void **state)
 {
     (void)state;
@@ -148,6 +158,7 @@ int main(void)
         cmocka_unit_test(test_tree_reads_collective_on_file_chunks),
         cmocka_unit_test(test_kmeans_reads_collective),
         cmocka_unit_test(test_survival_reads_collective_on_file_chunks),
+        cmocka_unit_test(test_inspect_reads_collective),
         cmocka_unit_test(test_ranks_without_rows_take_part),
     };
     return cmocka_run_group_tests(tests, make_quarters, NULL);
