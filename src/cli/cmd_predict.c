@@ -27,6 +27,7 @@
 #include "cli/cli_internal.h"
 #include "cox/cox_ranks.h"
 #include "io/io_internal.h"
+#include "io/io_table_ranks.h"
 #include "kmeans/kmeans_ranks.h"
 #include "lifecycle/lifecycle_internal.h"
 #include "tree/tree_ranks.h"
@@ -430,7 +431,9 @@ int cmd_predict(int argc, char **argv)
     clm_table *table = NULL;
     clm_writer *writer = NULL;
     const char *inputs[] = {results, input, NULL};
-    clm_status st = comm_agree(&world, clm_table_open(input, group, &table));
+    /* Opened by every rank together, so that each applier's rank reads
+     * of its rows are collective (io_table_ranks.h). */
+    clm_status st = io_table_open_ranks(&world, input, group, &table);
     if (!st) {
         predict_rows *rows = &settings.rows;
         rows->world = world;

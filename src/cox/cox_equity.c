@@ -29,6 +29,7 @@
 #include "core/util_internal.h"
 #include "cox/cox_internal.h"
 #include "cox/cox_ranks.h"
+#include "io/io_table_ranks.h"
 
 #define EQ_BLOCK ((int64_t)4 * CLM_BLOCK_ROWS)
 #define EQ_CHUNK COX_EQUITY_CHUNK
@@ -239,6 +240,15 @@ static clm_status setup_source(const clm_cox *m, const char *arpu, const int32_t
     return CLM_OK;
 }
 
+/* A rank read of rows [r0, r0 + n) of a column, or of none once `st` is
+ * an error (then st is kept): the read every rank makes in turn. */
+static clm_status read_rows(const clm_table *table, int column, int64_t r0, int64_t n, double *out,
+                            clm_status st)
+{
+    clm_status read = io_table_read_rank_f64(table, column, r0, st ? 0 : n, out);
+    return st ? st : read;
+}
+
 /* The stratum of each row of the block of table rows [r0, r0 + n), or an
  * error naming the row; strata_rows[i] is the stratum of row first + i. */
 static clm_status block_strata(const clm_cox *m, const eq_source *src, const clm_table *table,
@@ -247,7 +257,7 @@ static clm_status block_strata(const clm_cox *m, const eq_source *src, const clm
 {
     const char *path = clm_table_path(table);
     if (src->strata_col >= 0) {
-        clm_status st = clm_table_read_f64(table, src->strata_col, r0, n, buf);
+        clm_status st = io_table_read_rank_f64(table, src->strata_col, r0, n, buf);
         if (st)
             return st;
         for (int64_t i = 0; i < n; i++) {
@@ -381,9 +391,11 @@ clm_status cox_equity_table_ranks(const clm_cox *m, const clm_equity_params *par
         const int64_t n = r1 > r0 ? r1 - r0 : 0, at = r0 - first;
         double *time = cols + (size_t)src.n_src * (size_t)block;
         double *event = time + block, *value = event + block, *sbuf = value + block;
-        for (int s = 0; !st && s < src.n_src; s++)
-            st = clm_table_read_f64(table, src.src_col[s], r0, n, cols + (size_t)s * (size_t)block);
-        if (!st) st = clm_table_read_f64(table, src.time_col, r0, n, time);
+        /* Rank reads (io_table_ranks.h): every rank makes each of them, with
+         * no rows once it has met an error in the block. */
+        for (int s = 0; s < src.n_src; s++)
+            st = read_rows(table, src.src_col[s], r0, n, cols + (size_t)s * (size_t)block, st);
+        st = read_rows(table, src.time_col, r0, n, time, st);
         for (int64_t i = 0; !st && i < n; i++) {
             double t = time[i];
             if (unit > 0 && unit != CLM_DAYS_PER_MONTH)
@@ -393,14 +405,16 @@ clm_status cox_equity_table_ranks(const clm_cox *m, const clm_equity_params *par
                                path, m->time_column, (long long)(r0 + i), time[i]);
             time[i] = t; /* in months from here on */
         }
-        if (!st) st = clm_table_read_f64(table, src.event_col, r0, n, event);
-        if (!st && src.arpu_col >= 0)
-            st = clm_table_read_f64(table, src.arpu_col, r0, n, value);
+        st = read_rows(table, src.event_col, r0, n, event, st);
+        if (src.arpu_col >= 0)
+            st = read_rows(table, src.arpu_col, r0, n, value, st);
         if (!st && src.arpu_col < 0)
             for (int64_t i = 0; i < n; i++)
                 value[i] = NAN;
-        if (!st)
-            st = block_strata(m, &src, table, strata_rows, first, r0, n, sbuf, stratum);
+        {
+            clm_status strata = block_strata(m, &src, table, strata_rows, first, r0, st ? 0 : n, sbuf, stratum);
+            st = st ? st : strata;
+        }
         if ((st = comm_agree(comm, st)))
             break;
         const int64_t chunks = (n + EQ_CHUNK - 1) / EQ_CHUNK;

@@ -54,6 +54,13 @@ clm_status io_table_read_rank_block_f32(const clm_table *t, const int *columns, 
  * rank's count of them; on one rank, `mine`. */
 int64_t io_rank_calls(const struct comm_ctx *c, int64_t mine);
 
+/* io_rank_calls for a loop over n_rows of a table in blocks of `block`
+ * rows, over the ranks that opened the table: on a table opened with
+ * io_table_open_ranks on several ranks a collective (so a model applied
+ * to a rank's rows reads collectively without being told the ranks); on
+ * any other table the loop's own count, with no communication. */
+int64_t io_table_rank_calls(const clm_table *t, int64_t n_rows, int64_t block);
+
 /* The rows of one HDF5 chunk of the listed columns, when they share one
  * chunk length; 0 when one is not chunked or they differ. */
 int64_t io_table_chunk_rows(const clm_table *t, const int *columns, int n_columns);

@@ -35,6 +35,9 @@ struct clm_table {
                                file id belongs to the parent            */
     hid_t rank_dxpl;        /* collective transfers (io_table_open_ranks
                                on several ranks), or H5I_INVALID_HID    */
+    int rank_index, rank_count; /* the ranks that opened it (with
+                               rank_dxpl): whose loops of rank reads
+                               must make as many calls                 */
     int rank_read;          /* set by a rank read (table_ranks.c): the
                                next H5Dread is its collective one       */
 };

@@ -63,8 +63,11 @@ clm_status io_table_open_ranks(const comm_ctx *c, const char *path, const char *
         st = io_table_open_fapl(path, group, fapl, out);
     if (fapl >= 0)
         H5Pclose(fapl);
-    if (!st)
+    if (!st) {
         (*out)->rank_dxpl = dxpl;
+        (*out)->rank_index = c->rank;
+        (*out)->rank_count = c->size;
+    }
     else if (dxpl >= 0)
         H5Pclose(dxpl);
     return comm_agree(c, st);
@@ -170,4 +173,13 @@ int64_t io_rank_calls(const comm_ctx *c, int64_t mine)
      * every rank's. */
     comm_max_i64(c, &mine, 1);
     return mine;
+}
+
+int64_t io_table_rank_calls(const clm_table *t, int64_t n_rows, int64_t block)
+{
+    const int64_t mine = (n_rows + block - 1) / block;
+    if (t->rank_dxpl < 0)
+        return mine;
+    const comm_ctx c = {t->rank_index, t->rank_count};
+    return io_rank_calls(&c, mine);
 }

@@ -14,6 +14,7 @@
 
 #include "core/util_internal.h"
 #include "io/io_internal.h"
+#include "io/io_table_ranks.h"
 #include "kmeans/kmeans_internal.h"
 
 /* The names of the string-array attribute `attr` of obj, exactly
@@ -148,11 +149,19 @@ clm_status km_predict_table_rows(const clm_kmeans *m, const clm_table *input, in
         else if (clm_table_column(input, columns[j])->kind != CLM_KIND_NUMERIC)
             st = clm_error(CLM_E_SCHEMA, "%s: column '%s' must be numeric (a k-means feature)", path, name);
     }
-    for (int64_t at = 0; !st && at < n; at += CLM_BLOCK_ROWS) {
-        int64_t nb = util_block_len(n, at, CLM_BLOCK_ROWS);
-        st = clm_table_read_block_f32(input, columns, d, first + at, nb, block, scratch);
-        if (!st)
-            st = km_predict_rows(m, block, nb, path, first + at, labels + at, distances ? distances + at : NULL);
+    /* Rank reads (io_table_ranks.h): on a table the ranks opened together,
+     * as many on every rank, this one taking part with no rows once past
+     * its own or after a bad value.  A missing column is missing on every
+     * rank: then none reads. */
+    const int columns_ok = !st;
+    const int64_t calls = io_table_rank_calls(input, st ? 0 : n, CLM_BLOCK_ROWS);
+    for (int64_t c = 0; columns_ok && c < calls; c++) {
+        const int64_t at = c * CLM_BLOCK_ROWS;
+        const int64_t nb = st || at >= n ? 0 : util_block_len(n, at, CLM_BLOCK_ROWS);
+        clm_status read = io_table_read_rank_block_f32(input, columns, d, nb ? first + at : first, nb, block, scratch);
+        if (nb == 0 || (st = read))
+            continue;
+        st = km_predict_rows(m, block, nb, path, first + at, labels + at, distances ? distances + at : NULL);
     }
     free(columns);
     free(block);

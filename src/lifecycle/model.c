@@ -17,6 +17,7 @@
 #include "clmseg/survival.h"
 #include "core/util_internal.h"
 #include "io/io_internal.h"
+#include "io/io_table_ranks.h"
 #include "lifecycle/lifecycle_internal.h"
 
 enum { N_INPUTS = 9, N_RULES = 7 };
@@ -210,13 +211,20 @@ clm_status lifecycle_predict_rows(const clm_lifecycle *m, const clm_table *input
     for (int j = 0; j < N_INPUTS && !s; j++)
         if (cols[j] >= 0 && !(buf[j] = malloc(CLM_BLOCK_ROWS * sizeof(float))))
             s = clm_error(CLM_E_NOMEM, "out of memory");
-    for (int64_t at = 0; at < n && !s; at += CLM_BLOCK_ROWS) {
-        int64_t len = util_block_len(n, at, CLM_BLOCK_ROWS);
-        for (int j = 0; j < N_INPUTS && !s; j++)
-            if (cols[j] >= 0)
-                s = clm_table_read_f32(input, cols[j], first + at, len, buf[j]);
-        if (s)
-            break;
+    /* Rank reads (io_table_ranks.h): as many on every rank of a table the
+     * ranks opened together, with no rows past this rank's or after an
+     * error (a missing column above is every rank's: then none reads). */
+    const int64_t calls = io_table_rank_calls(input, n, CLM_BLOCK_ROWS);
+    for (int64_t c = 0; c < calls; c++) {
+        const int64_t at = c * CLM_BLOCK_ROWS;
+        const int64_t len = s || at >= n ? 0 : util_block_len(n, at, CLM_BLOCK_ROWS);
+        for (int j = 0; j < N_INPUTS; j++)
+            if (cols[j] >= 0) {
+                clm_status read = io_table_read_rank_f32(input, cols[j], len ? first + at : first, len, buf[j]);
+                s = s ? s : read;
+            }
+        if (s || len == 0)
+            continue;
         if (event_code >= 0)
             for (int64_t i = 0; i < len; i++)
                 buf[0][i] = buf[0][i] == (float)event_code ? 1.0f : 0.0f;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "io/io_internal.h"
+#include "io/io_table_ranks.h"
 #include "tree/tree_internal.h"
 #include "tree/tree_ranks.h"
 
@@ -256,13 +257,19 @@ clm_status tree_predict_table_rows(const clm_tree *t, const clm_table *input, in
         }
     }
     const int threads = util_threads(t->params.n_threads);
-    for (int64_t at = 0; at < n; at += CLM_BLOCK_ROWS) {
+    /* Rank reads (io_table_ranks.h): as many on every rank of a table the
+     * ranks opened together, with no rows past this rank's or after a bad
+     * value (the schema errors above are every rank's: then none reads). */
+    const int64_t calls = io_table_rank_calls(input, n, CLM_BLOCK_ROWS);
+    for (int64_t call = 0; call < calls; call++) {
+        const int64_t at = call * CLM_BLOCK_ROWS;
         const int64_t row0 = first + at; /* the table's row, for reads and messages */
-        int64_t count = util_block_len(n, at, CLM_BLOCK_ROWS);
-        if ((st = clm_table_read_block_f32(input, columns, F, row0, count, block, scratch)))
-            goto done;
+        const int64_t count = st || at >= n ? 0 : util_block_len(n, at, CLM_BLOCK_ROWS);
+        clm_status read = io_table_read_rank_block_f32(input, columns, F, count ? row0 : first, count, block, scratch);
+        if (count == 0 || (st = read))
+            continue;
         /* Map categorical codes to training codes (-1: unseen or missing). */
-        for (int f = 0; f < F; f++) {
+        for (int f = 0; f < F && !st; f++) {
             if (!code_map[f])
                 continue;
             int n_cat = clm_table_column(input, columns[f])->n_categories;
@@ -274,11 +281,13 @@ clm_status tree_predict_table_rows(const clm_tree *t, const clm_table *input, in
                 if (c >= n_cat || (float)c != v) {
                     st = clm_error(CLM_E_VALUE, "%s: categorical column '%s' has the code %g at row %lld, outside its %d categories",
                                    in_path, t->data.features[f].name, (double)v, (long long)(row0 + i), n_cat);
-                    goto done;
+                    break;
                 }
                 block[i * F + f] = (float)code_map[f][c];
             }
         }
+        if (st)
+            continue;
         float *dest = out + at * K;
         #pragma omp parallel for schedule(static) num_threads(threads)
         for (int64_t i = 0; i < count; i++) {

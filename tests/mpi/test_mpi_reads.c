@@ -16,6 +16,7 @@
  *            4,096-row chunks, so not aligned here); the same bytes
  *   survival collective and aligned (its 4,096-row chunks grouped by the
  *            file's), the same bytes
+ *   predict  every saved model of a run applied in collective reads
  *   inspect  collective and aligned (its summaries' 65,536-row blocks:
  *            one here, read by rank 0 while the others take part empty)
  *   6,000 rows  ranks 2 and 3 of 4 hold no row and still take part in
@@ -132,6 +133,17 @@ static void test_survival_reads_collective_on_file_chunks(void **state)
     mpi_same_bytes_on_ranks(sub, cmd, files, 3, "survival by branch: Kaplan-Meier");
 }
 
+static void test_predict_reads_collective(void **state)
+{
+    (void)state;
+    char model[4300], cmd[9000], args[9000];
+    snprintf(model, sizeof model, "%s/model", dir);
+    snprintf(cmd, sizeof cmd, "'%s' run '%s' -o '%s' --quiet", tu_clmseg(), q_chunked, model);
+    assert_int_equal(tu_run(cmd, NULL, NULL), 0);
+    snprintf(args, sizeof args, "predict '%s/results.h5' '%s' -o scored.h5 --quiet", model, q_chunked);
+    check_reads("predict", args, 4, 0);
+}
+
 static void test_inspect_reads_collective(void **state)
 {
     (void)state;
@@ -158,6 +170,7 @@ int main(void)
         cmocka_unit_test(test_tree_reads_collective_on_file_chunks),
         cmocka_unit_test(test_kmeans_reads_collective),
         cmocka_unit_test(test_survival_reads_collective_on_file_chunks),
+        cmocka_unit_test(test_predict_reads_collective),
         cmocka_unit_test(test_inspect_reads_collective),
         cmocka_unit_test(test_ranks_without_rows_take_part),
     };
