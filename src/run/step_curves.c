@@ -18,10 +18,11 @@
  * and survival_segment.csv.
  *
  * Stages: per group and stage, the subscribers, their mean ARPU and the
- * exact quartiles of their tenure (months): each group's tenures sorted,
- * then q(p) = x[j] + (h - j)(x[j+1] - x[j]) with h = (n - 1) p, j = floor h
+ * exact quartiles of their tenure (months): q(p) = x[j] + (h - j)(x[j+1] -
+ * x[j]) with h = (n - 1) p, j = floor h over the group's sorted tenures
  * (linear interpolation between order statistics: R's type 7, numpy's
- * default).  Tiers: subscribers and ARPU per group and tier, for the report.
+ * default), the order statistics read off the count per month when every
+ * tenure is a whole month, else selected.  Tiers: subscribers and ARPU per group and tier, for the report.
  */
 #include <math.h>
 #include <stdio.h>
@@ -88,15 +89,76 @@ double run_quantile_sorted(const double *x, int64_t n, double p)
     return x[j] + (h - (double)j) * (x[j + 1] - x[j]);
 }
 
-/* The quartiles of tenure per (group, stage) of one level: rows bucketed
- * by key = group x stage (a counting sort), each bucket's quartiles
- * selected (util_quantile_select: the sorted bucket's values, in O(n)). */
-static clm_status stage_quartiles(run_ctx *ctx, const double *months, int level)
+/* The value of order j (0-based) among a bucket's whole months, from its
+ * count per month. */
+static double month_of_order(const int64_t *count, int n_months, int64_t j)
+{
+    int64_t below = 0;
+    for (int m = 0; m < n_months; m++) {
+        below += count[m];
+        if (below > j)
+            return (double)m;
+    }
+    return NAN; /* j beyond the bucket: not reached */
+}
+
+/* run_quantile_sorted on the bucket's sorted months, read off its counts
+ * per month: the same two order statistics, the same arithmetic. */
+static double quantile_of_counts(const int64_t *count, int n_months, int64_t n, double p)
+{
+    if (n <= 0)
+        return NAN;
+    const double h = (double)(n - 1) * p;
+    const int64_t j = (int64_t)floor(h);
+    if (j >= n - 1)
+        return month_of_order(count, n_months, n - 1);
+    const double lo = month_of_order(count, n_months, j), hi = month_of_order(count, n_months, j + 1);
+    return lo + (h - (double)j) * (hi - lo);
+}
+
+/* Whole months (the usual tenure column): the quartiles of each (group,
+ * stage) from its rows' count per month, one pass over the rows and no
+ * copy of them (0.14 s of selection on 2M rows before).  NULL when the
+ * counts would pass 4M cells: then selection. */
+static int64_t *month_counts(const run_ctx *ctx, const double *months, int level, int n_keys, int n_months)
+{
+    if ((int64_t)n_keys * n_months > ((int64_t)1 << 22))
+        return NULL;
+    int64_t *count = calloc((size_t)n_keys * (size_t)n_months, sizeof *count);
+    for (int64_t i = 0; count && i < ctx->n_rows; i++) {
+        int g = level == RUN_LEVEL_COMPANY ? 0 : level == RUN_LEVEL_BRANCH ? ctx->branch[i] : ctx->segment[i];
+        if (g >= 0)
+            count[(size_t)(g * CLM_N_STAGES + ctx->stage[i]) * (size_t)n_months + (size_t)months[i]]++;
+    }
+    return count;
+}
+
+/* The quartiles of tenure per (group, stage) of one level.  Whole months
+ * (`n_months` > 0: every value a whole number below it) are counted per
+ * month (month_counts); other tenures are bucketed by key = group x stage
+ * (a counting sort), each bucket's quartiles selected
+ * (util_quantile_select: the sorted bucket's values, in O(n)). */
+static clm_status stage_quartiles(run_ctx *ctx, const double *months, int level, int n_months)
 {
     const int64_t n = ctx->n_rows;
     const int nb = ctx->n_branches, k = ctx->k;
     const int n_keys = (level == RUN_LEVEL_COMPANY ? 1 : level == RUN_LEVEL_BRANCH ? nb : k) * CLM_N_STAGES;
     const int first = level == RUN_LEVEL_COMPANY ? 0 : level == RUN_LEVEL_BRANCH ? 1 : 1 + nb;
+    int64_t *by_month = n_months > 0 ? month_counts(ctx, months, level, n_keys, n_months) : NULL;
+    if (by_month) {
+        for (int c = 0; c < n_keys; c++) {
+            const int64_t *count = by_month + (size_t)c * (size_t)n_months;
+            int64_t m = 0;
+            for (int t = 0; t < n_months; t++)
+                m += count[t];
+            run_stage_row *r = &ctx->life.stages[(size_t)(first + c / CLM_N_STAGES) * CLM_N_STAGES + c % CLM_N_STAGES];
+            r->tenure_q1 = quantile_of_counts(count, n_months, m, 0.25);
+            r->tenure_median = quantile_of_counts(count, n_months, m, 0.5);
+            r->tenure_q3 = quantile_of_counts(count, n_months, m, 0.75);
+        }
+        free(by_month);
+        return CLM_OK;
+    }
     int64_t *start = calloc((size_t)n_keys + 1, sizeof *start);
     double *sorted = malloc((size_t)(n > 0 ? n : 1) * sizeof *sorted);
     if (!start || !sorted) {
@@ -185,10 +247,11 @@ clm_status run_lifecycle_tables(run_ctx *ctx)
         return clm_error(CLM_E_NOMEM, "out of memory");
     clm_status s = clm_table_read_f64(ctx->table, clm_table_find(ctx->table, ctx->col_time), 0, n, t);
     const double unit = ctx->time_unit_days > 0 ? ctx->time_unit_days / CLM_DAYS_PER_MONTH : 1.0;
-    int n_months = 1;
+    int n_months = 1, whole = 1;
     for (int64_t i = 0; !s && i < n; i++) {
         t[i] *= unit; /* tenure in months from here on */
         double m = floor(t[i]);
+        whole &= m == t[i];
         if (m > CURVES_MAX_MONTH) {
             s = clm_error(CLM_E_VALUE, "%s: column '%s', row %lld: tenure %g months is beyond the "
                           "%d months lifecycle_curves.csv lists (is columns.time_unit right?)",
@@ -256,7 +319,7 @@ clm_status run_lifecycle_tables(run_ctx *ctx)
         st->mean_arpu = st->priced > 0 ? st->arpu_sum / (double)st->priced : NAN;
     }
     for (int level = 0; !s && level < RUN_N_LEVELS; level++)
-        s = stage_quartiles(ctx, t, level);
+        s = stage_quartiles(ctx, t, level, whole ? n_months : 0);
     life->n_groups = s ? 0 : groups;
     free(t);
     free(count);
