@@ -31,9 +31,10 @@
  * (key, cell) pair goes to the rank of its range (one all-to-all, 16
  * bytes a row in all), the ranks exchange their (stratum, time)
  * histograms (R x S x T x 16 bytes), and the concordant, discordant and
- * tied counts are integers summed exactly over the ranks.  C, their
- * ratio, has the serial run's bits for any rank count, and no rank holds
- * more than its range's rows (docs/scaling.md).
+ * tied counts are int64 sums, added exactly over the ranks.  C, their
+ * ratio, has the serial run's bits for any rank count, and a rank holds
+ * its own rows' pairs and then its range's, never every row's
+ * (docs/scaling.md).  One rank is the same path with no splitter.
  */
 #include <math.h>
 #include <stdlib.h>
