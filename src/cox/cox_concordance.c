@@ -117,19 +117,37 @@ static int compare_keys(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The rank whose range holds `key`: the number of splitters <= key, so
- * that equal keys always go to one rank and ranges follow rank order. */
+/* The rank whose range holds `key`: the number of splitters < key (rank
+ * r holds the keys in (split[r - 1], split[r]]), so that equal keys
+ * always go to one rank and ranges follow rank order. */
 static int owner_of(uint64_t key, const uint64_t *split, int n_split)
 {
     int lo = 0, hi = n_split;
     while (lo < hi) {
         const int mid = lo + (hi - lo) / 2;
-        if (split[mid] <= key)
+        if (split[mid] < key)
             lo = mid + 1;
         else
             hi = mid;
     }
     return lo;
+}
+
+/* n_split splitters from the m sorted keys, at evenly spaced places;
+ * where one would equal the splitter before (a value holding more than
+ * a rank's share of the rows), the next larger key instead, so that the
+ * rows of a common value fill one rank and the others share the rest
+ * (rather than all going to one rank).  Only the balance depends on it. */
+static void pick_evenly(const uint64_t *keys, size_t m, uint64_t *split, int n_split)
+{
+    size_t j = 0;
+    for (int r = 0; r < n_split; r++) {
+        const size_t even = (size_t)(r + 1) * m / (size_t)(n_split + 1);
+        j = even > j ? even : j;
+        while (r > 0 && j + 1 < m && keys[j] <= split[r - 1])
+            j++;
+        split[r] = keys[j];
+    }
 }
 
 /* The size - 1 splitters (*split, free it; none on one rank or without
@@ -161,8 +179,7 @@ static clm_status pick_splitters(const cox_design *d, const double *lp, uint64_t
         qsort(keys, m, sizeof *keys, compare_keys);
         out = malloc(sizeof *out * (size_t)(size - 1));
         st = out ? CLM_OK : clm_error(CLM_E_NOMEM, "out of memory");
-        for (int r = 1; out && r < size; r++)
-            out[r - 1] = keys[(size_t)r * m / (size_t)size];
+        pick_evenly(keys, m, out, size - 1);
     }
     free(all);
     st = comm_agree(d->comm, st);
