@@ -153,7 +153,7 @@ static void pick_evenly(const uint64_t *keys, size_t m, uint64_t *split, int n_s
 /* The size - 1 splitters (*split, free it; none on one rank or without
  * rows): every rank's keys at evenly spaced rows (the rows are in cell
  * order, not lp order, so these are a spread sample), gathered, sorted,
- * and taken at evenly spaced places. */
+ * and picked by pick_evenly. */
 static clm_status pick_splitters(const cox_design *d, const double *lp, uint64_t **split,
                                  int *n_split)
 {
@@ -179,7 +179,8 @@ static clm_status pick_splitters(const cox_design *d, const double *lp, uint64_t
         qsort(keys, m, sizeof *keys, compare_keys);
         out = malloc(sizeof *out * (size_t)(size - 1));
         st = out ? CLM_OK : clm_error(CLM_E_NOMEM, "out of memory");
-        pick_evenly(keys, m, out, size - 1);
+        if (out)
+            pick_evenly(keys, m, out, size - 1);
     }
     free(all);
     st = comm_agree(d->comm, st);
@@ -200,7 +201,8 @@ static clm_status send_to_owners(const cox_design *d, const double *lp, const ui
 {
     const int size = d->comm ? d->comm->size : 1;
     const int64_t n = d->n_local;
-    int64_t *next = calloc(2 * (size_t)size + 1, sizeof *next); /* per rank: its next slot */
+    /* Per rank: its next slot in `send` (size + 1), then its count. */
+    int64_t *next = calloc(2 * (size_t)size + 1, sizeof *next);
     keyed *send = util_alloc_big((size_t)(n > 0 ? n : 1) * sizeof *send);
     clm_status st = next && send ? CLM_OK : clm_error(CLM_E_NOMEM, "out of memory");
     int64_t *send_n = next ? next + size + 1 : NULL;
