@@ -78,7 +78,7 @@ int comm_chunk_owner(const comm_ctx *c, int64_t chunk, int64_t n_chunks)
 
 const char *const comm_op_names[COMM_N_OPS] = {
     "share_chunks", "sum_i64", "max_i64", "bcast", "gather_rows", "allgather_bytes",
-    "share_rows", "recut_rows", "relay", "agree", "wait_root"};
+    "share_rows", "recut_rows", "exchange_rows", "relay", "agree", "wait_root"};
 
 static comm_traffic traffic;
 static int64_t reads[3]; /* collective, made independent, unaligned */
@@ -200,6 +200,16 @@ static clm_status recut_one_rank(const void *local, int64_t n_local, size_t elem
     return CLM_OK;
 }
 
+/* comm_exchange_rows on one rank: the rows stay, copied. */
+static clm_status exchange_one_rank(const void *send, int64_t n, size_t elem_bytes, void **recv,
+                                    int64_t *n_recv)
+{
+    size_t bytes = 0;
+    clm_status st = copy_bytes(send, (size_t)n * elem_bytes, recv, &bytes);
+    *n_recv = st ? 0 : n;
+    return st;
+}
+
 #ifndef CLMSEG_MPI
 
 int comm_init(int *argc, char ***argv)
@@ -276,6 +286,13 @@ clm_status comm_recut_rows(const comm_ctx *c, const void *local, int64_t n_local
 {
     (void)c;
     return recut_one_rank(local, n_local, elem_bytes, out, n_out);
+}
+
+clm_status comm_exchange_rows(const comm_ctx *c, const void *send, const int64_t *send_n,
+                              size_t elem_bytes, void **recv, int64_t *n_recv)
+{
+    (void)c;
+    return exchange_one_rank(send, send_n[0], elem_bytes, recv, n_recv);
 }
 
 clm_status comm_agree(const comm_ctx *c, clm_status status)
@@ -480,9 +497,9 @@ static clm_status mpi_failed(const char *what, int code)
  * collective is started non-blocking and polled with 50 µs naps.  With a
  * core each, a rank spins for a millisecond (ranks that arrive together
  * finish in microseconds) and then naps: a long wait, for a rank that
- * computes alone (the concordance, rank 0's steps of the run), burns no
- * core.  CLMSEG_MPI_WAIT=spin|sleep overrides the choice made in
- * comm_init (`napping`): spin for MPI_Wait, sleep for naps from the start. */
+ * computes alone (rank 0's steps of the run), burns no core.
+ * CLMSEG_MPI_WAIT=spin|sleep overrides the choice made in comm_init
+ * (`napping`): spin for MPI_Wait, sleep for naps from the start. */
 
 /* Polls `request` to its end, sleeping `nap_ns` between polls. */
 static int finish_napping(MPI_Request *request, long nap_ns)
@@ -565,6 +582,14 @@ static int alltoallv(const void *send, const int *sn, const int *sd, MPI_Datatyp
 {
     MPI_Request q;
     int rc = MPI_Ialltoallv(send, sn, sd, st, recv, rn, rd, rt, comm, &q);
+    return rc == MPI_SUCCESS ? finish(&q) : rc;
+}
+
+static int alltoall(const void *send, int ns, MPI_Datatype st, void *recv, int nr, MPI_Datatype rt,
+                    MPI_Comm comm)
+{
+    MPI_Request q;
+    int rc = MPI_Ialltoall(send, ns, st, recv, nr, rt, comm, &q);
     return rc == MPI_SUCCESS ? finish(&q) : rc;
 }
 
@@ -935,6 +960,89 @@ clm_status comm_recut_rows(const comm_ctx *c, const void *local, int64_t n_local
     free(counts);
     account(COMM_OP_RECUT_ROWS, (double)(n_local + n_out) * (double)elem_bytes, t0);
     return rc == MPI_SUCCESS ? CLM_OK : mpi_failed("re-cutting rows", rc);
+}
+
+/* The int counts and displacements of comm_exchange_rows (elements):
+ * `n` (size entries) and their running sums at `at`.  0 when some count
+ * or the total passes MPI's int counts. */
+static int exchange_counts(const int64_t *n, int size, int *counts, int *at, int64_t *total)
+{
+    *total = 0;
+    for (int r = 0; r < size; r++) {
+        counts[r] = (int)n[r];
+        at[r] = (int)*total;
+        *total += n[r];
+        if (*total > 0x7fffffff)
+            return 0;
+    }
+    return 1;
+}
+
+clm_status comm_exchange_rows(const comm_ctx *c, const void *send, const int64_t *send_n,
+                              size_t elem_bytes, void **recv, int64_t *n_recv)
+{
+    *recv = NULL;
+    *n_recv = 0;
+    if (!comm_is_parallel(c))
+        return exchange_one_rank(send, send_n[0], elem_bytes, recv, n_recv);
+    const int size = c->size;
+    const double t0 = util_now();
+    int64_t *recv_n = malloc(sizeof(int64_t) * (size_t)size);
+    int *counts = malloc(sizeof(int) * 4 * (size_t)size);
+    /* Every rank learns whether all could allocate, so none waits below
+     * for a rank that gave up. */
+    int ok = recv_n && counts;
+    int rc = allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    clm_status st = rc != MPI_SUCCESS ? mpi_failed("exchanging rows", rc)
+                    : ok             ? CLM_OK
+                                     : clm_error(CLM_E_NOMEM, "MPI: out of memory exchanging rows");
+    if (!st) {
+        rc = alltoall(send_n, 1, MPI_INT64_T, recv_n, 1, MPI_INT64_T, MPI_COMM_WORLD);
+        if (rc != MPI_SUCCESS)
+            st = mpi_failed("exchanging row counts", rc);
+    }
+    int *sn = NULL, *s_at = NULL, *rn = NULL, *r_at = NULL;
+    int64_t n_sent = 0, n_got = 0;
+    void *out = NULL;
+    if (!st) {
+        sn = counts;
+        s_at = sn + size;
+        rn = s_at + size;
+        r_at = rn + size;
+        const int fits = elem_bytes <= 0x7fffffff &&
+                         exchange_counts(send_n, size, sn, s_at, &n_sent) &&
+                         exchange_counts(recv_n, size, rn, r_at, &n_got);
+        out = fits ? malloc((size_t)(n_got ? n_got : 1) * elem_bytes) : NULL;
+        /* The largest count of a rank that does not fit, and whether some
+         * rank could not allocate: the same status and message on all. */
+        const int64_t most = n_sent > n_got ? n_sent : n_got;
+        int64_t worst[2] = {fits ? 0 : (most > 0 ? most : 1), fits && !out};
+        rc = allreduce(MPI_IN_PLACE, worst, 2, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
+        st = rc != MPI_SUCCESS ? mpi_failed("exchanging rows", rc)
+             : worst[0]       ? clm_error(CLM_E_INTERNAL, "MPI: %lld rows are too many to exchange",
+                                          (long long)worst[0])
+             : worst[1]       ? clm_error(CLM_E_NOMEM, "MPI: out of memory exchanging rows")
+                              : CLM_OK;
+    }
+    MPI_Datatype elem;
+    if (!st && (rc = element_type(elem_bytes, &elem)) != MPI_SUCCESS)
+        st = mpi_failed("exchanging rows", rc);
+    if (!st) {
+        rc = alltoallv(send, sn, s_at, elem, out, rn, r_at, elem, MPI_COMM_WORLD);
+        MPI_Type_free(&elem);
+        if (rc != MPI_SUCCESS)
+            st = mpi_failed("exchanging rows", rc);
+    }
+    free(recv_n);
+    free(counts);
+    account(COMM_OP_EXCHANGE_ROWS, (double)(n_sent + n_got) * (double)elem_bytes, t0);
+    if (st) {
+        free(out);
+        return st;
+    }
+    *recv = out;
+    *n_recv = n_got;
+    return CLM_OK;
 }
 
 /* Rank 0's *value to every rank; the others poll a non-blocking broadcast

@@ -173,6 +173,19 @@ clm_status comm_share_rows(const comm_ctx *c, void *all, int64_t n_local, size_t
 clm_status comm_recut_rows(const comm_ctx *c, const void *local, int64_t n_local,
                            size_t elem_bytes, void *out, int64_t n_out);
 
+/* Moves rows to the ranks chosen for them: this rank's rows at `send`
+ * (elements of elem_bytes) are grouped by destination in rank order,
+ * send_n[r] of them for rank r (c->size entries); rank r receives, into
+ * a new buffer *recv (free it; at least one element) of *n_recv
+ * elements, the rows every rank sent it, in the senders' rank order.
+ * For rows redistributed by value (the Cox concordance sends each row to
+ * the rank owning its range of the linear predictor): an MPI_Alltoallv.
+ * Every rank returns the same status: CLM_E_NOMEM, or CLM_E_INTERNAL
+ * when some rank's rows do not fit MPI's int counts.  Serial build (or
+ * one rank): a copy of the send_n[0] rows. */
+clm_status comm_exchange_rows(const comm_ctx *c, const void *send, const int64_t *send_n,
+                              size_t elem_bytes, void **recv, int64_t *n_recv);
+
 /* A step only rank 0 runs (the other ranks have nothing to add to it):
  * every rank calls this after it, rank 0 with the step's status, and all
  * return that status (with rank 0's message).  The other ranks wait
@@ -200,8 +213,8 @@ clm_status comm_agree(const comm_ctx *c, clm_status status);
  * serial build counts nothing. */
 typedef enum comm_op {
     COMM_OP_SHARE_CHUNKS, COMM_OP_SUM_I64, COMM_OP_MAX_I64, COMM_OP_BCAST, COMM_OP_GATHER_ROWS,
-    COMM_OP_ALLGATHER_BYTES, COMM_OP_SHARE_ROWS, COMM_OP_RECUT_ROWS, COMM_OP_RELAY, COMM_OP_AGREE,
-    COMM_OP_WAIT_ROOT, COMM_N_OPS
+    COMM_OP_ALLGATHER_BYTES, COMM_OP_SHARE_ROWS, COMM_OP_RECUT_ROWS, COMM_OP_EXCHANGE_ROWS, COMM_OP_RELAY,
+    COMM_OP_AGREE, COMM_OP_WAIT_ROOT, COMM_N_OPS
 } comm_op;
 extern const char *const comm_op_names[COMM_N_OPS]; /* "share_chunks", ... */
 

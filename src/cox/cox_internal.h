@@ -121,7 +121,8 @@ clm_status cox_evaluate(const cox_design *d, const clm_kernels *kernels, int n_t
  * strata, as R's concordance for coxph: comparable pairs have the shorter
  * time an event (a censoring at the same time counts as longer); ties in
  * lp count one half.  NaN when no pair is comparable.  On several ranks
- * rank 0 counts the pairs of every rank's rows, and every rank gets C. */
+ * each rank counts the pairs of one range of lp, and every rank gets C
+ * (the serial bits). */
 clm_status cox_concordance(const cox_design *d, const double *lp, double *out);
 
 /* The fitted model. */

@@ -12,6 +12,8 @@
  *     labels, a binary tree's probabilities and holdout, and predict's
  *     scores (no gather of rows on any rank), while a multi-class tree
  *     gathers its leaves;
+ *   - the Cox concordance on 4 ranks: no gather, one exchange of 16
+ *     bytes a row in all, spread over the ranks;
  *   - `clmseg bench` on ranks: the collectives' latency and bandwidth and
  *     both workloads on one rank and on all, with finite figures.
  */
@@ -49,24 +51,31 @@ static double number_after(const char *p, const char *key)
     return atof(q + strlen(pat));
 }
 
-/* `clmseg ARGS` on 3 ranks in <dir>/NAME with CLMSEG_RANK_STATS: the
- * statistics' text (free it), one line a rank. */
-static char *stats_of_threads(const char *name, const char *args, int threads)
+/* `clmseg ARGS` on `ranks` ranks of `threads` threads (0: each rank's
+ * default) in <dir>/NAME with CLMSEG_RANK_STATS: the statistics' text
+ * (free it), one line a rank. */
+static char *stats_on(const char *name, const char *args, int ranks, int threads)
 {
     char out[4300], stats[4400];
     snprintf(out, sizeof out, "%s/%s", dir, name);
     snprintf(stats, sizeof stats, "%s/%s.jsonl", dir, name);
     setenv("CLMSEG_RANK_STATS", stats, 1);
     char *err = NULL;
-    int rc = mpi_run_ranks(3, threads, out, args, &err);
+    int rc = mpi_run_ranks(ranks, threads, out, args, &err);
     unsetenv("CLMSEG_RANK_STATS");
     if (rc != 0)
         fail_msg("exit %d: %s", rc, err ? err : "");
     free(err);
     char *text = tu_read_file(stats, NULL);
     assert_non_null(text);
-    assert_int_equal(mpi_count(text, "\n"), 3);
+    assert_int_equal(mpi_count(text, "\n"), ranks);
     return text;
+}
+
+/* On 3 ranks. */
+static char *stats_of_threads(const char *name, const char *args, int threads)
+{
+    return stats_on(name, args, 3, threads);
 }
 
 static char *stats_of(const char *name, const char *args)
@@ -132,18 +141,25 @@ static void test_rank_statistics(void **state)
     free(text);
 }
 
-/* `clmseg ARGS` on 3 ranks makes `expect` calls of gather_rows on each. */
-static void assert_gathers(const char *name, const char *args, double expect)
+/* `clmseg ARGS` on `ranks` ranks makes `expect` calls of gather_rows on
+ * each: the statistics' text (free it). */
+static char *gathers_on(int ranks, const char *name, const char *args, double expect)
 {
-    char *text = stats_of(name, args);
+    char *text = stats_on(name, args, ranks, 1);
     const char *line = text;
-    for (int r = 0; r < 3; r++) {
+    for (int r = 0; r < ranks; r++) {
         const double calls = number_after(strstr(line, "\"gather_rows\""), "calls");
         if (calls != expect)
             fail_msg("%s: rank %d gathered rows %.0f times, not %.0f", name, r, calls, expect);
         line = strchr(line, '\n') + 1;
     }
-    free(text);
+    return text;
+}
+
+/* The same on 3 ranks. */
+static void assert_gathers(const char *name, const char *args, double expect)
+{
+    free(gathers_on(3, name, args, expect));
 }
 
 static void test_rows_written_by_their_ranks(void **state)
@@ -163,6 +179,34 @@ static void test_rows_written_by_their_ranks(void **state)
     /* The multi-class tree's 2-D probabilities: leaves and holdout to rank 0. */
     snprintf(args, sizeof args, "tree '%s' -o results.h5 --target plan --quiet", quarter);
     assert_gathers("rows-tree-plan", args, 2);
+}
+
+/* The Cox concordance on 4 ranks gathers no row (nor does the rest of
+ * cox without --equity): each rank counts one range of the predictor,
+ * and one exchange moves every row's 16-byte (key, cell) pair once, so
+ * the ranks' exchange bytes (sent plus received) add up to 32 a row,
+ * each rank near its quarter. */
+static void test_cox_concordance_on_ranks(void **state)
+{
+    (void)state;
+    char args[8192];
+    snprintf(args, sizeof args, "cox '%s' -o results.h5 --features arpu,service_calls,"
+             "plan_downgrades --quiet", quarter);
+    char *text = gathers_on(4, "rows-cox", args, 0);
+    double sum = 0;
+    const char *line = text;
+    for (int r = 0; r < 4; r++) {
+        const char *exchange = strstr(line, "\"exchange_rows\"");
+        assert_non_null(exchange);
+        assert_true(number_after(exchange, "calls") == 1);
+        const double bytes = number_after(exchange, "bytes");
+        if (bytes > 1.5 * 32.0 * 50000 / 4)
+            fail_msg("rank %d exchanged %.0f bytes, far above its quarter", r, bytes);
+        sum += bytes;
+        line = strchr(line, '\n') + 1;
+    }
+    assert_true(sum == 32.0 * 50000);
+    free(text);
 }
 
 static void test_bench_on_ranks(void **state)
@@ -205,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_rank_statistics),
         cmocka_unit_test(test_default_threads),
         cmocka_unit_test(test_rows_written_by_their_ranks),
+        cmocka_unit_test(test_cox_concordance_on_ranks),
         cmocka_unit_test(test_bench_on_ranks),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -14,7 +14,10 @@
  * Cases: times in days that are not whole months (the distinct times
  * gathered from every rank rather than counted in one table), strata by a
  * categorical column and the equity projection; no strata, Breslow ties
- * and a ridge penalty, with ranks that hold no row.
+ * and a ridge penalty, with ranks that hold no row; a predictor of 4
+ * distinct values, so that the concordance's ranges of lp cut through
+ * ties (each value's rows must stay on one rank) and some ranks count
+ * no row.
  *
  * The error case: a bad event code on rank 1 and a NaN time on rank 3 of
  * the same read block.  The serial scan checks a block's times before its
@@ -83,6 +86,16 @@ static void test_breslow_and_a_ridge_on_ranks_without_rows(void **state)
     same_bytes_on_ranks(q6000, "--ties breslow --l2 2.5 --equity", "n= 6000");
 }
 
+static void test_concordance_of_few_distinct_predictors(void **state)
+{
+    (void)state;
+    char sub[4300], cmd[8192];
+    snprintf(sub, sizeof sub, "%s/ties", dir);
+    snprintf(cmd, sizeof cmd, "cox '%s' -o results.h5 --features plan_downgrades", q_days);
+    const char *files[] = {"results.h5", "stdout.txt"};
+    mpi_same_bytes_on_ranks(sub, cmd, files, 2, "n= 50000");
+}
+
 static void test_nan_time_wins_over_an_earlier_bad_event_in_its_block(void **state)
 {
     (void)state;
@@ -99,6 +112,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_days_strata_by_a_column_and_equity),
         cmocka_unit_test(test_breslow_and_a_ridge_on_ranks_without_rows),
+        cmocka_unit_test(test_concordance_of_few_distinct_predictors),
         cmocka_unit_test(test_nan_time_wins_over_an_earlier_bad_event_in_its_block),
     };
     return cmocka_run_group_tests(tests, make_quarters, NULL);
