@@ -54,6 +54,19 @@ clm_status io_table_read_rank_block_f32(const clm_table *t, const int *columns, 
  * rank's count of them; on one rank, `mine`. */
 int64_t io_rank_calls(const struct comm_ctx *c, int64_t mine);
 
+/* Call `call` of a loop of rank reads over rows [first, first + n) in
+ * blocks of `block` rows: how many rows it reads (0 past them, or once
+ * this rank has failed, when it takes part with none), and at *row0 the
+ * row it starts at (first when it reads none). */
+static inline int64_t io_rank_block(int64_t first, int64_t n, int64_t block, int64_t call, int failed,
+                                    int64_t *row0)
+{
+    const int64_t at = call * block;
+    const int64_t len = failed || at >= n ? 0 : n - at < block ? n - at : block;
+    *row0 = len ? first + at : first;
+    return len;
+}
+
 /* io_rank_calls for a loop over n_rows of a table in blocks of `block`
  * rows, over the ranks that opened the table: on a table opened with
  * io_table_open_ranks on several ranks a collective (so a model applied

@@ -104,9 +104,10 @@ clm_status io_column_stats_ranks(const clm_table *t, int column, const comm_ctx 
     /* Rank reads: as many on every rank (io_table_ranks.h), a rank past
      * its rows or after an error taking part with none. */
     const int64_t n_calls = io_rank_calls(comm, (n_mine + block - 1) / block);
-    for (int64_t call = 0, row0 = first; call < n_calls; call++, row0 += block) {
-        const int64_t n = status || row0 >= first + n_mine ? 0 : util_block_len(length, row0, block);
-        clm_status read = io_table_read_rank_f64(t, column, n ? row0 : first, n, buf);
+    for (int64_t call = 0; call < n_calls; call++) {
+        int64_t row0;
+        const int64_t n = io_rank_block(first, n_mine, block, call, status != CLM_OK, &row0);
+        clm_status read = io_table_read_rank_f64(t, column, row0, n, buf);
         if (n == 0 || (status = read))
             continue;
         block_part *part = &parts[row0 / block];
@@ -163,9 +164,10 @@ clm_status io_category_counts_ranks(const clm_table *t, int column, const comm_c
     if (!codes)
         status = clm_error(CLM_E_NOMEM, "out of memory counting column '%s'", info->name);
     const int64_t n_calls = io_rank_calls(comm, (n_mine + block - 1) / block);
-    for (int64_t call = 0, row0 = first; call < n_calls; call++, row0 += block) {
-        const int64_t n = status || row0 >= first + n_mine ? 0 : util_block_len(length, row0, block);
-        clm_status read = io_table_read_rank_i32(t, column, n ? row0 : first, n, codes);
+    for (int64_t call = 0; call < n_calls; call++) {
+        int64_t row0;
+        const int64_t n = io_rank_block(first, n_mine, block, call, status != CLM_OK, &row0);
+        clm_status read = io_table_read_rank_i32(t, column, row0, n, codes);
         if (n == 0 || (status = read))
             continue;
         for (int64_t i = 0; status == CLM_OK && i < n; i++) {

@@ -156,12 +156,13 @@ clm_status km_predict_table_rows(const clm_kmeans *m, const clm_table *input, in
     const int columns_ok = !st;
     const int64_t calls = io_table_rank_calls(input, st ? 0 : n, CLM_BLOCK_ROWS);
     for (int64_t c = 0; columns_ok && c < calls; c++) {
-        const int64_t at = c * CLM_BLOCK_ROWS;
-        const int64_t nb = st || at >= n ? 0 : util_block_len(n, at, CLM_BLOCK_ROWS);
-        clm_status read = io_table_read_rank_block_f32(input, columns, d, nb ? first + at : first, nb, block, scratch);
+        int64_t row0;
+        const int64_t nb = io_rank_block(first, n, CLM_BLOCK_ROWS, c, st != CLM_OK, &row0);
+        clm_status read = io_table_read_rank_block_f32(input, columns, d, row0, nb, block, scratch);
         if (nb == 0 || (st = read))
             continue;
-        st = km_predict_rows(m, block, nb, path, first + at, labels + at, distances ? distances + at : NULL);
+        const int64_t at = row0 - first;
+        st = km_predict_rows(m, block, nb, path, row0, labels + at, distances ? distances + at : NULL);
     }
     free(columns);
     free(block);

@@ -216,15 +216,16 @@ clm_status lifecycle_predict_rows(const clm_lifecycle *m, const clm_table *input
      * error (a missing column above is every rank's: then none reads). */
     const int64_t calls = io_table_rank_calls(input, n, CLM_BLOCK_ROWS);
     for (int64_t c = 0; c < calls; c++) {
-        const int64_t at = c * CLM_BLOCK_ROWS;
-        const int64_t len = s || at >= n ? 0 : util_block_len(n, at, CLM_BLOCK_ROWS);
+        int64_t row0;
+        const int64_t len = io_rank_block(first, n, CLM_BLOCK_ROWS, c, s != CLM_OK, &row0);
         for (int j = 0; j < N_INPUTS; j++)
             if (cols[j] >= 0) {
-                clm_status read = io_table_read_rank_f32(input, cols[j], len ? first + at : first, len, buf[j]);
+                clm_status read = io_table_read_rank_f32(input, cols[j], row0, len, buf[j]);
                 s = s ? s : read;
             }
         if (s || len == 0)
             continue;
+        const int64_t at = row0 - first;
         if (event_code >= 0)
             for (int64_t i = 0; i < len; i++)
                 buf[0][i] = buf[0][i] == (float)event_code ? 1.0f : 0.0f;

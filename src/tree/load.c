@@ -262,12 +262,12 @@ clm_status tree_predict_table_rows(const clm_tree *t, const clm_table *input, in
      * value (the schema errors above are every rank's: then none reads). */
     const int64_t calls = io_table_rank_calls(input, n, CLM_BLOCK_ROWS);
     for (int64_t call = 0; call < calls; call++) {
-        const int64_t at = call * CLM_BLOCK_ROWS;
-        const int64_t row0 = first + at; /* the table's row, for reads and messages */
-        const int64_t count = st || at >= n ? 0 : util_block_len(n, at, CLM_BLOCK_ROWS);
-        clm_status read = io_table_read_rank_block_f32(input, columns, F, count ? row0 : first, count, block, scratch);
+        int64_t row0; /* the table's row, for reads and messages */
+        const int64_t count = io_rank_block(first, n, CLM_BLOCK_ROWS, call, st != CLM_OK, &row0);
+        clm_status read = io_table_read_rank_block_f32(input, columns, F, row0, count, block, scratch);
         if (count == 0 || (st = read))
             continue;
+        const int64_t at = row0 - first;
         /* Map categorical codes to training codes (-1: unseen or missing). */
         for (int f = 0; f < F && !st; f++) {
             if (!code_map[f])
