@@ -29,6 +29,13 @@ hid_t io_native_type(clm_dtype dtype);
  * caller read the file's bytes without opening it again. */
 int io_table_fd(const clm_table *table);
 
+/* While `hold` is set, a table with the column cache on serves reads from
+ * the columns it has cached and reads the others from the file without
+ * caching them.  The run sets it on rank 0 around the steps every rank
+ * runs on its own rows: a read of rank 0's rows alone must not load every
+ * row of a column that no later step of rank 0 reads (table_cache.c). */
+void io_table_hold_cache(clm_table *table, int hold);
+
 /* What the event of an event column is (table_event.c): a categorical
  * column's code of `level` (required), or for a numeric column 0/1, or the
  * number `level` names.  CLM_E_PARAM naming the file and column. */

@@ -34,6 +34,12 @@ clm_status clm_table_set_cache(clm_table *t, int on)
     return CLM_OK;
 }
 
+void io_table_hold_cache(clm_table *t, int hold)
+{
+    if (t)
+        t->cache_held = hold != 0;
+}
+
 /* Loads the whole column in its stored (native) type. */
 static clm_status load(const clm_table *t, table_column *c)
 {
@@ -118,6 +124,8 @@ int io_cache_read(const clm_table *t, const table_column *col, int64_t row0, int
     if (!t->cache_on || c->caching || c->is_enum || c->info.kind == CLM_KIND_UNSUPPORTED)
         return 0;
     if (io_convert(c, NULL, 0, mem_type, NULL) == 0)
+        return 0;
+    if (!c->cache && t->cache_held)
         return 0;
     if (!c->cache && (*status = load(t, c)) != CLM_OK)
         return 1;

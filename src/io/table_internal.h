@@ -31,6 +31,7 @@ struct clm_table {
     float *column_block;    /* column-major staging of block reads    */
     size_t column_block_cap;/* floats allocated in column_block       */
     int cache_on;           /* clm_table_set_cache                    */
+    int cache_held;         /* io_table_hold_cache: no column loaded  */
     int shares_file;        /* opened with clm_table_open_group: the
                                file id belongs to the parent            */
     hid_t rank_dxpl;        /* collective transfers (io_table_open_ranks

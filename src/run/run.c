@@ -272,8 +272,15 @@ clm_status clm_run(const char *input_path, const char *outdir, const clm_run_opt
             run_clock_begin(&ctx.clock, step->name);
         if (options->progress && ctx.root)
             options->progress(options->progress_ctx, step->name, 0, 1);
+        /* Rank 0's cache keeps the columns its own steps read on every
+         * row; a step of every rank reads rank 0's rows alone. */
+        const int hold = step->ranks && ctx.root && comm_is_parallel(&ctx.comm);
+        if (hold)
+            io_table_hold_cache(ctx.table, 1);
         if (here)
             s = step->run(&ctx);
+        if (hold)
+            io_table_hold_cache(ctx.table, 0);
         s = step->ranks ? comm_agree(&ctx.comm, s) : comm_wait_root(&ctx.comm, s);
         if (!s && step->timed)
             run_clock_end(&ctx.clock);
