@@ -66,10 +66,8 @@ static const struct option cox_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int cox_finish(const char *cmd, const cli_common *common, clm_cox *model,
-                      const clm_equity_params *eq_params, const char *arpu,
-                      const clm_table *table, const char *input, const char *output,
-                      clm_status st);
+static int cox_finish(const char *cmd, const cli_common *common, clm_cox *model, clm_equity *eq,
+                      const char *input, const char *output, clm_status st);
 
 int cmd_cox(int argc, char **argv)
 {
@@ -144,39 +142,43 @@ int cmd_cox(int argc, char **argv)
     eq_params.n_threads = common.n_threads;
 
     /* Under mpirun (docs/design.md §7) every rank fits on its own rows
-     * (cox_fit_table_ranks) and holds the same model; rank 0 then projects
-     * --equity over every row, writes and prints while the others wait
-     * asleep, and all leave with its exit code. */
+     * (cox_fit_table_ranks) and holds the same model, projects --equity
+     * over its own rows, and rank 0 gathers the projected rows; it writes
+     * and prints while the others wait asleep, and all leave with its exit
+     * code. */
     const comm_ctx world = comm_world();
     clm_table *table = NULL;
     clm_cox *model = NULL;
+    clm_equity *eq = NULL, *mine = NULL;
     clm_status st = comm_agree(&world, clm_table_open(input, group, &table));
     if (!st)
         st = cox_fit_table_ranks(&params, &cols, table, &world, &model);
+    if (!st && equity)
+        st = cox_equity_table_ranks(model, &eq_params, arpu, NULL, table, &world, &mine);
+    if (!st && equity)
+        st = cox_equity_gather(&world, clm_table_n_rows(table), mine, &eq);
+    else
+        clm_equity_free(mine);
     if (world.rank != 0) {
         clm_table_close(table);
         free(names);
         clm_cox_free(model);
+        clm_equity_free(eq);
         return st ? cli_fail(cmd, st) : comm_wait_root_code(&world, 0);
     }
     const int fitted = !st;
-    const int rc = cox_finish(cmd, &common, model, equity ? &eq_params : NULL, arpu, table,
-                              input, output, st);
+    const int rc = cox_finish(cmd, &common, model, eq, input, output, st);
     clm_table_close(table);
     free(names);
     return fitted ? comm_wait_root_code(&world, rc) : rc;
 }
 
-/* Rank 0 (or the one process): the projection, the results file, the
- * summary; the exit code.  Frees the model. */
-static int cox_finish(const char *cmd, const cli_common *common, clm_cox *model,
-                      const clm_equity_params *eq_params, const char *arpu,
-                      const clm_table *table, const char *input, const char *output,
-                      clm_status st)
+/* Rank 0 (or the one process): the results file and the summary of the
+ * model and its projection of every row (eq, or NULL without --equity);
+ * the exit code.  Frees the model and eq. */
+static int cox_finish(const char *cmd, const cli_common *common, clm_cox *model, clm_equity *eq,
+                      const char *input, const char *output, clm_status st)
 {
-    clm_equity *eq = NULL;
-    if (!st && eq_params)
-        st = clm_cox_equity_table(model, eq_params, arpu, NULL, table, &eq);
     const char *inputs[2] = {input, NULL};
     clm_writer *writer = NULL;
     if (!st)

@@ -42,4 +42,10 @@ clm_status cox_equity_table_ranks(const clm_cox *model, const clm_equity_params 
                                   const char *arpu, const int32_t *strata_rows,
                                   const clm_table *table, const comm_ctx *comm, clm_equity **out);
 
+/* Every rank's projected rows (`mine`, from cox_equity_table_ranks on
+ * the same comm; freed) into one projection of all n_all rows on rank 0
+ * (*out; NULL on the other ranks), in row order.  On one rank *out is
+ * `mine`.  Every rank returns the same status. */
+clm_status cox_equity_gather(const comm_ctx *comm, int64_t n_all, clm_equity *mine, clm_equity **out);
+
 #endif /* CLMSEG_COX_RANKS_H */

@@ -13,7 +13,8 @@
  *     scores (no gather of rows on any rank), while a multi-class tree
  *     gathers its leaves;
  *   - the Cox concordance on 4 ranks: no gather, one exchange of 16
- *     bytes a row in all, spread over the ranks;
+ *     bytes a row in all, spread over the ranks; cox --equity projects
+ *     each rank's own rows, which rank 0 gathers;
  *   - `clmseg bench` on ranks: the collectives' latency and bandwidth and
  *     both workloads on one rank and on all, with finite figures.
  */
@@ -209,6 +210,30 @@ static void test_cox_concordance_on_ranks(void **state)
     free(text);
 }
 
+/* cox --equity on 4 ranks projects each rank's own rows: rank 0 gathers
+ * the seven per-row outputs (leave_3, leave_12, months, value: 4 bytes;
+ * relative hazard, tenure: 8; stratum: 4 = 36 bytes a row) and every other
+ * rank sends exactly its rows' 36 bytes each.  50,000 rows are 13 chunks
+ * of 4,096 (COX_EQUITY_CHUNK), held 4, 3, 3, 3: ranks 1-2 send 12,288
+ * rows, rank 3 the last 9,040. */
+static void test_cox_equity_projected_on_ranks(void **state)
+{
+    (void)state;
+    char args[8192];
+    snprintf(args, sizeof args, "cox '%s' -o results.h5 --features arpu,service_calls --equity --quiet",
+             quarter);
+    char *text = gathers_on(4, "rows-cox-equity", args, 7);
+    const double rows[4] = {50000, 12288, 12288, 9040};
+    const char *line = text;
+    for (int r = 0; r < 4; r++) {
+        const double bytes = number_after(strstr(line, "\"gather_rows\""), "bytes");
+        if (bytes != 36.0 * rows[r])
+            fail_msg("rank %d gathered %.0f bytes of equity rows, not 36 x %.0f", r, bytes, rows[r]);
+        line = strchr(line, '\n') + 1;
+    }
+    free(text);
+}
+
 static void test_bench_on_ranks(void **state)
 {
     (void)state;
@@ -250,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_default_threads),
         cmocka_unit_test(test_rows_written_by_their_ranks),
         cmocka_unit_test(test_cox_concordance_on_ranks),
+        cmocka_unit_test(test_cox_equity_projected_on_ranks),
         cmocka_unit_test(test_bench_on_ranks),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
