@@ -74,26 +74,26 @@ clm_status tree_holdout_ranks(const tree_data *data, double fraction, uint64_t s
                            NULL, n_train, NULL, n_test);
         return CLM_OK;
     }
-    /* Algorithm S decides each row from the picks before it: the draw is
-     * replayed over the whole table's targets on every rank (2 bytes a
-     * table row while it runs), and each rank keeps its own rows' part. */
-    const int64_t n = data->n_all_rows;
-    uint8_t *y = malloc((size_t)n), *mask = malloc((size_t)n);
-    clm_status st = comm_agree(data->comm, y && mask ? CLM_OK
-                               : clm_error(CLM_E_NOMEM, "tree: out of memory for the holdout draw of %lld rows",
-                                           (long long)n));
-    if (!st)
-        st = tree_gather_column(data, data->y, data->n_rows, y, n);
-    if (!st) {
-        tree_holdout_split(y, n, data->n_classes, fraction, seed, mask, NULL, n_train, NULL, n_test);
-        if (data->n_rows > 0)
-            memcpy(holdout, mask + data->first_row, (size_t)data->n_rows);
-        for (int64_t i = 0; i < data->first_row; i++)
-            *first_test += mask[i];
-    }
-    free(y);
-    free(mask);
-    return st;
+    /* Algorithm S decides each row from the picks before it, and from
+     * nothing else than the walk's state: the ranks walk their rows in
+     * rank order, each from the state the rank before it hands on
+     * (comm_relay_*, a few hundred bytes), the last rank's final state
+     * to every rank.  Every row's draw is made once, on its rank. */
+    int64_t counts[CLM_TREE_MAX_CLASSES] = {0};
+    for (int64_t i = 0; i < data->n_rows; i++)
+        counts[data->y[i]]++;
+    tree_sum(data, counts, data->n_classes);
+    tree_holdout_state walk;
+    tree_holdout_start(&walk, counts, data->n_classes, fraction);
+    clm_status st = comm_relay_receive(data->comm, &walk, sizeof walk);
+    comm_abort_unagreed(data->comm, st);
+    *first_test = walk.n_test;
+    tree_holdout_rows(&walk, data->y, data->n_rows, data->first_row, seed, holdout, NULL, NULL);
+    st = comm_relay_send(data->comm, &walk, sizeof walk);
+    comm_abort_unagreed(data->comm, st);
+    *n_train = walk.n_train;
+    *n_test = walk.n_test;
+    return CLM_OK;
 }
 
 void tree_rows_here(const clm_tree *tree, int64_t *first, int64_t *n)

@@ -159,7 +159,8 @@ clm_status tree_gather_column(const tree_data *data, const uint8_t *mine, int64_
 /* tree_holdout_split of the whole table's rows; this rank's part of the
  * mask into holdout[0..data->n_rows), the whole table's train and test
  * counts, and *first_test, the test rows before this rank's first row.
- * Agreed (CLM_E_NOMEM, an MPI failure). */
+ * The same status on every rank; an MPI failure inside the relay ends
+ * the job (comm_abort_unagreed). */
 clm_status tree_holdout_ranks(const tree_data *data, double fraction, uint64_t seed,
                               uint8_t *holdout, int64_t *n_train, int64_t *n_test,
                               int64_t *first_test);
@@ -212,6 +213,23 @@ void tree_feature_free(tree_feature *feature);
 void tree_data_free(tree_data *data);
 
 /* ---- holdout.c ---- */
+
+/* The walk of the split (algorithm S): each class's rows left to walk
+ * and test rows still to pick, and the train and test rows walked. */
+typedef struct tree_holdout_state {
+    int64_t remaining[CLM_TREE_MAX_CLASSES], needed[CLM_TREE_MAX_CLASSES];
+    int64_t n_train, n_test;
+} tree_holdout_state;
+
+/* The state before the first row of a table with counts[k] rows of class
+ * k: round(fraction * counts[k]) test rows to pick of each. */
+void tree_holdout_start(tree_holdout_state *st, const int64_t *counts, int n_classes, double fraction);
+
+/* Walks rows first_row .. first_row + n_rows - 1 of the table (targets
+ * y[0..n_rows)), deciding each from the state and its keyed draw; the
+ * mask, train and test indices (any may be NULL) are local to y. */
+void tree_holdout_rows(tree_holdout_state *st, const uint8_t *y, int64_t n_rows, int64_t first_row,
+                       uint64_t seed, uint8_t *holdout, int32_t *train, int32_t *test);
 
 /* Stratified, seeded split: sets holdout[i] = 1 for round(fraction * n_k)
  * rows of each class k (selection sampling, exact counts).  Writes the row
