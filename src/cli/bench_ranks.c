@@ -107,7 +107,7 @@ clm_status cli_bench_survival(const clm_table *t, const comm_ctx *c, int threads
 static clm_status time_workload(workload_fn fn, const clm_table *t, const comm_ctx *world,
                                 int solo, int threads, double *seconds)
 {
-    const comm_ctx one = {0, 1};
+    const comm_ctx one = {0, 1, 0};
     clm_status st = comm_agree(world, CLM_OK);
     const double t0 = util_now();
     if (!st && (!solo || world->rank == 0))

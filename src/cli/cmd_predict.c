@@ -385,7 +385,7 @@ int cmd_predict(int argc, char **argv)
     cli_common common;
     cli_common_default(&common);
     const char *results = NULL, *input = NULL, *output = NULL, *group = NULL;
-    predict_settings settings = {{{0, 1}, 0, 0, 0}, 0, {0, 0, 0, 0}, "arpu", NULL, NULL};
+    predict_settings settings = {{{0, 1, 0}, 0, 0, 0}, 0, {0, 0, 0, 0}, "arpu", NULL, NULL};
     clm_equity_params_default(&settings.equity);
     cli_parser parser;
     cli_parser_init(&parser, "predict", argc, argv, "o:", predict_options, &common);

@@ -33,9 +33,35 @@
 #endif
 #endif
 
+/* Whether rank 0 takes c->root_share of a rank's chunks: set, not an
+ * equal share, and leaving it at least one chunk of n_chunks. */
+static int root_weighted(const comm_ctx *c, int64_t n_chunks)
+{
+    if (!c || c->size < 2 || c->root_share <= 0 || c->root_share == 1000)
+        return 0;
+    const int64_t total = c->root_share + 1000 * (int64_t)(c->size - 1);
+    return n_chunks * c->root_share >= total;
+}
+
+/* The first chunk of `rank` when rank 0 weighs root_share and the others
+ * 1000 each: the cut at the rank's share of the weight, rounded down. */
+static int64_t weighted_first(const comm_ctx *c, int rank, int64_t n_chunks)
+{
+    if (rank <= 0)
+        return 0;
+    const int64_t total = c->root_share + 1000 * (int64_t)(c->size - 1);
+    const int64_t before = c->root_share + 1000 * (int64_t)(rank - 1);
+    return n_chunks / total * before + n_chunks % total * before / total;
+}
+
 void comm_chunks_of(const comm_ctx *c, int rank, int64_t n_chunks, int64_t *first,
                     int64_t *count)
 {
+    if (root_weighted(c, n_chunks)) {
+        *first = weighted_first(c, rank, n_chunks);
+        *count = (rank + 1 < c->size ? weighted_first(c, rank + 1, n_chunks) : n_chunks) - *first;
+        return;
+    }
     const int64_t size = c ? c->size : 1;
     const int64_t base = n_chunks / size, extra = n_chunks % size;
     *first = rank * base + (rank < extra ? rank : extra);
@@ -68,6 +94,12 @@ void comm_rows_aligned(const comm_ctx *c, int64_t n_rows, int64_t unit, int64_t 
 
 int comm_chunk_owner(const comm_ctx *c, int64_t chunk, int64_t n_chunks)
 {
+    if (root_weighted(c, n_chunks)) {
+        int r = c->size - 1; /* the last rank whose run starts at or before it */
+        while (r > 0 && weighted_first(c, r, n_chunks) > chunk)
+            r--;
+        return r;
+    }
     const int64_t size = c ? c->size : 1;
     const int64_t base = n_chunks / size, extra = n_chunks % size;
     /* The first `extra` ranks own base + 1 chunks each. */
@@ -234,7 +266,7 @@ void comm_finalize(void) {}
 
 comm_ctx comm_world(void)
 {
-    return (comm_ctx){0, 1};
+    return (comm_ctx){0, 1, 0};
 }
 
 void comm_quiet_other_ranks(void) {}
@@ -444,8 +476,8 @@ comm_ctx comm_world(void)
     MPI_Initialized(&ready);
     MPI_Finalized(&done);
     if (!ready || done)
-        return (comm_ctx){0, 1};
-    comm_ctx c;
+        return (comm_ctx){0, 1, 0};
+    comm_ctx c = {0, 1, 0};
     MPI_Comm_rank(MPI_COMM_WORLD, &c.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &c.size);
     return c;

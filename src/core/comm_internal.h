@@ -37,6 +37,8 @@
 typedef struct comm_ctx {
     int rank;   /* 0 .. size-1; 0 also speaks for all (messages, files) */
     int size;   /* number of ranks, 1 in the serial build or without mpirun */
+    int root_share; /* rank 0's share of the chunks, in thousandths of
+                       another rank's (comm_chunks_of); 0: an equal one */
 } comm_ctx;
 
 /* Starts MPI (thread level FUNNELED: only the main thread communicates,
@@ -78,7 +80,10 @@ static inline int comm_is_parallel(const comm_ctx *c)
 
 /* Chunks [*first, *first + *count) of rank `rank` among n_chunks: the
  * chunks are cut into `size` contiguous runs whose lengths differ by at
- * most one, the longer runs first.  Pure arithmetic, the same on every
+ * most one, the longer runs first.  With c->root_share set (a caller
+ * whose rank 0 has work of its own besides its rows: the quarterly run),
+ * rank 0's run is that many thousandths of another's, rounded down, when
+ * that still leaves it a chunk.  Pure arithmetic, the same on every
  * rank. */
 void comm_chunks_of(const comm_ctx *c, int rank, int64_t n_chunks, int64_t *first,
                     int64_t *count);

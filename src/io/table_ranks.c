@@ -180,6 +180,6 @@ int64_t io_table_rank_calls(const clm_table *t, int64_t n_rows, int64_t block)
     const int64_t mine = (n_rows + block - 1) / block;
     if (t->rank_dxpl < 0)
         return mine;
-    const comm_ctx c = {t->rank_index, t->rank_count};
+    const comm_ctx c = {t->rank_index, t->rank_count, 0};
     return io_rank_calls(&c, mine);
 }
