@@ -66,20 +66,15 @@ static const struct option main_options[] = {
 };
 
 /* The commands that run on more than one rank (docs/design.md §7), each
- * rank on its own rows; the writers of a quarter (synth, import) run on
- * rank 0 alone, through which they write, while the other ranks wait; any
- * other command under mpirun -np R > 1 would run R times over and race
- * for its outputs, so it is refused. */
+ * rank on its own rows.  Every other command (synth and import, which
+ * write a quarter; scenario, which projects a run's book) runs on rank 0
+ * alone while the other ranks wait asleep, and every rank leaves with
+ * its exit code: run R times over, it would race for its outputs. */
 static int runs_on_ranks(const char *name)
 {
     return !strcmp(name, "kmeans") || !strcmp(name, "survival") || !strcmp(name, "tree") ||
            !strcmp(name, "cox") || !strcmp(name, "predict") || !strcmp(name, "inspect") ||
            !strcmp(name, "bench") || !strcmp(name, "run");
-}
-
-static int runs_on_rank_0(const char *name)
-{
-    return !strcmp(name, "synth") || !strcmp(name, "import");
 }
 
 static int run_program(int argc, char **argv);
@@ -141,24 +136,14 @@ static int run_program(int argc, char **argv)
     comm_ctx world = comm_world();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(name, commands[i].name)) {
-            const int parallel = comm_is_parallel(&world);
-            if (parallel && runs_on_rank_0(name)) {
+            command_ran = commands[i].name;
+            if (comm_is_parallel(&world) && !runs_on_ranks(name)) {
                 /* Rank 0 writes; every rank leaves with its exit code. */
-                command_ran = commands[i].name;
                 int rc = world.rank == 0
                              ? finish_stdout(name, commands[i].run(argc - optind, argv + optind))
                              : 0;
                 return comm_wait_root_code(&world, rc);
             }
-            if (parallel && !runs_on_ranks(name)) {
-                fprintf(stderr, "clmseg %s: error: this command does not run on %d ranks yet "
-                                "(run, kmeans, survival, tree, cox, predict, inspect and bench do, "
-                                "synth and import on rank 0, docs/design.md §7); "
-                                "run it without mpirun\n",
-                        name, world.size);
-                return 1;
-            }
-            command_ran = commands[i].name;
             return finish_stdout(name, commands[i].run(argc - optind, argv + optind));
         }
     fprintf(stderr, "clmseg: unknown command '%s'\n\n", name);

@@ -150,8 +150,9 @@ static const run_step_def run_steps[] = {
  * With that serial part s, rank 0 finishes with the others when its
  * share w of a rank's rows solves s + w/(w + R - 1) = 1/(w + R - 1):
  * w = (1 - s (R - 1)) / (1 + s), 0.74 of another rank's on 2 ranks,
- * 0.48 on 4; at least a quarter (from 7 ranks on, rank 0's serial steps
- * outweigh its rows).  The results do not depend on it: every estimator
+ * 0.48 on 4; at least a quarter (the formula falls below that from 6
+ * ranks, and to nothing from 8, where rank 0's own steps alone outlast
+ * another rank's rows: the serial steps must move to the ranks).  The results do not depend on it: every estimator
  * combines whole chunks in table order (docs/design.md §7). */
 #define RUN_ROOT_SERIAL 0.15
 

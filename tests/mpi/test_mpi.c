@@ -119,24 +119,58 @@ static void test_nan_on_rank_2_stops_every_rank(void **state)
     mpi_fails_alike_on_ranks(sub, args, 4, "column 'arpu' has a missing value (NaN) at row 30001");
 }
 
-/* A command that does not run on ranks (scenario) is refused rather than
- * run 2 times.  Also the proof that the runs above were distributed: a
- * rank that did not see the others would run it as one process. */
-static void test_refused_commands_give_one_message(void **state)
+/* scenario runs on rank 0 alone (it projects a run's book, serial code)
+ * while the other ranks wait: on 3 ranks its every output is the serial
+ * build's, and a refused plan makes every rank exit 1 with one message
+ * and no output folder.  A rank that did not see the others would run it
+ * three times over into the same folder. */
+static const char *const scenario_plan =
+    "[plan]\nhorizon = 24\n\n"
+    "[scenario save_d]\nlever = retention\nstage = D\nhazard_ratio = 0.7\ntake_up = 0.5\n"
+    "cost_contact = high:20,medium:10,low:5\n\n"
+    "[budget]\ntotal = 3000\nlever = retention\nhazard_ratio = 0.7\ntake_up = 0.3\nmonths = 12\n"
+    "cost_contact = high:20,medium:10,low:5\ncost_accept = 10\n";
+
+static void test_scenario_through_rank_0(void **state)
 {
     (void)state;
+    char run[4300], plan[4300], bad[4300], ref[4300], out[4300], args[16384];
+    snprintf(run, sizeof run, "%s/scn-run", dir);
+    snprintf(plan, sizeof plan, "%s/scn-plan.ini", dir);
+    snprintf(bad, sizeof bad, "%s/scn-bad.ini", dir);
+    snprintf(ref, sizeof ref, "%s/scn-reference", dir);
+    snprintf(out, sizeof out, "%s/scn-ranks", dir);
+    assert_int_equal(tu_write_file(plan, scenario_plan), 0);
+    assert_int_equal(tu_write_file(bad, "[scenario x]\nlever = retention\nhazard_ratio = -1\n"), 0);
+    snprintf(args, sizeof args, "run '%s' -o '%s' --quiet", q50k, run);
+    assert_int_equal(mpi_run_reference(ref, args), 0);
+    snprintf(args, sizeof args, "scenario '%s' '%s' -o scn --plan '%s'", q50k, run, plan);
+    assert_int_equal(mpi_run_reference(ref, args), 0);
     char *err = NULL;
-    char cmd[40000];
-    snprintf(cmd, sizeof cmd, "timeout %d '%s' %s -np 2 '%s' scenario '%s' -o '%s/refused.h5'",
-             MPI_RUN_TIMEOUT, mpi_mpirun(), mpi_mpirun_flags(), tu_clmseg(), q6000, dir);
-    assert_int_equal(tu_run(cmd, NULL, &err), 1);
-    assert_int_equal(mpi_count(err, "error:"), 1);
-    assert_non_null(strstr(err, "clmseg scenario: error: this command does not run on 2 ranks yet"));
+    if (mpi_run_ranks(3, 1, out, args, &err) != 0)
+        fail_msg("scenario on 3 ranks: %s", err ? err : "");
     free(err);
-    /* Nothing was written. */
-    char path[4300];
-    snprintf(path, sizeof path, "%s/refused.h5", dir);
-    assert_false(tu_exists(path));
+    const char *files[] = {"scenarios.csv", "scenario_curves.csv", "scenario_levers.csv", "scenarios.h5",
+                           "scenario.html", "allocation.csv", "allocation_policies.csv"};
+    const char *differs = tu_first_difference(tu_path(ref, "scn"), tu_path(out, "scn"), files,
+                                              sizeof files / sizeof files[0]);
+    if (differs)
+        fail_msg("scenario on 3 ranks wrote another %s than the serial build", differs);
+    /* The printed summary, once (rank 0's), with a real figure in it. */
+    char *text = tu_read_file(tu_path(out, "stdout.txt"), NULL), *want = tu_read_file(tu_path(ref, "stdout.txt"), NULL);
+    assert_non_null(text);
+    assert_non_null(want);
+    assert_non_null(strstr(want, "save_d"));
+    assert_non_null(strstr(want, "optimised     spend"));
+    assert_string_equal(text, want);
+    free(text);
+    free(want);
+    err = NULL;
+    snprintf(args, sizeof args, "scenario '%s' '%s' -o scn --plan '%s' --quiet", q50k, run, bad);
+    assert_int_equal(mpi_run_ranks(3, 1, out, args, &err), 1);
+    assert_int_equal(mpi_count(err, "error:"), 1);
+    free(err);
+    assert_false(tu_exists(tu_path(out, "scn")));
 }
 
 /* synth writes through rank 0: on 3 ranks the serial build's bytes, and
@@ -172,7 +206,7 @@ int main(void)
         cmocka_unit_test(test_imputed_values_on_several_ranks),
         cmocka_unit_test(test_uniform_draws_and_empty_clusters),
         cmocka_unit_test(test_nan_on_rank_2_stops_every_rank),
-        cmocka_unit_test(test_refused_commands_give_one_message),
+        cmocka_unit_test(test_scenario_through_rank_0),
         cmocka_unit_test(test_synth_through_rank_0),
     };
     return cmocka_run_group_tests(tests, make_quarters, NULL);

@@ -116,6 +116,18 @@ int tu_same_bytes(const char *a, const char *b)
     return same;
 }
 
+const char *tu_first_difference(const char *dir_a, const char *dir_b, const char *const *files, size_t n)
+{
+    for (size_t f = 0; f < n; f++) {
+        char a[8192], b[8192];
+        snprintf(a, sizeof a, "%s/%s", dir_a, files[f]);
+        snprintf(b, sizeof b, "%s/%s", dir_b, files[f]);
+        if (!tu_same_bytes(a, b))
+            return files[f];
+    }
+    return NULL;
+}
+
 int tu_same_h5_group(const char *a, const char *b, const char *group, size_t min_length)
 {
     if (!tu_h5dump())

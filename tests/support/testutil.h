@@ -76,6 +76,10 @@ int tu_write_file(const char *path, const char *text);
 /* 1 if both files exist and hold the same bytes. */
 int tu_same_bytes(const char *a, const char *b);
 
+/* The first of files[0..n) (names relative to both folders) that is not
+ * the same bytes in dir_a and dir_b, or NULL when every one is. */
+const char *tu_first_difference(const char *dir_a, const char *dir_b, const char *const *files, size_t n);
+
 /* 1 if h5dump prints the same text for `group` of the HDF5 files a and b
  * (the file names left out) and that text has at least `min_length`
  * characters; 0 otherwise, or when h5dump is missing. */
