@@ -68,17 +68,12 @@ clm_status tree_holdout_ranks(const tree_data *data, double fraction, uint64_t s
                               uint8_t *holdout, int64_t *n_train, int64_t *n_test,
                               int64_t *first_test)
 {
-    *first_test = 0;
-    if (!comm_is_parallel(data->comm)) {
-        tree_holdout_split(data->y, data->n_rows, data->n_classes, fraction, seed, holdout,
-                           NULL, n_train, NULL, n_test);
-        return CLM_OK;
-    }
     /* Algorithm S decides each row from the picks before it, and from
      * nothing else than the walk's state: the ranks walk their rows in
      * rank order, each from the state the rank before it hands on
-     * (comm_relay_*, a few hundred bytes), the last rank's final state
-     * to every rank.  Every row's draw is made once, on its rank. */
+     * (comm_relay_*, about 1 KB), the last rank's final state to every
+     * rank.  Every row's draw is made once, on its rank.  On one rank the
+     * sum and the relay do nothing: the serial split. */
     int64_t counts[CLM_TREE_MAX_CLASSES] = {0};
     for (int64_t i = 0; i < data->n_rows; i++)
         counts[data->y[i]]++;
