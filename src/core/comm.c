@@ -379,7 +379,7 @@ clm_status comm_relay_pass(const comm_ctx *c, const void *buf, size_t bytes)
 #else /* CLMSEG_MPI */
 
 static int started_here = 0;
-/* How finish() waits: 1 naps from the start, 0 spins a millisecond and
+/* How finish() waits: 1 naps from the start, 0 spins SPIN_SECONDS and
  * then naps, -1 spins (MPI_Wait). */
 static int napping = 0;
 
@@ -527,11 +527,19 @@ static clm_status mpi_failed(const char *what, int code)
  * (oversubscribed, as in the tests and bench_mpi), the spinning rank takes
  * the core from the rank it waits for and counts as CPU time.  Then every
  * collective is started non-blocking and polled with 50 µs naps.  With a
- * core each, a rank spins for a millisecond (ranks that arrive together
+ * core each, a rank spins for SPIN_SECONDS (ranks that arrive together
  * finish in microseconds) and then naps: a long wait, for a rank that
  * computes alone (rank 0's steps of the run), burns no core.
  * CLMSEG_MPI_WAIT=spin|sleep overrides the choice made in comm_init
  * (`napping`): spin for MPI_Wait, sleep for naps from the start. */
+
+/* How long a rank with a core of its own spins before it naps: ranks
+ * that arrive together finish within it, and a rank that waits longer
+ * burns no more than this per wait.  A millisecond cost the run on 2
+ * ranks of 2 cores about 0.3 CPU-s (its relays and agreements wait
+ * hundreds of times while another rank computes), 20 µs none of it, with
+ * the same wall time (docs/scaling.md). */
+#define SPIN_SECONDS 20e-6
 
 /* Polls `request` to its end, sleeping `nap_ns` between polls. */
 static int finish_napping(MPI_Request *request, long nap_ns)
@@ -551,7 +559,7 @@ static int finish(MPI_Request *request)
         return finish_napping(request, 50000);
     if (napping < 0)
         return MPI_Wait(request, MPI_STATUS_IGNORE);
-    const double until = util_now() + 1e-3;
+    const double until = util_now() + SPIN_SECONDS;
     for (;;) {
         int done = 0, rc = MPI_Test(request, &done, MPI_STATUS_IGNORE);
         if (rc != MPI_SUCCESS || done)
