@@ -378,24 +378,40 @@ clm_status cox_equity_table_ranks(const clm_cox *m, const clm_equity_params *par
     const double margin = params->margin;
     const double unit = m->time_unit_days;
     int64_t n_active = 0;
-    /* The table's blocks in order, on every rank: the rank's rows of each
-     * (maybe none) are read and checked, the ranks agree, then computed and
-     * agree again, so a block's bad time or stratum comes before its
-     * missing covariates and a block before the next, as in one process. */
+    /* The rank's own rows, in the pieces the serial run's blocks of
+     * EQ_BLOCK rows cut them into (a rank's range is whole chunks, so every
+     * piece starts on a chunk).  The serial run checks a block's times,
+     * then its strata, then its covariates, and a block before the next;
+     * each rank stops at its own first error and remembers where it stood
+     * in that order (`key`), and the ranks agree once, on the lowest key
+     * (comm_agree_first; the lower rank on a tie, which holds the lower
+     * rows of a block cut between two ranks).  No rank waits for another
+     * between blocks.  Rank reads (io_table_ranks.h) are made the same
+     * number of times on every rank, with no rows past a rank's pieces or
+     * once it has failed. */
+    enum { AT_READ, AT_TIME, AT_EVENT, AT_STRATA, AT_MISSING, AT_KINDS };
+    int64_t key = INT64_MAX;
+    const int64_t g_first = first / EQ_BLOCK * EQ_BLOCK;
+    const int64_t pieces = n_rows > 0 ? (first + n_rows - 1) / EQ_BLOCK - first / EQ_BLOCK + 1 : 0;
     st = comm_agree(comm, st);
-    for (int64_t g0 = 0; !st && g0 < n_all; g0 += EQ_BLOCK) {
-        const int64_t r0 = g0 > first ? g0 : first; /* the table's row, for reads and messages */
-        int64_t r1 = g0 + EQ_BLOCK < n_all ? g0 + EQ_BLOCK : n_all;
-        if (r1 > first + n_rows)
-            r1 = first + n_rows;
-        const int64_t n = r1 > r0 ? r1 - r0 : 0, at = r0 - first;
+    const int64_t calls = st ? 0 : io_rank_calls(comm, pieces);
+    for (int64_t call = 0; call < calls; call++) {
+        const int64_t g0 = g_first + call * EQ_BLOCK; /* the serial block of this piece */
+        const int64_t r1 = g0 + EQ_BLOCK < first + n_rows ? g0 + EQ_BLOCK : first + n_rows;
+        const int64_t n = !st && call < pieces ? r1 - (g0 > first ? g0 : first) : 0;
+        const int64_t r0 = n ? (g0 > first ? g0 : first) : first; /* the table's row, for reads and messages */
+        const int64_t at = r0 - first;
+        const int64_t kind_key = g0 / EQ_BLOCK * AT_KINDS;
         double *time = cols + (size_t)src.n_src * (size_t)block;
         double *event = time + block, *value = event + block, *sbuf = value + block;
-        /* Rank reads (io_table_ranks.h): every rank makes each of them, with
-         * no rows once it has met an error in the block. */
+        clm_status was = st;
         for (int s = 0; s < src.n_src; s++)
             st = read_rows(table, src.src_col[s], r0, n, cols + (size_t)s * (size_t)block, st);
         st = read_rows(table, src.time_col, r0, n, time, st);
+        if (st && !was) {
+            key = kind_key + AT_READ;
+            was = st;
+        }
         for (int64_t i = 0; !st && i < n; i++) {
             double t = time[i];
             if (unit > 0 && unit != CLM_DAYS_PER_MONTH)
@@ -405,18 +421,28 @@ clm_status cox_equity_table_ranks(const clm_cox *m, const clm_equity_params *par
                                path, m->time_column, (long long)(r0 + i), time[i]);
             time[i] = t; /* in months from here on */
         }
+        if (st && !was) {
+            key = kind_key + AT_TIME;
+            was = st;
+        }
         st = read_rows(table, src.event_col, r0, n, event, st);
         if (src.arpu_col >= 0)
             st = read_rows(table, src.arpu_col, r0, n, value, st);
         if (!st && src.arpu_col < 0)
             for (int64_t i = 0; i < n; i++)
                 value[i] = NAN;
+        if (st && !was) {
+            key = kind_key + AT_EVENT;
+            was = st;
+        }
         {
             clm_status strata = block_strata(m, &src, table, strata_rows, first, r0, st ? 0 : n, sbuf, stratum);
             st = st ? st : strata;
         }
-        if ((st = comm_agree(comm, st)))
-            break;
+        if (st && !was)
+            key = kind_key + AT_STRATA;
+        if (st || !n)
+            continue;
         const int64_t chunks = (n + EQ_CHUNK - 1) / EQ_CHUNK;
         double *block_partial = partial + (size_t)(r0 / EQ_CHUNK) * (size_t)(h + 1);
 #pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
@@ -481,11 +507,13 @@ clm_status cox_equity_table_ranks(const clm_cox *m, const clm_equity_params *par
             }
         }
         for (int64_t c = 0; c < chunks && !st; c++)
-            if (bad[c] >= 0)
+            if (bad[c] >= 0) {
                 st = clm_error(CLM_E_VALUE, "%s: row %lld: a covariate or the event is missing",
                                path, (long long)bad[c]);
-        st = comm_agree(comm, st);
+                key = kind_key + AT_MISSING;
+            }
     }
+    st = comm_agree_first(comm, st, key);
     if (!st) st = comm_share_chunks(comm, partial, (size_t)(h + 1) * sizeof *partial, n_all_chunks);
     for (int64_t c = 0; !st && c < n_all_chunks; c++) {
         const double *part = partial + (size_t)c * (size_t)(h + 1);
