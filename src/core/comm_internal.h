@@ -254,4 +254,16 @@ clm_status comm_write_rank_stats(const comm_ctx *c, const char *path, const char
  * alone (one kind of error checked over a whole block before another). */
 clm_status comm_agree_first(const comm_ctx *c, clm_status status, int64_t key);
 
+/* The k[j]-th smallest (0-based, j < n_k <= COMM_SELECT_MAX) of the
+ * non-NaN values among every rank's x[0..n), into out[j] on every rank,
+ * exactly: the order is the values' bit order, so -0 comes just before
+ * +0 and the result does not depend on the rank count or the rows' order
+ * (src/core/rank_select.c).  Every k[j] must be below the number of
+ * non-NaN values over the ranks (CLM_E_INTERNAL otherwise).  A
+ * collective; every rank returns the same status.  Serial build or one
+ * rank: the same selection on x alone. */
+#define COMM_SELECT_MAX 4
+clm_status comm_select_f32(const comm_ctx *c, const float *x, int64_t n, const int64_t *k, int n_k,
+                           float *out);
+
 #endif /* CLMSEG_CORE_COMM_INTERNAL_H */

@@ -41,8 +41,7 @@ int util_order_by_key(const double *key, int n, int *order)
  * rank k there to x[k], nothing larger before it and nothing smaller
  * after.  The median of three as the pivot, and a partition that stops on
  * keys equal to it, so that columns with few distinct values (tenure in
- * whole months) split evenly instead of degrading to n^2.  One body for
- * floats and doubles.  Written here: C's library sorts, it does not
+ * whole months) split evenly instead of degrading to n^2.  Written here: C's library sorts, it does not
  * select, and a quantile of a sorted copy costs n log n where this costs n. */
 #define SELECT_KTH(name, type)                                                                    \
     void name(type *x, int64_t lo, int64_t hi, int64_t k)                                       \
@@ -73,7 +72,6 @@ int util_order_by_key(const double *key, int n, int *order)
         }                                                                                         \
     }
 
-SELECT_KTH(util_select_kth_f32, float)
 SELECT_KTH(util_select_kth_f64, double)
 
 double util_quantile_select(double *x, int64_t n, double p)

@@ -88,8 +88,9 @@ int util_format_g17(double value, char *out);
 int util_order_by_key(const double *key, int n, int *order);
 
 /* Moves the element of rank k of x[lo..hi] to x[k], nothing larger before
- * it and nothing smaller after (selection, O(n) expected); no NaN in x. */
-void util_select_kth_f32(float *x, int64_t lo, int64_t hi, int64_t k);
+ * it and nothing smaller after (selection, O(n) expected); no NaN in x.
+ * (The float tier thresholds count the values' bits instead, so that the
+ * ranks can share the counts: comm_select_f32, rank_select.c.) */
 void util_select_kth_f64(double *x, int64_t lo, int64_t hi, int64_t k);
 
 /* The p-quantile of x[0..n) as run_quantile_sorted gives it on the sorted

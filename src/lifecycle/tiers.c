@@ -2,16 +2,17 @@
  * tiers.c — high / medium / low value tiers by ARPU quantiles or fixed
  * thresholds.
  *
- * The quantiles are exact order statistics found by selection (Hoare
- * partition, median-of-three pivot, no randomness so the result never
- * depends on anything but the data) on one copy of the ARPU column: O(N)
- * expected time, 4 bytes per row.
+ * The quantiles are exact order statistics, found by counting the values'
+ * bits (comm_select_f32: two passes over the rows, no copy of them), so
+ * the thresholds are the same values whether the rows sit in one process
+ * or are spread over ranks (the run's tiers+stages step).
  */
 #include <math.h>
 #include <stdlib.h>
 
 #include "clmseg/tiers.h"
-#include "core/util_internal.h"
+#include "core/comm_internal.h"
+#include "lifecycle/lifecycle_internal.h"
 
 const char *const clm_tier_names[CLM_N_TIERS] = {"high", "medium", "low"};
 
@@ -44,6 +45,12 @@ clm_status clm_tier_params_check(const clm_tier_params *p)
 clm_status clm_tier_thresholds(const clm_tier_params *p, const float *arpu, int64_t n_rows, double *high_min,
                                double *low_max)
 {
+    return lifecycle_tier_thresholds_ranks(p, arpu, n_rows, NULL, high_min, low_max);
+}
+
+clm_status lifecycle_tier_thresholds_ranks(const clm_tier_params *p, const float *arpu, int64_t n_rows,
+                                           const comm_ctx *comm, double *high_min, double *low_max)
+{
     clm_status status = clm_tier_params_check(p);
     if (status != CLM_OK)
         return status;
@@ -52,34 +59,24 @@ clm_status clm_tier_thresholds(const clm_tier_params *p, const float *arpu, int6
         *low_max = p->low_max;
         return CLM_OK;
     }
-    float *v = malloc((size_t)(n_rows > 0 ? n_rows : 1) * sizeof *v);
-    if (!v)
-        return clm_error(CLM_E_NOMEM, "value tiers: out of memory for %lld values", (long long)n_rows);
     int64_t m = 0;
     for (int64_t i = 0; i < n_rows; i++)
-        if (!isnan(arpu[i]))
-            v[m++] = arpu[i];
-    if (m == 0) {
-        free(v);
+        m += !isnan(arpu[i]);
+    if ((status = comm_sum_i64(comm, &m, 1)))
+        return status;
+    if (m == 0)
         return clm_error(CLM_E_EMPTY, "value tiers: no ARPU values");
-    }
     int64_t k_low = (int64_t)floor((double)m * p->low_share);
     int64_t k_high = m - (int64_t)ceil((double)m * p->high_share);
     if (k_low > m - 1) k_low = m - 1;
     if (k_high < 0) k_high = 0;
     /* low_share = 1 or high_share = 0: thresholds beyond the data. */
-    util_select_kth_f32(v, 0, m - 1, k_low);
-    *low_max = p->low_share >= 1.0 ? INFINITY : v[k_low];
-    if (k_high >= m) {
-        *high_min = INFINITY;
-    } else {
-        if (k_high > k_low)
-            util_select_kth_f32(v, k_low, m - 1, k_high);
-        else if (k_high < k_low)
-            util_select_kth_f32(v, 0, k_low, k_high);
-        *high_min = v[k_high];
-    }
-    free(v);
+    const int64_t k[2] = {k_low, k_high < m ? k_high : k_low};
+    float v[2];
+    if ((status = comm_select_f32(comm, arpu, n_rows, k, 2, v)))
+        return status;
+    *low_max = p->low_share >= 1.0 ? INFINITY : v[0];
+    *high_min = k_high >= m ? INFINITY : v[1];
     return CLM_OK;
 }
 

@@ -123,7 +123,7 @@ static const run_step_def run_steps[] = {
     {"segments", run_segments, NULL, 1, 1},
     /* before any other step reads a segment number */
     {"segment names", run_label_segments, NULL, 1, 0},
-    {"tiers+stages", run_tiers_and_stages, NULL, 1, 0},
+    {"tiers+stages", run_tiers_and_stages, NULL, 1, 1},
     {"stage tree", run_stage_tree, stage_tree_wanted, 1, 0},
     {"churn tree", run_churn_tree, NULL, 1, 1},
     {"survival", run_survival, NULL, 1, 0},

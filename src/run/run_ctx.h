@@ -212,8 +212,12 @@ clm_status run_segments(run_ctx *ctx);
 clm_status run_tiers_and_stages(run_ctx *ctx);
 clm_status run_churn_tree(run_ctx *ctx);
 clm_status run_stage_tree(run_ctx *ctx);
-/* Sets truth_agreement from /truth/stage when the input has it. */
-void run_compare_with_truth(run_ctx *ctx);
+/* Sets truth_agreement from /truth/stage when the input has it: stage[i]
+ * is the stage of table row first + i, for this rank's n_rows rows; the
+ * counts are summed over the ranks of `comm` (NULL: one process, every
+ * row), and every rank must call it. */
+void run_compare_with_truth(run_ctx *ctx, const comm_ctx *comm, int64_t first, int64_t n_rows,
+                            const uint8_t *stage);
 clm_status run_survival(run_ctx *ctx);
 /* Cox model, each active row's remaining value and the sums by group. */
 clm_status run_equity(run_ctx *ctx);

@@ -142,7 +142,7 @@ clm_status run_stage_tree(run_ctx *ctx)
             ctx->stage_count[k] = 0;
         for (int64_t i = 0; i < n; i++)
             ctx->stage_count[ctx->stage[i]]++;
-        run_compare_with_truth(ctx);
+        run_compare_with_truth(ctx, NULL, 0, n, ctx->stage);
         if (ctx->log) {
             fprintf(ctx->log, "stage tree on '%s': %d leaves, holdout accuracy %.4f", label,
                     clm_tree_n_leaves(tree), m.accuracy);

@@ -7,7 +7,9 @@
  * too but for its "Run" section (the steps' seconds and memory), and
  * run.json differs only in timings, so it is left out.  Quarters: 50,000
  * rows over 40 branches (rows not a multiple of any chunk), and 6,000
- * rows (two k-means chunks: ranks 2 and 3 hold no row).
+ * rows (two k-means chunks: ranks 2 and 3 hold no row), and 50,000 rows
+ * whose branch column holds integer ids, one of them in one rank's rows
+ * only.
  *
  * The error case: the tenure column as floats with a NaN in rank 2's rows
  * (and a later one in rank 3's): every one of 4 ranks exits 1 on its own
@@ -31,7 +33,7 @@
 #include "mpi_util.h"
 #include "testutil.h"
 
-static char dir[4096], q50k[4200], q6000[4200], q_nan[4200], q_cox[4200];
+static char dir[4096], q50k[4200], q6000[4200], q_nan[4200], q_cox[4200], q_ids[4200];
 
 /* Replaces /subscribers/COLUMN by a float copy (same values). */
 static void column_as_floats(const char *path, const char *column, int rows)
@@ -69,6 +71,24 @@ static int setup(void **state)
     column_as_floats(q_cox, "device_age_months", 50000);
     mpi_put_nan(q_cox, "device_age_months", 33333);
     mpi_put_nan(q_cox, "device_age_months", 45000);
+    /* The branch as integer ids without a dictionary (100 + 3 x code),
+     * and one id, 999, on rows 46,000 .. 46,099 alone: rank 3's of 4, rank
+     * 1's of 2.  The tiers+stages step codes the ids densely from every
+     * rank's values, so each rank must learn of the others' ids. */
+    snprintf(q_ids, sizeof q_ids, "%s/q_ids.h5", dir);
+    mpi_synth(q_ids, 50000, 11);
+    int32_t *ids = malloc(sizeof(int32_t) * 50000);
+    assert_non_null(ids);
+    mpi_read_column(q_ids, "branch", H5T_NATIVE_INT32, ids);
+    for (int i = 0; i < 50000; i++)
+        ids[i] = i >= 46000 && i < 46100 ? 999 : 100 + 3 * ids[i];
+    mpi_write_column(q_ids, "branch", H5T_NATIVE_INT32, 50000, ids, H5T_STD_I32LE);
+    /* A branch lies in one region: 999's rows take row 46,000's. */
+    mpi_read_column(q_ids, "region", H5T_NATIVE_INT32, ids);
+    for (int i = 46001; i < 46100; i++)
+        ids[i] = ids[46000];
+    mpi_write_column(q_ids, "region", H5T_NATIVE_INT32, 50000, ids, 0);
+    free(ids);
     return 0;
 }
 
@@ -160,6 +180,17 @@ static void test_run_with_ranks_without_rows(void **state)
     same_run_on_ranks(q6000, "q6000");
 }
 
+static void test_run_with_integer_branch_ids(void **state)
+{
+    (void)state;
+    same_run_on_ranks(q_ids, "ids");
+    /* The ids are the branches' names: 999 with its 100 rows. */
+    char *csv = tu_read_file(tu_path(dir, "ids-reference-t1/out/branches.csv"), NULL);
+    assert_non_null(csv);
+    assert_non_null(strstr(csv, ",999,100,"));
+    free(csv);
+}
+
 static void test_nan_tenure_on_rank_2_stops_every_rank(void **state)
 {
     (void)state;
@@ -185,6 +216,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_on_50000_rows_and_40_branches),
         cmocka_unit_test(test_run_with_ranks_without_rows),
+        cmocka_unit_test(test_run_with_integer_branch_ids),
         cmocka_unit_test(test_nan_tenure_on_rank_2_stops_every_rank),
         cmocka_unit_test(test_nan_covariate_on_rank_2_stops_the_fit_on_every_rank),
     };
