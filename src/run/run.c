@@ -126,7 +126,7 @@ static const run_step_def run_steps[] = {
     {"tiers+stages", run_tiers_and_stages, NULL, 1, 1},
     {"stage tree", run_stage_tree, stage_tree_wanted, 1, 0},
     {"churn tree", run_churn_tree, NULL, 1, 1},
-    {"survival", run_survival, NULL, 1, 0},
+    {"survival", run_survival, NULL, 1, 1},
     {"cox+equity", run_equity, cox_wanted, 1, 1},
     {"branch health", run_branches, NULL, 1, 0},
     {"scenarios", run_scenarios, plan_wanted, 1, 0},
