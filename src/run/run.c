@@ -144,18 +144,22 @@ static const run_step_def run_steps[] = {
 };
 
 /* Rank 0's share of the rows of the steps every rank runs, on R ranks.
- * Rank 0 also runs every other step alone, on every row (run_steps); on
- * 2,000,000 rows those cost it about 0.15 of what the steps of every
- * rank cost one rank (run.json's cpu_s: 0.5-0.6 s against 4.2-4.5 s),
- * whatever R.  With that serial part s, rank 0 finishes with the others
- * when its share w of a rank's rows solves
- * s + w/(w + R - 1) = 1/(w + R - 1): w = (1 - s (R - 1)) / (1 + s), 0.74
- * of another rank's on 2 ranks, 0.48 on 4; at least a quarter (the
- * formula falls below that from 6 ranks, and to nothing from 8, where
- * rank 0's own steps alone outlast another rank's rows: the serial steps
- * must move to the ranks).  The results do not depend on it: every
- * estimator combines whole chunks in table order (docs/design.md §7). */
-#define RUN_ROOT_SERIAL 0.15
+ * Rank 0 also runs every other step alone, on every row (run_steps), and
+ * within the steps of every rank it gathers the others' rows and sums the
+ * equity by group; on 2,000,000 rows its steps alone cost 0.08-0.09 of
+ * what the steps of every rank cost one rank (run.json's cpu_s: 0.39-0.45
+ * s against 4.7-6.0 s), and with its work inside those steps the ranks
+ * are busy alike at s = 0.12 (bench runs on 4 ranks: rank 0 the busiest
+ * at 0.06 and 0.10, the least busy at 0.15), whatever R.  With that
+ * serial part s, rank 0 finishes with the others when its share w of a
+ * rank's rows solves s + w/(w + R - 1) = 1/(w + R - 1):
+ * w = (1 - s (R - 1)) / (1 + s), 0.78 of another rank's on 2 ranks, 0.57
+ * on 4; at least a quarter (the formula falls below that from 8 ranks,
+ * and to nothing from 10, where rank 0's own steps alone outlast another
+ * rank's rows: the serial steps must move to the ranks).  The results do
+ * not depend on it: every estimator combines whole chunks in table order
+ * (docs/design.md §7). */
+#define RUN_ROOT_SERIAL 0.12
 
 static int root_share(int ranks)
 {
