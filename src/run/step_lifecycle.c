@@ -13,15 +13,22 @@
 #include <string.h>
 
 #include "core/util_internal.h"
+#include "io/io_table_ranks.h"
 #include "lifecycle/lifecycle_internal.h"
 #include "run/run_ctx.h"
 
-/* The rows [*first, *first + *n) this rank stages: whole blocks of
- * CLM_BLOCK_ROWS, cut as the other steps of every rank cut theirs, rank 0
- * first (its rows are the first ones of the arrays it gathers). */
+/* The rows [*first, *first + *n) this rank stages: whole groups of the
+ * file's chunks of the ARPU column when there is one a rank, else whole
+ * units of STAGE_UNIT_ROWS (comm_rows_aligned), cut as the other steps of
+ * every rank cut theirs, rank 0 first (its rows are the first ones of the
+ * arrays it gathers).  No output depends on where a rank starts. */
+#define STAGE_UNIT_ROWS 4096
+
 static void stage_rows(const run_ctx *ctx, int64_t *first, int64_t *n)
 {
-    comm_rows_of(&ctx->comm, ctx->n_rows, CLM_BLOCK_ROWS, first, n);
+    const int col = clm_table_find(ctx->table, ctx->col_arpu);
+    comm_rows_aligned(&ctx->comm, ctx->n_rows, STAGE_UNIT_ROWS, io_table_chunk_rows(ctx->table, &col, 1),
+                      first, n);
 }
 
 /* What rank 0's validate step found, for the other ranks. */

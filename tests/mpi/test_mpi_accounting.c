@@ -15,6 +15,9 @@
  *   - the Cox concordance on 4 ranks: no gather, one exchange of 16
  *     bytes a row in all, spread over the ranks; cox --equity projects
  *     each rank's own rows, which rank 0 gathers;
+ *   - the run's tiers+stages and survival steps move what their ranks'
+ *     work on their own rows moves (the thresholds' histograms, the
+ *     gathers, the segments handed on), not a step of rank 0 alone;
  *   - `clmseg bench` on ranks: the collectives' latency and bandwidth and
  *     both workloads on one rank and on all, with finite figures.
  */
@@ -234,6 +237,50 @@ static void test_cox_equity_projected_on_ranks(void **state)
     free(text);
 }
 
+/* The collective bytes of step `step` in run.json (summed over the ranks). */
+static double step_bytes(const char *json, const char *step)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"step\": \"%s\"", step);
+    const char *at = strstr(json, pat);
+    if (!at)
+        fail_msg("no step %s in run.json", step);
+    return number_after(at, "collective_bytes");
+}
+
+/* The run's tiers+stages and survival steps on 4 ranks: every rank works
+ * on its own rows.  50,000 rows are 13 units of 4,096 rows; rank 0 holds
+ * at most 4 of them (16,384 rows, the equal split; fewer with its
+ * weighted share), so at least 33,616 rows are elsewhere.  Tiers+stages:
+ * the exact selection of the two thresholds sums one histogram of 65,536
+ * counts and then two more on every rank (3 x 65,536 x 8 bytes a rank),
+ * and rank 0 gathers 12 bytes of each other rank's row (counted by the
+ * sender and by rank 0).  Survival: rank 0 hands each other row's segment
+ * on, 4 bytes counted twice.  Run on rank 0 alone, as before, each step
+ * would move a few bytes of agreement. */
+static void test_run_steps_on_ranks(void **state)
+{
+    (void)state;
+    char out[4300], args[8192];
+    snprintf(out, sizeof out, "%s/run-steps", dir);
+    snprintf(args, sizeof args, "run '%s' -o out --quiet", quarter);
+    char *err = NULL;
+    int rc = mpi_run_ranks(4, 1, out, args, &err);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, err ? err : "");
+    free(err);
+    char *json = tu_read_file(tu_path(out, "out/run.json"), NULL);
+    assert_non_null(json);
+    const double off_rank_0 = 50000 - 4 * 4096;
+    const double stages = step_bytes(json, "tiers+stages");
+    if (stages < 4 * 3 * 65536 * 8.0 + 2 * 12 * off_rank_0)
+        fail_msg("tiers+stages moved %.0f bytes: not the ranks' selection and gathers", stages);
+    const double survival = step_bytes(json, "survival");
+    if (survival < 2 * 4 * off_rank_0)
+        fail_msg("survival moved %.0f bytes: the segments were not handed on", survival);
+    free(json);
+}
+
 static void test_bench_on_ranks(void **state)
 {
     (void)state;
@@ -276,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_rows_written_by_their_ranks),
         cmocka_unit_test(test_cox_concordance_on_ranks),
         cmocka_unit_test(test_cox_equity_projected_on_ranks),
+        cmocka_unit_test(test_run_steps_on_ranks),
         cmocka_unit_test(test_bench_on_ranks),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
