@@ -131,7 +131,7 @@ static const run_step_def run_steps[] = {
     {"branch health", run_branches, NULL, 1, 0},
     {"scenarios", run_scenarios, plan_wanted, 1, 0},
     {"region health", run_region_health, regions_wanted, 1, 0},
-    {"lifecycle curves", run_lifecycle_tables, NULL, 1, 0},
+    {"lifecycle curves", run_lifecycle_tables, NULL, 1, 1},
     {"results.h5", run_write_results, NULL, 1, 0},
     {"branches.csv", run_write_branches_csv, NULL, 1, 0},
     {"reports", run_write_reports, NULL, 1, 0},

@@ -218,6 +218,10 @@ clm_status run_stage_tree(run_ctx *ctx);
  * row), and every rank must call it. */
 void run_compare_with_truth(run_ctx *ctx, const comm_ctx *comm, int64_t first, int64_t n_rows,
                             const uint8_t *stage);
+/* The rows [*first, *first + *n) of this rank in the steps that count
+ * per-row results by group (tiers+stages, lifecycle curves): rank 0
+ * first, its rows the first ones of the arrays it holds for every row. */
+void run_stage_rows(const run_ctx *ctx, int64_t *first, int64_t *n);
 clm_status run_survival(run_ctx *ctx);
 /* Cox model, each active row's remaining value and the sums by group. */
 clm_status run_equity(run_ctx *ctx);

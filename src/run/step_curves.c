@@ -22,7 +22,15 @@
  * x[j]) with h = (n - 1) p, j = floor h over the group's sorted tenures
  * (linear interpolation between order statistics: R's type 7, numpy's
  * default), the order statistics read off the count per month when every
- * tenure is a whole month, else selected.  Tiers: subscribers and ARPU per group and tier, for the report.
+ * tenure is a whole month, else selected.  Tiers: subscribers and ARPU per
+ * group and tier, for the report.
+ *
+ * The step runs on every rank (run.c), each on the rows of the
+ * tiers+stages step (run_stage_rows), whose keys rank 0 hands it: the
+ * counts are integers, summed over the ranks; the ARPU sums run on
+ * through the ranks in row order (comm_relay_*), the serial run's bits;
+ * the counts per month too.  Selection needs every row's tenure: then the
+ * ranks gather it to rank 0, which alone builds and keeps the tables.
  */
 #include <math.h>
 #include <stdio.h>
@@ -116,74 +124,96 @@ static double quantile_of_counts(const int64_t *count, int n_months, int64_t n, 
     return lo + (h - (double)j) * (hi - lo);
 }
 
-/* Whole months (the usual tenure column): the quartiles of each (group,
- * stage) from its rows' count per month, one pass over the rows and no
- * copy of them (0.14 s of selection on 2M rows before).  NULL when the
- * counts would pass 4M cells: then selection. */
-static int64_t *month_counts(const run_ctx *ctx, const double *months, int level, int n_keys, int n_months)
+/* The rows' keys of one level, group x stage (-1: no group). */
+static int level_key(int level, int32_t branch, int32_t segment, uint8_t stage)
 {
-    if ((int64_t)n_keys * n_months > ((int64_t)1 << 22))
-        return NULL;
+    const int g = level == RUN_LEVEL_COMPANY ? 0 : level == RUN_LEVEL_BRANCH ? branch : segment;
+    return g >= 0 ? g * CLM_N_STAGES + stage : -1;
+}
+
+static int level_keys(const run_ctx *ctx, int level)
+{
+    return (level == RUN_LEVEL_COMPANY ? 1 : level == RUN_LEVEL_BRANCH ? ctx->n_branches : ctx->k) *
+           CLM_N_STAGES;
+}
+
+/* The first group of a level in ctx->life. */
+static int level_first(const run_ctx *ctx, int level)
+{
+    return level == RUN_LEVEL_COMPANY ? 0 : level == RUN_LEVEL_BRANCH ? 1 : 1 + ctx->n_branches;
+}
+
+/* Whole months (the usual tenure column): the count per month of each
+ * (group, stage) of one level over n rows, no copy of them (0.14 s of
+ * selection on 2M rows before); integers, so the ranks' counts add up.
+ * Used while the counts stay within 4M cells (counts_fit); NULL: out of
+ * memory. */
+#define MONTH_COUNT_CELLS ((int64_t)1 << 22)
+
+static int counts_fit(const run_ctx *ctx, int level, int n_months)
+{
+    return (int64_t)level_keys(ctx, level) * n_months <= MONTH_COUNT_CELLS;
+}
+
+static int64_t *month_counts(const int32_t *branch, const int32_t *segment, const uint8_t *stage,
+                             const double *months, int64_t n, int level, int n_keys, int n_months)
+{
     int64_t *count = calloc((size_t)n_keys * (size_t)n_months, sizeof *count);
-    for (int64_t i = 0; count && i < ctx->n_rows; i++) {
-        int g = level == RUN_LEVEL_COMPANY ? 0 : level == RUN_LEVEL_BRANCH ? ctx->branch[i] : ctx->segment[i];
-        if (g >= 0)
-            count[(size_t)(g * CLM_N_STAGES + ctx->stage[i]) * (size_t)n_months + (size_t)months[i]]++;
+    for (int64_t i = 0; count && i < n; i++) {
+        const int key = level_key(level, branch[i], segment[i], stage[i]);
+        if (key >= 0)
+            count[(size_t)key * (size_t)n_months + (size_t)months[i]]++;
     }
     return count;
 }
 
-/* The quartiles of tenure per (group, stage) of one level.  Whole months
- * (`n_months` > 0: every value a whole number below it) are counted per
- * month (month_counts); other tenures are bucketed by key = group x stage
- * (a counting sort), each bucket's quartiles selected
- * (util_quantile_select: the sorted bucket's values, in O(n)). */
-static clm_status stage_quartiles(run_ctx *ctx, const double *months, int level, int n_months)
+/* The quartiles of tenure of each (group, stage) of one level from its
+ * count per month (month_counts, over every row). */
+static void quartiles_of_counts(run_ctx *ctx, const int64_t *by_month, int level, int n_months)
+{
+    const int n_keys = level_keys(ctx, level), first = level_first(ctx, level);
+    for (int c = 0; c < n_keys; c++) {
+        const int64_t *count = by_month + (size_t)c * (size_t)n_months;
+        int64_t m = 0;
+        for (int t = 0; t < n_months; t++)
+            m += count[t];
+        run_stage_row *r = &ctx->life.stages[(size_t)(first + c / CLM_N_STAGES) * CLM_N_STAGES + c % CLM_N_STAGES];
+        r->tenure_q1 = quantile_of_counts(count, n_months, m, 0.25);
+        r->tenure_median = quantile_of_counts(count, n_months, m, 0.5);
+        r->tenure_q3 = quantile_of_counts(count, n_months, m, 0.75);
+    }
+}
+
+/* The quartiles of tenure per (group, stage) of one level when a tenure
+ * is not a whole month or the counts would not fit: every row's tenure
+ * (`months`, rank 0) bucketed by key = group x stage (a counting sort),
+ * each bucket's quartiles selected (util_quantile_select: the sorted
+ * bucket's values, in O(n)). */
+static clm_status stage_quartiles(run_ctx *ctx, const double *months, int level)
 {
     const int64_t n = ctx->n_rows;
-    const int nb = ctx->n_branches, k = ctx->k;
-    const int n_keys = (level == RUN_LEVEL_COMPANY ? 1 : level == RUN_LEVEL_BRANCH ? nb : k) * CLM_N_STAGES;
-    const int first = level == RUN_LEVEL_COMPANY ? 0 : level == RUN_LEVEL_BRANCH ? 1 : 1 + nb;
-    int64_t *by_month = n_months > 0 ? month_counts(ctx, months, level, n_keys, n_months) : NULL;
-    if (by_month) {
-        for (int c = 0; c < n_keys; c++) {
-            const int64_t *count = by_month + (size_t)c * (size_t)n_months;
-            int64_t m = 0;
-            for (int t = 0; t < n_months; t++)
-                m += count[t];
-            run_stage_row *r = &ctx->life.stages[(size_t)(first + c / CLM_N_STAGES) * CLM_N_STAGES + c % CLM_N_STAGES];
-            r->tenure_q1 = quantile_of_counts(count, n_months, m, 0.25);
-            r->tenure_median = quantile_of_counts(count, n_months, m, 0.5);
-            r->tenure_q3 = quantile_of_counts(count, n_months, m, 0.75);
-        }
-        free(by_month);
-        return CLM_OK;
-    }
+    const int n_keys = level_keys(ctx, level), first = level_first(ctx, level);
     int64_t *start = calloc((size_t)n_keys + 1, sizeof *start);
+    int64_t *fill = malloc((size_t)(n_keys > 0 ? n_keys : 1) * sizeof *fill);
     double *sorted = malloc((size_t)(n > 0 ? n : 1) * sizeof *sorted);
-    if (!start || !sorted) {
+    if (!start || !fill || !sorted) {
         free(start);
+        free(fill);
         free(sorted);
         return clm_error(CLM_E_NOMEM, "out of memory for the tenure quartiles");
     }
     for (int64_t i = 0; i < n; i++) {
-        int g = level == RUN_LEVEL_COMPANY ? 0 : level == RUN_LEVEL_BRANCH ? ctx->branch[i] : ctx->segment[i];
-        if (g >= 0)
-            start[g * CLM_N_STAGES + ctx->stage[i] + 1]++;
+        const int key = level_key(level, ctx->branch[i], ctx->segment[i], ctx->stage[i]);
+        if (key >= 0)
+            start[key + 1]++;
     }
     for (int c = 0; c < n_keys; c++)
         start[c + 1] += start[c];
-    int64_t *fill = malloc((size_t)(n_keys > 0 ? n_keys : 1) * sizeof *fill);
-    if (!fill) {
-        free(start);
-        free(sorted);
-        return clm_error(CLM_E_NOMEM, "out of memory for the tenure quartiles");
-    }
     memcpy(fill, start, (size_t)n_keys * sizeof *fill);
     for (int64_t i = 0; i < n; i++) {
-        int g = level == RUN_LEVEL_COMPANY ? 0 : level == RUN_LEVEL_BRANCH ? ctx->branch[i] : ctx->segment[i];
-        if (g >= 0)
-            sorted[fill[g * CLM_N_STAGES + ctx->stage[i]]++] = months[i];
+        const int key = level_key(level, ctx->branch[i], ctx->segment[i], ctx->stage[i]);
+        if (key >= 0)
+            sorted[fill[key]++] = months[i];
     }
     for (int c = 0; c < n_keys; c++) {
         int64_t m = start[c + 1] - start[c];
@@ -223,6 +253,36 @@ static void keep_group(run_lifecycle *life, int level, int g, const int64_t *cou
     }
 }
 
+/* The curve rows from the counts and sums of every (group, month) cell:
+ * the cells a group has subscribers at, the company's every month. */
+static clm_status build_tables(run_ctx *ctx, const int64_t *count, const int64_t *priced, const double *arpu,
+                               int n_months)
+{
+    run_lifecycle *life = &ctx->life;
+    const int groups = 1 + ctx->n_branches + ctx->k;
+    const size_t cells = (size_t)groups * (size_t)n_months;
+    int64_t n_rows = 0;
+    for (size_t cell = 0; cell < cells; cell++)
+        n_rows += cell < (size_t)n_months || count[cell] > 0;
+    size_t r = (size_t)(n_rows > 0 ? n_rows : 1);
+    life->level = malloc(r * sizeof *life->level);
+    life->group = malloc(r * sizeof *life->group);
+    life->month = malloc(r * sizeof *life->month);
+    life->subscribers = malloc(r * sizeof *life->subscribers);
+    life->mean_arpu = malloc(r * sizeof *life->mean_arpu);
+    life->survival = malloc(r * sizeof *life->survival);
+    life->cumulative_value = malloc(r * sizeof *life->cumulative_value);
+    if (!life->level || !life->group || !life->month || !life->subscribers || !life->mean_arpu ||
+        !life->survival || !life->cumulative_value)
+        return clm_error(CLM_E_NOMEM, "out of memory for %lld lifecycle curve rows", (long long)n_rows);
+    for (int g = 0; g < groups; g++) {
+        size_t at = (size_t)g * (size_t)n_months;
+        keep_group(life, run_group_level(ctx, g), g, count + at, priced + at, arpu + at, n_months,
+                   run_group_curve(ctx, g));
+    }
+    return CLM_OK;
+}
+
 void run_lifecycle_free(run_lifecycle *life)
 {
     free(life->level);
@@ -237,94 +297,209 @@ void run_lifecycle_free(run_lifecycle *life)
     memset(life, 0, sizeof *life);
 }
 
+/* This rank's rows of the per-row arrays the tables count (rank 0 holds
+ * every row's and hands the others theirs: comm_recut_rows), with the
+ * tenure in months read from the table; on one process the run's arrays
+ * themselves.  The ranks' rows are the tiers+stages step's. */
+typedef struct curve_rows {
+    int64_t first, n;
+    int32_t *branch, *segment;
+    uint8_t *stage, *tier;
+    float *arpu;
+    double *months;
+    int owned;                    /* the first five are copies of this rank's */
+} curve_rows;
+
+static void curve_rows_free(curve_rows *r)
+{
+    if (r->owned) {
+        free(r->branch);
+        free(r->segment);
+        free(r->stage);
+        free(r->tier);
+        free(r->arpu);
+    }
+    free(r->months);
+}
+
+static clm_status rows_here(run_ctx *ctx, curve_rows *r)
+{
+    const comm_ctx *c = &ctx->comm;
+    run_stage_rows(ctx, &r->first, &r->n);
+    const size_t room = (size_t)(r->n > 0 ? r->n : 1);
+    r->months = malloc(room * sizeof *r->months);
+    r->owned = comm_is_parallel(c);
+    if (!r->owned) {
+        r->branch = ctx->branch;
+        r->segment = (int32_t *)ctx->segment;
+        r->stage = ctx->stage;
+        r->tier = ctx->tier;
+        r->arpu = ctx->arpu;
+    } else {
+        r->branch = malloc(room * sizeof *r->branch);
+        r->segment = malloc(room * sizeof *r->segment);
+        r->stage = malloc(room);
+        r->tier = malloc(room);
+        r->arpu = malloc(room * sizeof *r->arpu);
+    }
+    clm_status s = !r->months || !r->branch || !r->segment || !r->stage || !r->tier || !r->arpu
+                       ? clm_error(CLM_E_NOMEM, "out of memory")
+                       : CLM_OK;
+    if ((s = comm_agree(c, s)) || !r->owned)
+        return s;
+    const int64_t all = ctx->root ? ctx->n_rows : 0;
+    s = comm_recut_rows(c, ctx->branch, all, sizeof *r->branch, r->branch, r->n);
+    if (!s) s = comm_recut_rows(c, ctx->segment, all, sizeof *r->segment, r->segment, r->n);
+    if (!s) s = comm_recut_rows(c, ctx->stage, all, 1, r->stage, r->n);
+    if (!s) s = comm_recut_rows(c, ctx->tier, all, 1, r->tier, r->n);
+    if (!s) s = comm_recut_rows(c, ctx->arpu, all, sizeof *r->arpu, r->arpu, r->n);
+    return s;
+}
+
+/* comm_sum_i64 over an array of any length. */
+static clm_status sum_counts(const comm_ctx *c, int64_t *v, size_t n)
+{
+    clm_status s = CLM_OK;
+    for (size_t at = 0; !s && at < n; at += (size_t)1 << 28)
+        s = comm_sum_i64(c, v + at, (int)(n - at < ((size_t)1 << 28) ? n - at : ((size_t)1 << 28)));
+    return s;
+}
+
 clm_status run_lifecycle_tables(run_ctx *ctx)
 {
-    const int64_t n = ctx->n_rows;
-    const int nb = ctx->n_branches, k = ctx->k, groups = 1 + nb + k;
+    const comm_ctx *c = &ctx->comm;
+    int32_t k = ctx->k;
+    clm_status s = comm_bcast(c, &k, sizeof k, 0);
+    if (s)
+        return s;
+    ctx->k = k;
+    const int nb = ctx->n_branches, groups = 1 + nb + k;
     run_lifecycle *life = &ctx->life;
-    double *t = malloc((size_t)(n > 0 ? n : 1) * sizeof *t);
-    if (!t)
-        return clm_error(CLM_E_NOMEM, "out of memory");
-    clm_status s = clm_table_read_f64(ctx->table, clm_table_find(ctx->table, ctx->col_time), 0, n, t);
+    curve_rows rows = {0};
+    s = rows_here(ctx, &rows);
+    const int64_t n = rows.n;
+    double *t = rows.months;
+    if (!s) s = clm_table_read_f64(ctx->table, clm_table_find(ctx->table, ctx->col_time), rows.first, n, t);
     const double unit = ctx->time_unit_days > 0 ? ctx->time_unit_days / CLM_DAYS_PER_MONTH : 1.0;
-    int n_months = 1, whole = 1;
+    int64_t shape[2] = {1, 0}; /* months, some tenure not a whole month */
     for (int64_t i = 0; !s && i < n; i++) {
         t[i] *= unit; /* tenure in months from here on */
         double m = floor(t[i]);
-        whole &= m == t[i];
+        shape[1] |= m != t[i];
         if (m > CURVES_MAX_MONTH) {
             s = clm_error(CLM_E_VALUE, "%s: column '%s', row %lld: tenure %g months is beyond the "
                           "%d months lifecycle_curves.csv lists (is columns.time_unit right?)",
-                          ctx->input, ctx->col_time, (long long)i, m, CURVES_MAX_MONTH);
+                          ctx->input, ctx->col_time, (long long)(rows.first + i), m, CURVES_MAX_MONTH);
             break;
         }
-        n_months = (int)m + 1 > n_months ? (int)m + 1 : n_months;
+        shape[0] = (int64_t)m + 1 > shape[0] ? (int64_t)m + 1 : shape[0];
     }
+    s = comm_agree(c, s);
+    if (!s) s = comm_max_i64(c, shape, 2);
+    const int n_months = (int)shape[0], whole = !shape[1];
+    /* Counts (integers: summed over the ranks) and ARPU sums (floats: run
+     * on through the ranks in row order, comm_relay_*), in one buffer each. */
     const size_t cells = (size_t)groups * (size_t)n_months;
-    int64_t *count = s ? NULL : calloc(cells, sizeof *count);
-    int64_t *priced = s ? NULL : calloc(cells, sizeof *priced); /* rows with an ARPU */
-    double *arpu = s ? NULL : calloc(cells, sizeof *arpu);
-    life->stages = s ? NULL : calloc((size_t)groups * CLM_N_STAGES, sizeof *life->stages);
-    life->tiers = s ? NULL : calloc((size_t)groups * CLM_N_TIERS, sizeof *life->tiers);
-    if (!s && (!count || !priced || !arpu || !life->stages || !life->tiers))
+    const size_t n_st = (size_t)groups * CLM_N_STAGES, n_ti = (size_t)groups * CLM_N_TIERS;
+    const size_t n_counts = 2 * cells + 2 * n_st + 2 * n_ti, n_sums = cells + n_st + n_ti;
+    int64_t *counts = s ? NULL : calloc(n_counts, sizeof *counts);
+    double *sums = s ? NULL : calloc(n_sums, sizeof *sums);
+    if (!s && (!counts || !sums))
         s = clm_error(CLM_E_NOMEM, "out of memory for %d groups x %d months", groups, n_months);
+    s = comm_agree(c, s);
+    int64_t *count = counts, *priced = counts + cells; /* priced: rows with an ARPU */
+    int64_t *st_n = priced + cells, *st_priced = st_n + n_st, *ti_n = st_priced + n_st, *ti_priced = ti_n + n_ti;
+    double *arpu = sums, *st_arpu = sums + cells, *ti_arpu = st_arpu + n_st;
+    /* The group of each level of row i (-1: none). */
+#define GROUPS_OF(i)                                                                       \
+    {0, rows.branch[i] >= 0 ? 1 + rows.branch[i] : -1, rows.segment[i] >= 0 ? 1 + nb + rows.segment[i] : -1}
     for (int64_t i = 0; !s && i < n; i++) {
         const int m = (int)floor(t[i]);
-        const float a = ctx->arpu[i];
-        int g[3] = {0, ctx->branch[i] >= 0 ? 1 + ctx->branch[i] : -1,
-                    ctx->segment[i] >= 0 ? 1 + nb + ctx->segment[i] : -1};
+        const int isnum = !isnan(rows.arpu[i]);
+        const int g[3] = GROUPS_OF(i);
         for (int j = 0; j < 3; j++) {
             if (g[j] < 0)
                 continue;
-            size_t c = (size_t)g[j] * (size_t)n_months + (size_t)m;
-            run_stage_row *st = &life->stages[(size_t)g[j] * CLM_N_STAGES + ctx->stage[i]];
-            run_tier_row *ti = &life->tiers[(size_t)g[j] * CLM_N_TIERS + ctx->tier[i]];
-            count[c]++;
-            st->subscribers++;
-            ti->subscribers++;
-            if (!isnan(a)) {
-                priced[c]++;
-                arpu[c] += a;
-                st->priced++;
-                st->arpu_sum += a;
-                ti->priced++;
-                ti->arpu_sum += a;
-            }
+            const size_t cell = (size_t)g[j] * (size_t)n_months + (size_t)m;
+            const size_t st = (size_t)g[j] * CLM_N_STAGES + rows.stage[i], ti = (size_t)g[j] * CLM_N_TIERS + rows.tier[i];
+            count[cell]++;
+            st_n[st]++;
+            ti_n[ti]++;
+            priced[cell] += isnum;
+            st_priced[st] += isnum;
+            ti_priced[ti] += isnum;
         }
     }
-    /* Rows: at most every cell; the company's all months. */
-    int64_t n_rows = 0;
-    for (size_t c = 0; !s && c < cells; c++)
-        n_rows += c < (size_t)n_months || count[c] > 0;
-    if (!s) {
-        size_t r = (size_t)(n_rows > 0 ? n_rows : 1);
-        life->level = malloc(r * sizeof *life->level);
-        life->group = malloc(r * sizeof *life->group);
-        life->month = malloc(r * sizeof *life->month);
-        life->subscribers = malloc(r * sizeof *life->subscribers);
-        life->mean_arpu = malloc(r * sizeof *life->mean_arpu);
-        life->survival = malloc(r * sizeof *life->survival);
-        life->cumulative_value = malloc(r * sizeof *life->cumulative_value);
-        if (!life->level || !life->group || !life->month || !life->subscribers || !life->mean_arpu ||
-            !life->survival || !life->cumulative_value)
-            s = clm_error(CLM_E_NOMEM, "out of memory for %lld lifecycle curve rows", (long long)n_rows);
+    if (!s) s = sum_counts(c, counts, n_counts);
+    if (!s) s = comm_relay_receive(c, sums, n_sums * sizeof *sums);
+    for (int64_t i = 0; !s && i < n; i++) {
+        const float a = rows.arpu[i];
+        if (isnan(a))
+            continue;
+        const int m = (int)floor(t[i]);
+        const int g[3] = GROUPS_OF(i);
+        for (int j = 0; j < 3; j++) {
+            if (g[j] < 0)
+                continue;
+            arpu[(size_t)g[j] * (size_t)n_months + (size_t)m] += a;
+            st_arpu[(size_t)g[j] * CLM_N_STAGES + rows.stage[i]] += a;
+            ti_arpu[(size_t)g[j] * CLM_N_TIERS + rows.tier[i]] += a;
+        }
     }
-    for (int g = 0; !s && g < groups; g++) {
-        size_t at = (size_t)g * (size_t)n_months;
-        keep_group(life, run_group_level(ctx, g), g, count + at, priced + at, arpu + at, n_months,
-                   run_group_curve(ctx, g));
+#undef GROUPS_OF
+    if (!s) s = comm_relay_send(c, sums, n_sums * sizeof *sums);
+    /* A level's quartiles come from its counts per month, summed over the
+     * ranks, when every tenure is a whole month and the counts fit; else
+     * by selection, which needs every row's tenure on rank 0. */
+    int by_counts[RUN_N_LEVELS], need_all = 0;
+    for (int level = 0; level < RUN_N_LEVELS; level++) {
+        by_counts[level] = whole && counts_fit(ctx, level, n_months);
+        need_all |= !by_counts[level];
     }
-    for (int g = 0; !s && g < groups * CLM_N_STAGES; g++) {
+    double *all_months = NULL;
+    if (!s && need_all && comm_is_parallel(c)) {
+        all_months = ctx->root ? malloc((size_t)ctx->n_rows * sizeof *all_months) : NULL;
+        s = comm_agree(c, ctx->root && !all_months ? clm_error(CLM_E_NOMEM, "out of memory") : CLM_OK);
+        if (!s) s = comm_gather_rows(c, t, n, sizeof *t, all_months, ctx->n_rows);
+    }
+    int64_t *by_month[RUN_N_LEVELS] = {0};
+    for (int level = 0; !s && level < RUN_N_LEVELS; level++) {
+        if (!by_counts[level])
+            continue;
+        const int n_keys = level_keys(ctx, level);
+        by_month[level] = month_counts(rows.branch, rows.segment, rows.stage, t, n, level, n_keys, n_months);
+        s = comm_agree(c, by_month[level] ? CLM_OK : clm_error(CLM_E_NOMEM, "out of memory"));
+        if (!s) s = sum_counts(c, by_month[level], (size_t)n_keys * (size_t)n_months);
+    }
+    life->stages = s || !ctx->root ? NULL : calloc(n_st, sizeof *life->stages);
+    life->tiers = s || !ctx->root ? NULL : calloc(n_ti, sizeof *life->tiers);
+    if (!s && ctx->root && (!life->stages || !life->tiers))
+        s = clm_error(CLM_E_NOMEM, "out of memory for %d groups", groups);
+    if (!s && ctx->root)
+        s = build_tables(ctx, count, priced, arpu, n_months);
+    for (size_t g = 0; !s && ctx->root && g < n_st; g++) {
         run_stage_row *st = &life->stages[g];
+        st->subscribers = st_n[g];
+        st->priced = st_priced[g];
+        st->arpu_sum = st_arpu[g];
         st->mean_arpu = st->priced > 0 ? st->arpu_sum / (double)st->priced : NAN;
     }
-    for (int level = 0; !s && level < RUN_N_LEVELS; level++)
-        s = stage_quartiles(ctx, t, level, whole ? n_months : 0);
-    life->n_groups = s ? 0 : groups;
-    free(t);
-    free(count);
-    free(priced);
-    free(arpu);
+    for (size_t g = 0; !s && ctx->root && g < n_ti; g++)
+        life->tiers[g] = (run_tier_row){ti_n[g], ti_priced[g], ti_arpu[g]};
+    for (int level = 0; !s && ctx->root && level < RUN_N_LEVELS; level++) {
+        if (by_counts[level])
+            quartiles_of_counts(ctx, by_month[level], level, n_months);
+        else
+            s = stage_quartiles(ctx, all_months ? all_months : t, level);
+    }
+    if (ctx->root)
+        life->n_groups = s ? 0 : groups;
+    for (int level = 0; level < RUN_N_LEVELS; level++)
+        free(by_month[level]);
+    free(all_months);
+    free(counts);
+    free(sums);
+    curve_rows_free(&rows);
     return s;
 }
 

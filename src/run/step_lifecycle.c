@@ -24,7 +24,7 @@
  * arrays it gathers).  No output depends on where a rank starts. */
 #define STAGE_UNIT_ROWS 4096
 
-static void stage_rows(const run_ctx *ctx, int64_t *first, int64_t *n)
+void run_stage_rows(const run_ctx *ctx, int64_t *first, int64_t *n)
 {
     const int col = clm_table_find(ctx->table, ctx->col_arpu);
     comm_rows_aligned(&ctx->comm, ctx->n_rows, STAGE_UNIT_ROWS, io_table_chunk_rows(ctx->table, &col, 1),
@@ -298,7 +298,7 @@ clm_status run_tiers_and_stages(run_ctx *ctx)
     if (s)
         return s;
     int64_t first, n;
-    stage_rows(ctx, &first, &n);
+    run_stage_rows(ctx, &first, &n);
     /* rank 0: arrays of every row; another rank: of its own rows */
     const int64_t len = ctx->root ? ctx->n_rows : (n > 0 ? n : 1);
     stage_arrays a = {0};

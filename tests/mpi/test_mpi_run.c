@@ -136,12 +136,12 @@ static void same_outputs(const char *ref, const char *out, const char *what)
     assert_true(n >= 12);
 }
 
-static void same_run_on_ranks(const char *quarter, const char *name)
+static void same_run_on_ranks(const char *quarter, const char *name, const char *extra)
 {
     for (int threads = 1; threads <= 2; threads++) {
         char ref[4300], args[8192];
         snprintf(ref, sizeof ref, "%s/%s-reference-t%d", dir, name, threads);
-        snprintf(args, sizeof args, "run '%s' -o out --quiet --threads %d", quarter, threads);
+        snprintf(args, sizeof args, "run '%s' -o out --quiet --threads %d %s", quarter, threads, extra);
         assert_int_equal(mpi_run_reference(ref, args), 0);
         char ref_out[4400];
         snprintf(ref_out, sizeof ref_out, "%s/out", ref);
@@ -153,7 +153,7 @@ static void same_run_on_ranks(const char *quarter, const char *name)
         for (int ranks = 1; ranks <= 4; ranks++) {
             char out[4300], what[256];
             snprintf(out, sizeof out, "%s/%s-ranks%d-threads%d", dir, name, ranks, threads);
-            snprintf(args, sizeof args, "run '%s' -o out --quiet", quarter);
+            snprintf(args, sizeof args, "run '%s' -o out --quiet %s", quarter, extra);
             char *err = NULL;
             int rc = mpi_run_ranks(ranks, threads, out, args, &err);
             if (rc != 0)
@@ -171,19 +171,28 @@ static void same_run_on_ranks(const char *quarter, const char *name)
 static void test_run_on_50000_rows_and_40_branches(void **state)
 {
     (void)state;
-    same_run_on_ranks(q50k, "q50k");
+    same_run_on_ranks(q50k, "q50k", "");
 }
 
 static void test_run_with_ranks_without_rows(void **state)
 {
     (void)state;
-    same_run_on_ranks(q6000, "q6000");
+    same_run_on_ranks(q6000, "q6000", "");
+}
+
+/* Tenure read in days: no tenure is a whole month, so the lifecycle
+ * curves' quartiles are selected on rank 0 from every row's tenure,
+ * which the ranks gather to it. */
+static void test_run_with_tenure_in_days(void **state)
+{
+    (void)state;
+    same_run_on_ranks(q6000, "days", "--set columns.time_unit=days");
 }
 
 static void test_run_with_integer_branch_ids(void **state)
 {
     (void)state;
-    same_run_on_ranks(q_ids, "ids");
+    same_run_on_ranks(q_ids, "ids", "");
     /* The ids are the branches' names: 999 with its 100 rows. */
     char *csv = tu_read_file(tu_path(dir, "ids-reference-t1/out/branches.csv"), NULL);
     assert_non_null(csv);
@@ -217,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_run_on_50000_rows_and_40_branches),
         cmocka_unit_test(test_run_with_ranks_without_rows),
         cmocka_unit_test(test_run_with_integer_branch_ids),
+        cmocka_unit_test(test_run_with_tenure_in_days),
         cmocka_unit_test(test_nan_tenure_on_rank_2_stops_every_rank),
         cmocka_unit_test(test_nan_covariate_on_rank_2_stops_the_fit_on_every_rank),
     };
