@@ -119,7 +119,7 @@ static int previous_wanted(const run_ctx *ctx) { return ctx->previous_dir != NUL
 
 static const run_step_def run_steps[] = {
     {"previous run", run_read_previous, previous_wanted, 1, 0},
-    {"validate", run_validate, NULL, 1, 0},
+    {"validate", run_validate, NULL, 1, 1},
     {"segments", run_segments, NULL, 1, 1},
     /* before any other step reads a segment number */
     {"segment names", run_label_segments, NULL, 1, 0},
@@ -220,10 +220,10 @@ static clm_status prepare_settings(run_ctx *ctx, const clm_run_options *options)
     return s;
 }
 
-/* The input, opened on a rank other than 0 for the steps that run on every
- * rank (rank 0 opens it in the validate step).  Without the column cache:
- * these ranks read each column of their own rows once, where the cache
- * would load every row of it. */
+/* The input, opened on every rank for the first step (validate), the
+ * run's one open of it.  Without the column cache but on rank 0, which the
+ * validate step turns on: the other ranks read each column of their own
+ * rows once, where the cache would load every row of it. */
 static clm_status open_table_here(run_ctx *ctx)
 {
     return clm_table_open(ctx->input, ctx->group, &ctx->table);
@@ -288,8 +288,8 @@ clm_status clm_run(const char *input_path, const char *outdir, const clm_run_opt
             s = comm_bcast(&ctx.comm, &wanted, sizeof wanted, 0);
         if (s || !wanted)
             continue;
-        /* Rank 0 opened the input in the validate step; the others open
-         * it for the first step they run (every rank agrees either way). */
+        /* Every rank opens the input for the first step it runs, the
+         * validate step (every rank agrees either way). */
         if (step->ranks)
             s = comm_agree(&ctx.comm, ctx.table ? CLM_OK : open_table_here(&ctx));
         if (s)

@@ -31,17 +31,6 @@ void run_stage_rows(const run_ctx *ctx, int64_t *first, int64_t *n)
                       first, n);
 }
 
-/* What rank 0's validate step found, for the other ranks. */
-static clm_status share_validated(run_ctx *ctx)
-{
-    int64_t v[3] = {ctx->n_rows, ctx->has_branch, ctx->event_code};
-    clm_status s = comm_bcast(&ctx->comm, v, sizeof v, 0);
-    ctx->n_rows = v[0];
-    ctx->has_branch = (int)v[1];
-    ctx->event_code = (int32_t)v[2];
-    return s;
-}
-
 /* The branch names (every rank: the dense codes of an integer column
  * depend on every rank's values); without a branch column the whole
  * company is one branch, "all". */
@@ -294,9 +283,7 @@ static clm_status gather_arrays(run_ctx *ctx, int64_t n, stage_arrays *a)
 
 clm_status run_tiers_and_stages(run_ctx *ctx)
 {
-    clm_status s = share_validated(ctx);
-    if (s)
-        return s;
+    clm_status s = CLM_OK;
     int64_t first, n;
     run_stage_rows(ctx, &first, &n);
     /* rank 0: arrays of every row; another rank: of its own rows */

@@ -1,7 +1,8 @@
 /*
- * step_validate.c — the validate step: opens the input (the only open of
- * the run), checks the columns every step needs and the values of time and
- * event, so a bad quarter fails in seconds with the first bad row named.
+ * step_validate.c — the validate step: checks the columns every step
+ * needs and the values of time and event, so a bad quarter fails in
+ * seconds with the first bad row named.  It runs on every rank (run.c),
+ * each checking its own rows; the branch -> region map is rank 0's.
  */
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "core/util_internal.h"
 #include "run/run_ctx.h"
 #include "run/run_regions.h"
+#include "io/table_ranks.h"
 
 /* Every column a NULL-terminated setting lists exists, of `kind`
  * (CLM_KIND_UNSUPPORTED: numeric or categorical). */
@@ -32,11 +34,11 @@ static clm_status check_listed(const run_ctx *ctx, const char *key, char **names
  * first bad row named. */
 clm_status run_validate(run_ctx *ctx)
 {
-    /* The one open of the input; the cache makes every later read of a
+    /* The input, opened by run.c before the first step of every rank (the
+     * run's one open on each); rank 0's cache makes every later read of a
      * column a memory copy (docs/design.md §11). */
-    clm_status s = clm_table_open(ctx->input, ctx->group, &ctx->table);
-    if (!s) s = clm_table_set_cache(ctx->table, ctx->column_cache);
-    if (s)
+    clm_status s = ctx->root ? clm_table_set_cache(ctx->table, ctx->column_cache) : CLM_OK;
+    if ((s = comm_agree(&ctx->comm, s)))
         return s;
     ctx->n_rows = clm_table_n_rows(ctx->table);
     if (ctx->n_rows < 2)
@@ -85,29 +87,32 @@ clm_status run_validate(run_ctx *ctx)
     if (!s && ctx->cox_enabled && ctx->cox_strata && strcmp(ctx->cox_strata, "segment") &&
         strcmp(ctx->cox_strata, CLM_COX_SEGMENT_DECLINE))
         s = clm_table_require(ctx->table, ctx->cox_strata, CLM_KIND_UNSUPPORTED, NULL);
+    /* Up to here every rank has made the same checks of the same
+     * metadata; from here each checks its own rows (run_stage_rows). */
+    if ((s = comm_agree(&ctx->comm, s)))
+        return s;
     /* Branch codes outside the dictionary, named with their row. */
-    if (!s && ctx->has_branch) {
+    if (ctx->has_branch) {
         int b = clm_table_find(ctx->table, ctx->col_branch);
         const clm_column_info *info = clm_table_column(ctx->table, b);
         if (info->kind == CLM_KIND_CATEGORICAL) {
             int64_t *counts = malloc((size_t)(info->n_categories > 0 ? info->n_categories : 1) * sizeof *counts);
             int64_t missing = 0;
-            s = counts ? clm_table_category_counts(ctx->table, b, counts, &missing)
-                       : clm_error(CLM_E_NOMEM, "out of memory");
+            s = comm_agree(&ctx->comm, counts ? CLM_OK : clm_error(CLM_E_NOMEM, "out of memory"));
+            if (!s) s = io_category_counts_ranks(ctx->table, b, &ctx->comm, counts, &missing);
             free(counts);
         }
     }
     if (s)
         return s;
+    int64_t first, n_mine;
+    run_stage_rows(ctx, &first, &n_mine);
 
     double *t = malloc(CLM_BLOCK_ROWS * sizeof *t), *e = malloc(CLM_BLOCK_ROWS * sizeof *e);
-    if (!t || !e) {
-        free(t);
-        free(e);
-        return clm_error(CLM_E_NOMEM, "out of memory");
-    }
-    for (int64_t r0 = 0; r0 < ctx->n_rows && !s; r0 += CLM_BLOCK_ROWS) {
-        int64_t n = util_block_len(ctx->n_rows, r0, CLM_BLOCK_ROWS);
+    if (!t || !e)
+        s = clm_error(CLM_E_NOMEM, "out of memory");
+    for (int64_t r0 = first; r0 < first + n_mine && !s; r0 += CLM_BLOCK_ROWS) {
+        int64_t n = util_block_len(first + n_mine, r0, CLM_BLOCK_ROWS);
         s = clm_table_read_f64(ctx->table, tcol, r0, n, t);
         if (!s) s = clm_table_read_f64(ctx->table, ecol, r0, n, e);
         for (int64_t i = 0; i < n && !s; i++) {
@@ -121,6 +126,10 @@ clm_status run_validate(run_ctx *ctx)
     }
     free(t);
     free(e);
-    if (!s) s = run_region_map(ctx); /* a branch in two regions fails here */
-    return s;
+    /* The first bad row is the lowest rank's (the ranks' rows follow one
+     * another); the branch -> region map stays with rank 0. */
+    s = comm_agree(&ctx->comm, s);
+    if (!s && ctx->root)
+        s = run_region_map(ctx); /* a branch in two regions fails here */
+    return comm_agree(&ctx->comm, s);
 }
