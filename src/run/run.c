@@ -145,21 +145,21 @@ static const run_step_def run_steps[] = {
 
 /* Rank 0's share of the rows of the steps every rank runs, on R ranks.
  * Rank 0 also runs every other step alone, on every row (run_steps), and
- * within the steps of every rank it gathers the others' rows and sums the
- * equity by group; on 2,000,000 rows its steps alone cost 0.08-0.09 of
- * what the steps of every rank cost one rank (run.json's cpu_s: 0.39-0.45
- * s against 4.7-6.0 s), and with its work inside those steps the ranks
- * are busy alike at s = 0.12 (bench runs on 4 ranks: rank 0 the busiest
- * at 0.06 and 0.10, the least busy at 0.15), whatever R.  With that
- * serial part s, rank 0 finishes with the others when its share w of a
- * rank's rows solves s + w/(w + R - 1) = 1/(w + R - 1):
- * w = (1 - s (R - 1)) / (1 + s), 0.78 of another rank's on 2 ranks, 0.57
- * on 4; at least a quarter (the formula falls below that from 8 ranks,
- * and to nothing from 10, where rank 0's own steps alone outlast another
- * rank's rows: the serial steps must move to the ranks).  The results do
- * not depend on it: every estimator combines whole chunks in table order
- * (docs/design.md §7). */
-#define RUN_ROOT_SERIAL 0.12
+ * within the steps of every rank it gathers the others' rows, hands them
+ * their keys and sums the equity by group; on 2,000,000 rows its steps
+ * alone cost 0.05-0.06 of what the steps of every rank cost one rank
+ * (run.json's cpu_s: 0.27-0.35 s against 5.0-6.1 s), and with its work
+ * inside those steps the ranks were busy alike at s = 0.06 on 2 ranks
+ * and 0.09 on 4 (bench runs: on 4 ranks rank 0 the busiest at 0.06, the
+ * least busy at 0.12): s = 0.08.  With that serial part s, rank 0
+ * finishes with the others when its share w of a rank's rows solves
+ * s + w/(w + R - 1) = 1/(w + R - 1): w = (1 - s (R - 1)) / (1 + s), 0.85
+ * of another rank's on 2 ranks, 0.70 on 4; at least a quarter (the
+ * formula falls below that from 11 ranks, and to nothing from 14, where
+ * rank 0's own steps alone outlast another rank's rows: the serial steps
+ * must move to the ranks).  The results do not depend on it: every
+ * estimator combines whole chunks in table order (docs/design.md §7). */
+#define RUN_ROOT_SERIAL 0.08
 
 static int root_share(int ranks)
 {
