@@ -9,8 +9,9 @@
  * k-th smallest key is the k-th smallest value.  The first pass counts
  * the keys' upper 16 bits, which fixes the bucket of each k and its rank
  * within it; the second counts the lower 16 bits inside that bucket.
- * Each pass sends 512 KB a rank per k at most, whatever the row count,
- * where gathering values to one rank would send 4 bytes a row.
+ * Each histogram is 512 KB a rank, one in the first pass and one per k
+ * in the second, whatever the row count, where gathering the values to
+ * one rank would send 4 bytes a row.
  */
 #include <math.h>
 #include <stdlib.h>

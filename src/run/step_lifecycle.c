@@ -31,9 +31,8 @@ void run_stage_rows(const run_ctx *ctx, int64_t *first, int64_t *n)
                       first, n);
 }
 
-/* The branch names (every rank: the dense codes of an integer column
- * depend on every rank's values); without a branch column the whole
- * company is one branch, "all". */
+/* A new array of copies of the n strings `text` at *names (set as soon
+ * as allocated, so the caller frees it and the copies made on error too). */
 static clm_status name_labels(char ***names, int n, const char *const *text)
 {
     *names = calloc((size_t)(n > 0 ? n : 1), sizeof **names);
