@@ -356,6 +356,14 @@ static clm_status rows_here(run_ctx *ctx, curve_rows *r)
     return s;
 }
 
+/* The group of row i at each level (company, branch, segment; -1: none). */
+static inline void groups_of(const curve_rows *r, int nb, int64_t i, int g[3])
+{
+    g[0] = 0;
+    g[1] = r->branch[i] >= 0 ? 1 + r->branch[i] : -1;
+    g[2] = r->segment[i] >= 0 ? 1 + nb + r->segment[i] : -1;
+}
+
 /* comm_sum_i64 over an array of any length. */
 static clm_status sum_counts(const comm_ctx *c, int64_t *v, size_t n)
 {
@@ -368,15 +376,10 @@ static clm_status sum_counts(const comm_ctx *c, int64_t *v, size_t n)
 clm_status run_lifecycle_tables(run_ctx *ctx)
 {
     const comm_ctx *c = &ctx->comm;
-    int32_t k = ctx->k;
-    clm_status s = comm_bcast(c, &k, sizeof k, 0);
-    if (s)
-        return s;
-    ctx->k = k;
-    const int nb = ctx->n_branches, groups = 1 + nb + k;
+    const int nb = ctx->n_branches, k = ctx->k, groups = 1 + nb + k;
     run_lifecycle *life = &ctx->life;
     curve_rows rows = {0};
-    s = rows_here(ctx, &rows);
+    clm_status s = rows_here(ctx, &rows);
     const int64_t n = rows.n;
     double *t = rows.months;
     if (!s) s = clm_table_read_f64(ctx->table, clm_table_find(ctx->table, ctx->col_time), rows.first, n, t);
@@ -410,13 +413,14 @@ clm_status run_lifecycle_tables(run_ctx *ctx)
     int64_t *count = counts, *priced = counts + cells; /* priced: rows with an ARPU */
     int64_t *st_n = priced + cells, *st_priced = st_n + n_st, *ti_n = st_priced + n_st, *ti_priced = ti_n + n_ti;
     double *arpu = sums, *st_arpu = sums + cells, *ti_arpu = st_arpu + n_st;
-    /* The group of each level of row i (-1: none). */
-#define GROUPS_OF(i)                                                                       \
-    {0, rows.branch[i] >= 0 ? 1 + rows.branch[i] : -1, rows.segment[i] >= 0 ? 1 + nb + rows.segment[i] : -1}
+    /* Two passes: the counts first, then, once the rank before has passed
+     * the sums on, the float additions alone, so that the relay makes the
+     * ranks wait only for those. */
     for (int64_t i = 0; !s && i < n; i++) {
         const int m = (int)floor(t[i]);
         const int isnum = !isnan(rows.arpu[i]);
-        const int g[3] = GROUPS_OF(i);
+        int g[3];
+        groups_of(&rows, nb, i, g);
         for (int j = 0; j < 3; j++) {
             if (g[j] < 0)
                 continue;
@@ -437,7 +441,8 @@ clm_status run_lifecycle_tables(run_ctx *ctx)
         if (isnan(a))
             continue;
         const int m = (int)floor(t[i]);
-        const int g[3] = GROUPS_OF(i);
+        int g[3];
+        groups_of(&rows, nb, i, g);
         for (int j = 0; j < 3; j++) {
             if (g[j] < 0)
                 continue;
@@ -446,7 +451,6 @@ clm_status run_lifecycle_tables(run_ctx *ctx)
             ti_arpu[(size_t)g[j] * CLM_N_TIERS + rows.tier[i]] += a;
         }
     }
-#undef GROUPS_OF
     if (!s) s = comm_relay_send(c, sums, n_sums * sizeof *sums);
     /* A level's quartiles come from its counts per month, summed over the
      * ranks, when every tenure is a whole month and the counts fit; else

@@ -243,9 +243,7 @@ clm_status run_equity(run_ctx *ctx)
     const int ranks = comm_is_parallel(&ctx->comm);
     clm_status s = CLM_OK;
     if (by_segment || by_decline) {
-        int32_t k = ctx->k;
-        if ((s = comm_bcast(&ctx->comm, &k, sizeof k, 0)))
-            return s;
+        const int32_t k = ctx->k;
         const int ns = by_decline ? 2 * k : k;
         int64_t first, n_mine;
         cox_rank_rows(&ctx->comm, n_rows, &first, &n_mine);

@@ -23,12 +23,13 @@ clm_status run_segments(run_ctx *ctx)
     clm_status s = km_fit_table_ranks(&ctx->kmeans_params, &cols, ctx->table, &ctx->comm, &ctx->kmeans);
     if (!s)
         s = km_gather_rows(ctx->kmeans, &ctx->comm);
+    if (!s) /* every rank's: the later steps of every rank size by it */
+        ctx->k = clm_kmeans_k(ctx->kmeans);
     if (s || !ctx->root) {
         clm_kmeans_free(ctx->kmeans);
         ctx->kmeans = NULL;
         return s;
     }
-    ctx->k = clm_kmeans_k(ctx->kmeans);
     ctx->segment = clm_kmeans_labels(ctx->kmeans);
     return CLM_OK;
 }

@@ -29,7 +29,7 @@ static clm_status segments_here(run_ctx *ctx, const clm_survival_columns *cols, 
     const int64_t n_rows = clm_table_n_rows(ctx->table);
     *owned = comm_is_parallel(&ctx->comm);
     if (!*owned) {
-        *mine = (int32_t *)ctx->segment;
+        *mine = (int32_t *)ctx->segment; /* read only */
         return CLM_OK;
     }
     int64_t first, n;
@@ -45,19 +45,16 @@ clm_status run_survival(run_ctx *ctx)
 {
     clm_survival_columns cols;
     run_survival_columns(ctx, &cols);
-    int32_t k = ctx->k, has_branch = ctx->has_branch;
-    clm_status s = comm_bcast(&ctx->comm, &k, sizeof k, 0);
-    if (!s) s = comm_bcast(&ctx->comm, &has_branch, sizeof has_branch, 0);
     int32_t *segment = NULL;
     int owned = 0;
-    if (!s) s = segments_here(ctx, &cols, &segment, &owned);
+    clm_status s = segments_here(ctx, &cols, &segment, &owned);
     if (s) {
         if (owned)
             free(segment);
         return s;
     }
     cols.strata = segment;
-    cols.n_strata = k;
+    cols.n_strata = ctx->k;
     cols.strata_name = "segment";
     s = surv_fit_table_ranks(&ctx->survival_params, &cols, ctx->table, &ctx->comm, &ctx->surv_segment);
     if (owned)
@@ -66,7 +63,7 @@ clm_status run_survival(run_ctx *ctx)
         return s;
     cols.strata = NULL;
     cols.n_strata = 0;
-    cols.by = has_branch ? ctx->col_branch : NULL;
+    cols.by = ctx->has_branch ? ctx->col_branch : NULL;
     s = surv_fit_table_ranks(&ctx->survival_params, &cols, ctx->table, &ctx->comm, &ctx->surv_branch);
     if (!ctx->root) { /* rank 0 alone reads them in the later steps */
         clm_survival_free(ctx->surv_segment);

@@ -55,6 +55,16 @@ static double number_after(const char *p, const char *key)
     return atof(q + strlen(pat));
 }
 
+/* `clmseg ARGS` on `ranks` ranks in folder `out`, which must succeed. */
+static void run_ok(int ranks, int threads, const char *out, const char *args)
+{
+    char *err = NULL;
+    int rc = mpi_run_ranks(ranks, threads, out, args, &err);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, err ? err : "");
+    free(err);
+}
+
 /* `clmseg ARGS` on `ranks` ranks of `threads` threads (0: each rank's
  * default) in <dir>/NAME with CLMSEG_RANK_STATS: the statistics' text
  * (free it), one line a rank. */
@@ -64,12 +74,8 @@ static char *stats_on(const char *name, const char *args, int ranks, int threads
     snprintf(out, sizeof out, "%s/%s", dir, name);
     snprintf(stats, sizeof stats, "%s/%s.jsonl", dir, name);
     setenv("CLMSEG_RANK_STATS", stats, 1);
-    char *err = NULL;
-    int rc = mpi_run_ranks(ranks, threads, out, args, &err);
+    run_ok(ranks, threads, out, args);
     unsetenv("CLMSEG_RANK_STATS");
-    if (rc != 0)
-        fail_msg("exit %d: %s", rc, err ? err : "");
-    free(err);
     char *text = tu_read_file(stats, NULL);
     assert_non_null(text);
     assert_int_equal(mpi_count(text, "\n"), ranks);
@@ -264,11 +270,7 @@ static void test_run_steps_on_ranks(void **state)
     char out[4300], args[8192];
     snprintf(out, sizeof out, "%s/run-steps", dir);
     snprintf(args, sizeof args, "run '%s' -o out --quiet", quarter);
-    char *err = NULL;
-    int rc = mpi_run_ranks(4, 1, out, args, &err);
-    if (rc != 0)
-        fail_msg("exit %d: %s", rc, err ? err : "");
-    free(err);
+    run_ok(4, 1, out, args);
     char *json = tu_read_file(tu_path(out, "out/run.json"), NULL);
     assert_non_null(json);
     const double off_rank_0 = 50000 - 4 * 4096;
@@ -287,11 +289,7 @@ static void test_bench_on_ranks(void **state)
     char out[4300], args[8192];
     snprintf(out, sizeof out, "%s/bench", dir);
     snprintf(args, sizeof args, "bench --rows 20000 --json --quiet --dir '%s'", dir);
-    char *err = NULL;
-    int rc = mpi_run_ranks(2, 1, out, args, &err);
-    if (rc != 0)
-        fail_msg("exit %d: %s", rc, err ? err : "");
-    free(err);
+    run_ok(2, 1, out, args);
     char *text = tu_read_file(tu_path(out, "stdout.txt"), NULL);
     assert_non_null(text);
     const char *ranks = strstr(text, "{\"bench\":\"ranks\",\"ranks\":2,");
