@@ -23,16 +23,25 @@
  *     run on R ranks over R x 65,536 rows (the largest rank's peak less its
  *     share); memory_ratio is (peak - fixed) / share (target <= 1.1);
  *   - collective calls and bytes per rank;
- *   - identical: results.h5 the same bytes as the one-rank run's.
+ *   - identical: results.h5 the same bytes as the one-rank run's;
+ *   - shared_cores_floor: what sharing the cores alone costs, measured
+ *     in the same run: R one-process copies of the command (no MPI, no
+ *     communication, nothing combined) started at once, each on every
+ *     row, their CPU summed over R times one copy's alone.  On R ranks of
+ *     fewer cores than R the ranks time-share the cores as the copies do,
+ *     so cpu_ratio cannot be expected below it.
  * Then (unless --run 0) the same CPU, balance and identity figures for the
- * whole quarterly run (`clmseg run`), whose steps but the segments and the
- * churn tree run on rank 0 alone while the others wait asleep.
+ * whole quarterly run (`clmseg run`), whose steps of every row (validation,
+ * segments, tiers and stages, churn tree, survival, Cox and equity,
+ * lifecycle curves, results.h5's per-row columns) run on every rank, the
+ * rest on rank 0 alone while the others wait asleep.
  * One JSON object per line on stdout.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -182,6 +191,37 @@ static void print_ranks(const char *bench, const rank_stats *best, int ranks)
                best[i].coll_seconds, best[i].peak);
 }
 
+/* The floor of the CPU ratio on R ranks sharing the machine's cores:
+ * `copies` one-process runs of `clmseg ARGS --threads 1 --quiet` (no MPI:
+ * no communication, no combination) started at once, each on every row,
+ * their CPU seconds summed (the children's rusage); `%d` in args_fmt is
+ * the copy's number, for its output.  The best of `repeats`. */
+static double copies_cpu(const char *args_fmt, int copies, int repeats)
+{
+    double best = 1e300;
+    for (int r = 0; r < repeats; r++) {
+        char cmd[65536];
+        int at = snprintf(cmd, sizeof cmd, "(");
+        for (int c = 0; c < copies; c++) {
+            char args[16384];
+            snprintf(args, sizeof args, args_fmt, c);
+            at += snprintf(cmd + at, sizeof cmd - (size_t)at, "'%s' %s --threads 1 --quiet & ",
+                           env_or("CLMSEG_BIN", "./clmseg"), args);
+        }
+        snprintf(cmd + at, sizeof cmd - (size_t)at, "wait)");
+        struct rusage before, after;
+        getrusage(RUSAGE_CHILDREN, &before);
+        sh(cmd);
+        getrusage(RUSAGE_CHILDREN, &after);
+        const double cpu = (double)(after.ru_utime.tv_sec - before.ru_utime.tv_sec) +
+                           1e-6 * (double)(after.ru_utime.tv_usec - before.ru_utime.tv_usec) +
+                           (double)(after.ru_stime.tv_sec - before.ru_stime.tv_sec) +
+                           1e-6 * (double)(after.ru_stime.tv_usec - before.ru_stime.tv_usec);
+        best = cpu < best ? cpu : best;
+    }
+    return best;
+}
+
 static int same_file(const char *a, const char *b)
 {
     char cmd[9000];
@@ -235,7 +275,7 @@ int main(int argc, char **argv)
     char fixed_out[4300];
     snprintf(fixed_out, sizeof fixed_out, "%s/clmseg-bench-mpi-small.h5", dir);
     snprintf(ref, sizeof ref, "%s/clmseg-bench-mpi-r1.h5", dir);
-    double cpu_one = 0, work_one = 0;
+    double cpu_one = 0, work_one = 0, alone_kmeans = 0, alone_run = 0;
     int d = 0;
     for (int ranks = 1; ranks <= max_ranks; ranks++) {
         /* The fixed part on R ranks: the largest rank's peak on a quarter
@@ -278,13 +318,20 @@ int main(int argc, char **argv)
         double peak_max, wall, calls, bytes;
         const double balance = work_balance(best, ranks, &peak_max, &wall, &calls, &bytes);
         const double share = (double)rows / ranks * d * 4.0;
+        char floor_fmt[16384];
+        snprintf(floor_fmt, sizeof floor_fmt, "kmeans '%s' -o '%s/clmseg-bench-mpi-copy%%d.h5' --k %d", quarter,
+                 dir, k);
+        if (ranks == 1)
+            alone_kmeans = copies_cpu(floor_fmt, 1, repeats);
+        const double floor_ratio = ranks == 1 ? 1.0 : copies_cpu(floor_fmt, ranks, repeats) / (ranks * alone_kmeans);
         printf("{\"bench\":\"mpi_kmeans\",\"rows\":%lld,\"features\":%d,\"k\":%d,\"ranks\":%d,"
                "\"threads\":1,\"wall_s\":%.3f,\"cpu_sum_s\":%.3f,\"cpu_ratio\":%.3f,"
+               "\"shared_cores_floor\":%.3f,"
                "\"start_cpu_sum_s\":%.3f,\"cpu_ratio_after_start\":%.3f,"
                "\"work_max_over_mean\":%.3f,\"peak_rss_max_bytes\":%.0f,\"share_bytes\":%.0f,"
                "\"fixed_bytes\":%.0f,\"memory_ratio\":%.3f,\"collective_calls_per_rank\":%.0f,"
                "\"collective_bytes_per_rank\":%.0f,\"identical\":%s}\n",
-               (long long)rows, d, k, ranks, wall, best_cpu, best_cpu / cpu_one, started,
+               (long long)rows, d, k, ranks, wall, best_cpu, best_cpu / cpu_one, floor_ratio, started,
                (best_cpu - started) / work_one, balance, peak_max, share, fixed, (peak_max - fixed) / share, calls / ranks, bytes / ranks,
                same_file(ref, out) ? "true" : "false");
         print_ranks("mpi_kmeans_rank", best, ranks);
@@ -308,12 +355,17 @@ int main(int argc, char **argv)
         }
         double peak_max, wall, calls, bytes;
         const double balance = work_balance(best, ranks, &peak_max, &wall, &calls, &bytes);
+        char floor_fmt[16384];
+        snprintf(floor_fmt, sizeof floor_fmt, "run '%s' -o '%s/clmseg-bench-mpi-copy%%d'", quarter, dir);
+        if (ranks == 1)
+            alone_run = copies_cpu(floor_fmt, 1, repeats);
+        const double floor_ratio = ranks == 1 ? 1.0 : copies_cpu(floor_fmt, ranks, repeats) / (ranks * alone_run);
         printf("{\"bench\":\"mpi_run\",\"rows\":%lld,\"ranks\":%d,\"threads\":1,\"wall_s\":%.3f,"
-               "\"cpu_sum_s\":%.3f,\"cpu_ratio\":%.3f,\"start_cpu_sum_s\":%.3f,"
+               "\"cpu_sum_s\":%.3f,\"cpu_ratio\":%.3f,\"shared_cores_floor\":%.3f,\"start_cpu_sum_s\":%.3f,"
                "\"cpu_ratio_after_start\":%.3f,\"work_max_over_mean\":%.3f,"
                "\"peak_rss_max_bytes\":%.0f,\"collective_calls_per_rank\":%.0f,"
                "\"collective_bytes_per_rank\":%.0f,\"identical\":%s}\n",
-               (long long)rows, ranks, wall, best_cpu, best_cpu / run_one, started,
+               (long long)rows, ranks, wall, best_cpu, best_cpu / run_one, floor_ratio, started,
                (best_cpu - started) / run_work_one, balance, peak_max,
                calls / ranks, bytes / ranks, same_file(run_ref, results) ? "true" : "false");
         print_ranks("mpi_run_rank", best, ranks);

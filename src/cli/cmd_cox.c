@@ -15,6 +15,7 @@
 #include "core/comm_internal.h"
 #include "core/util_internal.h"
 #include "cox/cox_ranks.h"
+#include "io/io_internal.h"
 
 static const char *const usage_text =
     "usage: clmseg cox data.h5 -o results.h5 --features a,b,... [options]\n"
@@ -66,8 +67,8 @@ static const struct option cox_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int cox_finish(const char *cmd, const cli_common *common, clm_cox *model, clm_equity *eq,
-                      const char *input, const char *output, clm_status st);
+static clm_status cox_write(const clm_cox *model, const clm_equity *eq, int64_t n_all, int ranks,
+                            const char *input, const char *output, clm_writer **writer);
 
 int cmd_cox(int argc, char **argv)
 {
@@ -142,63 +143,49 @@ int cmd_cox(int argc, char **argv)
     eq_params.n_threads = common.n_threads;
 
     /* Under mpirun (docs/design.md §7) every rank fits on its own rows
-     * (cox_fit_table_ranks) and holds the same model, projects --equity
-     * over its own rows, and rank 0 gathers the projected rows; it writes
-     * and prints while the others wait asleep, and all leave with its exit
-     * code. */
+     * (cox_fit_table_ranks) and holds the same model, and projects
+     * --equity over its own rows; rank 0 writes the results file with the
+     * per-row equity columns laid out zero-filled and closes it, every
+     * rank writes its own rows into it (io_write_rank_rows), and rank 0
+     * renames it and prints.  No row travels to rank 0.  Every rank leaves
+     * with the same exit code. */
     const comm_ctx world = comm_world();
     clm_table *table = NULL;
     clm_cox *model = NULL;
-    clm_equity *eq = NULL, *mine = NULL;
+    clm_equity *eq = NULL;
+    clm_writer *writer = NULL;
     clm_status st = comm_agree(&world, clm_table_open(input, group, &table));
     if (!st)
         st = cox_fit_table_ranks(&params, &cols, table, &world, &model);
     if (!st && equity)
-        st = cox_equity_table_ranks(model, &eq_params, arpu, NULL, table, &world, &mine);
-    if (!st && equity)
-        st = cox_equity_gather(&world, clm_table_n_rows(table), mine, &eq);
-    else
-        clm_equity_free(mine);
-    if (world.rank != 0) {
-        clm_table_close(table);
-        free(names);
-        clm_cox_free(model);
-        clm_equity_free(eq);
-        return st ? cli_fail(cmd, st) : comm_wait_root_code(&world, 0);
-    }
-    const int fitted = !st;
-    const int rc = cox_finish(cmd, &common, model, eq, input, output, st);
+        st = cox_equity_table_ranks(model, &eq_params, arpu, NULL, table, &world, &eq);
+    const int64_t n_all = st ? 0 : clm_table_n_rows(table);
     clm_table_close(table);
     free(names);
-    return fitted ? comm_wait_root_code(&world, rc) : rc;
-}
-
-/* Rank 0 (or the one process): the results file and the summary of the
- * model and its projection of every row (eq, or NULL without --equity);
- * the exit code.  Frees the model and eq. */
-static int cox_finish(const char *cmd, const cli_common *common, clm_cox *model, clm_equity *eq,
-                      const char *input, const char *output, clm_status st)
-{
-    const char *inputs[2] = {input, NULL};
-    clm_writer *writer = NULL;
-    if (!st)
-        st = clm_writer_create(output, inputs, &writer);
-    if (!st)
-        st = clm_cox_save(model, writer, NULL);
-    if (!st && eq)
-        st = clm_equity_save(eq, writer, NULL);
-    if (!st) {
-        st = clm_writer_commit(writer);
-        writer = NULL;
+    if (!st && world.rank == 0)
+        st = cox_write(model, eq, n_all, comm_is_parallel(&world), input, output, &writer);
+    if (!st && comm_is_parallel(&world)) {
+        st = comm_wait_root(&world, st); /* the others asleep meanwhile */
+        if (!st && eq) {
+            int64_t first, n;
+            cox_rank_rows(&world, n_all, &first, &n);
+            const io_rank_column columns[4] = {
+                {"/equity/leave_3", CLM_DT_FLOAT32, eq->leave_3},
+                {"/equity/leave_12", CLM_DT_FLOAT32, eq->leave_12},
+                {"/equity/expected_months", CLM_DT_FLOAT32, eq->expected_months},
+                {"/equity/value", CLM_DT_FLOAT32, eq->value}};
+            st = io_write_rank_rows(&world, writer ? io_writer_temp_path(writer) : NULL, first, n, columns, 4);
+        }
+        if (!st && writer) {
+            st = clm_writer_commit(writer);
+            writer = NULL;
+        }
     }
-    if (st) {
-        clm_writer_abort(writer);
-        clm_equity_free(eq);
-        clm_cox_free(model);
-        return cli_fail(cmd, st);
-    }
-    if (!common->quiet) {
+    st = comm_agree(&world, st);
+    clm_writer_abort(writer);
+    if (!st && world.rank == 0 && !common.quiet) {
         clm_cox_print(model, stdout);
+        /* The whole table's figures, the same on every rank. */
         if (eq)
             printf("\nEquity: %lld active rows; expected still active after 3 months %.1f, "
                    "after 12 months %.1f\n", (long long)eq->n_active,
@@ -207,5 +194,41 @@ static int cox_finish(const char *cmd, const cli_common *common, clm_cox *model,
     }
     clm_equity_free(eq);
     clm_cox_free(model);
-    return 0;
+    return st ? cli_fail(cmd, st) : 0;
+}
+
+/* Rank 0 (or the one process): the results file with the model and, with
+ * --equity, the projected rows of the n_all rows (on several ranks laid
+ * out zero-filled and the file closed, *writer kept for the ranks' rows;
+ * else committed). */
+static clm_status cox_write(const clm_cox *model, const clm_equity *eq, int64_t n_all, int ranks,
+                            const char *input, const char *output, clm_writer **writer)
+{
+    const char *inputs[2] = {input, NULL};
+    clm_writer *w = NULL;
+    clm_status st = clm_writer_create(output, inputs, &w);
+    if (!st)
+        st = clm_cox_save(model, w, NULL);
+    io_writer_defer_rows(w, ranks);
+    /* On several ranks eq holds rank 0's rows, but the columns are every
+     * row's: laid out for n_all rows (the deferred saver reads no row; the
+     * whole table's figures, n_active and expected_active, are every
+     * rank's). */
+    clm_equity whole;
+    if (eq) {
+        whole = *eq;
+        whole.n_rows = n_all;
+    }
+    if (!st && eq)
+        st = clm_equity_save(&whole, w, NULL);
+    if (!st && !ranks)
+        return clm_writer_commit(w); /* which frees the writer either way */
+    if (!st)
+        st = clm_writer_close(w);
+    if (st) {
+        clm_writer_abort(w);
+        return st;
+    }
+    *writer = w;
+    return CLM_OK;
 }

@@ -115,10 +115,18 @@ const char *const comm_op_names[COMM_N_OPS] = {
 static comm_traffic traffic;
 static int64_t reads[3]; /* collective, made independent, unaligned */
 
+static int64_t writes[2]; /* collective writes of per-row columns, their rows */
+
 void comm_count_read(int collective, int aligned)
 {
     reads[collective ? 0 : 1]++;
     reads[2] += !aligned;
+}
+
+void comm_count_write(int64_t rows)
+{
+    writes[0]++;
+    writes[1] += rows;
 }
 static double started_at = -1.0; /* util_now() at comm_init */
 static double started_cpu = 0.0; /* this process's CPU seconds when comm_init returned */
@@ -145,7 +153,8 @@ void comm_traffic_get(comm_traffic *out)
 }
 
 /* One rank's figures, all doubles so that one gather carries them. */
-enum { FIG_CPU, FIG_START_CPU, FIG_WALL, FIG_PEAK, FIG_THREADS, FIG_READS, FIG_OPS = FIG_READS + 3 };
+enum { FIG_CPU, FIG_START_CPU, FIG_WALL, FIG_PEAK, FIG_THREADS, FIG_READS, FIG_WRITES = FIG_READS + 3,
+       FIG_OPS = FIG_WRITES + 2 };
 #define N_FIGURES (FIG_OPS + 3 * COMM_N_OPS)
 
 static void own_figures(double *fig)
@@ -160,6 +169,8 @@ static void own_figures(double *fig)
     fig[FIG_THREADS] = util_threads(0); /* what a command without --threads uses */
     for (int i = 0; i < 3; i++)
         fig[FIG_READS + i] = (double)reads[i];
+    fig[FIG_WRITES] = (double)writes[0];
+    fig[FIG_WRITES + 1] = (double)writes[1];
     for (int op = 0; op < COMM_N_OPS; op++) {
         fig[FIG_OPS + 3 * op] = (double)traffic.calls[op];
         fig[FIG_OPS + 3 * op + 1] = (double)traffic.bytes[op];
@@ -197,8 +208,9 @@ clm_status comm_write_rank_stats(const comm_ctx *c, const char *path, const char
                     op ? "," : "", comm_op_names[op], fig[FIG_OPS + 3 * op],
                     fig[FIG_OPS + 3 * op + 1], fig[FIG_OPS + 3 * op + 2]);
         fprintf(f, "},\"reads\":{\"collective\":%.0f,\"independent\":%.0f,\"unaligned\":%.0f},"
-                   "\"default_threads\":%.0f}\n",
-                fig[FIG_READS], fig[FIG_READS + 1], fig[FIG_READS + 2], fig[FIG_THREADS]);
+                   "\"writes\":{\"columns\":%.0f,\"rows\":%.0f},\"default_threads\":%.0f}\n",
+                fig[FIG_READS], fig[FIG_READS + 1], fig[FIG_READS + 2], fig[FIG_WRITES], fig[FIG_WRITES + 1],
+                fig[FIG_THREADS]);
     }
     free(all);
     if (fclose(f) != 0 || rename(tmp, path) != 0) {

@@ -237,6 +237,9 @@ void comm_traffic_get(comm_traffic *out);
  * end on the file's chunk boundaries (the end of the table counts as
  * one).  Reported by comm_write_rank_stats as "reads". */
 void comm_count_read(int collective, int aligned);
+/* One per-row column this rank wrote its `rows` of (io/rank_rows.c):
+ * reported by comm_write_rank_stats as "writes" (columns, rows). */
+void comm_count_write(int64_t rows);
 
 /* Rank accounting for benchmarks (bench/bench_mpi, docs/scaling.md): every
  * rank's CPU seconds (user + system, all its threads) and those it had

@@ -1,16 +1,18 @@
 /*
  * cox_gather.c — every rank's projected equity rows into one projection
- * of the whole table on rank 0, for the steps and commands that write or
- * sum every row there (`clmseg run`, `clmseg cox --equity`).  The rows
- * arrive in table order (comm_gather_rows), so rank 0 holds the bytes the
- * serial projection gives.
+ * of the whole table on rank 0, for the run's steps that rank 0 runs alone
+ * on every row (the equity's sums by group, the scenarios' book).  The
+ * rows arrive in table order (comm_gather_rows), so rank 0 holds the
+ * bytes the serial projection gives.  (`clmseg cox --equity` gathers
+ * nothing: each rank writes its own rows.)
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cox/cox_ranks.h"
 
-clm_status cox_equity_gather(const comm_ctx *comm, int64_t n_all, clm_equity *mine, clm_equity **out)
+clm_status cox_equity_gather(const comm_ctx *comm, int64_t n_all, clm_equity *mine, int with_book,
+                             clm_equity **out)
 {
     *out = NULL;
     if (!comm_is_parallel(comm)) {
@@ -31,12 +33,15 @@ clm_status cox_equity_gather(const comm_ctx *comm, int64_t n_all, clm_equity *mi
             all->expected_months = malloc(n * sizeof(float));
             all->value = malloc(n * sizeof(float));
             all->expected_active = malloc(h * sizeof(double));
-            all->relative_hazard = malloc(n * sizeof(double));
-            all->stratum = malloc(n * sizeof(int32_t));
-            all->tenure = malloc(n * sizeof(double));
+            if (with_book) {
+                all->relative_hazard = malloc(n * sizeof(double));
+                all->stratum = malloc(n * sizeof(int32_t));
+                all->tenure = malloc(n * sizeof(double));
+            }
         }
         if (!all || !all->leave_3 || !all->leave_12 || !all->expected_months || !all->value ||
-            !all->expected_active || !all->relative_hazard || !all->stratum || !all->tenure)
+            !all->expected_active ||
+            (with_book && (!all->relative_hazard || !all->stratum || !all->tenure)))
             st = clm_error(CLM_E_NOMEM, "out of memory for the equity of %lld rows",
                            (long long)n_all);
         else /* the whole table's, the same on every rank */
@@ -52,9 +57,11 @@ clm_status cox_equity_gather(const comm_ctx *comm, int64_t n_all, clm_equity *mi
         {mine->stratum, all ? all->stratum : NULL, sizeof(int32_t)},
         {mine->tenure, all ? all->tenure : NULL, sizeof(double)},
     };
-    for (size_t c = 0; !st && c < sizeof col / sizeof col[0]; c++)
+    const size_t n_col = with_book ? sizeof col / sizeof col[0] : 4;
+    for (size_t c = 0; !st && c < n_col; c++)
         st = comm_gather_rows(comm, col[c].local, mine->n_rows, col[c].bytes, col[c].whole, n_all);
-    clm_equity_free(mine);
+    if (root)
+        clm_equity_free(mine);
     if (st) {
         clm_equity_free(all);
         return st;

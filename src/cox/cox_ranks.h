@@ -43,9 +43,13 @@ clm_status cox_equity_table_ranks(const clm_cox *model, const clm_equity_params 
                                   const clm_table *table, const comm_ctx *comm, clm_equity **out);
 
 /* Every rank's projected rows (`mine`, from cox_equity_table_ranks on
- * the same comm; freed) into one projection of all n_all rows on rank 0
- * (*out; NULL on the other ranks), in row order.  On one rank *out is
- * `mine`.  Every rank returns the same status. */
-clm_status cox_equity_gather(const comm_ctx *comm, int64_t n_all, clm_equity *mine, clm_equity **out);
+ * the same comm) into one projection of all n_all rows on rank 0 (*out;
+ * NULL on the other ranks), in row order: the four per-row outputs, and
+ * with `with_book` the relative hazard, stratum and tenure the scenarios'
+ * book reads (else NULL in *out).  Rank 0's `mine` is taken (freed; on one
+ * process it is *out, whole); another rank's stays the caller's.  Every
+ * rank returns the same status. */
+clm_status cox_equity_gather(const comm_ctx *comm, int64_t n_all, clm_equity *mine, int with_book,
+                             clm_equity **out);
 
 #endif /* CLMSEG_COX_RANKS_H */

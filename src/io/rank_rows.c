@@ -33,28 +33,34 @@ static hid_t open_file(const comm_ctx *c, const char *path)
 }
 
 /* Rows [first, first + n) of one column; n may be 0 (an empty selection
- * still takes part in the collective write). */
-static int write_column(hid_t file, hid_t dxpl, const io_rank_column *col, int64_t first,
-                        int64_t n)
+ * still takes part in the collective write).  Whatever fails on this rank
+ * before the write (the dataset, its extent, the selection) is agreed
+ * first: a rank that left the collective write out would hang the others
+ * inside it. */
+static int write_column(const comm_ctx *c, hid_t file, hid_t dxpl, const io_rank_column *col,
+                        int64_t first, int64_t n)
 {
     hid_t dataset = H5Dopen2(file, col->dataset, H5P_DEFAULT);
-    if (dataset < 0)
-        return -1;
-    hid_t fspace = H5Dget_space(dataset);
-    hsize_t start = (hsize_t)first, count = (hsize_t)n, one = n > 0 ? (hsize_t)n : 1;
+    hid_t fspace = dataset >= 0 ? H5Dget_space(dataset) : -1;
+    hsize_t start = (hsize_t)first, count = (hsize_t)n, one = n > 0 ? (hsize_t)n : 1, extent = 0;
     hid_t mspace = H5Screate_simple(1, &one, NULL);
-    int ok = fspace >= 0 && mspace >= 0;
+    int ok = dxpl >= 0 && fspace >= 0 && mspace >= 0 && H5Sget_simple_extent_ndims(fspace) == 1 &&
+             H5Sget_simple_extent_dims(fspace, &extent, NULL) == 1 && first >= 0 &&
+             (hsize_t)(first + n) <= extent;
     if (ok && n > 0)
         ok = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0;
     else if (ok)
         ok = H5Sselect_none(fspace) >= 0 && H5Sselect_none(mspace) >= 0;
+    ok = comm_agree(c, ok ? CLM_OK : CLM_E_IO) == CLM_OK;
+    clm_error_clear();
     static const char empty[8] = {0};
     if (ok)
         ok = H5Dwrite(dataset, io_native_type(col->dtype), mspace, fspace, dxpl,
                       n > 0 ? col->data : empty) >= 0;
     if (mspace >= 0) H5Sclose(mspace);
     if (fspace >= 0) H5Sclose(fspace);
-    ok &= H5Dclose(dataset) >= 0;
+    if (dataset >= 0)
+        ok &= H5Dclose(dataset) >= 0;
     return ok ? 0 : -1;
 }
 
@@ -82,13 +88,16 @@ clm_status io_write_rank_rows(const comm_ctx *c, const char *path, int64_t first
         H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
 #endif
     int failed = dxpl < 0;
-    for (int i = 0; i < n_columns; i++)
-        if (write_column(file, dxpl, &columns[i], first_row, n_rows) < 0 && !failed) {
+    /* Every column on every rank, failed or not: each write is collective. */
+    for (int i = 0; i < n_columns; i++) {
+        if (write_column(c, file, dxpl, &columns[i], first_row, n_rows) < 0 && !failed) {
             failed = 1;
             st = clm_error(CLM_E_IO, "%s: cannot write rows %lld..%lld of '%s'", name,
                            (long long)first_row, (long long)(first_row + n_rows - 1),
                            columns[i].dataset);
         }
+        comm_count_write(n_rows);
+    }
     if (dxpl >= 0)
         H5Pclose(dxpl);
     if (H5Fclose(file) < 0 && !st)

@@ -190,6 +190,12 @@ static clm_status per_row_results(clm_kmeans *m, const comm_ctx *comm, int32_t *
     return comm_agree(comm, st);
 }
 
+void km_rows_here(const clm_kmeans *m, int64_t *first, int64_t *n)
+{
+    *first = m->rows_on_ranks ? m->features.first_row : 0;
+    *n = m->rows_on_ranks ? m->features.n_local_rows : m->n_rows;
+}
+
 clm_status km_gather_rows(clm_kmeans *m, const comm_ctx *comm)
 {
     if (!m->rows_on_ranks)

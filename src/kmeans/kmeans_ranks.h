@@ -36,6 +36,10 @@ clm_status km_save_rank_rows(const clm_kmeans *model, const comm_ctx *comm, cons
  * nothing to do for a fit on one process. */
 clm_status km_gather_rows(clm_kmeans *model, const comm_ctx *comm);
 
+/* The input rows whose labels and distances this process holds:
+ * [*first, *first + *n) (before km_gather_rows on rank 0: its own). */
+void km_rows_here(const clm_kmeans *model, int64_t *first, int64_t *n);
+
 /* clm_kmeans_predict_table for the table's rows [first, first + n) only
  * (a rank's share): labels[0..n) and distances[0..n) (NULL: not wanted)
  * are theirs, and a message names the table's row. */

@@ -294,7 +294,9 @@ clm_status clm_kmeans_relabel(clm_kmeans *m, const int32_t *match, int32_t previ
                 permute(pr->distinguishing, sizeof *pr->distinguishing, k, number) ||
                 permute(pr->name, sizeof *pr->name, k, number)))
         st = clm_error(CLM_E_NOMEM, "k-means relabel: out of memory");
-    for (int64_t r = 0; !st && m->labels && r < m->n_rows; r++)
+    /* The labels held: on a rank of a fit on several, its own rows'. */
+    const int64_t n_held = m->rows_on_ranks ? m->features.n_local_rows : m->n_rows;
+    for (int64_t r = 0; !st && m->labels && r < n_held; r++)
         if (m->labels[r] >= 0)
             m->labels[r] = number[m->labels[r]];
     if (!st) {

@@ -55,6 +55,11 @@ static void free_ctx(run_ctx *ctx)
     run_regions_free(ctx->regions);
     clm_cox_free(ctx->cox);
     clm_equity_free(ctx->equity);
+    clm_equity_free(ctx->equity_here);
+    free(ctx->segment_match);
+    for (int i = 0; i < ctx->n_rank_rows; i++)
+        for (int j = 0; j < ctx->rank_rows[i].n_columns; j++)
+            free(ctx->rank_rows[i].owned[j]);
     free(ctx->eq_branch);
     free(ctx->eq_segment);
     free(ctx->cox_features);
@@ -132,7 +137,7 @@ static const run_step_def run_steps[] = {
     {"scenarios", run_scenarios, plan_wanted, 1, 0},
     {"region health", run_region_health, regions_wanted, 1, 0},
     {"lifecycle curves", run_lifecycle_tables, NULL, 1, 1},
-    {"results.h5", run_write_results, NULL, 1, 0},
+    {"results.h5", run_write_results, NULL, 1, 1},
     {"branches.csv", run_write_branches_csv, NULL, 1, 0},
     {"reports", run_write_reports, NULL, 1, 0},
     /* The report shows every step above; run.json those and the report's

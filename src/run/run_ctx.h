@@ -97,6 +97,23 @@ typedef struct run_calibration {
     double decile_pred[10], decile_true[10]; /* mean predicted / true share leaving in 12 m */
 } run_calibration;
 
+/* On several ranks, one step's rows of results.h5's per-row columns on
+ * this rank: rows [first, first + n) of each dataset, which every rank
+ * writes into the file rank 0 lays out (step_results.c).  On rank 0 the
+ * data are the first rows of its arrays of every row; on another rank the
+ * rank's own arrays, freed with the run (`owned`, or held by a model the
+ * run keeps on that rank: ctx->kmeans, ctx->equity_here). */
+#define RUN_ROW_COLUMNS 4
+typedef struct run_rank_rows {
+    int64_t first, n;
+    int n_columns;
+    const char *dataset[RUN_ROW_COLUMNS];
+    clm_dtype dtype[RUN_ROW_COLUMNS];
+    const void *data[RUN_ROW_COLUMNS];
+    void *owned[RUN_ROW_COLUMNS];
+} run_rank_rows;
+#define RUN_ROW_GROUPS 4
+
 typedef struct run_ctx {
     /* Which rank (docs/design.md §7): the steps marked `ranks` in run.c run
      * on every rank; the rest on rank 0 (`root`) alone. */
@@ -198,6 +215,15 @@ typedef struct run_ctx {
     run_rank_step *rank_steps;    /* rank 0 on several ranks: rank r's figures
                                      of clock step i at [r * n_steps + i]  */
     run_outputs outputs;
+    /* On several ranks: each step's rows of the per-row columns on this
+     * rank, in step order (the same groups on every rank), and what rank 0
+     * renumbered the segments by (step_segment_names.c: the match against
+     * the previous run, segment_match_k previous segments; 0: none). */
+    run_rank_rows rank_rows[RUN_ROW_GROUPS];
+    int n_rank_rows;
+    int32_t *segment_match;
+    int segment_match_k;
+    clm_equity *equity_here;      /* another rank: its rows' projection   */
     int outdir_fd;                /* the locked output folder, or -1       */
 } run_ctx;
 
@@ -233,6 +259,12 @@ clm_status run_scenarios(run_ctx *ctx);
 clm_status run_write_scenario_outputs(run_ctx *ctx);
 void run_report_scenarios(const run_ctx *ctx, FILE *f);
 clm_status run_write_results(run_ctx *ctx);
+/* On several ranks (else nothing): `n_columns` per-row columns of rows
+ * [first, first + n) of a step on this rank, for results.h5 (run_rank_rows);
+ * every rank calls it for the same datasets in the same order.  `owned`
+ * (may be NULL) lists what the run frees at its end, also on failure. */
+clm_status run_keep_rows(run_ctx *ctx, int64_t first, int64_t n, int n_columns, const char *const *dataset,
+                         const clm_dtype *dtype, const void *const *data, void *const *owned);
 clm_status run_write_branches_csv(run_ctx *ctx);
 clm_status run_write_warning_csv(run_ctx *ctx);
 clm_status run_write_segments_csv(run_ctx *ctx);

@@ -290,9 +290,27 @@ clm_status run_equity(run_ctx *ctx)
         s = cox_equity_table_ranks(ctx->cox, &ctx->equity_params, ctx->col_arpu, cols.strata_rows,
                                    ctx->table, &ctx->comm, &mine);
     if (!s)
-        s = cox_equity_gather(&ctx->comm, n_rows, mine, &ctx->equity);
-    else
+        s = cox_equity_gather(&ctx->comm, n_rows, mine, ctx->plan != NULL, &ctx->equity);
+    else {
         clm_equity_free(mine);
+        mine = NULL;
+    }
+    /* This rank's rows of the projection, for results.h5: another rank
+     * keeps its own (ctx->equity_here, which the run frees). */
+    if (!ctx->root && s)
+        clm_equity_free(mine);
+    else if (!ctx->root)
+        ctx->equity_here = mine;
+    if (!s && ranks) {
+        const clm_equity *here = ctx->root ? ctx->equity : mine;
+        int64_t first, n_here;
+        cox_rank_rows(&ctx->comm, n_rows, &first, &n_here);
+        static const char *const names[4] = {"/equity/leave_3", "/equity/leave_12", "/equity/expected_months",
+                                             "/equity/value"};
+        static const clm_dtype types[4] = {CLM_DT_FLOAT32, CLM_DT_FLOAT32, CLM_DT_FLOAT32, CLM_DT_FLOAT32};
+        const void *data[4] = {here->leave_3, here->leave_12, here->expected_months, here->value};
+        s = comm_agree(&ctx->comm, run_keep_rows(ctx, first, n_here, 4, names, types, data, NULL));
+    }
     const int shared_ok = !s; /* the same on every rank */
     free(strata_mine);
     if (labels)

@@ -324,6 +324,20 @@ clm_status run_tiers_and_stages(run_ctx *ctx)
     if (!s) s = gather_arrays(ctx, n, &a);
     free(a.arpu_prev);
     a.arpu_prev = NULL;
+    /* This rank's rows of the tiers and stages, for results.h5: another
+     * rank hands its arrays of them over to the run. */
+    if (!s) {
+        static const char *const names[2] = {"/value/tier", "/lifecycle/stage"};
+        static const clm_dtype types[2] = {CLM_DT_UINT8, CLM_DT_UINT8};
+        const void *data[2] = {a.tier, a.stage};
+        void *owned[2] = {NULL, NULL};
+        if (!ctx->root) {
+            owned[0] = a.tier;
+            owned[1] = a.stage;
+            a.tier = a.stage = NULL;
+        }
+        s = run_keep_rows(ctx, first, n, 2, names, types, data, owned);
+    }
     if (s || !ctx->root) {
         free_arrays(&a);
         return s;

@@ -40,6 +40,12 @@ static clm_status relabel(run_ctx *ctx)
     if (!s) s = clm_kmeans_assignment(cost, k, kp, match, &total);
     if (!s) s = clm_kmeans_relabel(ctx->kmeans, match, kp);
     free(cost);
+    /* The other ranks renumber their own rows' labels by it (step_results.c). */
+    if (!s && comm_is_parallel(&ctx->comm)) {
+        ctx->segment_match = match;
+        ctx->segment_match_k = kp;
+        match = NULL;
+    }
     free(match);
     /* The costs again, rows in the new numbering, for the report. */
     if (!s) s = clm_kmeans_match_cost(ctx->kmeans, p->kmeans, p->cost);

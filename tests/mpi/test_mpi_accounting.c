@@ -14,10 +14,12 @@
  *     gathers its leaves;
  *   - the Cox concordance on 4 ranks: no gather, one exchange of 16
  *     bytes a row in all, spread over the ranks; cox --equity projects
- *     each rank's own rows, which rank 0 gathers;
+ *     each rank's own rows and writes them, no gather;
  *   - the run's tiers+stages and survival steps move what their ranks'
  *     work on their own rows moves (the thresholds' histograms, the
  *     gathers, the segments handed on), not a step of rank 0 alone;
+ *   - the run's results.h5 on 3 ranks: each of its 9 per-row columns
+ *     written once, every rank its own rows (the "writes" figures);
  *   - `clmseg bench` on ranks: the collectives' latency and bandwidth and
  *     both workloads on one rank and on all, with finite figures.
  */
@@ -231,13 +233,18 @@ static void test_cox_equity_projected_on_ranks(void **state)
     char args[8192];
     snprintf(args, sizeof args, "cox '%s' -o results.h5 --features arpu,service_calls --equity --quiet",
              quarter);
-    char *text = gathers_on(4, "rows-cox-equity", args, 7);
-    const double rows[4] = {50000, 12288, 12288, 9040};
+    /* No row to rank 0: each rank writes its own rows' four columns
+     * (13 chunks of 4,096 rows: 4, 3, 3 and the last 2.2 of them). */
+    char *text = gathers_on(4, "rows-cox-equity", args, 0);
+    const double rows[4] = {16384, 12288, 12288, 9040};
     const char *line = text;
     for (int r = 0; r < 4; r++) {
-        const double bytes = number_after(strstr(line, "\"gather_rows\""), "bytes");
-        if (bytes != 36.0 * rows[r])
-            fail_msg("rank %d gathered %.0f bytes of equity rows, not 36 x %.0f", r, bytes, rows[r]);
+        const char *w = strstr(line, "\"writes\"");
+        assert_non_null(w);
+        assert_true(number_after(w, "columns") == 4);
+        if (number_after(w, "rows") != 4 * rows[r])
+            fail_msg("rank %d wrote %.0f rows of the equity columns, not 4 x %.0f", r,
+                     number_after(w, "rows"), rows[r]);
         line = strchr(line, '\n') + 1;
     }
     free(text);
@@ -283,6 +290,29 @@ static void test_run_steps_on_ranks(void **state)
     free(json);
 }
 
+static void test_run_rows_written_by_their_ranks(void **state)
+{
+    (void)state;
+    char args[8192];
+    snprintf(args, sizeof args, "run '%s' -o out --quiet", quarter);
+    char *text = stats_on("run-writes", args, 3, 1);
+    const char *line = text;
+    double rows = 0;
+    for (int r = 0; r < 3; r++) {
+        const char *w = strstr(line, "\"writes\"");
+        assert_non_null(w);
+        /* label, distance, tier, stage, probability, 4 of the equity */
+        assert_true(number_after(w, "columns") == 9);
+        const double mine = number_after(w, "rows");
+        if (mine < 9 * 4096.0 || mine > 9 * 0.6 * 50000)
+            fail_msg("rank %d wrote %.0f rows of the per-row columns: not its share", r, mine);
+        rows += mine;
+        line = strchr(line, '\n') + 1;
+    }
+    assert_true(rows == 9 * 50000.0);
+    free(text);
+}
+
 static void test_bench_on_ranks(void **state)
 {
     (void)state;
@@ -322,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_cox_concordance_on_ranks),
         cmocka_unit_test(test_cox_equity_projected_on_ranks),
         cmocka_unit_test(test_run_steps_on_ranks),
+        cmocka_unit_test(test_run_rows_written_by_their_ranks),
         cmocka_unit_test(test_bench_on_ranks),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -9,7 +9,9 @@
  * rows over 40 branches (rows not a multiple of any chunk), and 6,000
  * rows (two k-means chunks: ranks 2 and 3 hold no row), and 50,000 rows
  * whose branch column holds integer ids, one of them in one rank's rows
- * only.
+ * only.  And a 12,000-row quarter run after a previous quarter's run
+ * (--previous): rank 0 renumbers the segments to continue last quarter's,
+ * and every other rank its own rows' labels, which it writes itself.
  *
  * The error case: the tenure column as floats with a NaN in rank 2's rows
  * (and a later one in rank 3's): every one of 4 ranks exits 1 on its own
@@ -33,7 +35,7 @@
 #include "mpi_util.h"
 #include "testutil.h"
 
-static char dir[4096], q50k[4200], q6000[4200], q_nan[4200], q_cox[4200], q_ids[4200];
+static char dir[4096], q50k[4200], q6000[4200], q_nan[4200], q_cox[4200], q_ids[4200], q_next[4200];
 
 /* Replaces /subscribers/COLUMN by a float copy (same values). */
 static void column_as_floats(const char *path, const char *column, int rows)
@@ -57,6 +59,8 @@ static int setup(void **state)
              mpi_reference_bin(), q50k);
     assert_int_equal(tu_run(cmd, NULL, NULL), 0);
     mpi_synth(q6000, 6000, 5);
+    snprintf(q_next, sizeof q_next, "%s/q_next.h5", dir);
+    mpi_synth(q_next, 12000, 21);
     /* 50,000 rows on 4 ranks (k-means chunks of 4,096 rows): rank 2 holds
      * rows 28,672 .. 40,959, rank 3 rows 40,960 .. 49,999. */
     mpi_synth(q_nan, 50000, 3);
@@ -200,6 +204,49 @@ static void test_run_with_integer_branch_ids(void **state)
     free(csv);
 }
 
+/* /segments/label of a run's results.h5 (n rows). */
+static void read_labels(const char *results, int32_t *labels)
+{
+    hid_t f = H5Fopen(results, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    hid_t d = H5Dopen2(f, "/segments/label", H5P_DEFAULT);
+    assert_true(d >= 0);
+    assert_true(H5Dread(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, labels) >= 0);
+    H5Dclose(d);
+    H5Fclose(f);
+}
+
+static void test_run_after_a_previous_quarter(void **state)
+{
+    (void)state;
+    /* Last quarter: the 6,000-row quarter's serial run; this quarter's
+     * own segment numbers, without it, for the check below. */
+    char prev[4300], alone[4300], args[8192];
+    snprintf(prev, sizeof prev, "%s/previous", dir);
+    snprintf(args, sizeof args, "run '%s' -o out --quiet --threads 1", q6000);
+    assert_int_equal(mpi_run_reference(prev, args), 0);
+    snprintf(alone, sizeof alone, "%s/next-alone", dir);
+    snprintf(args, sizeof args, "run '%s' -o out --quiet --threads 1", q_next);
+    assert_int_equal(mpi_run_reference(alone, args), 0);
+    char extra[4400];
+    snprintf(extra, sizeof extra, "--previous '%s/out'", prev);
+    same_run_on_ranks(q_next, "next", extra);
+    /* The match renumbered the segments in the rows past the first chunk
+     * (4,096 rows), which ranks other than 0 hold: else those ranks' own
+     * labels, left in the fit's numbering, would pass unnoticed. */
+    int32_t *a = malloc(sizeof(int32_t) * 12000), *b = malloc(sizeof(int32_t) * 12000);
+    assert_non_null(a);
+    assert_non_null(b);
+    read_labels(tu_path(alone, "out/results.h5"), a);
+    read_labels(tu_path(dir, "next-reference-t1/out/results.h5"), b);
+    int changed = 0;
+    for (int i = 4096; i < 12000; i++)
+        changed += a[i] != b[i];
+    assert_true(changed > 1000);
+    free(a);
+    free(b);
+}
+
 static void test_nan_tenure_on_rank_2_stops_every_rank(void **state)
 {
     (void)state;
@@ -227,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_run_with_ranks_without_rows),
         cmocka_unit_test(test_run_with_integer_branch_ids),
         cmocka_unit_test(test_run_with_tenure_in_days),
+        cmocka_unit_test(test_run_after_a_previous_quarter),
         cmocka_unit_test(test_nan_tenure_on_rank_2_stops_every_rank),
         cmocka_unit_test(test_nan_covariate_on_rank_2_stops_the_fit_on_every_rank),
     };
