@@ -12,6 +12,9 @@
  * only.  And a 12,000-row quarter run after a previous quarter's run
  * (--previous): rank 0 renumbers the segments to continue last quarter's,
  * and every other rank its own rows' labels, which it writes itself.
+ * And the 6,000-row quarter with a plan (strategy.plan): the scenarios'
+ * book reads the relative hazard, stratum and tenure of every row, which
+ * rank 0 then gathers with the projection.
  *
  * The error case: the tenure column as floats with a NaN in rank 2's rows
  * (and a later one in rank 3's): every one of 4 ranks exits 1 on its own
@@ -247,6 +250,28 @@ static void test_run_after_a_previous_quarter(void **state)
     free(b);
 }
 
+static void test_run_with_a_plan(void **state)
+{
+    (void)state;
+    char plan[4300], extra[4400];
+    snprintf(plan, sizeof plan, "%s/plan.ini", dir);
+    assert_int_equal(tu_write_file(plan,
+                                   "[plan]\nhorizon = 24\n\n"
+                                   "[scenario save_d]\nlever = retention\nstage = D\nhazard_ratio = 0.7\n"
+                                   "take_up = 0.5\ncost_contact = high:20,medium:10,low:5\n\n"
+                                   "[budget]\ntotal = 3000\nlever = retention\nhazard_ratio = 0.7\n"
+                                   "take_up = 0.3\nmonths = 12\ncost_contact = high:20,medium:10,low:5\n"
+                                   "cost_accept = 10\n"),
+                     0);
+    snprintf(extra, sizeof extra, "--set strategy.plan='%s'", plan);
+    same_run_on_ranks(q6000, "plan", extra);
+    /* The scenarios were run: their outputs are among those compared. */
+    char *csv = tu_read_file(tu_path(dir, "plan-reference-t1/out/scenarios.csv"), NULL);
+    assert_non_null(csv);
+    assert_non_null(strstr(csv, "save_d"));
+    free(csv);
+}
+
 static void test_nan_tenure_on_rank_2_stops_every_rank(void **state)
 {
     (void)state;
@@ -275,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_run_with_integer_branch_ids),
         cmocka_unit_test(test_run_with_tenure_in_days),
         cmocka_unit_test(test_run_after_a_previous_quarter),
+        cmocka_unit_test(test_run_with_a_plan),
         cmocka_unit_test(test_nan_tenure_on_rank_2_stops_every_rank),
         cmocka_unit_test(test_nan_covariate_on_rank_2_stops_the_fit_on_every_rank),
     };
