@@ -23,7 +23,10 @@
  *     run on R ranks over R x 65,536 rows (the largest rank's peak less its
  *     share); memory_ratio is (peak - fixed) / share (target <= 1.1);
  *   - collective calls and bytes per rank;
- *   - identical: results.h5 the same bytes as the one-rank run's;
+ *   - identical: results.h5 the same bytes as the one-rank run's (for the
+ *     run also its memory_ratio: the fixed part is the largest rank's
+ *     peak of a run on R x 65,536 rows less those rows' bytes, the bytes
+ *     a row from the one-rank runs on N and on 65,536 rows);
  *   - shared_cores_floor: what sharing the cores alone costs, measured
  *     in the same run: R one-process copies of the command (no MPI, no
  *     communication, nothing combined) started at once, each on every
@@ -339,7 +342,7 @@ int main(int argc, char **argv)
     }
     /* The whole quarterly run: the CPU summed over the ranks beside one
      * rank's, and results.h5 beside the one-rank run's. */
-    double run_one = 0, run_work_one = 0;
+    double run_one = 0, run_work_one = 0, run_per_row = 0;
     char run_ref[4300];
     snprintf(run_ref, sizeof run_ref, "%s/clmseg-bench-mpi-run1/results.h5", dir);
     for (int ranks = 1; with_run && ranks <= max_ranks; ranks++) {
@@ -355,6 +358,27 @@ int main(int argc, char **argv)
         }
         double peak_max, wall, calls, bytes;
         const double balance = work_balance(best, ranks, &peak_max, &wall, &calls, &bytes);
+        /* The fixed part, as for k-means: the largest rank's peak on the
+         * R x 65,536-row quarter, less its share of those rows. */
+        char small_run[4300], fixed_args[16384];
+        snprintf(small, sizeof small, "%s/clmseg-bench-mpi-fixed-%d.h5", dir, ranks);
+        snprintf(small_run, sizeof small_run, "%s/clmseg-bench-mpi-fixed-run", dir);
+        snprintf(fixed_args, sizeof fixed_args, "run '%s' -o '%s'", small, small_run);
+        double fixed = 1e300;
+        for (int r = 0; r < repeats; r++) {
+            run_ranks(dir, ranks, fixed_args, stats);
+            double top = 0;
+            for (int i = 0; i < ranks; i++)
+                top = stats[i].peak > top ? stats[i].peak : top;
+            fixed = top < fixed ? top : fixed;
+        }
+        /* The run's bytes a row, from one rank's peaks on N and on 65,536
+         * rows; the fixed part on R ranks is the small run's largest peak
+         * less its 65,536 rows' bytes, the share N/R rows' bytes. */
+        if (ranks == 1)
+            run_per_row = (peak_max - fixed) / ((double)rows - 65536.0);
+        const double fixed_part = fixed - 65536.0 * run_per_row;
+        const double run_share = (double)rows / ranks * run_per_row;
         char floor_fmt[16384];
         snprintf(floor_fmt, sizeof floor_fmt, "run '%s' -o '%s/clmseg-bench-mpi-copy%%d'", quarter, dir);
         if (ranks == 1)
@@ -363,10 +387,12 @@ int main(int argc, char **argv)
         printf("{\"bench\":\"mpi_run\",\"rows\":%lld,\"ranks\":%d,\"threads\":1,\"wall_s\":%.3f,"
                "\"cpu_sum_s\":%.3f,\"cpu_ratio\":%.3f,\"shared_cores_floor\":%.3f,\"start_cpu_sum_s\":%.3f,"
                "\"cpu_ratio_after_start\":%.3f,\"work_max_over_mean\":%.3f,"
-               "\"peak_rss_max_bytes\":%.0f,\"collective_calls_per_rank\":%.0f,"
+               "\"peak_rss_max_bytes\":%.0f,\"share_bytes\":%.0f,\"fixed_bytes\":%.0f,"
+               "\"memory_ratio\":%.3f,\"collective_calls_per_rank\":%.0f,"
                "\"collective_bytes_per_rank\":%.0f,\"identical\":%s}\n",
                (long long)rows, ranks, wall, best_cpu, best_cpu / run_one, floor_ratio, started,
-               (best_cpu - started) / run_work_one, balance, peak_max,
+               (best_cpu - started) / run_work_one, balance, peak_max, run_share, fixed_part,
+               (peak_max - fixed_part) / run_share,
                calls / ranks, bytes / ranks, same_file(run_ref, results) ? "true" : "false");
         print_ranks("mpi_run_rank", best, ranks);
         fflush(stdout);

@@ -170,10 +170,10 @@ int cmd_cox(int argc, char **argv)
             int64_t first, n;
             cox_rank_rows(&world, n_all, &first, &n);
             const io_rank_column columns[4] = {
-                {"/equity/leave_3", CLM_DT_FLOAT32, eq->leave_3},
-                {"/equity/leave_12", CLM_DT_FLOAT32, eq->leave_12},
-                {"/equity/expected_months", CLM_DT_FLOAT32, eq->expected_months},
-                {"/equity/value", CLM_DT_FLOAT32, eq->value}};
+                {"/equity/leave_3", CLM_DT_FLOAT32, eq->leave_3, 0},
+                {"/equity/leave_12", CLM_DT_FLOAT32, eq->leave_12, 0},
+                {"/equity/expected_months", CLM_DT_FLOAT32, eq->expected_months, 0},
+                {"/equity/value", CLM_DT_FLOAT32, eq->value, 0}};
             st = io_write_rank_rows(&world, writer ? io_writer_temp_path(writer) : NULL, first, n, columns, 4);
         }
         if (!st && writer) {

@@ -39,7 +39,7 @@
  * Rank 0 writes scored.h5 with the serial writer, the per-row columns laid
  * out zero-filled (io_writer_defer_rows), and closes it; every rank then
  * writes its own rows of them (io_write_rank_rows), and rank 0 renames.
- * Only a multi-class tree's 2-D probabilities are gathered to rank 0.
+ * A multi-class tree's n x K probabilities too (rows of a 2-D dataset).
  * One process: every row, written at once. */
 typedef struct predict_rows {
     comm_ctx world;
@@ -80,42 +80,13 @@ static void *rows_alloc(const predict_rows *rows, size_t elem_bytes)
     return malloc(elem_bytes * (size_t)(rows->n > 0 ? rows->n : 1));
 }
 
-/* Every rank's `local` rows (rows->n elements of elem_bytes) on rank 0, in
- * table order: *all is a new array there, NULL on the other ranks, and
- * `local` itself on one process.  Free it with free_gathered. */
-static clm_status gather_rows(const predict_rows *rows, void *local, size_t elem_bytes, void **all)
-{
-    *all = NULL;
-    if (!comm_is_parallel(&rows->world)) {
-        *all = local;
-        return CLM_OK;
-    }
-    void *buf = NULL;
-    clm_status st = CLM_OK;
-    if (rows->world.rank == 0 && !(buf = malloc(elem_bytes * (size_t)rows->n_all)))
-        st = clm_error(CLM_E_NOMEM, "predict: out of memory gathering %lld rows", (long long)rows->n_all);
-    st = comm_agree(&rows->world, st);
-    if (!st) st = comm_gather_rows(&rows->world, local, rows->n, elem_bytes, buf, rows->n_all);
-    if (st)
-        free(buf);
-    else
-        *all = buf;
-    return st;
-}
-
-static void free_gathered(void *all, const void *local)
-{
-    if (all != local)
-        free(all);
-}
-
 /* After the applier's saver has laid `dataset` (a literal) out: on several
  * ranks, this rank's rows *data of it go to the pending list, which owns
  * them from here (*data becomes NULL) and writes them once the file is
  * closed; one process has written them already and keeps them.  Every
  * rank hands over the same columns in the same order. */
-static clm_status hand_over(const predict_settings *settings, const char *dataset,
-                            clm_dtype dtype, void **data)
+static clm_status hand_over_rows(const predict_settings *settings, const char *dataset,
+                                 clm_dtype dtype, int64_t width, void **data)
 {
     if (!comm_is_parallel(&settings->rows.world))
         return CLM_OK;
@@ -127,9 +98,16 @@ static clm_status hand_over(const predict_settings *settings, const char *datase
         return clm_error(CLM_E_INTERNAL, "predict: more than %d per-row columns",
                          PREDICT_MAX_COLUMNS);
     }
-    p->column[p->n] = (io_rank_column){dataset, dtype, rows};
+    p->column[p->n] = (io_rank_column){dataset, dtype, rows, width};
     p->own[p->n++] = rows;
     return CLM_OK;
+}
+
+/* A column's rows (hand_over_rows of width 0). */
+static clm_status hand_over(const predict_settings *settings, const char *dataset,
+                            clm_dtype dtype, void **data)
+{
+    return hand_over_rows(settings, dataset, dtype, 0, data);
 }
 
 /* With --previous: the model renumbered to continue the segments of
@@ -221,7 +199,7 @@ static clm_status apply_tree(const char *results_path, const clm_table *input, c
     clm_tree *tree = NULL;
     clm_status st = clm_tree_load(results_path, "/churn", settings->n_threads, &tree);
     const int K = st ? 1 : clm_tree_n_classes(tree);
-    float *probs = rows_alloc(rows, (size_t)K * sizeof(float)), *all = NULL;
+    float *probs = rows_alloc(rows, (size_t)K * sizeof(float));
     if (!st && !probs)
         st = clm_error(CLM_E_NOMEM, "predict: out of memory");
     if (!st) st = tree_predict_table_rows(tree, input, rows->first, rows->n, probs);
@@ -229,21 +207,22 @@ static clm_status apply_tree(const char *results_path, const clm_table *input, c
     for (int64_t i = 0; !st && K == 2 && i < rows->n; i++)
         probs[i] = probs[2 * i + 1];
     st = comm_agree(&rows->world, st);
-    /* A binary tree's column is written by the ranks (hand_over); the 2-D
-     * probabilities of several classes are gathered to rank 0. */
-    if (!st && K > 2)
-        st = gather_rows(rows, probs, (size_t)K * sizeof(float), (void **)&all);
+    /* Both the binary tree's column and the n x K probabilities of several
+     * classes are written by the ranks (hand_over): laid out here. */
+    const int ranks = comm_is_parallel(&rows->world);
     if (!st && output && K == 2) {
         st = clm_writer_column_array(output, "/churn/probability", CLM_DT_FLOAT32, rows->n_all, probs);
+    } else if (!st && output && ranks) {
+        st = io_writer_array_zeros(output, "/churn/class_probability", CLM_DT_FLOAT32, rows->n_all, K);
     } else if (!st && output) {
         const int64_t dims[2] = {rows->n_all, K};
-        st = clm_writer_array(output, "/churn/class_probability", CLM_DT_FLOAT32, 2, dims, all);
+        st = clm_writer_array(output, "/churn/class_probability", CLM_DT_FLOAT32, 2, dims, probs);
     }
-    if (!st && K == 2)
-        st = hand_over(settings, "/churn/probability", CLM_DT_FLOAT32, (void **)&probs);
+    if (!st)
+        st = K == 2 ? hand_over(settings, "/churn/probability", CLM_DT_FLOAT32, (void **)&probs)
+                    : hand_over_rows(settings, "/churn/class_probability", CLM_DT_FLOAT32, K, (void **)&probs);
     if (!st)
         *applied = 1;
-    free_gathered(all, probs);
     free(probs);
     clm_tree_free(tree);
     return st;

@@ -167,10 +167,9 @@ static clm_status write_probability(const clm_tree *tree, clm_writer *w, int col
 }
 
 /* Rank 0 (or the one process): the three outputs, closed.  With
- * `rows_on_ranks` (a binary tree fitted on several ranks) the per-row
- * columns are laid out zero-filled, for every rank to write its own rows
- * into (write_rank_rows); otherwise rank 0 holds every row's leaf
- * (tree_gather_outputs) and writes them. */
+ * `rows_on_ranks` (a tree fitted on several ranks) the per-row datasets
+ * are laid out zero-filled, for every rank to write its own rows into
+ * (write_rank_rows); otherwise the one process writes every row. */
 static clm_status write_outputs(const clm_tree *tree, int64_t n, int rows_on_ranks,
                                 const char *input, const char *output, const char *rules_path,
                                 const char *json_path, tree_outputs *o)
@@ -188,7 +187,8 @@ static clm_status write_outputs(const clm_tree *tree, int64_t n, int rows_on_ran
     const int K = clm_tree_n_classes(tree);
     const uint8_t *holdout = clm_tree_holdout_mask(tree);
     if (rows_on_ranks) {
-        st = io_writer_column_zeros(o->w, "/churn/probability", CLM_DT_FLOAT32, n);
+        st = K == 2 ? io_writer_column_zeros(o->w, "/churn/probability", CLM_DT_FLOAT32, n)
+                    : io_writer_array_zeros(o->w, "/churn/class_probability", CLM_DT_FLOAT32, n, K);
         if (!st && holdout)
             st = io_writer_column_zeros(o->w, "/churn/holdout", CLM_DT_UINT8, n);
         if (st)
@@ -230,23 +230,26 @@ fail:
     return st;
 }
 
-/* Every rank's own rows of the binary probability and the holdout mask,
- * into rank 0's closed results file (io_write_rank_rows, collective). */
+/* Every rank's own rows of the probabilities (the binary tree's of class
+ * 1, else the n x K of every class) and of the holdout mask, into rank 0's
+ * closed results file (io_write_rank_rows, collective). */
 static clm_status write_rank_rows(const clm_tree *tree, const comm_ctx *comm, const char *path)
 {
     int64_t first, n;
     tree_rows_here(tree, &first, &n);
-    float *probs = malloc((size_t)(n > 0 ? n : 1) * 2 * sizeof *probs);
+    const int K = clm_tree_n_classes(tree);
+    float *probs = malloc((size_t)(n > 0 ? n : 1) * (size_t)K * sizeof *probs);
     clm_status st = probs ? CLM_OK : clm_error(CLM_E_NOMEM, "tree: out of memory");
     if (!st)
         st = clm_tree_predict_training(tree, 0, n, probs);
-    for (int64_t i = 0; !st && i < n; i++)
+    for (int64_t i = 0; !st && K == 2 && i < n; i++)
         probs[i] = probs[2 * i + 1];
     st = comm_agree(comm, st);
     const uint8_t *holdout = clm_tree_holdout_mask(tree);
     const io_rank_column columns[] = {
-        {"/churn/probability", CLM_DT_FLOAT32, probs},
-        {"/churn/holdout", CLM_DT_UINT8, holdout},
+        K == 2 ? (io_rank_column){"/churn/probability", CLM_DT_FLOAT32, probs, 0}
+               : (io_rank_column){"/churn/class_probability", CLM_DT_FLOAT32, probs, K},
+        {"/churn/holdout", CLM_DT_UINT8, holdout, 0},
     };
     if (!st)
         st = io_write_rank_rows(comm, path, first, n, columns, holdout ? 2 : 1);
@@ -407,15 +410,13 @@ int cmd_tree(int argc, char **argv)
     if (!st)
         st = tree_fit_table_ranks(&params, &tcols, table, &world, &tree);
     clm_table_close(table);
-    /* The fit agrees (the same st on every rank).  A binary tree's rows
-     * are written by their own ranks into the file rank 0 has written and
-     * closed; a multi-class tree's (a 2-D array) by rank 0, which gathers
-     * every row's leaf.  Rank 0 then renames and prints, and its outcome
-     * is everyone's. */
+    /* The fit agrees (the same st on every rank).  The rows' outputs (a
+     * binary tree's probability column, a multi-class tree's n x K array,
+     * the holdout mask) are written by their own ranks into the file rank 0
+     * has written and closed.  Rank 0 then renames and prints, and its
+     * outcome is everyone's. */
     const int fitted = !st;
-    const int rows_on_ranks = fitted && comm_is_parallel(&world) && clm_tree_n_classes(tree) == 2;
-    if (fitted && !rows_on_ranks)
-        st = tree_gather_outputs(tree);
+    const int rows_on_ranks = fitted && comm_is_parallel(&world);
     tree_outputs outs;
     memset(&outs, 0, sizeof outs);
     if (!st && root)

@@ -96,6 +96,10 @@ clm_status io_textfile_commit_as(struct clm_textfile *file, const char *path);
  * tests/mpi).  Then rank 0 commits (renames) the file. */
 clm_status io_writer_column_zeros(struct clm_writer *writer, const char *path, clm_dtype dtype,
                                   int64_t length);
+/* The same for a rows x width array (clm_writer_array of rank 2, its
+ * bytes but for the data): a multi-class tree's class probabilities. */
+clm_status io_writer_array_zeros(struct clm_writer *writer, const char *path, clm_dtype dtype, int64_t rows,
+                                 int64_t width);
 /* From now on (on != 0) clm_writer_column_array lays its column out
  * zero-filled (io_writer_column_zeros) and ignores the data: for a saver
  * whose per-row columns the ranks then write (clmseg predict on ranks),
@@ -108,6 +112,8 @@ typedef struct io_rank_column {
     const char *dataset;   /* absolute path in the file                     */
     clm_dtype dtype;       /* of `data` and of the dataset                 */
     const void *data;      /* this rank's rows [first_row, first_row + n)   */
+    int64_t width;         /* 0: a column; else the row length of a 2-D
+                              dataset (io_writer_array_zeros), data n x width */
 } io_rank_column;
 
 struct comm_ctx;

@@ -42,13 +42,15 @@ static int write_column(const comm_ctx *c, hid_t file, hid_t dxpl, const io_rank
 {
     hid_t dataset = H5Dopen2(file, col->dataset, H5P_DEFAULT);
     hid_t fspace = dataset >= 0 ? H5Dget_space(dataset) : -1;
-    hsize_t start = (hsize_t)first, count = (hsize_t)n, one = n > 0 ? (hsize_t)n : 1, extent = 0;
-    hid_t mspace = H5Screate_simple(1, &one, NULL);
-    int ok = dxpl >= 0 && fspace >= 0 && mspace >= 0 && H5Sget_simple_extent_ndims(fspace) == 1 &&
-             H5Sget_simple_extent_dims(fspace, &extent, NULL) == 1 && first >= 0 &&
-             (hsize_t)(first + n) <= extent;
+    const int rank = col->width > 0 ? 2 : 1;
+    hsize_t start[2] = {(hsize_t)first, 0}, count[2] = {(hsize_t)n, (hsize_t)col->width};
+    hsize_t one[2] = {n > 0 ? (hsize_t)n : 1, (hsize_t)col->width}, extent[2] = {0, 0};
+    hid_t mspace = H5Screate_simple(rank, one, NULL);
+    int ok = dxpl >= 0 && fspace >= 0 && mspace >= 0 && H5Sget_simple_extent_ndims(fspace) == rank &&
+             H5Sget_simple_extent_dims(fspace, extent, NULL) == rank && first >= 0 &&
+             (hsize_t)(first + n) <= extent[0] && (rank == 1 || extent[1] == (hsize_t)col->width);
     if (ok && n > 0)
-        ok = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0;
+        ok = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) >= 0;
     else if (ok)
         ok = H5Sselect_none(fspace) >= 0 && H5Sselect_none(mspace) >= 0;
     ok = comm_agree(c, ok ? CLM_OK : CLM_E_IO) == CLM_OK;

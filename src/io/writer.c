@@ -253,6 +253,43 @@ clm_status clm_writer_column_array(clm_writer *w, const char *path, clm_dtype dt
     return st;
 }
 
+clm_status io_writer_array_zeros(clm_writer *w, const char *path, clm_dtype dtype, int64_t rows, int64_t width)
+{
+    hid_t mtype = io_native_type(dtype);
+    if (mtype < 0 || rows < 0 || width < 1)
+        return clm_error(CLM_E_PARAM, "%s: dataset '%s': unsupported type or shape", w->path, path);
+    clm_status status = make_parent(w, path);
+    if (status != CLM_OK)
+        return status;
+    /* clm_writer_array's dataset, its rows written in blocks of zeros: the
+     * contiguous storage is allocated whole by the first write either way. */
+    hsize_t hdims[2] = {(hsize_t)rows, (hsize_t)width};
+    hid_t space = H5Screate_simple(2, hdims, NULL);
+    hid_t lcpl = link_plist();
+    hid_t dcpl = dataset_plist();
+    hid_t ds = H5Dcreate2(w->file, path, mtype, space, lcpl, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
+    H5Pclose(lcpl);
+    void *zeros = calloc((size_t)CLM_BLOCK_ROWS * (size_t)width, (size_t)clm_dtype_size(dtype));
+    herr_t rc = ds >= 0 && zeros ? 0 : -1;
+    for (int64_t row0 = 0; rc >= 0 && row0 < rows; row0 += CLM_BLOCK_ROWS) {
+        hsize_t start[2] = {(hsize_t)row0, 0}, count[2] = {(hsize_t)util_block_len(rows, row0, CLM_BLOCK_ROWS),
+                                                            (hsize_t)width};
+        hid_t mspace = H5Screate_simple(2, count, NULL);
+        rc = mspace >= 0 ? H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) : -1;
+        if (rc >= 0)
+            rc = H5Dwrite(ds, mtype, mspace, space, H5P_DEFAULT, zeros);
+        if (mspace >= 0)
+            H5Sclose(mspace);
+    }
+    free(zeros);
+    if (ds >= 0) H5Dclose(ds);
+    H5Sclose(space);
+    if (rc < 0 || w->io_error)
+        return write_error(w, "cannot write dataset '%s'", path);
+    return CLM_OK;
+}
+
 clm_status io_writer_column_zeros(clm_writer *w, const char *path, clm_dtype dtype, int64_t length)
 {
     int column = -1;

@@ -167,8 +167,8 @@ clm_status km_save_rank_rows(const clm_kmeans *m, const comm_ctx *comm, const ch
         return comm_agree(comm, CLM_OK);
     char label[512], distance[512];
     const io_rank_column columns[] = {
-        {at(label, sizeof label, group, "label"), CLM_DT_INT32, m->labels},
-        {at(distance, sizeof distance, group, "distance"), CLM_DT_FLOAT32, m->distances},
+        {at(label, sizeof label, group, "label"), CLM_DT_INT32, m->labels, 0},
+        {at(distance, sizeof distance, group, "distance"), CLM_DT_FLOAT32, m->distances, 0},
     };
     return io_write_rank_rows(comm, path, m->features.first_row, m->features.n_local_rows,
                               columns, 2);

@@ -143,7 +143,7 @@ static clm_status write_rank_rows(run_ctx *ctx)
         const run_rank_rows *g = &ctx->rank_rows[i];
         io_rank_column columns[RUN_ROW_COLUMNS];
         for (int j = 0; j < g->n_columns; j++)
-            columns[j] = (io_rank_column){g->dataset[j], g->dtype[j], g->data[j]};
+            columns[j] = (io_rank_column){g->dataset[j], g->dtype[j], g->data[j], 0};
         s = io_write_rank_rows(&ctx->comm, path, g->first, g->n, columns, g->n_columns);
     }
     return s;

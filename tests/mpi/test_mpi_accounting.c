@@ -9,9 +9,8 @@
  *     what the chunk grid predicts; without --threads each rank takes
  *     its share of the node's cores;
  *   - no row travels to rank 0 where each rank writes its own: k-means'
- *     labels, a binary tree's probabilities and holdout, and predict's
- *     scores (no gather of rows on any rank), while a multi-class tree
- *     gathers its leaves;
+ *     labels, a tree's probabilities (a multi-class tree's n x K of them)
+ *     and holdout, and predict's scores (no gather of rows on any rank);
  *   - the Cox concordance on 4 ranks: no gather, one exchange of 16
  *     bytes a row in all, spread over the ranks; cox --equity projects
  *     each rank's own rows and writes them, no gather;
@@ -174,6 +173,24 @@ static void assert_gathers(const char *name, const char *args, double expect)
     free(gathers_on(3, name, args, expect));
 }
 
+/* Rank r's "writes" in the statistics `text` of `ranks` lines: every rank
+ * wrote `columns` per-row columns; rows[r] gets the rows it wrote (summed
+ * over them).  Returns their sum over the ranks. */
+static double writes_of(const char *text, int ranks, int columns, double *rows)
+{
+    double sum = 0;
+    const char *line = text;
+    for (int r = 0; r < ranks; r++) {
+        const char *w = strstr(line, "\"writes\"");
+        assert_non_null(w);
+        assert_true(number_after(w, "columns") == columns);
+        rows[r] = number_after(w, "rows");
+        sum += rows[r];
+        line = strchr(line, '\n') + 1;
+    }
+    return sum;
+}
+
 static void test_rows_written_by_their_ranks(void **state)
 {
     (void)state;
@@ -188,9 +205,17 @@ static void test_rows_written_by_their_ranks(void **state)
                  m ? "rows-tree" : "rows-kmeans", quarter);
         assert_gathers(m ? "rows-predict-tree" : "rows-predict-kmeans", args, 0);
     }
-    /* The multi-class tree's 2-D probabilities: leaves and holdout to rank 0. */
+    /* The multi-class tree's n x K probabilities: written by their ranks
+     * too, as a 2-D dataset's rows (the probabilities and the holdout). */
     snprintf(args, sizeof args, "tree '%s' -o results.h5 --target plan --quiet", quarter);
-    assert_gathers("rows-tree-plan", args, 2);
+    char *text = gathers_on(3, "rows-tree-plan", args, 0);
+    double rows[3];
+    assert_true(writes_of(text, 3, 2, rows) == 2 * 50000.0);
+    free(text);
+    /* predict with it: each rank its rows of the 2-D probabilities. */
+    snprintf(args, sizeof args, "predict '%s/rows-tree-plan/results.h5' '%s' -o scored.h5 --quiet", dir,
+             quarter);
+    assert_gathers("rows-predict-tree-plan", args, 0);
 }
 
 /* The Cox concordance on 4 ranks gathers no row (nor does the rest of
@@ -221,32 +246,23 @@ static void test_cox_concordance_on_ranks(void **state)
     free(text);
 }
 
-/* cox --equity on 4 ranks projects each rank's own rows: rank 0 gathers
- * the seven per-row outputs (leave_3, leave_12, months, value: 4 bytes;
- * relative hazard, tenure: 8; stratum: 4 = 36 bytes a row) and every other
- * rank sends exactly its rows' 36 bytes each.  50,000 rows are 13 chunks
- * of 4,096 (COX_EQUITY_CHUNK), held 4, 3, 3, 3: ranks 1-2 send 12,288
- * rows, rank 3 the last 9,040. */
+/* cox --equity on 4 ranks projects each rank's own rows and writes them:
+ * no row to rank 0.  50,000 rows are 13 chunks of 4,096
+ * (COX_EQUITY_CHUNK), held 4, 3, 3 and the last 2.2: each rank writes
+ * its rows of the four columns (leave_3, leave_12, months, value). */
 static void test_cox_equity_projected_on_ranks(void **state)
 {
     (void)state;
     char args[8192];
     snprintf(args, sizeof args, "cox '%s' -o results.h5 --features arpu,service_calls --equity --quiet",
              quarter);
-    /* No row to rank 0: each rank writes its own rows' four columns
-     * (13 chunks of 4,096 rows: 4, 3, 3 and the last 2.2 of them). */
     char *text = gathers_on(4, "rows-cox-equity", args, 0);
-    const double rows[4] = {16384, 12288, 12288, 9040};
-    const char *line = text;
-    for (int r = 0; r < 4; r++) {
-        const char *w = strstr(line, "\"writes\"");
-        assert_non_null(w);
-        assert_true(number_after(w, "columns") == 4);
-        if (number_after(w, "rows") != 4 * rows[r])
-            fail_msg("rank %d wrote %.0f rows of the equity columns, not 4 x %.0f", r,
-                     number_after(w, "rows"), rows[r]);
-        line = strchr(line, '\n') + 1;
-    }
+    const double expect[4] = {16384, 12288, 12288, 9040};
+    double rows[4];
+    writes_of(text, 4, 4, rows);
+    for (int r = 0; r < 4; r++)
+        if (rows[r] != 4 * expect[r])
+            fail_msg("rank %d wrote %.0f rows of the equity columns, not 4 x %.0f", r, rows[r], expect[r]);
     free(text);
 }
 
@@ -296,20 +312,12 @@ static void test_run_rows_written_by_their_ranks(void **state)
     char args[8192];
     snprintf(args, sizeof args, "run '%s' -o out --quiet", quarter);
     char *text = stats_on("run-writes", args, 3, 1);
-    const char *line = text;
-    double rows = 0;
-    for (int r = 0; r < 3; r++) {
-        const char *w = strstr(line, "\"writes\"");
-        assert_non_null(w);
-        /* label, distance, tier, stage, probability, 4 of the equity */
-        assert_true(number_after(w, "columns") == 9);
-        const double mine = number_after(w, "rows");
-        if (mine < 9 * 4096.0 || mine > 9 * 0.6 * 50000)
-            fail_msg("rank %d wrote %.0f rows of the per-row columns: not its share", r, mine);
-        rows += mine;
-        line = strchr(line, '\n') + 1;
-    }
-    assert_true(rows == 9 * 50000.0);
+    /* label, distance, tier, stage, probability, 4 of the equity */
+    double rows[3];
+    assert_true(writes_of(text, 3, 9, rows) == 9 * 50000.0);
+    for (int r = 0; r < 3; r++)
+        if (rows[r] < 9 * 4096.0 || rows[r] > 9 * 0.6 * 50000)
+            fail_msg("rank %d wrote %.0f rows of the per-row columns: not its share", r, rows[r]);
     free(text);
 }
 
