@@ -85,9 +85,11 @@ void clm_run_write_default_config(FILE *out)
  * `timed` steps get a line in run.json (and in the report, those before it).
  * Under mpirun (docs/design.md §7) the steps marked `ranks` run on every
  * rank, each on its own rows, and rank 0 gathers what the later steps
- * need; every other step runs on rank 0 alone, on every row, with the
- * serial code, while the other ranks wait without spinning
- * (comm_wait_root).  Only rank 0 evaluates `when` of those. */
+ * need (each rank keeps its rows of results.h5's per-row columns, which
+ * it writes itself in the results.h5 step); every other step runs on
+ * rank 0 alone, on every row, with the serial code, while the other ranks
+ * wait without spinning (comm_wait_root).  Only rank 0 evaluates `when`
+ * of those. */
 typedef struct run_step_def {
     const char *name;
     clm_status (*run)(run_ctx *ctx);
