@@ -25,8 +25,8 @@
  *   - collective calls and bytes per rank;
  *   - identical: results.h5 the same bytes as the one-rank run's (for the
  *     run also its memory_ratio: the fixed part is the largest rank's
- *     peak of a run on R x 65,536 rows less those rows' bytes, the bytes
- *     a row from the one-rank runs on N and on 65,536 rows);
+ *     peak of a run on R x 262,144 rows less those rows' bytes, the bytes
+ *     a row from the one-rank runs on N and on 262,144 rows);
  *   - shared_cores_floor: what sharing the cores alone costs, measured
  *     in the same run: R one-process copies of the command (no MPI, no
  *     communication, nothing combined) started at once, each on every
@@ -114,6 +114,9 @@ static int read_stats(const char *path, rank_stats *out, int max)
 }
 
 static char mpirun_cmd[4096];
+
+/* Rows a rank of the run's fixed-part measurement (below). */
+#define RUN_FIXED_ROWS 262144
 
 /* `clmseg ARGS --threads 1 --quiet` on `ranks` ranks; fills stats[0..ranks). */
 static void run_ranks(const char *dir, int ranks, const char *args, rank_stats *stats)
@@ -358,10 +361,18 @@ int main(int argc, char **argv)
         }
         double peak_max, wall, calls, bytes;
         const double balance = work_balance(best, ranks, &peak_max, &wall, &calls, &bytes);
-        /* The fixed part, as for k-means: the largest rank's peak on the
-         * R x 65,536-row quarter, less its share of those rows. */
+        /* The fixed part, as for k-means: the largest rank's peak on an
+         * R x 262,144-row quarter, less its share of those rows.  262,144
+         * rows a rank, not 65,536: the run's largest read blocks (the Cox
+         * design's, COX_BLOCK rows of every covariate column, 38 MB) reach
+         * their full size only there, and they do not grow past it. */
         char small_run[4300], fixed_args[16384];
-        snprintf(small, sizeof small, "%s/clmseg-bench-mpi-fixed-%d.h5", dir, ranks);
+        snprintf(small, sizeof small, "%s/clmseg-bench-mpi-fixed-run-%d.h5", dir, ranks);
+        if (stat(small, &st) != 0) {
+            snprintf(cmd, sizeof cmd, "'%s' synth -o '%s' --rows %d --seed 42 --quiet", bin, small,
+                     RUN_FIXED_ROWS * ranks);
+            sh(cmd);
+        }
         snprintf(small_run, sizeof small_run, "%s/clmseg-bench-mpi-fixed-run", dir);
         snprintf(fixed_args, sizeof fixed_args, "run '%s' -o '%s'", small, small_run);
         double fixed = 1e300;
@@ -372,12 +383,12 @@ int main(int argc, char **argv)
                 top = stats[i].peak > top ? stats[i].peak : top;
             fixed = top < fixed ? top : fixed;
         }
-        /* The run's bytes a row, from one rank's peaks on N and on 65,536
-         * rows; the fixed part on R ranks is the small run's largest peak
-         * less its 65,536 rows' bytes, the share N/R rows' bytes. */
+        /* The run's bytes a row, from one rank's peaks on N and on
+         * RUN_FIXED_ROWS rows; the fixed part on R ranks is the small run's
+         * largest peak less its rows' bytes, the share N/R rows' bytes. */
         if (ranks == 1)
-            run_per_row = (peak_max - fixed) / ((double)rows - 65536.0);
-        const double fixed_part = fixed - 65536.0 * run_per_row;
+            run_per_row = (peak_max - fixed) / ((double)rows - RUN_FIXED_ROWS);
+        const double fixed_part = fixed - (double)RUN_FIXED_ROWS * run_per_row;
         const double run_share = (double)rows / ranks * run_per_row;
         char floor_fmt[16384];
         snprintf(floor_fmt, sizeof floor_fmt, "run '%s' -o '%s/clmseg-bench-mpi-copy%%d'", quarter, dir);

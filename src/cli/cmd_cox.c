@@ -158,7 +158,7 @@ int cmd_cox(int argc, char **argv)
     if (!st)
         st = cox_fit_table_ranks(&params, &cols, table, &world, &model);
     if (!st && equity)
-        st = cox_equity_table_ranks(model, &eq_params, arpu, NULL, table, &world, &eq);
+        st = cox_equity_table_ranks(model, &eq_params, arpu, NULL, table, &world, 0, &eq);
     const int64_t n_all = st ? 0 : clm_table_n_rows(table);
     clm_table_close(table);
     free(names);

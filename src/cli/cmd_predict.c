@@ -298,7 +298,7 @@ static clm_status apply_cox(const char *results_path, const clm_table *input, cl
     params.n_threads = settings->n_threads;
     clm_equity *eq = NULL;
     st = comm_agree(&rows->world, st);
-    if (!st) st = cox_equity_table_ranks(model, &params, settings->arpu, segments, input, &rows->world, &eq);
+    if (!st) st = cox_equity_table_ranks(model, &params, settings->arpu, segments, input, &rows->world, 0, &eq);
     if (!st && output) {
         /* The table's row count; on ranks the writer lays the rows out
          * and does not read them (hand_over). */

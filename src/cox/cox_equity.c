@@ -292,12 +292,13 @@ clm_status clm_cox_equity_table(const clm_cox *m, const clm_equity_params *param
                                 const char *arpu, const int32_t *strata_rows,
                                 const clm_table *table, clm_equity **out)
 {
-    return cox_equity_table_ranks(m, params, arpu, strata_rows, table, NULL, out);
+    return cox_equity_table_ranks(m, params, arpu, strata_rows, table, NULL, 1, out);
 }
 
 clm_status cox_equity_table_ranks(const clm_cox *m, const clm_equity_params *params,
                                   const char *arpu, const int32_t *strata_rows,
-                                  const clm_table *table, const comm_ctx *comm, clm_equity **out)
+                                  const clm_table *table, const comm_ctx *comm, int with_book,
+                                  clm_equity **out)
 {
     *out = NULL;
     const char *path = clm_table_path(table);
@@ -343,11 +344,13 @@ clm_status cox_equity_table_ranks(const clm_cox *m, const clm_equity_params *par
         eq->expected_months = malloc((size_t)room * sizeof(float));
         eq->value = malloc((size_t)room * sizeof(float));
         eq->expected_active = calloc((size_t)h + 1, sizeof(double));
-        eq->relative_hazard = malloc((size_t)room * sizeof(double));
-        eq->stratum = malloc((size_t)room * sizeof(int32_t));
-        eq->tenure = malloc((size_t)room * sizeof(double));
-        if (!eq->leave_3 || !eq->leave_12 || !eq->expected_months || !eq->value ||
-            !eq->expected_active || !eq->relative_hazard || !eq->stratum || !eq->tenure)
+        if (with_book) {
+            eq->relative_hazard = malloc((size_t)room * sizeof(double));
+            eq->stratum = malloc((size_t)room * sizeof(int32_t));
+            eq->tenure = malloc((size_t)room * sizeof(double));
+        }
+        if (!eq->leave_3 || !eq->leave_12 || !eq->expected_months || !eq->value || !eq->expected_active ||
+            (with_book && (!eq->relative_hazard || !eq->stratum || !eq->tenure)))
             st = clm_error(CLM_E_NOMEM, "out of memory");
     }
     /* Monthly grids over the model's own times plus the horizon: a tenure
@@ -454,9 +457,11 @@ clm_status cox_equity_table_ranks(const clm_cox *m, const clm_equity_params *par
             for (int64_t i = i0; i < i1; i++) {
                 const int64_t row = at + i; /* the output's entry */
                 double ev = event[i];
-                eq->stratum[row] = stratum[i];
-                eq->tenure[row] = time[i];
-                eq->relative_hazard[row] = NAN;
+                if (with_book) {
+                    eq->stratum[row] = stratum[i];
+                    eq->tenure[row] = time[i];
+                    eq->relative_hazard[row] = NAN;
+                }
                 int churned = src.event_has_level ? ev == src.event_value : ev != 0.0;
                 if (isnan(ev) || churned) {
                     eq->leave_3[row] = eq->leave_12[row] = NAN;
@@ -478,7 +483,8 @@ clm_status cox_equity_table_ranks(const clm_cox *m, const clm_equity_params *par
                 if (missing && bad[c] < 0)
                     bad[c] = first + row;
                 const double r = exp(lp);
-                eq->relative_hazard[row] = r;
+                if (with_book)
+                    eq->relative_hazard[row] = r;
                 const int32_t s = stratum[i];
                 const double tau = time[i];
                 double a[EQ_MAX_HORIZON], q[EQ_MAX_HORIZON];

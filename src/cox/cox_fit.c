@@ -447,6 +447,11 @@ clm_status cox_fit_table_ranks(const clm_cox_params *params, const clm_cox_colum
             e += xi[j] * beta[j];
         lp[i] = e;
     }
+    /* The concordance reads the linear predictor and the cells only: the
+     * design's rows (8 bytes a row and covariate, the fit's largest array)
+     * go before its pairs and their sort buffer (48 bytes a row) arrive. */
+    free(d.x);
+    d.x = NULL;
     d.p = p; /* the terms moved to the model; the concordance needs p only */
     st = cox_concordance(&d, lp, &m->concordance);
     d.p = 0;

@@ -36,11 +36,14 @@ clm_status cox_fit_table_ranks(const clm_cox_params *params, const clm_cox_colum
  * comm_rows_of(comm, n, COX_EQUITY_CHUNK): the per-row outputs of
  * *out (n_rows entries) are those rows', and strata_rows, when given,
  * holds theirs; expected_active and n_active are the whole table's, the
- * same bits on every rank.  Every rank returns the same status and, on
- * failure, the same message (the first bad row of the table). */
+ * same bits on every rank.  Without `with_book` the relative hazard,
+ * stratum and tenure the scenarios' book reads are left out (NULL: 20
+ * bytes a row).  Every rank returns the same status and, on failure, the
+ * same message (the first bad row of the table). */
 clm_status cox_equity_table_ranks(const clm_cox *model, const clm_equity_params *params,
                                   const char *arpu, const int32_t *strata_rows,
-                                  const clm_table *table, const comm_ctx *comm, clm_equity **out);
+                                  const clm_table *table, const comm_ctx *comm, int with_book,
+                                  clm_equity **out);
 
 /* Every rank's projected rows (`mine`, from cox_equity_table_ranks on
  * the same comm) into one projection of all n_all rows on rank 0 (*out;

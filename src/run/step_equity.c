@@ -286,11 +286,14 @@ clm_status run_equity(run_ctx *ctx)
     if (!s)
         s = cox_fit_table_ranks(&ctx->cox_params, &cols, ctx->table, &ctx->comm, &ctx->cox);
     clm_equity *mine = NULL;
+    /* The scenarios' book reads each row's relative hazard, stratum and
+     * tenure: projected (and gathered) only for a plan. */
+    const int with_book = ctx->plan != NULL;
     if (!s)
         s = cox_equity_table_ranks(ctx->cox, &ctx->equity_params, ctx->col_arpu, cols.strata_rows,
-                                   ctx->table, &ctx->comm, &mine);
+                                   ctx->table, &ctx->comm, with_book, &mine);
     if (!s)
-        s = cox_equity_gather(&ctx->comm, n_rows, mine, ctx->plan != NULL, &ctx->equity);
+        s = cox_equity_gather(&ctx->comm, n_rows, mine, with_book, &ctx->equity);
     else {
         clm_equity_free(mine);
         mine = NULL;
