@@ -24,9 +24,13 @@
  *     share); memory_ratio is (peak - fixed) / share (target <= 1.1);
  *   - collective calls and bytes per rank;
  *   - identical: results.h5 the same bytes as the one-rank run's (for the
- *     run also its memory_ratio: the fixed part is the largest rank's
- *     peak of a run on R x 262,144 rows less those rows' bytes, the bytes
- *     a row from the one-rank runs on N and on 262,144 rows);
+ *     run also its memory_ratio, each rank's peak beside the rows it held
+ *     (held_rows in the rank statistics: rank 0 holds fewer): the fixed
+ *     part is the largest of the ranks' peaks of a run on R x 262,144
+ *     rows less their rows' bytes, the bytes a row from the one-rank runs
+ *     on N and on 262,144 rows; the ratio the largest rank's; on several
+ *     ranks both over the ranks other than 0, which holds besides what it
+ *     gathers of every row for its own steps);
  *   - shared_cores_floor: what sharing the cores alone costs, measured
  *     in the same run: R one-process copies of the command (no MPI, no
  *     communication, nothing combined) started at once, each on every
@@ -66,7 +70,7 @@ static void sh(const char *cmd)
 
 /* One rank's line of the statistics file. */
 typedef struct rank_stats {
-    double cpu, start_cpu, wall, peak, coll_seconds, coll_bytes, coll_calls;
+    double cpu, start_cpu, wall, peak, held_rows, coll_seconds, coll_bytes, coll_calls;
 } rank_stats;
 
 /* The number after "key": in line, or -1. */
@@ -104,6 +108,7 @@ static int read_stats(const char *path, rank_stats *out, int max)
         out[n].start_cpu = field(line, "start_cpu_s");
         out[n].wall = field(line, "wall_s");
         out[n].peak = field(line, "peak_rss_bytes");
+        out[n].held_rows = field(line, "held_rows");
         out[n].coll_seconds = sum_fields(line, "seconds");
         out[n].coll_bytes = sum_fields(line, "bytes");
         out[n].coll_calls = sum_fields(line, "calls");
@@ -192,9 +197,9 @@ static void print_ranks(const char *bench, const rank_stats *best, int ranks)
 {
     for (int i = 0; i < ranks; i++)
         printf("{\"bench\":\"%s\",\"ranks\":%d,\"rank\":%d,\"cpu_s\":%.3f,\"start_cpu_s\":%.3f,"
-               "\"work_s\":%.3f,\"collective_s\":%.3f,\"peak_rss_bytes\":%.0f}\n",
+               "\"work_s\":%.3f,\"collective_s\":%.3f,\"peak_rss_bytes\":%.0f,\"held_rows\":%.0f}\n",
                bench, ranks, i, best[i].cpu, best[i].start_cpu, best[i].wall - best[i].coll_seconds,
-               best[i].coll_seconds, best[i].peak);
+               best[i].coll_seconds, best[i].peak, best[i].held_rows);
 }
 
 /* The floor of the CPU ratio on R ranks sharing the machine's cores:
@@ -366,30 +371,57 @@ int main(int argc, char **argv)
          * rows a rank, not 65,536: the run's largest read blocks (the Cox
          * design's, COX_BLOCK rows of every covariate column, 38 MB) reach
          * their full size only there, and they do not grow past it. */
-        char small_run[4300], fixed_args[16384];
-        snprintf(small, sizeof small, "%s/clmseg-bench-mpi-fixed-run-%d.h5", dir, ranks);
-        if (stat(small, &st) != 0) {
-            snprintf(cmd, sizeof cmd, "'%s' synth -o '%s' --rows %d --seed 42 --quiet", bin, small,
+        char small_q[4300], small_run[4300], fixed_args[16384];
+        snprintf(small_q, sizeof small_q, "%s/clmseg-bench-mpi-fixed-run-%d.h5", dir, ranks);
+        if (stat(small_q, &st) != 0) {
+            snprintf(cmd, sizeof cmd, "'%s' synth -o '%s' --rows %d --seed 42 --quiet", bin, small_q,
                      RUN_FIXED_ROWS * ranks);
             sh(cmd);
         }
         snprintf(small_run, sizeof small_run, "%s/clmseg-bench-mpi-fixed-run", dir);
-        snprintf(fixed_args, sizeof fixed_args, "run '%s' -o '%s'", small, small_run);
-        double fixed = 1e300;
+        snprintf(fixed_args, sizeof fixed_args, "run '%s' -o '%s'", small_q, small_run);
+        /* Each rank's peak beside the rows it held (held_rows, the most
+         * rows of any step there: rank 0 holds fewer than the others)
+         * for the ranks other than 0.
+         * The run's bytes a row come from one rank's peaks on N and on
+         * RUN_FIXED_ROWS rows; the fixed part on R ranks is the largest of
+         * the small run's peaks less their rows' bytes; the ratio, the
+         * largest of the ranks' (peak - fixed) over their rows' bytes. */
+        rank_stats *small = malloc(sizeof(rank_stats) * (size_t)ranks);
+        if (!small)
+            return 2;
+        double small_top = 1e300;
         for (int r = 0; r < repeats; r++) {
             run_ranks(dir, ranks, fixed_args, stats);
             double top = 0;
             for (int i = 0; i < ranks; i++)
                 top = stats[i].peak > top ? stats[i].peak : top;
-            fixed = top < fixed ? top : fixed;
+            if (top < small_top) {
+                small_top = top;
+                memcpy(small, stats, sizeof(rank_stats) * (size_t)ranks);
+            }
         }
-        /* The run's bytes a row, from one rank's peaks on N and on
-         * RUN_FIXED_ROWS rows; the fixed part on R ranks is the small run's
-         * largest peak less its rows' bytes, the share N/R rows' bytes. */
         if (ranks == 1)
-            run_per_row = (peak_max - fixed) / ((double)rows - RUN_FIXED_ROWS);
-        const double fixed_part = fixed - (double)RUN_FIXED_ROWS * run_per_row;
-        const double run_share = (double)rows / ranks * run_per_row;
+            run_per_row = (peak_max - small_top) / ((double)rows - small[0].held_rows);
+        /* Rank 0 also holds what it gathers of every row for its own
+         * steps (docs/scaling.md), which is no fixed part and no share:
+         * on several ranks the figures are the other ranks'. */
+        const int from = ranks > 1 ? 1 : 0;
+        double fixed_part = 0;
+        for (int i = from; i < ranks; i++) {
+            const double f = small[i].peak - small[i].held_rows * run_per_row;
+            fixed_part = f > fixed_part ? f : fixed_part;
+        }
+        free(small);
+        double memory_ratio = 0, run_share = 0;
+        for (int i = from; i < ranks; i++) {
+            const double share = best[i].held_rows * run_per_row;
+            const double ratio = share > 0 ? (best[i].peak - fixed_part) / share : 0;
+            if (ratio > memory_ratio) {
+                memory_ratio = ratio;
+                run_share = share;
+            }
+        }
         char floor_fmt[16384];
         snprintf(floor_fmt, sizeof floor_fmt, "run '%s' -o '%s/clmseg-bench-mpi-copy%%d'", quarter, dir);
         if (ranks == 1)
@@ -403,7 +435,7 @@ int main(int argc, char **argv)
                "\"collective_bytes_per_rank\":%.0f,\"identical\":%s}\n",
                (long long)rows, ranks, wall, best_cpu, best_cpu / run_one, floor_ratio, started,
                (best_cpu - started) / run_work_one, balance, peak_max, run_share, fixed_part,
-               (peak_max - fixed_part) / run_share,
+               memory_ratio,
                calls / ranks, bytes / ranks, same_file(run_ref, results) ? "true" : "false");
         print_ranks("mpi_run_rank", best, ranks);
         fflush(stdout);

@@ -123,6 +123,13 @@ void comm_count_read(int collective, int aligned)
     reads[2] += !aligned;
 }
 
+static int64_t rows_held; /* the most rows of the table a step held here */
+
+void comm_note_rows(int64_t rows)
+{
+    rows_held = rows > rows_held ? rows : rows_held;
+}
+
 void comm_count_write(int64_t rows)
 {
     writes[0]++;
@@ -153,8 +160,8 @@ void comm_traffic_get(comm_traffic *out)
 }
 
 /* One rank's figures, all doubles so that one gather carries them. */
-enum { FIG_CPU, FIG_START_CPU, FIG_WALL, FIG_PEAK, FIG_THREADS, FIG_READS, FIG_WRITES = FIG_READS + 3,
-       FIG_OPS = FIG_WRITES + 2 };
+enum { FIG_CPU, FIG_START_CPU, FIG_WALL, FIG_PEAK, FIG_THREADS, FIG_ROWS, FIG_READS,
+       FIG_WRITES = FIG_READS + 3, FIG_OPS = FIG_WRITES + 2 };
 #define N_FIGURES (FIG_OPS + 3 * COMM_N_OPS)
 
 static void own_figures(double *fig)
@@ -169,6 +176,7 @@ static void own_figures(double *fig)
     fig[FIG_THREADS] = util_threads(0); /* what a command without --threads uses */
     for (int i = 0; i < 3; i++)
         fig[FIG_READS + i] = (double)reads[i];
+    fig[FIG_ROWS] = (double)rows_held;
     fig[FIG_WRITES] = (double)writes[0];
     fig[FIG_WRITES + 1] = (double)writes[1];
     for (int op = 0; op < COMM_N_OPS; op++) {
@@ -201,8 +209,9 @@ clm_status comm_write_rank_stats(const comm_ctx *c, const char *path, const char
     for (int r = 0; r < size; r++) {
         const double *fig = all + (size_t)r * N_FIGURES;
         fprintf(f, "{\"command\":\"%s\",\"rank\":%d,\"ranks\":%d,\"cpu_s\":%.4f,\"start_cpu_s\":%.4f,"
-                   "\"wall_s\":%.4f,\"peak_rss_bytes\":%.0f,\"collectives\":{",
-                command, r, size, fig[FIG_CPU], fig[FIG_START_CPU], fig[FIG_WALL], fig[FIG_PEAK]);
+                   "\"wall_s\":%.4f,\"peak_rss_bytes\":%.0f,\"held_rows\":%.0f,\"collectives\":{",
+                command, r, size, fig[FIG_CPU], fig[FIG_START_CPU], fig[FIG_WALL], fig[FIG_PEAK],
+                fig[FIG_ROWS]);
         for (int op = 0; op < COMM_N_OPS; op++)
             fprintf(f, "%s\"%s\":{\"calls\":%.0f,\"bytes\":%.0f,\"seconds\":%.6f}",
                     op ? "," : "", comm_op_names[op], fig[FIG_OPS + 3 * op],

@@ -240,6 +240,11 @@ void comm_count_read(int collective, int aligned);
 /* One per-row column this rank wrote its `rows` of (io/rank_rows.c):
  * reported by comm_write_rank_stats as "writes" (columns, rows). */
 void comm_count_write(int64_t rows);
+/* A step held `rows` of the table's rows on this rank (the run's steps of
+ * every rank, run_keep_rows): the most of them is reported by
+ * comm_write_rank_stats as "held_rows" (0: not noted), which bench_mpi
+ * sets each rank's peak memory beside. */
+void comm_note_rows(int64_t rows);
 
 /* Rank accounting for benchmarks (bench/bench_mpi, docs/scaling.md): every
  * rank's CPU seconds (user + system, all its threads) and those it had

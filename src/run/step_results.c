@@ -93,6 +93,7 @@ static clm_status write_equity(run_ctx *ctx, clm_writer *w)
 clm_status run_keep_rows(run_ctx *ctx, int64_t first, int64_t n, int n_columns, const char *const *dataset,
                          const clm_dtype *dtype, const void *const *data, void *const *owned)
 {
+    comm_note_rows(n);
     if (!comm_is_parallel(&ctx->comm)) {
         for (int j = 0; owned && j < n_columns; j++)
             free(owned[j]);
